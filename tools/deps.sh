@@ -1,0 +1,25 @@
+#!/bin/sh
+# Installs the Debian packages bgpwatch builds and tests with, when missing.
+# As non-root it prints the apt-get line instead.
+PKGS="build-essential pkg-config libevent-dev libssl-dev libmsgpack-dev
+libcmocka-dev zlib1g-dev libbz2-dev clang libclang-rt-14-dev bird2 gobgpd
+exabgp bgpdump python3-msgpack procps iproute2 gzip bzip2"
+
+missing=""
+for p in $PKGS; do
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)
+	case "$st" in
+	*"install ok installed"*) ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "bgpwatch needs:$missing"
+	echo "run: sudo apt-get install -y$missing"
+	exit 1
+fi
+echo "deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null || exit 1
+apt-get install -y -q --no-install-recommends $missing || exit 1
