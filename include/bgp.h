@@ -21,6 +21,10 @@
 #define BGP_MAX_LEN		4096	/* RFC 4271 */
 #define BGP_MAX_EXT_LEN		65535	/* RFC 8654 extended messages */
 #define BGP_OPEN_MIN_LEN	29
+#define BGP_UPDATE_MIN_LEN	23
+#define BGP_NOTIFICATION_MIN_LEN 21
+#define BGP_KEEPALIVE_LEN	19
+#define BGP_RREFRESH_LEN	23	/* without ORF entries (RFC 5291) */
 #define BGP_AS_TRANS		23456	/* RFC 6793 */
 #define BGP_HOLD_MIN		3	/* smallest non-zero hold time */
 
@@ -44,28 +48,33 @@ enum bgp_err_code {
 };
 
 enum bgp_err_hdr {
+	ERR_HDR_UNSPEC = 0,
 	ERR_HDR_SYNC = 1,
 	ERR_HDR_LEN = 2,
 	ERR_HDR_TYPE = 3
 };
 
 enum bgp_err_open {
+	ERR_OPEN_UNSPEC = 0,		/* also malformed OPEN/capability */
 	ERR_OPEN_VERSION = 1,
 	ERR_OPEN_AS = 2,
 	ERR_OPEN_BGPID = 3,
 	ERR_OPEN_OPT = 4,
+	ERR_OPEN_AUTH = 5,		/* deprecated (RFC 4271) */
 	ERR_OPEN_HOLDTIME = 6,
 	ERR_OPEN_CAPA = 7,		/* RFC 5492 unsupported capability */
 	ERR_OPEN_ROLE = 11		/* RFC 9234 */
 };
 
 enum bgp_err_update {
+	ERR_UPD_UNSPEC = 0,
 	ERR_UPD_ATTRLIST = 1,
 	ERR_UPD_UNKNWN_WK_ATTR = 2,
 	ERR_UPD_MISSNG_WK_ATTR = 3,
 	ERR_UPD_ATTRFLAGS = 4,
 	ERR_UPD_ATTRLEN = 5,
 	ERR_UPD_ORIGIN = 6,
+	ERR_UPD_LOOP = 7,		/* deprecated (RFC 4271) */
 	ERR_UPD_NEXTHOP = 8,
 	ERR_UPD_OPTATTR = 9,
 	ERR_UPD_NETWORK = 10,
@@ -81,6 +90,7 @@ enum bgp_err_fsm {
 
 /* Cease subcodes (RFC 4486, RFC 8203/9003 shutdown communication). */
 enum bgp_err_cease {
+	ERR_CEASE_UNSPEC = 0,
 	ERR_CEASE_MAX_PREFIX = 1,
 	ERR_CEASE_ADMIN_DOWN = 2,
 	ERR_CEASE_PEER_UNCONF = 3,
@@ -90,8 +100,11 @@ enum bgp_err_cease {
 	ERR_CEASE_COLLISION = 7,
 	ERR_CEASE_RSRC_EXHAUST = 8,
 	ERR_CEASE_HARD_RESET = 9,	/* RFC 8538 */
-	ERR_CEASE_BFD_DOWN = 10
+	ERR_CEASE_BFD_DOWN = 10		/* RFC 9384 */
 };
+
+/* Longest RFC 9003 shutdown communication, in bytes of UTF-8. */
+#define BGP_SHUTDOWN_MSG_MAX	255
 
 enum bgp_err_rrefresh {
 	ERR_RR_INV_LEN = 1
@@ -114,6 +127,9 @@ struct bgp_err {
 /* Fills an error; data/datalen view into the message (may be NULL, 0). */
 void	bgp_err_set(struct bgp_err *, uint8_t code, uint8_t subcode,
 	    const uint8_t *data, uint16_t datalen, const char *reason);
+/* Fills an error whose data is the 2-byte big-endian v, kept in synth. */
+void	bgp_err_set_u16(struct bgp_err *, uint8_t code, uint8_t subcode,
+	    uint16_t v, const char *reason);
 /* Pointer to the error's data bytes (datalen of them). */
 const uint8_t *bgp_err_data(const struct bgp_err *);
 
@@ -128,8 +144,11 @@ struct bgp_hdr {
  * 65535 once extended messages are negotiated (RFC 8654).
  * Returns 1 and fills h when a whole message is there (h->len bytes),
  * 0 if more bytes are needed, -1 on a malformed header (err filled:
- * connection not synchronized, bad length, bad type).  A length too small
- * for the type is an error here too (RFC 4271 6.1).
+ * connection not synchronized, bad length, bad type).  The header is
+ * judged as soon as its 19 bytes are there.  A length wrong for the type
+ * is an error here too (RFC 4271 6.1): OPEN 29..4096 and KEEPALIVE 19
+ * whatever maxlen (RFC 8654 4), UPDATE >= 23, NOTIFICATION >= 21,
+ * ROUTE-REFRESH >= 23 (longer ones are bgp_rr_decode's to judge).
  */
 int	bgp_frame(const uint8_t *p, size_t n, size_t maxlen,
 	    struct bgp_hdr *h, struct bgp_err *err);
@@ -142,6 +161,7 @@ void	bgp_hdr_end(struct wbuf *, size_t off);
 enum bgp_capa_code {
 	CAPA_MP = 1,			/* RFC 4760 */
 	CAPA_REFRESH = 2,		/* RFC 2918 */
+	CAPA_ORF = 3,			/* RFC 5291, kept opaque */
 	CAPA_EXT_NEXTHOP = 5,		/* RFC 8950, kept opaque */
 	CAPA_EXT_MSG = 6,		/* RFC 8654 */
 	CAPA_ROLE = 9,			/* RFC 9234, kept opaque */
@@ -151,12 +171,17 @@ enum bgp_capa_code {
 	CAPA_ENHANCED_RR = 70,		/* RFC 7313 */
 	CAPA_LLGR = 71,			/* kept opaque */
 	CAPA_FQDN = 73,			/* kept opaque */
+	CAPA_SOFT_VERSION = 75,		/* kept opaque */
 	CAPA_REFRESH_OLD = 128		/* pre-standard Cisco, kept opaque */
 };
 
 /* ADD-PATH send/receive bits (RFC 7911 4). */
 #define ADDPATH_RECV	0x1
 #define ADDPATH_SEND	0x2
+
+/* Optional parameter types (RFC 5492, RFC 9072). */
+#define OPT_PARAM_CAPA		2
+#define OPT_PARAM_EXT_LEN	255	/* marks the extended encoding */
 
 /* Graceful restart flags (RFC 4724 3). */
 #define GR_RESTART	0x8		/* R bit, high nibble of the header */
@@ -176,7 +201,9 @@ struct bgp_capa_raw {
 /*
  * Everything one side announces.  For families: index by AID; other
  * AFI/SAFI pairs are listed in other_mp.  An OPEN without any
- * capabilities leaves present all zero.
+ * capabilities leaves present all zero.  The decoder sets present for
+ * every code seen; the encoder ignores it and writes what the fields say.
+ * The counters saturate at 255.
  */
 #define CAPA_ISSET(c, code)	((c)->present[(code) >> 3] & (1 << ((code) & 7)))
 #define CAPA_SET(c, code)	((c)->present[(code) >> 3] |= (uint8_t)(1 << ((code) & 7)))
@@ -198,6 +225,7 @@ struct bgp_caps {
 	} gr;
 	uint8_t		addpath[AID_MAX];	/* ADDPATH_RECV | ADDPATH_SEND */
 	uint8_t		n_other_mp;
+	uint8_t		other_mp_dropped; /* no room left in other_mp */
 	struct {
 		uint16_t	afi;
 		uint8_t		safi;
@@ -225,7 +253,8 @@ struct bgp_neg {
 
 /*
  * Negotiates: ours x theirs.  A side that announced no multiprotocol
- * capability at all means IPv4 unicast only (RFC 4760 8).
+ * capability at all means IPv4 unicast only (RFC 4760 8).  ADD-PATH and
+ * graceful restart count only for families in out->af.
  */
 void	bgp_caps_negotiate(const struct bgp_caps *ours,
 	    const struct bgp_caps *theirs, struct bgp_neg *out);
@@ -246,15 +275,18 @@ struct bgp_open {
  * Decodes an OPEN message body (after the 19-byte header).
  * Returns 0, or -1 with err set (unsupported version with the version we
  * support as data, bad BGP identifier, unacceptable hold time (1 or 2),
- * unsupported optional parameter, malformed capability).  The peer AS is
+ * unsupported optional parameter, malformed capability or lengths that
+ * do not add up: OPEN Message Error / Unspecific).  The peer AS is
  * not checked here: that is the session's policy.
  */
 int	bgp_open_decode(const uint8_t *body, size_t len, struct bgp_open *,
 	    struct bgp_err *err);
 /*
- * Encodes a whole OPEN message.  Uses the RFC 9072 extended optional
- * parameter length only when the parameters do not fit 255 bytes.
- * Returns 0, or -1 if w is too small.
+ * Encodes a whole OPEN message, version 4, all capabilities in one
+ * optional parameter.  Uses the RFC 9072 extended optional parameter
+ * length only when the parameters do not fit 255 bytes or when
+ * ext_optparam asks for it.  my_as is written as given (AS_TRANS is the
+ * caller's choice).  Returns 0, or -1 if w is too small.
  */
 int	bgp_open_encode(struct wbuf *, const struct bgp_open *);
 /* The AS the OPEN speaks for: the 4-octet capability's, else my_as. */
@@ -276,14 +308,18 @@ int	bgp_notification_encode(struct wbuf *, uint8_t code, uint8_t subcode,
 	    const uint8_t *data, size_t datalen);
 /*
  * Encodes Cease/Administrative Shutdown or Reset with an RFC 9003
- * shutdown communication (msg truncated to 255 bytes on a UTF-8 boundary).
+ * shutdown communication (msg truncated to 255 bytes on a UTF-8 boundary;
+ * NULL: no data at all).  Returns 0, or -1 if w is too small or subcode
+ * is neither ERR_CEASE_ADMIN_DOWN nor ERR_CEASE_ADMIN_RESET.
  */
 int	bgp_notification_encode_shutdown(struct wbuf *, uint8_t subcode,
 	    const char *msg);
 /*
  * Extracts the shutdown communication of a Cease/Admin Shutdown or Reset
- * into out (NUL-terminated, non-printable bytes replaced by '?').
- * Returns its length, or -1 if there is none or it is malformed.
+ * into out (NUL-terminated, cut to fit on a character boundary; control
+ * characters and invalid UTF-8 replaced by '?').  Returns the length
+ * written to out, or -1 if there is none or its length byte overruns
+ * the data.
  */
 int	bgp_notification_shutdown_msg(const struct bgp_notification *,
 	    char *out, size_t outlen);
@@ -309,12 +345,18 @@ struct bgp_rr {
 };
 
 /*
- * Decodes a ROUTE-REFRESH body.  Returns 0, or -1 with err set to
- * ROUTE-REFRESH Message Error / Invalid Message Length (RFC 7313 5).
+ * Decodes a ROUTE-REFRESH body.  Returns 0, or -1 with err set: a BoRR
+ * or EoRR whose body is not 4 bytes is ROUTE-REFRESH Message Error /
+ * Invalid Message Length (RFC 7313 5) with the body as data (the RFC
+ * wants the whole message: the caller, which has the header right before
+ * the body, should widen the data by BGP_HDR_LEN); a request not 4 bytes
+ * long (ORF, RFC 5291, is never negotiated) or any body under 4 bytes is
+ * Message Header Error / Bad Message Length, as OpenBGPD does.
  * Unknown subtypes decode fine: the caller ignores them (RFC 7313 5).
  */
 int	bgp_rr_decode(const uint8_t *body, size_t len, struct bgp_rr *,
 	    struct bgp_err *err);
+/* Encodes a whole ROUTE-REFRESH.  Returns 0, or -1 if w is too small. */
 int	bgp_rr_encode(struct wbuf *, const struct bgp_rr *);
 
 /* "OPEN", "UPDATE", ... */
