@@ -1,0 +1,232 @@
+/*
+ * Configuration of bgpwatchd: the structures the parser (bgpd/parse.c)
+ * fills in, their defaults and the helpers a reload needs to compare an
+ * old and a new configuration.  The grammar is documented in
+ * docs/bgpwatchd.conf.md.
+ *
+ * A struct config is immutable once parsed: a reload parses a new one,
+ * compares it with the running one (config_neighbor_equal() and friends)
+ * and swaps.  Every string and array belongs to the config and is freed
+ * by config_free().
+ */
+#ifndef BGPWATCH_CONFIG_H
+#define BGPWATCH_CONFIG_H
+
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "bgpwatch.h"
+
+/* Limits: the configuration file is untrusted input. */
+#define CONF_MAX_ERRORS		20	/* errors reported before giving up */
+#define CONF_MAX_INCLUDE_DEPTH	8	/* nested include files */
+#define CONF_MAX_LINE		4096	/* bytes per line */
+#define CONF_MAX_TOKEN		1024	/* bytes per word or quoted string */
+#define CONF_MAX_FILE		(8 * 1024 * 1024)	/* bytes per file */
+#define CONF_MAX_TOTAL		(32 * 1024 * 1024) /* bytes incl. includes */
+#define CONF_MAX_DESCR		256	/* description length */
+#define CONF_MAX_NAME		64	/* region name length */
+#define CONF_MAX_MD5KEY		80	/* TCP_MD5SIG_MAXKEYLEN */
+#define CONF_ERRMSG_MAX		512	/* one formatted error, NUL included */
+
+/* Defaults (documented in docs/bgpwatchd.conf.md). */
+#define CONF_DEFAULT_FILE	"/etc/bgpwatch/bgpwatchd.conf"
+#define CONF_DEFAULT_CONTROL	"/run/bgpwatch/bgpwatchd.sock"
+#define CONF_DEFAULT_BGP_PORT	179
+#define CONF_DEFAULT_HOLDTIME	90
+#define CONF_DEFAULT_CONNECT_RETRY 30
+#define CONF_DEFAULT_ELIGIBLE_AFTER 300
+#define CONF_DEFAULT_FULL_FEED	0
+#define CONF_DEFAULT_LOG_RATE	10
+#define CONF_DEFAULT_MAXPFX_RESTART 300
+#define CONF_DEFAULT_GR_TIME	120
+#define CONF_DEFAULT_DEGRADED	90
+#define CONF_DEFAULT_DOWN	50
+#define CONF_DEFAULT_HOLD_DOWN	30
+#define CONF_DEFAULT_SUB_MODE	0660
+#define CONF_DEFAULT_TLS_PORT	7179
+#define CONF_DEFAULT_METRICS_PORT 9179
+#define CONF_DEFAULT_LOG_KEEP	5
+#define CONF_DEFAULT_QUEUE_LIMIT (16ULL * 1024 * 1024)
+
+/* A `listen on ADDR port N` line. */
+struct config_listen {
+	struct bw_addr		 addr;
+	uint16_t		 port;
+};
+
+/* Neighbor flags. */
+#define CONF_NB_PASSIVE		0x01	/* never connect out */
+#define CONF_NB_TTL_SECURITY	0x02	/* GTSM, RFC 5082 */
+#define CONF_NB_ADDPATH_RX	0x04	/* advertise ADD-PATH receive */
+#define CONF_NB_GR		0x08	/* graceful restart helper */
+#define CONF_NB_SHUTDOWN	0x10	/* configured but not started */
+#define CONF_NB_HOLD_SET	0x20	/* hold-time given, not inherited */
+
+struct config_neighbor {
+	TAILQ_ENTRY(config_neighbor) entry;
+	struct bw_addr		 addr;
+	struct bw_addr		 local_addr;	/* AID_UNSPEC: any */
+	uint32_t		 remote_as;
+	char			*descr;		/* NULL: none */
+	char			*md5key;	/* NULL: none */
+	uint32_t		 max_prefix;	/* 0: no limit */
+	uint32_t		 max_prefix_restart; /* seconds, 0: never */
+	uint16_t		 port;		/* remote port */
+	uint16_t		 hold_time;	/* resolved: never "inherit" */
+	uint16_t		 gr_restart_time;
+	uint8_t			 flags;		/* CONF_NB_* */
+	int			 line;		/* where it was defined */
+};
+TAILQ_HEAD(config_neighbors, config_neighbor);
+
+/* How the quorum of a region is given. */
+enum config_minpeers {
+	CONF_MINPEERS_MAJORITY = 0,	/* more than half of eligible peers */
+	CONF_MINPEERS_COUNT,		/* at least N peers */
+	CONF_MINPEERS_PERCENT		/* at least N% of eligible peers */
+};
+
+struct config_region {
+	TAILQ_ENTRY(config_region) entry;
+	char			*name;
+	char			*descr;		/* NULL: none */
+	struct bw_prefix	*prefixes;	/* in file order, unique */
+	size_t			 nprefixes;
+	uint32_t		*origins;	/* origin ASes, unique */
+	size_t			 norigins;
+	char			(*countries)[3]; /* "KP", unique, uppercase */
+	size_t			 ncountries;
+	uint8_t			 degraded_below; /* percent */
+	uint8_t			 down_below;	/* percent */
+	uint32_t		 hold_down;	/* seconds */
+	enum config_minpeers	 min_peers_mode;
+	uint32_t		 min_peers;	/* count or percent */
+	uint32_t		 unstable_changes; /* 0: no region_unstable */
+	uint32_t		 unstable_window; /* seconds */
+	int			 line;
+};
+TAILQ_HEAD(config_regions, config_region);
+
+enum config_sub_type {
+	CONF_SUB_UNIX = 1,
+	CONF_SUB_TLS
+};
+
+struct config_subscriber {
+	enum config_sub_type	 type;
+	char			*path;		/* unix */
+	mode_t			 mode;		/* unix */
+	struct bw_addr		 addr;		/* tls */
+	uint16_t		 port;		/* tls */
+	char			*cert;		/* tls */
+	char			*key;		/* tls */
+	char			*ca;		/* tls, NULL: no client auth */
+};
+
+struct config_events {
+	char			*log_path;	/* NULL: no event log */
+	uint64_t		 log_max_size;	/* bytes, 0: never rotate */
+	uint32_t		 log_keep;	/* rotated files kept */
+	uint64_t		 queue_limit; /* bytes queued per subscriber */
+	struct config_subscriber *subs;
+	size_t			 nsubs;
+};
+
+struct config_metrics {
+	int			 enabled;
+	struct bw_addr		 addr;
+	uint16_t		 port;
+};
+
+struct config {
+	uint64_t		 generation;	/* increases with every parse */
+	uint32_t		 local_as;
+	struct bw_addr		 router_id;	/* IPv4 */
+	uint16_t		 hold_time;
+	uint32_t		 connect_retry;	/* seconds */
+	uint32_t		 eligible_after; /* seconds */
+	uint8_t			 full_feed;	/* percent, 0: all eligible */
+	uint32_t		 log_rate; /* per peer per minute, 0: no cap */
+	char			*control_path;
+	char			*user;		/* NULL: keep privileges */
+	struct config_listen	*listens;
+	size_t			 nlistens;
+	char			**rir_stats;
+	size_t			 nrir_stats;
+	struct config_neighbors	 neighbors;
+	struct config_regions	 regions;
+	struct config_events	 events;
+	struct config_metrics	 metrics;
+};
+
+/*
+ * Errors of one parse, each formatted "FILE:LINE: message".  At most
+ * CONF_MAX_ERRORS are kept; a last line says when more were dropped.
+ */
+struct config_errors {
+	size_t			 n;
+	char			 msg[CONF_MAX_ERRORS + 1][CONF_ERRMSG_MAX];
+};
+
+/* config.c */
+
+/* Allocates a config holding the defaults; never returns NULL (fatal). */
+struct config	*config_new(void);
+/* Frees the config and everything it owns; NULL is fine. */
+void		 config_free(struct config *);
+/* Returns 1 if the two configs are the same in every setting, else 0. */
+int		 config_equal(const struct config *, const struct config *);
+/* Returns 1 if two neighbor definitions are identical, else 0. */
+int		 config_neighbor_equal(const struct config_neighbor *,
+		    const struct config_neighbor *);
+/*
+ * Returns 1 if going from neighbor a to b needs the session restarted
+ * (what the OPEN or the socket carries changed), 0 if the running
+ * session can adopt b (description, passive, port, max-prefix, shutdown:
+ * the caller handles shutdown itself).
+ */
+int		 config_neighbor_needs_reset(const struct config_neighbor *,
+		    const struct config_neighbor *);
+/* Returns 1 if two region definitions are identical, else 0. */
+int		 config_region_equal(const struct config_region *,
+		    const struct config_region *);
+/* Returns 1 if the event sinks are configured identically, else 0. */
+int		 config_events_equal(const struct config_events *,
+		    const struct config_events *);
+/* The neighbor with this address, or NULL. */
+struct config_neighbor *config_find_neighbor(const struct config *,
+		    const struct bw_addr *);
+/* The region with this name, or NULL. */
+struct config_region *config_find_region(const struct config *,
+		    const char *);
+/* Frees one neighbor / region (not linked into a config). */
+void		 config_neighbor_free(struct config_neighbor *);
+void		 config_region_free(struct config_region *);
+
+/* parse.c */
+
+/*
+ * Parses the file at path (and its includes).  Returns the new config, or
+ * NULL with errs->n > 0 describing every problem found (up to the cap).
+ */
+struct config	*config_parse(const char *path,
+		    struct config_errors *errs);
+/*
+ * As config_parse() on len bytes at buf; name appears in errors and its
+ * directory anchors relative includes.
+ */
+struct config	*config_parse_buf(const char *name, const char *buf,
+		    size_t len, struct config_errors *errs);
+
+/* printconf.c */
+
+/* Writes the canonical text of the config; parsing it gives an equal one. */
+void		 config_print(FILE *, const struct config *);
+/* Writes a duration the way the parser reads it: "90s", "5m", "2h", "1d". */
+void		 config_print_duration(FILE *, uint32_t seconds);
+
+#endif /* BGPWATCH_CONFIG_H */
