@@ -80,6 +80,10 @@ struct bgp_view {
  * RIB interns and shares among all the UPDATE's prefixes.  Attributes that
  * were discarded (RFC 7606) are absent from present.  Codes >= 64 are
  * never "known", so they only appear among the unknown attributes.
+ * AS4_PATH and AS4_AGGREGATOR never show in present: on 2-octet sessions
+ * they are merged into aspath and aggr_as, on 4-octet ones ignored (RFC
+ * 6793).  present has MP_REACH_NLRI / MP_UNREACH_NLRI when those were
+ * well-formed.
  */
 struct bgp_attrs {
 	uint64_t	present;
@@ -87,7 +91,9 @@ struct bgp_attrs {
 	struct bgp_view	aspath;		/* 4-octet AS_PATH wire segments; the
 					 * AS4_PATH merge (RFC 6793 4.2.3)
 					 * already done on 2-octet sessions */
-	struct bw_addr	nexthop;	/* NEXT_HOP, or MP_REACH next hop */
+	struct bw_addr	nexthop;	/* MP_REACH next hop if any (IPv6, or
+					 * IPv4 over MP, or IPv6 for IPv4 NLRI
+					 * as RFC 8950), else NEXT_HOP */
 	struct bw_addr	nexthop_ll;	/* IPv6 link-local (32-byte next hop);
 					 * aid AID_UNSPEC if absent */
 	uint32_t	med;
@@ -134,7 +140,10 @@ struct bgp_dec_ctx {
 	uint8_t		 addpath[AID_MAX]; /* NLRI carry path ids */
 	uint8_t		 mrt_rib;	/* TABLE_DUMP_V2 entry: MP_REACH holds
 					 * only the next hop (RFC 6396 4.3.4) */
-	uint8_t		*scratch;	/* for a rebuilt AS path */
+	uint8_t		*scratch;	/* for a rebuilt AS path: needed when
+					 * !as4, else AS_PATH cannot be kept
+					 * (treat-as-withdraw); overwritten by
+					 * the next decode with this ctx */
 	size_t		 scratchlen;	/* BGP_SCRATCH_LEN is always enough */
 };
 
@@ -145,16 +154,21 @@ struct bgp_dec_ctx {
  * Decodes an UPDATE body (after the header).  Returns 0 when the caller
  * may apply it: u->action is ACT_NONE, ACT_ATTR_DISCARD or
  * ACT_TREAT_AS_WITHDRAW (then every NLRI and MP_REACH prefix is to be
- * withdrawn).  Returns -1 when the session must be reset: u->action is
- * ACT_SESSION_RESET and u->err holds the NOTIFICATION.  Never reads past
- * len.
+ * withdrawn; there may be none).  Returns -1 when the session must be
+ * reset: u->action is ACT_SESSION_RESET and u->err holds the NOTIFICATION.
+ * Never reads past len, never allocates.  After a reset for a malformed
+ * withdrawn or NLRI field u still holds the attributes, and that field
+ * cut to its well-formed leading prefixes (for MRT readers that salvage
+ * what they can, as bgpdump does).
  */
 int	bgp_update_decode(const struct bgp_dec_ctx *, const uint8_t *body,
 	    size_t len, struct bgp_update *u);
 /*
  * Decodes a bare path attribute block (MRT RIB entries) into u: attrs
- * and reach (with an MRT abbreviated MP_REACH when ctx->mrt_rib).
- * Returns as bgp_update_decode.
+ * and reach (with an MRT abbreviated MP_REACH when ctx->mrt_rib: then
+ * only the next hop is set, reach.afi is 0 and reach.aid AID_UNSPEC, the
+ * record tells the family).  No attribute is judged missing: there are
+ * no NLRI to judge it by.  Returns as bgp_update_decode.
  */
 int	bgp_attrs_decode(const struct bgp_dec_ctx *, const uint8_t *p,
 	    size_t len, struct bgp_update *u);
@@ -238,10 +252,13 @@ struct bgp_route {
 /*
  * Encodes one whole UPDATE: wd withdrawn and ann announced with attrs a
  * (a may be NULL when nann is 0).  IPv4 routes use the classic fields
- * (unless ctx->ipv4_mp), IPv6 ones MP_REACH/MP_UNREACH with a's next hop.
+ * (unless ctx->ipv4_mp), IPv6 ones MP_REACH/MP_UNREACH with a's next hop
+ * (and nexthop_ll); one family each in MP_REACH and MP_UNREACH.
  * Attributes are written from a's fields (present bits), unknown ones
- * copied from a->raw.  Returns 0, or -1 if it does not fit ctx->maxlen
- * or w.
+ * copied from a->raw; NEXT_HOP goes with IPv4 NLRI in the classic field,
+ * whatever present says, and must then be IPv4.  Returns 0, or -1 if it
+ * does not fit ctx->maxlen (0: 4096) or w, or the routes cannot go in one
+ * UPDATE; w->len is then as before the call (w->err set if w was full).
  */
 int	bgp_update_encode(struct wbuf *, const struct bgp_enc_ctx *,
 	    const struct bgp_attrs *a,
