@@ -1,0 +1,601 @@
+/*
+ * Hash-consed attribute sets and byte blobs.
+ *
+ * Every distinct byte string (AS path, community lists, the "other"
+ * record list) exists once as a struct iblob, and every distinct
+ * attribute set once as a struct rattr that points to its blobs; both
+ * are reference counted, and a set holds one reference on each of its
+ * blobs.  Blobs of different kinds share one table: equal bytes are
+ * equal blobs, whatever they mean.
+ *
+ * intern_attrs() first builds a probe on the stack: it hashes each blob's
+ * bytes and looks them up without taking references.  If every blob
+ * exists and the set too, it only bumps a reference count; nothing is
+ * allocated (the common case: a full table has ~577k routes but only
+ * tens of thousands of distinct sets, and one intern serves a whole
+ * UPDATE).  Otherwise it interns the missing blobs and the new set.
+ *
+ * Tables are open addressing with linear probing over two parallel
+ * arrays (32-bit hashes, object pointers), so a probe sequence reads
+ * dense memory and touches an object only on a full hash match; they
+ * grow at 3/4 load, shrink below 1/8, and delete by backward shift (no
+ * tombstones).
+ *
+ * The hash: per 64-bit word, h = (h ^ w) * K, h ^= h >> 32, then the
+ * murmur3 64-bit finalizer.  Each step is a bijection of the 64-bit
+ * state, so two inputs of the same length that differ cannot collide
+ * before the final fold to 32 bits; the length seeds the state.  One
+ * multiply per 8 bytes: AS paths and community lists hash in a few
+ * nanoseconds.  A set's hash combines its blobs' hashes (not their
+ * addresses, so it does not depend on allocation) with its scalar fields.
+ *
+ * Sets and small blobs come from slabs (slab.c): no malloc header, no
+ * glibc free-list consolidation pauses when a flush frees thousands.
+ *
+ * The "other" blob is a list of records: code (1 byte), flags (1 byte),
+ * length (2 bytes, big-endian) and value.  It holds the IPv6 link-local
+ * next hop (code RATTR_OTHER_NH_LL, 0), the CLUSTER_LIST and every
+ * attribute the decoder did not interpret, in the order received.
+ */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "intern.h"
+#include "slab.h"
+
+#define HASH_K		0x9e3779b97f4a7c15ULL
+#define HASH_SEED	0x6a09e667f3bcc908ULL
+#define ITAB_MIN	64
+#define OTHER_STACK	1024
+#define BLOB_NCLASS	33	/* slabs for blobs of up to 256 bytes */
+
+/* An open-addressing table of interned objects. */
+struct itab {
+	uint32_t	*hash;
+	void		**obj;
+	size_t		 size;		/* power of two, or 0 */
+	size_t		 count;
+};
+
+struct intern {
+	struct itab	 attrs;
+	struct itab	 blobs;
+	size_t		 blob_bytes;	/* allocated for all blobs */
+	struct slab	 attr_slab;
+	struct slab	 blob_slab[BLOB_NCLASS];	/* by size / 8 */
+};
+
+/* A blob as the probe sees it: bytes not interned yet. */
+struct blobkey {
+	const uint8_t	*p;
+	uint32_t	 len;
+	uint32_t	 hash;		/* 0 when absent */
+};
+
+enum { B_ASPATH, B_COMM, B_LARGE, B_EXT, B_OTHER, B_MAX };
+
+static inline uint64_t
+hash_step(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * HASH_K;
+	return h ^ (h >> 32);
+}
+
+static inline uint32_t
+hash_final(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return (uint32_t)h;
+}
+
+static uint32_t
+hash_bytes(const uint8_t *p, size_t len)
+{
+	uint64_t h = hash_step(HASH_SEED, len), w;
+
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&w, p, 8);
+		h = hash_step(h, w);
+	}
+	if (len > 0) {
+		w = 0;
+		memcpy(&w, p, len);
+		h = hash_step(h, w);
+	}
+	return hash_final(h);
+}
+
+/* Rehashes t into size slots.  Returns 0, or -1 (t unchanged). */
+static int
+itab_resize(struct itab *t, size_t size)
+{
+	uint32_t *hash;
+	void **obj;
+	size_t i, j, mask = size - 1;
+
+	if ((hash = calloc(size, sizeof(*hash))) == NULL ||
+	    (obj = calloc(size, sizeof(*obj))) == NULL) {
+		free(hash);
+		return -1;
+	}
+	for (i = 0; i < t->size; i++) {
+		if (t->obj[i] == NULL)
+			continue;
+		for (j = t->hash[i] & mask; obj[j] != NULL; j = (j + 1) & mask)
+			;
+		obj[j] = t->obj[i];
+		hash[j] = t->hash[i];
+	}
+	free(t->hash);
+	free(t->obj);
+	t->hash = hash;
+	t->obj = obj;
+	t->size = size;
+	return 0;
+}
+
+/* Adds o (not in t yet).  Returns 0, or -1 on allocation failure. */
+static int
+itab_insert(struct itab *t, void *o, uint32_t h)
+{
+	size_t i, mask;
+
+	if ((t->count + 1) * 4 > t->size * 3 &&
+	    itab_resize(t, t->size ? t->size * 2 : ITAB_MIN) == -1)
+		return -1;
+	mask = t->size - 1;
+	for (i = h & mask; t->obj[i] != NULL; i = (i + 1) & mask)
+		;
+	t->obj[i] = o;
+	t->hash[i] = h;
+	t->count++;
+	return 0;
+}
+
+/* Removes o, shifting back the entries that probed past its slot. */
+static void
+itab_remove(struct itab *t, const void *o, uint32_t h)
+{
+	size_t i, j, home, mask = t->size - 1;
+
+	for (i = h & mask; t->obj[i] != o; i = (i + 1) & mask)
+		assert(t->obj[i] != NULL);
+	for (j = (i + 1) & mask; t->obj[j] != NULL; j = (j + 1) & mask) {
+		home = t->hash[j] & mask;
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			t->obj[i] = t->obj[j];
+			t->hash[i] = t->hash[j];
+			i = j;
+		}
+	}
+	t->obj[i] = NULL;
+	t->count--;
+	if (t->count == 0) {
+		free(t->hash);
+		free(t->obj);
+		t->hash = NULL;
+		t->obj = NULL;
+		t->size = 0;
+	} else if (t->size > ITAB_MIN && t->count * 8 < t->size)
+		(void)itab_resize(t, t->size / 2);	/* fine if it fails */
+}
+
+static size_t
+itab_bytes(const struct itab *t)
+{
+	return t->size * (sizeof(*t->hash) + sizeof(*t->obj));
+}
+
+struct intern *
+intern_new(void)
+{
+	struct intern *in;
+	size_t i;
+
+	if ((in = calloc(1, sizeof(*in))) == NULL)
+		return NULL;
+	slab_init(&in->attr_slab, sizeof(struct rattr));
+	for (i = 2; i < BLOB_NCLASS; i++)
+		slab_init(&in->blob_slab[i], i * 8);
+	return in;
+}
+
+/* Bytes a blob of len data bytes takes, and the slab it comes from. */
+static size_t
+blob_size(struct intern *in, size_t len, struct slab **s)
+{
+	size_t size = (sizeof(struct iblob) + len + 7) & ~(size_t)7;
+
+	*s = size / 8 < BLOB_NCLASS ? &in->blob_slab[size / 8] : NULL;
+	return size;
+}
+
+void
+intern_free(struct intern *in)
+{
+	size_t n;
+
+	if (in == NULL)
+		return;
+	assert(in->attrs.count == 0 && in->blobs.count == 0);
+	slab_destroy(&in->attr_slab);
+	for (n = 2; n < BLOB_NCLASS; n++)
+		slab_destroy(&in->blob_slab[n]);
+	free(in->attrs.hash);
+	free(in->attrs.obj);
+	free(in->blobs.hash);
+	free(in->blobs.obj);
+	free(in);
+}
+
+static struct iblob *
+blob_find(const struct intern *in, const struct blobkey *k)
+{
+	const struct itab *t = &in->blobs;
+	struct iblob *b;
+	size_t i, mask = t->size - 1;
+
+	if (t->size == 0)
+		return NULL;
+	for (i = k->hash & mask; (b = t->obj[i]) != NULL; i = (i + 1) & mask)
+		if (t->hash[i] == k->hash && b->len == k->len &&
+		    memcmp(b->data, k->p, k->len) == 0)
+			return b;
+	return NULL;
+}
+
+/* The blob for k with a reference taken; NULL on allocation failure. */
+static struct iblob *
+blob_get(struct intern *in, const struct blobkey *k)
+{
+	struct iblob *b;
+	struct slab *s;
+	size_t size = blob_size(in, k->len, &s);
+
+	if ((b = blob_find(in, k)) != NULL) {
+		b->refcnt++;
+		return b;
+	}
+	if ((b = s != NULL ? slab_alloc(s) : malloc(size)) == NULL)
+		return NULL;
+	b->refcnt = 1;
+	b->hash = k->hash;
+	b->len = k->len;
+	memcpy(b->data, k->p, k->len);
+	if (itab_insert(&in->blobs, b, b->hash) == -1) {
+		if (s != NULL)
+			slab_free(s, b);
+		else
+			free(b);
+		return NULL;
+	}
+	in->blob_bytes += size;
+	return b;
+}
+
+static void
+blob_unref(struct intern *in, struct iblob *b)
+{
+	struct slab *s;
+	size_t size;
+
+	if (b == NULL || --b->refcnt > 0)
+		return;
+	size = blob_size(in, b->len, &s);
+	itab_remove(&in->blobs, b, b->hash);
+	in->blob_bytes -= size;
+	if (s != NULL)
+		slab_free(s, b);
+	else
+		free(b);
+}
+
+struct bgp_view
+iblob_view(const struct iblob *b)
+{
+	struct bgp_view v = { NULL, 0 };
+
+	if (b != NULL) {
+		v.p = b->data;
+		v.len = b->len;
+	}
+	return v;
+}
+
+/* The set's blob pointer number i (B_ASPATH ...). */
+static struct iblob **
+rattr_blob(struct rattr *r, int i)
+{
+	switch (i) {
+	case B_ASPATH:
+		return &r->aspath;
+	case B_COMM:
+		return &r->communities;
+	case B_LARGE:
+		return &r->large_communities;
+	case B_EXT:
+		return &r->ext_communities;
+	default:
+		return &r->other;
+	}
+}
+
+/* Appends one "other" record if it fits; returns the new length. */
+static size_t
+other_put(uint8_t *buf, size_t cap, size_t off, uint8_t code, uint8_t flags,
+    const uint8_t *p, size_t len)
+{
+	if (off + 4 + len <= cap) {
+		buf[off] = code;
+		buf[off + 1] = flags;
+		buf[off + 2] = (uint8_t)(len >> 8);
+		buf[off + 3] = (uint8_t)len;
+		if (len > 0)
+			memcpy(buf + off + 4, p, len);
+	}
+	return off + 4 + len;
+}
+
+/* Writes a's "other" records into buf; returns the length they need. */
+static size_t
+other_build(const struct bgp_attrs *a, uint8_t *buf, size_t cap)
+{
+	struct bgp_attr_iter it;
+	struct bgp_view v;
+	uint8_t code, flags;
+	size_t off = 0;
+
+	if (a->nexthop_ll.aid != AID_UNSPEC)
+		off = other_put(buf, cap, off, RATTR_OTHER_NH_LL, 0,
+		    a->nexthop_ll.b, (size_t)aid_addrlen(a->nexthop_ll.aid));
+	if (ATTR_HAS(a, ATTR_CLUSTER_LIST))
+		off = other_put(buf, cap, off, ATTR_CLUSTER_LIST,
+		    ATTR_OPTIONAL, a->cluster_list.p, a->cluster_list.len);
+	if (a->n_unknown == 0)
+		return off;
+	bgp_attr_iter_init(&it, a);
+	while (bgp_attr_next_unknown(&it, &flags, &code, &v) == 1)
+		off = other_put(buf, cap, off, code, flags, v.p, v.len);
+	return off;
+}
+
+static void
+blobkey_set(struct blobkey *k, const uint8_t *p, size_t len)
+{
+	k->p = len > 0 ? p : NULL;
+	k->len = (uint32_t)len;
+	k->hash = len > 0 ? hash_bytes(p, len) : 0;
+}
+
+/*
+ * Fills the probe's blob keys.  The other records go to buf, or to a
+ * *heap buffer the caller frees when they do not fit.  Returns 0 or -1.
+ */
+static int
+blobkeys_fill(const struct bgp_attrs *a, struct blobkey *k, uint8_t *buf,
+    size_t cap, uint8_t **heap)
+{
+	size_t n;
+
+	memset(k, 0, B_MAX * sizeof(*k));
+	if (ATTR_HAS(a, ATTR_AS_PATH))
+		blobkey_set(&k[B_ASPATH], a->aspath.p, a->aspath.len);
+	if (ATTR_HAS(a, ATTR_COMMUNITIES))
+		blobkey_set(&k[B_COMM], a->communities.p, a->communities.len);
+	if (ATTR_HAS(a, ATTR_LARGE_COMMUNITIES))
+		blobkey_set(&k[B_LARGE], a->large_communities.p,
+		    a->large_communities.len);
+	if (ATTR_HAS(a, ATTR_EXT_COMMUNITIES))
+		blobkey_set(&k[B_EXT], a->ext_communities.p,
+		    a->ext_communities.len);
+	*heap = NULL;
+	if ((n = other_build(a, buf, cap)) > cap) {
+		if ((*heap = malloc(n)) == NULL)
+			return -1;
+		other_build(a, *heap, n);
+		buf = *heap;
+	}
+	blobkey_set(&k[B_OTHER], buf, n);
+	return 0;
+}
+
+/* The scalar part of the probe. */
+static void
+rattr_fill(struct rattr *r, const struct bgp_attrs *a)
+{
+	memset(r, 0, sizeof(*r));
+	r->origin = ATTR_HAS(a, ATTR_ORIGIN) ? a->origin : RATTR_ORIGIN_NONE;
+	if (a->nexthop.aid != AID_UNSPEC)
+		addr_set(&r->nexthop, a->nexthop.aid, a->nexthop.b);
+	if (ATTR_HAS(a, ATTR_MED)) {
+		r->flags |= RATTR_MED;
+		r->med = a->med;
+	}
+	if (ATTR_HAS(a, ATTR_LOCAL_PREF)) {
+		r->flags |= RATTR_LOCAL_PREF;
+		r->local_pref = a->local_pref;
+	}
+	if (ATTR_HAS(a, ATTR_ATOMIC_AGGREGATE))
+		r->flags |= RATTR_ATOMIC_AGGR;
+	if (ATTR_HAS(a, ATTR_AGGREGATOR)) {
+		r->flags |= RATTR_AGGREGATOR;
+		r->aggr_as = a->aggr_as;
+		r->aggr_id = a->aggr_id;
+	}
+	if (ATTR_HAS(a, ATTR_ORIGINATOR_ID)) {
+		r->flags |= RATTR_ORIGINATOR;
+		r->originator_id = a->originator_id;
+	}
+	if (ATTR_HAS(a, ATTR_OTC)) {
+		r->flags |= RATTR_OTC;
+		r->otc = a->otc;
+	}
+}
+
+static uint32_t
+rattr_hash(const struct rattr *r, const struct blobkey *k)
+{
+	uint64_t h = HASH_SEED, w;
+
+	h = hash_step(h, (uint64_t)k[B_ASPATH].hash << 32 | k[B_COMM].hash);
+	h = hash_step(h, (uint64_t)k[B_LARGE].hash << 32 | k[B_EXT].hash);
+	h = hash_step(h, (uint64_t)k[B_OTHER].hash << 32 |
+	    (uint32_t)r->nexthop.aid << 16 | (uint32_t)r->origin << 8 |
+	    r->flags);
+	memcpy(&w, r->nexthop.b, 8);
+	h = hash_step(h, w);
+	memcpy(&w, r->nexthop.b + 8, 8);
+	h = hash_step(h, w);
+	h = hash_step(h, (uint64_t)r->med << 32 | r->local_pref);
+	h = hash_step(h, (uint64_t)r->aggr_as << 32 | r->aggr_id);
+	h = hash_step(h, (uint64_t)r->originator_id << 32 | r->otc);
+	return hash_final(h);
+}
+
+static int
+rattr_eq(const struct rattr *a, const struct rattr *b)
+{
+	return a->aspath == b->aspath && a->communities == b->communities &&
+	    a->large_communities == b->large_communities &&
+	    a->ext_communities == b->ext_communities && a->other == b->other &&
+	    a->nexthop.aid == b->nexthop.aid &&
+	    memcmp(a->nexthop.b, b->nexthop.b, sizeof(a->nexthop.b)) == 0 &&
+	    a->origin == b->origin && a->flags == b->flags &&
+	    a->med == b->med && a->local_pref == b->local_pref &&
+	    a->aggr_as == b->aggr_as && a->aggr_id == b->aggr_id &&
+	    a->originator_id == b->originator_id && a->otc == b->otc;
+}
+
+static struct rattr *
+rattr_find(const struct intern *in, const struct rattr *key)
+{
+	const struct itab *t = &in->attrs;
+	struct rattr *r;
+	size_t i, mask = t->size - 1;
+
+	if (t->size == 0)
+		return NULL;
+	for (i = key->hash & mask; (r = t->obj[i]) != NULL; i = (i + 1) & mask)
+		if (t->hash[i] == key->hash && rattr_eq(r, key))
+			return r;
+	return NULL;
+}
+
+/* Interns key (a set not in the table) and its blobs. */
+static struct rattr *
+rattr_new(struct intern *in, const struct rattr *key, const struct blobkey *k)
+{
+	struct rattr *r;
+	struct bgp_view v;
+	int i;
+
+	if ((r = slab_alloc(&in->attr_slab)) == NULL)
+		return NULL;
+	*r = *key;
+	r->refcnt = 1;
+	for (i = 0; i < B_MAX; i++)
+		*rattr_blob(r, i) = NULL;
+	for (i = 0; i < B_MAX; i++)
+		if (k[i].len > 0 &&
+		    (*rattr_blob(r, i) = blob_get(in, &k[i])) == NULL)
+			goto fail;
+	v = iblob_view(r->aspath);
+	r->origin_as = v.len > 0 ? bgp_aspath_origin(&v) : 0;
+	if (itab_insert(&in->attrs, r, r->hash) == -1)
+		goto fail;
+	return r;
+ fail:
+	for (i = 0; i < B_MAX; i++)
+		blob_unref(in, *rattr_blob(r, i));
+	slab_free(&in->attr_slab, r);
+	return NULL;
+}
+
+struct rattr *
+intern_attrs(struct intern *in, const struct bgp_attrs *a)
+{
+	struct blobkey k[B_MAX];
+	struct rattr key, *r;
+	uint8_t buf[OTHER_STACK], *heap;
+	int i, all = 1;
+
+	rattr_fill(&key, a);
+	if (blobkeys_fill(a, k, buf, sizeof(buf), &heap) == -1)
+		return NULL;
+	for (i = 0; i < B_MAX; i++)
+		if (k[i].len > 0 &&
+		    (*rattr_blob(&key, i) = blob_find(in, &k[i])) == NULL)
+			all = 0;
+	key.hash = rattr_hash(&key, k);
+	if (all && (r = rattr_find(in, &key)) != NULL)
+		r->refcnt++;
+	else
+		r = rattr_new(in, &key, k);
+	free(heap);
+	return r;
+}
+
+void
+rattr_ref(struct rattr *r)
+{
+	r->refcnt++;
+}
+
+void
+rattr_unref(struct intern *in, struct rattr *r)
+{
+	int i;
+
+	if (r == NULL || --r->refcnt > 0)
+		return;
+	itab_remove(&in->attrs, r, r->hash);
+	for (i = 0; i < B_MAX; i++)
+		blob_unref(in, *rattr_blob(r, i));
+	slab_free(&in->attr_slab, r);
+}
+
+int
+rattr_other_next(const struct rattr *r, size_t *off, uint8_t *code,
+    uint8_t *flags, struct bgp_view *v)
+{
+	const struct iblob *b = r->other;
+	const uint8_t *p;
+
+	if (b == NULL || *off + 4 > b->len)
+		return 0;
+	p = b->data + *off;
+	*code = p[0];
+	*flags = p[1];
+	v->len = (uint32_t)(p[2] << 8 | p[3]);
+	v->p = p + 4;
+	*off += 4 + v->len;
+	return 1;
+}
+
+int
+rattr_other_find(const struct rattr *r, uint8_t code, uint8_t *flags,
+    struct bgp_view *v)
+{
+	size_t off = 0;
+	uint8_t c;
+
+	while (rattr_other_next(r, &off, &c, flags, v) == 1)
+		if (c == code)
+			return 1;
+	return 0;
+}
+
+void
+intern_mem(const struct intern *in, struct intern_mem *m)
+{
+	m->attrs = in->attrs.count;
+	m->attr_bytes = in->attrs.count * sizeof(struct rattr) +
+	    itab_bytes(&in->attrs);
+	m->blobs = in->blobs.count;
+	m->blob_bytes = in->blob_bytes + itab_bytes(&in->blobs);
+}

@@ -1,0 +1,481 @@
+/*
+ * Every peer's Adj-RIB-In in one structure.
+ *
+ * The trie (bgpd/trie.c) holds one node per prefix that some peer
+ * announced, and the node holds that prefix's routes inline, sorted by
+ * (peer, path id): a route is 16 bytes, an interned attribute pointer
+ * plus its key.  A prefix that N peers carry is one node of N routes, so
+ * a second full-table peer costs about 16 bytes a route.
+ *
+ * The RIB keeps, per peer slot and family, how many routes and how many
+ * stale routes the peer has; these make rib_count() free and let the
+ * sliced walks (flush, stale marking) stop as soon as the peer has
+ * nothing left to do, instead of scanning the rest of the table.
+ *
+ * Sliced walks run through trie_slice(), which resumes by key; a slice
+ * examines at most `budget` prefixes, so its cost is bounded whatever
+ * the peer holds.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "intern.h"
+#include "rib.h"
+#include "trie.h"
+
+struct rib_peer_cnt {
+	uint32_t	routes[AID_MAX];
+	uint32_t	stale[AID_MAX];
+};
+
+struct rib {
+	struct intern		*in;
+	struct trie		 trie[AID_MAX];
+	struct rib_peer_cnt	*cnt;		/* by peer slot */
+	size_t			 ncnt;
+};
+
+static struct trie *
+rib_trie(const struct rib *rib, uint8_t aid)
+{
+	if (aid != AID_INET && aid != AID_INET6)
+		return NULL;
+	return (struct trie *)(uintptr_t)&rib->trie[aid];
+}
+
+/* The peer's counters, grown on demand when create is set. */
+static struct rib_peer_cnt *
+rib_peer(struct rib *rib, uint16_t peer, int create)
+{
+	struct rib_peer_cnt *c;
+	size_t n;
+
+	if (peer < rib->ncnt)
+		return &rib->cnt[peer];
+	if (!create || peer >= RIB_MAX_PEERS)
+		return NULL;
+	n = rib->ncnt < 16 ? 16 : rib->ncnt * 2;
+	if (n <= peer)
+		n = (size_t)peer + 1;
+	if ((c = reallocarray(rib->cnt, n, sizeof(*c))) == NULL)
+		return NULL;
+	memset(c + rib->ncnt, 0, (n - rib->ncnt) * sizeof(*c));
+	rib->cnt = c;
+	rib->ncnt = n;
+	return &rib->cnt[peer];
+}
+
+struct rib *
+rib_new(struct intern *in)
+{
+	struct rib *rib;
+
+	if ((rib = calloc(1, sizeof(*rib))) == NULL)
+		return NULL;
+	rib->in = in;
+	trie_init(&rib->trie[AID_INET], AID_INET);
+	trie_init(&rib->trie[AID_INET6], AID_INET6);
+	return rib;
+}
+
+static void
+rib_unref_routes(struct rib_route *r, size_t n, void *arg)
+{
+	struct rib *rib = arg;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		rattr_unref(rib->in, r[i].attrs);
+}
+
+void
+rib_free(struct rib *rib)
+{
+	if (rib == NULL)
+		return;
+	trie_clear(&rib->trie[AID_INET], rib_unref_routes, rib);
+	trie_clear(&rib->trie[AID_INET6], rib_unref_routes, rib);
+	free(rib->cnt);
+	free(rib);
+}
+
+static inline uint64_t
+route_key(uint16_t peer, uint32_t path_id)
+{
+	return (uint64_t)peer << 32 | path_id;
+}
+
+/* First index whose (peer, path id) is >= key. */
+static size_t
+route_lower(const struct rib_route *r, size_t n, uint64_t key)
+{
+	size_t lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (route_key(r[mid].peer, r[mid].path_id) < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int
+rib_update(struct rib *rib, uint16_t peer, const struct bw_prefix *p,
+    uint32_t path_id, struct rattr *attrs)
+{
+	struct trie *t = rib_trie(rib, p->aid);
+	struct rib_peer_cnt *c;
+	struct trie_pos pos;
+	struct trie_node *n;
+	struct rib_route *r = NULL;
+	size_t at = 0, nr = 0;
+	int newpfx;
+
+	if (t == NULL || p->len > t->maxplen ||
+	    (c = rib_peer(rib, peer, 1)) == NULL)
+		return -1;
+	if ((n = trie_seek(t, p, &pos)) != NULL) {
+		r = trie_routes(t, n);
+		nr = n->nroutes;
+		at = route_lower(r, nr, route_key(peer, path_id));
+	}
+	if (at < nr && r[at].peer == peer && r[at].path_id == path_id) {
+		if (r[at].attrs != attrs) {
+			rattr_ref(attrs);
+			rattr_unref(rib->in, r[at].attrs);
+			r[at].attrs = attrs;
+		}
+		if (r[at].flags & ROUTE_STALE)
+			c->stale[p->aid]--;
+		r[at].flags = 0;
+		return RIB_UPD_REPLACED;
+	}
+	newpfx = !(at > 0 && r[at - 1].peer == peer) &&
+	    !(at < nr && r[at].peer == peer);
+	if ((n = trie_add(t, &pos, p, at)) == NULL)
+		return -1;
+	r = &trie_routes(t, n)[at];
+	rattr_ref(attrs);
+	r->attrs = attrs;
+	r->path_id = path_id;
+	r->peer = peer;
+	r->flags = 0;
+	c->routes[p->aid]++;
+	return newpfx ? RIB_UPD_NEW_PREFIX : RIB_UPD_NEW_PATH;
+}
+
+int
+rib_withdraw(struct rib *rib, uint16_t peer, const struct bw_prefix *p,
+    uint32_t path_id)
+{
+	struct trie *t = rib_trie(rib, p->aid);
+	struct rib_peer_cnt *c;
+	struct trie_pos pos;
+	struct trie_node *n;
+	struct rib_route *r;
+	size_t at, nr;
+	int last;
+
+	if (t == NULL || (c = rib_peer(rib, peer, 0)) == NULL ||
+	    (n = trie_seek(t, p, &pos)) == NULL)
+		return RIB_WD_ABSENT;
+	r = trie_routes(t, n);
+	nr = n->nroutes;
+	at = route_lower(r, nr, route_key(peer, path_id));
+	if (at == nr || r[at].peer != peer || r[at].path_id != path_id)
+		return RIB_WD_ABSENT;
+	last = !(at > 0 && r[at - 1].peer == peer) &&
+	    !(at + 1 < nr && r[at + 1].peer == peer);
+	if (r[at].flags & ROUTE_STALE)
+		c->stale[p->aid]--;
+	c->routes[p->aid]--;
+	rattr_unref(rib->in, r[at].attrs);
+	trie_del(t, &pos, at);
+	return last ? RIB_WD_LAST : RIB_WD_PATH;
+}
+
+size_t
+rib_count(const struct rib *rib, uint16_t peer, uint8_t aid)
+{
+	if (peer >= rib->ncnt || rib_trie(rib, aid) == NULL)
+		return 0;
+	return rib->cnt[peer].routes[aid];
+}
+
+size_t
+rib_count_stale(const struct rib *rib, uint16_t peer, uint8_t aid)
+{
+	if (peer >= rib->ncnt || rib_trie(rib, aid) == NULL)
+		return 0;
+	return rib->cnt[peer].stale[aid];
+}
+
+size_t
+rib_total_routes(const struct rib *rib, uint8_t aid)
+{
+	const struct trie *t = rib_trie(rib, aid);
+
+	return t != NULL ? t->routes : 0;
+}
+
+size_t
+rib_total_prefixes(const struct rib *rib, uint8_t aid)
+{
+	const struct trie *t = rib_trie(rib, aid);
+
+	return t != NULL ? t->prefixes : 0;
+}
+
+const struct rib_route *
+rib_lookup(const struct rib *rib, const struct bw_prefix *p, size_t *n)
+{
+	const struct trie *t = rib_trie(rib, p->aid);
+	const struct trie_node *node;
+
+	*n = 0;
+	if (t == NULL || (node = trie_lookup(t, p)) == NULL)
+		return NULL;
+	*n = node->nroutes;
+	return trie_routes(t, node);
+}
+
+const struct rib_route *
+rib_match(const struct rib *rib, const struct bw_prefix *p,
+    struct bw_prefix *match, size_t *n)
+{
+	const struct trie *t = rib_trie(rib, p->aid);
+	const struct trie_node *node;
+
+	*n = 0;
+	if (t == NULL || (node = trie_match(t, p)) == NULL)
+		return NULL;
+	trie_prefix(t, node, match);
+	*n = node->nroutes;
+	return trie_routes(t, node);
+}
+
+/* Adapts a trie callback to a rib_cb. */
+struct rib_walk {
+	rib_cb	 cb;
+	void	*arg;
+};
+
+static int
+rib_walk_node(const struct trie *t, const struct trie_node *n, void *arg)
+{
+	struct rib_walk *w = arg;
+	struct bw_prefix p;
+
+	trie_prefix(t, n, &p);
+	return w->cb(&p, trie_routes(t, n), n->nroutes, w->arg);
+}
+
+int
+rib_walk_covering(const struct rib *rib, const struct bw_prefix *p,
+    rib_cb cb, void *arg)
+{
+	const struct trie *t = rib_trie(rib, p->aid);
+	struct rib_walk w = { cb, arg };
+
+	return t != NULL ? trie_walk_covering(t, p, rib_walk_node, &w) : 0;
+}
+
+int
+rib_walk_covered(const struct rib *rib, const struct bw_prefix *p,
+    rib_cb cb, void *arg)
+{
+	const struct trie *t = rib_trie(rib, p->aid);
+	struct rib_walk w = { cb, arg };
+
+	return t != NULL ? trie_walk_covered(t, p, rib_walk_node, &w) : 0;
+}
+
+void
+rib_cursor_init(struct rib_cursor *c, uint8_t aid)
+{
+	memset(c, 0, sizeof(*c));
+	c->aid = aid;
+	c->next.aid = aid;
+}
+
+/* Records the outcome of one slice in the cursor; returns "more". */
+static int
+rib_cursor_step(struct rib_cursor *c, int more)
+{
+	if (more)
+		c->started = 1;
+	else
+		c->done = 1;
+	return more;
+}
+
+int
+rib_walk_slice(const struct rib *rib, struct rib_cursor *c, size_t budget,
+    rib_cb cb, void *arg)
+{
+	const struct trie *t = rib_trie(rib, c->aid);
+	struct rib_walk w = { cb, arg };
+
+	if (c->done || t == NULL)
+		return rib_cursor_step(c, 0);
+	return rib_cursor_step(c, trie_slice_ro(t, &c->next, c->started,
+	    budget, rib_walk_node, &w));
+}
+
+/* What a flush or stale-marking slice works on. */
+enum rib_op {
+	RIB_OP_FLUSH,
+	RIB_OP_FLUSH_STALE,
+	RIB_OP_MARK_STALE
+};
+
+struct rib_peer_op {
+	struct rib		*rib;
+	struct rib_peer_cnt	*cnt;
+	uint16_t		 peer;
+	uint8_t			 aid;
+	enum rib_op		 op;
+};
+
+/* Is there nothing left for the operation to do? */
+static int
+rib_op_done(const struct rib_peer_op *op)
+{
+	const struct rib_peer_cnt *c = op->cnt;
+
+	switch (op->op) {
+	case RIB_OP_FLUSH:
+		return c->routes[op->aid] == 0;
+	case RIB_OP_FLUSH_STALE:
+		return c->stale[op->aid] == 0;
+	default:
+		return c->stale[op->aid] == c->routes[op->aid];
+	}
+}
+
+/* The peer's routes in a node: [*lo, *hi). */
+static struct rib_route *
+rib_peer_range(const struct trie *t, const struct trie_node *n,
+    uint16_t peer, size_t *lo, size_t *hi)
+{
+	struct rib_route *r = trie_routes(t, n);
+
+	*lo = route_lower(r, n->nroutes, route_key(peer, 0));
+	*hi = *lo;
+	while (*hi < n->nroutes && r[*hi].peer == peer)
+		(*hi)++;
+	return r;
+}
+
+static int
+rib_flush_visit(struct trie *t, struct trie_node **np, void *arg)
+{
+	struct rib_peer_op *op = arg;
+	struct rib_route *r;
+	size_t lo, hi, i, j, nr = (*np)->nroutes;
+
+	r = rib_peer_range(t, *np, op->peer, &lo, &hi);
+	for (i = j = lo; i < hi; i++) {
+		if (op->op == RIB_OP_FLUSH_STALE &&
+		    !(r[i].flags & ROUTE_STALE)) {
+			r[j++] = r[i];
+			continue;
+		}
+		if (r[i].flags & ROUTE_STALE)
+			op->cnt->stale[op->aid]--;
+		op->cnt->routes[op->aid]--;
+		rattr_unref(op->rib->in, r[i].attrs);
+	}
+	if (j < hi) {
+		memmove(r + j, r + hi, (nr - hi) * sizeof(*r));
+		trie_shrink(t, np, nr - (hi - j));
+	}
+	/* Stop the slice as soon as there is nothing left to flush. */
+	return rib_op_done(op);
+}
+
+static int
+rib_stale_visit(struct trie *t, struct trie_node **np, void *arg)
+{
+	struct rib_peer_op *op = arg;
+	struct rib_route *r;
+	size_t lo, hi, i;
+
+	r = rib_peer_range(t, *np, op->peer, &lo, &hi);
+	for (i = lo; i < hi; i++) {
+		if (!(r[i].flags & ROUTE_STALE)) {
+			r[i].flags |= ROUTE_STALE;
+			op->cnt->stale[op->aid]++;
+		}
+	}
+	return rib_op_done(op);
+}
+
+/* Runs one slice of a per-peer operation; returns "more". */
+static int
+rib_peer_slice(struct rib *rib, struct rib_cursor *c, uint16_t peer,
+    enum rib_op kind, size_t budget, trie_visit visit)
+{
+	struct trie *t = rib_trie(rib, c->aid);
+	struct rib_peer_op op;
+	int more, wrap;
+
+	if (c->done || t == NULL ||
+	    (op.cnt = rib_peer(rib, peer, 0)) == NULL)
+		return rib_cursor_step(c, 0);
+	op.rib = rib;
+	op.peer = peer;
+	op.aid = c->aid;
+	op.op = kind;
+	if (rib_op_done(&op))
+		return rib_cursor_step(c, 0);
+	wrap = c->started && !c->wrapped && kind != RIB_OP_MARK_STALE;
+	more = trie_slice(t, &c->next, c->started, budget, visit, &op);
+	if (rib_op_done(&op))
+		return rib_cursor_step(c, 0);
+	if (!more && wrap) {
+		/* Routes were added behind the cursor: one more pass. */
+		c->started = 0;
+		c->wrapped = 1;
+		return 1;
+	}
+	return rib_cursor_step(c, more);
+}
+
+int
+rib_flush_slice(struct rib *rib, struct rib_cursor *c, uint16_t peer,
+    int only_stale, size_t budget)
+{
+	return rib_peer_slice(rib, c, peer,
+	    only_stale ? RIB_OP_FLUSH_STALE : RIB_OP_FLUSH, budget,
+	    rib_flush_visit);
+}
+
+int
+rib_mark_stale_slice(struct rib *rib, struct rib_cursor *c, uint16_t peer,
+    size_t budget)
+{
+	return rib_peer_slice(rib, c, peer, RIB_OP_MARK_STALE, budget,
+	    rib_stale_visit);
+}
+
+void
+rib_mem(const struct rib *rib, struct rib_mem *m)
+{
+	struct trie_mem tm;
+	int aid;
+
+	memset(m, 0, sizeof(*m));
+	for (aid = AID_INET; aid <= AID_INET6; aid++) {
+		trie_mem(&rib->trie[aid], &tm);
+		m->nodes += tm.nodes;
+		m->node_bytes += tm.node_bytes;
+		m->route_arrays += tm.prefixes;
+		m->route_bytes += tm.route_bytes;
+		m->routes += tm.routes;
+		m->reserved += tm.reserved;
+	}
+	m->peer_bytes = rib->ncnt * sizeof(struct rib_peer_cnt);
+}

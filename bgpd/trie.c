@@ -1,0 +1,638 @@
+/*
+ * The RIB's prefix index: one path-compressed binary trie per family.
+ *
+ * A node is a single allocation: the prefix length, the route count, the
+ * prefix bits (4 or 16 bytes), two child pointers only if it has a child
+ * (most prefixes are leaves), and then the routes themselves (struct
+ * rib_route, 16 bytes each).  An IPv4 leaf heard from one peer costs 24
+ * bytes, a branch point 24, and every further peer 16.  A node that
+ * gains its first child or loses its last one changes layout.  A node without
+ * routes is only kept as a branch point (it then has two children); a
+ * node that loses its last route is freed and its parent merged away if
+ * the parent was such a branch point, so churn never leaves dead nodes.
+ *
+ * A node changes size when a route comes or goes: it is reallocated in
+ * place of the old one (the caller holds the link that points to it, as
+ * found on the way down).  Small nodes come from per-size slabs (slab.c:
+ * no malloc header, and a chunk goes back to the system as soon as its
+ * last node is freed); nodes with many routes use malloc.
+ *
+ * Walks are recursive (depth <= 129).  Address order is pre-order with
+ * the 0 branch first, which is prefix_cmp() order.  Resumable walks keep
+ * the first prefix not yet visited and find their way back to it by key
+ * (O(depth)), so the trie may change freely between slices.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "slab.h"
+#include "trie.h"
+
+/* Big-endian loads of key bits; keys are 4 or 16 bytes. */
+static inline uint64_t
+load_be64(const uint8_t *p)
+{
+	return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 |
+	    (uint64_t)p[2] << 40 | (uint64_t)p[3] << 32 |
+	    (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 |
+	    (uint64_t)p[6] << 8 | p[7];
+}
+
+static inline uint32_t
+load_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Number of leading bits a and b share, at most max. */
+static inline int
+key_common(const struct trie *t, const uint8_t *a, const uint8_t *b, int max)
+{
+	uint64_t x;
+	int d;
+
+	if (t->keylen == 4) {
+		x = (uint64_t)(load_be32(a) ^ load_be32(b)) << 32;
+		d = x ? __builtin_clzll(x) : 64;
+	} else if ((x = load_be64(a) ^ load_be64(b)) != 0)
+		d = __builtin_clzll(x);
+	else {
+		x = load_be64(a + 8) ^ load_be64(b + 8);
+		d = x ? 64 + __builtin_clzll(x) : 128;
+	}
+	return d < max ? d : max;
+}
+
+static inline int
+key_bit(const uint8_t *k, int i)
+{
+	return (k[i >> 3] >> (7 - (i & 7))) & 1;
+}
+
+/* Does node n's prefix cover p (equal or less specific)? */
+static inline int
+node_covers(const struct trie *t, const struct trie_node *n,
+    const struct bw_prefix *p)
+{
+	return n->plen <= p->len &&
+	    key_common(t, n->key, p->b, n->plen) == n->plen;
+}
+
+static inline struct trie_node **
+node_kids(const struct trie *t, struct trie_node *n)
+{
+	return (struct trie_node **)(void *)((uintptr_t)n + t->kidoff);
+}
+
+static inline size_t
+node_size(const struct trie *t, int haskids, size_t nroutes)
+{
+	return t->kidoff + (haskids ? 2 * sizeof(struct trie_node *) : 0) +
+	    nroutes * sizeof(struct rib_route);
+}
+
+static struct slab *
+node_slab(struct trie *t, size_t size)
+{
+	struct slab *s;
+	size_t cl = size / 8;
+
+	if (cl >= TRIE_NCLASS)
+		return NULL;
+	if ((s = t->slab[cl]) == NULL) {
+		if ((s = malloc(sizeof(*s))) == NULL)
+			fatal("%s", __func__);
+		slab_init(s, size);
+		t->slab[cl] = s;
+	}
+	return s;
+}
+
+/* A node for nroutes routes (children NULL); the caller sets the key. */
+static struct trie_node *
+node_alloc(struct trie *t, int haskids, size_t nroutes)
+{
+	struct trie_node *n;
+	struct slab *s;
+	size_t size = node_size(t, haskids, nroutes);
+
+	if ((s = node_slab(t, size)) != NULL)
+		n = slab_alloc(s);
+	else {
+		n = malloc(size);
+		t->big_bytes += size;
+	}
+	if (n == NULL)
+		return NULL;
+	n->nroutes = (uint16_t)nroutes;
+	n->haskids = (uint8_t)haskids;
+	if (haskids)
+		node_kids(t, n)[0] = node_kids(t, n)[1] = NULL;
+	t->nodes++;
+	t->bytes += size;
+	t->routes += nroutes;
+	if (nroutes > 0)
+		t->prefixes++;
+	return n;
+}
+
+static void
+node_free(struct trie *t, struct trie_node *n)
+{
+	struct slab *s;
+	size_t size = node_size(t, n->haskids, n->nroutes);
+
+	t->nodes--;
+	t->bytes -= size;
+	t->routes -= n->nroutes;
+	if (n->nroutes > 0)
+		t->prefixes--;
+	if ((s = node_slab(t, size)) != NULL)
+		slab_free(s, n);
+	else {
+		t->big_bytes -= size;
+		free(n);
+	}
+}
+
+/*
+ * Moves *np to a node with haskids and nroutes routes: the old routes
+ * [0, at) stay, [at, old) go to [at + gap, ...) (gap 1 opens a slot; gap
+ * 0 with at == nroutes truncates).  Children are kept (a node only drops
+ * its child pointers when both are NULL).  Small nodes move to another
+ * slab; big ones realloc.
+ */
+static struct trie_node *
+node_resize(struct trie *t, struct trie_node **np, int haskids,
+    size_t nroutes, size_t at, size_t gap)
+{
+	struct trie_node *o = *np, *n;
+	struct rib_route *r;
+	size_t old = o->nroutes, keep = nroutes - gap < old ? nroutes - gap : old;
+	size_t osz = node_size(t, o->haskids, old);
+	size_t nsz = node_size(t, haskids, nroutes);
+
+	if (osz / 8 >= TRIE_NCLASS && nsz / 8 >= TRIE_NCLASS &&
+	    haskids == o->haskids) {
+		if ((n = realloc(o, nsz)) == NULL)
+			return NULL;
+		r = trie_routes(t, n);
+		memmove(r + at + gap, r + at, (keep - at) * sizeof(*r));
+		n->nroutes = (uint16_t)nroutes;
+		t->bytes = t->bytes + nsz - osz;
+		t->big_bytes = t->big_bytes + nsz - osz;
+		t->routes = t->routes + nroutes - old;
+		if ((old > 0) != (nroutes > 0))
+			t->prefixes = nroutes > 0 ? t->prefixes + 1 :
+			    t->prefixes - 1;
+	} else {
+		if ((n = node_alloc(t, haskids, nroutes)) == NULL)
+			return NULL;
+		memcpy(n->key, o->key, t->keylen);
+		n->plen = o->plen;
+		if (haskids && o->haskids)
+			memcpy(node_kids(t, n), node_kids(t, o),
+			    2 * sizeof(struct trie_node *));
+		r = trie_routes(t, n);
+		memcpy(r, trie_routes(t, o), at * sizeof(*r));
+		memcpy(r + at + gap, trie_routes(t, o) + at,
+		    (keep - at) * sizeof(*r));
+		node_free(t, o);
+	}
+	*np = n;
+	return n;
+}
+
+void
+trie_init(struct trie *t, uint8_t aid)
+{
+	memset(t, 0, sizeof(*t));
+	t->aid = aid;
+	t->keylen = (uint8_t)aid_addrlen(aid);
+	t->maxplen = (uint8_t)aid_maxplen(aid);
+	t->kidoff = (uint8_t)((offsetof(struct trie_node, key) + t->keylen +
+	    7) & ~(size_t)7);
+}
+
+static void
+clear_rec(struct trie *t, struct trie_node *n,
+    void (*fn)(struct rib_route *, size_t, void *), void *arg)
+{
+	if (n == NULL)
+		return;
+	clear_rec(t, trie_child(t, n, 0), fn, arg);
+	clear_rec(t, trie_child(t, n, 1), fn, arg);
+	if (n->nroutes > 0 && fn != NULL)
+		fn(trie_routes(t, n), n->nroutes, arg);
+	node_free(t, n);
+}
+
+void
+trie_clear(struct trie *t, void (*fn)(struct rib_route *, size_t, void *),
+    void *arg)
+{
+	int i;
+
+	clear_rec(t, t->root, fn, arg);
+	t->root = NULL;
+	for (i = 0; i < TRIE_NCLASS; i++) {
+		if (t->slab[i] == NULL)
+			continue;
+		slab_destroy(t->slab[i]);
+		free(t->slab[i]);
+		t->slab[i] = NULL;
+	}
+}
+
+void
+trie_prefix(const struct trie *t, const struct trie_node *n,
+    struct bw_prefix *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->aid = t->aid;
+	p->len = n->plen;
+	memcpy(p->b, n->key, t->keylen);
+}
+
+const struct trie_node *
+trie_lookup(const struct trie *t, const struct bw_prefix *p)
+{
+	const struct trie_node *n = t->root;
+
+	while (n != NULL && node_covers(t, n, p)) {
+		if (n->plen == p->len)
+			return n->nroutes > 0 ? n : NULL;
+		n = trie_child(t, n, key_bit(p->b, n->plen));
+	}
+	return NULL;
+}
+
+const struct trie_node *
+trie_match(const struct trie *t, const struct bw_prefix *p)
+{
+	const struct trie_node *n = t->root, *best = NULL;
+
+	while (n != NULL && node_covers(t, n, p)) {
+		if (n->nroutes > 0)
+			best = n;
+		if (n->plen == p->len)
+			break;
+		n = trie_child(t, n, key_bit(p->b, n->plen));
+	}
+	return best;
+}
+
+int
+trie_walk_covering(const struct trie *t, const struct bw_prefix *p,
+    trie_cb cb, void *arg)
+{
+	const struct trie_node *n = t->root;
+	int r;
+
+	while (n != NULL && node_covers(t, n, p)) {
+		if (n->nroutes > 0 && (r = cb(t, n, arg)) != 0)
+			return r;
+		if (n->plen == p->len)
+			break;
+		n = trie_child(t, n, key_bit(p->b, n->plen));
+	}
+	return 0;
+}
+
+static int
+walk_subtree(const struct trie *t, const struct trie_node *n, trie_cb cb,
+    void *arg)
+{
+	int r;
+
+	for (; n != NULL; n = trie_child(t, n, 1)) {
+		if (n->nroutes > 0 && (r = cb(t, n, arg)) != 0)
+			return r;
+		if ((r = walk_subtree(t, trie_child(t, n, 0), cb, arg)) != 0)
+			return r;
+	}
+	return 0;
+}
+
+int
+trie_walk_covered(const struct trie *t, const struct bw_prefix *p,
+    trie_cb cb, void *arg)
+{
+	const struct trie_node *n = t->root;
+
+	while (n != NULL) {
+		if (n->plen >= p->len) {
+			if (key_common(t, n->key, p->b, p->len) < p->len)
+				return 0;
+			return walk_subtree(t, n, cb, arg);
+		}
+		if (!node_covers(t, n, p))
+			return 0;
+		n = trie_child(t, n, key_bit(p->b, n->plen));
+	}
+	return 0;
+}
+
+struct trie_node *
+trie_seek(struct trie *t, const struct bw_prefix *p, struct trie_pos *pos)
+{
+	struct trie_node **link = &t->root, **plink = NULL, *n;
+
+	while ((n = *link) != NULL && node_covers(t, n, p)) {
+		if (n->plen == p->len) {
+			pos->link = link;
+			pos->plink = plink;
+			return n;
+		}
+		plink = link;
+		if (!n->haskids) {
+			link = NULL;
+			break;
+		}
+		link = &node_kids(t, n)[key_bit(p->b, n->plen)];
+	}
+	pos->link = link;
+	pos->plink = plink;
+	return NULL;
+}
+
+/* Sets n's prefix to the first len bits of key. */
+static void
+node_setkey(const struct trie *t, struct trie_node *n, const uint8_t *key,
+    int len)
+{
+	int full = len / 8;
+
+	n->plen = (uint8_t)len;
+	memset(n->key, 0, t->keylen);
+	memcpy(n->key, key, full);
+	if (len % 8)
+		n->key[full] = key[full] & (uint8_t)(0xff << (8 - len % 8));
+}
+
+/* Puts a new node x for p where *link (not covering p) is now. */
+static struct trie_node *
+trie_insert(struct trie *t, struct trie_node **link, const struct bw_prefix *p)
+{
+	struct trie_node *n = *link, *x, *b;
+	int d;
+
+	d = n == NULL ? 0 :
+	    key_common(t, n->key, p->b, n->plen < p->len ? n->plen : p->len);
+	if ((x = node_alloc(t, n != NULL && d == p->len, 1)) == NULL)
+		return NULL;
+	node_setkey(t, x, p->b, p->len);
+	if (n == NULL) {
+		*link = x;
+		return x;
+	}
+	if (d == p->len) {
+		/* p covers n. */
+		node_kids(t, x)[key_bit(n->key, d)] = n;
+		*link = x;
+		return x;
+	}
+	if ((b = node_alloc(t, 1, 0)) == NULL) {
+		node_free(t, x);
+		return NULL;
+	}
+	node_setkey(t, b, p->b, d);
+	node_kids(t, b)[key_bit(p->b, d)] = x;
+	node_kids(t, b)[!key_bit(p->b, d)] = n;
+	*link = b;
+	return x;
+}
+
+struct trie_node *
+trie_add(struct trie *t, const struct trie_pos *pos, const struct bw_prefix *p,
+    size_t at)
+{
+	struct trie_node *n, *par;
+
+	if (pos->link == NULL) {
+		/* Below a childless node: it needs child pointers first. */
+		par = *pos->plink;
+		if (node_resize(t, pos->plink, 1, par->nroutes, par->nroutes,
+		    0) == NULL)
+			return NULL;
+		par = *pos->plink;
+		if ((n = trie_insert(t, &node_kids(t, par)[key_bit(p->b,
+		    par->plen)], p)) == NULL)
+			(void)node_resize(t, pos->plink, 0, par->nroutes,
+			    par->nroutes, 0);
+		return n;
+	}
+	n = *pos->link;
+	if (n == NULL || n->plen != p->len || !node_covers(t, n, p))
+		return trie_insert(t, pos->link, p);
+	if (n->nroutes >= TRIE_MAX_ROUTES || at > n->nroutes)
+		return NULL;
+	return node_resize(t, pos->link, n->haskids, n->nroutes + 1U, at, 1);
+}
+
+void
+trie_shrink(struct trie *t, struct trie_node **np, size_t nroutes)
+{
+	if (nroutes == (*np)->nroutes)
+		return;
+	if (node_resize(t, np, (*np)->haskids, nroutes, nroutes, 0) == NULL)
+		fatal("%s: out of memory", __func__);
+}
+
+/*
+ * Settles n after a change below or in it: a node without routes that is
+ * no branch point goes (its child, if any, takes its place), a node whose
+ * children are all gone drops its child pointers.  Returns the link.
+ */
+static struct trie_node *
+node_collapse(struct trie *t, struct trie_node *n)
+{
+	struct trie_node *c0 = trie_child(t, n, 0), *c1 = trie_child(t, n, 1);
+
+	if (n->nroutes > 0) {
+		/* Out of memory just keeps the (NULL) child pointers. */
+		if (n->haskids && c0 == NULL && c1 == NULL)
+			(void)node_resize(t, &n, 0, n->nroutes, n->nroutes, 0);
+		return n;
+	}
+	if (c0 != NULL && c1 != NULL)
+		return n;
+	node_free(t, n);
+	return c0 != NULL ? c0 : c1;
+}
+
+void
+trie_del(struct trie *t, const struct trie_pos *pos, size_t at)
+{
+	struct trie_node *n = *pos->link;
+	struct trie_node *c0 = trie_child(t, n, 0), *c1 = trie_child(t, n, 1);
+	struct rib_route *r = trie_routes(t, n);
+
+	if (n->nroutes > 1 || (c0 != NULL && c1 != NULL)) {
+		memmove(r + at, r + at + 1,
+		    (n->nroutes - at - 1) * sizeof(struct rib_route));
+		trie_shrink(t, pos->link, n->nroutes - 1U);
+		return;
+	}
+	/* Its last route, and no branch point: the node goes. */
+	*pos->link = c0 != NULL ? c0 : c1;
+	node_free(t, n);
+	if (*pos->link == NULL && pos->plink != NULL)
+		*pos->plink = node_collapse(t, *pos->plink);
+}
+
+/* Where a resumable walk stands relative to its key. */
+enum slice_mode {
+	SLICE_SKIP = 0,		/* subtree entirely before the key */
+	SLICE_EDGE,		/* subtree holds the key's position */
+	SLICE_ALL		/* subtree entirely at or after the key */
+};
+
+/*
+ * For node n on the edge of the walk (key k: the first prefix to visit):
+ * whether n itself is to be visited, and the modes of its children.
+ */
+static int
+slice_classify(const struct trie *t, const struct trie_node *n,
+    const struct bw_prefix *k, enum slice_mode kid[2])
+{
+	int m = n->plen < k->len ? n->plen : k->len;
+	int d = key_common(t, n->key, k->b, m), b;
+
+	if (d < m) {
+		/* Disjoint: all before or all after the key. */
+		kid[0] = kid[1] = key_bit(n->key, d) ? SLICE_ALL : SLICE_SKIP;
+		return kid[0] == SLICE_ALL;
+	}
+	if (n->plen > k->len) {
+		kid[0] = kid[1] = SLICE_ALL;
+		return 1;
+	}
+	if (n->plen == k->len) {
+		kid[0] = kid[1] = SLICE_ALL;
+		return 1;
+	}
+	b = key_bit(k->b, n->plen);
+	kid[b] = SLICE_EDGE;
+	kid[!b] = b == 0 ? SLICE_ALL : SLICE_SKIP;
+	return 0;
+}
+
+struct slice {
+	const struct bw_prefix	*key;		/* first prefix to visit */
+	size_t			 budget;
+	trie_visit		 visit;
+	trie_cb			 cb;
+	void			*arg;
+	struct bw_prefix	*next;
+	int			 stop;
+};
+
+/*
+ * Visits n's subtree (as mode says).  When the budget is spent, the next
+ * node with routes is not visited but stored as where to resume.
+ */
+static struct trie_node *
+slice_rec(struct trie *t, struct slice *s, struct trie_node *n,
+    enum slice_mode mode)
+{
+	enum slice_mode kid[2] = { SLICE_ALL, SLICE_ALL };
+	int self = 1, i;
+
+	if (n == NULL || mode == SLICE_SKIP)
+		return n;
+	if (mode == SLICE_EDGE)
+		self = slice_classify(t, n, s->key, kid);
+	if (self && n->nroutes > 0) {
+		if (s->budget == 0) {
+			trie_prefix(t, n, s->next);
+			s->stop = 1;
+			return n;
+		}
+		s->budget--;
+		if (s->visit(t, &n, s->arg) != 0)
+			s->budget = 0;
+	}
+	for (i = 0; i < 2 && !s->stop && n->haskids; i++)
+		node_kids(t, n)[i] = slice_rec(t, s, node_kids(t, n)[i],
+		    kid[i]);
+	return node_collapse(t, n);
+}
+
+int
+trie_slice(struct trie *t, struct bw_prefix *next, int started,
+    size_t budget, trie_visit visit, void *arg)
+{
+	struct bw_prefix key = *next;
+	struct slice s;
+
+	memset(&s, 0, sizeof(s));
+	s.key = &key;
+	s.budget = budget;
+	s.visit = visit;
+	s.arg = arg;
+	s.next = next;
+	t->root = slice_rec(t, &s, t->root, started ? SLICE_EDGE : SLICE_ALL);
+	return s.stop;
+}
+
+static void
+slice_ro_rec(const struct trie *t, struct slice *s, const struct trie_node *n,
+    enum slice_mode mode)
+{
+	enum slice_mode kid[2] = { SLICE_ALL, SLICE_ALL };
+	int self = 1, i;
+
+	if (n == NULL || mode == SLICE_SKIP)
+		return;
+	if (mode == SLICE_EDGE)
+		self = slice_classify(t, n, s->key, kid);
+	if (self && n->nroutes > 0) {
+		if (s->budget == 0) {
+			trie_prefix(t, n, s->next);
+			s->stop = 1;
+			return;
+		}
+		s->budget--;
+		if (s->cb(t, n, s->arg) != 0)
+			s->budget = 0;
+	}
+	for (i = 0; i < 2 && !s->stop; i++)
+		slice_ro_rec(t, s, trie_child(t, n, i), kid[i]);
+}
+
+int
+trie_slice_ro(const struct trie *t, struct bw_prefix *next, int started,
+    size_t budget, trie_cb cb, void *arg)
+{
+	struct bw_prefix key = *next;
+	struct slice s;
+
+	memset(&s, 0, sizeof(s));
+	s.key = &key;
+	s.budget = budget;
+	s.cb = cb;
+	s.arg = arg;
+	s.next = next;
+	slice_ro_rec(t, &s, t->root, started ? SLICE_EDGE : SLICE_ALL);
+	return s.stop;
+}
+
+void
+trie_mem(const struct trie *t, struct trie_mem *m)
+{
+	size_t i;
+
+	memset(m, 0, sizeof(*m));
+	m->nodes = t->nodes;
+	m->prefixes = t->prefixes;
+	m->routes = t->routes;
+	m->route_bytes = t->routes * sizeof(struct rib_route);
+	m->node_bytes = t->bytes - m->route_bytes;
+	m->reserved = t->big_bytes;
+	for (i = 0; i < TRIE_NCLASS; i++)
+		if (t->slab[i] != NULL)
+			m->reserved += slab_reserved(t->slab[i]);
+}

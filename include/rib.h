@@ -1,0 +1,147 @@
+/*
+ * The routing table of every peer (all Adj-RIBs-In) in one structure:
+ * a path-compressed trie per address family whose nodes are the prefixes
+ * some peer announced; each node keeps a compact array of the routes for
+ * that prefix (peer slot, path id, interned attributes).  A prefix heard
+ * from N peers is stored once.  Big walks (flush a peer, dump, stale
+ * marking) go in slices with a resumable cursor so that the event loop is
+ * never blocked for long.
+ */
+#ifndef BGPWATCH_RIB_H
+#define BGPWATCH_RIB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bgpwatch.h"
+#include "intern.h"
+
+#define RIB_MAX_PEERS	65535	/* peer slots are uint16_t, 0 .. 65534 */
+
+/* Route flags. */
+#define ROUTE_STALE	0x1	/* graceful restart: kept until refreshed */
+
+/* One route: what peer `peer` says about the node's prefix. */
+struct rib_route {
+	struct rattr	*attrs;
+	uint32_t	 path_id;
+	uint16_t	 peer;
+	uint16_t	 flags;
+};
+
+struct rib;
+
+/* Result of rib_update. */
+enum rib_upd {
+	RIB_UPD_REPLACED = 0,	/* same peer, prefix and path id existed */
+	RIB_UPD_NEW_PREFIX = 1,	/* the peer had no path for this prefix */
+	RIB_UPD_NEW_PATH = 2	/* new path id; the peer had other paths */
+};
+
+/* Result of rib_withdraw. */
+enum rib_wd {
+	RIB_WD_ABSENT = 0,	/* nothing to withdraw */
+	RIB_WD_LAST = 1,	/* removed; the peer has no path left for it */
+	RIB_WD_PATH = 2		/* removed; the peer still has other paths */
+};
+
+struct rib *rib_new(struct intern *);
+/* Frees every route and node (dropping their attribute references). */
+void	rib_free(struct rib *);
+
+/*
+ * Installs or replaces peer's route (prefix, path_id) with attrs; the RIB
+ * takes its own reference on attrs and clears ROUTE_STALE.  Returns an
+ * enum rib_upd, or -1 on allocation failure, an unknown family or a
+ * peer slot out of range.
+ */
+int	rib_update(struct rib *, uint16_t peer, const struct bw_prefix *,
+	    uint32_t path_id, struct rattr *attrs);
+/* Removes peer's route (prefix, path_id).  Returns an enum rib_wd. */
+int	rib_withdraw(struct rib *, uint16_t peer, const struct bw_prefix *,
+	    uint32_t path_id);
+
+/* Routes (all path ids) a peer holds, per family. */
+size_t	rib_count(const struct rib *, uint16_t peer, uint8_t aid);
+/* Routes and prefixes (nodes holding routes) in total, per family. */
+size_t	rib_total_routes(const struct rib *, uint8_t aid);
+size_t	rib_total_prefixes(const struct rib *, uint8_t aid);
+
+/* Called for each prefix with its routes (sorted by peer, path id). */
+typedef int (*rib_cb)(const struct bw_prefix *, const struct rib_route *,
+    size_t nroutes, void *arg);
+
+/* Exact prefix: its routes, or NULL (and *n = 0). */
+const struct rib_route *rib_lookup(const struct rib *,
+	    const struct bw_prefix *, size_t *n);
+/* Longest match of an address or prefix: sets *match; NULL if none. */
+const struct rib_route *rib_match(const struct rib *,
+	    const struct bw_prefix *, struct bw_prefix *match, size_t *n);
+/*
+ * Calls cb for every prefix with routes that covers p (equal or less
+ * specific), least specific first / that p covers (equal or more
+ * specific), in address order.  cb returning non-zero stops the walk,
+ * and that value is returned; otherwise 0.
+ */
+int	rib_walk_covering(const struct rib *, const struct bw_prefix *p,
+	    rib_cb cb, void *arg);
+int	rib_walk_covered(const struct rib *, const struct bw_prefix *p,
+	    rib_cb cb, void *arg);
+
+/*
+ * A resumable walk over a family in address order (prefix_cmp order):
+ * each call visits up to budget prefixes from the cursor on and leaves
+ * the cursor at the first prefix it did not visit.  The RIB may change
+ * between calls (the cursor is a key, not a pointer): prefixes added
+ * behind the cursor are not visited, those added ahead of it are.  To
+ * start at a prefix, set started and next after rib_cursor_init.  cb
+ * returning non-zero ends the slice after that prefix.  Returns 1 while
+ * there is more, 0 when done.
+ */
+struct rib_cursor {
+	uint8_t		 aid;
+	uint8_t		 started;	/* next is valid */
+	uint8_t		 done;
+	uint8_t		 wrapped;	/* flush: went round once */
+	struct bw_prefix next;		/* first prefix not yet visited */
+};
+
+void	rib_cursor_init(struct rib_cursor *, uint8_t aid);
+int	rib_walk_slice(const struct rib *, struct rib_cursor *, size_t budget,
+	    rib_cb cb, void *arg);
+
+/*
+ * Removes a peer's routes of one family (with only_stale, just its
+ * ROUTE_STALE ones), examining at most budget prefixes per call, from
+ * the cursor on; routes that appeared behind the cursor are found by
+ * wrapping around once.  Returns 1 while there is more, 0 once the peer
+ * has none left (of that kind) in the family.
+ */
+int	rib_flush_slice(struct rib *, struct rib_cursor *, uint16_t peer,
+	    int only_stale, size_t budget);
+/* Marks a peer's routes of a family ROUTE_STALE, in slices like above. */
+int	rib_mark_stale_slice(struct rib *, struct rib_cursor *, uint16_t peer,
+	    size_t budget);
+/* A peer's routes of a family that are ROUTE_STALE. */
+size_t	rib_count_stale(const struct rib *, uint16_t peer, uint8_t aid);
+
+/*
+ * Memory accounting (bytes and objects) of the trie and route arrays,
+ * both families.  Routes live inside their node: node_bytes counts node
+ * headers and prefix bits, route_bytes the 16-byte routes; reserved is
+ * what the node allocator holds from the system (live bytes plus free
+ * room in partly used slab chunks).
+ */
+struct rib_mem {
+	size_t	nodes;
+	size_t	node_bytes;
+	size_t	route_arrays;		/* nodes with routes (prefixes) */
+	size_t	route_bytes;
+	size_t	routes;
+	size_t	reserved;
+	size_t	peer_bytes;		/* per-peer counters */
+};
+
+void	rib_mem(const struct rib *, struct rib_mem *);
+
+#endif /* BGPWATCH_RIB_H */

@@ -1,0 +1,40 @@
+/*
+ * Fixed-size object allocator for the RIB's many small objects (trie
+ * nodes, attribute sets, small blobs): 64 KiB chunks of equal objects,
+ * no per-object header, and a chunk goes back to the system when its
+ * last object is freed (one empty chunk per slab is kept as a spare), so
+ * a flushed table returns its memory.
+ */
+#ifndef BGPWATCH_SLAB_H
+#define BGPWATCH_SLAB_H
+
+#include <sys/queue.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SLAB_CHUNK	(64 * 1024)
+
+struct slab_chunk;
+
+struct slab {
+	LIST_HEAD(, slab_chunk)	 partial;	/* chunks with room */
+	uint32_t		 size;
+	uint32_t		 perchunk;
+	size_t			 chunks;
+	size_t			 empty;		/* chunks kept with none used */
+	size_t			 live;		/* objects handed out */
+};
+
+/* Sets up an empty slab of size-byte objects (8 <= size <= 4096). */
+void	slab_init(struct slab *, size_t size);
+/* An object, or NULL when the system is out of memory. */
+void	*slab_alloc(struct slab *);
+/* Returns an object of this slab. */
+void	slab_free(struct slab *, void *);
+/* Releases the spare chunk; every object must have been freed. */
+void	slab_destroy(struct slab *);
+/* Bytes the slab holds from the system. */
+size_t	slab_reserved(const struct slab *);
+
+#endif /* BGPWATCH_SLAB_H */

@@ -1,0 +1,156 @@
+/*
+ * Prefix index of the RIB: a path-compressed binary trie per address
+ * family.  A node is one allocation holding its prefix bits inline, its
+ * two child pointers only if it has a child, and then the array of
+ * routes for that prefix, so a leaf prefix that one peer announced costs
+ * one 24-byte object (IPv4).  Nodes without routes exist only as branch
+ * points and always have two children.  Only bgpd/rib.c should need this
+ * header (and the tests).
+ */
+#ifndef BGPWATCH_TRIE_H
+#define BGPWATCH_TRIE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bgpwatch.h"
+#include "rib.h"
+
+#define TRIE_MAX_ROUTES	65535	/* routes per prefix (nroutes is 16 bits) */
+#define TRIE_NCLASS	40	/* slab size classes, 8 bytes apart */
+
+/*
+ * Header of a node; the prefix bits (4 or 16 bytes, network order,
+ * masked past plen) follow; then, at trie->kidoff (8 for IPv4, 24 for
+ * IPv6), the two child pointers if haskids, and then nroutes struct
+ * rib_route.  haskids is set exactly when the node has a child.
+ */
+struct trie_node {
+	uint8_t			 plen;
+	uint8_t			 haskids;
+	uint16_t		 nroutes;
+	uint8_t			 key[];
+};
+
+struct slab;
+
+struct trie {
+	struct trie_node	*root;
+	uint8_t			 aid;
+	uint8_t			 keylen;	/* 4 or 16 */
+	uint8_t			 kidoff;	/* header + key, aligned */
+	uint8_t			 maxplen;
+	size_t			 nodes;		/* all nodes */
+	size_t			 prefixes;	/* nodes with routes */
+	size_t			 routes;
+	size_t			 bytes;		/* live node bytes */
+	size_t			 big_bytes;	/* of those, malloc'ed */
+	struct slab		*slab[TRIE_NCLASS];
+};
+
+/*
+ * Where trie_seek found (or would put) a prefix; valid until a change.
+ * link is NULL when the prefix goes below a childless parent.
+ */
+struct trie_pos {
+	struct trie_node	**link;		/* to the node, or where it goes */
+	struct trie_node	**plink;	/* to its parent; NULL at root */
+};
+
+/* Called for a node with routes; non-zero stops the walk. */
+typedef int (*trie_cb)(const struct trie *, const struct trie_node *,
+    void *arg);
+/*
+ * Called by trie_slice for a node with routes; it may change the routes
+ * through trie_resize(t, np, ...), and returns non-zero to end the slice.
+ */
+typedef int (*trie_visit)(struct trie *, struct trie_node **np, void *arg);
+
+void	trie_init(struct trie *, uint8_t aid);
+/* Frees every node, calling fn on each node's routes first. */
+void	trie_clear(struct trie *, void (*fn)(struct rib_route *, size_t,
+	    void *), void *arg);
+
+static inline struct rib_route *
+trie_routes(const struct trie *t, const struct trie_node *n)
+{
+	return (struct rib_route *)(void *)((uintptr_t)n + t->kidoff +
+	    (n->haskids ? 2 * sizeof(struct trie_node *) : 0));
+}
+
+/* Child i (0 or 1) of n, or NULL. */
+static inline struct trie_node *
+trie_child(const struct trie *t, const struct trie_node *n, int i)
+{
+	struct trie_node *const *kids;
+
+	if (!n->haskids)
+		return NULL;
+	kids = (struct trie_node *const *)(const void *)((uintptr_t)n +
+	    t->kidoff);
+	return kids[i];
+}
+
+/* The node's prefix. */
+void	trie_prefix(const struct trie *, const struct trie_node *,
+	    struct bw_prefix *);
+
+/* Exact match: the node of p if it has routes, else NULL. */
+const struct trie_node *trie_lookup(const struct trie *,
+	    const struct bw_prefix *);
+/* Longest match: the most specific node with routes covering p. */
+const struct trie_node *trie_match(const struct trie *,
+	    const struct bw_prefix *);
+/* Nodes with routes covering p, least specific first; cb's value. */
+int	trie_walk_covering(const struct trie *, const struct bw_prefix *,
+	    trie_cb, void *);
+/* Nodes with routes that p covers, in address order; cb's value. */
+int	trie_walk_covered(const struct trie *, const struct bw_prefix *,
+	    trie_cb, void *);
+
+/*
+ * Finds the node of p (with or without routes) and fills pos for
+ * trie_add / trie_del.  Returns the node, or NULL if p has none.
+ */
+struct trie_node *trie_seek(struct trie *, const struct bw_prefix *,
+	    struct trie_pos *);
+/*
+ * Opens a route slot at index at of p's node, creating the node (and a
+ * branch node) as needed, after trie_seek(p, pos).  Returns the node
+ * (the slot uninitialized), or NULL on allocation failure.
+ */
+struct trie_node *trie_add(struct trie *, const struct trie_pos *,
+	    const struct bw_prefix *, size_t at);
+/*
+ * Removes route at of the node trie_seek found; frees the node and
+ * merges a parent that is no longer a branch point.
+ */
+void	trie_del(struct trie *, const struct trie_pos *, size_t at);
+/*
+ * Shrinks *np to its first n routes (n <= nroutes), moving it; *np is
+ * updated.  A node left empty stays until trie_slice moves on.
+ */
+void	trie_shrink(struct trie *, struct trie_node **np, size_t n);
+
+/*
+ * A resumable ordered walk: visits the nodes with routes at or after
+ * *next (all of them unless started), at most budget of them; visit
+ * returning non-zero ends it after that node.  Stores the first node not
+ * visited in *next and returns 1, or returns 0 at the end.  Empty nodes
+ * visit leaves behind are freed on the way back up.
+ */
+int	trie_slice(struct trie *, struct bw_prefix *next, int started,
+	    size_t budget, trie_visit, void *);
+/* The same for read-only walks. */
+int	trie_slice_ro(const struct trie *, struct bw_prefix *next,
+	    int started, size_t budget, trie_cb, void *);
+
+struct trie_mem {
+	size_t	nodes, node_bytes;	/* live nodes, their header bytes */
+	size_t	prefixes, routes, route_bytes;
+	size_t	reserved;		/* bytes taken from the system */
+};
+
+void	trie_mem(const struct trie *, struct trie_mem *);
+
+#endif /* BGPWATCH_TRIE_H */

@@ -1,0 +1,382 @@
+/*
+ * The prefix trie against a brute-force reference: random IPv4 and IPv6
+ * prefixes (every length, duplicates, deep nesting), several seeds; exact,
+ * longest match, covering, covered and full ordered walks (whole and in
+ * random slices) compared with the reference list after inserts and
+ * after random deletes, and the trie's shape checked after each step.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "bgpwatch.h"
+#include "slab.h"
+#include "trie.h"
+
+#define NPFX	2500
+#define NQUERY	400
+
+static uint64_t	rng;
+
+static uint64_t
+rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+struct ref {
+	struct bw_prefix	p[NPFX];
+	size_t			n;
+};
+
+static size_t
+ref_find(const struct ref *r, const struct bw_prefix *p)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (prefix_cmp(&r->p[i], p) == 0)
+			return i;
+	return SIZE_MAX;
+}
+
+/*
+ * A random prefix: fully random, or a more or less specific relative of
+ * one already in the reference (so that nesting is deep and common).
+ */
+static void
+rand_prefix(const struct ref *r, uint8_t aid, struct bw_prefix *p)
+{
+	const struct bw_prefix *base;
+	uint8_t b[16];
+	int maxlen = aid_maxplen(aid), len, i, mode = (int)(rnd() % 5);
+
+	for (i = 0; i < 16; i++)
+		b[i] = (uint8_t)rnd();
+	b[0] = (uint8_t)(b[0] & 0x83);		/* a few top bits vary */
+	len = (int)(rnd() % (uint64_t)(maxlen + 1));
+	if (r->n > 0 && mode > 0) {
+		base = &r->p[rnd() % r->n];
+		if (mode <= 3) {
+			/* More specific: keep base's bits. */
+			len = base->len + (int)(rnd() %
+			    (uint64_t)(maxlen - base->len + 1));
+			for (i = 0; i < base->len; i++) {
+				uint8_t m = (uint8_t)(0x80 >> (i % 8));
+
+				b[i / 8] = (uint8_t)((b[i / 8] & ~m) |
+				    (base->b[i / 8] & m));
+			}
+		} else {
+			memcpy(b, base->b, 16);
+			len = (int)(rnd() % (uint64_t)(base->len + 1));
+		}
+	}
+	assert_int_equal(prefix_set(p, aid, b, (uint8_t)len), 0);
+}
+
+static int
+cmp_pfx(const void *a, const void *b)
+{
+	return prefix_cmp(a, b);
+}
+
+static int
+cmp_len(const void *a, const void *b)
+{
+	const struct bw_prefix *x = a, *y = b;
+
+	return x->len - y->len;
+}
+
+/* Checks the shape: branch points have two children, keys nest. */
+static size_t
+check_shape(const struct trie *t, const struct trie_node *n,
+    const struct trie_node *parent, int bit)
+{
+	struct bw_prefix p, q;
+	size_t count = 0;
+	int i;
+
+	if (n == NULL)
+		return 0;
+	trie_prefix(t, n, &p);
+	if (parent != NULL) {
+		trie_prefix(t, parent, &q);
+		assert_true(n->plen > parent->plen);
+		assert_true(prefix_contains(&q, &p));
+		assert_int_equal((p.b[q.len / 8] >> (7 - q.len % 8)) & 1, bit);
+	}
+	/* Child pointers exactly when there is a child. */
+	assert_int_equal(n->haskids, trie_child(t, n, 0) != NULL ||
+	    trie_child(t, n, 1) != NULL);
+	if (n->nroutes == 0) {
+		assert_non_null(trie_child(t, n, 0));
+		assert_non_null(trie_child(t, n, 1));
+	} else {
+		count++;
+		assert_int_equal(trie_routes(t, n)[0].path_id,
+		    (uint32_t)p.len << 8 | p.b[0]);
+	}
+	for (i = 0; i < 2; i++)
+		count += check_shape(t, trie_child(t, n, i), n, i);
+	return count;
+}
+
+struct collect {
+	struct bw_prefix	p[NPFX];
+	size_t			n;
+	size_t			stop_at;	/* cb returns 1 here */
+};
+
+static int
+collect_cb(const struct trie *t, const struct trie_node *n, void *arg)
+{
+	struct collect *c = arg;
+
+	assert_true(c->n < NPFX);
+	trie_prefix(t, n, &c->p[c->n++]);
+	return c->n == c->stop_at ? 7 : 0;
+}
+
+static void
+assert_same(const struct bw_prefix *a, size_t na, const struct bw_prefix *b,
+    size_t nb)
+{
+	size_t i;
+
+	assert_int_equal(na, nb);
+	for (i = 0; i < na; i++)
+		assert_int_equal(prefix_cmp(&a[i], &b[i]), 0);
+}
+
+static void
+check_query(const struct trie *t, const struct ref *r,
+    const struct bw_prefix *q)
+{
+	static struct collect c;
+	static struct bw_prefix want[NPFX];
+	const struct trie_node *n;
+	struct bw_prefix got;
+	size_t i, nw, best = SIZE_MAX;
+
+	n = trie_lookup(t, q);
+	assert_int_equal(n != NULL, ref_find(r, q) != SIZE_MAX);
+	/* Longest match and covering. */
+	for (i = nw = 0; i < r->n; i++)
+		if (prefix_contains(&r->p[i], q)) {
+			want[nw++] = r->p[i];
+			if (best == SIZE_MAX || r->p[i].len > r->p[best].len)
+				best = i;
+		}
+	n = trie_match(t, q);
+	if (best == SIZE_MAX)
+		assert_null(n);
+	else {
+		assert_non_null(n);
+		trie_prefix(t, n, &got);
+		assert_int_equal(prefix_cmp(&got, &r->p[best]), 0);
+	}
+	qsort(want, nw, sizeof(want[0]), cmp_len);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(trie_walk_covering(t, q, collect_cb, &c), 0);
+	assert_same(c.p, c.n, want, nw);
+	/* Covered, in address order. */
+	for (i = nw = 0; i < r->n; i++)
+		if (prefix_contains(q, &r->p[i]))
+			want[nw++] = r->p[i];
+	qsort(want, nw, sizeof(want[0]), cmp_pfx);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(trie_walk_covered(t, q, collect_cb, &c), 0);
+	assert_same(c.p, c.n, want, nw);
+	if (nw > 1) {
+		/* A callback's non-zero value stops the walk. */
+		memset(&c, 0, sizeof(c));
+		c.stop_at = 1;
+		assert_int_equal(trie_walk_covered(t, q, collect_cb, &c), 7);
+		assert_int_equal(c.n, 1);
+	}
+}
+
+/* The ordered walk in slices of random size. */
+static void
+check_order(const struct trie *t, const struct ref *r)
+{
+	static struct collect c;
+	static struct bw_prefix want[NPFX];
+	struct bw_prefix next;
+	size_t budget;
+	int more, started = 0;
+
+	memcpy(want, r->p, r->n * sizeof(want[0]));
+	qsort(want, r->n, sizeof(want[0]), cmp_pfx);
+	memset(&c, 0, sizeof(c));
+	memset(&next, 0, sizeof(next));
+	do {
+		size_t before = c.n;
+
+		budget = 1 + rnd() % 300;
+		more = trie_slice_ro(t, &next, started, budget, collect_cb,
+		    &c);
+		assert_true(c.n - before <= budget);
+		if (more)
+			assert_int_equal(c.n - before, budget);
+		started = 1;
+	} while (more);
+	assert_same(c.p, c.n, want, r->n);
+}
+
+static void
+check_all(const struct trie *t, const struct ref *r, uint8_t aid)
+{
+	struct bw_prefix q;
+	size_t i;
+
+	assert_int_equal(check_shape(t, t->root, NULL, 0), r->n);
+	assert_int_equal(t->prefixes, r->n);
+	assert_int_equal(t->routes, r->n);
+	assert_true(t->nodes <= 2 * r->n + 1);
+	for (i = 0; i < r->n; i++)
+		check_query(t, r, &r->p[i]);
+	for (i = 0; i < NQUERY; i++) {
+		rand_prefix(r, aid, &q);
+		check_query(t, r, &q);
+	}
+	check_order(t, r);
+}
+
+static void
+run_family(uint8_t aid, uint64_t seed)
+{
+	static struct ref r;
+	struct trie t;
+	struct trie_pos pos;
+	struct trie_node *n;
+	struct trie_mem m;
+	struct bw_prefix p;
+	size_t i, k, tries = 0;
+
+	rng = seed;
+	memset(&r, 0, sizeof(r));
+	trie_init(&t, aid);
+	while (r.n < NPFX && tries++ < 4 * NPFX) {
+		rand_prefix(&r, aid, &p);
+		n = trie_seek(&t, &p, &pos);
+		if (ref_find(&r, &p) != SIZE_MAX) {
+			/* A duplicate: found, with its route. */
+			assert_non_null(n);
+			assert_int_equal(n->nroutes, 1);
+			continue;
+		}
+		assert_true(n == NULL || n->nroutes == 0);
+		n = trie_add(&t, &pos, &p, 0);
+		assert_non_null(n);
+		memset(trie_routes(&t, n), 0, sizeof(struct rib_route));
+		trie_routes(&t, n)[0].path_id = (uint32_t)p.len << 8 | p.b[0];
+		r.p[r.n++] = p;
+	}
+	assert_true(r.n > NPFX / 2);
+	check_all(&t, &r, aid);
+
+	/* Random deletes, in two rounds, down to nothing. */
+	for (k = 0; k < 3; k++) {
+		size_t target = k == 2 ? 0 : r.n / 2;
+
+		while (r.n > target) {
+			i = rnd() % r.n;
+			n = trie_seek(&t, &r.p[i], &pos);
+			assert_non_null(n);
+			assert_int_equal(n->nroutes, 1);
+			trie_del(&t, &pos, 0);
+			r.p[i] = r.p[--r.n];
+		}
+		check_all(&t, &r, aid);
+	}
+	trie_mem(&t, &m);
+	assert_int_equal(m.nodes, 0);
+	assert_int_equal(m.node_bytes, 0);
+	/* At most one spare chunk per size class stays. */
+	assert_true(m.reserved <= TRIE_NCLASS * SLAB_CHUNK);
+	assert_true(m.reserved <= 12 * SLAB_CHUNK);
+	assert_null(t.root);
+	trie_clear(&t, NULL, NULL);
+}
+
+static void
+test_trie_v4(void **state)
+{
+	(void)state;
+	run_family(AID_INET, 0x9e3779b97f4a7c15ULL);
+	run_family(AID_INET, 12345);
+	run_family(AID_INET, 0xdeadbeef);
+}
+
+static void
+test_trie_v6(void **state)
+{
+	(void)state;
+	run_family(AID_INET6, 0x243f6a8885a308d3ULL);
+	run_family(AID_INET6, 777);
+	run_family(AID_INET6, 0xfeedface);
+}
+
+/* Many routes on one node: the node grows past the slab sizes. */
+static void
+test_trie_big_node(void **state)
+{
+	struct trie t;
+	struct trie_pos pos;
+	struct trie_node *n;
+	struct bw_prefix p;
+	struct trie_mem m;
+	size_t i;
+
+	(void)state;
+	trie_init(&t, AID_INET);
+	assert_int_equal(prefix_parse("10.0.0.0/8", &p), 0);
+	for (i = 0; i < 100; i++) {
+		trie_seek(&t, &p, &pos);
+		n = trie_add(&t, &pos, &p, 0);	/* always in front */
+		assert_non_null(n);
+		trie_routes(&t, n)[0].path_id = (uint32_t)i;
+		trie_routes(&t, n)[0].attrs = NULL;
+	}
+	n = trie_seek(&t, &p, &pos);
+	assert_int_equal(n->nroutes, 100);
+	for (i = 0; i < 100; i++)
+		assert_int_equal(trie_routes(&t, n)[i].path_id, 99 - i);
+	trie_mem(&t, &m);
+	assert_int_equal(m.route_bytes, 100 * sizeof(struct rib_route));
+	assert_int_equal(m.node_bytes, t.kidoff);
+	for (i = 0; i < 100; i++) {
+		n = trie_seek(&t, &p, &pos);
+		assert_int_equal(trie_routes(&t, n)[n->nroutes - 1].path_id,
+		    i);
+		trie_del(&t, &pos, n->nroutes - 1U);
+	}
+	assert_null(t.root);
+	trie_mem(&t, &m);
+	assert_int_equal(m.nodes + m.node_bytes, 0);
+	/* The node went through every size class; one spare chunk each. */
+	assert_true(m.reserved <= TRIE_NCLASS * SLAB_CHUNK);
+	trie_clear(&t, NULL, NULL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_trie_v4),
+		cmocka_unit_test(test_trie_v6),
+		cmocka_unit_test(test_trie_big_node),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
