@@ -84,7 +84,10 @@ struct mrt_bgp4mp {
 	uint8_t		local;		/* sent by the local side */
 	uint16_t	old_state;	/* STATE_CHANGE: FSM states 1..6 */
 	uint16_t	new_state;
-	struct bgp_view	msg;		/* whole BGP message, header included */
+	struct bgp_view	msg;		/* whole BGP message, header included,
+					 * as long as its length field says
+					 * (>= BGP_HDR_LEN; marker and type
+					 * are bgp_frame's to check) */
 };
 
 /* TABLE_DUMP_V2 PEER_INDEX_TABLE; walk the peers with mrt_peer_next. */
@@ -118,7 +121,10 @@ struct mrt_rib_entry {
 	struct bgp_view	attrs;		/* decode with ctx as4=1, mrt_rib=1 */
 };
 
-/* TABLE_DUMP (v1): one route of one peer; AS numbers are 2 octets. */
+/*
+ * TABLE_DUMP (v1): one route of one peer; AS numbers are 2 octets.  Only
+ * subtypes AFI_IPV4 and AFI_IPV6 (RFC 6396 4.2); others are MRT_K_SKIP.
+ */
 struct mrt_td1 {
 	uint16_t	view;
 	uint16_t	seq;
@@ -144,13 +150,17 @@ struct mrt_record {
 /*
  * Decodes the 12-byte common header at p (n >= MRT_HDR_LEN).  Returns 0,
  * or -1 if n is too short.  The record's body is the hdr->len bytes after
- * the header.
+ * the header.  usec is left 0: for BGP4MP_ET it is the body's first four
+ * bytes, which mrt_record_decode (r->hdr.usec) and mrt_file_next read.
  */
 int	mrt_hdr_decode(const uint8_t *p, size_t n, struct mrt_hdr *);
 /*
- * Decodes one record body (hdr->len bytes at body) into r, views pointing
- * into body.  Unknown and unused types give MRT_K_SKIP.  Returns 0, or -1
- * if the record is malformed, with *errstr set to a static description.
+ * Decodes one record body (hdr->len bytes at body, len == hdr->len) into
+ * r, views pointing into body; r->hdr is a copy of hdr with usec filled
+ * in for BGP4MP_ET.  Peer and RIB entry lists are checked against their
+ * counts here, so that mrt_peer_next/mrt_rib_next then walk them without
+ * error.  Unknown and unused types give MRT_K_SKIP.  Returns 0, or -1 if
+ * the record is malformed, with *errstr set to a static description.
  */
 int	mrt_record_decode(const struct mrt_hdr *, const uint8_t *body,
 	    size_t len, struct mrt_record *r, const char **errstr);

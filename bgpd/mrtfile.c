@@ -1,0 +1,437 @@
+/*
+ * Streaming MRT file reader.
+ *
+ * Two buffers: raw input read from the file in large chunks (or the
+ * caller's memory), and a window of decompressed bytes from which records
+ * are framed.  The window normally holds many records; a record is handed
+ * out in place, and the window is only compacted or grown when the next
+ * record does not fit behind the last one.  Growing is bounded by
+ * MRT_MAX_RECORD, checked before any allocation, so a hostile length
+ * costs nothing.
+ *
+ * Compression is found by magic bytes in the first raw chunk: 1f 8b is
+ * gzip (zlib's inflate, concatenated members included), "BZh" bzip2
+ * (libbz2's stream API, concatenated streams included), anything else
+ * plain.  Driving inflate and BZ2_bzDecompress ourselves, rather than
+ * gzread/BZ2_bzRead, lets stdin and memory work the same way as files,
+ * with no seek to undo the sniffing.
+ */
+#include <bzlib.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "mrt.h"
+#include "mrtfile.h"
+
+#define MRTF_INBUF	(256 * 1024)	/* raw bytes per read(2) */
+#define MRTF_WINDOW	(512 * 1024)	/* initial decompressed window */
+#define MRTF_WINDOW_MAX	(MRT_HDR_LEN + MRT_MAX_RECORD)
+
+struct mrt_file {
+	int		 fd;		/* -1 for memory */
+	int		 close_fd;
+	enum mrt_file_fmt fmt;
+
+	/* raw input */
+	uint8_t		*in;		/* owned read buffer, or NULL */
+	const uint8_t	*inp;		/* unread raw bytes */
+	size_t		 inlen;
+	int		 in_eof;	/* nothing more to read */
+
+	/* decompressor */
+	z_stream	 zs;
+	bz_stream	 bs;
+	int		 dec_init;
+	int		 dec_end;	/* at the end of a gzip member or
+					 * bzip2 stream */
+
+	/* decompressed window: [off, len) not yet handed out */
+	uint8_t		*win;
+	size_t		 cap;
+	size_t		 off;
+	size_t		 len;
+	uint64_t	 consumed;
+
+	const char	*err;		/* sticky error */
+};
+
+static void __attribute__((format(printf, 3, 4)))
+set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* Reads raw input once.  Returns 0, or -1 on a read error. */
+static int
+read_raw(struct mrt_file *f)
+{
+	ssize_t n;
+
+	if (f->in_eof || f->inlen > 0)
+		return 0;
+	do {
+		n = read(f->fd, f->in, MRTF_INBUF);
+	} while (n == -1 && errno == EINTR);
+	if (n == -1) {
+		f->err = "read error";
+		return -1;
+	}
+	if (n == 0)
+		f->in_eof = 1;
+	f->inp = f->in;
+	f->inlen = (size_t)n;
+	return 0;
+}
+
+static int
+dec_start(struct mrt_file *f)
+{
+	switch (f->fmt) {
+	case MRT_FMT_GZIP:
+		memset(&f->zs, 0, sizeof(f->zs));
+		/* 15 + 16: gzip wrapper only */
+		if (inflateInit2(&f->zs, 15 + 16) != Z_OK)
+			return -1;
+		break;
+	case MRT_FMT_BZIP2:
+		memset(&f->bs, 0, sizeof(f->bs));
+		if (BZ2_bzDecompressInit(&f->bs, 0, 0) != BZ_OK)
+			return -1;
+		break;
+	case MRT_FMT_PLAIN:
+		break;
+	}
+	f->dec_init = 1;
+	f->dec_end = 0;
+	return 0;
+}
+
+static void
+dec_stop(struct mrt_file *f)
+{
+	if (!f->dec_init)
+		return;
+	if (f->fmt == MRT_FMT_GZIP)
+		inflateEnd(&f->zs);
+	else if (f->fmt == MRT_FMT_BZIP2)
+		BZ2_bzDecompressEnd(&f->bs);
+	f->dec_init = 0;
+}
+
+/*
+ * Runs the decompressor once from the raw input into out.  Returns the
+ * bytes produced (possibly 0 with progress made), or -1 on corrupt data.
+ */
+static ssize_t
+dec_step(struct mrt_file *f, uint8_t *out, size_t room)
+{
+	size_t used, made;
+	int rc;
+
+	if (f->fmt == MRT_FMT_GZIP) {
+		f->zs.next_in = (Bytef *)(uintptr_t)f->inp;
+		f->zs.avail_in = (uInt)f->inlen;
+		f->zs.next_out = out;
+		f->zs.avail_out = (uInt)room;
+		rc = inflate(&f->zs, Z_NO_FLUSH);
+		used = f->inlen - f->zs.avail_in;
+		made = room - f->zs.avail_out;
+		if (rc == Z_STREAM_END)
+			f->dec_end = 1;
+		else if (rc != Z_OK && rc != Z_BUF_ERROR)
+			goto corrupt;
+	} else {
+		f->bs.next_in = (char *)(uintptr_t)f->inp;
+		f->bs.avail_in = (unsigned int)f->inlen;
+		f->bs.next_out = (char *)out;
+		f->bs.avail_out = (unsigned int)room;
+		rc = BZ2_bzDecompress(&f->bs);
+		used = f->inlen - f->bs.avail_in;
+		made = room - f->bs.avail_out;
+		if (rc == BZ_STREAM_END)
+			f->dec_end = 1;
+		else if (rc != BZ_OK)
+			goto corrupt;
+	}
+	f->inp += used;
+	f->inlen -= used;
+	return (ssize_t)made;
+
+corrupt:
+	f->err = f->fmt == MRT_FMT_GZIP ? "corrupt gzip data" :
+	    "corrupt bzip2 data";
+	return -1;
+}
+
+/*
+ * Produces more decompressed bytes at out.  Returns the count, 0 at the
+ * end of the input, -1 on an error (f->err set).
+ */
+static ssize_t
+produce(struct mrt_file *f, uint8_t *out, size_t room)
+{
+	ssize_t n;
+
+	for (;;) {
+		if (f->inlen == 0) {
+			if (f->fd == -1 || f->in_eof)
+				f->in_eof = 1;
+			else if (read_raw(f) == -1)
+				return -1;
+		}
+		if (f->fmt == MRT_FMT_PLAIN) {
+			n = (ssize_t)(f->inlen < room ? f->inlen : room);
+			memcpy(out, f->inp, (size_t)n);
+			f->inp += n;
+			f->inlen -= (size_t)n;
+			return n;
+		}
+		if (f->dec_end) {
+			/* Another member or stream may follow. */
+			if (f->inlen == 0 && f->in_eof)
+				return 0;
+			if (f->inlen == 0)
+				continue;
+			dec_stop(f);
+			if (dec_start(f) == -1) {
+				f->err = "out of memory";
+				return -1;
+			}
+		}
+		if (f->inlen == 0 && f->in_eof) {
+			f->err = f->fmt == MRT_FMT_GZIP ?
+			    "truncated gzip stream" : "truncated bzip2 stream";
+			return -1;
+		}
+		if ((n = dec_step(f, out, room)) != 0)
+			return n;
+	}
+}
+
+/*
+ * Makes at least need bytes available in the window.  Returns 1, 0 if
+ * the input ended first, -1 on an error.
+ */
+static int
+fill(struct mrt_file *f, size_t need)
+{
+	uint8_t *nw;
+	size_t ncap;
+	ssize_t n;
+
+	if (f->len - f->off >= need)
+		return 1;
+	if (f->cap - f->off < need) {
+		if (f->off > 0) {
+			memmove(f->win, f->win + f->off, f->len - f->off);
+			f->len -= f->off;
+			f->off = 0;
+		}
+		if (f->cap < need) {
+			for (ncap = f->cap; ncap < need; ncap *= 2)
+				;
+			if (ncap > MRTF_WINDOW_MAX)
+				ncap = MRTF_WINDOW_MAX;
+			if ((nw = realloc(f->win, ncap)) == NULL) {
+				f->err = "out of memory";
+				return -1;
+			}
+			f->win = nw;
+			f->cap = ncap;
+		}
+	}
+	while (f->len - f->off < need) {
+		n = produce(f, f->win + f->len, f->cap - f->len);
+		if (n == -1)
+			return -1;
+		if (n == 0)
+			return 0;
+		f->len += (size_t)n;
+	}
+	return 1;
+}
+
+static struct mrt_file *
+mrtf_new(int fd, int close_fd, const void *mem, size_t memlen)
+{
+	struct mrt_file *f;
+
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return NULL;
+	f->fd = fd;
+	f->close_fd = close_fd;
+	if ((f->win = malloc(MRTF_WINDOW)) == NULL)
+		goto fail;
+	f->cap = MRTF_WINDOW;
+	if (fd == -1) {
+		f->inp = mem;
+		f->inlen = memlen;
+		f->in_eof = 1;
+	} else if ((f->in = malloc(MRTF_INBUF)) == NULL)
+		goto fail;
+	return f;
+
+fail:
+	free(f->win);
+	free(f);
+	return NULL;
+}
+
+/* Reads until the magic bytes are in, then starts the decompressor. */
+static int
+sniff(struct mrt_file *f, char *err, size_t errlen)
+{
+	uint8_t *p;
+	ssize_t n;
+
+	while (f->fd != -1 && !f->in_eof && f->inlen < 3) {
+		/* A pipe may deliver the first bytes one at a time. */
+		p = f->in + f->inlen;
+		do {
+			n = read(f->fd, p, MRTF_INBUF - f->inlen);
+		} while (n == -1 && errno == EINTR);
+		if (n == -1) {
+			set_err(err, errlen, "read: %s", strerror(errno));
+			return -1;
+		}
+		if (n == 0)
+			f->in_eof = 1;
+		f->inp = f->in;
+		f->inlen += (size_t)n;
+	}
+	if (f->inlen >= 2 && f->inp[0] == 0x1f && f->inp[1] == 0x8b)
+		f->fmt = MRT_FMT_GZIP;
+	else if (f->inlen >= 3 && memcmp(f->inp, "BZh", 3) == 0)
+		f->fmt = MRT_FMT_BZIP2;
+	else
+		f->fmt = MRT_FMT_PLAIN;
+	if (dec_start(f) == -1) {
+		set_err(err, errlen, "cannot start the decompressor");
+		return -1;
+	}
+	return 0;
+}
+
+struct mrt_file *
+mrt_file_open(const char *path, char *err, size_t errlen)
+{
+	struct mrt_file *f;
+	int fd, is_stdin;
+
+	is_stdin = strcmp(path, "-") == 0;
+	if (is_stdin)
+		fd = STDIN_FILENO;
+	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		set_err(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if ((f = mrtf_new(fd, !is_stdin, NULL, 0)) == NULL) {
+		set_err(err, errlen, "%s: out of memory", path);
+		if (!is_stdin)
+			close(fd);
+		return NULL;
+	}
+	if (sniff(f, err, errlen) == -1) {
+		mrt_file_close(f);
+		return NULL;
+	}
+	return f;
+}
+
+struct mrt_file *
+mrt_file_open_mem(const void *p, size_t n, char *err, size_t errlen)
+{
+	struct mrt_file *f;
+
+	if ((f = mrtf_new(-1, 0, p, n)) == NULL) {
+		set_err(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (sniff(f, err, errlen) == -1) {
+		mrt_file_close(f);
+		return NULL;
+	}
+	return f;
+}
+
+int
+mrt_file_next(struct mrt_file *f, struct mrt_hdr *h, const uint8_t **body,
+    const char **errstr)
+{
+	const uint8_t *p;
+	size_t total;
+	int rc;
+
+	if (f->err != NULL)
+		goto fail;
+	if ((rc = fill(f, MRT_HDR_LEN)) == -1)
+		goto fail;
+	if (rc == 0) {
+		if (f->len == f->off)
+			return 0;
+		f->err = "truncated MRT header";
+		goto fail;
+	}
+	(void)mrt_hdr_decode(f->win + f->off, MRT_HDR_LEN, h);
+	if (h->len > MRT_MAX_RECORD) {
+		f->err = "MRT record length over the limit";
+		goto fail;
+	}
+	total = MRT_HDR_LEN + (size_t)h->len;
+	if ((rc = fill(f, total)) == -1)
+		goto fail;
+	if (rc == 0) {
+		f->err = "truncated MRT record";
+		goto fail;
+	}
+	p = f->win + f->off + MRT_HDR_LEN;
+	if (h->type == MRT_BGP4MP_ET && h->len >= 4)
+		h->usec = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+		    (uint32_t)p[2] << 8 | p[3];
+	*body = p;
+	f->off += total;
+	f->consumed += total;
+	*errstr = NULL;
+	return 1;
+
+fail:
+	*errstr = f->err;
+	return -1;
+}
+
+enum mrt_file_fmt
+mrt_file_format(const struct mrt_file *f)
+{
+	return f->fmt;
+}
+
+uint64_t
+mrt_file_offset(const struct mrt_file *f)
+{
+	return f->consumed;
+}
+
+void
+mrt_file_close(struct mrt_file *f)
+{
+	if (f == NULL)
+		return;
+	dec_stop(f);
+	if (f->close_fd && f->fd != -1)
+		close(f->fd);
+	free(f->in);
+	free(f->win);
+	free(f);
+}

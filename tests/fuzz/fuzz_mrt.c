@@ -1,0 +1,117 @@
+/*
+ * libFuzzer target for the MRT record decoder: the input is a stream of
+ * MRT records.  Each record is decoded and everything inside it walked:
+ * peer index entries, RIB entries with their attribute blocks, BGP4MP
+ * messages framed and, for UPDATEs, decoded with the record's context.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bgpwatch.h"
+#include "bgp.h"
+#include "mrt.h"
+#include "update.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+static uint8_t	scratch[BGP_SCRATCH_LEN];
+
+static void
+walk_nlri(const struct bgp_view *v, uint8_t aid, int addpath)
+{
+	struct bgp_nlri_iter it;
+	struct bw_prefix pfx;
+	uint32_t id;
+
+	bgp_nlri_iter_init(&it, v, aid, addpath);
+	while (bgp_nlri_next(&it, &pfx, &id) == 1)
+		;
+}
+
+static void
+message(const struct mrt_bgp4mp *m)
+{
+	struct bgp_dec_ctx ctx;
+	struct bgp_update u;
+	struct bgp_hdr h;
+	struct bgp_err err;
+
+	if (bgp_frame(m->msg.p, m->msg.len, BGP_MAX_EXT_LEN, &h, &err) != 1 ||
+	    h.type != BGP_UPDATE)
+		return;
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.as4 = m->as4;
+	ctx.addpath[AID_INET] = ctx.addpath[AID_INET6] = m->addpath;
+	ctx.scratch = scratch;
+	ctx.scratchlen = sizeof(scratch);
+	if (bgp_update_decode(&ctx, m->msg.p + BGP_HDR_LEN,
+	    h.len - BGP_HDR_LEN, &u) == -1)
+		return;
+	walk_nlri(&u.nlri, AID_INET, m->addpath);
+	walk_nlri(&u.withdrawn, AID_INET, m->addpath);
+}
+
+static void
+attrs(const struct bgp_view *v, int as4, int mrt_rib)
+{
+	struct bgp_dec_ctx ctx;
+	struct bgp_update u;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.as4 = as4;
+	ctx.mrt_rib = mrt_rib;
+	ctx.scratch = scratch;
+	ctx.scratchlen = sizeof(scratch);
+	(void)bgp_attrs_decode(&ctx, v->p, v->len, &u);
+}
+
+static void
+record(const struct mrt_record *r)
+{
+	struct mrt_peer peer;
+	struct mrt_rib_entry e;
+	struct buf b;
+
+	switch (r->kind) {
+	case MRT_K_MESSAGE:
+		message(&r->u.bgp4mp);
+		break;
+	case MRT_K_PEER_INDEX:
+		buf_init(&b, r->u.peer_index.peers.p, r->u.peer_index.peers.len);
+		while (mrt_peer_next(&b, &peer) == 1)
+			;
+		break;
+	case MRT_K_RIB:
+		buf_init(&b, r->u.rib.entries.p, r->u.rib.entries.len);
+		while (mrt_rib_next(&b, r->u.rib.addpath, &e) == 1)
+			attrs(&e.attrs, 1, 1);
+		break;
+	case MRT_K_TD1:
+		attrs(&r->u.td1.attrs, 0, 0);
+		break;
+	default:
+		break;
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct mrt_hdr h;
+	struct mrt_record r;
+	const char *errstr;
+	size_t off = 0;
+
+	while (size - off >= MRT_HDR_LEN) {
+		if (mrt_hdr_decode(data + off, size - off, &h) == -1)
+			abort();	/* 12 bytes are always enough */
+		off += MRT_HDR_LEN;
+		if (h.len > size - off)
+			break;
+		if (mrt_record_decode(&h, data + off, h.len, &r, &errstr) == 0)
+			record(&r);
+		off += h.len;
+	}
+	return 0;
+}
