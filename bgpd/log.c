@@ -197,6 +197,10 @@ log_peer_warn(const struct bw_addr *a, const char *fmt, ...)
 int
 log_ratelimit_allow(struct log_ratelimit *rl, time_t now, uint32_t *summary)
 {
+	uint32_t dummy;
+
+	if (summary == NULL)
+		summary = &dummy;
 	*summary = 0;
 	if (now - rl->window >= 60 || now < rl->window) {
 		*summary = rl->suppressed;

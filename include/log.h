@@ -59,7 +59,7 @@ int	log_peer_warnx_rl(struct log_ratelimit *rl, const struct bw_addr *,
 /*
  * The budget decision alone, at time now: returns 1 if a line may be
  * logged, 0 if not; *summary is set to the lines dropped in the minute
- * that just ended (to be reported), else 0.
+ * that just ended (to be reported), else 0; summary may be NULL.
  */
 int	log_ratelimit_allow(struct log_ratelimit *, time_t now,
 	    uint32_t *summary);

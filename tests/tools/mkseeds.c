@@ -132,6 +132,10 @@ main(int argc, char *argv[])
 		fprintf(stderr, "usage: mkseeds update|mrt DIR FILE...\n");
 		return 2;
 	}
+	if (strcmp(argv[1], "update") != 0 && strcmp(argv[1], "mrt") != 0) {
+		printf("0 seeds (no real-data seeds for %s)\n", argv[1]);
+		return 0;
+	}
 	for (i = 3; i < argc; i++)
 		one_file(argv[1], argv[2], argv[i]);
 	printf("%d seeds\n", nseeds);

@@ -1,0 +1,934 @@
+/*
+ * The RFC 4271 state machine of each peer, with its timers.
+ *
+ * A peer has at most one connection that the FSM follows (peer->conn),
+ * one outgoing connect under way (peer->connecting) and, during a
+ * connection collision (RFC 4271 6.8), a second connection
+ * (peer->collision) that runs the OPEN exchange on its own.  A collision
+ * is resolved as soon as both connections have an OPEN: the one
+ * initiated by the side with the higher BGP identifier stays.  A new
+ * connection while Established is refused with Cease/Collision, unless
+ * the peer is graceful-restart capable and opens again: then it has
+ * restarted, and the old session goes with its routes kept as stale
+ * (RFC 4724 4.2).
+ *
+ * Timers: ConnectRetry with exponential backoff and jitter (capped),
+ * Hold and Keepalive per connection, an idle timer after max-prefix, and
+ * the graceful restart timer (restart time, then the stale-path time
+ * until End-of-RIB).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bgpd.h"
+#include "bgp.h"
+#include "update.h"
+
+static const char *fsm_names[FSM_NSTATES] = {
+	"Idle", "Connect", "Active", "OpenSent", "OpenConfirm", "Established"
+};
+
+static void	fsm_conn_down(struct conn *, uint8_t code, uint8_t subcode,
+		    const uint8_t *data, size_t datalen, const char *why,
+		    int gr_ok);
+static void	fsm_retry(struct peer *);
+
+const char *
+fsm_state_name(enum fsm_state s)
+{
+	return s < FSM_NSTATES ? fsm_names[s] : "?";
+}
+
+time_t
+bgpd_monotime(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+static void
+fsm_set_state(struct peer *p, enum fsm_state s)
+{
+	if (p->state == s)
+		return;
+	log_peer_info(&p->conf->addr, "state %s -> %s", fsm_state_name(p->state),
+	    fsm_state_name(s));
+	p->state = s;
+	p->uptime = bgpd_monotime();
+	p->last_change = time(NULL);
+}
+
+static void
+timer_set(struct event *ev, unsigned int secs)
+{
+	struct timeval tv = { (time_t)secs, 0 };
+
+	evtimer_add(ev, &tv);
+}
+
+/* Seconds until the next connect: base * 2^fails, capped, with jitter. */
+static unsigned int
+fsm_backoff(const struct peer *p)
+{
+	uint32_t base = p->bgpd->conf->connect_retry, d;
+	unsigned int shift = p->connect_fails > 5 ? 5 : p->connect_fails;
+
+	if (base == 0)
+		base = 1;
+	d = base << shift;
+	if (d > CONNECT_RETRY_MAX || d < base)
+		d = CONNECT_RETRY_MAX;
+	/* 75% .. 100%, so that many peers do not reconnect in step. */
+	return d - (uint32_t)(random() % (d / 4 + 1));
+}
+
+/* Encodes and sends a NOTIFICATION; logs it. */
+static void
+fsm_send_notification(struct conn *c, uint8_t code, uint8_t subcode,
+    const uint8_t *data, size_t datalen)
+{
+	uint8_t buf[BGP_MAX_LEN];
+	struct wbuf w;
+
+	if (datalen > BGP_MAX_LEN - 21)
+		datalen = BGP_MAX_LEN - 21;
+	wbuf_init(&w, buf, sizeof(buf));
+	if (bgp_notification_encode(&w, code, subcode, data, datalen) == 0)
+		(void)session_send(c, buf, w.len);
+	log_peer_warnx(&c->peer->conf->addr, "sending NOTIFICATION %s, %s",
+	    bgp_err_code_name(code), bgp_err_subcode_name(code, subcode));
+}
+
+static void
+fsm_send_keepalive(struct conn *c)
+{
+	uint8_t buf[BGP_HDR_LEN];
+	struct wbuf w;
+
+	wbuf_init(&w, buf, sizeof(buf));
+	if (bgp_keepalive_encode(&w) == 0)
+		(void)session_send(c, buf, w.len);
+}
+
+/* Our capabilities for a neighbor. */
+static void
+fsm_our_caps(const struct peer *p, struct bgp_caps *caps)
+{
+	const struct config *conf = p->bgpd->conf;
+	int aid;
+
+	memset(caps, 0, sizeof(*caps));
+	CAPA_SET(caps, CAPA_MP);
+	CAPA_SET(caps, CAPA_REFRESH);
+	CAPA_SET(caps, CAPA_ENHANCED_RR);
+	CAPA_SET(caps, CAPA_AS4);
+	CAPA_SET(caps, CAPA_EXT_MSG);
+	caps->refresh = caps->enhanced_rr = caps->ext_msg = 1;
+	caps->as4_present = 1;
+	caps->as4 = conf->local_as;
+	for (aid = AID_INET; aid < AID_MAX; aid++) {
+		caps->mp[aid] = 1;
+		if (p->conf->flags & CONF_NB_ADDPATH_RX)
+			caps->addpath[aid] = ADDPATH_RECV;
+	}
+	if (p->conf->flags & CONF_NB_ADDPATH_RX)
+		CAPA_SET(caps, CAPA_ADDPATH);
+	if (p->conf->flags & CONF_NB_GR) {
+		/* Receiving speaker only: no families of our own. */
+		CAPA_SET(caps, CAPA_GR);
+		caps->gr.present = 1;
+		caps->gr.restart_time = p->conf->gr_restart_time & 0xfff;
+	}
+}
+
+static int
+fsm_send_open(struct conn *c)
+{
+	const struct config *conf = c->peer->bgpd->conf;
+	struct bgp_open o;
+	uint8_t buf[BGP_MAX_LEN];
+	struct wbuf w;
+
+	memset(&o, 0, sizeof(o));
+	o.version = BGP_VERSION;
+	o.my_as = conf->local_as > 0xffff ? BGP_AS_TRANS :
+	    (uint16_t)conf->local_as;
+	o.holdtime = c->peer->conf->hold_time;
+	o.bgp_id = get_u32(conf->router_id.b);
+	fsm_our_caps(c->peer, &o.caps);
+	wbuf_init(&w, buf, sizeof(buf));
+	if (bgp_open_encode(&w, &o) == -1)
+		return -1;
+	return session_send(c, buf, w.len);
+}
+
+static void
+fsm_hold_expired(evutil_socket_t fd, short ev, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)fd;
+	(void)ev;
+	fsm_conn_down(c, ERR_HOLD, 0, NULL, 0, "hold timer expired", 1);
+}
+
+static void
+fsm_keepalive_due(evutil_socket_t fd, short ev, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)fd;
+	(void)ev;
+	fsm_send_keepalive(c);
+	timer_set(c->ev_keepalive, c->holdtime / 3 ? c->holdtime / 3 : 1);
+}
+
+/* Restarts the hold timer (on KEEPALIVE and UPDATE). */
+static void
+fsm_hold_restart(struct conn *c)
+{
+	if (c->holdtime > 0)
+		timer_set(c->ev_hold, c->holdtime);
+}
+
+static int
+fsm_conn_timers(struct conn *c)
+{
+	struct event_base *base = bufferevent_get_base(c->bev);
+
+	c->ev_hold = evtimer_new(base, fsm_hold_expired, c);
+	c->ev_keepalive = evtimer_new(base, fsm_keepalive_due, c);
+	return c->ev_hold && c->ev_keepalive ? 0 : -1;
+}
+
+static void
+fsm_conn_free_timers(struct conn *c)
+{
+	if (c->ev_hold)
+		event_free(c->ev_hold);
+	if (c->ev_keepalive)
+		event_free(c->ev_keepalive);
+	c->ev_hold = c->ev_keepalive = NULL;
+}
+
+int
+fsm_accepting(const struct peer *p)
+{
+	return !p->removed && !p->idle_hold &&
+	    !(p->conf->flags & CONF_NB_SHUTDOWN) && !p->bgpd->shutting_down;
+}
+
+void
+fsm_connected(struct peer *p, struct conn *c)
+{
+	if (c == p->connecting)
+		p->connecting = NULL;
+	if (!fsm_accepting(p) || (p->conn != NULL && p->collision != NULL)) {
+		session_close(c, 0);
+		return;
+	}
+	if (fsm_conn_timers(c) == -1) {
+		fsm_conn_free_timers(c);
+		session_close(c, 0);
+		return;
+	}
+	/* A new session must not see an old flush still running. */
+	adjrib_finish(p);
+	if (p->conn == NULL) {
+		if (p->connecting != NULL) {
+			/* Incoming won the race with our own connect. */
+			session_close(p->connecting, 0);
+			p->connecting = NULL;
+		}
+		p->conn = c;
+		evtimer_del(p->ev_connect);
+	} else
+		p->collision = c;
+	c->state = FSM_OPENSENT;
+	timer_set(c->ev_hold, HOLD_OPENSENT);
+	if (fsm_send_open(c) == -1) {
+		fsm_conn_down(c, 0, 0, NULL, 0, "cannot send OPEN", 0);
+		return;
+	}
+	if (c == p->conn)
+		fsm_set_state(p, FSM_OPENSENT);
+	log_peer_info(&p->conf->addr, "%s connection up",
+	    c->outgoing ? "outgoing" : "incoming");
+}
+
+/* Drops the routes of a session that went down. */
+static void
+fsm_routes_down(struct peer *p, int gr_ok)
+{
+	int aid, stale = 0;
+
+	for (aid = AID_INET; aid < AID_MAX; aid++) {
+		if (gr_ok && p->neg.gr_peer && p->neg.gr_af[aid] &&
+		    p->neg.gr_restart_time > 0) {
+			adjrib_mark_stale(p, aid);
+			p->stale[aid] = 1;
+			stale = 1;
+		} else {
+			p->stale[aid] = 0;
+			adjrib_flush(p, 0, aid);
+		}
+	}
+	if (stale) {
+		log_peer_info(&p->conf->addr, "graceful restart: keeping "
+		    "routes as stale for up to %us", p->neg.gr_restart_time);
+		timer_set(p->ev_gr, p->neg.gr_restart_time);
+	} else
+		evtimer_del(p->ev_gr);
+}
+
+/* Stale routes of a restarted peer outlived the restart/stale timer. */
+static void
+fsm_gr_expired(evutil_socket_t fd, short ev, void *arg)
+{
+	struct peer *p = arg;
+	int aid;
+
+	(void)fd;
+	(void)ev;
+	for (aid = AID_INET; aid < AID_MAX; aid++)
+		if (p->stale[aid]) {
+			p->stale[aid] = 0;
+			adjrib_flush(p, 1, aid);
+		}
+	log_peer_info(&p->conf->addr, "graceful restart timer expired, "
+	    "stale routes removed");
+}
+
+void
+fsm_eor(struct peer *p, uint8_t aid)
+{
+	int a, left = 0;
+
+	if (aid == AID_UNSPEC || aid >= AID_MAX)
+		return;
+	if (!p->eor[aid]) {
+		p->eor[aid] = 1;
+		p->eor_time[aid] = time(NULL);
+		log_peer_info(&p->conf->addr, "End-of-RIB %s, %zu routes",
+		    aid_name(aid), adjrib_count(p, aid));
+	}
+	if (p->stale[aid]) {
+		p->stale[aid] = 0;
+		adjrib_flush(p, 1, aid);
+	}
+	for (a = AID_INET; a < AID_MAX; a++)
+		left |= p->stale[a];
+	if (!left)
+		evtimer_del(p->ev_gr);
+}
+
+/* Collision: closes the loser of two connections that both sent OPEN. */
+static struct conn *
+fsm_collision_resolve(struct peer *p)
+{
+	uint32_t local_id = get_u32(p->bgpd->conf->router_id.b);
+	struct conn *a = p->conn, *b = p->collision, *loser;
+	int keep_outgoing = local_id > a->remote_id;
+
+	loser = (a->outgoing == keep_outgoing) ? b : a;
+	p->conn = (loser == a) ? b : a;
+	p->collision = NULL;
+	log_peer_info(&p->conf->addr, "connection collision: keeping the "
+	    "%s connection", p->conn->outgoing ? "outgoing" : "incoming");
+	fsm_send_notification(loser, ERR_CEASE, ERR_CEASE_COLLISION, NULL, 0);
+	fsm_conn_free_timers(loser);
+	session_close(loser, 1);
+	fsm_set_state(p, p->conn->state);
+	return loser;
+}
+
+/* Checks an OPEN against the neighbor's configuration. */
+static int
+fsm_check_open(struct conn *c, const struct bgp_open *o, struct bgp_err *err)
+{
+	const struct peer *p = c->peer;
+	uint32_t as = bgp_open_as(o), local_id;
+
+	if (as != p->conf->remote_as) {
+		bgp_err_set(err, ERR_OPEN, ERR_OPEN_AS, NULL, 0,
+		    "bad peer AS");
+		return -1;
+	}
+	local_id = get_u32(p->bgpd->conf->router_id.b);
+	if (as == p->bgpd->conf->local_as && o->bgp_id == local_id) {
+		bgp_err_set(err, ERR_OPEN, ERR_OPEN_BGPID, NULL, 0,
+		    "BGP identifier equals ours");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+fsm_recv_open(struct conn *c, const uint8_t *body, size_t len)
+{
+	struct peer *p = c->peer;
+	struct bgp_open o;
+	struct bgp_err err;
+	struct conn *other;
+	uint16_t hold;
+	char why[160];
+
+	if (bgp_open_decode(body, len, &o, &err) == -1 ||
+	    fsm_check_open(c, &o, &err) == -1) {
+		snprintf(why, sizeof(why), "bad OPEN: %s", err.reason ?
+		    err.reason : bgp_err_subcode_name(err.code, err.subcode));
+		fsm_conn_down(c, err.code, err.subcode, bgp_err_data(&err),
+		    err.datalen, why, 0);
+		return -1;
+	}
+	hold = p->conf->hold_time < o.holdtime ? p->conf->hold_time :
+	    o.holdtime;
+	c->holdtime = hold;
+	c->remote_id = o.bgp_id;
+	c->remote_as = bgp_open_as(&o);
+	c->caps = o.caps;
+	c->caps.n_unknown = 0;		/* views into this message */
+	c->open_received = 1;
+	c->state = FSM_OPENCONFIRM;
+	fsm_send_keepalive(c);
+	if (hold > 0) {
+		timer_set(c->ev_hold, hold);
+		timer_set(c->ev_keepalive, hold / 3 ? hold / 3 : 1);
+	} else
+		evtimer_del(c->ev_hold);
+	if (c == p->conn)
+		fsm_set_state(p, FSM_OPENCONFIRM);
+
+	other = c == p->conn ? p->collision : p->conn;
+	if (other == NULL)
+		return 0;
+	if (other->state == FSM_ESTABLISHED) {
+		if (p->neg.gr_peer && o.caps.gr.present) {
+			/* The peer restarted behind our back: RFC 4724 4.2. */
+			fsm_conn_down(other, 0, 0, NULL, 0,
+			    "peer restarted (new connection)", 1);
+			return 0;
+		}
+		fsm_send_notification(c, ERR_CEASE, ERR_CEASE_COLLISION,
+		    NULL, 0);
+		fsm_conn_free_timers(c);
+		p->collision = NULL;
+		session_close(c, 1);
+		return -1;
+	}
+	if (other->open_received && fsm_collision_resolve(p) == c)
+		return -1;
+	return 0;
+}
+
+/* Negotiates and starts an Established session on c. */
+static void
+fsm_established(struct conn *c)
+{
+	struct peer *p = c->peer;
+	struct bgp_caps ours;
+	uint8_t buf[64];
+	struct wbuf w;
+	int aid;
+
+	if (c != p->conn) {
+		/* The collision connection got there first. */
+		p->collision = p->conn;
+		p->conn = c;
+	}
+	fsm_our_caps(p, &ours);
+	bgp_caps_negotiate(&ours, &c->caps, &p->neg);
+	p->remote_as = c->remote_as;
+	p->remote_id = c->remote_id;
+	p->remote_caps = c->caps;
+	p->holdtime = c->holdtime;
+	p->keepalive = c->holdtime / 3;
+	c->maxlen = p->neg.ext_msg ? BGP_MAX_EXT_LEN : BGP_MAX_LEN;
+	memset(&p->dec, 0, sizeof(p->dec));
+	p->dec.as4 = p->neg.as4;
+	p->dec.ebgp = p->remote_as != p->bgpd->conf->local_as;
+	for (aid = AID_INET; aid < AID_MAX; aid++) {
+		p->dec.addpath[aid] = p->neg.addpath_recv[aid];
+		p->eor[aid] = 0;
+		p->eor_time[aid] = 0;
+		/* Stale routes stay only if the peer kept forwarding state. */
+		if (p->stale[aid] && (!p->neg.gr_peer || !p->neg.gr_af[aid] ||
+		    !p->neg.gr_af_forward[aid])) {
+			p->stale[aid] = 0;
+			adjrib_flush(p, 1, aid);
+		}
+	}
+	p->dec.scratch = p->bgpd->scratch;
+	p->dec.scratchlen = BGP_SCRATCH_LEN;
+	if (p->stale[AID_INET] || p->stale[AID_INET6])
+		timer_set(p->ev_gr, GR_STALE_TIME);
+	c->state = FSM_ESTABLISHED;
+	p->connect_fails = 0;
+	p->stats.established_count++;
+	p->last_error[0] = '\0';
+	fsm_set_state(p, FSM_ESTABLISHED);
+	log_peer_info(&p->conf->addr, "session established: AS %u, hold %us%s%s",
+	    p->remote_as, p->holdtime, p->neg.as4 ? ", 4-octet AS" : "",
+	    p->neg.gr_peer ? ", graceful restart" : "");
+	/* Our (empty) table is complete: End-of-RIB for each family. */
+	for (aid = AID_INET; aid < AID_MAX; aid++) {
+		if (!p->neg.af[aid])
+			continue;
+		wbuf_init(&w, buf, sizeof(buf));
+		if (bgp_eor_encode(&w, (uint8_t)aid) == 0)
+			(void)session_send(c, buf, w.len);
+	}
+}
+
+static int
+fsm_recv_notification(struct conn *c, const uint8_t *body, size_t len)
+{
+	struct bgp_notification n;
+	char msg[200], why[320];
+
+	if (bgp_notification_decode(body, len, &n) == -1) {
+		fsm_conn_down(c, 0, 0, NULL, 0, "received malformed "
+		    "NOTIFICATION", 0);
+		return -1;
+	}
+	if (bgp_notification_shutdown_msg(&n, msg, sizeof(msg)) > 0)
+		snprintf(why, sizeof(why), "received NOTIFICATION %s, %s: "
+		    "\"%s\"", bgp_err_code_name(n.code),
+		    bgp_err_subcode_name(n.code, n.subcode), msg);
+	else
+		snprintf(why, sizeof(why), "received NOTIFICATION %s, %s",
+		    bgp_err_code_name(n.code),
+		    bgp_err_subcode_name(n.code, n.subcode));
+	fsm_conn_down(c, 0, 0, NULL, 0, why, 0);
+	return -1;
+}
+
+/* Cease / Maximum Number of Prefixes Reached (RFC 4486 4). */
+static void
+fsm_max_prefix(struct peer *p)
+{
+	uint8_t data[7];
+	uint32_t max = p->conf->max_prefix;
+	char why[96];
+
+	data[0] = 0;
+	data[1] = AFI_IPV4;
+	data[2] = SAFI_UNICAST;
+	data[3] = (uint8_t)(max >> 24);
+	data[4] = (uint8_t)(max >> 16);
+	data[5] = (uint8_t)(max >> 8);
+	data[6] = (uint8_t)max;
+	snprintf(why, sizeof(why), "max-prefix %u exceeded", max);
+	p->idle_hold = 1;
+	fsm_conn_down(p->conn, ERR_CEASE, ERR_CEASE_MAX_PREFIX, data,
+	    sizeof(data), why, 0);
+}
+
+static int
+fsm_recv_update(struct conn *c, const uint8_t *body, size_t len)
+{
+	struct peer *p = c->peer;
+	struct bgp_update u;
+	char why[160];
+
+	fsm_hold_restart(c);
+	p->stats.updates_in++;
+	if (bgp_update_decode(&p->dec, body, len, &u) == -1) {
+		snprintf(why, sizeof(why), "malformed UPDATE: %s (%s)",
+		    u.err.reason ? u.err.reason : "?",
+		    bgp_attr_name(u.err_attr));
+		fsm_conn_down(c, u.err.code, u.err.subcode, bgp_err_data(&u.err),
+		    u.err.datalen, why, 0);
+		return -1;
+	}
+	if (u.action == ACT_TREAT_AS_WITHDRAW) {
+		p->stats.treat_as_withdraw++;
+		log_peer_warnx_rl(&p->rl, &p->conf->addr, "UPDATE error, "
+		    "treat-as-withdraw: %s (%s)", u.err.reason ? u.err.reason :
+		    "?", bgp_attr_name(u.err_attr));
+	} else if (u.action == ACT_ATTR_DISCARD) {
+		p->stats.attr_discard++;
+		log_peer_warnx_rl(&p->rl, &p->conf->addr, "UPDATE error, "
+		    "attribute discarded: %s (%s)", u.err.reason ?
+		    u.err.reason : "?", bgp_attr_name(u.err_attr));
+	}
+	if (adjrib_apply(p, &u) == -1) {
+		fsm_max_prefix(p);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+fsm_unexpected(struct conn *c, uint8_t type)
+{
+	uint8_t sub;
+	char why[96];
+
+	switch (c->state) {
+	case FSM_OPENSENT:
+		sub = ERR_FSM_OPENSENT;
+		break;
+	case FSM_OPENCONFIRM:
+		sub = ERR_FSM_OPENCONFIRM;
+		break;
+	default:
+		sub = ERR_FSM_ESTABLISHED;
+		break;
+	}
+	snprintf(why, sizeof(why), "unexpected %s in state %s",
+	    bgp_msg_type_name(type), fsm_state_name(c->state));
+	fsm_conn_down(c, ERR_FSM, sub, NULL, 0, why, 0);
+	return -1;
+}
+
+static int
+fsm_recv_refresh(struct conn *c, const uint8_t *msg, size_t len)
+{
+	struct bgp_rr rr;
+	struct bgp_err err;
+
+	if (bgp_rr_decode(msg + BGP_HDR_LEN, len - BGP_HDR_LEN, &rr,
+	    &err) == -1) {
+		/* RFC 7313 5: the data is the whole offending message. */
+		if (err.code == ERR_RREFRESH)
+			fsm_conn_down(c, err.code, err.subcode, msg, len,
+			    "malformed ROUTE-REFRESH", 0);
+		else
+			fsm_conn_down(c, err.code, err.subcode,
+			    bgp_err_data(&err), err.datalen,
+			    "malformed ROUTE-REFRESH", 0);
+		return -1;
+	}
+	/* We announce nothing: a refresh request needs no answer. */
+	return 0;
+}
+
+int
+fsm_message(struct conn *c, uint8_t type, const uint8_t *msg, size_t len)
+{
+	const uint8_t *body = msg + BGP_HDR_LEN;
+	size_t blen = len - BGP_HDR_LEN;
+
+	if (c->peer == NULL)
+		return -1;
+	if (type >= 1 && type <= 5)
+		c->peer->stats.msgs_in[type]++;
+	if (type == BGP_NOTIFICATION)
+		return fsm_recv_notification(c, body, blen);
+	switch (c->state) {
+	case FSM_OPENSENT:
+		if (type != BGP_OPEN)
+			return fsm_unexpected(c, type);
+		return fsm_recv_open(c, body, blen);
+	case FSM_OPENCONFIRM:
+		if (type != BGP_KEEPALIVE)
+			return fsm_unexpected(c, type);
+		fsm_hold_restart(c);
+		fsm_established(c);
+		return 0;
+	case FSM_ESTABLISHED:
+		switch (type) {
+		case BGP_UPDATE:
+			return fsm_recv_update(c, body, blen);
+		case BGP_KEEPALIVE:
+			fsm_hold_restart(c);
+			return 0;
+		case BGP_ROUTE_REFRESH:
+			return fsm_recv_refresh(c, msg, len);
+		default:
+			return fsm_unexpected(c, type);
+		}
+	default:
+		return fsm_unexpected(c, type);
+	}
+}
+
+void
+fsm_conn_more(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	session_read(arg);
+}
+
+void
+fsm_conn_error(struct conn *c, const struct bgp_err *err)
+{
+	char why[128];
+
+	snprintf(why, sizeof(why), "bad message header: %s",
+	    err->reason ? err->reason :
+	    bgp_err_subcode_name(err->code, err->subcode));
+	fsm_conn_down(c, err->code, err->subcode, bgp_err_data(err),
+	    err->datalen, why, 0);
+}
+
+void
+fsm_conn_closed(struct conn *c, int err)
+{
+	struct peer *p = c->peer;
+	char why[160];
+
+	if (p == NULL)
+		return;
+	if (c == p->connecting) {
+		p->connecting = NULL;
+		snprintf(why, sizeof(why), "connect: %s",
+		    err ? evutil_socket_error_to_string(err) : "closed");
+		snprintf(p->last_error, sizeof(p->last_error), "%s", why);
+		log_peer_warnx_rl(&p->rl, &p->conf->addr, "%s", why);
+		session_close(c, 0);
+		if (p->conn == NULL)
+			fsm_retry(p);
+		return;
+	}
+	snprintf(why, sizeof(why), "connection %s%s%s",
+	    err ? "error: " : "closed by peer",
+	    err ? evutil_socket_error_to_string(err) : "", "");
+	fsm_conn_down(c, 0, 0, NULL, 0, why, 1);
+}
+
+/* Arms the next connect attempt (or just waits, for passive peers). */
+static void
+fsm_retry(struct peer *p)
+{
+	if (!fsm_accepting(p)) {
+		fsm_set_state(p, FSM_IDLE);
+		return;
+	}
+	p->connect_fails++;
+	fsm_set_state(p, FSM_ACTIVE);
+	if (!(p->conf->flags & CONF_NB_PASSIVE))
+		timer_set(p->ev_connect, fsm_backoff(p));
+}
+
+/*
+ * Ends a connection: optional NOTIFICATION, close, and if it was the
+ * peer's session, route handling and the restart.  gr_ok: the way it
+ * ended lets a graceful-restart peer keep its routes as stale.
+ */
+static void
+fsm_conn_down(struct conn *c, uint8_t code, uint8_t subcode,
+    const uint8_t *data, size_t datalen, const char *why, int gr_ok)
+{
+	struct peer *p = c->peer;
+	int was_main = c == p->conn, was_est = c->state == FSM_ESTABLISHED;
+
+	if (code != 0)
+		fsm_send_notification(c, code, subcode, data, datalen);
+	fsm_conn_free_timers(c);
+	if (c == p->collision) {
+		p->collision = NULL;
+		log_peer_info(&p->conf->addr, "second connection closed: %s",
+		    why);
+		session_close(c, code != 0);
+		return;
+	}
+	if (!was_main) {
+		session_close(c, code != 0);
+		return;
+	}
+	p->conn = NULL;
+	session_close(c, code != 0);
+	snprintf(p->last_error, sizeof(p->last_error), "%s", why);
+	if (was_est) {
+		log_peer_warnx(&p->conf->addr, "session down: %s", why);
+		p->stats.flaps++;
+		fsm_routes_down(p, gr_ok);
+		memset(&p->neg, 0, sizeof(p->neg));
+	} else
+		log_peer_warnx_rl(&p->rl, &p->conf->addr, "%s", why);
+	if (p->collision != NULL) {
+		p->conn = p->collision;
+		p->collision = NULL;
+		fsm_set_state(p, p->conn->state);
+		return;
+	}
+	fsm_set_state(p, FSM_IDLE);
+	if (p->idle_hold) {
+		if (p->conf->max_prefix_restart > 0)
+			timer_set(p->ev_idle, p->conf->max_prefix_restart);
+		return;
+	}
+	fsm_retry(p);
+}
+
+static void
+fsm_try_connect(struct peer *p)
+{
+	if (p->conn != NULL || p->connecting != NULL)
+		return;
+	if (session_connect(p) == 0) {
+		fsm_set_state(p, FSM_CONNECT);
+		/* A connect that hangs is retried like a failed one. */
+		timer_set(p->ev_connect, fsm_backoff(p) + 5);
+	} else
+		fsm_retry(p);
+}
+
+static void
+fsm_connect_due(evutil_socket_t fd, short ev, void *arg)
+{
+	struct peer *p = arg;
+
+	(void)fd;
+	(void)ev;
+	if (p->conn != NULL)
+		return;
+	if (p->connecting != NULL) {
+		session_close(p->connecting, 0);
+		p->connecting = NULL;
+		snprintf(p->last_error, sizeof(p->last_error),
+		    "connect: timed out");
+		p->connect_fails++;
+	}
+	fsm_try_connect(p);
+}
+
+static void
+fsm_idle_over(evutil_socket_t fd, short ev, void *arg)
+{
+	struct peer *p = arg;
+
+	(void)fd;
+	(void)ev;
+	p->idle_hold = 0;
+	log_peer_info(&p->conf->addr, "idle hold over, restarting");
+	fsm_start(p);
+}
+
+void
+fsm_start(struct peer *p)
+{
+	if (p->state != FSM_IDLE || !fsm_accepting(p))
+		return;
+	if (p->conf->flags & CONF_NB_PASSIVE)
+		fsm_set_state(p, FSM_ACTIVE);
+	else
+		fsm_try_connect(p);
+}
+
+void
+fsm_stop(struct peer *p, uint8_t code, uint8_t subcode, const uint8_t *data,
+    size_t datalen, const char *why)
+{
+	if (p->connecting != NULL) {
+		session_close(p->connecting, 0);
+		p->connecting = NULL;
+	}
+	if (p->collision != NULL)
+		fsm_conn_down(p->collision, code, subcode, data, datalen, why, 0);
+	if (p->conn != NULL)
+		fsm_conn_down(p->conn, code, subcode, data, datalen, why, 0);
+	evtimer_del(p->ev_connect);
+}
+
+/* Cease with an RFC 9003 shutdown communication. */
+static void
+fsm_stop_shutdown(struct peer *p, uint8_t subcode, const char *msg)
+{
+	uint8_t buf[BGP_MAX_LEN];
+	struct wbuf w;
+	size_t dlen;
+
+	wbuf_init(&w, buf, sizeof(buf));
+	if (msg == NULL || bgp_notification_encode_shutdown(&w, subcode,
+	    msg) == -1 || w.len < 21) {
+		fsm_stop(p, ERR_CEASE, subcode, NULL, 0, "administrative "
+		    "shutdown");
+		return;
+	}
+	dlen = w.len - 21;
+	fsm_stop(p, ERR_CEASE, subcode, buf + 21, dlen, msg);
+}
+
+void
+fsm_shutdown_all(struct bgpd *bgpd, const char *msg)
+{
+	struct peer *p;
+
+	bgpd->shutting_down = 1;
+	TAILQ_FOREACH(p, &bgpd->peers, entry)
+		fsm_stop_shutdown(p, ERR_CEASE_ADMIN_DOWN, msg);
+}
+
+struct peer *
+peer_find(struct bgpd *bgpd, const struct bw_addr *a)
+{
+	struct peer *p;
+
+	TAILQ_FOREACH(p, &bgpd->peers, entry)
+		if (memcmp(&p->conf->addr, a, sizeof(*a)) == 0)
+			return p;
+	return NULL;
+}
+
+/* First free RIB slot, or -1. */
+static int
+peer_slot_alloc(struct bgpd *bgpd)
+{
+	int i;
+
+	for (i = 0; i < RIB_MAX_PEERS; i++)
+		if (!(bgpd->slots[i / 8] & (1 << (i % 8)))) {
+			bgpd->slots[i / 8] |= (uint8_t)(1 << (i % 8));
+			return i;
+		}
+	return -1;
+}
+
+struct peer *
+peer_new(struct bgpd *bgpd, const struct config_neighbor *nb)
+{
+	struct peer *p;
+	int slot;
+
+	if ((slot = peer_slot_alloc(bgpd)) == -1) {
+		log_peer_warnx(&nb->addr, "too many peers");
+		return NULL;
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		fatal("peer_new");
+	p->bgpd = bgpd;
+	p->conf = nb;
+	p->slot = (uint16_t)slot;
+	p->state = FSM_IDLE;
+	p->uptime = bgpd_monotime();
+	p->last_change = time(NULL);
+	p->ev_connect = evtimer_new(bgpd->base, fsm_connect_due, p);
+	p->ev_idle = evtimer_new(bgpd->base, fsm_idle_over, p);
+	p->ev_gr = evtimer_new(bgpd->base, fsm_gr_expired, p);
+	p->ev_flush = event_new(bgpd->base, -1, 0, adjrib_flush_cb, p);
+	if (!p->ev_connect || !p->ev_idle || !p->ev_gr || !p->ev_flush)
+		fatalx("peer_new: event_new");
+	TAILQ_INSERT_TAIL(&bgpd->peers, p, entry);
+	fsm_start(p);
+	return p;
+}
+
+void
+peer_delete(struct peer *p, uint8_t subcode, const char *why)
+{
+	struct bgpd *bgpd = p->bgpd;
+	int aid;
+
+	p->removed = 1;
+	fsm_stop_shutdown(p, subcode, why);
+	for (aid = AID_INET; aid < AID_MAX; aid++) {
+		p->stale[aid] = 0;
+		adjrib_flush(p, 0, aid);
+	}
+	adjrib_finish(p);
+	event_free(p->ev_connect);
+	event_free(p->ev_idle);
+	event_free(p->ev_gr);
+	event_free(p->ev_flush);
+	bgpd->slots[p->slot / 8] &= (uint8_t)~(1 << (p->slot % 8));
+	TAILQ_REMOVE(&bgpd->peers, p, entry);
+	free(p);
+}

@@ -1,0 +1,491 @@
+/*
+ * Sockets and framing.  session_ owns the TCP side of every peer: the
+ * listening sockets (connections from unconfigured addresses are closed
+ * before anything is read), outgoing non-blocking connects, TCP MD5 and
+ * GTSM socket options, and the bufferevents that carry messages.  Input
+ * is cut into whole BGP messages here (bgp_frame) and handed to the FSM;
+ * a read callback handles a bounded number of messages and then yields
+ * to the loop.  Both directions are capped: a peer that floods us stops
+ * being read (read high watermark), one that does not read is dropped.
+ */
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+
+#include "bgpd.h"
+
+
+#ifndef IP_MINTTL
+#define IP_MINTTL	21
+#endif
+#ifndef IPV6_MINHOPCOUNT
+#define IPV6_MINHOPCOUNT 73
+#endif
+
+static void	session_readcb(struct bufferevent *, void *);
+static void	session_eventcb(struct bufferevent *, short, void *);
+
+/* Fills a sockaddr for addr:port; returns its length, 0 if unusable. */
+static socklen_t
+session_sockaddr(const struct bw_addr *a, uint16_t port,
+    struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	switch (a->aid) {
+	case AID_INET:
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		memcpy(&sin->sin_addr, a->b, 4);
+		return sizeof(*sin);
+	case AID_INET6:
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		memcpy(&sin6->sin6_addr, a->b, 16);
+		return sizeof(*sin6);
+	default:
+		return 0;
+	}
+}
+
+/* The address and port of a sockaddr. */
+static void
+session_from_sockaddr(const struct sockaddr *sa, struct bw_addr *a,
+    uint16_t *port)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xff, 0xff };
+
+	memset(a, 0, sizeof(*a));
+	*port = 0;
+	if (sa->sa_family == AF_INET) {
+		addr_set(a, AID_INET, (const uint8_t *)&sin->sin_addr);
+		*port = ntohs(sin->sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		const uint8_t *b = (const uint8_t *)&sin6->sin6_addr;
+
+		/* An IPv4 peer reaching a dual-stack socket. */
+		if (memcmp(b, mapped, sizeof(mapped)) == 0)
+			addr_set(a, AID_INET, b + 12);
+		else
+			addr_set(a, AID_INET6, b);
+		*port = ntohs(sin6->sin6_port);
+	}
+}
+
+/* Sets (or with key NULL clears) the TCP MD5 key for addr on fd. */
+static int
+session_md5(int fd, const struct bw_addr *addr, const char *key)
+{
+	struct tcp_md5sig md5;
+	struct sockaddr_storage ss;
+	size_t klen = key ? strlen(key) : 0;
+
+	if (klen > TCP_MD5SIG_MAXKEYLEN)
+		return -1;
+	memset(&md5, 0, sizeof(md5));
+	if (session_sockaddr(addr, 0, &ss) == 0)
+		return -1;
+	memcpy(&md5.tcpm_addr, &ss, sizeof(ss));
+	md5.tcpm_keylen = (uint16_t)klen;
+	if (klen)
+		memcpy(md5.tcpm_key, key, klen);
+	return setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &md5, sizeof(md5));
+}
+
+int
+session_sockopts(int fd, const struct config_neighbor *nb, int listening)
+{
+	int ttl = 255, minttl = 254;
+
+	if (nb->md5key != NULL && session_md5(fd, &nb->addr, nb->md5key) == -1) {
+		log_peer_warn(&nb->addr, "cannot set TCP MD5 key");
+		return -1;
+	}
+	if (listening || !(nb->flags & CONF_NB_TTL_SECURITY))
+		return 0;
+	if (nb->addr.aid == AID_INET) {
+		if (setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)) == -1 ||
+		    setsockopt(fd, IPPROTO_IP, IP_MINTTL, &minttl,
+		    sizeof(minttl)) == -1)
+			goto fail;
+	} else {
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl,
+		    sizeof(ttl)) == -1 ||
+		    setsockopt(fd, IPPROTO_IPV6, IPV6_MINHOPCOUNT, &minttl,
+		    sizeof(minttl)) == -1)
+			goto fail;
+	}
+	return 0;
+fail:
+	log_peer_warn(&nb->addr, "cannot set ttl-security (GTSM)");
+	return -1;
+}
+
+/* Creates the connection object around a connected or connecting fd. */
+static struct conn *
+session_conn_new(struct peer *p, int fd, int outgoing)
+{
+	struct conn *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->bev = bufferevent_socket_new(p->bgpd->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		free(c);
+		return NULL;
+	}
+	c->peer = p;
+	c->fd = fd;
+	c->outgoing = outgoing;
+	c->maxlen = BGP_MAX_LEN;
+	c->ev_more = event_new(p->bgpd->base, -1, 0, fsm_conn_more, c);
+	if (c->ev_more == NULL) {
+		bufferevent_free(c->bev);
+		free(c);
+		return NULL;
+	}
+	bufferevent_setcb(c->bev, session_readcb, NULL, session_eventcb, c);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, SESSION_RBUF_MAX);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	return c;
+}
+
+/* Records the local end of a connected socket. */
+static void
+session_conn_names(struct conn *c)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(c->fd, (struct sockaddr *)&ss, &len) == 0)
+		session_from_sockaddr((struct sockaddr *)&ss, &c->local_addr,
+		    &c->local_port);
+	len = sizeof(ss);
+	if (getpeername(c->fd, (struct sockaddr *)&ss, &len) == 0) {
+		struct bw_addr a;
+
+		session_from_sockaddr((struct sockaddr *)&ss, &a,
+		    &c->remote_port);
+	}
+}
+
+int
+session_connect(struct peer *p)
+{
+	const struct config_neighbor *nb = p->conf;
+	struct sockaddr_storage ss, ls;
+	socklen_t len, llen;
+	struct conn *c;
+	int fd, af;
+
+	if ((len = session_sockaddr(&nb->addr, nb->port, &ss)) == 0)
+		return -1;
+	af = ss.ss_family;
+	if ((fd = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1) {
+		log_peer_warn(&nb->addr, "socket");
+		return -1;
+	}
+	if (session_sockopts(fd, nb, 0) == -1)
+		goto fail;
+	if (nb->local_addr.aid != AID_UNSPEC) {
+		llen = session_sockaddr(&nb->local_addr, 0, &ls);
+		if (llen == 0 || bind(fd, (struct sockaddr *)&ls, llen) == -1) {
+			log_peer_warn(&nb->addr, "bind to local-address");
+			goto fail;
+		}
+	}
+	if ((c = session_conn_new(p, fd, 1)) == NULL)
+		goto fail;
+	if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&ss,
+	    (int)len) == -1) {
+		/* fd is owned (and closed) by the bufferevent now. */
+		log_peer_warn(&nb->addr, "connect");
+		event_free(c->ev_more);
+		bufferevent_free(c->bev);
+		free(c);
+		return -1;
+	}
+	p->connecting = c;
+	return 0;
+fail:
+	close(fd);
+	return -1;
+}
+
+/* A connection arrived on a listening socket. */
+static void
+session_accept(struct evconnlistener *lev, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct bgpd *bgpd = arg;
+	struct bw_addr a;
+	struct peer *p;
+	struct conn *c;
+	uint16_t port;
+	char buf[BW_ADDR_STRLEN];
+
+	(void)lev;
+	(void)salen;
+	session_from_sockaddr(sa, &a, &port);
+	if ((p = peer_find(bgpd, &a)) == NULL) {
+		if (log_ratelimit_allow(&bgpd->rl_unknown, time(NULL), NULL))
+			log_warnx("connection from unconfigured address %s "
+			    "refused", addr_fmt(&a, buf, sizeof(buf)));
+		close(fd);
+		return;
+	}
+	if (!fsm_accepting(p)) {
+		log_peer_warnx_rl(&p->rl, &a, "connection refused: %s",
+		    p->idle_hold ? "idle after max-prefix" : "shut down");
+		close(fd);
+		return;
+	}
+	if (session_sockopts(fd, p->conf, 0) == -1 ||
+	    evutil_make_socket_nonblocking(fd) == -1 ||
+	    (c = session_conn_new(p, fd, 0)) == NULL) {
+		close(fd);
+		return;
+	}
+	c->connected = 1;
+	c->remote_port = port;
+	session_conn_names(c);
+	fsm_connected(p, c);
+}
+
+/* Opens one listening socket.  Returns the fd, or -1 (logged). */
+static int
+session_listen_one(struct bgpd *bgpd, const struct config_listen *l)
+{
+	struct config_neighbor *nb;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char buf[BW_ADDR_STRLEN];
+	int fd, on = 1;
+
+	if ((len = session_sockaddr(&l->addr, l->port, &ss)) == 0)
+		return -1;
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		goto fail;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
+		goto fail;
+	if (ss.ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
+	    IPV6_V6ONLY, &on, sizeof(on)) == -1)
+		goto fail;
+	/* MD5 keys must be on the listener before the peer's SYN arrives. */
+	TAILQ_FOREACH(nb, &bgpd->conf->neighbors, entry)
+		if (nb->md5key != NULL && nb->addr.aid == l->addr.aid &&
+		    session_md5(fd, &nb->addr, nb->md5key) == -1)
+			log_peer_warn(&nb->addr, "cannot set TCP MD5 key on "
+			    "listener");
+	if (bind(fd, (struct sockaddr *)&ss, len) == -1 || listen(fd, 64) == -1)
+		goto fail;
+	return fd;
+fail:
+	log_warn("listen on %s port %u", addr_fmt(&l->addr, buf, sizeof(buf)),
+	    l->port);
+	if (fd != -1)
+		close(fd);
+	return -1;
+}
+
+int
+session_listen(struct bgpd *bgpd)
+{
+	struct listener *l;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < bgpd->conf->nlistens; i++) {
+		if ((fd = session_listen_one(bgpd, &bgpd->conf->listens[i])) == -1)
+			return -1;
+		if ((l = calloc(1, sizeof(*l))) == NULL)
+			fatal("listener");
+		l->fd = fd;
+		l->conf = bgpd->conf->listens[i];
+		l->lev = evconnlistener_new(bgpd->base, session_accept, bgpd,
+		    LEV_OPT_CLOSE_ON_FREE, -1, fd);
+		if (l->lev == NULL)
+			fatalx("evconnlistener_new");
+		TAILQ_INSERT_TAIL(&bgpd->listeners, l, entry);
+	}
+	return 0;
+}
+
+void
+session_unlisten(struct bgpd *bgpd)
+{
+	struct listener *l;
+
+	while ((l = TAILQ_FIRST(&bgpd->listeners)) != NULL) {
+		TAILQ_REMOVE(&bgpd->listeners, l, entry);
+		evconnlistener_free(l->lev);
+		free(l);
+	}
+}
+
+void
+session_update_md5(struct bgpd *bgpd, const struct config_neighbor *nb,
+    int set)
+{
+	struct listener *l;
+
+	TAILQ_FOREACH(l, &bgpd->listeners, entry)
+		if (l->conf.addr.aid == nb->addr.aid)
+			(void)session_md5(l->fd, &nb->addr,
+			    set ? nb->md5key : NULL);
+}
+
+int
+session_send(struct conn *c, const uint8_t *p, size_t len)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+
+	if (evbuffer_get_length(out) + len > SESSION_WBUF_MAX)
+		return -1;
+	if (bufferevent_write(c->bev, p, len) == -1)
+		return -1;
+	if (len >= BGP_HDR_LEN && p[18] >= 1 && p[18] <= 5)
+		c->peer->stats.msgs_out[p[18]]++;
+	return 0;
+}
+
+/*
+ * Reads whole messages off the input buffer and passes them to the FSM,
+ * at most SESSION_MSG_BUDGET per call; if more remain, ev_more brings us
+ * back after the loop has served others.
+ */
+void
+session_read(struct conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct bgp_hdr h;
+	struct bgp_err err;
+	uint8_t *p;
+	size_t avail;
+	int n, r;
+
+	for (n = 0; n < SESSION_MSG_BUDGET; n++) {
+		avail = evbuffer_get_length(in);
+		if (avail < BGP_HDR_LEN)
+			return;
+		if ((p = evbuffer_pullup(in, BGP_HDR_LEN)) == NULL)
+			return;
+		r = bgp_frame(p, BGP_HDR_LEN, c->maxlen, &h, &err);
+		if (r == 0) {
+			/* Header fine; the body is not all here yet? */
+			uint16_t len = get_u16(p + 16);
+
+			if (avail < len)
+				return;
+			if ((p = evbuffer_pullup(in, len)) == NULL)
+				return;
+			r = bgp_frame(p, len, c->maxlen, &h, &err);
+		}
+		if (r == -1) {
+			fsm_conn_error(c, &err);
+			return;
+		}
+		if (r == 0)
+			return;
+		if (fsm_message(c, h.type, p, h.len) == -1)
+			return;		/* c is gone */
+		evbuffer_drain(in, h.len);
+	}
+	event_active(c->ev_more, 0, 0);
+}
+
+static void
+session_readcb(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	session_read(arg);
+}
+
+static void
+session_eventcb(struct bufferevent *bev, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)bev;
+	if (what & BEV_EVENT_CONNECTED) {
+		c->connected = 1;
+		session_conn_names(c);
+		fsm_connected(c->peer, c);
+		return;
+	}
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		fsm_conn_closed(c, (what & BEV_EVENT_EOF) ? 0 : EVUTIL_SOCKET_ERROR());
+}
+
+/* Lingering connection: free once the NOTIFICATION is written. */
+static void
+session_linger_done(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)bev;
+	event_free(c->ev_more);
+	if (c->ev_linger)
+		event_free(c->ev_linger);
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+static void
+session_linger_timeout(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	session_linger_done(NULL, arg);
+}
+
+static void
+session_linger_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)what;
+	session_linger_done(bev, arg);
+}
+
+void
+session_close(struct conn *c, int flush)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	struct timeval tv = { 2, 0 };
+
+	c->peer = NULL;
+	event_del(c->ev_more);
+	if (!flush || !c->connected || evbuffer_get_length(out) == 0) {
+		session_linger_done(NULL, c);
+		return;
+	}
+	/* Let the queued NOTIFICATION go out, but not for long. */
+	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_setcb(c->bev, NULL, session_linger_done,
+	    session_linger_event, c);
+	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+	c->ev_linger = evtimer_new(bufferevent_get_base(c->bev),
+	    session_linger_timeout, c);
+	if (c->ev_linger == NULL) {
+		session_linger_done(NULL, c);
+		return;
+	}
+	evtimer_add(c->ev_linger, &tv);
+}

@@ -1,0 +1,250 @@
+/*
+ * The streaming JSON writer (bgpd/json.c): commas and keys across
+ * nesting, string escaping (control characters, quotes, UTF-8 kept,
+ * invalid UTF-8 replaced), numbers at their limits, and misuse that must
+ * make json_finish() fail rather than write a broken document.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+
+#include "json.h"
+
+/* The buffer's contents as a NUL-terminated string (freed by caller). */
+static char *
+drain(struct evbuffer *b)
+{
+	size_t	 len = evbuffer_get_length(b);
+	char	*s = malloc(len + 1);
+
+	assert_non_null(s);
+	evbuffer_remove(b, s, len);
+	s[len] = '\0';
+	return s;
+}
+
+static void
+expect_doc(struct evbuffer *b, const char *want)
+{
+	char	*got = drain(b);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void
+test_nesting(void **state)
+{
+	struct evbuffer	*b = evbuffer_new();
+	struct json	 j;
+
+	(void)state;
+	json_init(&j, b);
+	json_obj_open(&j, NULL);
+	json_arr_open(&j, "empty");
+	json_arr_close(&j);
+	json_obj_open(&j, "o");
+	json_obj_close(&j);
+	json_arr_open(&j, "a");
+	json_uint(&j, NULL, 1);
+	json_obj_open(&j, NULL);
+	json_str(&j, "k", "v");
+	json_bool(&j, "t", 1);
+	json_bool(&j, "f", 0);
+	json_null(&j, "n");
+	json_obj_close(&j);
+	json_arr_open(&j, NULL);
+	json_arr_close(&j);
+	json_arr_close(&j);
+	json_uint(&j, "last", 2);
+	assert_int_equal(json_finish(&j), 0);
+	expect_doc(b, "{\"empty\":[],\"o\":{},\"a\":[1,{\"k\":\"v\",\"t\":true,"
+	    "\"f\":false,\"n\":null},[]],\"last\":2}\n");
+	evbuffer_free(b);
+}
+
+/* json_finish closes whatever is still open (a listing cut short). */
+static void
+test_finish_closes(void **state)
+{
+	struct evbuffer	*b = evbuffer_new();
+	struct json	 j;
+
+	(void)state;
+	json_init(&j, b);
+	json_obj_open(&j, NULL);
+	json_arr_open(&j, "routes");
+	json_obj_open(&j, NULL);
+	json_str(&j, "prefix", "10.0.0.0/8");
+	assert_int_equal(json_finish(&j), 0);
+	expect_doc(b, "{\"routes\":[{\"prefix\":\"10.0.0.0/8\"}]}\n");
+	evbuffer_free(b);
+}
+
+static const struct {
+	const char	*in;
+	const char	*out;
+} strings[] = {
+	{ "", "\"\"" },
+	{ "plain", "\"plain\"" },
+	{ "q\"b\\s/", "\"q\\\"b\\\\s/\"" },
+	{ "\b\f\n\r\t", "\"\\b\\f\\n\\r\\t\"" },
+	{ "\x01\x1f\x7f", "\"\\u0001\\u001f\\u007f\"" },
+	{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+	    "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"" },
+	/* invalid UTF-8: each bad byte becomes U+FFFD */
+	{ "a\xff" "b", "\"a\xef\xbf\xbd" "b\"" },
+	{ "\xc0\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\"" },		/* overlong */
+	{ "\xe0\x80\xaf", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"" },
+	/* a surrogate (U+D800) */
+	{ "\xed\xa0\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"" },
+	{ "\xf4\x90\x80\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+	    "\xef\xbf\xbd\"" },					/* > 10FFFF */
+	{ "x\xe2\x82", "\"x\xef\xbf\xbd\xef\xbf\xbd\"" },	/* truncated */
+	{ "\xc3", "\"\xef\xbf\xbd\"" },
+};
+
+static void
+test_strings(void **state)
+{
+	struct evbuffer	*b = evbuffer_new();
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
+		assert_int_equal(json_write_string(b, strings[i].in), 0);
+		expect_doc(b, strings[i].out);
+	}
+	evbuffer_free(b);
+}
+
+/* Keys are escaped too. */
+static void
+test_key_escaping(void **state)
+{
+	struct evbuffer	*b = evbuffer_new();
+	struct json	 j;
+
+	(void)state;
+	json_init(&j, b);
+	json_obj_open(&j, NULL);
+	json_str(&j, "a\"b", "\n");
+	assert_int_equal(json_finish(&j), 0);
+	expect_doc(b, "{\"a\\\"b\":\"\\n\"}\n");
+	evbuffer_free(b);
+}
+
+static void
+test_numbers(void **state)
+{
+	struct evbuffer	*b = evbuffer_new();
+	struct json	 j;
+
+	(void)state;
+	json_init(&j, b);
+	json_arr_open(&j, NULL);
+	json_uint(&j, NULL, 0);
+	json_uint(&j, NULL, UINT64_MAX);
+	json_int(&j, NULL, INT64_MIN);
+	json_int(&j, NULL, -1);
+	json_double(&j, NULL, 12.345, 1);
+	json_double(&j, NULL, 0.5, 3);
+	json_double(&j, NULL, NAN, 2);
+	json_double(&j, NULL, INFINITY, 2);
+	json_double(&j, NULL, 1e300, 2);
+	assert_int_equal(json_finish(&j), 0);
+	expect_doc(b, "[0,18446744073709551615,-9223372036854775808,-1,12.3,"
+	    "0.500,null,null,null]\n");
+	evbuffer_free(b);
+}
+
+static void
+test_misuse(void **state)
+{
+	struct evbuffer	*b = evbuffer_new();
+	struct json	 j;
+	int		 i;
+
+	(void)state;
+	/* a key inside an array */
+	json_init(&j, b);
+	json_arr_open(&j, NULL);
+	json_uint(&j, "k", 1);
+	assert_int_equal(json_finish(&j), -1);
+	evbuffer_drain(b, evbuffer_get_length(b));
+	/* no key inside an object */
+	json_init(&j, b);
+	json_obj_open(&j, NULL);
+	json_uint(&j, NULL, 1);
+	assert_int_equal(json_finish(&j), -1);
+	evbuffer_drain(b, evbuffer_get_length(b));
+	/* closing the wrong kind */
+	json_init(&j, b);
+	json_obj_open(&j, NULL);
+	json_arr_close(&j);
+	assert_int_equal(json_finish(&j), -1);
+	evbuffer_drain(b, evbuffer_get_length(b));
+	/* two top-level values */
+	json_init(&j, b);
+	json_uint(&j, NULL, 1);
+	json_uint(&j, NULL, 2);
+	assert_int_equal(json_finish(&j), -1);
+	evbuffer_drain(b, evbuffer_get_length(b));
+	/* too deep */
+	json_init(&j, b);
+	for (i = 0; i < JSON_MAX_DEPTH + 2; i++)
+		json_arr_open(&j, NULL);
+	assert_int_equal(json_finish(&j), -1);
+	evbuffer_free(b);
+}
+
+/* A document written in pieces, as a dump does across loop turns. */
+static void
+test_resume(void **state)
+{
+	struct evbuffer	*b1 = evbuffer_new(), *b2 = evbuffer_new();
+	struct json	 j;
+	char		*s1, *s2;
+
+	(void)state;
+	json_init(&j, b1);
+	json_obj_open(&j, NULL);
+	json_arr_open(&j, "routes");
+	json_uint(&j, NULL, 1);
+	assert_int_equal(json_flush(&j), 0);
+	j.out = b2;
+	json_uint(&j, NULL, 2);
+	assert_int_equal(json_finish(&j), 0);
+	s1 = drain(b1);
+	s2 = drain(b2);
+	assert_string_equal(s1, "{\"routes\":[1");
+	assert_string_equal(s2, ",2]}\n");
+	free(s1);
+	free(s2);
+	evbuffer_free(b1);
+	evbuffer_free(b2);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_nesting),
+		cmocka_unit_test(test_finish_closes),
+		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_key_escaping),
+		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_misuse),
+		cmocka_unit_test(test_resume),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
