@@ -15,6 +15,7 @@
 
 #include "bgpd.h"
 #include "control.h"
+#include "metrics.h"
 
 static void
 bgpd_exit_cb(evutil_socket_t fd, short ev, void *arg)
@@ -208,6 +209,7 @@ bgpd_cleanup(struct bgpd *bgpd)
 	session_unlisten(bgpd);
 	if (bgpd->control)
 		control_free(bgpd->control);
+	metrics_free(bgpd->metrics);
 	event_free(bgpd->ev_sigterm);
 	event_free(bgpd->ev_sigint);
 	event_free(bgpd->ev_sighup);
@@ -245,6 +247,9 @@ bgpd_run(struct config *conf, const char *conffile)
 	if (conf->control_path != NULL &&
 	    (bgpd.control = control_new(&bgpd, conf->control_path)) == NULL)
 		goto fail;
+	if (conf->metrics.enabled &&
+	    (bgpd.metrics = metrics_new(&bgpd, &conf->metrics)) == NULL)
+		goto fail;
 	bgpd_signals(&bgpd);
 	if ((bgpd.ev_lag = evtimer_new(bgpd.base, bgpd_lag_cb, &bgpd)) == NULL)
 		fatalx("evtimer_new");
@@ -258,6 +263,8 @@ bgpd_run(struct config *conf, const char *conffile)
 	log_info("exiting");
 	return 0;
 fail:
+	if (bgpd.control)
+		control_free(bgpd.control);
 	session_unlisten(&bgpd);
 	rib_free(bgpd.rib);
 	intern_free(bgpd.intern);

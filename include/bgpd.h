@@ -130,6 +130,7 @@ struct listener {
 TAILQ_HEAD(listeners, listener);
 
 struct control;
+struct metrics;
 
 struct bgpd {
 	struct event_base	*base;
@@ -140,6 +141,7 @@ struct bgpd {
 	struct intern		*intern;
 	struct rib		*rib;
 	struct control		*control;
+	struct metrics		*metrics;
 	uint8_t			*scratch;	/* BGP_SCRATCH_LEN, decoder */
 	uint8_t			 slots[RIB_MAX_PEERS / 8 + 1]; /* in use */
 	time_t			 started;

@@ -147,11 +147,13 @@ class Daemon:
     def __init__(self, tmp):
         self.tmp = tmp
         self.port = free_port()
+        self.mport = free_port()
         self.sock = os.path.join(tmp, "bw.sock")
         conf = os.path.join(tmp, "bw.conf")
         lines = ["local-as %d" % LOCAL_AS, "router-id 192.0.2.254",
                  "listen on 127.0.0.1 port %d" % self.port,
-                 'control "%s"' % self.sock]
+                 'control "%s"' % self.sock,
+                 "metrics on 127.0.0.1 port %d" % self.mport]
         for i in range(2, 30):
             extra = ""
             if i == 20:
@@ -397,6 +399,36 @@ def other_sessions_unaffected(d):
     finally:
         p.close()
     assert d.alive(), "daemon died"
+
+
+@case
+def metrics_endpoint(d):
+    import urllib.error
+    import urllib.request
+    url = "http://127.0.0.1:%d" % d.mport
+    src = "127.0.3.22"
+    p = Peer(src, d.port)
+    try:
+        p.establish()
+        p.send(update(attrs=std_attrs(), nlri=nlri("192.0.2.0/24") +
+                      nlri("198.18.0.0/15")))
+        wait(lambda: d.neighbor(src)["prefixes"]["ipv4"] == 2)
+        body = urllib.request.urlopen(url + "/metrics",
+                                      timeout=5).read().decode()
+    finally:
+        p.close()
+    want = ['bgpwatch_peer_up{peer="127.0.3.22",asn="64512"} 1',
+            'bgpwatch_peer_routes{peer="127.0.3.22",family="ipv4"} 2',
+            'bgpwatch_peer_up{peer="127.0.3.2",asn="64512"} 0',
+            'bgpwatch_peer_announcements_total{peer="127.0.3.22"} 2',
+            '# TYPE bgpwatch_loop_max_stall_seconds gauge']
+    for w in want:
+        assert w in body, "missing %r" % w
+    try:
+        urllib.request.urlopen(url + "/other", timeout=5)
+        raise AssertionError("no 404 for /other")
+    except urllib.error.HTTPError as e:
+        assert e.code == 404, e.code
 
 
 def wait(pred, timeout=10):

@@ -1,0 +1,188 @@
+/*
+ * Prometheus metrics: `metrics on ADDR port N` serves the text exposition
+ * format at /metrics with libevent's evhttp.  Everything is computed at
+ * scrape time from counters the other modules keep anyway (peer stats, RIB
+ * and intern accounting, the loop stall probe), so nothing here is on a
+ * hot path.  Other paths get 404; request bodies and headers are capped
+ * by evhttp's limits set below.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+
+#include "bgpd.h"
+#include "metrics.h"
+
+struct metrics {
+	struct evhttp	*http;
+	struct bgpd	*bgpd;
+};
+
+/* One HELP/TYPE header. */
+static void
+metric_head(struct evbuffer *b, const char *name, const char *type,
+    const char *help)
+{
+	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help,
+	    name, type);
+}
+
+static void
+metrics_peers(struct evbuffer *b, struct bgpd *bgpd)
+{
+	static const struct {
+		const char	*name;
+		const char	*help;
+		size_t		 off;
+	} ctr[] = {
+		{ "bgpwatch_peer_updates_received_total", "UPDATE messages "
+		    "received", offsetof(struct peer_stats, updates_in) },
+		{ "bgpwatch_peer_announcements_total", "prefixes announced "
+		    "to us", offsetof(struct peer_stats, prefixes_in) },
+		{ "bgpwatch_peer_withdrawals_total", "prefixes withdrawn",
+		    offsetof(struct peer_stats, withdraws_in) },
+		{ "bgpwatch_peer_treat_as_withdraw_total", "RFC 7606 "
+		    "treat-as-withdraw UPDATEs",
+		    offsetof(struct peer_stats, treat_as_withdraw) },
+	};
+	struct peer *p;
+	char a[BW_ADDR_STRLEN];
+	size_t i;
+	int aid;
+
+	metric_head(b, "bgpwatch_peer_up", "gauge", "1 if the session is "
+	    "Established");
+	TAILQ_FOREACH(p, &bgpd->peers, entry)
+		evbuffer_add_printf(b, "bgpwatch_peer_up{peer=\"%s\",asn=\"%u\"} "
+		    "%d\n", addr_fmt(&p->conf->addr, a, sizeof(a)),
+		    p->conf->remote_as, p->state == FSM_ESTABLISHED);
+	metric_head(b, "bgpwatch_peer_routes", "gauge", "routes held per "
+	    "peer and family");
+	TAILQ_FOREACH(p, &bgpd->peers, entry)
+		for (aid = AID_INET; aid < AID_MAX; aid++)
+			evbuffer_add_printf(b, "bgpwatch_peer_routes{peer=\"%s\","
+			    "family=\"%s\"} %zu\n", addr_fmt(&p->conf->addr, a,
+			    sizeof(a)), aid == AID_INET ? "ipv4" : "ipv6",
+			    adjrib_count(p, (uint8_t)aid));
+	for (i = 0; i < sizeof(ctr) / sizeof(ctr[0]); i++) {
+		metric_head(b, ctr[i].name, "counter", ctr[i].help);
+		TAILQ_FOREACH(p, &bgpd->peers, entry) {
+			uint64_t v;
+
+			memcpy(&v, (const char *)&p->stats + ctr[i].off,
+			    sizeof(v));
+			evbuffer_add_printf(b, "%s{peer=\"%s\"} %llu\n",
+			    ctr[i].name, addr_fmt(&p->conf->addr, a, sizeof(a)),
+			    (unsigned long long)v);
+		}
+	}
+	metric_head(b, "bgpwatch_peer_flaps_total", "counter", "sessions lost");
+	TAILQ_FOREACH(p, &bgpd->peers, entry)
+		evbuffer_add_printf(b, "bgpwatch_peer_flaps_total{peer=\"%s\"} "
+		    "%u\n", addr_fmt(&p->conf->addr, a, sizeof(a)),
+		    p->stats.flaps);
+}
+
+static void
+metrics_global(struct evbuffer *b, struct bgpd *bgpd)
+{
+	struct rib_mem rm;
+	struct intern_mem im;
+
+	rib_mem(bgpd->rib, &rm);
+	intern_mem(bgpd->intern, &im);
+	metric_head(b, "bgpwatch_rib_routes", "gauge", "routes in the RIB");
+	evbuffer_add_printf(b, "bgpwatch_rib_routes{family=\"ipv4\"} %zu\n"
+	    "bgpwatch_rib_routes{family=\"ipv6\"} %zu\n",
+	    rib_total_routes(bgpd->rib, AID_INET),
+	    rib_total_routes(bgpd->rib, AID_INET6));
+	metric_head(b, "bgpwatch_memory_bytes", "gauge", "bytes per "
+	    "subsystem");
+	evbuffer_add_printf(b, "bgpwatch_memory_bytes{subsystem=\"rib_nodes\"} "
+	    "%zu\nbgpwatch_memory_bytes{subsystem=\"route_arrays\"} %zu\n"
+	    "bgpwatch_memory_bytes{subsystem=\"attribute_sets\"} %zu\n"
+	    "bgpwatch_memory_bytes{subsystem=\"blobs\"} %zu\n",
+	    rm.node_bytes, rm.route_bytes, im.attr_bytes, im.blob_bytes);
+	metric_head(b, "bgpwatch_loop_max_stall_seconds", "gauge", "longest "
+	    "event loop stall since start");
+	evbuffer_add_printf(b, "bgpwatch_loop_max_stall_seconds %.6f\n",
+	    bgpd->lag_max);
+	metric_head(b, "bgpwatch_loop_stalls_over_50ms_total", "counter",
+	    "event loop stalls longer than 50 ms");
+	evbuffer_add_printf(b, "bgpwatch_loop_stalls_over_50ms_total %llu\n",
+	    (unsigned long long)bgpd->lag_over_50ms);
+	metric_head(b, "bgpwatch_start_time_seconds", "gauge", "start time");
+	evbuffer_add_printf(b, "bgpwatch_start_time_seconds %lld\n",
+	    (long long)bgpd->started);
+}
+
+static void
+metrics_cb(struct evhttp_request *req, void *arg)
+{
+	struct metrics *m = arg;
+	struct evbuffer *b;
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
+		evhttp_send_error(req, 405, "Method Not Allowed");
+		return;
+	}
+	if ((b = evbuffer_new()) == NULL) {
+		evhttp_send_error(req, 500, "Internal Server Error");
+		return;
+	}
+	metrics_global(b, m->bgpd);
+	metrics_peers(b, m->bgpd);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	evhttp_send_reply(req, 200, "OK", b);
+	evbuffer_free(b);
+}
+
+static void
+metrics_notfound(struct evhttp_request *req, void *arg)
+{
+	(void)arg;
+	evhttp_send_error(req, 404, "Not Found");
+}
+
+struct metrics *
+metrics_new(struct bgpd *bgpd, const struct config_metrics *mc)
+{
+	struct metrics *m;
+	char a[BW_ADDR_STRLEN];
+
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return NULL;
+	m->bgpd = bgpd;
+	if ((m->http = evhttp_new(bgpd->base)) == NULL)
+		goto fail;
+	evhttp_set_max_headers_size(m->http, 8192);
+	evhttp_set_max_body_size(m->http, 1024);
+	evhttp_set_timeout(m->http, 10);
+	evhttp_set_allowed_methods(m->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
+	evhttp_set_cb(m->http, "/metrics", metrics_cb, m);
+	evhttp_set_gencb(m->http, metrics_notfound, m);
+	addr_fmt(&mc->addr, a, sizeof(a));
+	if (evhttp_bind_socket(m->http, a, mc->port) == -1) {
+		log_warn("metrics: cannot listen on %s port %u", a, mc->port);
+		goto fail;
+	}
+	return m;
+fail:
+	metrics_free(m);
+	return NULL;
+}
+
+void
+metrics_free(struct metrics *m)
+{
+	if (m == NULL)
+		return;
+	if (m->http)
+		evhttp_free(m->http);
+	free(m);
+}
