@@ -1,0 +1,977 @@
+/*
+ * The region detector: peers and their eligibility, the route hooks,
+ * the per-region state machine and the events (docs/regions.md tells
+ * the semantics, docs/events.md the keys).
+ *
+ * Route hooks do O(prefix length) work: find the regions of the prefix
+ * (region.c's block index, the origin AS hash), update the prefix's
+ * count of peers, emit prefix_withdrawn / prefix_announced at once, and
+ * mark the chunks of region space under the route dirty.  detect_run
+ * later recomputes dirty chunks (a budget per call), promotes settled
+ * units into the baseline, and moves each region through its states:
+ * a new state must persist for hold-down before it is reported; the
+ * timer restarts when the candidate state changes (BIRD's settle
+ * timer).  A change in the set of counting peers (eligible, full-feed,
+ * GR stale) is not a route change: it marks everything dirty and the
+ * regions are only judged again once all of it was recomputed, and
+ * with no counting peer at all a region is blind, never down.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect_priv.h"
+#include "log.h"
+
+#define DET_RUN_BUDGET		256	/* chunks per run: ~20 ms at 10 full feeds */
+#define DET_RECOUNT_BUDGET	65536	/* prefix slots recounted per run */
+#define DET_FULLFEED_EVERY	10.0	/* seconds between full-feed checks */
+
+enum det_kind { EK_REGION, EK_PREFIX, EK_PEER };
+
+/* floor() without libm. */
+static int64_t
+det_floor(double x)
+{
+	int64_t i = (int64_t)x;
+
+	return (double)i > x ? i - 1 : i;
+}
+
+static const char *const det_state_names[] = {
+	[REGION_BLIND] = "blind",
+	[REGION_UP] = "up",
+	[REGION_DEGRADED] = "degraded",
+	[REGION_DOWN] = "down",
+};
+
+static const char *const det_state_events[] = {
+	[REGION_BLIND] = "region_blind",
+	[REGION_UP] = "region_up",
+	[REGION_DEGRADED] = "region_degraded",
+	[REGION_DOWN] = "region_down",
+};
+
+static const char *const det_via_names[] = {
+	[VIA_PREFIX] = "prefix",
+	[VIA_COUNTRY] = "country",
+	[VIA_ORIGIN] = "origin-as",
+};
+
+const char *
+region_state_name(enum region_state s)
+{
+	if ((size_t)s >= sizeof(det_state_names) / sizeof(det_state_names[0]))
+		return "?";
+	return det_state_names[s];
+}
+
+struct detect *
+detect_new(struct rib *rib, struct evt_sink *sink, double now)
+{
+	struct detect *d;
+	int aid;
+
+	(void)now;
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		fatal("detect_new");
+	d->rib = rib;
+	d->sink = sink;
+	d->rs = rirstats_new();
+	d->dirty_head = UINT32_MAX;
+	for (aid = AID_INET; aid < AID_MAX; aid++) {
+		trie_init(&d->bidx[aid], (uint8_t)aid);
+		trie_init(&d->cidx[aid], (uint8_t)aid);
+	}
+	return d;
+}
+
+static void
+det_regions_free(struct det_region *r, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(r[i].name);
+		free(r[i].via);
+		free(r[i].pfx);
+	}
+	free(r);
+}
+
+void
+detect_free(struct detect *d)
+{
+	if (d == NULL)
+		return;
+	region_index_clear(d);
+	det_regions_free(d->regions, d->nregions);
+	rirstats_free(d->rs);
+	free(d->peers);
+	free(d->cmask);
+	free(d->scratch);
+	free(d);
+}
+
+void
+detect_set_observer(struct detect *d, detect_observer fn, void *arg)
+{
+	d->observer = fn;
+	d->observer_arg = arg;
+}
+
+void
+detect_set_wallclock(struct detect *d, int on)
+{
+	d->wallclock = on;
+}
+
+int
+detect_interested(const struct detect *d, const struct bw_prefix *p)
+{
+	return d->nregions > 0 && (p->aid == AID_INET || p->aid == AID_INET6);
+}
+
+/* Events */
+
+static void
+det_evt_peer(struct evt *e, const struct detect_event *ev)
+{
+	char ab[BW_ADDR_STRLEN];
+
+	evt_map(e, "peer");
+	evt_str(e, "address", addr_fmt(&ev->peer_addr, ab, sizeof(ab)));
+	evt_uint(e, "asn", ev->peer_asn);
+	evt_end(e);
+}
+
+static void
+det_evt_region(struct evt *e, const struct detect_event *ev)
+{
+	evt_str(e, "state", ev->state);
+	evt_str(e, "previous", ev->previous);
+	evt_double(e, "visibility", ev->visibility);
+	evt_uint(e, "prefixes_visible", ev->prefixes_visible);
+	evt_uint(e, "prefixes_total", ev->prefixes_total);
+	evt_uint(e, "eligible_peers", ev->eligible_peers);
+	evt_uint(e, "units_visible", ev->units_visible);
+	evt_uint(e, "units_total", ev->units_total);
+	evt_uint(e, "min_peers", ev->min_peers);
+	evt_str(e, "via", ev->via);
+	if (strcmp(ev->type, "region_up") == 0) {
+		evt_double(e, "duration", ev->duration);
+		evt_double(e, "worst_visibility", ev->worst_visibility);
+	}
+	if (ev->window > 0) {
+		evt_uint(e, "changes", ev->changes);
+		evt_uint(e, "limit", ev->limit);
+		evt_double(e, "window", ev->window);
+	}
+}
+
+static void
+det_evt_prefix(struct evt *e, const struct detect_event *ev)
+{
+	evt_str(e, "prefix", ev->prefix);
+	det_evt_peer(e, ev);
+	evt_uint(e, "visible_peers", ev->visible_peers);
+	evt_uint(e, "eligible_peers", ev->eligible_peers);
+	if (ev->as_path != NULL)
+		evt_str(e, "as_path", ev->as_path);
+	else
+		evt_nil(e, "as_path");
+	evt_str(e, "via", ev->via);
+	evt_str(e, "via_detail", ev->via_detail);
+	if (ev->via_file != NULL) {
+		evt_str(e, "via_file", ev->via_file);
+		evt_str(e, "via_date", ev->via_date);
+	}
+}
+
+static void
+det_emit(struct detect *d, enum det_kind kind, struct detect_event *ev)
+{
+	struct timespec ts, *tsp = NULL;
+	struct evt *e;
+
+	if (d->observer != NULL)
+		d->observer(ev, d->observer_arg);
+	if (d->sink == NULL)
+		return;
+	if (d->wallclock) {
+		ts.tv_sec = (time_t)ev->time;
+		ts.tv_nsec = (long)((ev->time - (double)det_floor(ev->time)) *
+		    1e9);
+		tsp = &ts;
+	}
+	if ((e = evt_new(d->sink, ev->type, tsp)) == NULL)
+		return;
+	if (ev->region != NULL)
+		evt_str(e, "region", ev->region);
+	switch (kind) {
+	case EK_REGION:
+		det_evt_region(e, ev);
+		break;
+	case EK_PREFIX:
+		det_evt_prefix(e, ev);
+		break;
+	case EK_PEER:
+		det_evt_peer(e, ev);
+		evt_uint(e, "eligible_peers", ev->eligible_peers);
+		if (ev->reason != NULL) {
+			evt_str(e, "reason", ev->reason);
+			evt_bool(e, "graceful_restart", ev->gr);
+		}
+		break;
+	}
+	evt_emit(e);
+}
+
+static double
+det_visibility(const struct det_region *r)
+{
+	/* Nothing known to watch yet: nothing is missing. */
+	return r->units_tot > 0 ? (double)r->units_vis / r->units_tot : 1.0;
+}
+
+static void
+det_region_event(struct detect *d, struct det_region *r, const char *type,
+    enum region_state prev, double now, struct detect_event *ev)
+{
+	ev->type = type;
+	ev->time = now;
+	ev->region = r->name;
+	ev->state = region_state_name(r->state);
+	ev->previous = region_state_name(prev);
+	ev->visibility = det_visibility(r);
+	ev->units_visible = r->units_vis;
+	ev->units_total = r->units_tot;
+	ev->prefixes_visible = r->pfx_visible;
+	ev->prefixes_total = (uint32_t)r->npfx;
+	ev->eligible_peers = d->ncounting;
+	ev->min_peers = region_quorum(d, r);
+	ev->via = r->via;
+	det_emit(d, EK_REGION, ev);
+}
+
+/* Peers */
+
+static void
+det_peer_slot(struct detect *d, uint16_t slot)
+{
+	size_t n, w;
+
+	if (slot < d->npeers)
+		return;
+	n = (size_t)slot + 1;
+	if ((d->peers = reallocarray(d->peers, n, sizeof(*d->peers))) == NULL)
+		fatal("detect");
+	memset(d->peers + d->npeers, 0, (n - d->npeers) * sizeof(*d->peers));
+	d->npeers = n;
+	w = (n + 63) / 64;
+	if (w > d->cwords) {
+		if ((d->cmask = reallocarray(d->cmask, w,
+		    sizeof(*d->cmask))) == NULL)
+			fatal("detect");
+		memset(d->cmask + d->cwords, 0,
+		    (w - d->cwords) * sizeof(*d->cmask));
+		d->cwords = w;
+		free(d->scratch);
+		if ((d->scratch = calloc((DET_UNITS + 1) * w,
+		    sizeof(*d->scratch))) == NULL)
+			fatal("detect");
+	}
+}
+
+static void
+det_go_blind(struct detect *d, double now)
+{
+	struct detect_event ev;
+	enum region_state prev;
+	size_t i;
+
+	for (i = 0; i < d->nregions; i++) {
+		if (d->regions[i].state == REGION_BLIND) {
+			d->regions[i].pending = 0;
+			continue;
+		}
+		prev = d->regions[i].state;
+		d->regions[i].state = REGION_BLIND;
+		d->regions[i].since = now;
+		d->regions[i].pending = 0;
+		memset(&ev, 0, sizeof(ev));
+		det_region_event(d, &d->regions[i], "region_blind", prev, now,
+		    &ev);
+	}
+}
+
+/*
+ * Recomputes who counts; when that changed, everything is recomputed
+ * (or, with nobody left, every region goes blind at once).
+ */
+static void
+det_counting_update(struct detect *d, double now)
+{
+	struct det_peer *p;
+	uint32_t n = 0;
+	size_t i;
+	int changed = 0;
+	uint8_t c;
+
+	(void)now;
+	for (i = 0; i < d->npeers; i++) {
+		p = &d->peers[i];
+		c = (p->state == DP_ELIGIBLE && p->fullfeed) || p->gr_hold;
+		if (c != p->counting) {
+			changed = 1;
+			p->counting = c;
+			if (c)
+				d->cmask[i / 64] |= (uint64_t)1 << (i % 64);
+			else
+				d->cmask[i / 64] &= ~((uint64_t)1 << (i % 64));
+		}
+		n += c;
+	}
+	d->ncounting = n;
+	if (!changed)
+		return;
+	if (n == 0)
+		d->blind_pending = 1;
+	region_mark_all_dirty(d);
+}
+
+/* Emits what det_counting_update decided, after the caller's event. */
+static void
+det_blind_flush(struct detect *d, double now)
+{
+	if (d->blind_pending && d->ncounting == 0)
+		det_go_blind(d, now);
+	d->blind_pending = 0;
+}
+
+/* full-feed: eligible peers holding at least N% of the largest table. */
+static void
+det_fullfeed(struct detect *d, double now)
+{
+	size_t i, max = 0, *cnt;
+	struct det_peer *p;
+
+	d->ff_next = now + DET_FULLFEED_EVERY;
+	if ((cnt = calloc(d->npeers + 1, sizeof(*cnt))) == NULL)
+		fatal("detect");
+	for (i = 0; i < d->npeers; i++) {
+		p = &d->peers[i];
+		if (p->state != DP_ELIGIBLE)
+			continue;
+		cnt[i] = rib_count(d->rib, (uint16_t)i, AID_INET) +
+		    rib_count(d->rib, (uint16_t)i, AID_INET6);
+		if (cnt[i] > max)
+			max = cnt[i];
+	}
+	for (i = 0; i < d->npeers; i++) {
+		p = &d->peers[i];
+		if (p->state == DP_ELIGIBLE)
+			p->fullfeed = d->full_feed == 0 ||
+			    (uint64_t)cnt[i] * 100 >= (uint64_t)max *
+			    d->full_feed;
+	}
+	free(cnt);
+	det_counting_update(d, now);
+	det_blind_flush(d, now);
+}
+
+static void
+det_peer_event(struct detect *d, const struct detect_peer *dp,
+    const char *type, const char *reason, int gr, double now)
+{
+	struct detect_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.time = now;
+	ev.peer_addr = dp->addr;
+	ev.peer_asn = dp->asn;
+	ev.eligible_peers = d->ncounting;
+	ev.reason = reason;
+	ev.gr = gr;
+	det_emit(d, EK_PEER, &ev);
+}
+
+void
+detect_peer_up(struct detect *d, const struct detect_peer *dp, double now)
+{
+	struct det_peer *p;
+
+	det_peer_slot(d, dp->slot);
+	p = &d->peers[dp->slot];
+	p->info = *dp;
+	p->state = DP_UP;
+	/* A GR peer back: its stale routes count until it is eligible. */
+	det_counting_update(d, now);
+	det_peer_event(d, dp, "peer_up", NULL, 0, now);
+	det_blind_flush(d, now);
+}
+
+void
+detect_peer_eligible(struct detect *d, const struct detect_peer *dp,
+    double now)
+{
+	struct det_peer *p;
+
+	det_peer_slot(d, dp->slot);
+	p = &d->peers[dp->slot];
+	p->info = *dp;
+	p->state = DP_ELIGIBLE;
+	p->gr_hold = 0;
+	p->fullfeed = 1;
+	/* Its table, and its stale leftovers gone: count everything again. */
+	if (p->counting)
+		region_mark_all_dirty(d);
+	det_fullfeed(d, now);
+}
+
+void
+detect_peer_down(struct detect *d, const struct detect_peer *dp,
+    const char *reason, int gr, double now)
+{
+	struct det_peer *p;
+
+	det_peer_slot(d, dp->slot);
+	p = &d->peers[dp->slot];
+	p->info = *dp;
+	p->gr_hold = gr && p->counting;
+	p->state = DP_DOWN;
+	det_counting_update(d, now);
+	det_peer_event(d, dp, "peer_down", reason != NULL ? reason : "",
+	    gr, now);
+	det_blind_flush(d, now);
+}
+
+void
+detect_peer_gone(struct detect *d, const struct detect_peer *dp, double now)
+{
+	det_peer_slot(d, dp->slot);
+	d->peers[dp->slot].gr_hold = 0;
+	det_counting_update(d, now);
+	det_blind_flush(d, now);
+}
+
+/* Route hooks */
+
+/* Counts a member prefix change for unstable-rate; may emit. */
+static void
+det_unstable_count(struct detect *d, struct det_region *r, double now)
+{
+	struct detect_event ev;
+	double width;
+	int64_t b;
+
+	if (r->unstable_changes == 0)
+		return;
+	width = (double)r->unstable_window / DET_NBUCKETS;
+	b = det_floor(now / width);
+	if (b - r->bucket_head >= DET_NBUCKETS || b < r->bucket_head) {
+		memset(r->bucket, 0, sizeof(r->bucket));
+		r->wsum = 0;
+		r->bucket_head = b;
+	}
+	while (r->bucket_head < b) {
+		r->bucket_head++;
+		r->wsum -= r->bucket[r->bucket_head % DET_NBUCKETS];
+		r->bucket[r->bucket_head % DET_NBUCKETS] = 0;
+	}
+	r->bucket[b % DET_NBUCKETS]++;
+	r->wsum++;
+	r->calm_since = 0;
+	if (r->unstable || r->wsum <= r->unstable_changes)
+		return;
+	r->unstable = 1;
+	memset(&ev, 0, sizeof(ev));
+	ev.changes = r->wsum;
+	ev.limit = r->unstable_changes;
+	ev.window = r->unstable_window;
+	det_region_event(d, r, "region_unstable", r->state, now, &ev);
+}
+
+/* The changes in an unstable region's window, expired to now. */
+static uint32_t
+det_unstable_sum(struct det_region *r, double now)
+{
+	double width = (double)r->unstable_window / DET_NBUCKETS;
+	int64_t b = det_floor(now / width);
+
+	if (b - r->bucket_head >= DET_NBUCKETS) {
+		memset(r->bucket, 0, sizeof(r->bucket));
+		r->wsum = 0;
+		r->bucket_head = b;
+	}
+	while (r->bucket_head < b) {
+		r->bucket_head++;
+		r->wsum -= r->bucket[r->bucket_head % DET_NBUCKETS];
+		r->bucket[r->bucket_head % DET_NBUCKETS] = 0;
+	}
+	return r->wsum;
+}
+
+static void
+det_prefix_event(struct detect *d, const struct detect_peer *dp,
+    const struct bw_prefix *p, const struct rattr *a,
+    const struct det_match *m, const char *type, uint16_t vis, double now)
+{
+	char pb[BW_PREFIX_STRLEN], path[1024], via[256];
+	const struct rirstats_file *f = NULL;
+	struct detect_event ev;
+	struct bgp_view v;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.time = now;
+	ev.region = d->regions[m->region].name;
+	ev.prefix = prefix_fmt(p, pb, sizeof(pb));
+	ev.peer_addr = dp->addr;
+	ev.peer_asn = dp->asn;
+	ev.visible_peers = vis;
+	ev.eligible_peers = d->ncounting;
+	if (a != NULL) {
+		v = iblob_view(a->aspath);
+		if (bgp_aspath_fmt(&v, path, sizeof(path)) >= 0)
+			ev.as_path = path;
+	}
+	ev.via = det_via_names[m->via];
+	region_via_text(d, m, via, sizeof(via));
+	ev.via_detail = via;
+	if (m->file != DET_NOFILE && m->file < d->rs->nfiles) {
+		f = &d->rs->files[m->file];
+		ev.via_file = f->name;
+		ev.via_date = f->date;
+	}
+	det_emit(d, EK_PREFIX, &ev);
+}
+
+/* What both route hooks do for each region of the prefix. */
+static void
+det_route(struct detect *d, const struct detect_peer *dp,
+    const struct bw_prefix *p, const struct rattr *a, int announce,
+    int event, double now)
+{
+	struct det_match m[DET_MAX_MATCH];
+	struct det_region *r;
+	struct det_pfx *e;
+	int i, n, counting;
+	uint16_t vis = 0;
+
+	counting = dp->slot < d->npeers && d->peers[dp->slot].counting;
+	if (counting)
+		region_mark_dirty(d, p);
+	n = region_match(d, p, a != NULL ? a->origin_as : 0, m,
+	    DET_MAX_MATCH);
+	if (n > 0)
+		vis = region_pfx_count(d, p);
+	for (i = 0; i < n; i++) {
+		r = &d->regions[m[i].region];
+		if (announce) {
+			region_learn(d, p, &m[i]);
+			region_materialize(d, p, &m[i]);
+		}
+		if ((e = region_pfx_get(r, p, announce)) != NULL) {
+			e->via = m[i].via;
+			region_pfx_update(d, r, e, vis);
+		}
+		/* Only eligible sessions make news; tables loading do not. */
+		if (!counting || d->peers[dp->slot].state != DP_ELIGIBLE)
+			continue;
+		det_unstable_count(d, r, now);
+		if (event)
+			det_prefix_event(d, dp, p, a, &m[i], announce ?
+			    "prefix_announced" : "prefix_withdrawn", vis, now);
+	}
+}
+
+void
+detect_announce(struct detect *d, const struct detect_peer *dp,
+    const struct bw_prefix *p, const struct rattr *attrs, int newprefix,
+    double now)
+{
+	det_route(d, dp, p, attrs, 1, newprefix, now);
+}
+
+void
+detect_withdraw(struct detect *d, const struct detect_peer *dp,
+    const struct bw_prefix *p, const struct rattr *last, int lastpath,
+    double now)
+{
+	det_route(d, dp, p, last, 0, lastpath, now);
+}
+
+/* The state machine */
+
+static enum region_state
+det_classify(const struct det_region *r, double vis)
+{
+	if (vis * 100 < r->down_below)
+		return REGION_DOWN;
+	if (vis * 100 < r->degraded_below)
+		return REGION_DEGRADED;
+	return REGION_UP;
+}
+
+static void
+det_transition(struct detect *d, struct det_region *r, enum region_state to,
+    double now)
+{
+	struct detect_event ev;
+	enum region_state prev = r->state;
+
+	memset(&ev, 0, sizeof(ev));
+	r->state = to;
+	r->since = now;
+	r->pending = 0;
+	if (to == REGION_UP) {
+		ev.duration = r->bad_start > 0 ? r->pcand_since - r->bad_start :
+		    0;
+		ev.worst_visibility = r->worst;
+	}
+	det_region_event(d, r, det_state_events[to], prev, now, &ev);
+	if (to == REGION_UP) {
+		r->bad_start = 0;
+		r->worst = 1.0;
+	}
+}
+
+/* Judges a region; returns seconds until its hold-down ends, or -1. */
+static double
+det_evaluate(struct detect *d, struct det_region *r, double now)
+{
+	double vis = det_visibility(r);
+	enum region_state cand = det_classify(r, vis);
+
+	if (cand != REGION_UP) {
+		if (r->bad_start == 0)
+			r->bad_start = now;
+		if (vis < r->worst)
+			r->worst = vis;
+	}
+	if (cand == r->state) {
+		r->pending = 0;
+		if (cand == REGION_UP) {
+			r->bad_start = 0;
+			r->worst = 1.0;
+		}
+		return -1;
+	}
+	if (!r->pending || r->pcand != cand) {
+		r->pending = 1;
+		r->pcand = cand;
+		r->pcand_since = now;
+	}
+	if (now - r->pcand_since >= r->hold_down) {
+		det_transition(d, r, cand, now);
+		return -1;
+	}
+	return r->pcand_since + r->hold_down - now;
+}
+
+static void
+det_recount(struct detect *d, struct det_region *r, size_t *budget)
+{
+	uint32_t q;
+	size_t i;
+
+	while (r->recount < r->pfxcap && *budget > 0) {
+		i = r->recount++;
+		(*budget)--;
+		if (r->pfx[i].used)
+			r->pfx[i].vis = region_pfx_count(d, &r->pfx[i].p);
+	}
+	if (r->recount < r->pfxcap)
+		return;
+	r->recount = SIZE_MAX;
+	q = region_quorum(d, r);
+	r->pfx_visible = 0;
+	for (i = 0; i < r->pfxcap; i++)
+		if (r->pfx[i].used && r->pfx[i].vis >= q)
+			r->pfx_visible++;
+}
+
+static void
+det_calm(struct detect *d, struct det_region *r, double now, double *next)
+{
+	struct detect_event ev;
+	double left;
+
+	if (!r->unstable)
+		return;
+	if (det_unstable_sum(r, now) > r->unstable_changes) {
+		r->calm_since = 0;
+		left = (double)r->unstable_window / DET_NBUCKETS;
+	} else {
+		if (r->calm_since == 0)
+			r->calm_since = now;
+		left = r->calm_since + r->unstable_window - now;
+		if (left <= 0) {
+			r->unstable = 0;
+			memset(&ev, 0, sizeof(ev));
+			ev.changes = r->wsum;
+			ev.limit = r->unstable_changes;
+			ev.window = r->unstable_window;
+			det_region_event(d, r, "region_stable", r->state, now,
+			    &ev);
+			return;
+		}
+	}
+	if (*next < 0 || left < *next)
+		*next = left;
+}
+
+static void
+det_next(double *next, double t)
+{
+	if (t >= 0 && (*next < 0 || t < *next))
+		*next = t;
+}
+
+double
+detect_run(struct detect *d, double now)
+{
+	size_t i, budget = DET_RECOUNT_BUDGET;
+	struct det_region *r;
+	double next = -1;
+
+	if (d->full_feed > 0 && now >= d->ff_next)
+		det_fullfeed(d, now);
+	if (d->full_feed > 0)
+		det_next(&next, d->ff_next - now);
+	region_recompute(d, DET_RUN_BUDGET, now);
+	region_promote(d, now, &next);
+	for (i = 0; i < d->nregions; i++) {
+		r = &d->regions[i];
+		if (r->recount != SIZE_MAX)
+			det_recount(d, r, &budget);
+		det_calm(d, r, now, &next);
+		if (d->ncounting == 0 || r->ndirty > 0 ||
+		    r->recount != SIZE_MAX)
+			continue;
+		det_next(&next, det_evaluate(d, r, now));
+	}
+	if (d->dirty_head != UINT32_MAX || budget == 0)
+		next = 0;
+	return next;
+}
+
+/* Configuration */
+
+static void
+det_region_init(struct det_region *r, const struct config_region *cr)
+{
+	memset(r, 0, sizeof(*r));
+	if ((r->name = strdup(cr->name)) == NULL)
+		fatal("detect");
+	r->degraded_below = cr->degraded_below;
+	r->down_below = cr->down_below;
+	r->hold_down = cr->hold_down;
+	r->min_mode = cr->min_peers_mode;
+	r->min_peers = cr->min_peers;
+	r->unstable_changes = cr->unstable_changes;
+	r->unstable_window = cr->unstable_window > 0 ? cr->unstable_window : 1;
+	r->recount = SIZE_MAX;
+	r->state = REGION_BLIND;
+	r->worst = 1.0;
+}
+
+/* A reload keeps what a region had reported, so it does not repeat. */
+static void
+det_region_carry(struct det_region *r, const struct det_region *old,
+    size_t nold)
+{
+	size_t i;
+
+	for (i = 0; i < nold; i++) {
+		if (strcmp(old[i].name, r->name) != 0)
+			continue;
+		r->state = old[i].state;
+		r->since = old[i].since;
+		r->bad_start = old[i].bad_start;
+		r->worst = old[i].worst;
+		r->unstable = old[i].unstable;
+		return;
+	}
+}
+
+/* Refuses `prefix` lines too large to watch before anything changes. */
+static int
+det_check_sizes(const struct config *conf, char *err, size_t errlen)
+{
+	const struct config_region *cr;
+	const struct bw_prefix *p;
+	char pb[BW_PREFIX_STRLEN];
+	size_t i;
+
+	TAILQ_FOREACH(cr, &conf->regions, entry)
+		for (i = 0; i < cr->nprefixes; i++) {
+			p = &cr->prefixes[i];
+			if (p->aid != AID_INET && p->aid != AID_INET6)
+				continue;
+			if (p->len + 16 >= det_fam[p->aid].chunk)
+				continue;
+			snprintf(err, errlen, "region \"%s\": prefix %s is "
+			    "too large to watch (more than %d chunks)",
+			    cr->name, prefix_fmt(p, pb, sizeof(pb)),
+			    DET_CHUNKS_PER_PREFIX);
+			return -1;
+		}
+	return 0;
+}
+
+static int
+det_load_stats(struct rirstats *rs, const struct config *conf, char *err,
+    size_t errlen)
+{
+	struct rirstats_errors errs;
+	size_t i, j;
+
+	for (i = 0; i < conf->nrir_stats; i++) {
+		if (rirstats_load(rs, conf->rir_stats[i], &errs) == 0)
+			continue;
+		for (j = 1; j < errs.n; j++)
+			log_warnx("%s", errs.msg[j]);
+		snprintf(err, errlen, "%s", errs.msg[0]);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+det_learn_cb(const struct bw_prefix *p, const struct rib_route *r,
+    size_t n, void *arg)
+{
+	struct det_match m[DET_MAX_MATCH];
+	struct detect *d = arg;
+	uint32_t last = UINT32_MAX, origin;
+	size_t i;
+	int j, k;
+
+	for (i = 0; i < n; i++) {
+		origin = r[i].attrs != NULL ? r[i].attrs->origin_as : 0;
+		if (origin == last)
+			continue;
+		last = origin;
+		k = region_match(d, p, origin, m, DET_MAX_MATCH);
+		for (j = 0; j < k; j++) {
+			region_learn(d, p, &m[j]);
+			region_materialize(d, p, &m[j]);
+			region_pfx_get(&d->regions[m[j].region], p, 1)->via =
+			    m[j].via;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Learns the member prefixes and derived space of the routes already in
+ * the RIB (a reload, or regions configured after routes came): one walk
+ * of the table, at configuration time only.
+ */
+static void
+det_learn_rib(struct detect *d)
+{
+	struct rib_cursor cur;
+	int aid;
+
+	if (d->nregions == 0)
+		return;
+	for (aid = AID_INET; aid < AID_MAX; aid++) {
+		rib_cursor_init(&cur, (uint8_t)aid);
+		while (rib_walk_slice(d->rib, &cur, SIZE_MAX, det_learn_cb, d))
+			;
+	}
+}
+
+int
+detect_configure(struct detect *d, const struct config *conf, double now,
+    char *err, size_t errlen)
+{
+	const struct config_region *cr;
+	struct det_region *regions, *old = d->regions;
+	struct rirstats *rs = rirstats_new();
+	size_t n = 0, nold = d->nregions;
+
+	if (det_check_sizes(conf, err, errlen) == -1 ||
+	    det_load_stats(rs, conf, err, errlen) == -1) {
+		rirstats_free(rs);
+		return -1;
+	}
+	TAILQ_FOREACH(cr, &conf->regions, entry)
+		n++;
+	if (n > DET_MAX_REGIONS) {
+		snprintf(err, errlen, "more than %d regions", DET_MAX_REGIONS);
+		rirstats_free(rs);
+		return -1;
+	}
+	if ((regions = calloc(n + 1, sizeof(*regions))) == NULL)
+		fatal("detect");
+	n = 0;
+	TAILQ_FOREACH(cr, &conf->regions, entry) {
+		det_region_init(&regions[n], cr);
+		det_region_carry(&regions[n++], old, nold);
+	}
+	region_index_clear(d);
+	rirstats_free(d->rs);
+	d->rs = rs;
+	d->regions = regions;
+	d->nregions = n;
+	det_regions_free(old, nold);
+	d->full_feed = conf->full_feed;
+	if (region_index_build(d, conf, err, errlen) == -1)
+		return -1;
+	det_learn_rib(d);
+	region_mark_all_dirty(d);
+	det_fullfeed(d, now);
+	return 0;
+}
+
+/* show regions */
+
+int
+detect_regions(const struct detect *d,
+    int (*cb)(const struct detect_region_info *, void *), void *arg)
+{
+	const struct det_region *r;
+	struct detect_region_info info;
+	size_t i;
+	int rv;
+
+	for (i = 0; i < d->nregions; i++) {
+		r = &d->regions[i];
+		memset(&info, 0, sizeof(info));
+		info.name = r->name;
+		info.state = r->state;
+		info.visibility = det_visibility(r);
+		info.units_visible = r->units_vis;
+		info.units_total = r->units_tot;
+		info.prefixes_visible = r->pfx_visible;
+		info.prefixes_total = (uint32_t)r->npfx;
+		info.eligible_peers = d->ncounting;
+		info.since = r->since;
+		if ((rv = cb(&info, arg)) != 0)
+			return rv;
+	}
+	return 0;
+}
+
+int
+detect_region_prefixes(const struct detect *d, const char *name,
+    int (*cb)(const struct bw_prefix *, uint32_t, void *), void *arg)
+{
+	const struct det_region *r = NULL;
+	size_t i;
+
+	for (i = 0; i < d->nregions && r == NULL; i++)
+		if (strcmp(d->regions[i].name, name) == 0)
+			r = &d->regions[i];
+	if (r == NULL)
+		return -1;
+	for (i = 0; i < r->pfxcap; i++)
+		if (r->pfx[i].used && cb(&r->pfx[i].p,
+		    region_pfx_count(d, &r->pfx[i].p), arg) != 0)
+			break;
+	return 0;
+}

@@ -1,0 +1,203 @@
+/*
+ * Internals shared by the region detector's modules: detect.c (hooks,
+ * peers, state machine, events) and region.c (membership index, chunks
+ * of address space and their visibility).  Not for other modules.
+ */
+#ifndef BGPWATCH_DETECT_PRIV_H
+#define BGPWATCH_DETECT_PRIV_H
+
+#include <stdint.h>
+
+#include "detect.h"
+#include "rirstats.h"
+#include "trie.h"
+
+#define DET_UNITS	256		/* units per chunk */
+#define DET_WORDS	(DET_UNITS / 64)
+#define DET_MAX_REGIONS	65535		/* region ids are uint16_t */
+#define DET_MAX_MATCH	64		/* regions one prefix can be in */
+#define DET_CHUNKS_PER_ROUTE 4096	/* chunks a route may materialize */
+#define DET_CHUNKS_PER_PREFIX 65536	/* chunks of a `prefix` line */
+#define DET_NBUCKETS	32		/* unstable-rate window buckets */
+#define DET_NOFILE	0xffff
+
+/* How a route got into a region (the `via` of events). */
+enum det_via {
+	VIA_PREFIX = 0,		/* a `prefix` line */
+	VIA_COUNTRY,		/* an RIR stats block of a `country` */
+	VIA_ORIGIN		/* origin AS (`origin-as`, or a country's asn) */
+};
+
+/* Per family: unit, chunk and floor prefix lengths. */
+struct det_fam {
+	uint8_t	unit;		/* /24, /48 */
+	uint8_t	chunk;		/* /16, /40 */
+	uint8_t	floor;		/* shorter routes are ignored: /8, /16 */
+};
+extern const struct det_fam det_fam[AID_MAX];
+
+/* A membership block: row of the block index (trie payload path_id). */
+struct det_block {
+	struct bw_prefix pfx;
+	uint16_t	 region;
+	uint8_t		 via;
+	uint8_t		 exact;		/* learned by origin: this prefix only */
+	uint16_t	 file;		/* stats file, or DET_NOFILE */
+	uint32_t	 asn;		/* VIA_ORIGIN: the origin AS */
+	char		 cc[3];		/* VIA_COUNTRY, or a country's asn */
+};
+
+/* An origin AS of a region (hash chain). */
+struct det_asn {
+	uint32_t	 asn;
+	uint16_t	 region;
+	uint16_t	 file;		/* a country's asn line, or DET_NOFILE */
+	uint32_t	 next;		/* chain, UINT32_MAX: end */
+	char		 cc[3];
+};
+
+/* The mapping that made a prefix a member of a region. */
+struct det_match {
+	uint16_t	 region;
+	uint8_t		 via;
+	uint8_t		 learned;	/* matched a learned exact block */
+	uint16_t	 file;
+	uint32_t	 asn;
+	char		 cc[3];
+	struct bw_prefix block;
+};
+
+/* One /16 (IPv4) or /40 (IPv6) cell of one region's space. */
+struct det_chunk {
+	struct bw_prefix cell;
+	uint16_t	 region;
+	uint8_t		 dirty;
+	uint8_t		 pending_listed;
+	uint32_t	 next_dirty;	/* UINT32_MAX: end */
+	uint64_t	 member[DET_WORDS];	/* the region's units */
+	uint64_t	 fixed[DET_WORDS];	/* of `prefix` lines */
+	uint64_t	 seen[DET_WORDS];	/* baseline of derived units */
+	uint64_t	 pending[DET_WORDS];	/* visible, not yet baseline */
+	uint64_t	 visible[DET_WORDS];
+	double		 pending_since;
+	uint16_t	 nvis, ntot;	/* what the chunk adds to its region */
+};
+
+/* A member prefix of a region (open addressing). */
+struct det_pfx {
+	struct bw_prefix p;
+	uint8_t		 used;
+	uint8_t		 via;
+	uint16_t	 vis;		/* counting peers carrying it */
+};
+
+struct det_region {
+	char		*name;
+	char		*via;		/* summary: "prefix 1.2.3.0/24, ..." */
+	uint8_t		 degraded_below, down_below;
+	uint32_t	 hold_down;
+	enum config_minpeers min_mode;
+	uint32_t	 min_peers;
+	uint32_t	 unstable_changes, unstable_window;
+	struct config_region *conf;	/* copy, for reload comparison */
+
+	uint64_t	 units_vis, units_tot;
+	uint32_t	 ndirty;	/* chunks waiting for recompute */
+	struct det_pfx	*pfx;
+	size_t		 pfxcap, npfx;
+	uint32_t	 pfx_visible;
+	size_t		 recount;	/* next slot to recount; SIZE_MAX: no */
+
+	enum region_state state;
+	double		 since;
+	int		 pending;
+	enum region_state pcand;
+	double		 pcand_since;
+	double		 bad_start;	/* 0: up */
+	double		 worst;
+
+	int		 unstable;
+	uint32_t	 bucket[DET_NBUCKETS];
+	int64_t		 bucket_head;
+	uint32_t	 wsum;
+	double		 calm_since;
+};
+
+/* Peer states as the detector sees them. */
+enum det_pstate {
+	DP_NONE = 0,
+	DP_UP,			/* Established, initial table not complete */
+	DP_ELIGIBLE,		/* initial table complete */
+	DP_DOWN
+};
+
+struct det_peer {
+	struct detect_peer info;
+	uint8_t		 state;
+	uint8_t		 fullfeed;	/* passes full-feed */
+	uint8_t		 gr_hold;	/* down with GR: stale routes count */
+	uint8_t		 counting;
+};
+
+struct detect {
+	struct rib		*rib;
+	struct evt_sink		*sink;
+	detect_observer		 observer;
+	void			*observer_arg;
+	int			 wallclock;
+
+	struct rirstats		*rs;
+	struct det_region	*regions;
+	size_t			 nregions;
+	struct det_block	*blocks;
+	size_t			 nblocks, blockcap;
+	struct trie		 bidx[AID_MAX];		/* blocks */
+	struct det_asn		*asns;
+	size_t			 nasns, asncap;
+	uint32_t		*asnhash;
+	size_t			 asnhsize;
+	struct det_chunk	**chunks;
+	size_t			 nchunks, chunkcap;
+	struct trie		 cidx[AID_MAX];		/* chunks */
+	uint32_t		 dirty_head;
+	uint32_t		*pendlist;		/* chunks with pending */
+	size_t			 npend, pendcap;
+
+	struct det_peer		*peers;
+	size_t			 npeers;
+	uint64_t		*cmask;		/* counting peers, by slot */
+	size_t			 cwords;
+	uint32_t		 ncounting;
+	int			 blind_pending;
+	uint8_t			 full_feed;
+	double			 ff_next;
+
+	uint64_t		*scratch;	/* DET_UNITS * cwords */
+	size_t			 scratchw;
+};
+
+/* region.c */
+void	region_index_clear(struct detect *);
+int	region_index_build(struct detect *, const struct config *,
+	    char *err, size_t errlen);
+int	region_match(struct detect *, const struct bw_prefix *,
+	    uint32_t origin, struct det_match *, int max);
+void	region_learn(struct detect *, const struct bw_prefix *,
+	    const struct det_match *);
+void	region_materialize(struct detect *, const struct bw_prefix *,
+	    const struct det_match *);
+void	region_mark_dirty(struct detect *, const struct bw_prefix *);
+void	region_mark_all_dirty(struct detect *);
+size_t	region_recompute(struct detect *, size_t budget, double now);
+void	region_promote(struct detect *, double now, double *next);
+uint32_t region_quorum(const struct detect *, const struct det_region *);
+int	region_route_counts(const struct detect *, const struct rib_route *);
+uint16_t region_pfx_count(const struct detect *, const struct bw_prefix *);
+struct det_pfx *region_pfx_get(struct det_region *, const struct bw_prefix *,
+	    int create);
+void	region_pfx_update(struct detect *, struct det_region *,
+	    struct det_pfx *, uint16_t vis);
+void	region_via_text(const struct detect *, const struct det_match *,
+	    char *, size_t);
+
+#endif /* BGPWATCH_DETECT_PRIV_H */

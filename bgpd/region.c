@@ -1,0 +1,953 @@
+/*
+ * Region space and its visibility.  Two prefix indexes (the RIB's
+ * path-compressed trie, its route slots carrying our ids: path_id = row,
+ * peer = region) answer the hot-path questions in O(prefix length):
+ * which regions a prefix belongs to (the block index: `prefix` lines,
+ * country blocks, prefixes learned by origin AS) and which chunks of
+ * region space a route change touches (the chunk index).
+ *
+ * A chunk is one region's share of a /16 (IPv4) or /40 (IPv6) cell:
+ * bitmaps over its 256 units (/24 or /48) of region space, of `prefix`
+ * line space (always counted), of the baseline (derived units seen
+ * visible for hold-down; it only grows), of what is visible now.  A
+ * route change marks the chunks under it dirty; detect_run recomputes
+ * dirty chunks from the RIB (routes covering the cell, then routes
+ * inside it) and adjusts the region's totals by the difference, so no
+ * work is ever proportional to a region or a table.  `prefix` line
+ * chunks exist from the start; derived ones only once a member route
+ * falls in them, so a huge unrouted IPv6 allocation costs nothing.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect_priv.h"
+#include "log.h"
+
+const struct det_fam det_fam[AID_MAX] = {
+	[AID_INET] = { 24, 16, 8 },
+	[AID_INET6] = { 48, 40, 16 },
+};
+
+static void
+det_noop(struct rib_route *r, size_t n, void *arg)
+{
+	(void)r;
+	(void)n;
+	(void)arg;
+}
+
+/* Adds a row (id, region) to p's node of an index. */
+static void
+idx_add(struct trie *t, const struct bw_prefix *p, uint32_t id,
+    uint16_t region)
+{
+	struct trie_pos pos;
+	struct trie_node *n;
+	struct rib_route *r;
+	size_t at = 0;
+
+	if ((n = trie_seek(t, p, &pos)) != NULL)
+		at = n->nroutes;
+	if (at >= TRIE_MAX_ROUTES)
+		fatalx("detect: %zu rows on one prefix", at);
+	if ((n = trie_add(t, &pos, p, at)) == NULL)
+		fatal("detect: index");
+	r = &trie_routes(t, n)[at];
+	memset(r, 0, sizeof(*r));
+	r->path_id = id;
+	r->peer = region;
+}
+
+void
+region_index_clear(struct detect *d)
+{
+	size_t i;
+	int aid;
+
+	for (aid = AID_INET; aid < AID_MAX; aid++) {
+		trie_clear(&d->bidx[aid], det_noop, NULL);
+		trie_clear(&d->cidx[aid], det_noop, NULL);
+		trie_init(&d->bidx[aid], (uint8_t)aid);
+		trie_init(&d->cidx[aid], (uint8_t)aid);
+	}
+	for (i = 0; i < d->nchunks; i++)
+		free(d->chunks[i]);
+	free(d->chunks);
+	free(d->blocks);
+	free(d->asns);
+	free(d->asnhash);
+	free(d->pendlist);
+	d->chunks = NULL;
+	d->blocks = NULL;
+	d->asns = NULL;
+	d->asnhash = NULL;
+	d->pendlist = NULL;
+	d->nchunks = d->chunkcap = d->nblocks = d->blockcap = 0;
+	d->nasns = d->asncap = d->asnhsize = d->npend = d->pendcap = 0;
+	d->dirty_head = UINT32_MAX;
+}
+
+static void *
+det_grow(void *p, size_t *cap, size_t need, size_t size)
+{
+	size_t n = *cap ? *cap : 16;
+
+	if (need <= *cap)
+		return p;
+	while (n < need)
+		n *= 2;
+	if ((p = reallocarray(p, n, size)) == NULL)
+		fatal("detect");
+	*cap = n;
+	return p;
+}
+
+static void
+block_add(struct detect *d, const struct det_block *b)
+{
+	if (d->nblocks >= UINT32_MAX)
+		fatalx("detect: too many blocks");
+	d->blocks = det_grow(d->blocks, &d->blockcap, d->nblocks + 1,
+	    sizeof(*d->blocks));
+	d->blocks[d->nblocks] = *b;
+	idx_add(&d->bidx[b->pfx.aid], &b->pfx, (uint32_t)d->nblocks,
+	    b->region);
+	d->nblocks++;
+}
+
+static uint32_t
+asn_hash(uint32_t asn, size_t size)
+{
+	return (uint32_t)((asn * 2654435761u) & (size - 1));
+}
+
+static void
+asn_rehash(struct detect *d)
+{
+	size_t i, n = d->asnhsize ? d->asnhsize * 2 : 1024;
+	uint32_t h;
+
+	free(d->asnhash);
+	if ((d->asnhash = malloc(n * sizeof(*d->asnhash))) == NULL)
+		fatal("detect");
+	memset(d->asnhash, 0xff, n * sizeof(*d->asnhash));
+	d->asnhsize = n;
+	for (i = 0; i < d->nasns; i++) {
+		h = asn_hash(d->asns[i].asn, n);
+		d->asns[i].next = d->asnhash[h];
+		d->asnhash[h] = (uint32_t)i;
+	}
+}
+
+static void
+asn_add(struct detect *d, uint32_t asn, uint16_t region, uint16_t file,
+    const char *cc)
+{
+	struct det_asn *a;
+	uint32_t h;
+
+	d->asns = det_grow(d->asns, &d->asncap, d->nasns + 1,
+	    sizeof(*d->asns));
+	a = &d->asns[d->nasns++];
+	memset(a, 0, sizeof(*a));
+	a->asn = asn;
+	a->region = region;
+	a->file = file;
+	if (cc != NULL)
+		memcpy(a->cc, cc, 3);
+	if (d->nasns > d->asnhsize / 2) {
+		asn_rehash(d);
+		return;
+	}
+	h = asn_hash(asn, d->asnhsize);
+	a->next = d->asnhash[h];
+	d->asnhash[h] = (uint32_t)(d->nasns - 1);
+}
+
+/* Unit range of p inside cell c: 1 with first/n, 0 if disjoint. */
+static int
+units_of(const struct bw_prefix *c, const struct bw_prefix *p,
+    unsigned *first, unsigned *n)
+{
+	const struct det_fam *f = &det_fam[c->aid];
+
+	if (p->aid != c->aid)
+		return 0;
+	if (p->len <= c->len) {
+		if (!prefix_contains(p, c))
+			return 0;
+		*first = 0;
+		*n = DET_UNITS;
+		return 1;
+	}
+	if (!prefix_contains(c, p))
+		return 0;
+	*first = p->b[f->chunk / 8];
+	*n = p->len >= f->unit ? 1 : 1u << (f->unit - p->len);
+	return 1;
+}
+
+static void
+bits_set(uint64_t *bm, unsigned first, unsigned n)
+{
+	unsigned u;
+
+	for (u = first; u < first + n && u < DET_UNITS; u++)
+		bm[u / 64] |= (uint64_t)1 << (u % 64);
+}
+
+static unsigned
+bits_count(const uint64_t *bm)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < DET_WORDS; i++)
+		n += (unsigned)__builtin_popcountll(bm[i]);
+	return n;
+}
+
+struct chunk_fill {
+	struct detect		*d;
+	struct det_chunk	*c;
+};
+
+/* Block index walk: ORs a region's blocks into a new chunk's bitmaps. */
+static int
+chunk_fill_cb(const struct trie *t, const struct trie_node *n, void *arg)
+{
+	struct chunk_fill *cf = arg;
+	const struct rib_route *r = trie_routes(t, n);
+	const struct det_block *b;
+	unsigned first, cnt;
+	size_t i;
+
+	for (i = 0; i < n->nroutes; i++) {
+		if (r[i].peer != cf->c->region)
+			continue;
+		b = &cf->d->blocks[r[i].path_id];
+		if (!units_of(&cf->c->cell, &b->pfx, &first, &cnt))
+			continue;
+		bits_set(cf->c->member, first, cnt);
+		if (b->via == VIA_PREFIX)
+			bits_set(cf->c->fixed, first, cnt);
+	}
+	return 0;
+}
+
+static void
+chunk_mark(struct detect *d, uint32_t id)
+{
+	struct det_chunk *c = d->chunks[id];
+
+	if (c->dirty)
+		return;
+	c->dirty = 1;
+	c->next_dirty = d->dirty_head;
+	d->dirty_head = id;
+	d->regions[c->region].ndirty++;
+}
+
+/* One region's chunk of a cell, created (and marked dirty) if absent. */
+static struct det_chunk *
+chunk_get(struct detect *d, uint16_t region, const struct bw_prefix *cell)
+{
+	struct trie *t = &d->cidx[cell->aid];
+	const struct trie_node *n;
+	const struct rib_route *r;
+	struct chunk_fill cf;
+	struct det_chunk *c;
+	size_t i;
+
+	if ((n = trie_lookup(t, cell)) != NULL) {
+		r = trie_routes(t, n);
+		for (i = 0; i < n->nroutes; i++)
+			if (r[i].peer == region)
+				return d->chunks[r[i].path_id];
+	}
+	if (d->nchunks >= UINT32_MAX - 1)
+		fatalx("detect: too many chunks");
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		fatal("detect");
+	c->cell = *cell;
+	c->region = region;
+	d->chunks = det_grow(d->chunks, &d->chunkcap, d->nchunks + 1,
+	    sizeof(*d->chunks));
+	d->chunks[d->nchunks] = c;
+	idx_add(t, cell, (uint32_t)d->nchunks, region);
+	cf.d = d;
+	cf.c = c;
+	trie_walk_covering(&d->bidx[cell->aid], cell, chunk_fill_cb, &cf);
+	trie_walk_covered(&d->bidx[cell->aid], cell, chunk_fill_cb, &cf);
+	chunk_mark(d, (uint32_t)d->nchunks++);
+	return c;
+}
+
+/* The i-th cell of p (p shorter than a cell). */
+static void
+cell_nth(const struct bw_prefix *p, uint64_t i, struct bw_prefix *cell)
+{
+	const struct det_fam *f = &det_fam[p->aid];
+	uint8_t b[BW_ADDR_MAX];
+	int k, bit;
+
+	memcpy(b, p->b, sizeof(b));
+	for (k = 0; k < f->chunk - p->len; k++) {
+		if (((i >> k) & 1) == 0)
+			continue;
+		bit = f->chunk - 1 - k;
+		b[bit / 8] |= (uint8_t)(0x80 >> (bit % 8));
+	}
+	prefix_set(cell, p->aid, b, f->chunk);
+}
+
+/* Calls fn on each cell of p; -1 (nothing done) if more than max. */
+static int
+cells_each(const struct bw_prefix *p, uint64_t max,
+    void (*fn)(struct detect *, uint16_t, const struct bw_prefix *,
+    const struct bw_prefix *), struct detect *d, uint16_t region)
+{
+	const struct det_fam *f = &det_fam[p->aid];
+	struct bw_prefix cell;
+	uint64_t i, n;
+
+	if (p->len >= f->chunk) {
+		prefix_set(&cell, p->aid, p->b, f->chunk);
+		fn(d, region, &cell, p);
+		return 0;
+	}
+	if (f->chunk - p->len >= 40 ||
+	    (n = (uint64_t)1 << (f->chunk - p->len)) > max)
+		return -1;
+	for (i = 0; i < n; i++) {
+		cell_nth(p, i, &cell);
+		fn(d, region, &cell, p);
+	}
+	return 0;
+}
+
+static void
+cell_fixed(struct detect *d, uint16_t region, const struct bw_prefix *cell,
+    const struct bw_prefix *p)
+{
+	struct det_chunk *c = chunk_get(d, region, cell);
+	unsigned first, n;
+
+	if (units_of(cell, p, &first, &n)) {
+		bits_set(c->member, first, n);
+		bits_set(c->fixed, first, n);
+	}
+}
+
+static void
+cell_derived(struct detect *d, uint16_t region, const struct bw_prefix *cell,
+    const struct bw_prefix *p)
+{
+	struct det_chunk *c = chunk_get(d, region, cell);
+	unsigned first, n;
+
+	if (units_of(cell, p, &first, &n))
+		bits_set(c->member, first, n);
+}
+
+static void
+region_via_summary(struct detect *d, struct det_region *r,
+    const struct config_region *cr)
+{
+	char buf[1024], pb[BW_PREFIX_STRLEN];
+	const struct rirstats_file *f;
+	size_t i, j, len = 0;
+
+	buf[0] = '\0';
+#define VIA_ADD(...) do {						\
+	if (len < sizeof(buf)) {					\
+		int n_ = snprintf(buf + len, sizeof(buf) - len,		\
+		    __VA_ARGS__);					\
+		len += n_ > 0 ? (size_t)n_ : 0;				\
+	}								\
+} while (0)
+	for (i = 0; i < cr->nprefixes; i++)
+		VIA_ADD("%sprefix %s", len ? ", " : "",
+		    prefix_fmt(&cr->prefixes[i], pb, sizeof(pb)));
+	for (i = 0; i < cr->norigins; i++)
+		VIA_ADD("%sorigin-as %u", len ? ", " : "", cr->origins[i]);
+	for (i = 0; i < cr->ncountries; i++) {
+		VIA_ADD("%scountry %s (", len ? ", " : "", cr->countries[i]);
+		for (j = 0; j < d->rs->nfiles; j++) {
+			f = &d->rs->files[j];
+			VIA_ADD("%s%s %s", j ? ", " : "", f->name, f->date);
+		}
+		VIA_ADD(")");
+	}
+#undef VIA_ADD
+	if (len >= sizeof(buf))
+		memcpy(buf + sizeof(buf) - 4, "...", 4);
+	if ((r->via = strdup(buf)) == NULL)
+		fatal("detect");
+}
+
+/* The blocks and origin ASes of one configured region. */
+static void
+region_add_conf(struct detect *d, uint16_t id, const struct config_region *cr)
+{
+	const struct rirstats_block *rb;
+	const struct rirstats_asn *ra;
+	struct det_block b;
+	size_t i, j, n;
+	uint32_t k;
+
+	for (i = 0; i < cr->nprefixes; i++) {
+		memset(&b, 0, sizeof(b));
+		b.pfx = cr->prefixes[i];
+		b.region = id;
+		b.via = VIA_PREFIX;
+		b.file = DET_NOFILE;
+		block_add(d, &b);
+	}
+	for (i = 0; i < cr->norigins; i++)
+		asn_add(d, cr->origins[i], id, DET_NOFILE, NULL);
+	for (i = 0; i < cr->ncountries; i++) {
+		rb = rirstats_country_blocks(d->rs, cr->countries[i], &n);
+		for (j = 0; j < n; j++) {
+			memset(&b, 0, sizeof(b));
+			b.pfx = rb[j].pfx;
+			b.region = id;
+			b.via = VIA_COUNTRY;
+			b.file = rb[j].file;
+			memcpy(b.cc, rb[j].cc, 3);
+			block_add(d, &b);
+		}
+		ra = rirstats_country_asns(d->rs, cr->countries[i], &n);
+		for (j = 0; j < n; j++)
+			for (k = 0; k < ra[j].count; k++)
+				asn_add(d, ra[j].first + k, id, ra[j].file,
+				    ra[j].cc);
+	}
+}
+
+int
+region_index_build(struct detect *d, const struct config *conf, char *err,
+    size_t errlen)
+{
+	const struct config_region *cr;
+	char pb[BW_PREFIX_STRLEN];
+	uint16_t id = 0;
+	size_t i;
+
+	TAILQ_FOREACH(cr, &conf->regions, entry) {
+		region_add_conf(d, id, cr);
+		region_via_summary(d, &d->regions[id], cr);
+		id++;
+	}
+	/* `prefix` lines count in full: their chunks exist from the start. */
+	id = 0;
+	TAILQ_FOREACH(cr, &conf->regions, entry) {
+		for (i = 0; i < cr->nprefixes; i++)
+			if (cells_each(&cr->prefixes[i], DET_CHUNKS_PER_PREFIX,
+			    cell_fixed, d, id) == -1) {
+				snprintf(err, errlen, "region \"%s\": prefix %s "
+				    "is too large to watch (more than %d "
+				    "chunks of %d units)", cr->name,
+				    prefix_fmt(&cr->prefixes[i], pb,
+				    sizeof(pb)), DET_CHUNKS_PER_PREFIX,
+				    DET_UNITS);
+				return -1;
+			}
+		id++;
+	}
+	return 0;
+}
+
+struct match_walk {
+	struct detect		*d;
+	const struct bw_prefix	*p;
+	struct det_match	*m;
+	int			 n, max;
+};
+
+/* Adds m for its region unless the region has a better mapping. */
+static void
+match_add(struct match_walk *w, const struct det_match *m)
+{
+	int i;
+
+	for (i = 0; i < w->n; i++)
+		if (w->m[i].region == m->region) {
+			if (m->via < w->m[i].via)
+				w->m[i] = *m;
+			return;
+		}
+	if (w->n < w->max)
+		w->m[w->n++] = *m;
+}
+
+static int
+match_cb(const struct trie *t, const struct trie_node *n, void *arg)
+{
+	struct match_walk *w = arg;
+	const struct rib_route *r = trie_routes(t, n);
+	const struct det_block *b;
+	struct det_match m;
+	size_t i;
+
+	for (i = 0; i < n->nroutes; i++) {
+		b = &w->d->blocks[r[i].path_id];
+		if (b->exact && b->pfx.len != w->p->len)
+			continue;
+		memset(&m, 0, sizeof(m));
+		m.region = b->region;
+		m.via = b->via;
+		m.learned = b->exact;
+		m.file = b->file;
+		m.asn = b->asn;
+		memcpy(m.cc, b->cc, 3);
+		m.block = b->pfx;
+		match_add(w, &m);
+	}
+	return 0;
+}
+
+int
+region_match(struct detect *d, const struct bw_prefix *p, uint32_t origin,
+    struct det_match *out, int max)
+{
+	struct match_walk w = { d, p, out, 0, max };
+	struct det_match m;
+	uint32_t i;
+
+	if (p->aid != AID_INET && p->aid != AID_INET6)
+		return 0;
+	trie_walk_covering(&d->bidx[p->aid], p, match_cb, &w);
+	if (origin == 0 || d->asnhsize == 0)
+		return w.n;
+	for (i = d->asnhash[asn_hash(origin, d->asnhsize)]; i != UINT32_MAX;
+	    i = d->asns[i].next) {
+		if (d->asns[i].asn != origin)
+			continue;
+		memset(&m, 0, sizeof(m));
+		m.region = d->asns[i].region;
+		m.via = VIA_ORIGIN;
+		m.file = d->asns[i].file;
+		m.asn = origin;
+		memcpy(m.cc, d->asns[i].cc, 3);
+		m.block = *p;
+		match_add(&w, &m);
+	}
+	return w.n;
+}
+
+void
+region_learn(struct detect *d, const struct bw_prefix *p,
+    const struct det_match *m)
+{
+	struct det_block b;
+
+	if (m->via != VIA_ORIGIN || m->learned)
+		return;
+	memset(&b, 0, sizeof(b));
+	b.pfx = *p;
+	b.region = m->region;
+	b.via = VIA_ORIGIN;
+	b.exact = 1;
+	b.file = m->file;
+	b.asn = m->asn;
+	memcpy(b.cc, m->cc, 3);
+	block_add(d, &b);
+}
+
+void
+region_materialize(struct detect *d, const struct bw_prefix *p,
+    const struct det_match *m)
+{
+	if (m->via == VIA_PREFIX || p->len < det_fam[p->aid].floor)
+		return;
+	if (cells_each(p, DET_CHUNKS_PER_ROUTE, cell_derived, d,
+	    m->region) == -1)
+		log_debug("detect: %u-bit route spans too many chunks to "
+		    "join the baseline", p->len);
+}
+
+static int
+dirty_cb(const struct trie *t, const struct trie_node *n, void *arg)
+{
+	const struct rib_route *r = trie_routes(t, n);
+	size_t i;
+
+	for (i = 0; i < n->nroutes; i++)
+		chunk_mark(arg, r[i].path_id);
+	return 0;
+}
+
+void
+region_mark_dirty(struct detect *d, const struct bw_prefix *p)
+{
+	const struct det_fam *f;
+	const struct trie_node *n;
+	struct bw_prefix cell;
+
+	if (p->aid != AID_INET && p->aid != AID_INET6)
+		return;
+	f = &det_fam[p->aid];
+	if (p->len < f->floor || p->len > f->unit)
+		return;		/* routes that never make a unit visible */
+	if (p->len < f->chunk) {
+		trie_walk_covered(&d->cidx[p->aid], p, dirty_cb, d);
+		return;
+	}
+	prefix_set(&cell, p->aid, p->b, f->chunk);
+	if ((n = trie_lookup(&d->cidx[p->aid], &cell)) != NULL)
+		dirty_cb(&d->cidx[p->aid], n, d);
+}
+
+void
+region_mark_all_dirty(struct detect *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nchunks; i++)
+		chunk_mark(d, (uint32_t)i);
+	for (i = 0; i < d->nregions; i++)
+		d->regions[i].recount = 0;
+}
+
+uint32_t
+region_quorum(const struct detect *d, const struct det_region *r)
+{
+	uint32_t n = d->ncounting, q;
+
+	switch (r->min_mode) {
+	case CONF_MINPEERS_COUNT:
+		q = r->min_peers < n ? r->min_peers : n;
+		break;
+	case CONF_MINPEERS_PERCENT:
+		q = (uint32_t)(((uint64_t)n * r->min_peers + 99) / 100);
+		break;
+	default:
+		q = n / 2 + 1;
+		break;
+	}
+	return q > 0 ? q : 1;
+}
+
+int
+region_route_counts(const struct detect *d, const struct rib_route *r)
+{
+	const struct det_peer *p;
+
+	if (r->peer >= d->npeers)
+		return 0;
+	p = &d->peers[r->peer];
+	if (!p->counting)
+		return 0;
+	/* Stale leftovers of a peer that is back are about to go. */
+	return !(r->flags & ROUTE_STALE) || p->gr_hold;
+}
+
+struct vis_walk {
+	struct detect		*d;
+	const struct bw_prefix	*cell;
+	uint64_t		*all;		/* peers covering the cell */
+	uint64_t		*units;		/* per unit: peers covering it */
+	size_t			 w;
+};
+
+static void
+peer_bit(uint64_t *bm, uint16_t slot)
+{
+	bm[slot / 64] |= (uint64_t)1 << (slot % 64);
+}
+
+static int
+vis_covering_cb(const struct bw_prefix *p, const struct rib_route *r,
+    size_t n, void *arg)
+{
+	struct vis_walk *v = arg;
+	size_t i;
+
+	if (p->len < det_fam[p->aid].floor)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (region_route_counts(v->d, &r[i]))
+			peer_bit(v->all, r[i].peer);
+	return 0;
+}
+
+static int
+vis_covered_cb(const struct bw_prefix *p, const struct rib_route *r,
+    size_t n, void *arg)
+{
+	struct vis_walk *v = arg;
+	unsigned first, cnt, u;
+	size_t i;
+
+	/* Equal: done by the covering walk; longer than a unit: no unit. */
+	if (p->len == v->cell->len || p->len > det_fam[p->aid].unit ||
+	    !units_of(v->cell, p, &first, &cnt))
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (!region_route_counts(v->d, &r[i]))
+			continue;
+		for (u = first; u < first + cnt; u++)
+			peer_bit(v->units + (size_t)u * v->w, r[i].peer);
+	}
+	return 0;
+}
+
+static void
+pend_list(struct detect *d, uint32_t id)
+{
+	if (d->chunks[id]->pending_listed)
+		return;
+	d->chunks[id]->pending_listed = 1;
+	d->pendlist = det_grow(d->pendlist, &d->pendcap, d->npend + 1,
+	    sizeof(*d->pendlist));
+	d->pendlist[d->npend++] = id;
+}
+
+/* Recounts what a chunk adds to its region from its bitmaps. */
+static void
+chunk_totals(struct detect *d, struct det_chunk *c)
+{
+	struct det_region *r = &d->regions[c->region];
+	uint64_t counted[DET_WORDS], vis[DET_WORDS];
+	unsigned ntot, nvis;
+	int k;
+
+	for (k = 0; k < DET_WORDS; k++) {
+		counted[k] = (c->fixed[k] | c->seen[k]) & c->member[k];
+		vis[k] = c->visible[k] & counted[k];
+	}
+	ntot = bits_count(counted);
+	nvis = bits_count(vis);
+	r->units_tot = r->units_tot - c->ntot + ntot;
+	r->units_vis = r->units_vis - c->nvis + nvis;
+	c->ntot = (uint16_t)ntot;
+	c->nvis = (uint16_t)nvis;
+}
+
+/* Which member units at least quorum counting peers cover. */
+static void
+chunk_visible(struct detect *d, struct det_chunk *c, uint64_t *vis)
+{
+	struct vis_walk v;
+	uint32_t q = region_quorum(d, &d->regions[c->region]);
+	size_t w = d->cwords, k;
+	unsigned u, cnt;
+
+	memset(vis, 0, DET_WORDS * sizeof(*vis));
+	if (d->ncounting == 0)
+		return;
+	memset(d->scratch, 0, (DET_UNITS + 1) * w * sizeof(*d->scratch));
+	v.d = d;
+	v.cell = &c->cell;
+	v.all = d->scratch;
+	v.units = d->scratch + w;
+	v.w = w;
+	rib_walk_covering(d->rib, &c->cell, vis_covering_cb, &v);
+	rib_walk_covered(d->rib, &c->cell, vis_covered_cb, &v);
+	for (u = 0; u < DET_UNITS; u++) {
+		if (!(c->member[u / 64] & ((uint64_t)1 << (u % 64))))
+			continue;
+		for (k = 0, cnt = 0; k < w; k++)
+			cnt += (unsigned)__builtin_popcountll(v.all[k] |
+			    v.units[u * w + k]);
+		if (cnt >= q)
+			vis[u / 64] |= (uint64_t)1 << (u % 64);
+	}
+}
+
+static void
+chunk_recompute(struct detect *d, uint32_t id, double now)
+{
+	struct det_chunk *c = d->chunks[id];
+	uint64_t vis[DET_WORDS], newly;
+	int k, had = 0, add = 0;
+
+	chunk_visible(d, c, vis);
+	for (k = 0; k < DET_WORDS; k++) {
+		had |= c->pending[k] != 0;
+		c->pending[k] &= vis[k];
+		newly = vis[k] & c->member[k] & ~c->fixed[k] & ~c->seen[k] &
+		    ~c->pending[k];
+		add |= newly != 0;
+		c->pending[k] |= newly;
+		c->visible[k] = vis[k];
+	}
+	if (add) {
+		if (!had)
+			c->pending_since = now;
+		pend_list(d, id);
+	}
+	chunk_totals(d, c);
+}
+
+size_t
+region_recompute(struct detect *d, size_t budget, double now)
+{
+	struct det_chunk *c;
+	size_t done = 0;
+	uint32_t id;
+
+	while (d->dirty_head != UINT32_MAX && done < budget) {
+		id = d->dirty_head;
+		c = d->chunks[id];
+		d->dirty_head = c->next_dirty;
+		c->dirty = 0;
+		d->regions[c->region].ndirty--;
+		chunk_recompute(d, id, now);
+		done++;
+	}
+	return done;
+}
+
+void
+region_promote(struct detect *d, double now, double *next)
+{
+	struct det_chunk *c;
+	double due;
+	size_t i = 0;
+	int k, any;
+
+	while (i < d->npend) {
+		c = d->chunks[d->pendlist[i]];
+		for (k = 0, any = 0; k < DET_WORDS; k++)
+			any |= c->pending[k] != 0;
+		due = c->pending_since + d->regions[c->region].hold_down;
+		if (any && now < due) {
+			if (*next < 0 || due - now < *next)
+				*next = due - now;
+			i++;
+			continue;
+		}
+		for (k = 0; k < DET_WORDS; k++) {
+			c->seen[k] |= c->pending[k];
+			c->pending[k] = 0;
+		}
+		chunk_totals(d, c);
+		c->pending_listed = 0;
+		d->pendlist[i] = d->pendlist[--d->npend];
+	}
+}
+
+uint16_t
+region_pfx_count(const struct detect *d, const struct bw_prefix *p)
+{
+	const struct rib_route *r;
+	size_t n, i;
+	uint16_t cnt = 0;
+	int last = -1;
+
+	r = rib_lookup(d->rib, p, &n);
+	for (i = 0; i < n; i++)
+		if (r[i].peer != last && region_route_counts(d, &r[i])) {
+			cnt++;
+			last = r[i].peer;
+		}
+	return cnt;
+}
+
+static uint32_t
+pfx_hash(const struct bw_prefix *p)
+{
+	uint32_t h = 2166136261u;
+	int i, n = p->aid == AID_INET ? 4 : 16;
+
+	h = (h ^ p->aid) * 16777619u;
+	h = (h ^ p->len) * 16777619u;
+	for (i = 0; i < n; i++)
+		h = (h ^ p->b[i]) * 16777619u;
+	return h;
+}
+
+static struct det_pfx *
+pfx_find(struct det_pfx *tab, size_t cap, const struct bw_prefix *p)
+{
+	size_t i = pfx_hash(p) & (cap - 1);
+
+	while (tab[i].used && memcmp(&tab[i].p, p, sizeof(*p)) != 0)
+		i = (i + 1) & (cap - 1);
+	return &tab[i];
+}
+
+static void
+pfx_grow(struct det_region *r)
+{
+	size_t cap = r->pfxcap ? r->pfxcap * 2 : 64, i;
+	struct det_pfx *tab, *e;
+
+	if ((tab = calloc(cap, sizeof(*tab))) == NULL)
+		fatal("detect");
+	for (i = 0; i < r->pfxcap; i++)
+		if (r->pfx[i].used) {
+			e = pfx_find(tab, cap, &r->pfx[i].p);
+			*e = r->pfx[i];
+		}
+	free(r->pfx);
+	r->pfx = tab;
+	r->pfxcap = cap;
+	if (r->recount != SIZE_MAX)
+		r->recount = 0;		/* slots moved */
+}
+
+struct det_pfx *
+region_pfx_get(struct det_region *r, const struct bw_prefix *p, int create)
+{
+	struct det_pfx *e;
+
+	if (r->pfxcap == 0) {
+		if (!create)
+			return NULL;
+		pfx_grow(r);
+	}
+	e = pfx_find(r->pfx, r->pfxcap, p);
+	if (e->used || !create)
+		return e->used ? e : NULL;
+	if (r->npfx + 1 > r->pfxcap / 2) {
+		pfx_grow(r);
+		e = pfx_find(r->pfx, r->pfxcap, p);
+	}
+	e->used = 1;
+	e->p = *p;
+	e->vis = 0;
+	r->npfx++;
+	return e;
+}
+
+void
+region_pfx_update(struct detect *d, struct det_region *r, struct det_pfx *e,
+    uint16_t vis)
+{
+	uint32_t q = region_quorum(d, r);
+
+	if (e->vis >= q && r->pfx_visible > 0)
+		r->pfx_visible--;
+	if (vis >= q)
+		r->pfx_visible++;
+	e->vis = vis;
+}
+
+void
+region_via_text(const struct detect *d, const struct det_match *m, char *buf,
+    size_t len)
+{
+	const struct rirstats_file *f = NULL;
+	char pb[BW_PREFIX_STRLEN];
+
+	if (m->file != DET_NOFILE && m->file < d->rs->nfiles)
+		f = &d->rs->files[m->file];
+	switch (m->via) {
+	case VIA_PREFIX:
+		prefix_fmt(&m->block, buf, len);
+		break;
+	case VIA_COUNTRY:
+		snprintf(buf, len, "%s %s %s %s", prefix_fmt(&m->block, pb,
+		    sizeof(pb)), m->cc, f ? f->name : "?", f ? f->date : "?");
+		break;
+	default:
+		if (f != NULL)
+			snprintf(buf, len, "AS%u country %s %s %s", m->asn,
+			    m->cc, f->name, f->date);
+		else
+			snprintf(buf, len, "AS%u", m->asn);
+		break;
+	}
+}

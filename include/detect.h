@@ -1,0 +1,162 @@
+/*
+ * The region detector: which routes belong to which monitored region,
+ * how much of each region is visible from the eligible peers, and the
+ * events when that changes (docs/events.md).  It reads the RIB and is
+ * told of every relevant change by adjrib.c and fsm.c through the hooks
+ * below; time comes from the caller, so tests drive it with a fake clock.
+ */
+#ifndef BGPWATCH_DETECT_H
+#define BGPWATCH_DETECT_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "bgpwatch.h"
+#include "config.h"
+#include "evt.h"
+#include "intern.h"
+#include "rib.h"
+
+struct peer;
+struct detect;
+
+/* What the detector needs to know of a peer (filled by the caller). */
+struct detect_peer {
+	uint16_t	 slot;		/* RIB peer slot */
+	struct bw_addr	 addr;
+	uint32_t	 asn;
+};
+
+/* Region states. */
+enum region_state {
+	REGION_BLIND = 0,	/* no eligible peer: cannot tell */
+	REGION_UP,
+	REGION_DEGRADED,
+	REGION_DOWN
+};
+
+/*
+ * An emitted event as the detector saw it, for observers (tests, the
+ * control socket).  Fields that do not apply to the type are 0 / NULL.
+ */
+struct detect_event {
+	const char	*type;		/* "region_down", "prefix_withdrawn" */
+	double		 time;
+	const char	*region;
+	const char	*state;		/* region events */
+	const char	*previous;	/* region events: the state before */
+	double		 visibility;
+	uint64_t	 units_visible, units_total;
+	uint32_t	 prefixes_visible, prefixes_total;
+	uint32_t	 eligible_peers;
+	uint32_t	 min_peers;	/* the quorum at the time */
+	double		 duration;	/* region_up */
+	double		 worst_visibility; /* region_up */
+	uint32_t	 changes, limit; /* region_unstable / region_stable */
+	double		 window;
+	const char	*via;		/* "prefix", "origin-as", "country";
+					 * region events: the summary */
+	const char	*via_detail;	/* "175.45.176.0/22", "AS131279",
+					 * "KP delegated-apnic-... 20141222" */
+	const char	*via_file;	/* country: stats file name, date */
+	const char	*via_date;
+	const char	*prefix;	/* prefix events */
+	struct bw_addr	 peer_addr;	/* prefix and peer events */
+	uint32_t	 peer_asn;
+	uint32_t	 visible_peers;
+	const char	*as_path;
+	const char	*reason;	/* peer_down */
+	int		 gr;		/* peer_down: graceful restart */
+};
+
+typedef void (*detect_observer)(const struct detect_event *, void *arg);
+
+/*
+ * Creates a detector over rib emitting into sink (may be NULL in tests:
+ * then events are counted only).  now: the current time (monotonic
+ * seconds are fine; replay mode passes record timestamps).
+ */
+struct detect *detect_new(struct rib *, struct evt_sink *, double now);
+void	detect_free(struct detect *);
+/*
+ * (Re)loads the regions and RIR stats files of conf.  Returns 0, or -1
+ * with err set ("FILE:LINE: message" for a bad stats file).
+ */
+int	detect_configure(struct detect *, const struct config *, double now,
+	    char *err, size_t errlen);
+
+/* Calls fn for every event emitted from now on (NULL: none). */
+void	detect_set_observer(struct detect *, detect_observer fn, void *arg);
+/*
+ * With on, event timestamps are the `now` the caller passes (replay
+ * mode: record times); by default the event sink stamps wall time.
+ */
+void	detect_set_wallclock(struct detect *, int on);
+
+/* Cheap test used on the hot path: 1 if pfx may belong to a region. */
+int	detect_interested(const struct detect *, const struct bw_prefix *);
+
+/*
+ * Route hooks, called by adjrib.c after the RIB changed.  announce:
+ * the peer's route (pfx, path) now has attrs; newprefix: the peer had
+ * no path for pfx before (rib_update said RIB_UPD_NEW_PREFIX).
+ * withdraw: last is the withdrawn route's attributes (NULL if unknown);
+ * lastpath: the peer has no path left for pfx (RIB_WD_LAST).
+ * Never called for routes removed because a session went down.
+ */
+void	detect_announce(struct detect *, const struct detect_peer *,
+	    const struct bw_prefix *, const struct rattr *attrs, int newprefix,
+	    double now);
+void	detect_withdraw(struct detect *, const struct detect_peer *,
+	    const struct bw_prefix *, const struct rattr *last, int lastpath,
+	    double now);
+
+/*
+ * Peer hooks, called by fsm.c.  up: Established.  eligible: its initial
+ * table is complete (End-of-RIB for every family, or eligible-after
+ * passed).  down: the session went; gr: its routes are kept stale (they
+ * keep counting until detect_peer_gone or a new detect_peer_eligible);
+ * reason: text for the peer_down event (NOTIFICATION names, "hold timer
+ * expired", "connection reset").  gone: its routes no longer count.
+ */
+void	detect_peer_up(struct detect *, const struct detect_peer *, double now);
+void	detect_peer_eligible(struct detect *, const struct detect_peer *,
+	    double now);
+void	detect_peer_down(struct detect *, const struct detect_peer *,
+	    const char *reason, int gr, double now);
+void	detect_peer_gone(struct detect *, const struct detect_peer *,
+	    double now);
+
+/*
+ * Runs due work: recomputes dirty regions, settles state changes whose
+ * hold-down has passed, emits events.  Returns the seconds until it
+ * wants to run again (a timer), or -1 if nothing is pending.
+ */
+double	detect_run(struct detect *, double now);
+
+/* For bgpwatchctl show regions / show region NAME. */
+struct detect_region_info {
+	const char		*name;
+	enum region_state	 state;
+	double			 visibility;	/* 0..1 */
+	uint64_t		 units_visible;
+	uint64_t		 units_total;
+	uint32_t		 prefixes_visible;
+	uint32_t		 prefixes_total;
+	uint32_t		 eligible_peers;
+	double			 since;		/* time of the last change */
+};
+
+const char *region_state_name(enum region_state);
+/* Calls cb for each region; stops when cb returns non-zero. */
+int	detect_regions(const struct detect *,
+	    int (*cb)(const struct detect_region_info *, void *), void *arg);
+/*
+ * Per-prefix detail of one region: for each member prefix, the number
+ * of eligible peers that see it.  Returns -1 if there is no such region.
+ */
+int	detect_region_prefixes(const struct detect *, const char *name,
+	    int (*cb)(const struct bw_prefix *, uint32_t visible_peers,
+	    void *), void *arg);
+
+#endif /* BGPWATCH_DETECT_H */

@@ -1,0 +1,888 @@
+/*
+ * The region detector against a real RIB: routes go in with rib_update /
+ * rib_withdraw and the hooks are called the way adjrib.c does, time is a
+ * fake clock, and every event is captured by an observer and checked by
+ * type, keys and time: one peer withdrawing, everyone withdrawing (and
+ * not before hold-down), a flap, covering aggregates, sessions dropping
+ * (never down, blind when all are gone), restores, origin-AS and country
+ * membership, IPv6, full-feed, graceful restart and unstable-rate.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "config.h"
+#include "detect.h"
+#include "evt.h"
+#include "intern.h"
+#include "rib.h"
+
+/*
+ * Stubs of the event API for when bgpd/evt.c is not linked in (weak: the
+ * real ones win).  The detector is given no sink here, so they never run.
+ */
+__attribute__((weak)) struct evt *
+evt_new(struct evt_sink *s, const char *t, const struct timespec *ts)
+{
+	(void)s; (void)t; (void)ts;
+	return NULL;
+}
+__attribute__((weak)) void
+evt_str(struct evt *e, const char *k, const char *v)
+{
+	(void)e; (void)k; (void)v;
+}
+__attribute__((weak)) void
+evt_uint(struct evt *e, const char *k, uint64_t v)
+{
+	(void)e; (void)k; (void)v;
+}
+__attribute__((weak)) void
+evt_double(struct evt *e, const char *k, double v)
+{
+	(void)e; (void)k; (void)v;
+}
+__attribute__((weak)) void
+evt_bool(struct evt *e, const char *k, int v)
+{
+	(void)e; (void)k; (void)v;
+}
+__attribute__((weak)) void
+evt_nil(struct evt *e, const char *k)
+{
+	(void)e; (void)k;
+}
+__attribute__((weak)) void
+evt_map(struct evt *e, const char *k)
+{
+	(void)e; (void)k;
+}
+__attribute__((weak)) void
+evt_end(struct evt *e)
+{
+	(void)e;
+}
+__attribute__((weak)) uint64_t
+evt_emit(struct evt *e)
+{
+	(void)e;
+	return 0;
+}
+
+#define MAXEV	256
+
+/* A captured event (strings copied). */
+struct ev {
+	char		type[32], region[32], state[16], previous[16];
+	char		prefix[BW_PREFIX_STRLEN], via[256], via_file[64];
+	char		via_date[16], as_path[128], reason[64];
+	double		time, visibility, duration, worst;
+	uint64_t	units_visible, units_total;
+	uint32_t	prefixes_visible, prefixes_total, eligible, visible;
+	uint32_t	asn, changes;
+	int		gr;
+};
+
+struct fx {
+	struct intern	*in;
+	struct rib	*rib;
+	struct detect	*d;
+	struct config	*conf;
+	struct ev	 ev[MAXEV];
+	int		 nev;
+};
+
+static void
+cp(char *dst, size_t len, const char *s)
+{
+	snprintf(dst, len, "%s", s != NULL ? s : "");
+}
+
+static void
+observe(const struct detect_event *e, void *arg)
+{
+	struct fx *f = arg;
+	struct ev *v;
+
+	assert_true(f->nev < MAXEV);
+	v = &f->ev[f->nev++];
+	memset(v, 0, sizeof(*v));
+	cp(v->type, sizeof(v->type), e->type);
+	cp(v->region, sizeof(v->region), e->region);
+	cp(v->state, sizeof(v->state), e->state);
+	cp(v->previous, sizeof(v->previous), e->previous);
+	cp(v->prefix, sizeof(v->prefix), e->prefix);
+	cp(v->via, sizeof(v->via), e->via);
+	cp(v->via_file, sizeof(v->via_file), e->via_file);
+	cp(v->via_date, sizeof(v->via_date), e->via_date);
+	cp(v->as_path, sizeof(v->as_path), e->as_path);
+	cp(v->reason, sizeof(v->reason), e->reason);
+	v->time = e->time;
+	v->visibility = e->visibility;
+	v->duration = e->duration;
+	v->worst = e->worst_visibility;
+	v->units_visible = e->units_visible;
+	v->units_total = e->units_total;
+	v->prefixes_visible = e->prefixes_visible;
+	v->prefixes_total = e->prefixes_total;
+	v->eligible = e->eligible_peers;
+	v->visible = e->visible_peers;
+	v->asn = e->peer_asn;
+	v->changes = e->changes;
+	v->gr = e->gr;
+}
+
+static const char base_conf[] =
+    "local-as 65000\nrouter-id 192.0.2.254\n";
+
+static struct fx *
+fx_new(const char *regions)
+{
+	struct config_errors errs;
+	struct fx *f = calloc(1, sizeof(*f));
+	char text[4096], err[256];
+	size_t i;
+
+	assert_non_null(f);
+	snprintf(text, sizeof(text), "%s%s", base_conf, regions);
+	f->conf = config_parse_buf("test.conf", text, strlen(text), &errs);
+	for (i = 0; i < errs.n; i++)
+		fprintf(stderr, "%s\n", errs.msg[i]);
+	assert_non_null(f->conf);
+	assert_non_null(f->in = intern_new());
+	assert_non_null(f->rib = rib_new(f->in));
+	assert_non_null(f->d = detect_new(f->rib, NULL, 0));
+	detect_set_observer(f->d, observe, f);
+	if (detect_configure(f->d, f->conf, 0, err, sizeof(err)) == -1)
+		fail_msg("detect_configure: %s", err);
+	return f;
+}
+
+static void
+fx_free(struct fx *f)
+{
+	detect_free(f->d);
+	rib_free(f->rib);
+	intern_free(f->in);
+	config_free(f->conf);
+	free(f);
+}
+
+static struct detect_peer
+peer(int slot)
+{
+	struct detect_peer p;
+
+	memset(&p, 0, sizeof(p));
+	p.slot = (uint16_t)slot;
+	assert_int_equal(addr_parse("127.0.0.1", &p.addr), 0);
+	p.addr.b[3] = (uint8_t)(10 + slot);
+	p.asn = 64510 + (uint32_t)slot;
+	return p;
+}
+
+static struct bw_prefix
+pfx(const char *s)
+{
+	struct bw_prefix p;
+
+	assert_int_equal(prefix_parse(s, &p), 0);
+	return p;
+}
+
+/* Attributes with AS path "peerasn 4837 origin". */
+static struct rattr *
+attrs(struct fx *f, uint32_t peeras, uint32_t origin)
+{
+	uint8_t path[2 + 12];
+	uint32_t as[3] = { peeras, 4837, origin };
+	struct bgp_attrs a;
+	struct rattr *r;
+	int i;
+
+	path[0] = 2;
+	path[1] = 3;
+	for (i = 0; i < 3; i++) {
+		path[2 + 4 * i] = (uint8_t)(as[i] >> 24);
+		path[3 + 4 * i] = (uint8_t)(as[i] >> 16);
+		path[4 + 4 * i] = (uint8_t)(as[i] >> 8);
+		path[5 + 4 * i] = (uint8_t)as[i];
+	}
+	memset(&a, 0, sizeof(a));
+	a.present = ATTR_BIT(ATTR_ORIGIN) | ATTR_BIT(ATTR_AS_PATH);
+	a.aspath.p = path;
+	a.aspath.len = sizeof(path);
+	assert_non_null(r = intern_attrs(f->in, &a));
+	return r;
+}
+
+static void
+announce_o(struct fx *f, int slot, const char *s, uint32_t origin, double now)
+{
+	struct detect_peer dp = peer(slot);
+	struct bw_prefix p = pfx(s);
+	struct rattr *a = attrs(f, dp.asn, origin);
+	int rv;
+
+	rv = rib_update(f->rib, dp.slot, &p, 0, a);
+	assert_true(rv >= 0);
+	detect_announce(f->d, &dp, &p, a, rv == RIB_UPD_NEW_PREFIX, now);
+	rattr_unref(f->in, a);
+}
+
+static void
+announce(struct fx *f, int slot, const char *s, double now)
+{
+	announce_o(f, slot, s, 131279, now);
+}
+
+static void
+withdraw(struct fx *f, int slot, const char *s, double now)
+{
+	struct detect_peer dp = peer(slot);
+	struct bw_prefix p = pfx(s);
+	const struct rib_route *r;
+	struct rattr *last = NULL;
+	size_t n, i;
+	int rv;
+
+	r = rib_lookup(f->rib, &p, &n);
+	for (i = 0; i < n; i++)
+		if (r[i].peer == dp.slot) {
+			last = r[i].attrs;
+			rattr_ref(last);
+		}
+	rv = rib_withdraw(f->rib, dp.slot, &p, 0);
+	detect_withdraw(f->d, &dp, &p, last, rv == RIB_WD_LAST, now);
+	if (last != NULL)
+		rattr_unref(f->in, last);
+}
+
+static void
+up(struct fx *f, int slot, double now)
+{
+	struct detect_peer dp = peer(slot);
+
+	detect_peer_up(f->d, &dp, now);
+	detect_peer_eligible(f->d, &dp, now);
+}
+
+static void
+run(struct fx *f, double now)
+{
+	int i;
+
+	for (i = 0; i < 1000 && detect_run(f->d, now) == 0; i++)
+		;
+}
+
+static int
+count(struct fx *f, const char *type)
+{
+	int i, n = 0;
+
+	for (i = 0; i < f->nev; i++)
+		n += strcmp(f->ev[i].type, type) == 0;
+	return n;
+}
+
+static struct ev *
+find(struct fx *f, const char *type, int nth)
+{
+	int i;
+
+	for (i = 0; i < f->nev; i++)
+		if (strcmp(f->ev[i].type, type) == 0 && nth-- == 0)
+			return &f->ev[i];
+	fail_msg("no event %s", type);
+	return NULL;
+}
+
+static int
+nregion(struct fx *f)
+{
+	int i, n = 0;
+
+	for (i = 0; i < f->nev; i++)
+		n += strncmp(f->ev[i].type, "region_", 7) == 0;
+	return n;
+}
+
+static const char *const kp24[] = {
+	"175.45.176.0/24", "175.45.177.0/24", "175.45.178.0/24",
+	"175.45.179.0/24"
+};
+
+static const char kp_conf[] =
+    "region \"KP\" {\n prefix 175.45.176.0/22\n hold-down 10s\n}\n";
+
+/* Three eligible peers carrying KP's four /24s; the region up at t=20. */
+static struct fx *
+kp_setup(const char *conf, int npeers)
+{
+	struct fx *f = fx_new(conf);
+	int s, i;
+
+	struct detect_peer dp;
+
+	/* As sessions do: the initial table, then End-of-RIB. */
+	for (s = 1; s <= npeers; s++) {
+		dp = peer(s);
+		detect_peer_up(f->d, &dp, 0);
+		for (i = 0; i < 4; i++)
+			announce(f, s, kp24[i], 1);
+		detect_peer_eligible(f->d, &dp, 1);
+	}
+	assert_int_equal(count(f, "prefix_announced"), 0);
+	assert_int_equal(count(f, "peer_up"), npeers);
+	run(f, 1);
+	run(f, 20);
+	assert_int_equal(count(f, "region_up"), 1);
+	assert_string_equal(find(f, "region_up", 0)->previous, "blind");
+	f->nev = 0;
+	return f;
+}
+
+static void
+kp_withdraw_all(struct fx *f, int npeers, double now)
+{
+	int s, i;
+
+	for (s = 1; s <= npeers; s++)
+		for (i = 0; i < 4; i++)
+			withdraw(f, s, kp24[i], now);
+}
+
+static void
+test_one_peer_withdraws(void **state)
+{
+	struct fx *f = kp_setup(kp_conf, 3);
+	struct ev *e;
+
+	(void)state;
+	assert_int_equal(count(f, "prefix_announced"), 0);
+	withdraw(f, 1, "175.45.176.0/24", 30);
+	assert_int_equal(f->nev, 1);
+	e = find(f, "prefix_withdrawn", 0);
+	assert_string_equal(e->region, "KP");
+	assert_string_equal(e->prefix, "175.45.176.0/24");
+	assert_int_equal(e->asn, 64511);
+	assert_int_equal(e->visible, 2);
+	assert_int_equal(e->eligible, 3);
+	assert_string_equal(e->as_path, "64511 4837 131279");
+	assert_string_equal(e->via, "prefix");
+	assert_true(e->time == 30);
+	run(f, 30);
+	run(f, 100);
+	assert_int_equal(nregion(f), 0);
+	/* And back: prefix_announced. */
+	announce(f, 1, "175.45.176.0/24", 110);
+	e = find(f, "prefix_announced", 0);
+	assert_int_equal(e->visible, 3);
+	fx_free(f);
+}
+
+static void
+test_all_withdraw_and_restore(void **state)
+{
+	struct fx *f = kp_setup(kp_conf, 3);
+	struct ev *e;
+
+	(void)state;
+	kp_withdraw_all(f, 3, 100);
+	assert_int_equal(count(f, "prefix_withdrawn"), 12);
+	assert_int_equal(find(f, "prefix_withdrawn", 11)->visible, 0);
+	run(f, 100);
+	run(f, 105);
+	run(f, 109.9);
+	assert_int_equal(nregion(f), 0);
+	run(f, 110);
+	assert_int_equal(nregion(f), 1);
+	e = find(f, "region_down", 0);
+	assert_string_equal(e->region, "KP");
+	assert_string_equal(e->state, "down");
+	assert_string_equal(e->previous, "up");
+	assert_true(e->visibility == 0);
+	assert_int_equal(e->units_visible, 0);
+	assert_int_equal(e->units_total, 4);
+	assert_int_equal(e->prefixes_visible, 0);
+	assert_int_equal(e->prefixes_total, 4);
+	assert_int_equal(e->eligible, 3);
+	assert_true(e->time == 110);
+	run(f, 150);
+	assert_int_equal(nregion(f), 1);
+
+	/* Restore: two /24s first (degraded is not reported: it settles). */
+	announce(f, 1, kp24[0], 200);
+	announce(f, 2, kp24[0], 200);
+	run(f, 200);
+	run(f, 205);
+	kp_withdraw_all(f, 0, 205);
+	announce(f, 3, kp24[0], 205);
+	announce(f, 1, kp24[1], 205);
+	announce(f, 2, kp24[1], 205);
+	announce(f, 1, kp24[2], 205);
+	announce(f, 2, kp24[2], 205);
+	announce(f, 1, kp24[3], 205);
+	announce(f, 2, kp24[3], 205);
+	run(f, 205);
+	run(f, 214);
+	assert_int_equal(count(f, "region_up"), 0);
+	run(f, 215);
+	e = find(f, "region_up", 0);
+	assert_string_equal(e->previous, "down");
+	assert_true(e->visibility == 1);
+	assert_true(e->duration == 105);	/* 100 .. 205 */
+	assert_true(e->worst == 0);
+	assert_int_equal(nregion(f), 2);
+	fx_free(f);
+}
+
+static void
+test_flap_shorter_than_hold_down(void **state)
+{
+	struct fx *f = kp_setup(kp_conf, 3);
+	int i, s;
+
+	(void)state;
+	kp_withdraw_all(f, 3, 100);
+	run(f, 100);
+	run(f, 105);
+	for (s = 1; s <= 3; s++)
+		for (i = 0; i < 4; i++)
+			announce(f, s, kp24[i], 108);
+	run(f, 108);
+	/* Down again, briefly: the settle timer restarts each time. */
+	kp_withdraw_all(f, 3, 112);
+	run(f, 112);
+	run(f, 119);
+	for (s = 1; s <= 3; s++)
+		for (i = 0; i < 4; i++)
+			announce(f, s, kp24[i], 120);
+	run(f, 120);
+	run(f, 200);
+	assert_int_equal(nregion(f), 0);
+	assert_int_equal(count(f, "prefix_withdrawn"), 24);
+	assert_int_equal(count(f, "prefix_announced"), 24);
+	fx_free(f);
+}
+
+static void
+test_covering_aggregate(void **state)
+{
+	struct fx *f = kp_setup(kp_conf, 3);
+	int s;
+
+	(void)state;
+	for (s = 1; s <= 3; s++)
+		announce_o(f, s, "175.45.0.0/16", 4837, 50);
+	/* Not a member: no prefix event for the aggregate. */
+	assert_int_equal(f->nev, 0);
+	kp_withdraw_all(f, 3, 100);
+	run(f, 100);
+	run(f, 200);
+	assert_int_equal(nregion(f), 0);
+	/* More specifics than a unit do not make it visible. */
+	for (s = 1; s <= 3; s++) {
+		announce(f, s, "175.45.176.0/25", 210);
+		announce(f, s, "175.45.176.128/25", 210);
+		withdraw(f, s, "175.45.0.0/16", 210);
+	}
+	assert_int_equal(count(f, "prefix_announced"), 6);
+	assert_string_equal(find(f, "prefix_announced", 0)->prefix,
+	    "175.45.176.0/25");
+	run(f, 210);
+	run(f, 220);
+	assert_int_equal(count(f, "region_down"), 1);
+	fx_free(f);
+}
+
+static void
+test_session_drop(void **state)
+{
+	struct fx *f = kp_setup(kp_conf, 3);
+	struct detect_peer dp = peer(2);
+	struct rib_cursor cur;
+	struct ev *e;
+
+	(void)state;
+	detect_peer_down(f->d, &dp, "hold timer expired", 0, 50);
+	rib_cursor_init(&cur, AID_INET);
+	while (rib_flush_slice(f->rib, &cur, 2, 0, 1))
+		;
+	assert_int_equal(f->nev, 1);
+	e = find(f, "peer_down", 0);
+	assert_string_equal(e->reason, "hold timer expired");
+	assert_int_equal(e->asn, 64512);
+	assert_int_equal(e->eligible, 2);
+	run(f, 50);
+	run(f, 200);
+	assert_int_equal(f->nev, 1);
+	/* Both others withdraw one /24: now that one is really gone. */
+	withdraw(f, 1, kp24[0], 300);
+	withdraw(f, 3, kp24[0], 300);
+	assert_int_equal(find(f, "prefix_withdrawn", 1)->eligible, 2);
+	run(f, 300);
+	run(f, 310);
+	e = find(f, "region_degraded", 0);
+	assert_true(e->visibility == 0.75);
+	assert_int_equal(e->eligible, 2);
+	fx_free(f);
+}
+
+static void
+test_all_sessions_drop(void **state)
+{
+	struct fx *f = kp_setup(kp_conf, 3);
+	struct detect_peer dp;
+	struct detect_region_info;
+	int s;
+
+	(void)state;
+	for (s = 1; s <= 3; s++) {
+		dp = peer(s);
+		detect_peer_down(f->d, &dp, "connection reset", 0, 50);
+	}
+	assert_int_equal(count(f, "peer_down"), 3);
+	assert_int_equal(count(f, "region_blind"), 1);
+	assert_string_equal(f->ev[3].type, "region_blind");
+	assert_string_equal(f->ev[3].previous, "up");
+	assert_int_equal(f->ev[3].eligible, 0);
+	run(f, 50);
+	run(f, 1000);
+	assert_int_equal(nregion(f), 1);
+	assert_int_equal(count(f, "prefix_withdrawn"), 0);
+	/* One comes back with its table: up again after hold-down. */
+	up(f, 1, 1100);
+	run(f, 1100);
+	run(f, 1110);
+	assert_string_equal(find(f, "region_up", 0)->previous, "blind");
+	fx_free(f);
+}
+
+static int
+pfx_cb(const struct bw_prefix *p, uint32_t vis, void *arg)
+{
+	char pb[BW_PREFIX_STRLEN];
+
+	if (strcmp(prefix_fmt(p, pb, sizeof(pb)), "10.9.0.0/24") == 0)
+		*(int *)arg = (int)vis + 100;
+	return 0;
+}
+
+static void
+test_origin_as(void **state)
+{
+	struct fx *f = fx_new("region \"ORG\" {\n origin-as 131279\n "
+	    "hold-down 10s\n}\n");
+	struct ev *e;
+	int s, found = 0;
+
+	(void)state;
+	for (s = 1; s <= 2; s++)
+		up(f, s, 0);
+	for (s = 1; s <= 2; s++) {
+		announce(f, s, "10.9.0.0/24", 1);
+		announce_o(f, s, "10.8.0.0/24", 64999, 1);
+	}
+	assert_int_equal(count(f, "prefix_announced"), 2);
+	e = find(f, "prefix_announced", 0);
+	assert_string_equal(e->via, "origin-as");
+	assert_string_equal(e->prefix, "10.9.0.0/24");
+	run(f, 1);
+	run(f, 11);
+	e = find(f, "region_up", 0);
+	assert_int_equal(e->units_total, 1);
+	assert_int_equal(e->prefixes_total, 1);
+	f->nev = 0;
+	/* Withdrawn without attributes: still a member. */
+	for (s = 1; s <= 2; s++) {
+		struct detect_peer dp = peer(s);
+		struct bw_prefix p = pfx("10.9.0.0/24");
+
+		assert_int_equal(rib_withdraw(f->rib, dp.slot, &p, 0),
+		    RIB_WD_LAST);
+		detect_withdraw(f->d, &dp, &p, NULL, 1, 50);
+	}
+	assert_int_equal(count(f, "prefix_withdrawn"), 2);
+	assert_string_equal(find(f, "prefix_withdrawn", 1)->via, "origin-as");
+	assert_string_equal(find(f, "prefix_withdrawn", 1)->as_path, "");
+	run(f, 50);
+	run(f, 60);
+	e = find(f, "region_down", 0);
+	assert_int_equal(e->units_total, 1);
+	assert_int_equal(e->prefixes_total, 1);
+	assert_int_equal(detect_region_prefixes(f->d, "ORG", pfx_cb, &found),
+	    0);
+	assert_int_equal(found, 100);
+	assert_int_equal(detect_region_prefixes(f->d, "NONE", pfx_cb, &found),
+	    -1);
+	fx_free(f);
+}
+
+static void
+test_country(void **state)
+{
+	struct fx *f = fx_new("rir-stats \"tests/data/rirstats/"
+	    "delegated-apnic-extended-latest\"\n"
+	    "region \"KP\" {\n country KP\n hold-down 10s\n}\n");
+	struct ev *e;
+	int s, i;
+
+	(void)state;
+	for (s = 1; s <= 3; s++)
+		up(f, s, 0);
+	announce(f, 1, kp24[0], 1);
+	e = find(f, "prefix_announced", 0);
+	assert_string_equal(e->via, "country");
+	assert_string_equal(e->via_file, "delegated-apnic-extended-latest");
+	assert_string_equal(e->via_date, "20141222");
+	/* Its asn line makes AS131279's prefixes members anywhere. */
+	announce(f, 1, "192.0.2.0/24", 1);
+	e = find(f, "prefix_announced", 1);
+	assert_string_equal(e->via, "origin-as");
+	assert_string_equal(e->via_file, "delegated-apnic-extended-latest");
+	for (s = 1; s <= 3; s++)
+		for (i = 0; i < 4; i++)
+			announce(f, s, kp24[i], 2);
+	run(f, 2);
+	/* Baseline: derived units count once visible for hold-down. */
+	run(f, 5);
+	run(f, 12);
+	e = find(f, "region_up", 0);
+	assert_int_equal(e->units_total, 4);
+	f->nev = 0;
+	kp_withdraw_all(f, 3, 100);
+	run(f, 100);
+	run(f, 110);
+	e = find(f, "region_down", 0);
+	assert_int_equal(e->units_total, 4);
+	assert_int_equal(e->units_visible, 0);
+	assert_int_equal(e->prefixes_total, 5);
+	assert_non_null(strstr(e->via, "country KP (delegated-apnic-extended-"
+	    "latest 20141222)"));
+	fx_free(f);
+}
+
+static void
+test_missing_stats(void **state)
+{
+	struct config_errors errs;
+	struct config *c;
+	struct intern *in = intern_new();
+	struct rib *rib = rib_new(in);
+	struct detect *d = detect_new(rib, NULL, 0);
+	static const char t[] = "local-as 65000\nrouter-id 192.0.2.254\n"
+	    "rir-stats \"tests/data/rirstats/bad-arin\"\n";
+	char err[256];
+
+	(void)state;
+	assert_non_null(c = config_parse_buf("t", t, sizeof(t) - 1, &errs));
+	assert_int_equal(detect_configure(d, c, 0, err, sizeof(err)), -1);
+	assert_string_equal(err, "tests/data/rirstats/bad-arin:3: unknown "
+	    "status \"allocatd\"");
+	config_free(c);
+	detect_free(d);
+	rib_free(rib);
+	intern_free(in);
+}
+
+/* A reload keeps reported states; too large a prefix changes nothing. */
+static void
+test_reload(void **state)
+{
+	struct fx *f = kp_setup(kp_conf, 3);
+	struct config_errors errs;
+	struct config *c;
+	static const char big[] = "local-as 65000\nrouter-id 192.0.2.254\n"
+	    "region \"KP\" {\n prefix 2001::/16\n}\n";
+	char err[256];
+
+	(void)state;
+	assert_non_null(c = config_parse_buf("t", big, sizeof(big) - 1,
+	    &errs));
+	assert_int_equal(detect_configure(f->d, c, 30, err, sizeof(err)), -1);
+	assert_string_equal(err, "region \"KP\": prefix 2001::/16 is too "
+	    "large to watch (more than 65536 chunks)");
+	config_free(c);
+	assert_int_equal(detect_configure(f->d, f->conf, 30, err,
+	    sizeof(err)), 0);
+	run(f, 30);
+	run(f, 60);
+	assert_int_equal(nregion(f), 0);
+	kp_withdraw_all(f, 3, 100);
+	assert_int_equal(count(f, "prefix_withdrawn"), 12);
+	run(f, 100);
+	run(f, 110);
+	assert_int_equal(count(f, "region_down"), 1);
+	fx_free(f);
+}
+
+static void
+test_ipv6(void **state)
+{
+	struct fx *f = fx_new("region \"V6\" {\n prefix 2001:db8::/32\n "
+	    "hold-down 5s\n}\n");
+	struct ev *e;
+	int s;
+
+	(void)state;
+	for (s = 1; s <= 3; s++) {
+		up(f, s, 0);
+		announce(f, s, "2001:db8::/32", 1);
+		announce(f, s, "2001:db8:1::/48", 1);
+	}
+	run(f, 1);
+	run(f, 6);
+	e = find(f, "region_up", 0);
+	assert_int_equal(e->units_total, 65536);
+	assert_int_equal(e->units_visible, 65536);
+	f->nev = 0;
+	for (s = 1; s <= 3; s++)
+		withdraw(f, s, "2001:db8:1::/48", 10);
+	assert_string_equal(find(f, "prefix_withdrawn", 2)->prefix,
+	    "2001:db8:1::/48");
+	run(f, 10);
+	run(f, 20);
+	assert_int_equal(nregion(f), 0);
+	for (s = 1; s <= 3; s++)
+		withdraw(f, s, "2001:db8::/32", 30);
+	run(f, 30);
+	run(f, 35);
+	e = find(f, "region_down", 0);
+	assert_int_equal(e->units_visible, 0);
+	fx_free(f);
+}
+
+static void
+test_full_feed(void **state)
+{
+	struct fx *f = fx_new("full-feed 50%\nregion \"KP\" {\n "
+	    "prefix 175.45.176.0/22\n hold-down 10s\n}\n");
+	char pb[32];
+	int s, i;
+
+	(void)state;
+	for (s = 1; s <= 3; s++)
+		up(f, s, 0);
+	for (s = 1; s <= 2; s++)
+		for (i = 0; i < 10; i++) {
+			snprintf(pb, sizeof(pb), "10.%d.0.0/16", i);
+			announce(f, s, pb, 1);
+		}
+	for (s = 1; s <= 3; s++)
+		for (i = 0; i < 4; i++)
+			announce(f, s, kp24[i], 1);
+	/* Re-evaluated at most every 10s: peer 3 (4 of 14 routes) drops. */
+	run(f, 1);
+	run(f, 11);
+	f->nev = 0;
+	withdraw(f, 3, kp24[0], 20);
+	assert_int_equal(f->nev, 0);
+	withdraw(f, 1, kp24[0], 21);
+	assert_int_equal(find(f, "prefix_withdrawn", 0)->eligible, 2);
+	assert_int_equal(find(f, "prefix_withdrawn", 0)->visible, 1);
+	run(f, 21);
+	run(f, 40);
+	/* 1 of 2 is not more than half: 3 of 4 units visible. */
+	assert_true(find(f, "region_degraded", 0)->visibility == 0.75);
+	fx_free(f);
+}
+
+static void
+test_graceful_restart(void **state)
+{
+	struct fx *f = kp_setup(kp_conf, 3);
+	struct detect_peer dp;
+	struct rib_cursor cur;
+	int s;
+
+	(void)state;
+	for (s = 1; s <= 2; s++) {
+		dp = peer(s);
+		detect_peer_down(f->d, &dp, "connection reset", 1, 50);
+		rib_cursor_init(&cur, AID_INET);
+		while (rib_mark_stale_slice(f->rib, &cur, (uint16_t)s, 1))
+			;
+	}
+	assert_int_equal(count(f, "peer_down"), 2);
+	assert_int_equal(find(f, "peer_down", 0)->gr, 1);
+	assert_int_equal(find(f, "peer_down", 1)->eligible, 3);
+	for (s = 0; s < 4; s++)
+		withdraw(f, 3, kp24[s], 60);
+	/* Stale routes of 2 of 3 peers still count: visible. */
+	assert_int_equal(find(f, "prefix_withdrawn", 0)->visible, 2);
+	run(f, 60);
+	run(f, 100);
+	assert_int_equal(nregion(f), 0);
+	/* The restart timer ran out. */
+	for (s = 1; s <= 2; s++) {
+		dp = peer(s);
+		detect_peer_gone(f->d, &dp, 120);
+		rib_cursor_init(&cur, AID_INET);
+		while (rib_flush_slice(f->rib, &cur, (uint16_t)s, 1, 1))
+			;
+	}
+	run(f, 120);
+	run(f, 130);
+	assert_int_equal(count(f, "region_down"), 1);
+	assert_int_equal(find(f, "region_down", 0)->eligible, 1);
+	fx_free(f);
+}
+
+static void
+test_unstable(void **state)
+{
+	struct fx *f = kp_setup("region \"KP\" {\n prefix 175.45.176.0/22\n "
+	    "hold-down 10s\n unstable-rate 5 per 60s\n}\n", 3);
+	struct ev *e;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		withdraw(f, 1, kp24[0], 100 + i);
+		announce(f, 1, kp24[0], 100 + i);
+	}
+	assert_int_equal(count(f, "region_unstable"), 1);
+	e = find(f, "region_unstable", 0);
+	assert_true(e->time == 102);
+	assert_int_equal(e->changes, 6);
+	assert_string_equal(e->state, "up");
+	run(f, 103);
+	run(f, 150);
+	assert_int_equal(count(f, "region_stable"), 0);
+	run(f, 170);	/* the window emptied at ~162, calm for 60s: 222 */
+	assert_int_equal(count(f, "region_stable"), 0);
+	run(f, 230);
+	assert_int_equal(count(f, "region_stable"), 1);
+	assert_int_equal(count(f, "region_down"), 0);
+	fx_free(f);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_one_peer_withdraws),
+		cmocka_unit_test(test_all_withdraw_and_restore),
+		cmocka_unit_test(test_flap_shorter_than_hold_down),
+		cmocka_unit_test(test_covering_aggregate),
+		cmocka_unit_test(test_session_drop),
+		cmocka_unit_test(test_all_sessions_drop),
+		cmocka_unit_test(test_origin_as),
+		cmocka_unit_test(test_country),
+		cmocka_unit_test(test_missing_stats),
+		cmocka_unit_test(test_reload),
+		cmocka_unit_test(test_ipv6),
+		cmocka_unit_test(test_full_feed),
+		cmocka_unit_test(test_graceful_restart),
+		cmocka_unit_test(test_unstable),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

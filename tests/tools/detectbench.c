@@ -1,0 +1,315 @@
+/*
+ * detectbench: the region detector at scale.  100 countries (synthetic
+ * RIR stats file, one region each), 10 full-feed peers with N routes
+ * each (default 100000), then timed withdrawals: the hook's latency
+ * (p50/p99/max, what a prefix_withdrawn costs) and the detect_run that
+ * recomputes the dirty chunks afterwards.  For `make bench`.
+ *	detectbench [-n ROUTES] [-p PEERS] [-w WITHDRAWALS]
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "detect.h"
+#include "evt.h"
+#include "intern.h"
+#include "rib.h"
+
+/* Event API stubs for builds without bgpd/evt.c (weak: real ones win). */
+__attribute__((weak)) struct evt *
+evt_new(struct evt_sink *s, const char *t, const struct timespec *ts)
+{
+	(void)s; (void)t; (void)ts;
+	return NULL;
+}
+__attribute__((weak)) void
+evt_str(struct evt *e, const char *k, const char *v)
+{
+	(void)e; (void)k; (void)v;
+}
+__attribute__((weak)) void
+evt_uint(struct evt *e, const char *k, uint64_t v)
+{
+	(void)e; (void)k; (void)v;
+}
+__attribute__((weak)) void
+evt_double(struct evt *e, const char *k, double v)
+{
+	(void)e; (void)k; (void)v;
+}
+__attribute__((weak)) void
+evt_bool(struct evt *e, const char *k, int v)
+{
+	(void)e; (void)k; (void)v;
+}
+__attribute__((weak)) void
+evt_nil(struct evt *e, const char *k)
+{
+	(void)e; (void)k;
+}
+__attribute__((weak)) void
+evt_map(struct evt *e, const char *k)
+{
+	(void)e; (void)k;
+}
+__attribute__((weak)) void
+evt_end(struct evt *e)
+{
+	(void)e;
+}
+__attribute__((weak)) uint64_t
+evt_emit(struct evt *e)
+{
+	(void)e;
+	return 0;
+}
+
+#define NCOUNTRIES	100
+#define SPACE_START	0x10000000u	/* 16.0.0.0 */
+#define COUNTRY_SIZE	0x00800000u	/* a /9 each */
+
+static uint64_t	nevents;
+
+static void
+count_ev(const struct detect_event *e, void *arg)
+{
+	(void)e;
+	(void)arg;
+	nevents++;
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int
+dcmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+cc_of(int i, char cc[3])
+{
+	cc[0] = (char)('A' + i / 26);
+	cc[1] = (char)('A' + i % 26);
+	cc[2] = '\0';
+}
+
+/* A stats file: each country a /9 as three records (768-style splits). */
+static void
+write_stats(const char *path)
+{
+	FILE *fp = fopen(path, "w");
+	uint32_t a;
+	char cc[3];
+	int i;
+
+	if (fp == NULL) {
+		perror(path);
+		exit(1);
+	}
+	fprintf(fp, "2.3|bench|20141222|%d|19830613|20141221|+0000\n",
+	    NCOUNTRIES * 4);
+	fprintf(fp, "bench|*|ipv4|*|%d|summary\n", NCOUNTRIES * 3);
+	for (i = 0; i < NCOUNTRIES; i++) {
+		cc_of(i, cc);
+		a = SPACE_START + (uint32_t)i * COUNTRY_SIZE;
+		fprintf(fp, "bench|%s|ipv4|%u.%u.%u.%u|%u|20100101|allocated|x\n",
+		    cc, a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255,
+		    COUNTRY_SIZE / 4 * 3);
+		a += COUNTRY_SIZE / 4 * 3;
+		fprintf(fp, "bench|%s|ipv4|%u.%u.%u.%u|%u|20100101|assigned|x\n",
+		    cc, a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255,
+		    COUNTRY_SIZE / 4);
+		fprintf(fp, "bench|%s|asn|%d|10|20100101|allocated|x\n", cc,
+		    100000 + i * 10);
+	}
+	fclose(fp);
+}
+
+static struct rattr *
+mkattrs(struct intern *in, uint32_t peeras, uint32_t origin)
+{
+	uint8_t path[2 + 12];
+	uint32_t as[3] = { peeras, 3356, origin };
+	struct bgp_attrs a;
+	int i;
+
+	path[0] = 2;
+	path[1] = 3;
+	for (i = 0; i < 3; i++) {
+		path[2 + 4 * i] = (uint8_t)(as[i] >> 24);
+		path[3 + 4 * i] = (uint8_t)(as[i] >> 16);
+		path[4 + 4 * i] = (uint8_t)(as[i] >> 8);
+		path[5 + 4 * i] = (uint8_t)as[i];
+	}
+	memset(&a, 0, sizeof(a));
+	a.present = ATTR_BIT(ATTR_ORIGIN) | ATTR_BIT(ATTR_AS_PATH);
+	a.aspath.p = path;
+	a.aspath.len = sizeof(path);
+	return intern_attrs(in, &a);
+}
+
+/* Route j: a /24 spread over the countries' space (some /22, /16). */
+static struct bw_prefix
+route(uint32_t j, uint32_t n)
+{
+	uint64_t span = (uint64_t)NCOUNTRIES * COUNTRY_SIZE;
+	uint32_t a = (SPACE_START + (uint32_t)(span / n * j)) & 0xffffff00u;
+	struct bw_prefix p;
+	uint8_t b[4] = { (uint8_t)(a >> 24), (uint8_t)(a >> 16),
+	    (uint8_t)(a >> 8), 0 };
+	uint8_t len = j % 97 == 0 ? 16 : j % 13 == 0 ? 22 : 24;
+
+	prefix_set(&p, AID_INET, b, len);
+	return p;
+}
+
+int
+main(int argc, char *argv[])
+{
+	uint32_t nroutes = 100000, npeers = 10, nwd = 20000, j;
+	struct config_errors errs;
+	struct rattr *a[1000];
+	struct detect_peer dp;
+	struct bw_prefix p;
+	struct config *conf;
+	struct intern *in;
+	struct rib *rib;
+	struct detect *d;
+	char path[] = "/tmp/detectbench.XXXXXX", *text, err[256];
+	double t0, t1, *lat, tload, tinit, trun, twd;
+	size_t len = 0, cap = 1 << 16;
+	int c, fd, i, s, rv;
+
+	while ((c = getopt(argc, argv, "n:p:w:")) != -1) {
+		switch (c) {
+		case 'n': nroutes = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'p': npeers = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'w': nwd = (uint32_t)strtoul(optarg, NULL, 10); break;
+		default:
+			fprintf(stderr, "usage: detectbench [-n routes] "
+			    "[-p peers] [-w withdrawals]\n");
+			return 1;
+		}
+	}
+	if (nwd > nroutes)
+		nwd = nroutes;
+	if ((fd = mkstemp(path)) == -1) {
+		perror("mkstemp");
+		return 1;
+	}
+	close(fd);
+	write_stats(path);
+	text = malloc(cap);
+	len += (size_t)snprintf(text + len, cap - len, "local-as 65000\n"
+	    "router-id 192.0.2.254\nfull-feed 90%%\nrir-stats \"%s\"\n", path);
+	for (i = 0; i < NCOUNTRIES; i++) {
+		char cc[3];
+
+		cc_of(i, cc);
+		len += (size_t)snprintf(text + len, cap - len, "region \"%s\" "
+		    "{\n country %s\n hold-down 30s\n}\n", cc, cc);
+	}
+	if ((conf = config_parse_buf("bench.conf", text, len, &errs)) ==
+	    NULL) {
+		fprintf(stderr, "%s\n", errs.msg[0]);
+		return 1;
+	}
+	in = intern_new();
+	rib = rib_new(in);
+	d = detect_new(rib, NULL, 0);
+	detect_set_observer(d, count_ev, NULL);
+	if (detect_configure(d, conf, 0, err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	for (i = 0; i < 1000; i++)
+		a[i] = mkattrs(in, 64512, 100000 + (uint32_t)i);
+
+	t0 = now_s();
+	for (s = 0; s < (int)npeers; s++) {
+		memset(&dp, 0, sizeof(dp));
+		dp.slot = (uint16_t)s;
+		addr_parse("127.0.2.1", &dp.addr);
+		dp.addr.b[3] = (uint8_t)(s + 1);
+		dp.asn = 64512;
+		detect_peer_up(d, &dp, 0);
+		for (j = 0; j < nroutes; j++) {
+			p = route(j, nroutes);
+			rv = rib_update(rib, dp.slot, &p, 0, a[j % 1000]);
+			detect_announce(d, &dp, &p, a[j % 1000],
+			    rv == RIB_UPD_NEW_PREFIX, 0);
+		}
+		detect_peer_eligible(d, &dp, 0);
+	}
+	tload = now_s() - t0;
+	t0 = now_s();
+	while (detect_run(d, 1) == 0)
+		;
+	detect_run(d, 100);
+	tinit = now_s() - t0;
+
+	lat = calloc(nwd, sizeof(*lat));
+	nevents = 0;
+	t0 = now_s();
+	for (j = 0; j < nwd; j++) {
+		uint32_t k = (uint32_t)(((uint64_t)j * 2654435761u) % nroutes);
+		const struct rib_route *r;
+		struct rattr *last = NULL;
+		size_t n, x;
+
+		dp.slot = (uint16_t)(j % npeers);
+		dp.addr.b[3] = (uint8_t)(dp.slot + 1);
+		p = route(k, nroutes);
+		r = rib_lookup(rib, &p, &n);
+		for (x = 0; x < n; x++)
+			if (r[x].peer == dp.slot)
+				last = r[x].attrs;
+		if (last != NULL)
+			rattr_ref(last);
+		rv = rib_withdraw(rib, dp.slot, &p, 0);
+		t1 = now_s();
+		detect_withdraw(d, &dp, &p, last, rv == RIB_WD_LAST, 200);
+		lat[j] = now_s() - t1;
+		if (last != NULL)
+			rattr_unref(in, last);
+	}
+	twd = now_s() - t0;
+	t0 = now_s();
+	while (detect_run(d, 201) == 0)
+		;
+	trun = now_s() - t0;
+	qsort(lat, nwd, sizeof(*lat), dcmp);
+	printf("detectbench: %d regions, %u peers x %u routes\n", NCOUNTRIES,
+	    npeers, nroutes);
+	printf("  load (rib_update + detect_announce): %.2f s\n", tload);
+	printf("  first detect_run (every chunk): %.3f s\n", tinit);
+	printf("  %u withdrawals (%llu events): hook p50 %.2f us, p99 %.2f us,"
+	    " max %.2f us; total %.3f s with the RIB\n", nwd,
+	    (unsigned long long)nevents, lat[nwd / 2] * 1e6,
+	    lat[nwd * 99 / 100] * 1e6, lat[nwd - 1] * 1e6, twd);
+	printf("  detect_run after them (dirty chunks): %.3f s\n", trun);
+	unlink(path);
+	free(lat);
+	free(text);
+	for (i = 0; i < 1000; i++)
+		rattr_unref(in, a[i]);
+	detect_free(d);
+	rib_free(rib);
+	intern_free(in);
+	config_free(conf);
+	return 0;
+}
