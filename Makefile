@@ -75,8 +75,9 @@ $(BUILD)/bgpwatchd: $(OBJ)/bgpd/bgpwatchd.o $(BUILD)/libbgpd.a $(BUILD)/libproto
 $(BUILD)/bgpwatchctl: $(OBJ)/bgpd/bgpwatchctl.o $(BUILD)/libbgpd.a $(BUILD)/libproto.a
 	$(LINK)
 
-$(BUILD)/bgpfeed: $(OBJ)/bgpfeed/bgpfeed.o $(BUILD)/libbgpd.a $(BUILD)/libproto.a
-	$(LINK)
+FEED_SRCS := $(wildcard bgpfeed/*.c)
+$(BUILD)/bgpfeed: $(FEED_SRCS:%.c=$(OBJ)/%.o) $(BUILD)/libbgpd.a $(BUILD)/libproto.a
+	$(LINK) -lm
 
 $(BUILD)/tools/%: $(OBJ)/tests/tools/%.o $(BUILD)/libbgpd.a $(BUILD)/libproto.a
 	@mkdir -p $(dir $@)
