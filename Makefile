@@ -112,8 +112,22 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@sh tests/bench/run.sh $(BUILD)
 
+# The example config wants its directories and a RIR stats file; as root
+# `make run` creates them, installing the bundled APNIC excerpt (the real
+# KP lines) when the real file is not there yet (docs/regions.md says
+# where to get it).
+STATS	:= /var/lib/bgpwatch/delegated-apnic-extended-latest
 run: deps
 	@$(MAKE) --no-print-directory all
+	@if [ "$$(id -u)" = 0 ]; then \
+		mkdir -p /run/bgpwatch /var/lib/bgpwatch; \
+		if [ ! -f $(STATS) ]; then \
+			echo "run: no $(STATS); installing the bundled excerpt"; \
+			cp tests/data/rirstats/delegated-apnic-extended-latest $(STATS); \
+		fi; \
+	else \
+		echo "run: as non-root, create /run/bgpwatch and $(STATS) first"; \
+	fi
 	$(BUILD)/bgpwatchd -d -f conf/bgpwatchd.conf
 
 demo: deps

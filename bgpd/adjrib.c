@@ -5,12 +5,14 @@
  * session goes: in slices of FLUSH_BUDGET routes, one per loop
  * iteration, so that a full table never blocks the loop (OpenBGPD's rib
  * dump runner is the model).  Graceful restart marks routes stale
- * instead and removes the stale ones later.
+ * instead and removes the stale ones later.  Every change a peer makes
+ * (not a flush) is passed to the region detector.
  */
 #include <stdint.h>
 #include <string.h>
 
 #include "bgpd.h"
+#include "detect.h"
 #include "rib.h"
 #include "update.h"
 
@@ -18,6 +20,54 @@ size_t
 adjrib_count(const struct peer *p, uint8_t aid)
 {
 	return rib_count(p->bgpd->rib, p->slot, aid);
+}
+
+void
+adjrib_detect_peer(const struct peer *p, struct detect_peer *dp)
+{
+	dp->slot = p->slot;
+	dp->addr = p->conf->addr;
+	dp->asn = p->conf->remote_as;
+}
+
+/* The attributes of peer's route (pfx, id), referenced; NULL if none. */
+static struct rattr *
+adjrib_route_attrs(struct peer *p, const struct bw_prefix *pfx, uint32_t id)
+{
+	const struct rib_route *r;
+	size_t n, i;
+
+	if ((r = rib_lookup(p->bgpd->rib, pfx, &n)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (r[i].peer == p->slot && r[i].path_id == id) {
+			rattr_ref(r[i].attrs);
+			return r[i].attrs;
+		}
+	return NULL;
+}
+
+/* Withdraws one route and tells the detector; 1 if it was there. */
+static int
+adjrib_withdraw_one(struct peer *p, const struct bw_prefix *pfx, uint32_t id)
+{
+	struct detect *d = p->bgpd->detect;
+	struct detect_peer dp;
+	struct rattr *last = NULL;
+	int r;
+
+	if (d != NULL && detect_interested(d, pfx))
+		last = adjrib_route_attrs(p, pfx, id);
+	r = rib_withdraw(p->bgpd->rib, p->slot, pfx, id);
+	if (d != NULL && r != RIB_WD_ABSENT && detect_interested(d, pfx)) {
+		adjrib_detect_peer(p, &dp);
+		detect_withdraw(d, &dp, pfx, last, r == RIB_WD_LAST,
+		    bgpd_now(p->bgpd));
+		bgpd_detect_kick(p->bgpd);
+	}
+	if (last != NULL)
+		rattr_unref(p->bgpd->intern, last);
+	return r != RIB_WD_ABSENT;
 }
 
 /* Withdraws every route of an NLRI field; returns how many were there. */
@@ -32,11 +82,28 @@ adjrib_withdraw_nlri(struct peer *p, const struct bgp_view *v, uint8_t aid)
 	bgp_nlri_iter_init(&it, v, aid, p->dec.addpath[aid]);
 	while (bgp_nlri_next(&it, &pfx, &id) == 1) {
 		p->stats.withdraws_in++;
-		if (rib_withdraw(p->bgpd->rib, p->slot, &pfx, id) !=
-		    RIB_WD_ABSENT)
-			n++;
+		n += adjrib_withdraw_one(p, &pfx, id);
 	}
 	return n;
+}
+
+void
+adjrib_announce_one(struct peer *p, const struct bw_prefix *pfx, uint32_t id,
+    struct rattr *a)
+{
+	struct detect *d = p->bgpd->detect;
+	struct detect_peer dp;
+	int r;
+
+	p->stats.prefixes_in++;
+	if ((r = rib_update(p->bgpd->rib, p->slot, pfx, id, a)) == -1)
+		fatal("rib_update");
+	if (d != NULL && detect_interested(d, pfx)) {
+		adjrib_detect_peer(p, &dp);
+		detect_announce(d, &dp, pfx, a, r == RIB_UPD_NEW_PREFIX,
+		    bgpd_now(p->bgpd));
+		bgpd_detect_kick(p->bgpd);
+	}
 }
 
 static int
@@ -50,9 +117,7 @@ adjrib_announce_nlri(struct peer *p, const struct bgp_view *v, uint8_t aid,
 
 	bgp_nlri_iter_init(&it, v, aid, p->dec.addpath[aid]);
 	while (bgp_nlri_next(&it, &pfx, &id) == 1) {
-		p->stats.prefixes_in++;
-		if (rib_update(p->bgpd->rib, p->slot, &pfx, id, a) == -1)
-			fatal("rib_update");
+		adjrib_announce_one(p, &pfx, id, a);
 		n++;
 	}
 	return n;
@@ -117,6 +182,18 @@ adjrib_apply(struct peer *p, const struct bgp_update *u)
 	return n;
 }
 
+/*
+ * The next slice after the loop has polled: a zero timeout, since
+ * event_active() from a callback would run in the same iteration.
+ */
+static void
+adjrib_flush_later(struct peer *p)
+{
+	struct timeval tv = { 0, 0 };
+
+	evtimer_add(p->ev_flush, &tv);
+}
+
 void
 adjrib_flush(struct peer *p, int only_stale, uint8_t aid)
 {
@@ -130,7 +207,7 @@ adjrib_flush(struct peer *p, int only_stale, uint8_t aid)
 		p->flush_stale_only[aid] = (uint8_t)only_stale;
 	}
 	p->flushing[aid] = 1;
-	event_active(p->ev_flush, 0, 0);
+	adjrib_flush_later(p);
 }
 
 /* One slice per family; returns 1 while any flush has more to do. */
@@ -159,7 +236,7 @@ adjrib_flush_cb(evutil_socket_t fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	if (adjrib_flush_slice(p, FLUSH_BUDGET))
-		event_active(p->ev_flush, 0, 0);
+		adjrib_flush_later(p);
 }
 
 void

@@ -15,6 +15,8 @@
 
 #include "bgpd.h"
 #include "control.h"
+#include "detect.h"
+#include "evt.h"
 #include "metrics.h"
 
 static void
@@ -110,8 +112,16 @@ bgpd_reload(struct bgpd *bgpd, char *err, size_t errlen)
 			peer_delete(p, ERR_CEASE_CONFIG_CHANGE,
 			    "local AS or router-id changed");
 	}
+	if (evt_sink_reconfigure(bgpd->sink, &nconf->events, err,
+	    errlen) == -1 || detect_configure(bgpd->detect, nconf,
+	    bgpd_now(bgpd), err, errlen) == -1) {
+		/* What failed is left as it was; keep the running config. */
+		config_free(nconf);
+		return -1;
+	}
 	bgpd_reload_peers(bgpd, nconf);
 	bgpd->conf = nconf;
+	bgpd_detect_kick(bgpd);
 	if (!bgpd_same_listens(oconf, nconf)) {
 		session_unlisten(bgpd);
 		if (session_listen(bgpd) == -1)
@@ -121,6 +131,90 @@ bgpd_reload(struct bgpd *bgpd, char *err, size_t errlen)
 	config_free(oconf);
 	log_info("configuration reloaded");
 	return 0;
+}
+
+double
+bgpd_now(const struct bgpd *bgpd)
+{
+	struct timespec ts;
+
+	if (bgpd->replay_now > 0)
+		return bgpd->replay_now;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Runs due detector work; re-arms for what it asks next. */
+static void
+bgpd_detect_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct bgpd *bgpd = arg;
+	double next;
+	struct timeval tv;
+
+	(void)fd;
+	(void)ev;
+	bgpd->detect_kicked = 0;
+	next = detect_run(bgpd->detect, bgpd_now(bgpd));
+	if (next < 0)
+		return;
+	tv.tv_sec = (time_t)next;
+	tv.tv_usec = (suseconds_t)((next - (double)tv.tv_sec) * 1e6);
+	evtimer_add(bgpd->ev_detect, &tv);
+}
+
+void
+bgpd_detect_kick(struct bgpd *bgpd)
+{
+	struct timeval tv = { 0, 0 };
+
+	/* Many hooks per UPDATE burst, one run after the next poll. */
+	if (bgpd->detect == NULL || bgpd->detect_kicked)
+		return;
+	bgpd->detect_kicked = 1;
+	evtimer_add(bgpd->ev_detect, &tv);
+}
+
+/*
+ * Opens the event sink and the region detector of a config (subscribers
+ * only when live).  Returns 0, or -1 with err set.
+ */
+static int
+bgpd_detect_open(struct bgpd *bgpd, int live, char *err, size_t errlen)
+{
+	const struct config *conf = bgpd->conf;
+
+	/* Without a base the sink writes the log only (replay mode). */
+	if ((bgpd->sink = evt_sink_open(live ? bgpd->base : NULL,
+	    &conf->events, err, errlen)) == NULL)
+		return -1;
+	if ((bgpd->detect = detect_new(bgpd->rib, bgpd->sink,
+	    bgpd_now(bgpd))) == NULL) {
+		snprintf(err, errlen, "cannot create the region detector");
+		return -1;
+	}
+	if (detect_configure(bgpd->detect, conf, bgpd_now(bgpd), err,
+	    errlen) == -1)
+		return -1;
+	if ((bgpd->ev_detect = evtimer_new(bgpd->base, bgpd_detect_cb,
+	    bgpd)) == NULL)
+		fatalx("evtimer_new");
+	bgpd_detect_kick(bgpd);
+	return 0;
+}
+
+static void
+bgpd_detect_close(struct bgpd *bgpd)
+{
+	if (bgpd->ev_detect)
+		event_free(bgpd->ev_detect);
+	if (bgpd->detect)
+		detect_free(bgpd->detect);
+	if (bgpd->sink)
+		evt_sink_close(bgpd->sink);
+	bgpd->ev_detect = NULL;
+	bgpd->detect = NULL;
+	bgpd->sink = NULL;
 }
 
 struct peer *
@@ -210,15 +304,48 @@ bgpd_cleanup(struct bgpd *bgpd)
 	if (bgpd->control)
 		control_free(bgpd->control);
 	metrics_free(bgpd->metrics);
-	event_free(bgpd->ev_sigterm);
-	event_free(bgpd->ev_sigint);
-	event_free(bgpd->ev_sighup);
-	event_free(bgpd->ev_lag);
+	if (bgpd->ev_sigterm) {
+		event_free(bgpd->ev_sigterm);
+		event_free(bgpd->ev_sigint);
+		event_free(bgpd->ev_sighup);
+	}
+	if (bgpd->ev_lag)
+		event_free(bgpd->ev_lag);
+	bgpd_detect_close(bgpd);
 	rib_free(bgpd->rib);
 	intern_free(bgpd->intern);
 	free(bgpd->scratch);
 	config_free(bgpd->conf);
 	event_base_free(bgpd->base);
+}
+
+/* What live and replay mode share.  Returns 0, or -1 (logged). */
+static int
+bgpd_init(struct bgpd *bgpd, struct config *conf, const char *conffile,
+    int live)
+{
+	char err[512];
+
+	memset(bgpd, 0, sizeof(*bgpd));
+	srandom((unsigned int)time(NULL) ^ (unsigned int)getpid());
+	TAILQ_INIT(&bgpd->peers);
+	TAILQ_INIT(&bgpd->listeners);
+	bgpd->conf = conf;
+	bgpd->conffile = conffile;
+	bgpd->started = time(NULL);
+	if ((bgpd->base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	if ((bgpd->scratch = malloc(BGP_SCRATCH_LEN)) == NULL)
+		fatal("scratch");
+	bgpd->intern = intern_new();
+	if ((bgpd->rib = rib_new(bgpd->intern)) == NULL)
+		fatal("rib_new");
+	log_set_rate(conf->log_rate);
+	if (bgpd_detect_open(bgpd, live, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -227,21 +354,8 @@ bgpd_run(struct config *conf, const char *conffile)
 	struct bgpd bgpd;
 	struct config_neighbor *nb;
 
-	memset(&bgpd, 0, sizeof(bgpd));
-	srandom((unsigned int)time(NULL) ^ (unsigned int)getpid());
-	TAILQ_INIT(&bgpd.peers);
-	TAILQ_INIT(&bgpd.listeners);
-	bgpd.conf = conf;
-	bgpd.conffile = conffile;
-	bgpd.started = time(NULL);
-	if ((bgpd.base = event_base_new()) == NULL)
-		fatalx("event_base_new");
-	if ((bgpd.scratch = malloc(BGP_SCRATCH_LEN)) == NULL)
-		fatal("scratch");
-	bgpd.intern = intern_new();
-	if ((bgpd.rib = rib_new(bgpd.intern)) == NULL)
-		fatal("rib_new");
-	log_set_rate(conf->log_rate);
+	if (bgpd_init(&bgpd, conf, conffile, 1) == -1)
+		goto fail;
 	if (session_listen(&bgpd) == -1)
 		goto fail;
 	if (conf->control_path != NULL &&
@@ -263,15 +377,24 @@ bgpd_run(struct config *conf, const char *conffile)
 	log_info("exiting");
 	return 0;
 fail:
-	if (bgpd.control)
-		control_free(bgpd.control);
-	session_unlisten(&bgpd);
-	rib_free(bgpd.rib);
-	intern_free(bgpd.intern);
-	free(bgpd.scratch);
-	event_base_free(bgpd.base);
-	config_free(conf);
+	bgpd_cleanup(&bgpd);
 	return 1;
+}
+
+int
+bgpd_run_replay(struct config *conf, const char *conffile, char *files[],
+    int nfiles)
+{
+	struct bgpd bgpd;
+	int rv;
+
+	if (bgpd_init(&bgpd, conf, conffile, 0) == -1) {
+		bgpd_cleanup(&bgpd);
+		return 1;
+	}
+	rv = bgpd_replay(&bgpd, files, nfiles);
+	bgpd_cleanup(&bgpd);
+	return rv == 0 ? 0 : 1;
 }
 
 size_t

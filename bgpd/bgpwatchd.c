@@ -1,8 +1,8 @@
 /*
  * bgpwatchd: the collector daemon's front door.  It reads the command line
  * and the configuration (-n checks it and exits), detaches unless -d,
- * and hands over to the event loop in bgpd.c.  Replay mode (-r) comes
- * with the region detector and says so.
+ * and hands over to the event loop in bgpd.c; with -r it replays MRT
+ * files through the RIB and detector instead (replay.c) and exits.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,9 +79,8 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	if (replay) {
-		config_free(conf);
-		fprintf(stderr, "bgpwatchd: replay (-r) not yet implemented\n");
-		return 1;
+		log_init(1, verbose);
+		return bgpd_run_replay(conf, file, argv + optind, argc);
 	}
 	log_init(debug, verbose);
 	if (!debug && daemon(0, 0) == -1)

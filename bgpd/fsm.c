@@ -24,6 +24,7 @@
 
 #include "bgpd.h"
 #include "bgp.h"
+#include "detect.h"
 #include "update.h"
 
 static const char *fsm_names[FSM_NSTATES] = {
@@ -34,6 +35,8 @@ static void	fsm_conn_down(struct conn *, uint8_t code, uint8_t subcode,
 		    const uint8_t *data, size_t datalen, const char *why,
 		    int gr_ok);
 static void	fsm_retry(struct peer *);
+
+enum { FSM_DET_UP, FSM_DET_ELIGIBLE, FSM_DET_DOWN, FSM_DET_GONE };
 
 const char *
 fsm_state_name(enum fsm_state s)
@@ -260,6 +263,57 @@ fsm_connected(struct peer *p, struct conn *c)
 	    c->outgoing ? "outgoing" : "incoming");
 }
 
+/* Tells the detector about a peer (no-op without regions). */
+static void
+fsm_detect(struct peer *p, int what, const char *why, int gr)
+{
+	struct detect *d = p->bgpd->detect;
+	struct detect_peer dp;
+	double now = bgpd_now(p->bgpd);
+
+	if (d == NULL)
+		return;
+	adjrib_detect_peer(p, &dp);
+	switch (what) {
+	case FSM_DET_UP:
+		detect_peer_up(d, &dp, now);
+		break;
+	case FSM_DET_ELIGIBLE:
+		detect_peer_eligible(d, &dp, now);
+		break;
+	case FSM_DET_DOWN:
+		detect_peer_down(d, &dp, why, gr, now);
+		break;
+	case FSM_DET_GONE:
+		detect_peer_gone(d, &dp, now);
+		break;
+	}
+	bgpd_detect_kick(p->bgpd);
+}
+
+/* The initial table is complete (End-of-RIB everywhere, or timeout). */
+static void
+fsm_make_eligible(struct peer *p)
+{
+	if (p->eligible || p->state != FSM_ESTABLISHED)
+		return;
+	p->eligible = 1;
+	evtimer_del(p->ev_eligible);
+	fsm_detect(p, FSM_DET_ELIGIBLE, NULL, 0);
+}
+
+static void
+fsm_eligible_due(evutil_socket_t fd, short ev, void *arg)
+{
+	struct peer *p = arg;
+
+	(void)fd;
+	(void)ev;
+	log_peer_info(&p->conf->addr, "no End-of-RIB after %us: eligible "
+	    "for visibility anyway", p->bgpd->conf->eligible_after);
+	fsm_make_eligible(p);
+}
+
 /* Drops the routes of a session that went down. */
 static void
 fsm_routes_down(struct peer *p, int gr_ok)
@@ -283,6 +337,9 @@ fsm_routes_down(struct peer *p, int gr_ok)
 		timer_set(p->ev_gr, p->neg.gr_restart_time);
 	} else
 		evtimer_del(p->ev_gr);
+	p->eligible = 0;
+	evtimer_del(p->ev_eligible);
+	fsm_detect(p, FSM_DET_DOWN, p->last_error, stale);
 }
 
 /* Stale routes of a restarted peer outlived the restart/stale timer. */
@@ -301,6 +358,7 @@ fsm_gr_expired(evutil_socket_t fd, short ev, void *arg)
 		}
 	log_peer_info(&p->conf->addr, "graceful restart timer expired, "
 	    "stale routes removed");
+	fsm_detect(p, FSM_DET_GONE, NULL, 0);
 }
 
 void
@@ -324,6 +382,10 @@ fsm_eor(struct peer *p, uint8_t aid)
 		left |= p->stale[a];
 	if (!left)
 		evtimer_del(p->ev_gr);
+	for (a = AID_INET; a < AID_MAX; a++)
+		if (p->neg.af[a] && !p->eor[a])
+			return;
+	fsm_make_eligible(p);
 }
 
 /* Collision: closes the loser of two connections that both sent OPEN. */
@@ -433,7 +495,7 @@ fsm_established(struct conn *c)
 	struct bgp_caps ours;
 	uint8_t buf[64];
 	struct wbuf w;
-	int aid;
+	int aid, flushed = 0;
 
 	if (c != p->conn) {
 		/* The collision connection got there first. */
@@ -460,8 +522,11 @@ fsm_established(struct conn *c)
 		    !p->neg.gr_af_forward[aid])) {
 			p->stale[aid] = 0;
 			adjrib_flush(p, 1, aid);
+			flushed = 1;
 		}
 	}
+	if (flushed && !p->stale[AID_INET] && !p->stale[AID_INET6])
+		fsm_detect(p, FSM_DET_GONE, NULL, 0);
 	p->dec.scratch = p->bgpd->scratch;
 	p->dec.scratchlen = BGP_SCRATCH_LEN;
 	if (p->stale[AID_INET] || p->stale[AID_INET6])
@@ -471,6 +536,9 @@ fsm_established(struct conn *c)
 	p->stats.established_count++;
 	p->last_error[0] = '\0';
 	fsm_set_state(p, FSM_ESTABLISHED);
+	p->eligible = 0;
+	fsm_detect(p, FSM_DET_UP, NULL, 0);
+	timer_set(p->ev_eligible, p->bgpd->conf->eligible_after);
 	log_peer_info(&p->conf->addr, "session established: AS %u, hold %us%s%s",
 	    p->remote_as, p->holdtime, p->neg.as4 ? ", 4-octet AS" : "",
 	    p->neg.gr_peer ? ", graceful restart" : "");
@@ -857,6 +925,31 @@ fsm_shutdown_all(struct bgpd *bgpd, const char *msg)
 		fsm_stop_shutdown(p, ERR_CEASE_ADMIN_DOWN, msg);
 }
 
+void
+fsm_replay_up(struct peer *p)
+{
+	if (p->state == FSM_ESTABLISHED)
+		return;
+	adjrib_finish(p);
+	fsm_set_state(p, FSM_ESTABLISHED);
+	p->stats.established_count++;
+	p->eligible = 0;
+	fsm_detect(p, FSM_DET_UP, NULL, 0);
+	fsm_make_eligible(p);
+}
+
+void
+fsm_replay_down(struct peer *p, const char *why)
+{
+	if (p->state != FSM_ESTABLISHED)
+		return;
+	snprintf(p->last_error, sizeof(p->last_error), "%s", why);
+	fsm_set_state(p, FSM_IDLE);
+	p->stats.flaps++;
+	fsm_routes_down(p, 0);
+	adjrib_finish(p);
+}
+
 struct peer *
 peer_find(struct bgpd *bgpd, const struct bw_addr *a)
 {
@@ -903,8 +996,10 @@ peer_new(struct bgpd *bgpd, const struct config_neighbor *nb)
 	p->ev_connect = evtimer_new(bgpd->base, fsm_connect_due, p);
 	p->ev_idle = evtimer_new(bgpd->base, fsm_idle_over, p);
 	p->ev_gr = evtimer_new(bgpd->base, fsm_gr_expired, p);
-	p->ev_flush = event_new(bgpd->base, -1, 0, adjrib_flush_cb, p);
-	if (!p->ev_connect || !p->ev_idle || !p->ev_gr || !p->ev_flush)
+	p->ev_flush = evtimer_new(bgpd->base, adjrib_flush_cb, p);
+	p->ev_eligible = evtimer_new(bgpd->base, fsm_eligible_due, p);
+	if (!p->ev_connect || !p->ev_idle || !p->ev_gr || !p->ev_flush ||
+	    !p->ev_eligible)
 		fatalx("peer_new: event_new");
 	TAILQ_INSERT_TAIL(&bgpd->peers, p, entry);
 	fsm_start(p);
@@ -924,7 +1019,9 @@ peer_delete(struct peer *p, uint8_t subcode, const char *why)
 		adjrib_flush(p, 0, aid);
 	}
 	adjrib_finish(p);
+	fsm_detect(p, FSM_DET_GONE, NULL, 0);
 	event_free(p->ev_connect);
+	event_free(p->ev_eligible);
 	event_free(p->ev_idle);
 	event_free(p->ev_gr);
 	event_free(p->ev_flush);

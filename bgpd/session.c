@@ -154,7 +154,7 @@ session_conn_new(struct peer *p, int fd, int outgoing)
 	c->fd = fd;
 	c->outgoing = outgoing;
 	c->maxlen = BGP_MAX_LEN;
-	c->ev_more = event_new(p->bgpd->base, -1, 0, fsm_conn_more, c);
+	c->ev_more = evtimer_new(p->bgpd->base, fsm_conn_more, c);
 	if (c->ev_more == NULL) {
 		bufferevent_free(c->bev);
 		free(c);
@@ -376,6 +376,7 @@ void
 session_read(struct conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
+	static const struct timeval zero = { 0, 0 };
 	struct bgp_hdr h;
 	struct bgp_err err;
 	uint8_t *p;
@@ -409,7 +410,8 @@ session_read(struct conn *c)
 			return;		/* c is gone */
 		evbuffer_drain(in, h.len);
 	}
-	event_active(c->ev_more, 0, 0);
+	/* Yield: a zero timer runs after the next poll, unlike event_active. */
+	evtimer_add(c->ev_more, &zero);
 }
 
 static void

@@ -97,6 +97,8 @@ struct peer {
 	struct event		*ev_idle;	/* restart after max-prefix */
 	struct event		*ev_gr;		/* GR restart / stale timer */
 	struct event		*ev_flush;	/* sliced RIB flush */
+	struct event		*ev_eligible;	/* eligible-after */
+	uint8_t			 eligible;	/* told the detector */
 	uint32_t		 connect_fails;	/* for backoff */
 	uint16_t		 holdtime;	/* negotiated */
 	uint16_t		 keepalive;
@@ -131,6 +133,9 @@ TAILQ_HEAD(listeners, listener);
 
 struct control;
 struct metrics;
+struct detect;
+struct detect_peer;
+struct evt_sink;
 
 struct bgpd {
 	struct event_base	*base;
@@ -142,6 +147,11 @@ struct bgpd {
 	struct rib		*rib;
 	struct control		*control;
 	struct metrics		*metrics;
+	struct detect		*detect;	/* NULL: no regions */
+	struct evt_sink		*sink;		/* event log + subscribers */
+	struct event		*ev_detect;	/* detector work due */
+	uint8_t			 detect_kicked;
+	double			 replay_now;	/* >0: replaying, record time */
 	uint8_t			*scratch;	/* BGP_SCRATCH_LEN, decoder */
 	uint8_t			 slots[RIB_MAX_PEERS / 8 + 1]; /* in use */
 	time_t			 started;
@@ -189,6 +199,9 @@ void		 fsm_conn_more(evutil_socket_t, short, void *);
 /* End-of-RIB received for a family. */
 void		 fsm_eor(struct peer *, uint8_t aid);
 const char	*fsm_state_name(enum fsm_state);
+/* Replay mode: a peer's session starts / ends by an MRT record. */
+void		 fsm_replay_up(struct peer *);
+void		 fsm_replay_down(struct peer *, const char *why);
 /* Monotonic seconds. */
 time_t		 bgpd_monotime(void);
 
@@ -231,16 +244,32 @@ void		 adjrib_finish(struct peer *);
 void		 adjrib_flush_cb(evutil_socket_t, short, void *);
 /* Routes a peer holds. */
 size_t		 adjrib_count(const struct peer *, uint8_t aid);
+/* Installs one route (MRT RIB entries), telling the detector. */
+void		 adjrib_announce_one(struct peer *, const struct bw_prefix *,
+		    uint32_t path_id, struct rattr *);
+/* The detector's view of a peer. */
+void		 adjrib_detect_peer(const struct peer *, struct detect_peer *);
 
 /* bgpd.c */
 /* Runs the daemon until SIGTERM.  Returns the exit status. */
 int		 bgpd_run(struct config *, const char *conffile);
+/* Replays MRT files through the RIB and detector, then exits (-r). */
+int		 bgpd_run_replay(struct config *, const char *conffile,
+		    char *files[], int nfiles);
+
+/* replay.c */
+/* Feeds the records of the files to bgpd.  Returns 0, or -1 on a bad file. */
+int		 bgpd_replay(struct bgpd *, char *files[], int nfiles);
 /*
  * Re-reads the configuration: adds and removes peers, resets changed
  * ones, leaves unchanged sessions up.  Returns 0, or -1 with err set.
  */
 int		 bgpd_reload(struct bgpd *, char *err, size_t errlen);
 size_t		 bgpd_count_peers(const struct bgpd *);
+/* Wall-clock time as a double (record time when replaying). */
+double		 bgpd_now(const struct bgpd *);
+/* Asks for a detector run at the end of this loop iteration. */
+void		 bgpd_detect_kick(struct bgpd *);
 /* Worst event-loop stall since the last reset (reset: 1 clears it). */
 double		 bgpd_loop_stall(struct bgpd *, int reset);
 

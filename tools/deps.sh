@@ -3,7 +3,8 @@
 # As non-root it prints the apt-get line instead.
 PKGS="build-essential pkg-config libevent-dev libssl-dev libmsgpack-dev
 libcmocka-dev zlib1g-dev libbz2-dev clang libclang-rt-14-dev bird2 gobgpd
-exabgp bgpdump python3-msgpack procps iproute2 gzip bzip2"
+exabgp bgpdump python3-msgpack procps iproute2 gzip bzip2 openssl
+valgrind"
 
 missing=""
 for p in $PKGS; do

@@ -1,0 +1,269 @@
+/*
+ * Replay mode (bgpwatchd -r FILE...): MRT records go through the same
+ * RIB, adjrib and region detector as live sessions, with the records'
+ * own timestamps as the clock; events go to the configured event log.
+ * No sockets are opened.
+ *
+ * Each MRT peer (address and AS) becomes a peer object that never
+ * connects (its neighbor entry is made here and marked shutdown) and is
+ * put in Established by hand.  A peer is eligible at once: RIS update
+ * files start in the middle of long-established sessions, and a RIB dump
+ * is a complete table.  A BGP4MP state change away from Established ends
+ * the peer's session (peer_down, routes removed, no withdrawals); one to
+ * Established starts it again.  The detector runs whenever record time
+ * moves on, so hold-down timers expire in record time.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bgpd.h"
+#include "detect.h"
+#include "evt.h"
+#include "mrt.h"
+#include "mrtfile.h"
+#include "update.h"
+
+#define REPLAY_MAX_PEERS	4096	/* a hostile file cannot make more */
+
+struct replay {
+	struct bgpd		*bgpd;
+	struct config_neighbors	 nbs;		/* neighbor entries we made */
+	struct peer		*index[REPLAY_MAX_PEERS]; /* TD2 peer index */
+	size_t			 nindex;
+	uint64_t		 records, updates, errors;
+};
+
+/* The peer for an MRT peer, made (and brought up) on first sight. */
+static struct peer *
+replay_peer(struct replay *rp, const struct bw_addr *addr, uint32_t asn)
+{
+	struct bgpd *bgpd = rp->bgpd;
+	struct config_neighbor *nb;
+	struct peer *p;
+	int aid;
+
+	TAILQ_FOREACH(p, &bgpd->peers, entry)
+		if (memcmp(&p->conf->addr, addr, sizeof(*addr)) == 0 &&
+		    p->conf->remote_as == asn)
+			return p;
+	if (bgpd_count_peers(bgpd) >= REPLAY_MAX_PEERS)
+		return NULL;
+	if ((nb = calloc(1, sizeof(*nb))) == NULL)
+		fatal("replay_peer");
+	nb->addr = *addr;
+	nb->remote_as = asn;
+	nb->flags = CONF_NB_SHUTDOWN | CONF_NB_PASSIVE;
+	TAILQ_INSERT_TAIL(&rp->nbs, nb, entry);
+	if ((p = peer_new(bgpd, nb)) == NULL)
+		return NULL;
+	for (aid = AID_INET; aid < AID_MAX; aid++)
+		p->neg.af[aid] = 1;
+	p->dec.scratch = bgpd->scratch;
+	p->dec.scratchlen = BGP_SCRATCH_LEN;
+	fsm_replay_up(p);
+	return p;
+}
+
+/* Runs the detector when record time moved on. */
+static void
+replay_clock(struct replay *rp, double t)
+{
+	struct bgpd *bgpd = rp->bgpd;
+
+	if (t <= bgpd->replay_now)
+		return;
+	/* Timers that fell due between the two records fire first. */
+	if (bgpd->detect != NULL && bgpd->replay_now > 0)
+		(void)detect_run(bgpd->detect, bgpd->replay_now);
+	bgpd->replay_now = t;
+	if (bgpd->detect != NULL)
+		(void)detect_run(bgpd->detect, t);
+}
+
+static void
+replay_message(struct replay *rp, const struct mrt_bgp4mp *m)
+{
+	struct bgp_update u;
+	struct bgp_hdr h;
+	struct bgp_err err;
+	struct peer *p;
+	int aid;
+
+	if (m->local || bgp_frame(m->msg.p, m->msg.len, BGP_MAX_EXT_LEN, &h,
+	    &err) != 1 || h.type != BGP_UPDATE)
+		return;
+	if ((p = replay_peer(rp, &m->peer_ip, m->peer_as)) == NULL)
+		return;
+	if (p->state != FSM_ESTABLISHED)
+		fsm_replay_up(p);
+	p->dec.as4 = m->as4;
+	for (aid = AID_INET; aid < AID_MAX; aid++)
+		p->dec.addpath[aid] = m->addpath;
+	rp->updates++;
+	if (bgp_update_decode(&p->dec, m->msg.p + BGP_HDR_LEN,
+	    h.len - BGP_HDR_LEN, &u) == -1) {
+		/* A live session would be reset here; a replay goes on. */
+		rp->errors++;
+		log_peer_warnx_rl(&p->rl, &p->conf->addr, "replay: malformed "
+		    "UPDATE skipped: %s", u.err.reason ? u.err.reason : "?");
+		return;
+	}
+	(void)adjrib_apply(p, &u);
+}
+
+static void
+replay_state(struct replay *rp, const struct mrt_bgp4mp *m)
+{
+	struct peer *p;
+
+	if ((p = replay_peer(rp, &m->peer_ip, m->peer_as)) == NULL)
+		return;
+	if (m->new_state == FSM_ESTABLISHED)
+		fsm_replay_up(p);
+	else if (m->old_state == FSM_ESTABLISHED)
+		fsm_replay_down(p, "MRT state change");
+}
+
+static void
+replay_peer_index(struct replay *rp, const struct mrt_peer_index *pi)
+{
+	struct mrt_peer mp;
+	struct buf b;
+
+	rp->nindex = 0;
+	buf_init(&b, pi->peers.p, pi->peers.len);
+	while (mrt_peer_next(&b, &mp) == 1 && rp->nindex < REPLAY_MAX_PEERS)
+		rp->index[rp->nindex++] = replay_peer(rp, &mp.addr, mp.asn);
+}
+
+/* One route of a RIB dump with its attribute block. */
+static void
+replay_route(struct replay *rp, struct peer *p, const struct bw_prefix *pfx,
+    uint32_t path_id, const struct bgp_view *attrs, int as4, int mrt_rib)
+{
+	struct bgp_dec_ctx ctx;
+	struct bgp_update u;
+	struct rattr *a;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.as4 = (uint8_t)as4;
+	ctx.mrt_rib = (uint8_t)mrt_rib;
+	ctx.scratch = rp->bgpd->scratch;
+	ctx.scratchlen = BGP_SCRATCH_LEN;
+	if (bgp_attrs_decode(&ctx, attrs->p, attrs->len, &u) == -1 ||
+	    u.action == ACT_TREAT_AS_WITHDRAW) {
+		rp->errors++;
+		return;
+	}
+	if ((a = intern_attrs(rp->bgpd->intern, &u.attrs)) == NULL)
+		fatal("intern_attrs");
+	adjrib_announce_one(p, pfx, path_id, a);
+	rattr_unref(rp->bgpd->intern, a);
+}
+
+static void
+replay_rib(struct replay *rp, const struct mrt_rib *rib)
+{
+	struct mrt_rib_entry e;
+	struct buf b;
+
+	buf_init(&b, rib->entries.p, rib->entries.len);
+	while (mrt_rib_next(&b, rib->addpath, &e) == 1) {
+		if (e.peer_index >= rp->nindex || rp->index[e.peer_index] == NULL)
+			continue;
+		replay_route(rp, rp->index[e.peer_index], &rib->prefix,
+		    e.path_id, &e.attrs, 1, 1);
+	}
+}
+
+static void
+replay_record(struct replay *rp, const struct mrt_record *r)
+{
+	struct peer *p;
+
+	switch (r->kind) {
+	case MRT_K_MESSAGE:
+		replay_message(rp, &r->u.bgp4mp);
+		break;
+	case MRT_K_STATE:
+		replay_state(rp, &r->u.bgp4mp);
+		break;
+	case MRT_K_PEER_INDEX:
+		replay_peer_index(rp, &r->u.peer_index);
+		break;
+	case MRT_K_RIB:
+		replay_rib(rp, &r->u.rib);
+		break;
+	case MRT_K_TD1:
+		if ((p = replay_peer(rp, &r->u.td1.peer_ip,
+		    r->u.td1.peer_as)) != NULL)
+			replay_route(rp, p, &r->u.td1.prefix, 0,
+			    &r->u.td1.attrs, 0, 0);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Replays one file.  Returns 0, or -1 if it cannot be read to its end. */
+static int
+replay_file(struct replay *rp, const char *path)
+{
+	struct mrt_file *mf;
+	struct mrt_hdr h;
+	struct mrt_record r;
+	const uint8_t *body;
+	const char *errstr;
+	char err[256];
+	int rv;
+
+	if ((mf = mrt_file_open(path, err, sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	while ((rv = mrt_file_next(mf, &h, &body, &errstr)) == 1) {
+		rp->records++;
+		replay_clock(rp, (double)h.ts + (double)h.usec / 1e6);
+		if (mrt_record_decode(&h, body, h.len, &r, &errstr) == -1) {
+			rp->errors++;
+			continue;
+		}
+		replay_record(rp, &r);
+	}
+	if (rv == -1)
+		log_warnx("%s: %s", path, errstr ? errstr : "read error");
+	mrt_file_close(mf);
+	return rv == -1 ? -1 : 0;
+}
+
+int
+bgpd_replay(struct bgpd *bgpd, char *files[], int nfiles)
+{
+	struct replay rp;
+	struct config_neighbor *nb;
+	int i, rv = 0;
+
+	memset(&rp, 0, sizeof(rp));
+	rp.bgpd = bgpd;
+	TAILQ_INIT(&rp.nbs);
+	if (bgpd->detect != NULL)
+		detect_set_wallclock(bgpd->detect, 1);
+	for (i = 0; i < nfiles; i++)
+		if (replay_file(&rp, files[i]) == -1)
+			rv = -1;
+	if (bgpd->detect != NULL && bgpd->replay_now > 0)
+		(void)detect_run(bgpd->detect, bgpd->replay_now);
+	log_info("replay: %llu records, %llu UPDATEs, %zu peers, %llu errors",
+	    (unsigned long long)rp.records, (unsigned long long)rp.updates,
+	    bgpd_count_peers(bgpd), (unsigned long long)rp.errors);
+	/* The peers point at our neighbor entries: free them first. */
+	while (!TAILQ_EMPTY(&bgpd->peers))
+		peer_delete(TAILQ_FIRST(&bgpd->peers), ERR_CEASE_ADMIN_DOWN,
+		    NULL);
+	while ((nb = TAILQ_FIRST(&rp.nbs)) != NULL) {
+		TAILQ_REMOVE(&rp.nbs, nb, entry);
+		free(nb);
+	}
+	return rv;
+}
