@@ -4,13 +4,16 @@
  * and hands over to the event loop in bgpd.c; with -r it replays MRT
  * files through the RIB and detector instead (replay.c) and exits.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "bgpd.h"
 #include "config.h"
 #include "log.h"
+#include "rirstats.h"
 
 static void __attribute__((__noreturn__))
 usage(void)
@@ -28,6 +31,42 @@ print_errors(const struct config_errors *errs)
 
 	for (i = 0; i < errs->n; i++)
 		fprintf(stderr, "%s\n", errs->msg[i]);
+}
+
+/*
+ * -n also reads the RIR stats files, so that a bad line is found before
+ * a start fails on it.  A file that is not there yet is no error (-v
+ * warns): it may be installed later; the daemon reads it when it starts.
+ */
+static int
+check_rirstats(const struct config *conf, int verbose)
+{
+	struct rirstats_errors *errs;
+	struct rirstats *rs;
+	size_t i, j;
+	int rv = 0;
+
+	if ((errs = calloc(1, sizeof(*errs))) == NULL)
+		fatal("check_rirstats");
+	rs = rirstats_new();
+	for (i = 0; i < conf->nrir_stats; i++) {
+		if (access(conf->rir_stats[i], F_OK) == -1 && errno == ENOENT) {
+			if (verbose)
+				fprintf(stderr, "%s: warning: not found (read "
+				    "when bgpwatchd starts)\n",
+				    conf->rir_stats[i]);
+			continue;
+		}
+		errs->n = 0;
+		if (rirstats_load(rs, conf->rir_stats[i], errs) == -1) {
+			for (j = 0; j < errs->n; j++)
+				fprintf(stderr, "%s\n", errs->msg[j]);
+			rv = -1;
+		}
+	}
+	rirstats_free(rs);
+	free(errs);
+	return rv;
 }
 
 int
@@ -73,10 +112,12 @@ main(int argc, char *argv[])
 	}
 	free(errs);
 	if (noaction) {
-		if (verbose)
+		int rv = check_rirstats(conf, verbose) == 0 ? 0 : 1;
+
+		if (verbose && rv == 0)
 			config_print(stdout, conf);
 		config_free(conf);
-		return 0;
+		return rv;
 	}
 	if (replay) {
 		log_init(1, verbose);

@@ -70,6 +70,19 @@ cmp -s "$TMP/p1.conf" "$TMP/p2.conf" || fail "printed config not stable"
 [ $? -eq 1 ] && grep -q 'bad-keyword.conf:5: unknown keyword' "$TMP/err" ||
     fail "daemon mode: config errors not reported"
 
+# -n reads the RIR stats files: bad lines are FILE:LINE errors, a missing
+# file only a warning with -v.
+printf 'local-as 65000\nrouter-id 192.0.2.1\nrir-stats "%s"\n' \
+    "$PWD/tests/data/rirstats/bad-arin" >"$TMP/rir.conf"
+"$D" -n -f "$TMP/rir.conf" 2>"$TMP/err" && fail "-n accepted bad stats"
+grep -q 'bad-arin:4: bad country code "us"' "$TMP/err" ||
+    fail "-n: stats error not reported as FILE:LINE"
+printf 'local-as 65000\nrouter-id 192.0.2.1\nrir-stats "%s"\n' \
+    "$TMP/missing" >"$TMP/rir2.conf"
+"$D" -n -v -f "$TMP/rir2.conf" 2>"$TMP/err" >/dev/null ||
+    fail "-n: missing stats fatal"
+grep -q 'warning: not found' "$TMP/err" || fail "-n: no missing-file warning"
+
 # Usage errors.
 "$D" -x >/dev/null 2>&1 && fail "-x accepted"
 "$D" -n -f conf/bgpwatchd.conf extra >/dev/null 2>&1 && fail "extra args accepted"
