@@ -300,6 +300,7 @@ bgpd_cleanup(struct bgpd *bgpd)
 
 	while ((p = TAILQ_FIRST(&bgpd->peers)) != NULL)
 		peer_delete(p, ERR_CEASE_ADMIN_DOWN, NULL);
+	session_linger_flush(bgpd);
 	session_unlisten(bgpd);
 	if (bgpd->control)
 		control_free(bgpd->control);
@@ -330,6 +331,7 @@ bgpd_init(struct bgpd *bgpd, struct config *conf, const char *conffile,
 	srandom((unsigned int)time(NULL) ^ (unsigned int)getpid());
 	TAILQ_INIT(&bgpd->peers);
 	TAILQ_INIT(&bgpd->listeners);
+	TAILQ_INIT(&bgpd->lingering);
 	bgpd->conf = conf;
 	bgpd->conffile = conffile;
 	bgpd->started = time(NULL);

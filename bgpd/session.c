@@ -151,6 +151,7 @@ session_conn_new(struct peer *p, int fd, int outgoing)
 		return NULL;
 	}
 	c->peer = p;
+	c->bgpd = p->bgpd;
 	c->fd = fd;
 	c->outgoing = outgoing;
 	c->maxlen = BGP_MAX_LEN;
@@ -437,13 +438,21 @@ session_eventcb(struct bufferevent *bev, short what, void *arg)
 		fsm_conn_closed(c, (what & BEV_EVENT_EOF) ? 0 : EVUTIL_SOCKET_ERROR());
 }
 
-/* Lingering connection: free once the NOTIFICATION is written. */
+/*
+ * Closing after a NOTIFICATION.  close() on a socket with unread input
+ * makes Linux answer with a RST, and a RST can make the peer lose the
+ * NOTIFICATION we just queued.  So: write what is queued, send FIN
+ * (shutdown SHUT_WR), and read and discard until the peer closes too,
+ * for at most two seconds.
+ */
 static void
 session_linger_done(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
 
 	(void)bev;
+	if (c->ev_linger != NULL)
+		TAILQ_REMOVE(&c->bgpd->lingering, c, lentry);
 	event_free(c->ev_more);
 	if (c->ev_linger)
 		event_free(c->ev_linger);
@@ -466,6 +475,25 @@ session_linger_event(struct bufferevent *bev, short what, void *arg)
 	session_linger_done(bev, arg);
 }
 
+static void
+session_linger_read(struct bufferevent *bev, void *arg)
+{
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	(void)arg;
+	evbuffer_drain(in, evbuffer_get_length(in));
+}
+
+static void
+session_linger_written(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)bev;
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		(void)shutdown(c->fd, SHUT_WR);
+}
+
 void
 session_close(struct conn *c, int flush)
 {
@@ -474,20 +502,34 @@ session_close(struct conn *c, int flush)
 
 	c->peer = NULL;
 	event_del(c->ev_more);
-	if (!flush || !c->connected || evbuffer_get_length(out) == 0) {
+	if (!flush || !c->connected) {
 		session_linger_done(NULL, c);
 		return;
 	}
-	/* Let the queued NOTIFICATION go out, but not for long. */
-	bufferevent_disable(c->bev, EV_READ);
-	bufferevent_setcb(c->bev, NULL, session_linger_done,
-	    session_linger_event, c);
-	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
 	c->ev_linger = evtimer_new(bufferevent_get_base(c->bev),
 	    session_linger_timeout, c);
 	if (c->ev_linger == NULL) {
 		session_linger_done(NULL, c);
 		return;
 	}
+	TAILQ_INSERT_TAIL(&c->bgpd->lingering, c, lentry);
+	bufferevent_setcb(c->bev, session_linger_read, session_linger_written,
+	    session_linger_event, c);
+	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	evbuffer_drain(bufferevent_get_input(c->bev),
+	    evbuffer_get_length(bufferevent_get_input(c->bev)));
+	if (evbuffer_get_length(out) == 0)
+		(void)shutdown(c->fd, SHUT_WR);
 	evtimer_add(c->ev_linger, &tv);
+}
+
+void
+session_linger_flush(struct bgpd *bgpd)
+{
+	struct conn *c;
+
+	while ((c = TAILQ_FIRST(&bgpd->lingering)) != NULL)
+		session_linger_done(NULL, c);
 }

@@ -51,6 +51,8 @@ struct peer;
 
 /* One TCP connection of a peer (a peer has two during a collision). */
 struct conn {
+	TAILQ_ENTRY(conn)	 lentry;	/* bgpd->lingering */
+	struct bgpd		*bgpd;
 	struct peer		*peer;		/* NULL once closing */
 	struct bufferevent	*bev;
 	int			 fd;
@@ -71,6 +73,8 @@ struct conn {
 	uint16_t		 local_port;
 	uint16_t		 remote_port;
 };
+
+TAILQ_HEAD(conns, conn);
 
 struct peer_stats {
 	uint64_t	msgs_in[6];		/* by BGP message type */
@@ -143,6 +147,7 @@ struct bgpd {
 	const char		*conffile;
 	struct peers		 peers;
 	struct listeners	 listeners;
+	struct conns		 lingering;	/* closing after NOTIFICATION */
 	struct intern		*intern;
 	struct rib		*rib;
 	struct control		*control;
@@ -223,6 +228,8 @@ void		 session_read(struct conn *);
  * NOTIFICATION) is written first, for at most two seconds.
  */
 void		 session_close(struct conn *, int flush);
+/* Frees connections still lingering (at exit). */
+void		 session_linger_flush(struct bgpd *);
 /* Applies TCP MD5 / GTSM for the neighbor to a socket. Returns 0 / -1. */
 int		 session_sockopts(int fd, const struct config_neighbor *,
 		    int listening);
