@@ -8,7 +8,6 @@
 PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
 SBINDIR	?= $(PREFIX)/sbin
-MANDIR	?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 DESTDIR	?=
 
@@ -141,6 +140,11 @@ install: all
 	install -m 755 $(BUILD)/bgpfeed $(DESTDIR)$(BINDIR)/bgpfeed
 	install -d $(DESTDIR)$(SYSCONFDIR)/bgpwatch
 	install -m 644 conf/bgpwatchd.conf $(DESTDIR)$(SYSCONFDIR)/bgpwatch/bgpwatchd.conf.example
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
+	sed 's|/usr/local|$(PREFIX)|g' conf/bgpwatchd.service \
+	    >$(DESTDIR)$(PREFIX)/lib/systemd/system/bgpwatchd.service
+	install -d $(DESTDIR)$(PREFIX)/share/doc/bgpwatch
+	install -m 644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/bgpwatch/
 
 clean:
 	rm -rf build build-san
