@@ -889,12 +889,15 @@ static int
 evt_json_double(struct evbuffer *out, double d)
 {
 	char	buf[40];
+	int	prec;
 
 	if (!isfinite(d))
 		return evbuffer_add(out, "null", 4);
-	snprintf(buf, sizeof(buf), "%.15g", d);
-	if (strtod(buf, NULL) != d)
-		snprintf(buf, sizeof(buf), "%.17g", d);
+	for (prec = 15; prec <= 17; prec++) {
+		snprintf(buf, sizeof(buf), "%.*g", prec, d);
+		if (strtod(buf, NULL) == d)
+			break;
+	}
 	/* Keep it a float for readers that tell 1 from 1.0. */
 	return evbuffer_add_printf(out, "%s%s", buf,
 	    strpbrk(buf, ".eE") == NULL ? ".0" : "") < 0 ? -1 : 0;

@@ -73,6 +73,17 @@ timer_set(struct event *ev, unsigned int secs)
 	evtimer_add(ev, &tv);
 }
 
+static void
+timer_set_ms(struct event *ev, unsigned int ms)
+{
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+
+	evtimer_add(ev, &tv);
+}
+
 /* Seconds until the next connect: base * 2^fails, capped, with jitter. */
 static unsigned int
 fsm_backoff(const struct peer *p)
@@ -179,6 +190,24 @@ fsm_hold_expired(evutil_socket_t fd, short ev, void *arg)
 	fsm_conn_down(c, ERR_HOLD, 0, NULL, 0, "hold timer expired", 1);
 }
 
+/* Sends End-of-RIB for every family of the session. */
+static void
+fsm_send_eor(struct conn *c)
+{
+	uint8_t buf[64];
+	struct wbuf w;
+	int aid;
+
+	for (aid = AID_INET; aid < AID_MAX; aid++) {
+		if (!c->peer->neg.af[aid])
+			continue;
+		wbuf_init(&w, buf, sizeof(buf));
+		if (bgp_eor_encode(&w, (uint8_t)aid) == 0)
+			(void)session_send(c, buf, w.len);
+	}
+}
+
+/* The keepalive timer; right after Established it sends End-of-RIB. */
 static void
 fsm_keepalive_due(evutil_socket_t fd, short ev, void *arg)
 {
@@ -186,8 +215,14 @@ fsm_keepalive_due(evutil_socket_t fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
-	fsm_send_keepalive(c);
-	timer_set(c->ev_keepalive, c->holdtime / 3 ? c->holdtime / 3 : 1);
+	if (c->eor_pending) {
+		c->eor_pending = 0;
+		fsm_send_eor(c);
+	} else if (c->holdtime > 0)
+		fsm_send_keepalive(c);
+	if (c->holdtime > 0)
+		timer_set(c->ev_keepalive, c->holdtime / 3 ?
+		    c->holdtime / 3 : 1);
 }
 
 /* Restarts the hold timer (on KEEPALIVE and UPDATE). */
@@ -493,8 +528,6 @@ fsm_established(struct conn *c)
 {
 	struct peer *p = c->peer;
 	struct bgp_caps ours;
-	uint8_t buf[64];
-	struct wbuf w;
 	int aid, flushed = 0;
 
 	if (c != p->conn) {
@@ -542,14 +575,14 @@ fsm_established(struct conn *c)
 	log_peer_info(&p->conf->addr, "session established: AS %u, hold %us%s%s",
 	    p->remote_as, p->holdtime, p->neg.as4 ? ", 4-octet AS" : "",
 	    p->neg.gr_peer ? ", graceful restart" : "");
-	/* Our (empty) table is complete: End-of-RIB for each family. */
-	for (aid = AID_INET; aid < AID_MAX; aid++) {
-		if (!p->neg.af[aid])
-			continue;
-		wbuf_init(&w, buf, sizeof(buf));
-		if (bgp_eor_encode(&w, (uint8_t)aid) == 0)
-			(void)session_send(c, buf, w.len);
-	}
+	/*
+	 * Our (empty) table is complete: End-of-RIB for each family, in a
+	 * write of its own a moment later.  BIRD 2.0 was seen to hold its
+	 * first UPDATEs back until its next keepalive when our KEEPALIVE and
+	 * End-of-RIB arrived in one segment.
+	 */
+	timer_set_ms(c->ev_keepalive, 50);
+	c->eor_pending = 1;
 }
 
 static int

@@ -59,6 +59,7 @@ struct conn {
 	uint8_t			 outgoing;	/* we connected */
 	uint8_t			 connected;	/* TCP is up */
 	uint8_t			 open_received;
+	uint8_t			 eor_pending;	/* End-of-RIB not yet sent */
 	enum fsm_state		 state;		/* OpenSent .. Established */
 	size_t			 maxlen;	/* 4096, or 65535 (RFC 8654) */
 	uint16_t		 holdtime;	/* negotiated on this conn */
