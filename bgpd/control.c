@@ -39,6 +39,10 @@
 #define CONTROL_STEP_USEC	3000		/* per loop turn */
 #define CONTROL_ACCEPT_PAUSE	1		/* seconds, after EMFILE */
 
+#ifndef BGPWATCH_VERSION
+#define BGPWATCH_VERSION	"0.1"		/* -DBGPWATCH_VERSION=... */
+#endif
+
 struct control_client {
 	TAILQ_ENTRY(control_client) entry;
 	struct control		*ctl;
@@ -70,6 +74,8 @@ static int	control_show_rib(struct control_client *, int, char **, int,
 		    char *, size_t);
 static int	control_show_memory(struct control_client *, int, char **,
 		    int, char *, size_t);
+static int	control_show_status(struct control_client *, int, char **,
+		    int, char *, size_t);
 static int	control_reload(struct control_client *, int, char **, int,
 		    char *, size_t);
 static int	control_nyi(struct control_client *, int, char **, int,
@@ -85,6 +91,7 @@ static const struct control_cmd {
 	{ "show", "neighbor", control_show_neighbor },
 	{ "show", "rib", control_show_rib },
 	{ "show", "memory", control_show_memory },
+	{ "show", "status", control_show_status },
 	{ "show", "regions", control_nyi },
 	{ "show", "region", control_nyi },
 	{ "dump", "table", control_nyi },
@@ -327,6 +334,73 @@ control_show_memory(struct control_client *c, int json, char **argv,
 	}
 	control_ok(c);
 	show_memory(c->ctl->bgpd, control_out(c), json);
+	control_finish(c);
+	return 0;
+}
+
+/*
+ * show status [reset]: version, uptime, the event loop's worst stall
+ * (bgpd.c's probe timer), peers and routes.  With "reset" the answer is
+ * the status as it was, and the stall maximum starts over from 0 (read
+ * and cleared at once, so no stall falls between the two); the count of
+ * stalls over 50 ms is never reset.
+ */
+static int
+control_show_status(struct control_client *c, int json, char **argv,
+    int argc, char *err, size_t errlen)
+{
+	struct bgpd		*bgpd = c->ctl->bgpd;
+	const struct peer	*p;
+	struct json		 j;
+	size_t			 established = 0, routes = 0;
+	long long		 uptime;
+	double			 stall_ms;
+	uint8_t			 aid;
+	int			 reset = 0;
+
+	if (argc == 1 && strcmp(argv[0], "reset") == 0)
+		reset = 1;
+	else if (argc != 0) {
+		snprintf(err, errlen, "usage: show status [reset]");
+		return -1;
+	}
+	stall_ms = bgpd_loop_stall(bgpd, reset) * 1000.0;
+	uptime = (long long)(time(NULL) - bgpd->started);
+	if (uptime < 0)
+		uptime = 0;
+	TAILQ_FOREACH(p, &bgpd->peers, entry)
+		if (p->state == FSM_ESTABLISHED)
+			established++;
+	for (aid = AID_INET; aid < AID_MAX; aid++)
+		routes += rib_total_routes(bgpd->rib, aid);
+	control_ok(c);
+	if (json) {
+		json_init(&j, control_out(c));
+		json_obj_open(&j, NULL);
+		json_str(&j, "version", BGPWATCH_VERSION);
+		json_uint(&j, "uptime", (uint64_t)uptime);
+		json_obj_open(&j, "loop");
+		json_double(&j, "max_stall_ms", stall_ms, 1);
+		json_uint(&j, "stalls_over_50ms", bgpd->lag_over_50ms);
+		json_obj_close(&j);
+		json_uint(&j, "peers", bgpd_count_peers(bgpd));
+		json_uint(&j, "established", established);
+		json_uint(&j, "routes", routes);
+		json_finish(&j);
+	} else {
+		char	tf[32];
+
+		evbuffer_add_printf(control_out(c),
+		    "bgpwatchd %s, up %s\n"
+		    "Event loop: worst stall %.1f ms%s, %llu stalls over "
+		    "50 ms\n"
+		    "Peers: %zu configured, %zu established\n"
+		    "Routes: %zu\n", BGPWATCH_VERSION,
+		    show_timeframe(uptime, tf, sizeof(tf)), stall_ms,
+		    reset ? " (now reset)" : "",
+		    (unsigned long long)bgpd->lag_over_50ms,
+		    bgpd_count_peers(bgpd), established, routes);
+	}
 	control_finish(c);
 	return 0;
 }

@@ -2,9 +2,17 @@
 # `make bench`: measurements, never pass/fail.  Prints a table.
 #   tests/bench/run.sh BUILD
 # Part 1 (codec): decode throughput of the full 2015 IPv4 table, the
-# median of 5 runs, plus callgrind's instruction count per prefix (stable
-# on a noisy shared machine).  The RIB and latency benchmarks against
-# BIRD and GoBGP arrive with the sessions and RIB work.
+# median of 5 runs.
+# Part 2 (receivers, tests/bench/bench.py): bgpwatchd against BIRD 2 and
+# GoBGP over loopback BGP sessions fed by bgpfeed: full table (time, CPU,
+# RSS), the same table from 10 and 30 peers (bytes per additional route),
+# churn from 35 peers, flush of a full-table peer, worst event-loop stall,
+# and the region detector's event latency (build/tools/detectbench) when
+# it is built.  Receivers run one at a time, each started fresh; every
+# process is stopped by PID on exit; nothing leaves 127.0.0.0/8.
+# Environment: BENCH_RUNS (3), BENCH_GOBGP_RUNS (1), BENCH_SOURCES
+# ("10 30"), BENCH_SKIP (any of gobgp bird many churn); logs and
+# results.{json,md} are left in BUILD/bench/.  See docs/performance.md.
 BUILD=${1:-build}
 DATA=${BGPWATCH_MRT_DATA:-../shared/data/mrt}
 FULL="$DATA/updates.et-header.2015.gz"
@@ -26,3 +34,23 @@ printf '   %-44s %12s\n' "decoded prefixes/s (median of 5)" "$med"
 printf '   %-44s %12s\n' "target" "5000000"
 printf '   %-44s %12s\n' "ratio to target" \
     "$(awk -v m="$med" 'BEGIN { printf "%.2fx", m / 5000000 }')"
+
+echo
+echo "2. receivers (bgpfeed over loopback BGP sessions)"
+for t in bird gobgpd gobgp; do
+	command -v $t >/dev/null 2>&1 ||
+	    echo "   $t not found: install bird2 and gobgpd, or set BENCH_SKIP"
+done
+WORK="$BUILD/bench"
+rm -rf "$WORK"
+mkdir -p "$WORK"
+WORK=$(cd "$WORK" && pwd)
+pid=
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait' EXIT
+trap 'exit 1' INT TERM HUP
+/usr/bin/python3 -B tests/bench/bench.py "$BUILD" "$DATA" "$WORK" &
+pid=$!
+wait "$pid"
+rc=$?
+pid=
+exit $rc
