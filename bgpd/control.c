@@ -78,6 +78,10 @@ static int	control_show_status(struct control_client *, int, char **,
 		    int, char *, size_t);
 static int	control_reload(struct control_client *, int, char **, int,
 		    char *, size_t);
+static int	control_show_regions(struct control_client *, int, char **,
+		    int, char *, size_t);
+static int	control_show_region(struct control_client *, int, char **,
+		    int, char *, size_t);
 static int	control_nyi(struct control_client *, int, char **, int,
 		    char *, size_t);
 
@@ -92,8 +96,8 @@ static const struct control_cmd {
 	{ "show", "rib", control_show_rib },
 	{ "show", "memory", control_show_memory },
 	{ "show", "status", control_show_status },
-	{ "show", "regions", control_nyi },
-	{ "show", "region", control_nyi },
+	{ "show", "regions", control_show_regions },
+	{ "show", "region", control_show_region },
 	{ "dump", "table", control_nyi },
 	{ "reload", NULL, control_reload },
 };
@@ -425,6 +429,47 @@ control_reload(struct control_client *c, int json, char **argv, int argc,
 		evbuffer_add_printf(control_out(c), "{\"reloaded\":true}\n");
 	else
 		evbuffer_add_printf(control_out(c), "reload done\n");
+	control_finish(c);
+	return 0;
+}
+
+static int
+control_show_regions(struct control_client *c, int json, char **argv,
+    int argc, char *err, size_t errlen)
+{
+	(void)argv;
+	if (argc != 0) {
+		snprintf(err, errlen, "usage: show regions");
+		return -1;
+	}
+	control_ok(c);
+	show_regions(c->ctl->bgpd, control_out(c), json, NULL);
+	control_finish(c);
+	return 0;
+}
+
+static int
+control_show_region(struct control_client *c, int json, char **argv,
+    int argc, char *err, size_t errlen)
+{
+	struct evbuffer *tmp;
+
+	if (argc != 1) {
+		snprintf(err, errlen, "usage: show region NAME");
+		return -1;
+	}
+	if ((tmp = evbuffer_new()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (show_regions(c->ctl->bgpd, tmp, json, argv[0]) == -1) {
+		evbuffer_free(tmp);
+		snprintf(err, errlen, "no region %s", argv[0]);
+		return -1;
+	}
+	control_ok(c);
+	evbuffer_add_buffer(control_out(c), tmp);
+	evbuffer_free(tmp);
 	control_finish(c);
 	return 0;
 }

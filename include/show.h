@@ -31,6 +31,12 @@ int		 show_rib_count(struct bgpd *, struct evbuffer *, int json,
 		    const struct peer *only);
 /* Bytes and objects per subsystem. */
 int		 show_memory(struct bgpd *, struct evbuffer *, int json);
+/*
+ * show regions (name NULL) / show region NAME.  Returns 0, or -1 if
+ * there is no such region (nothing written in JSON mode then).
+ */
+int		 show_regions(struct bgpd *, struct evbuffer *, int json,
+		    const char *name);
 
 /*
  * Starts a route listing: every route, or those of neighbor (if not

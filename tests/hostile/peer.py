@@ -160,6 +160,8 @@ class Daemon:
                 extra = "    max-prefix 3 restart 1h\n"
             lines.append("neighbor 127.0.3.%d {\n    remote-as 64512\n"
                          "    passive\n%s}" % (i, extra))
+        lines.append('region "T" {\n    prefix 198.51.100.0/24\n'
+                     '    hold-down 1s\n}')
         with open(conf, "w") as f:
             f.write("\n".join(lines) + "\n")
         self.log = open(os.path.join(tmp, "bw.log"), "w")
@@ -429,6 +431,31 @@ def metrics_endpoint(d):
         raise AssertionError("no 404 for /other")
     except urllib.error.HTTPError as e:
         assert e.code == 404, e.code
+
+
+@case
+def show_regions(d):
+    src = "127.0.3.23"
+    p = Peer(src, d.port)
+    try:
+        p.establish()
+        # Announce, then End-of-RIB for both negotiated families: the
+        # peer becomes eligible.
+        p.send(update(attrs=std_attrs(), nlri=nlri("198.51.100.0/24")))
+        p.send(update())
+        p.send(update(attrs=attr(0x80, 15, b"\x00\x02\x01")))
+        wait(lambda: d.ctl("show", "region", "T")["prefixes"] ==
+             [{"prefix": "198.51.100.0/24", "visible_peers": 1}])
+        regs = d.ctl("show", "regions")["regions"]
+        assert [r["name"] for r in regs] == ["T"], regs
+        assert regs[0]["prefixes_total"] == 1, regs[0]
+        assert regs[0]["eligible_peers"] >= 1, regs[0]
+    finally:
+        p.close()
+    out = subprocess.run([os.path.join(BUILD, "bgpwatchctl"), "-s", d.sock,
+                          "show", "region", "nope"], capture_output=True,
+                         text=True, timeout=10)
+    assert out.returncode == 1 and "no region nope" in out.stderr, out
 
 
 def wait(pred, timeout=10):
