@@ -96,8 +96,13 @@ show_regions(struct bgpd *bgpd, struct evbuffer *out, int json,
 	a.j = &j;
 	a.out = out;
 	a.name = name;
-	if (bgpd->detect == NULL)
-		return name == NULL ? 0 : -1;
+	if (bgpd->detect == NULL) {
+		if (name != NULL)
+			return -1;
+		evbuffer_add_printf(out, json ? "{\"regions\":[]}\n" :
+		    "no regions\n");
+		return 0;
+	}
 	if (!json) {
 		evbuffer_add_printf(out, "%-16s %-9s %8s %13s %17s %5s\n",
 		    "Region", "State", "Visible", "Prefixes", "Units", "Peers");

@@ -635,7 +635,9 @@ test_errors(void **state)
 	expect(f, "json", "ERR empty request\n");
 	expect(f, "", "ERR empty request\n");
 	expect(f, "show neighbors extra", "ERR usage: show neighbors\n");
-	expect(f, "show regions", "ERR not yet implemented\n");
+	expect(f, "json show regions", "OK\n{\"regions\":[]}\n");
+	expect(f, "show region KP", "ERR no region KP\n");
+	expect(f, "dump table /tmp/x", "ERR not yet implemented\n");
 	got = ask(f, "reload");
 	assert_true(strncmp(got, "ERR reload failed: ", 19) == 0);
 	assert_non_null(strchr(got, '\n'));
