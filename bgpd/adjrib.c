@@ -30,23 +30,6 @@ adjrib_detect_peer(const struct peer *p, struct detect_peer *dp)
 	dp->asn = p->conf->remote_as;
 }
 
-/* The attributes of peer's route (pfx, id), referenced; NULL if none. */
-static struct rattr *
-adjrib_route_attrs(struct peer *p, const struct bw_prefix *pfx, uint32_t id)
-{
-	const struct rib_route *r;
-	size_t n, i;
-
-	if ((r = rib_lookup(p->bgpd->rib, pfx, &n)) == NULL)
-		return NULL;
-	for (i = 0; i < n; i++)
-		if (r[i].peer == p->slot && r[i].path_id == id) {
-			rattr_ref(r[i].attrs);
-			return r[i].attrs;
-		}
-	return NULL;
-}
-
 /* Withdraws one route and tells the detector; 1 if it was there. */
 static int
 adjrib_withdraw_one(struct peer *p, const struct bw_prefix *pfx, uint32_t id)
@@ -56,18 +39,18 @@ adjrib_withdraw_one(struct peer *p, const struct bw_prefix *pfx, uint32_t id)
 	struct rattr *last = NULL;
 	int r;
 
-	if (d != NULL && detect_interested(d, pfx))
-		last = adjrib_route_attrs(p, pfx, id);
-	r = rib_withdraw(p->bgpd->rib, p->slot, pfx, id);
-	if (d != NULL && r != RIB_WD_ABSENT && detect_interested(d, pfx)) {
-		adjrib_detect_peer(p, &dp);
-		detect_withdraw(d, &dp, pfx, last, r == RIB_WD_LAST,
-		    bgpd_now(p->bgpd));
-		bgpd_detect_kick(p->bgpd);
-	}
-	if (last != NULL)
-		rattr_unref(p->bgpd->intern, last);
-	return r != RIB_WD_ABSENT;
+	if (d == NULL || !detect_interested(d, pfx))
+		return rib_withdraw(p->bgpd->rib, p->slot, pfx, id) !=
+		    RIB_WD_ABSENT;
+	r = rib_withdraw_take(p->bgpd->rib, p->slot, pfx, id, &last);
+	if (r == RIB_WD_ABSENT)
+		return 0;
+	adjrib_detect_peer(p, &dp);
+	detect_withdraw(d, &dp, pfx, last, r == RIB_WD_LAST,
+	    bgpd_now(p->bgpd));
+	bgpd_detect_kick(p->bgpd);
+	rattr_unref(p->bgpd->intern, last);
+	return 1;
 }
 
 /* Withdraws every route of an NLRI field; returns how many were there. */

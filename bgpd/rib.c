@@ -170,6 +170,13 @@ int
 rib_withdraw(struct rib *rib, uint16_t peer, const struct bw_prefix *p,
     uint32_t path_id)
 {
+	return rib_withdraw_take(rib, peer, p, path_id, NULL);
+}
+
+int
+rib_withdraw_take(struct rib *rib, uint16_t peer, const struct bw_prefix *p,
+    uint32_t path_id, struct rattr **old)
+{
 	struct trie *t = rib_trie(rib, p->aid);
 	struct rib_peer_cnt *c;
 	struct trie_pos pos;
@@ -191,7 +198,10 @@ rib_withdraw(struct rib *rib, uint16_t peer, const struct bw_prefix *p,
 	if (r[at].flags & ROUTE_STALE)
 		c->stale[p->aid]--;
 	c->routes[p->aid]--;
-	rattr_unref(rib->in, r[at].attrs);
+	if (old != NULL)
+		*old = r[at].attrs;	/* the RIB's reference moves over */
+	else
+		rattr_unref(rib->in, r[at].attrs);
 	trie_del(t, &pos, at);
 	return last ? RIB_WD_LAST : RIB_WD_PATH;
 }

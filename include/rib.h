@@ -60,6 +60,13 @@ int	rib_update(struct rib *, uint16_t peer, const struct bw_prefix *,
 /* Removes peer's route (prefix, path_id).  Returns an enum rib_wd. */
 int	rib_withdraw(struct rib *, uint16_t peer, const struct bw_prefix *,
 	    uint32_t path_id);
+/*
+ * As rib_withdraw, but the removed route's attributes are handed to the
+ * caller with their reference in *old (set only when something was
+ * removed), so that a caller who needs them does not seek the trie twice.
+ */
+int	rib_withdraw_take(struct rib *, uint16_t peer, const struct bw_prefix *,
+	    uint32_t path_id, struct rattr **old);
 
 /* Routes (all path ids) a peer holds, per family. */
 size_t	rib_count(const struct rib *, uint16_t peer, uint8_t aid);

@@ -681,6 +681,35 @@ test_rib_churn(void **state)
 	intern_free(in);
 }
 
+/* rib_withdraw_take hands the route's attributes over with their ref. */
+static void
+test_rib_withdraw_take(void **state)
+{
+	struct intern *in = intern_new();
+	struct rib *rib = rib_new(in);
+	struct bw_prefix p = pfx("192.0.2.0/24");
+	struct rattr *a = attrs(in, 7), *old = NULL;
+	struct intern_mem im;
+
+	(void)state;
+	assert_int_equal(rib_update(rib, 3, &p, 0, a), RIB_UPD_NEW_PREFIX);
+	rattr_unref(in, a);		/* the RIB's is the only one now */
+	assert_int_equal(rib_withdraw_take(rib, 4, &p, 0, &old),
+	    RIB_WD_ABSENT);
+	assert_null(old);
+	assert_int_equal(rib_withdraw_take(rib, 3, &p, 0, &old), RIB_WD_LAST);
+	assert_ptr_equal(old, a);
+	assert_int_equal(old->med, 7);
+	assert_int_equal(rib_count(rib, 3, AID_INET), 0);
+	intern_mem(in, &im);
+	assert_int_equal(im.attrs, 1);	/* still alive: the ref is ours */
+	rattr_unref(in, old);
+	intern_mem(in, &im);
+	assert_int_equal(im.attrs, 0);
+	rib_free(rib);
+	intern_free(in);
+}
+
 int
 main(void)
 {
@@ -692,6 +721,7 @@ main(void)
 		cmocka_unit_test(test_rib_cursor_start),
 		cmocka_unit_test(test_rib_flush),
 		cmocka_unit_test(test_rib_churn),
+		cmocka_unit_test(test_rib_withdraw_take),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
