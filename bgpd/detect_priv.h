@@ -16,7 +16,8 @@
 #define DET_WORDS	(DET_UNITS / 64)
 #define DET_MAX_REGIONS	65535		/* region ids are uint16_t */
 #define DET_MAX_MATCH	64		/* regions one prefix can be in */
-#define DET_CHUNKS_PER_ROUTE 4096	/* chunks a route may materialize */
+#define DET_CHUNKS_PER_ROUTE 256	/* chunks a route may materialize */
+#define DET_MAX_STATS_ASNS (1U << 20)	/* origin ASes per region from stats */
 #define DET_CHUNKS_PER_PREFIX 65536	/* chunks of a `prefix` line */
 #define DET_NBUCKETS	32		/* unstable-rate window buckets */
 #define DET_NOFILE	0xffff

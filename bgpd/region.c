@@ -48,8 +48,12 @@ idx_add(struct trie *t, const struct bw_prefix *p, uint32_t id,
 
 	if ((n = trie_seek(t, p, &pos)) != NULL)
 		at = n->nroutes;
-	if (at >= TRIE_MAX_ROUTES)
-		fatalx("detect: %zu rows on one prefix", at);
+	if (at >= TRIE_MAX_ROUTES) {
+		/* Only a stats file repeating one block gets here: input. */
+		log_warnx("detect: more than %zu entries for one prefix, "
+		    "dropping the rest (repeated RIR stats lines?)", at);
+		return;
+	}
 	if ((n = trie_add(t, &pos, p, at)) == NULL)
 		fatal("detect: index");
 	r = &trie_routes(t, n)[at];
@@ -392,7 +396,7 @@ region_add_conf(struct detect *d, uint16_t id, const struct config_region *cr)
 	const struct rirstats_block *rb;
 	const struct rirstats_asn *ra;
 	struct det_block b;
-	size_t i, j, n;
+	size_t i, j, n, budget = DET_MAX_STATS_ASNS;
 	uint32_t k;
 
 	for (i = 0; i < cr->nprefixes; i++) {
@@ -417,10 +421,19 @@ region_add_conf(struct detect *d, uint16_t id, const struct config_region *cr)
 			block_add(d, &b);
 		}
 		ra = rirstats_country_asns(d->rs, cr->countries[i], &n);
-		for (j = 0; j < n; j++)
+		for (j = 0; j < n; j++) {
+			/* A hostile file could ask for 2^32 ASes. */
+			if (ra[j].count > budget) {
+				log_warnx("region %s: more than %u origin ASes "
+				    "from RIR stats; the rest are ignored",
+				    cr->name, DET_MAX_STATS_ASNS);
+				break;
+			}
+			budget -= ra[j].count;
 			for (k = 0; k < ra[j].count; k++)
 				asn_add(d, ra[j].first + k, id, ra[j].file,
 				    ra[j].cc);
+		}
 	}
 }
 
@@ -541,7 +554,9 @@ region_learn(struct detect *d, const struct bw_prefix *p,
 {
 	struct det_block b;
 
-	if (m->via != VIA_ORIGIN || m->learned)
+	/* A default route with a member origin must not claim everything. */
+	if (m->via != VIA_ORIGIN || m->learned ||
+	    p->len < det_fam[p->aid].floor)
 		return;
 	memset(&b, 0, sizeof(b));
 	b.pfx = *p;
