@@ -18,6 +18,9 @@
 #define DET_MAX_MATCH	64		/* regions one prefix can be in */
 #define DET_CHUNKS_PER_ROUTE 256	/* chunks a route may materialize */
 #define DET_MAX_STATS_ASNS (1U << 20)	/* origin ASes per region from stats */
+#define DET_MAX_LEARNED	(1U << 20)	/* learned members per region: a peer
+					 * cycling new prefixes cannot grow
+					 * memory for ever */
 #define DET_CHUNKS_PER_PREFIX 65536	/* chunks of a `prefix` line */
 #define DET_NBUCKETS	32		/* unstable-rate window buckets */
 #define DET_NOFILE	0xffff
@@ -104,6 +107,7 @@ struct det_region {
 
 	uint64_t	 units_vis, units_tot;
 	uint32_t	 ndirty;	/* chunks waiting for recompute */
+	uint32_t	 nlearned;	/* origin-AS members learned */
 	struct det_pfx	*pfx;
 	size_t		 pfxcap, npfx;
 	uint32_t	 pfx_visible;

@@ -552,12 +552,21 @@ void
 region_learn(struct detect *d, const struct bw_prefix *p,
     const struct det_match *m)
 {
+	struct det_region *r = &d->regions[m->region];
 	struct det_block b;
 
 	/* A default route with a member origin must not claim everything. */
 	if (m->via != VIA_ORIGIN || m->learned ||
 	    p->len < det_fam[p->aid].floor)
 		return;
+	if (r->nlearned >= DET_MAX_LEARNED) {
+		if (r->nlearned == DET_MAX_LEARNED && r->nlearned++ != 0)
+			log_warnx("region %s: more than %u prefixes learned by "
+			    "origin AS; no more are learned until reload",
+			    r->name, DET_MAX_LEARNED);
+		return;
+	}
+	r->nlearned++;
 	memset(&b, 0, sizeof(b));
 	b.pfx = *p;
 	b.region = m->region;
