@@ -69,6 +69,7 @@
 #define EVT_REPLAY_HIWAT	(256 * 1024)	/* replay slice */
 #define EVT_REPLAY_LOWAT	(32 * 1024)	/* write the next one */
 #define EVT_REPLAY_USEC		5000		/* per loop turn */
+#define EVT_FROM_AHEAD		(1ULL << 20)	/* "from" past the next seq */
 #define EVT_HANDSHAKE_TIMEOUT	10		/* seconds, TLS */
 #define EVT_BACKLOG		16
 #define EVT_LOG_MODE		0640
@@ -554,7 +555,13 @@ sub_request(struct sink_sub *sub, int has_from, uint64_t from)
 	if (!has_from || from >= s->next_seq || s->log_path == NULL) {
 		if (has_from && from >= s->next_seq) {
 			evbuffer_drain(sub->pending, (size_t)-1);
-			sub->skip_below = from;
+			/*
+			 * Live from a seq to come; but not so far ahead that
+			 * the subscriber is never sent anything, so never
+			 * meets the queue limit, and holds its slot for ever.
+			 */
+			sub->skip_below = from - s->next_seq > EVT_FROM_AHEAD ?
+			    s->next_seq + EVT_FROM_AHEAD : from;
 		}
 		sub_go_live(sub);
 		return;
@@ -622,6 +629,7 @@ sub_replay_one(struct sink_sub *sub, struct evbuffer *out)
 static void
 sub_replay_step(struct sink_sub *sub)
 {
+	static const struct timeval zero = { 0, 0 };
 	struct evbuffer	*out = bufferevent_get_output(sub->bev);
 	uint64_t	 start = sink_usec();
 	unsigned	 n = 0;
@@ -637,7 +645,9 @@ sub_replay_step(struct sink_sub *sub)
 			sub->replay_done = 1;
 		else if (++n % 64 == 0 &&
 		    sink_usec() - start > EVT_REPLAY_USEC) {
-			event_active(sub->ev_more, EV_TIMEOUT, 0);
+			/* A zero timer yields to the loop; event_active from
+			 * this callback would run again in this iteration. */
+			evtimer_add(sub->ev_more, &zero);
 			return;
 		}
 	}
