@@ -13,14 +13,41 @@
 
 #include <event2/buffer.h>
 #include <event2/http.h>
+#include <event2/listener.h>
 
 #include "bgpd.h"
 #include "metrics.h"
 
 struct metrics {
-	struct evhttp	*http;
-	struct bgpd	*bgpd;
+	struct evhttp		*http;
+	struct bgpd		*bgpd;
 };
+
+/*
+ * accept() failed (out of descriptors): libevent 2.1 would retry at
+ * once, for ever.  Stop listening for a second instead.
+ */
+static void
+metrics_resume(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	evconnlistener_enable(arg);
+}
+
+/* arg is evhttp's own: only the listener itself is ours to use. */
+static void
+metrics_accept_error(struct evconnlistener *lev, void *arg)
+{
+	struct timeval tv = { 1, 0 };
+
+	(void)arg;
+	log_warn("metrics: accept");
+	evconnlistener_disable(lev);
+	if (event_base_once(evconnlistener_get_base(lev), -1, EV_TIMEOUT,
+	    metrics_resume, lev, &tv) == -1)
+		evconnlistener_enable(lev);
+}
 
 /* One HELP/TYPE header. */
 static void
@@ -152,6 +179,7 @@ metrics_notfound(struct evhttp_request *req, void *arg)
 struct metrics *
 metrics_new(struct bgpd *bgpd, const struct config_metrics *mc)
 {
+	struct evhttp_bound_socket *h;
 	struct metrics *m;
 	char a[BW_ADDR_STRLEN];
 
@@ -167,10 +195,13 @@ metrics_new(struct bgpd *bgpd, const struct config_metrics *mc)
 	evhttp_set_cb(m->http, "/metrics", metrics_cb, m);
 	evhttp_set_gencb(m->http, metrics_notfound, m);
 	addr_fmt(&mc->addr, a, sizeof(a));
-	if (evhttp_bind_socket(m->http, a, mc->port) == -1) {
+	if ((h = evhttp_bind_socket_with_handle(m->http, a, mc->port)) ==
+	    NULL) {
 		log_warn("metrics: cannot listen on %s port %u", a, mc->port);
 		goto fail;
 	}
+	evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(h),
+	    metrics_accept_error);
 	return m;
 fail:
 	metrics_free(m);
