@@ -1,246 +1,434 @@
 /*
- * A peer's Adj-RIB-In as seen from the session: applies decoded UPDATEs
- * to the shared RIB (one attribute intern per UPDATE, shared by all its
- * prefixes), enforces max-prefix, and removes a peer's routes when its
- * session goes: in slices of FLUSH_BUDGET routes, one per loop
- * iteration, so that a full table never blocks the loop (OpenBGPD's rib
- * dump runner is the model).  Graceful restart marks routes stale
- * instead and removes the stale ones later.  Every change a peer makes
- * (not a flush) is passed to the region detector.
+ * The door into the RIB: every source of routes (BGP peer, MRT replay
+ * peer) enters here and nowhere else.  An UPDATE is applied with one
+ * attribute intern shared by all its prefixes; max-prefix is enforced
+ * per source.  Every change a source makes (not a flush) and every step
+ * of its lifecycle is passed to the region detector, whose runs the door
+ * schedules.  A source's routes leave in slices of FLUSH_BUDGET routes,
+ * one per loop iteration, so that a full table never blocks the loop
+ * (OpenBGPD's rib dump runner is the model); graceful restart marks
+ * routes stale instead and removes the stale ones later.
  */
 #include <stdint.h>
 #include <string.h>
 
-#include "bgpd.h"
+#include "adjrib.h"
 #include "detect.h"
-#include "rib.h"
-#include "update.h"
+#include "loop.h"
 
-size_t
-adjrib_count(const struct peer *p, uint8_t aid)
+static void	adjrib_flush_cb(evutil_socket_t, short, void *);
+
+/* Runs due detector work; re-arms for what it asks next. */
+static void
+adjrib_detect_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	return rib_count(p->bgpd->rib, p->slot, aid);
+	struct adjrib *door = arg;
+	double next;
+	struct timeval tv;
+
+	(void)fd;
+	(void)ev;
+	door->detect_kicked = 0;
+	next = detect_run(door->detect, loop_now(door->loop));
+	if (next < 0)
+		return;
+	tv.tv_sec = (time_t)next;
+	tv.tv_usec = (suseconds_t)((next - (double)tv.tv_sec) * 1e6);
+	evtimer_add(door->ev_detect, &tv);
 }
 
 void
-adjrib_detect_peer(const struct peer *p, struct detect_peer *dp)
+adjrib_init(struct adjrib *door, struct loop *loop, struct rib *rib,
+    struct intern *intern, struct detect *detect)
 {
-	dp->slot = p->slot;
-	dp->addr = p->conf->addr;
-	dp->asn = p->conf->remote_as;
-}
-
-/* Withdraws one route and tells the detector; 1 if it was there. */
-static int
-adjrib_withdraw_one(struct peer *p, const struct bw_prefix *pfx, uint32_t id)
-{
-	struct detect *d = p->bgpd->detect;
-	struct detect_peer dp;
-	struct rattr *last = NULL;
-	int r;
-
-	if (d == NULL || !detect_interested(d, pfx))
-		return rib_withdraw(p->bgpd->rib, p->slot, pfx, id) !=
-		    RIB_WD_ABSENT;
-	r = rib_withdraw_take(p->bgpd->rib, p->slot, pfx, id, &last);
-	if (r == RIB_WD_ABSENT)
-		return 0;
-	adjrib_detect_peer(p, &dp);
-	detect_withdraw(d, &dp, pfx, last, r == RIB_WD_LAST,
-	    bgpd_now(p->bgpd));
-	bgpd_detect_kick(p->bgpd);
-	rattr_unref(p->bgpd->intern, last);
-	return 1;
-}
-
-/* Withdraws every route of an NLRI field; returns how many were there. */
-static int
-adjrib_withdraw_nlri(struct peer *p, const struct bgp_view *v, uint8_t aid)
-{
-	struct bgp_nlri_iter it;
-	struct bw_prefix pfx;
-	uint32_t id;
-	int n = 0;
-
-	bgp_nlri_iter_init(&it, v, aid, p->dec.addpath[aid]);
-	while (bgp_nlri_next(&it, &pfx, &id) == 1) {
-		p->stats.withdraws_in++;
-		n += adjrib_withdraw_one(p, &pfx, id);
-	}
-	return n;
+	memset(door, 0, sizeof(*door));
+	door->loop = loop;
+	door->rib = rib;
+	door->intern = intern;
+	door->detect = detect;
+	if (detect != NULL)
+		door->ev_detect = loop_timer_new(loop, adjrib_detect_cb, door);
 }
 
 void
-adjrib_announce_one(struct peer *p, const struct bw_prefix *pfx, uint32_t id,
-    struct rattr *a)
+adjrib_free(struct adjrib *door)
 {
-	struct detect *d = p->bgpd->detect;
-	struct detect_peer dp;
-	int r;
-
-	p->stats.prefixes_in++;
-	if ((r = rib_update(p->bgpd->rib, p->slot, pfx, id, a)) == -1)
-		fatal("rib_update");
-	if (d != NULL && detect_interested(d, pfx)) {
-		adjrib_detect_peer(p, &dp);
-		detect_announce(d, &dp, pfx, a, r == RIB_UPD_NEW_PREFIX,
-		    bgpd_now(p->bgpd));
-		bgpd_detect_kick(p->bgpd);
-	}
+	if (door->ev_detect != NULL)
+		event_free(door->ev_detect);
+	door->ev_detect = NULL;
 }
 
-static int
-adjrib_announce_nlri(struct peer *p, const struct bgp_view *v, uint8_t aid,
-    struct rattr *a)
+void
+adjrib_kick(struct adjrib *door)
 {
-	struct bgp_nlri_iter it;
-	struct bw_prefix pfx;
-	uint32_t id;
-	int n = 0;
-
-	bgp_nlri_iter_init(&it, v, aid, p->dec.addpath[aid]);
-	while (bgp_nlri_next(&it, &pfx, &id) == 1) {
-		adjrib_announce_one(p, &pfx, id, a);
-		n++;
-	}
-	return n;
+	/* Many hooks per UPDATE burst, one run after the next poll. */
+	if (door->detect == NULL || door->detect_kicked)
+		return;
+	door->detect_kicked = 1;
+	loop_timer_soon(door->ev_detect);
 }
 
-/* 1 if the session negotiated the family of an MP attribute. */
+/* First free RIB slot, or -1. */
 static int
-adjrib_family_ok(struct peer *p, const struct bgp_mp *mp)
+adjrib_slot_alloc(struct adjrib *door)
 {
-	if (mp->aid != AID_UNSPEC && p->neg.af[mp->aid])
-		return 1;
-	log_peer_warnx_rl(&p->rl, &p->conf->addr, "ignoring NLRI of "
-	    "AFI %u SAFI %u: not negotiated", mp->afi, mp->safi);
-	return 0;
-}
+	int i;
 
-/* Announced NLRI of an UPDATE, classic and MP_REACH. */
-static int
-adjrib_announce(struct peer *p, const struct bgp_update *u)
-{
-	int has_reach = ATTR_HAS(&u->attrs, ATTR_MP_REACH_NLRI) &&
-	    u->reach.nlri.len > 0 && adjrib_family_ok(p, &u->reach);
-	struct rattr *a;
-	int n = 0;
-
-	if (u->nlri.len == 0 && !has_reach)
-		return 0;
-	if (u->action == ACT_TREAT_AS_WITHDRAW) {
-		n += adjrib_withdraw_nlri(p, &u->nlri, AID_INET);
-		if (has_reach)
-			n += adjrib_withdraw_nlri(p, &u->reach.nlri,
-			    u->reach.aid);
-		return n;
-	}
-	if ((a = intern_attrs(p->bgpd->intern, &u->attrs)) == NULL)
-		fatal("intern_attrs");
-	n += adjrib_announce_nlri(p, &u->nlri, AID_INET, a);
-	if (has_reach)
-		n += adjrib_announce_nlri(p, &u->reach.nlri, u->reach.aid, a);
-	rattr_unref(p->bgpd->intern, a);
-	return n;
+	for (i = 0; i < RIB_MAX_PEERS; i++)
+		if (!(door->slots[i / 8] & (1 << (i % 8)))) {
+			door->slots[i / 8] |= (uint8_t)(1 << (i % 8));
+			return i;
+		}
+	return -1;
 }
 
 int
-adjrib_apply(struct peer *p, const struct bgp_update *u)
+adjrib_src_attach(struct adjrib *door, struct rib_src *src,
+    const struct bw_addr *addr, uint32_t asn)
 {
-	uint32_t max = p->conf->max_prefix;
-	int n = 0;
+	int slot;
 
-	if (u->eor) {
-		fsm_eor(p, u->eor_aid);
-		return 0;
-	}
-	n += adjrib_withdraw_nlri(p, &u->withdrawn, AID_INET);
-	if (ATTR_HAS(&u->attrs, ATTR_MP_UNREACH_NLRI) &&
-	    u->unreach.nlri.len > 0 && adjrib_family_ok(p, &u->unreach))
-		n += adjrib_withdraw_nlri(p, &u->unreach.nlri, u->unreach.aid);
-	n += adjrib_announce(p, u);
-	if (max > 0 && adjrib_count(p, AID_INET) +
-	    adjrib_count(p, AID_INET6) > max)
+	memset(src, 0, sizeof(*src));
+	if ((slot = adjrib_slot_alloc(door)) == -1)
 		return -1;
-	return n;
+	src->door = door;
+	src->slot = (uint16_t)slot;
+	src->addr = *addr;
+	src->asn = asn;
+	src->ev_flush = loop_timer_new(door->loop, adjrib_flush_cb, src);
+	return 0;
 }
 
-/*
- * The next slice after the loop has polled: a zero timeout, since
- * event_active() from a callback would run in the same iteration.
- */
-static void
-adjrib_flush_later(struct peer *p)
+size_t
+adjrib_count(const struct rib_src *src, uint8_t aid)
 {
-	struct timeval tv = { 0, 0 };
+	return rib_count(src->door->rib, src->slot, aid);
+}
 
-	evtimer_add(p->ev_flush, &tv);
+/* The detector's view of a source. */
+static void
+adjrib_detect_peer(const struct rib_src *src, struct detect_peer *dp)
+{
+	dp->slot = src->slot;
+	dp->addr = src->addr;
+	dp->asn = src->asn;
+}
+
+/* Lifecycle */
+
+void
+adjrib_up(struct rib_src *src)
+{
+	struct detect_peer dp;
+
+	src->up = 1;
+	src->eligible = 0;
+	if (src->door->detect == NULL)
+		return;
+	adjrib_detect_peer(src, &dp);
+	detect_peer_up(src->door->detect, &dp, loop_now(src->door->loop));
+	adjrib_kick(src->door);
 }
 
 void
-adjrib_flush(struct peer *p, int only_stale, uint8_t aid)
+adjrib_eligible(struct rib_src *src)
 {
-	if (adjrib_count(p, aid) == 0)
+	struct detect_peer dp;
+
+	if (src->eligible || !src->up)
+		return;
+	src->eligible = 1;
+	if (src->door->detect == NULL)
+		return;
+	adjrib_detect_peer(src, &dp);
+	detect_peer_eligible(src->door->detect, &dp,
+	    loop_now(src->door->loop));
+	adjrib_kick(src->door);
+}
+
+void
+adjrib_gone(struct rib_src *src)
+{
+	struct detect_peer dp;
+
+	if (src->door->detect == NULL)
+		return;
+	adjrib_detect_peer(src, &dp);
+	detect_peer_gone(src->door->detect, &dp, loop_now(src->door->loop));
+	adjrib_kick(src->door);
+}
+
+/* Starts the sliced removal of a source's routes of a family. */
+static void
+adjrib_flush(struct rib_src *src, int only_stale, uint8_t aid)
+{
+	if (adjrib_count(src, aid) == 0)
 		return;
 	/* A full flush subsumes a stale-only one under way. */
-	if (p->flushing[aid] && !only_stale)
-		p->flush_stale_only[aid] = 0;
-	else if (!p->flushing[aid]) {
-		rib_cursor_init(&p->flush_cur[aid], aid);
-		p->flush_stale_only[aid] = (uint8_t)only_stale;
+	if (src->flushing[aid] && !only_stale)
+		src->flush_stale_only[aid] = 0;
+	else if (!src->flushing[aid]) {
+		rib_cursor_init(&src->flush_cur[aid], aid);
+		src->flush_stale_only[aid] = (uint8_t)only_stale;
 	}
-	p->flushing[aid] = 1;
-	adjrib_flush_later(p);
+	src->flushing[aid] = 1;
+	loop_timer_soon(src->ev_flush);
 }
 
 /* One slice per family; returns 1 while any flush has more to do. */
 static int
-adjrib_flush_slice(struct peer *p, size_t budget)
+adjrib_flush_slice(struct rib_src *src, size_t budget)
 {
 	int aid, more = 0;
 
 	for (aid = AID_INET; aid < AID_MAX; aid++) {
-		if (!p->flushing[aid])
+		if (!src->flushing[aid])
 			continue;
-		if (rib_flush_slice(p->bgpd->rib, &p->flush_cur[aid], p->slot,
-		    p->flush_stale_only[aid], budget) == 0)
-			p->flushing[aid] = 0;
+		if (rib_flush_slice(src->door->rib, &src->flush_cur[aid],
+		    src->slot, src->flush_stale_only[aid], budget) == 0)
+			src->flushing[aid] = 0;
 		else
 			more = 1;
 	}
 	return more;
 }
 
-void
+static void
 adjrib_flush_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	struct peer *p = arg;
+	struct rib_src *src = arg;
 
 	(void)fd;
 	(void)ev;
-	if (adjrib_flush_slice(p, FLUSH_BUDGET))
-		adjrib_flush_later(p);
+	if (adjrib_flush_slice(src, FLUSH_BUDGET))
+		loop_timer_soon(src->ev_flush);
 }
 
 void
-adjrib_finish(struct peer *p)
+adjrib_settle(struct rib_src *src)
 {
-	while (adjrib_flush_slice(p, SIZE_MAX))
+	while (adjrib_flush_slice(src, SIZE_MAX))
 		;
-	event_del(p->ev_flush);
+	event_del(src->ev_flush);
 }
 
-void
-adjrib_mark_stale(struct peer *p, uint8_t aid)
+/* Marks a source's routes of a family stale (graceful restart). */
+static void
+adjrib_mark_stale(struct rib_src *src, uint8_t aid)
 {
 	struct rib_cursor cur;
 
-	adjrib_finish(p);	/* a stale-only flush must not eat these */
+	adjrib_settle(src);	/* a stale-only flush must not eat these */
 	/*
 	 * In one go: a slice left behind could mark routes of the next
 	 * session.  A bit flip per route is fast enough for a full table.
 	 */
 	rib_cursor_init(&cur, aid);
-	while (rib_mark_stale_slice(p->bgpd->rib, &cur, p->slot, SIZE_MAX))
+	while (rib_mark_stale_slice(src->door->rib, &cur, src->slot,
+	    SIZE_MAX))
 		;
+}
+
+int
+adjrib_down(struct rib_src *src, const char *reason,
+    const uint8_t gr[AID_MAX])
+{
+	struct detect_peer dp;
+	int aid, stale = 0;
+
+	for (aid = AID_INET; aid < AID_MAX; aid++) {
+		if (gr != NULL && gr[aid]) {
+			adjrib_mark_stale(src, (uint8_t)aid);
+			src->stale[aid] = 1;
+			stale = 1;
+		} else {
+			src->stale[aid] = 0;
+			adjrib_flush(src, 0, (uint8_t)aid);
+		}
+	}
+	src->up = 0;
+	src->eligible = 0;
+	if (src->door->detect != NULL) {
+		adjrib_detect_peer(src, &dp);
+		detect_peer_down(src->door->detect, &dp, reason, stale,
+		    loop_now(src->door->loop));
+		adjrib_kick(src->door);
+	}
+	return stale;
+}
+
+int
+adjrib_flush_stale(struct rib_src *src, uint8_t aid)
+{
+	if (aid >= AID_MAX || !src->stale[aid])
+		return 0;
+	src->stale[aid] = 0;
+	adjrib_flush(src, 1, aid);
+	return 1;
+}
+
+int
+adjrib_has_stale(const struct rib_src *src)
+{
+	int aid;
+
+	for (aid = AID_INET; aid < AID_MAX; aid++)
+		if (src->stale[aid])
+			return 1;
+	return 0;
+}
+
+void
+adjrib_src_detach(struct rib_src *src)
+{
+	int aid;
+
+	for (aid = AID_INET; aid < AID_MAX; aid++) {
+		src->stale[aid] = 0;
+		adjrib_flush(src, 0, (uint8_t)aid);
+	}
+	adjrib_settle(src);
+	adjrib_gone(src);
+	event_free(src->ev_flush);
+	src->ev_flush = NULL;
+	src->door->slots[src->slot / 8] &= (uint8_t)~(1 << (src->slot % 8));
+}
+
+/* Routes */
+
+/* Withdraws one route and tells the detector; 1 if it was there. */
+static int
+adjrib_withdraw_one(struct rib_src *src, const struct bw_prefix *pfx,
+    uint32_t id)
+{
+	struct adjrib *door = src->door;
+	struct detect_peer dp;
+	struct rattr *last = NULL;
+	int r;
+
+	if (door->detect == NULL || !detect_interested(door->detect, pfx))
+		return rib_withdraw(door->rib, src->slot, pfx, id) !=
+		    RIB_WD_ABSENT;
+	r = rib_withdraw_take(door->rib, src->slot, pfx, id, &last);
+	if (r == RIB_WD_ABSENT)
+		return 0;
+	adjrib_detect_peer(src, &dp);
+	detect_withdraw(door->detect, &dp, pfx, last, r == RIB_WD_LAST,
+	    loop_now(door->loop));
+	adjrib_kick(door);
+	rattr_unref(door->intern, last);
+	return 1;
+}
+
+/* Withdraws every route of an NLRI field; returns how many were there. */
+static int
+adjrib_withdraw_nlri(struct rib_src *src, const struct bgp_view *v,
+    uint8_t aid)
+{
+	struct bgp_nlri_iter it;
+	struct bw_prefix pfx;
+	uint32_t id;
+	int n = 0;
+
+	bgp_nlri_iter_init(&it, v, aid, src->addpath[aid]);
+	while (bgp_nlri_next(&it, &pfx, &id) == 1) {
+		src->stats.withdraws_in++;
+		n += adjrib_withdraw_one(src, &pfx, id);
+	}
+	return n;
+}
+
+void
+adjrib_announce_one(struct rib_src *src, const struct bw_prefix *pfx,
+    uint32_t id, struct rattr *a)
+{
+	struct adjrib *door = src->door;
+	struct detect_peer dp;
+	int r;
+
+	src->stats.prefixes_in++;
+	if ((r = rib_update(door->rib, src->slot, pfx, id, a)) == -1)
+		fatal("rib_update");
+	if (door->detect != NULL && detect_interested(door->detect, pfx)) {
+		adjrib_detect_peer(src, &dp);
+		detect_announce(door->detect, &dp, pfx, a,
+		    r == RIB_UPD_NEW_PREFIX, loop_now(door->loop));
+		adjrib_kick(door);
+	}
+}
+
+static int
+adjrib_announce_nlri(struct rib_src *src, const struct bgp_view *v,
+    uint8_t aid, struct rattr *a)
+{
+	struct bgp_nlri_iter it;
+	struct bw_prefix pfx;
+	uint32_t id;
+	int n = 0;
+
+	bgp_nlri_iter_init(&it, v, aid, src->addpath[aid]);
+	while (bgp_nlri_next(&it, &pfx, &id) == 1) {
+		adjrib_announce_one(src, &pfx, id, a);
+		n++;
+	}
+	return n;
+}
+
+/* 1 if the source may send the family of an MP attribute. */
+static int
+adjrib_family_ok(struct rib_src *src, const struct bgp_mp *mp)
+{
+	if (mp->aid != AID_UNSPEC && src->af[mp->aid])
+		return 1;
+	log_peer_warnx_rl(&src->rl, &src->addr, "ignoring NLRI of "
+	    "AFI %u SAFI %u: not negotiated", mp->afi, mp->safi);
+	return 0;
+}
+
+/* Announced NLRI of an UPDATE, classic and MP_REACH. */
+static int
+adjrib_announce(struct rib_src *src, const struct bgp_update *u)
+{
+	int has_reach = ATTR_HAS(&u->attrs, ATTR_MP_REACH_NLRI) &&
+	    u->reach.nlri.len > 0 && adjrib_family_ok(src, &u->reach);
+	struct rattr *a;
+	int n = 0;
+
+	if (u->nlri.len == 0 && !has_reach)
+		return 0;
+	if (u->action == ACT_TREAT_AS_WITHDRAW) {
+		n += adjrib_withdraw_nlri(src, &u->nlri, AID_INET);
+		if (has_reach)
+			n += adjrib_withdraw_nlri(src, &u->reach.nlri,
+			    u->reach.aid);
+		return n;
+	}
+	if ((a = intern_attrs(src->door->intern, &u->attrs)) == NULL)
+		fatal("intern_attrs");
+	n += adjrib_announce_nlri(src, &u->nlri, AID_INET, a);
+	if (has_reach)
+		n += adjrib_announce_nlri(src, &u->reach.nlri, u->reach.aid,
+		    a);
+	rattr_unref(src->door->intern, a);
+	return n;
+}
+
+int
+adjrib_apply(struct rib_src *src, const struct bgp_update *u)
+{
+	uint32_t max = src->max_prefix;
+	int n = 0;
+
+	if (u->eor)
+		return 0;
+	n += adjrib_withdraw_nlri(src, &u->withdrawn, AID_INET);
+	if (ATTR_HAS(&u->attrs, ATTR_MP_UNREACH_NLRI) &&
+	    u->unreach.nlri.len > 0 && adjrib_family_ok(src, &u->unreach))
+		n += adjrib_withdraw_nlri(src, &u->unreach.nlri,
+		    u->unreach.aid);
+	n += adjrib_announce(src, u);
+	if (max > 0 && adjrib_count(src, AID_INET) +
+	    adjrib_count(src, AID_INET6) > max)
+		return -1;
+	return n;
 }

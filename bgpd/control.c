@@ -27,7 +27,7 @@
 
 #include <event2/buffer.h>
 
-#include "bgpd.h"
+#include "core.h"
 #include "control.h"
 #include "json.h"
 #include "show.h"
@@ -211,7 +211,7 @@ control_neighbor(struct control_client *c, const char *text,
 		snprintf(err, errlen, "bad neighbor address: %s", text);
 		return NULL;
 	}
-	if ((p = peer_find(c->ctl->bgpd, addr)) == NULL)
+	if ((p = peer_find(&c->ctl->bgpd->peers, addr)) == NULL)
 		snprintf(err, errlen, "no such neighbor: %s", text);
 	return p;
 }
@@ -368,11 +368,11 @@ control_show_status(struct control_client *c, int json, char **argv,
 		snprintf(err, errlen, "usage: show status [reset]");
 		return -1;
 	}
-	stall_ms = bgpd_loop_stall(bgpd, reset) * 1000.0;
+	stall_ms = loop_stall(&bgpd->loop, reset) * 1000.0;
 	uptime = (long long)(time(NULL) - bgpd->started);
 	if (uptime < 0)
 		uptime = 0;
-	TAILQ_FOREACH(p, &bgpd->peers, entry)
+	TAILQ_FOREACH(p, &bgpd->peers.list, entry)
 		if (p->state == FSM_ESTABLISHED)
 			established++;
 	for (aid = AID_INET; aid < AID_MAX; aid++)
@@ -385,9 +385,9 @@ control_show_status(struct control_client *c, int json, char **argv,
 		json_uint(&j, "uptime", (uint64_t)uptime);
 		json_obj_open(&j, "loop");
 		json_double(&j, "max_stall_ms", stall_ms, 1);
-		json_uint(&j, "stalls_over_50ms", bgpd->lag_over_50ms);
+		json_uint(&j, "stalls_over_50ms", bgpd->loop.lag_over_50ms);
 		json_obj_close(&j);
-		json_uint(&j, "peers", bgpd_count_peers(bgpd));
+		json_uint(&j, "peers", peer_count(&bgpd->peers));
 		json_uint(&j, "established", established);
 		json_uint(&j, "routes", routes);
 		json_finish(&j);
@@ -402,8 +402,8 @@ control_show_status(struct control_client *c, int json, char **argv,
 		    "Routes: %zu\n", BGPWATCH_VERSION,
 		    show_timeframe(uptime, tf, sizeof(tf)), stall_ms,
 		    reset ? " (now reset)" : "",
-		    (unsigned long long)bgpd->lag_over_50ms,
-		    bgpd_count_peers(bgpd), established, routes);
+		    (unsigned long long)bgpd->loop.lag_over_50ms,
+		    peer_count(&bgpd->peers), established, routes);
 	}
 	control_finish(c);
 	return 0;
@@ -420,7 +420,7 @@ control_reload(struct control_client *c, int json, char **argv, int argc,
 		snprintf(err, errlen, "usage: reload");
 		return -1;
 	}
-	if (bgpd_reload(c->ctl->bgpd, msg, sizeof(msg)) == -1) {
+	if (core_reload(c->ctl->bgpd, msg, sizeof(msg)) == -1) {
 		snprintf(err, errlen, "reload failed: %s", msg);
 		return -1;
 	}
@@ -611,7 +611,7 @@ static int
 control_client_new(struct control *ctl, evutil_socket_t fd)
 {
 	struct control_client	*c;
-	struct event_base	*base = ctl->bgpd->base;
+	struct event_base	*base = ctl->bgpd->loop.base;
 	struct timeval		 rtv = { CONTROL_READ_TIMEOUT, 0 };
 	struct timeval		 wtv = { CONTROL_WRITE_TIMEOUT, 0 };
 
@@ -802,12 +802,12 @@ control_new(struct bgpd *bgpd, const char *path)
 	ctl->bgpd = bgpd;
 	if ((ctl->path = strdup(path)) == NULL)
 		goto fail;
-	ctl->ev_pause = evtimer_new(bgpd->base, control_resume_cb, ctl);
+	ctl->ev_pause = evtimer_new(bgpd->loop.base, control_resume_cb, ctl);
 	if (ctl->ev_pause == NULL)
 		goto fail;
 	if ((fd = control_listen(path)) == -1)
 		goto fail_logged;
-	ctl->lev = evconnlistener_new(bgpd->base, control_accept_cb, ctl,
+	ctl->lev = evconnlistener_new(bgpd->loop.base, control_accept_cb, ctl,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
 	if (ctl->lev == NULL) {
 		unlink(path);

@@ -16,15 +16,22 @@
  * Hold and Keepalive per connection, an idle timer after max-prefix, and
  * the graceful restart timer (restart time, then the stale-path time
  * until End-of-RIB).
+ *
+ * Below it: the transport (session.c), which calls back only through
+ * fsm_session_hooks, and the peer's source in the RIB door, which the
+ * FSM drives through its lifecycle (up, eligible, down with or without
+ * graceful restart, stale flushes, gone).  End-of-RIB is handled here,
+ * before an UPDATE goes to the door.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "bgpd.h"
 #include "bgp.h"
-#include "detect.h"
+#include "fsm.h"
+#include "log.h"
+#include "loop.h"
 #include "update.h"
 
 static const char *fsm_names[FSM_NSTATES] = {
@@ -36,21 +43,10 @@ static void	fsm_conn_down(struct conn *, uint8_t code, uint8_t subcode,
 		    int gr_ok);
 static void	fsm_retry(struct peer *);
 
-enum { FSM_DET_UP, FSM_DET_ELIGIBLE, FSM_DET_DOWN, FSM_DET_GONE };
-
 const char *
 fsm_state_name(enum fsm_state s)
 {
 	return s < FSM_NSTATES ? fsm_names[s] : "?";
-}
-
-time_t
-bgpd_monotime(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
 }
 
 static void
@@ -61,34 +57,27 @@ fsm_set_state(struct peer *p, enum fsm_state s)
 	log_peer_info(&p->conf->addr, "state %s -> %s", fsm_state_name(p->state),
 	    fsm_state_name(s));
 	p->state = s;
-	p->uptime = bgpd_monotime();
+	p->uptime = loop_monotime();
 	p->last_change = time(NULL);
 }
 
-static void
-timer_set(struct event *ev, unsigned int secs)
+/* Queues a message, counting it by type. */
+static int
+fsm_send(struct conn *c, const uint8_t *buf, size_t len)
 {
-	struct timeval tv = { (time_t)secs, 0 };
-
-	evtimer_add(ev, &tv);
-}
-
-static void
-timer_set_ms(struct event *ev, unsigned int ms)
-{
-	struct timeval tv;
-
-	tv.tv_sec = (time_t)(ms / 1000);
-	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
-
-	evtimer_add(ev, &tv);
+	if (session_send(c, buf, len) == -1)
+		return -1;
+	if (c->peer != NULL && len >= BGP_HDR_LEN && buf[18] >= 1 &&
+	    buf[18] <= 5)
+		c->peer->stats.msgs_out[buf[18]]++;
+	return 0;
 }
 
 /* Seconds until the next connect: base * 2^fails, capped, with jitter. */
 static unsigned int
 fsm_backoff(const struct peer *p)
 {
-	uint32_t base = p->bgpd->conf->connect_retry, d;
+	uint32_t base = p->env->conf->connect_retry, d;
 	unsigned int shift = p->connect_fails > 5 ? 5 : p->connect_fails;
 
 	if (base == 0)
@@ -112,7 +101,7 @@ fsm_send_notification(struct conn *c, uint8_t code, uint8_t subcode,
 		datalen = BGP_MAX_LEN - 21;
 	wbuf_init(&w, buf, sizeof(buf));
 	if (bgp_notification_encode(&w, code, subcode, data, datalen) == 0)
-		(void)session_send(c, buf, w.len);
+		(void)fsm_send(c, buf, w.len);
 	log_peer_warnx(&c->peer->conf->addr, "sending NOTIFICATION %s, %s",
 	    bgp_err_code_name(code), bgp_err_subcode_name(code, subcode));
 }
@@ -125,14 +114,14 @@ fsm_send_keepalive(struct conn *c)
 
 	wbuf_init(&w, buf, sizeof(buf));
 	if (bgp_keepalive_encode(&w) == 0)
-		(void)session_send(c, buf, w.len);
+		(void)fsm_send(c, buf, w.len);
 }
 
 /* Our capabilities for a neighbor. */
 static void
 fsm_our_caps(const struct peer *p, struct bgp_caps *caps)
 {
-	const struct config *conf = p->bgpd->conf;
+	const struct config *conf = p->env->conf;
 	int aid;
 
 	memset(caps, 0, sizeof(*caps));
@@ -162,7 +151,7 @@ fsm_our_caps(const struct peer *p, struct bgp_caps *caps)
 static int
 fsm_send_open(struct conn *c)
 {
-	const struct config *conf = c->peer->bgpd->conf;
+	const struct config *conf = c->peer->env->conf;
 	struct bgp_open o;
 	uint8_t buf[BGP_MAX_LEN];
 	struct wbuf w;
@@ -177,7 +166,7 @@ fsm_send_open(struct conn *c)
 	wbuf_init(&w, buf, sizeof(buf));
 	if (bgp_open_encode(&w, &o) == -1)
 		return -1;
-	return session_send(c, buf, w.len);
+	return fsm_send(c, buf, w.len);
 }
 
 static void
@@ -203,7 +192,7 @@ fsm_send_eor(struct conn *c)
 			continue;
 		wbuf_init(&w, buf, sizeof(buf));
 		if (bgp_eor_encode(&w, (uint8_t)aid) == 0)
-			(void)session_send(c, buf, w.len);
+			(void)fsm_send(c, buf, w.len);
 	}
 }
 
@@ -221,7 +210,7 @@ fsm_keepalive_due(evutil_socket_t fd, short ev, void *arg)
 	} else if (c->holdtime > 0)
 		fsm_send_keepalive(c);
 	if (c->holdtime > 0)
-		timer_set(c->ev_keepalive, c->holdtime / 3 ?
+		loop_timer_set(c->ev_keepalive, c->holdtime / 3 ?
 		    c->holdtime / 3 : 1);
 }
 
@@ -230,7 +219,7 @@ static void
 fsm_hold_restart(struct conn *c)
 {
 	if (c->holdtime > 0)
-		timer_set(c->ev_hold, c->holdtime);
+		loop_timer_set(c->ev_hold, c->holdtime);
 }
 
 static int
@@ -257,12 +246,14 @@ int
 fsm_accepting(const struct peer *p)
 {
 	return !p->removed && !p->idle_hold &&
-	    !(p->conf->flags & CONF_NB_SHUTDOWN) && !p->bgpd->shutting_down;
+	    !(p->conf->flags & CONF_NB_SHUTDOWN) && !p->env->shutting_down;
 }
 
-void
-fsm_connected(struct peer *p, struct conn *c)
+static void
+fsm_connected(struct conn *c)
 {
+	struct peer *p = c->peer;
+
 	if (c == p->connecting)
 		p->connecting = NULL;
 	if (!fsm_accepting(p) || (p->conn != NULL && p->collision != NULL)) {
@@ -275,7 +266,7 @@ fsm_connected(struct peer *p, struct conn *c)
 		return;
 	}
 	/* A new session must not see an old flush still running. */
-	adjrib_finish(p);
+	adjrib_settle(&p->src);
 	if (p->conn == NULL) {
 		if (p->connecting != NULL) {
 			/* Incoming won the race with our own connect. */
@@ -287,7 +278,7 @@ fsm_connected(struct peer *p, struct conn *c)
 	} else
 		p->collision = c;
 	c->state = FSM_OPENSENT;
-	timer_set(c->ev_hold, HOLD_OPENSENT);
+	loop_timer_set(c->ev_hold, HOLD_OPENSENT);
 	if (fsm_send_open(c) == -1) {
 		fsm_conn_down(c, 0, 0, NULL, 0, "cannot send OPEN", 0);
 		return;
@@ -298,43 +289,14 @@ fsm_connected(struct peer *p, struct conn *c)
 	    c->outgoing ? "outgoing" : "incoming");
 }
 
-/* Tells the detector about a peer (no-op without regions). */
-static void
-fsm_detect(struct peer *p, int what, const char *why, int gr)
-{
-	struct detect *d = p->bgpd->detect;
-	struct detect_peer dp;
-	double now = bgpd_now(p->bgpd);
-
-	if (d == NULL)
-		return;
-	adjrib_detect_peer(p, &dp);
-	switch (what) {
-	case FSM_DET_UP:
-		detect_peer_up(d, &dp, now);
-		break;
-	case FSM_DET_ELIGIBLE:
-		detect_peer_eligible(d, &dp, now);
-		break;
-	case FSM_DET_DOWN:
-		detect_peer_down(d, &dp, why, gr, now);
-		break;
-	case FSM_DET_GONE:
-		detect_peer_gone(d, &dp, now);
-		break;
-	}
-	bgpd_detect_kick(p->bgpd);
-}
-
 /* The initial table is complete (End-of-RIB everywhere, or timeout). */
 static void
 fsm_make_eligible(struct peer *p)
 {
-	if (p->eligible || p->state != FSM_ESTABLISHED)
+	if (p->src.eligible || p->state != FSM_ESTABLISHED)
 		return;
-	p->eligible = 1;
 	evtimer_del(p->ev_eligible);
-	fsm_detect(p, FSM_DET_ELIGIBLE, NULL, 0);
+	adjrib_eligible(&p->src);
 }
 
 static void
@@ -345,36 +307,27 @@ fsm_eligible_due(evutil_socket_t fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	log_peer_info(&p->conf->addr, "no End-of-RIB after %us: eligible "
-	    "for visibility anyway", p->bgpd->conf->eligible_after);
+	    "for visibility anyway", p->env->conf->eligible_after);
 	fsm_make_eligible(p);
 }
 
-/* Drops the routes of a session that went down. */
+/* Hands the routes of a session that went down to the door. */
 static void
 fsm_routes_down(struct peer *p, int gr_ok)
 {
-	int aid, stale = 0;
+	uint8_t gr[AID_MAX];
+	int aid;
 
-	for (aid = AID_INET; aid < AID_MAX; aid++) {
-		if (gr_ok && p->neg.gr_peer && p->neg.gr_af[aid] &&
-		    p->neg.gr_restart_time > 0) {
-			adjrib_mark_stale(p, aid);
-			p->stale[aid] = 1;
-			stale = 1;
-		} else {
-			p->stale[aid] = 0;
-			adjrib_flush(p, 0, aid);
-		}
-	}
-	if (stale) {
+	for (aid = AID_INET; aid < AID_MAX; aid++)
+		gr[aid] = gr_ok && p->neg.gr_peer && p->neg.gr_af[aid] &&
+		    p->neg.gr_restart_time > 0;
+	evtimer_del(p->ev_eligible);
+	if (adjrib_down(&p->src, p->last_error, gr)) {
 		log_peer_info(&p->conf->addr, "graceful restart: keeping "
 		    "routes as stale for up to %us", p->neg.gr_restart_time);
-		timer_set(p->ev_gr, p->neg.gr_restart_time);
+		loop_timer_set(p->ev_gr, p->neg.gr_restart_time);
 	} else
 		evtimer_del(p->ev_gr);
-	p->eligible = 0;
-	evtimer_del(p->ev_eligible);
-	fsm_detect(p, FSM_DET_DOWN, p->last_error, stale);
 }
 
 /* Stale routes of a restarted peer outlived the restart/stale timer. */
@@ -387,19 +340,17 @@ fsm_gr_expired(evutil_socket_t fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	for (aid = AID_INET; aid < AID_MAX; aid++)
-		if (p->stale[aid]) {
-			p->stale[aid] = 0;
-			adjrib_flush(p, 1, aid);
-		}
+		(void)adjrib_flush_stale(&p->src, (uint8_t)aid);
 	log_peer_info(&p->conf->addr, "graceful restart timer expired, "
 	    "stale routes removed");
-	fsm_detect(p, FSM_DET_GONE, NULL, 0);
+	adjrib_gone(&p->src);
 }
 
-void
+/* End-of-RIB received for a family. */
+static void
 fsm_eor(struct peer *p, uint8_t aid)
 {
-	int a, left = 0;
+	int a;
 
 	if (aid == AID_UNSPEC || aid >= AID_MAX)
 		return;
@@ -407,15 +358,10 @@ fsm_eor(struct peer *p, uint8_t aid)
 		p->eor[aid] = 1;
 		p->eor_time[aid] = time(NULL);
 		log_peer_info(&p->conf->addr, "End-of-RIB %s, %zu routes",
-		    aid_name(aid), adjrib_count(p, aid));
+		    aid_name(aid), adjrib_count(&p->src, aid));
 	}
-	if (p->stale[aid]) {
-		p->stale[aid] = 0;
-		adjrib_flush(p, 1, aid);
-	}
-	for (a = AID_INET; a < AID_MAX; a++)
-		left |= p->stale[a];
-	if (!left)
+	(void)adjrib_flush_stale(&p->src, aid);
+	if (!adjrib_has_stale(&p->src))
 		evtimer_del(p->ev_gr);
 	for (a = AID_INET; a < AID_MAX; a++)
 		if (p->neg.af[a] && !p->eor[a])
@@ -427,7 +373,7 @@ fsm_eor(struct peer *p, uint8_t aid)
 static struct conn *
 fsm_collision_resolve(struct peer *p)
 {
-	uint32_t local_id = get_u32(p->bgpd->conf->router_id.b);
+	uint32_t local_id = get_u32(p->env->conf->router_id.b);
 	struct conn *a = p->conn, *b = p->collision, *loser;
 	int keep_outgoing = local_id > a->remote_id;
 
@@ -455,8 +401,8 @@ fsm_check_open(struct conn *c, const struct bgp_open *o, struct bgp_err *err)
 		    "bad peer AS");
 		return -1;
 	}
-	local_id = get_u32(p->bgpd->conf->router_id.b);
-	if (as == p->bgpd->conf->local_as && o->bgp_id == local_id) {
+	local_id = get_u32(p->env->conf->router_id.b);
+	if (as == p->env->conf->local_as && o->bgp_id == local_id) {
 		bgp_err_set(err, ERR_OPEN, ERR_OPEN_BGPID, NULL, 0,
 		    "BGP identifier equals ours");
 		return -1;
@@ -493,8 +439,8 @@ fsm_recv_open(struct conn *c, const uint8_t *body, size_t len)
 	c->state = FSM_OPENCONFIRM;
 	fsm_send_keepalive(c);
 	if (hold > 0) {
-		timer_set(c->ev_hold, hold);
-		timer_set(c->ev_keepalive, hold / 3 ? hold / 3 : 1);
+		loop_timer_set(c->ev_hold, hold);
+		loop_timer_set(c->ev_keepalive, hold / 3 ? hold / 3 : 1);
 	} else
 		evtimer_del(c->ev_hold);
 	if (c == p->conn)
@@ -545,33 +491,31 @@ fsm_established(struct conn *c)
 	c->maxlen = p->neg.ext_msg ? BGP_MAX_EXT_LEN : BGP_MAX_LEN;
 	memset(&p->dec, 0, sizeof(p->dec));
 	p->dec.as4 = p->neg.as4;
-	p->dec.ebgp = p->remote_as != p->bgpd->conf->local_as;
+	p->dec.ebgp = p->remote_as != p->env->conf->local_as;
 	for (aid = AID_INET; aid < AID_MAX; aid++) {
 		p->dec.addpath[aid] = p->neg.addpath_recv[aid];
+		p->src.addpath[aid] = p->neg.addpath_recv[aid];
+		p->src.af[aid] = p->neg.af[aid];
 		p->eor[aid] = 0;
 		p->eor_time[aid] = 0;
 		/* Stale routes stay only if the peer kept forwarding state. */
-		if (p->stale[aid] && (!p->neg.gr_peer || !p->neg.gr_af[aid] ||
-		    !p->neg.gr_af_forward[aid])) {
-			p->stale[aid] = 0;
-			adjrib_flush(p, 1, aid);
-			flushed = 1;
-		}
+		if (!p->neg.gr_peer || !p->neg.gr_af[aid] ||
+		    !p->neg.gr_af_forward[aid])
+			flushed |= adjrib_flush_stale(&p->src, (uint8_t)aid);
 	}
-	if (flushed && !p->stale[AID_INET] && !p->stale[AID_INET6])
-		fsm_detect(p, FSM_DET_GONE, NULL, 0);
-	p->dec.scratch = p->bgpd->scratch;
+	if (flushed && !adjrib_has_stale(&p->src))
+		adjrib_gone(&p->src);
+	p->dec.scratch = p->env->scratch;
 	p->dec.scratchlen = BGP_SCRATCH_LEN;
-	if (p->stale[AID_INET] || p->stale[AID_INET6])
-		timer_set(p->ev_gr, GR_STALE_TIME);
+	if (adjrib_has_stale(&p->src))
+		loop_timer_set(p->ev_gr, GR_STALE_TIME);
 	c->state = FSM_ESTABLISHED;
 	p->connect_fails = 0;
 	p->stats.established_count++;
 	p->last_error[0] = '\0';
 	fsm_set_state(p, FSM_ESTABLISHED);
-	p->eligible = 0;
-	fsm_detect(p, FSM_DET_UP, NULL, 0);
-	timer_set(p->ev_eligible, p->bgpd->conf->eligible_after);
+	adjrib_up(&p->src);
+	loop_timer_set(p->ev_eligible, p->env->conf->eligible_after);
 	log_peer_info(&p->conf->addr, "session established: AS %u, hold %us%s%s",
 	    p->remote_as, p->holdtime, p->neg.as4 ? ", 4-octet AS" : "",
 	    p->neg.gr_peer ? ", graceful restart" : "");
@@ -581,7 +525,7 @@ fsm_established(struct conn *c)
 	 * first UPDATEs back until its next keepalive when our KEEPALIVE and
 	 * End-of-RIB arrived in one segment.
 	 */
-	timer_set_ms(c->ev_keepalive, 50);
+	loop_timer_set_ms(c->ev_keepalive, 50);
 	c->eor_pending = 1;
 }
 
@@ -648,16 +592,20 @@ fsm_recv_update(struct conn *c, const uint8_t *body, size_t len)
 	}
 	if (u.action == ACT_TREAT_AS_WITHDRAW) {
 		p->stats.treat_as_withdraw++;
-		log_peer_warnx_rl(&p->rl, &p->conf->addr, "UPDATE error, "
+		log_peer_warnx_rl(&p->src.rl, &p->conf->addr, "UPDATE error, "
 		    "treat-as-withdraw: %s (%s)", u.err.reason ? u.err.reason :
 		    "?", bgp_attr_name(u.err_attr));
 	} else if (u.action == ACT_ATTR_DISCARD) {
 		p->stats.attr_discard++;
-		log_peer_warnx_rl(&p->rl, &p->conf->addr, "UPDATE error, "
+		log_peer_warnx_rl(&p->src.rl, &p->conf->addr, "UPDATE error, "
 		    "attribute discarded: %s (%s)", u.err.reason ?
 		    u.err.reason : "?", bgp_attr_name(u.err_attr));
 	}
-	if (adjrib_apply(p, &u) == -1) {
+	if (u.eor) {
+		fsm_eor(p, u.eor_aid);
+		return 0;
+	}
+	if (adjrib_apply(&p->src, &u) == -1) {
 		fsm_max_prefix(p);
 		return -1;
 	}
@@ -709,7 +657,7 @@ fsm_recv_refresh(struct conn *c, const uint8_t *msg, size_t len)
 	return 0;
 }
 
-int
+static int
 fsm_message(struct conn *c, uint8_t type, const uint8_t *msg, size_t len)
 {
 	const uint8_t *body = msg + BGP_HDR_LEN;
@@ -749,15 +697,7 @@ fsm_message(struct conn *c, uint8_t type, const uint8_t *msg, size_t len)
 	}
 }
 
-void
-fsm_conn_more(evutil_socket_t fd, short ev, void *arg)
-{
-	(void)fd;
-	(void)ev;
-	session_read(arg);
-}
-
-void
+static void
 fsm_conn_error(struct conn *c, const struct bgp_err *err)
 {
 	char why[128];
@@ -769,7 +709,7 @@ fsm_conn_error(struct conn *c, const struct bgp_err *err)
 	    err->datalen, why, 0);
 }
 
-void
+static void
 fsm_conn_closed(struct conn *c, int err)
 {
 	struct peer *p = c->peer;
@@ -782,7 +722,7 @@ fsm_conn_closed(struct conn *c, int err)
 		snprintf(why, sizeof(why), "connect: %s",
 		    err ? evutil_socket_error_to_string(err) : "closed");
 		snprintf(p->last_error, sizeof(p->last_error), "%s", why);
-		log_peer_warnx_rl(&p->rl, &p->conf->addr, "%s", why);
+		log_peer_warnx_rl(&p->src.rl, &p->conf->addr, "%s", why);
 		session_close(c, 0);
 		if (p->conn == NULL)
 			fsm_retry(p);
@@ -805,7 +745,7 @@ fsm_retry(struct peer *p)
 	p->connect_fails++;
 	fsm_set_state(p, FSM_ACTIVE);
 	if (!(p->conf->flags & CONF_NB_PASSIVE))
-		timer_set(p->ev_connect, fsm_backoff(p));
+		loop_timer_set(p->ev_connect, fsm_backoff(p));
 }
 
 /*
@@ -843,7 +783,7 @@ fsm_conn_down(struct conn *c, uint8_t code, uint8_t subcode,
 		fsm_routes_down(p, gr_ok);
 		memset(&p->neg, 0, sizeof(p->neg));
 	} else
-		log_peer_warnx_rl(&p->rl, &p->conf->addr, "%s", why);
+		log_peer_warnx_rl(&p->src.rl, &p->conf->addr, "%s", why);
 	if (p->collision != NULL) {
 		p->conn = p->collision;
 		p->collision = NULL;
@@ -853,7 +793,7 @@ fsm_conn_down(struct conn *c, uint8_t code, uint8_t subcode,
 	fsm_set_state(p, FSM_IDLE);
 	if (p->idle_hold) {
 		if (p->conf->max_prefix_restart > 0)
-			timer_set(p->ev_idle, p->conf->max_prefix_restart);
+			loop_timer_set(p->ev_idle, p->conf->max_prefix_restart);
 		return;
 	}
 	fsm_retry(p);
@@ -864,10 +804,11 @@ fsm_try_connect(struct peer *p)
 {
 	if (p->conn != NULL || p->connecting != NULL)
 		return;
-	if (session_connect(p) == 0) {
+	if ((p->connecting = session_connect(&p->env->sess, p,
+	    p->conf)) != NULL) {
 		fsm_set_state(p, FSM_CONNECT);
 		/* A connect that hangs is retried like a failed one. */
-		timer_set(p->ev_connect, fsm_backoff(p) + 5);
+		loop_timer_set(p->ev_connect, fsm_backoff(p) + 5);
 	} else
 		fsm_retry(p);
 }
@@ -929,8 +870,7 @@ fsm_stop(struct peer *p, uint8_t code, uint8_t subcode, const uint8_t *data,
 	evtimer_del(p->ev_connect);
 }
 
-/* Cease with an RFC 9003 shutdown communication. */
-static void
+void
 fsm_stop_shutdown(struct peer *p, uint8_t subcode, const char *msg)
 {
 	uint8_t buf[BGP_MAX_LEN];
@@ -949,116 +889,29 @@ fsm_stop_shutdown(struct peer *p, uint8_t subcode, const char *msg)
 }
 
 void
-fsm_shutdown_all(struct bgpd *bgpd, const char *msg)
+fsm_init(struct peer *p)
 {
-	struct peer *p;
-
-	bgpd->shutting_down = 1;
-	TAILQ_FOREACH(p, &bgpd->peers, entry)
-		fsm_stop_shutdown(p, ERR_CEASE_ADMIN_DOWN, msg);
-}
-
-void
-fsm_replay_up(struct peer *p)
-{
-	if (p->state == FSM_ESTABLISHED)
-		return;
-	adjrib_finish(p);
-	fsm_set_state(p, FSM_ESTABLISHED);
-	p->stats.established_count++;
-	p->eligible = 0;
-	fsm_detect(p, FSM_DET_UP, NULL, 0);
-	fsm_make_eligible(p);
-}
-
-void
-fsm_replay_down(struct peer *p, const char *why)
-{
-	if (p->state != FSM_ESTABLISHED)
-		return;
-	snprintf(p->last_error, sizeof(p->last_error), "%s", why);
-	fsm_set_state(p, FSM_IDLE);
-	p->stats.flaps++;
-	fsm_routes_down(p, 0);
-	adjrib_finish(p);
-}
-
-struct peer *
-peer_find(struct bgpd *bgpd, const struct bw_addr *a)
-{
-	struct peer *p;
-
-	TAILQ_FOREACH(p, &bgpd->peers, entry)
-		if (memcmp(&p->conf->addr, a, sizeof(*a)) == 0)
-			return p;
-	return NULL;
-}
-
-/* First free RIB slot, or -1. */
-static int
-peer_slot_alloc(struct bgpd *bgpd)
-{
-	int i;
-
-	for (i = 0; i < RIB_MAX_PEERS; i++)
-		if (!(bgpd->slots[i / 8] & (1 << (i % 8)))) {
-			bgpd->slots[i / 8] |= (uint8_t)(1 << (i % 8));
-			return i;
-		}
-	return -1;
-}
-
-struct peer *
-peer_new(struct bgpd *bgpd, const struct config_neighbor *nb)
-{
-	struct peer *p;
-	int slot;
-
-	if ((slot = peer_slot_alloc(bgpd)) == -1) {
-		log_peer_warnx(&nb->addr, "too many peers");
-		return NULL;
-	}
-	if ((p = calloc(1, sizeof(*p))) == NULL)
-		fatal("peer_new");
-	p->bgpd = bgpd;
-	p->conf = nb;
-	p->slot = (uint16_t)slot;
 	p->state = FSM_IDLE;
-	p->uptime = bgpd_monotime();
+	p->uptime = loop_monotime();
 	p->last_change = time(NULL);
-	p->ev_connect = evtimer_new(bgpd->base, fsm_connect_due, p);
-	p->ev_idle = evtimer_new(bgpd->base, fsm_idle_over, p);
-	p->ev_gr = evtimer_new(bgpd->base, fsm_gr_expired, p);
-	p->ev_flush = evtimer_new(bgpd->base, adjrib_flush_cb, p);
-	p->ev_eligible = evtimer_new(bgpd->base, fsm_eligible_due, p);
-	if (!p->ev_connect || !p->ev_idle || !p->ev_gr || !p->ev_flush ||
-	    !p->ev_eligible)
-		fatalx("peer_new: event_new");
-	TAILQ_INSERT_TAIL(&bgpd->peers, p, entry);
-	fsm_start(p);
-	return p;
+	p->ev_connect = loop_timer_new(p->env->loop, fsm_connect_due, p);
+	p->ev_idle = loop_timer_new(p->env->loop, fsm_idle_over, p);
+	p->ev_gr = loop_timer_new(p->env->loop, fsm_gr_expired, p);
+	p->ev_eligible = loop_timer_new(p->env->loop, fsm_eligible_due, p);
 }
 
 void
-peer_delete(struct peer *p, uint8_t subcode, const char *why)
+fsm_free(struct peer *p)
 {
-	struct bgpd *bgpd = p->bgpd;
-	int aid;
-
-	p->removed = 1;
-	fsm_stop_shutdown(p, subcode, why);
-	for (aid = AID_INET; aid < AID_MAX; aid++) {
-		p->stale[aid] = 0;
-		adjrib_flush(p, 0, aid);
-	}
-	adjrib_finish(p);
-	fsm_detect(p, FSM_DET_GONE, NULL, 0);
 	event_free(p->ev_connect);
 	event_free(p->ev_eligible);
 	event_free(p->ev_idle);
 	event_free(p->ev_gr);
-	event_free(p->ev_flush);
-	bgpd->slots[p->slot / 8] &= (uint8_t)~(1 << (p->slot % 8));
-	TAILQ_REMOVE(&bgpd->peers, p, entry);
-	free(p);
 }
+
+const struct session_hooks fsm_session_hooks = {
+	.connected = fsm_connected,
+	.message = fsm_message,
+	.error = fsm_conn_error,
+	.closed = fsm_conn_closed,
+};

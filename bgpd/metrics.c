@@ -15,7 +15,7 @@
 #include <event2/http.h>
 #include <event2/listener.h>
 
-#include "bgpd.h"
+#include "core.h"
 #include "metrics.h"
 
 struct metrics {
@@ -67,14 +67,14 @@ metrics_peers(struct evbuffer *b, struct bgpd *bgpd)
 		size_t		 off;
 	} ctr[] = {
 		{ "bgpwatch_peer_updates_received_total", "UPDATE messages "
-		    "received", offsetof(struct peer_stats, updates_in) },
+		    "received", offsetof(struct peer, stats.updates_in) },
 		{ "bgpwatch_peer_announcements_total", "prefixes announced "
-		    "to us", offsetof(struct peer_stats, prefixes_in) },
+		    "to us", offsetof(struct peer, src.stats.prefixes_in) },
 		{ "bgpwatch_peer_withdrawals_total", "prefixes withdrawn",
-		    offsetof(struct peer_stats, withdraws_in) },
+		    offsetof(struct peer, src.stats.withdraws_in) },
 		{ "bgpwatch_peer_treat_as_withdraw_total", "RFC 7606 "
 		    "treat-as-withdraw UPDATEs",
-		    offsetof(struct peer_stats, treat_as_withdraw) },
+		    offsetof(struct peer, stats.treat_as_withdraw) },
 	};
 	struct peer *p;
 	char a[BW_ADDR_STRLEN];
@@ -83,24 +83,24 @@ metrics_peers(struct evbuffer *b, struct bgpd *bgpd)
 
 	metric_head(b, "bgpwatch_peer_up", "gauge", "1 if the session is "
 	    "Established");
-	TAILQ_FOREACH(p, &bgpd->peers, entry)
+	TAILQ_FOREACH(p, &bgpd->peers.list, entry)
 		evbuffer_add_printf(b, "bgpwatch_peer_up{peer=\"%s\",asn=\"%u\"} "
 		    "%d\n", addr_fmt(&p->conf->addr, a, sizeof(a)),
 		    p->conf->remote_as, p->state == FSM_ESTABLISHED);
 	metric_head(b, "bgpwatch_peer_routes", "gauge", "routes held per "
 	    "peer and family");
-	TAILQ_FOREACH(p, &bgpd->peers, entry)
+	TAILQ_FOREACH(p, &bgpd->peers.list, entry)
 		for (aid = AID_INET; aid < AID_MAX; aid++)
 			evbuffer_add_printf(b, "bgpwatch_peer_routes{peer=\"%s\","
 			    "family=\"%s\"} %zu\n", addr_fmt(&p->conf->addr, a,
 			    sizeof(a)), aid == AID_INET ? "ipv4" : "ipv6",
-			    adjrib_count(p, (uint8_t)aid));
+			    adjrib_count(&p->src, (uint8_t)aid));
 	for (i = 0; i < sizeof(ctr) / sizeof(ctr[0]); i++) {
 		metric_head(b, ctr[i].name, "counter", ctr[i].help);
-		TAILQ_FOREACH(p, &bgpd->peers, entry) {
+		TAILQ_FOREACH(p, &bgpd->peers.list, entry) {
 			uint64_t v;
 
-			memcpy(&v, (const char *)&p->stats + ctr[i].off,
+			memcpy(&v, (const char *)p + ctr[i].off,
 			    sizeof(v));
 			evbuffer_add_printf(b, "%s{peer=\"%s\"} %llu\n",
 			    ctr[i].name, addr_fmt(&p->conf->addr, a, sizeof(a)),
@@ -108,7 +108,7 @@ metrics_peers(struct evbuffer *b, struct bgpd *bgpd)
 		}
 	}
 	metric_head(b, "bgpwatch_peer_flaps_total", "counter", "sessions lost");
-	TAILQ_FOREACH(p, &bgpd->peers, entry)
+	TAILQ_FOREACH(p, &bgpd->peers.list, entry)
 		evbuffer_add_printf(b, "bgpwatch_peer_flaps_total{peer=\"%s\"} "
 		    "%u\n", addr_fmt(&p->conf->addr, a, sizeof(a)),
 		    p->stats.flaps);
@@ -137,11 +137,11 @@ metrics_global(struct evbuffer *b, struct bgpd *bgpd)
 	metric_head(b, "bgpwatch_loop_max_stall_seconds", "gauge", "longest "
 	    "event loop stall since start");
 	evbuffer_add_printf(b, "bgpwatch_loop_max_stall_seconds %.6f\n",
-	    bgpd->lag_max);
+	    bgpd->loop.lag_max);
 	metric_head(b, "bgpwatch_loop_stalls_over_50ms_total", "counter",
 	    "event loop stalls longer than 50 ms");
 	evbuffer_add_printf(b, "bgpwatch_loop_stalls_over_50ms_total %llu\n",
-	    (unsigned long long)bgpd->lag_over_50ms);
+	    (unsigned long long)bgpd->loop.lag_over_50ms);
 	metric_head(b, "bgpwatch_start_time_seconds", "gauge", "start time");
 	evbuffer_add_printf(b, "bgpwatch_start_time_seconds %lld\n",
 	    (long long)bgpd->started);
@@ -186,7 +186,7 @@ metrics_new(struct bgpd *bgpd, const struct config_metrics *mc)
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return NULL;
 	m->bgpd = bgpd;
-	if ((m->http = evhttp_new(bgpd->base)) == NULL)
+	if ((m->http = evhttp_new(bgpd->loop.base)) == NULL)
 		goto fail;
 	evhttp_set_max_headers_size(m->http, 8192);
 	evhttp_set_max_body_size(m->http, 1024);

@@ -1,67 +1,97 @@
 /*
  * Replay mode (bgpwatchd -r FILE...): MRT records go through the same
- * RIB, adjrib and region detector as live sessions, with the records'
- * own timestamps as the clock; events go to the configured event log.
- * No sockets are opened.
+ * RIB door and region detector as live sessions, with the records' own
+ * timestamps as the clock; events go to the configured event log.  No
+ * sockets are opened.
  *
- * Each MRT peer (address and AS) becomes a peer object that never
- * connects (its neighbor entry is made here and marked shutdown) and is
- * put in Established by hand.  A peer is eligible at once: RIS update
- * files start in the middle of long-established sessions, and a RIB dump
- * is a complete table.  A BGP4MP state change away from Established ends
- * the peer's session (peer_down, routes removed, no withdrawals); one to
- * Established starts it again.  The detector runs whenever record time
- * moves on, so hold-down timers expire in record time.
+ * Each MRT peer (address and AS) becomes a source of routes in the door
+ * (struct rib_src): no neighbor, no timers, no FSM.  A source is up and
+ * eligible at once: RIS update files start in the middle of
+ * long-established sessions, and a RIB dump is a complete table.  A
+ * BGP4MP state change away from Established ends the source's session
+ * (peer_down, routes removed, no withdrawals); one to Established starts
+ * it again.  The detector runs whenever record time moves on, so
+ * hold-down timers expire in record time.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bgpd.h"
+#include "core.h"
 #include "detect.h"
 #include "evt.h"
+#include "log.h"
 #include "mrt.h"
 #include "mrtfile.h"
+#include "replay.h"
 #include "update.h"
 
 #define REPLAY_MAX_PEERS	4096	/* a hostile file cannot make more */
 
+/* An MRT peer: a source of routes and its decoder context. */
+struct replay_peer {
+	TAILQ_ENTRY(replay_peer) entry;
+	struct rib_src		 src;
+	struct bgp_dec_ctx	 dec;
+};
+TAILQ_HEAD(replay_peers, replay_peer);
+
 struct replay {
 	struct bgpd		*bgpd;
-	struct config_neighbors	 nbs;		/* neighbor entries we made */
-	struct peer		*index[REPLAY_MAX_PEERS]; /* TD2 peer index */
+	struct replay_peers	 peers;
+	size_t			 npeers;
+	struct replay_peer	*index[REPLAY_MAX_PEERS]; /* TD2 peer index */
 	size_t			 nindex;
 	uint64_t		 records, updates, errors;
 };
 
-/* The peer for an MRT peer, made (and brought up) on first sight. */
-static struct peer *
+/* A source's session starts (on first sight, or an MRT state change). */
+static void
+replay_up(struct replay_peer *rp)
+{
+	if (rp->src.up)
+		return;
+	adjrib_settle(&rp->src);
+	adjrib_up(&rp->src);
+	adjrib_eligible(&rp->src);
+}
+
+/* A source's session ends: peer_down, its routes go (no withdrawals). */
+static void
+replay_down(struct replay_peer *rp, const char *why)
+{
+	if (!rp->src.up)
+		return;
+	(void)adjrib_down(&rp->src, why, NULL);
+	adjrib_settle(&rp->src);
+}
+
+/* The source for an MRT peer, made (and brought up) on first sight. */
+static struct replay_peer *
 replay_peer(struct replay *rp, const struct bw_addr *addr, uint32_t asn)
 {
-	struct bgpd *bgpd = rp->bgpd;
-	struct config_neighbor *nb;
-	struct peer *p;
+	struct replay_peer *p;
 	int aid;
 
-	TAILQ_FOREACH(p, &bgpd->peers, entry)
-		if (memcmp(&p->conf->addr, addr, sizeof(*addr)) == 0 &&
-		    p->conf->remote_as == asn)
+	TAILQ_FOREACH(p, &rp->peers, entry)
+		if (memcmp(&p->src.addr, addr, sizeof(*addr)) == 0 &&
+		    p->src.asn == asn)
 			return p;
-	if (bgpd_count_peers(bgpd) >= REPLAY_MAX_PEERS)
+	if (rp->npeers >= REPLAY_MAX_PEERS)
 		return NULL;
-	if ((nb = calloc(1, sizeof(*nb))) == NULL)
+	if ((p = calloc(1, sizeof(*p))) == NULL)
 		fatal("replay_peer");
-	nb->addr = *addr;
-	nb->remote_as = asn;
-	nb->flags = CONF_NB_SHUTDOWN | CONF_NB_PASSIVE;
-	TAILQ_INSERT_TAIL(&rp->nbs, nb, entry);
-	if ((p = peer_new(bgpd, nb)) == NULL)
+	if (adjrib_src_attach(&rp->bgpd->door, &p->src, addr, asn) == -1) {
+		free(p);
 		return NULL;
+	}
 	for (aid = AID_INET; aid < AID_MAX; aid++)
-		p->neg.af[aid] = 1;
-	p->dec.scratch = bgpd->scratch;
+		p->src.af[aid] = 1;
+	p->dec.scratch = rp->bgpd->scratch;
 	p->dec.scratchlen = BGP_SCRATCH_LEN;
-	fsm_replay_up(p);
+	TAILQ_INSERT_TAIL(&rp->peers, p, entry);
+	rp->npeers++;
+	replay_up(p);
 	return p;
 }
 
@@ -70,13 +100,14 @@ static void
 replay_clock(struct replay *rp, double t)
 {
 	struct bgpd *bgpd = rp->bgpd;
+	double prev = bgpd->loop.record_now;
 
-	if (t <= bgpd->replay_now)
+	if (t <= prev)
 		return;
 	/* Timers that fell due between the two records fire first. */
-	if (bgpd->detect != NULL && bgpd->replay_now > 0)
-		(void)detect_run(bgpd->detect, bgpd->replay_now);
-	bgpd->replay_now = t;
+	if (bgpd->detect != NULL && prev > 0)
+		(void)detect_run(bgpd->detect, prev);
+	loop_set_record_time(&bgpd->loop, t);
 	if (bgpd->detect != NULL)
 		(void)detect_run(bgpd->detect, t);
 }
@@ -87,7 +118,7 @@ replay_message(struct replay *rp, const struct mrt_bgp4mp *m)
 	struct bgp_update u;
 	struct bgp_hdr h;
 	struct bgp_err err;
-	struct peer *p;
+	struct replay_peer *p;
 	int aid;
 
 	if (m->local || bgp_frame(m->msg.p, m->msg.len, BGP_MAX_EXT_LEN, &h,
@@ -95,34 +126,35 @@ replay_message(struct replay *rp, const struct mrt_bgp4mp *m)
 		return;
 	if ((p = replay_peer(rp, &m->peer_ip, m->peer_as)) == NULL)
 		return;
-	if (p->state != FSM_ESTABLISHED)
-		fsm_replay_up(p);
+	replay_up(p);
 	p->dec.as4 = m->as4;
-	for (aid = AID_INET; aid < AID_MAX; aid++)
+	for (aid = AID_INET; aid < AID_MAX; aid++) {
 		p->dec.addpath[aid] = m->addpath;
+		p->src.addpath[aid] = m->addpath;
+	}
 	rp->updates++;
 	if (bgp_update_decode(&p->dec, m->msg.p + BGP_HDR_LEN,
 	    h.len - BGP_HDR_LEN, &u) == -1) {
 		/* A live session would be reset here; a replay goes on. */
 		rp->errors++;
-		log_peer_warnx_rl(&p->rl, &p->conf->addr, "replay: malformed "
+		log_peer_warnx_rl(&p->src.rl, &p->src.addr, "replay: malformed "
 		    "UPDATE skipped: %s", u.err.reason ? u.err.reason : "?");
 		return;
 	}
-	(void)adjrib_apply(p, &u);
+	(void)adjrib_apply(&p->src, &u);
 }
 
 static void
 replay_state(struct replay *rp, const struct mrt_bgp4mp *m)
 {
-	struct peer *p;
+	struct replay_peer *p;
 
 	if ((p = replay_peer(rp, &m->peer_ip, m->peer_as)) == NULL)
 		return;
 	if (m->new_state == FSM_ESTABLISHED)
-		fsm_replay_up(p);
+		replay_up(p);
 	else if (m->old_state == FSM_ESTABLISHED)
-		fsm_replay_down(p, "MRT state change");
+		replay_down(p, "MRT state change");
 }
 
 static void
@@ -139,7 +171,7 @@ replay_peer_index(struct replay *rp, const struct mrt_peer_index *pi)
 
 /* One route of a RIB dump with its attribute block. */
 static void
-replay_route(struct replay *rp, struct peer *p, const struct bw_prefix *pfx,
+replay_route(struct replay *rp, struct replay_peer *p, const struct bw_prefix *pfx,
     uint32_t path_id, const struct bgp_view *attrs, int as4, int mrt_rib)
 {
 	struct bgp_dec_ctx ctx;
@@ -158,7 +190,7 @@ replay_route(struct replay *rp, struct peer *p, const struct bw_prefix *pfx,
 	}
 	if ((a = intern_attrs(rp->bgpd->intern, &u.attrs)) == NULL)
 		fatal("intern_attrs");
-	adjrib_announce_one(p, pfx, path_id, a);
+	adjrib_announce_one(&p->src, pfx, path_id, a);
 	rattr_unref(rp->bgpd->intern, a);
 }
 
@@ -180,7 +212,7 @@ replay_rib(struct replay *rp, const struct mrt_rib *rib)
 static void
 replay_record(struct replay *rp, const struct mrt_record *r)
 {
-	struct peer *p;
+	struct replay_peer *p;
 
 	switch (r->kind) {
 	case MRT_K_MESSAGE:
@@ -238,32 +270,29 @@ replay_file(struct replay *rp, const char *path)
 }
 
 int
-bgpd_replay(struct bgpd *bgpd, char *files[], int nfiles)
+replay_run(struct bgpd *bgpd, char *files[], int nfiles)
 {
 	struct replay rp;
-	struct config_neighbor *nb;
+	struct replay_peer *p;
 	int i, rv = 0;
 
 	memset(&rp, 0, sizeof(rp));
 	rp.bgpd = bgpd;
-	TAILQ_INIT(&rp.nbs);
+	TAILQ_INIT(&rp.peers);
 	if (bgpd->detect != NULL)
 		detect_set_wallclock(bgpd->detect, 1);
 	for (i = 0; i < nfiles; i++)
 		if (replay_file(&rp, files[i]) == -1)
 			rv = -1;
-	if (bgpd->detect != NULL && bgpd->replay_now > 0)
-		(void)detect_run(bgpd->detect, bgpd->replay_now);
+	if (bgpd->detect != NULL && bgpd->loop.record_now > 0)
+		(void)detect_run(bgpd->detect, bgpd->loop.record_now);
 	log_info("replay: %llu records, %llu UPDATEs, %zu peers, %llu errors",
 	    (unsigned long long)rp.records, (unsigned long long)rp.updates,
-	    bgpd_count_peers(bgpd), (unsigned long long)rp.errors);
-	/* The peers point at our neighbor entries: free them first. */
-	while (!TAILQ_EMPTY(&bgpd->peers))
-		peer_delete(TAILQ_FIRST(&bgpd->peers), ERR_CEASE_ADMIN_DOWN,
-		    NULL);
-	while ((nb = TAILQ_FIRST(&rp.nbs)) != NULL) {
-		TAILQ_REMOVE(&rp.nbs, nb, entry);
-		free(nb);
+	    rp.npeers, (unsigned long long)rp.errors);
+	while ((p = TAILQ_FIRST(&rp.peers)) != NULL) {
+		TAILQ_REMOVE(&rp.peers, p, entry);
+		adjrib_src_detach(&p->src);
+		free(p);
 	}
 	return rv;
 }

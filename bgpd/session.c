@@ -1,12 +1,13 @@
 /*
  * Sockets and framing.  session_ owns the TCP side of every peer: the
- * listening sockets (connections from unconfigured addresses are closed
- * before anything is read), outgoing non-blocking connects, TCP MD5 and
- * GTSM socket options, and the bufferevents that carry messages.  Input
- * is cut into whole BGP messages here (bgp_frame) and handed to the FSM;
- * a read callback handles a bounded number of messages and then yields
- * to the loop.  Both directions are capped: a peer that floods us stops
- * being read (read high watermark), one that does not read is dropped.
+ * listening sockets (the accept hook decides whom to take; connections
+ * from unconfigured addresses are closed before anything is read),
+ * outgoing non-blocking connects, TCP MD5 and GTSM socket options, and
+ * the bufferevents that carry messages.  Input is cut into whole BGP
+ * messages here (bgp_frame) and handed up through the hooks; a read
+ * callback handles a bounded number of messages and then yields to the
+ * loop.  Both directions are capped: a peer that floods us stops being
+ * read (read high watermark), one that does not read is dropped.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -23,8 +24,8 @@
 
 #include <event2/buffer.h>
 
-#include "bgpd.h"
-
+#include "log.h"
+#include "session.h"
 
 #ifndef IP_MINTTL
 #define IP_MINTTL	21
@@ -35,6 +36,7 @@
 
 static void	session_readcb(struct bufferevent *, void *);
 static void	session_eventcb(struct bufferevent *, short, void *);
+static void	session_more_cb(evutil_socket_t, short, void *);
 
 /* Fills a sockaddr for addr:port; returns its length, 0 if unusable. */
 static socklen_t
@@ -108,7 +110,8 @@ session_md5(int fd, const struct bw_addr *addr, const char *key)
 	return setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &md5, sizeof(md5));
 }
 
-int
+/* Applies TCP MD5 / GTSM for the neighbor to a socket.  Returns 0 / -1. */
+static int
 session_sockopts(int fd, const struct config_neighbor *nb, int listening)
 {
 	int ttl = 255, minttl = 254;
@@ -139,23 +142,24 @@ fail:
 
 /* Creates the connection object around a connected or connecting fd. */
 static struct conn *
-session_conn_new(struct peer *p, int fd, int outgoing)
+session_conn_new(struct session_ctx *ctx, struct peer *p, int fd,
+    int outgoing)
 {
 	struct conn *c;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
-	c->bev = bufferevent_socket_new(p->bgpd->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->bev = bufferevent_socket_new(ctx->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
 		free(c);
 		return NULL;
 	}
 	c->peer = p;
-	c->bgpd = p->bgpd;
+	c->ctx = ctx;
 	c->fd = fd;
 	c->outgoing = outgoing;
 	c->maxlen = BGP_MAX_LEN;
-	c->ev_more = evtimer_new(p->bgpd->base, fsm_conn_more, c);
+	c->ev_more = evtimer_new(ctx->base, session_more_cb, c);
 	if (c->ev_more == NULL) {
 		bufferevent_free(c->bev);
 		free(c);
@@ -186,22 +190,22 @@ session_conn_names(struct conn *c)
 	}
 }
 
-int
-session_connect(struct peer *p)
+struct conn *
+session_connect(struct session_ctx *ctx, struct peer *p,
+    const struct config_neighbor *nb)
 {
-	const struct config_neighbor *nb = p->conf;
 	struct sockaddr_storage ss, ls;
 	socklen_t len, llen;
 	struct conn *c;
 	int fd, af;
 
 	if ((len = session_sockaddr(&nb->addr, nb->port, &ss)) == 0)
-		return -1;
+		return NULL;
 	af = ss.ss_family;
 	if ((fd = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1) {
 		log_peer_warn(&nb->addr, "socket");
-		return -1;
+		return NULL;
 	}
 	if (session_sockopts(fd, nb, 0) == -1)
 		goto fail;
@@ -212,7 +216,7 @@ session_connect(struct peer *p)
 			goto fail;
 		}
 	}
-	if ((c = session_conn_new(p, fd, 1)) == NULL)
+	if ((c = session_conn_new(ctx, p, fd, 1)) == NULL)
 		goto fail;
 	if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&ss,
 	    (int)len) == -1) {
@@ -221,13 +225,12 @@ session_connect(struct peer *p)
 		event_free(c->ev_more);
 		bufferevent_free(c->bev);
 		free(c);
-		return -1;
+		return NULL;
 	}
-	p->connecting = c;
-	return 0;
+	return c;
 fail:
 	close(fd);
-	return -1;
+	return NULL;
 }
 
 /* A connection arrived on a listening socket. */
@@ -235,44 +238,35 @@ static void
 session_accept(struct evconnlistener *lev, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
-	struct bgpd *bgpd = arg;
+	struct session_ctx *ctx = arg;
+	const struct config_neighbor *nb;
 	struct bw_addr a;
 	struct peer *p;
 	struct conn *c;
 	uint16_t port;
-	char buf[BW_ADDR_STRLEN];
 
 	(void)lev;
 	(void)salen;
 	session_from_sockaddr(sa, &a, &port);
-	if ((p = peer_find(bgpd, &a)) == NULL) {
-		if (log_ratelimit_allow(&bgpd->rl_unknown, time(NULL), NULL))
-			log_warnx("connection from unconfigured address %s "
-			    "refused", addr_fmt(&a, buf, sizeof(buf)));
+	if ((p = ctx->accept(ctx->arg, &a, &nb)) == NULL) {
 		close(fd);
 		return;
 	}
-	if (!fsm_accepting(p)) {
-		log_peer_warnx_rl(&p->rl, &a, "connection refused: %s",
-		    p->idle_hold ? "idle after max-prefix" : "shut down");
-		close(fd);
-		return;
-	}
-	if (session_sockopts(fd, p->conf, 0) == -1 ||
+	if (session_sockopts(fd, nb, 0) == -1 ||
 	    evutil_make_socket_nonblocking(fd) == -1 ||
-	    (c = session_conn_new(p, fd, 0)) == NULL) {
+	    (c = session_conn_new(ctx, p, fd, 0)) == NULL) {
 		close(fd);
 		return;
 	}
 	c->connected = 1;
 	c->remote_port = port;
 	session_conn_names(c);
-	fsm_connected(p, c);
+	ctx->hooks->connected(c);
 }
 
 /* Opens one listening socket.  Returns the fd, or -1 (logged). */
 static int
-session_listen_one(struct bgpd *bgpd, const struct config_listen *l)
+session_listen_one(const struct config *conf, const struct config_listen *l)
 {
 	struct config_neighbor *nb;
 	struct sockaddr_storage ss;
@@ -291,7 +285,7 @@ session_listen_one(struct bgpd *bgpd, const struct config_listen *l)
 	    IPV6_V6ONLY, &on, sizeof(on)) == -1)
 		goto fail;
 	/* MD5 keys must be on the listener before the peer's SYN arrives. */
-	TAILQ_FOREACH(nb, &bgpd->conf->neighbors, entry)
+	TAILQ_FOREACH(nb, &conf->neighbors, entry)
 		if (nb->md5key != NULL && nb->addr.aid == l->addr.aid &&
 		    session_md5(fd, &nb->addr, nb->md5key) == -1)
 			log_peer_warn(&nb->addr, "cannot set TCP MD5 key on "
@@ -307,48 +301,61 @@ fail:
 	return -1;
 }
 
+void
+session_ctx_init(struct session_ctx *ctx, struct event_base *base,
+    const struct session_hooks *hooks, session_accept_fn accept, void *arg)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->base = base;
+	ctx->hooks = hooks;
+	ctx->accept = accept;
+	ctx->arg = arg;
+	TAILQ_INIT(&ctx->listeners);
+	TAILQ_INIT(&ctx->lingering);
+}
+
 int
-session_listen(struct bgpd *bgpd)
+session_listen(struct session_ctx *ctx, const struct config *conf)
 {
 	struct listener *l;
 	size_t i;
 	int fd;
 
-	for (i = 0; i < bgpd->conf->nlistens; i++) {
-		if ((fd = session_listen_one(bgpd, &bgpd->conf->listens[i])) == -1)
+	for (i = 0; i < conf->nlistens; i++) {
+		if ((fd = session_listen_one(conf, &conf->listens[i])) == -1)
 			return -1;
 		if ((l = calloc(1, sizeof(*l))) == NULL)
 			fatal("listener");
 		l->fd = fd;
-		l->conf = bgpd->conf->listens[i];
-		l->lev = evconnlistener_new(bgpd->base, session_accept, bgpd,
+		l->conf = conf->listens[i];
+		l->lev = evconnlistener_new(ctx->base, session_accept, ctx,
 		    LEV_OPT_CLOSE_ON_FREE, -1, fd);
 		if (l->lev == NULL)
 			fatalx("evconnlistener_new");
-		TAILQ_INSERT_TAIL(&bgpd->listeners, l, entry);
+		TAILQ_INSERT_TAIL(&ctx->listeners, l, entry);
 	}
 	return 0;
 }
 
 void
-session_unlisten(struct bgpd *bgpd)
+session_unlisten(struct session_ctx *ctx)
 {
 	struct listener *l;
 
-	while ((l = TAILQ_FIRST(&bgpd->listeners)) != NULL) {
-		TAILQ_REMOVE(&bgpd->listeners, l, entry);
+	while ((l = TAILQ_FIRST(&ctx->listeners)) != NULL) {
+		TAILQ_REMOVE(&ctx->listeners, l, entry);
 		evconnlistener_free(l->lev);
 		free(l);
 	}
 }
 
 void
-session_update_md5(struct bgpd *bgpd, const struct config_neighbor *nb,
+session_update_md5(struct session_ctx *ctx, const struct config_neighbor *nb,
     int set)
 {
 	struct listener *l;
 
-	TAILQ_FOREACH(l, &bgpd->listeners, entry)
+	TAILQ_FOREACH(l, &ctx->listeners, entry)
 		if (l->conf.addr.aid == nb->addr.aid)
 			(void)session_md5(l->fd, &nb->addr,
 			    set ? nb->md5key : NULL);
@@ -363,17 +370,15 @@ session_send(struct conn *c, const uint8_t *p, size_t len)
 		return -1;
 	if (bufferevent_write(c->bev, p, len) == -1)
 		return -1;
-	if (len >= BGP_HDR_LEN && p[18] >= 1 && p[18] <= 5)
-		c->peer->stats.msgs_out[p[18]]++;
 	return 0;
 }
 
 /*
- * Reads whole messages off the input buffer and passes them to the FSM,
+ * Reads whole messages off the input buffer and passes them up,
  * at most SESSION_MSG_BUDGET per call; if more remain, ev_more brings us
  * back after the loop has served others.
  */
-void
+static void
 session_read(struct conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
@@ -402,12 +407,13 @@ session_read(struct conn *c)
 			r = bgp_frame(p, len, c->maxlen, &h, &err);
 		}
 		if (r == -1) {
-			fsm_conn_error(c, &err);
+			c->ctx->hooks->error(c, &err);
 			return;
 		}
 		if (r == 0)
 			return;
-		if (fsm_message(c, h.type, p, h.len) == -1)
+		if (c->peer == NULL ||
+		    c->ctx->hooks->message(c, h.type, p, h.len) == -1)
 			return;		/* c is gone */
 		evbuffer_drain(in, h.len);
 	}
@@ -423,6 +429,14 @@ session_readcb(struct bufferevent *bev, void *arg)
 }
 
 static void
+session_more_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	session_read(arg);
+}
+
+static void
 session_eventcb(struct bufferevent *bev, short what, void *arg)
 {
 	struct conn *c = arg;
@@ -431,11 +445,12 @@ session_eventcb(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_CONNECTED) {
 		c->connected = 1;
 		session_conn_names(c);
-		fsm_connected(c->peer, c);
+		c->ctx->hooks->connected(c);
 		return;
 	}
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
-		fsm_conn_closed(c, (what & BEV_EVENT_EOF) ? 0 : EVUTIL_SOCKET_ERROR());
+	if ((what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) && c->peer != NULL)
+		c->ctx->hooks->closed(c, (what & BEV_EVENT_EOF) ? 0 :
+		    EVUTIL_SOCKET_ERROR());
 }
 
 /*
@@ -452,7 +467,7 @@ session_linger_done(struct bufferevent *bev, void *arg)
 
 	(void)bev;
 	if (c->ev_linger != NULL)
-		TAILQ_REMOVE(&c->bgpd->lingering, c, lentry);
+		TAILQ_REMOVE(&c->ctx->lingering, c, lentry);
 	event_free(c->ev_more);
 	if (c->ev_linger)
 		event_free(c->ev_linger);
@@ -512,7 +527,7 @@ session_close(struct conn *c, int flush)
 		session_linger_done(NULL, c);
 		return;
 	}
-	TAILQ_INSERT_TAIL(&c->bgpd->lingering, c, lentry);
+	TAILQ_INSERT_TAIL(&c->ctx->lingering, c, lentry);
 	bufferevent_setcb(c->bev, session_linger_read, session_linger_written,
 	    session_linger_event, c);
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
@@ -526,10 +541,10 @@ session_close(struct conn *c, int flush)
 }
 
 void
-session_linger_flush(struct bgpd *bgpd)
+session_linger_flush(struct session_ctx *ctx)
 {
 	struct conn *c;
 
-	while ((c = TAILQ_FIRST(&bgpd->lingering)) != NULL)
+	while ((c = TAILQ_FIRST(&ctx->lingering)) != NULL)
 		session_linger_done(NULL, c);
 }

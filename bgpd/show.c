@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bgpd.h"
+#include "core.h"
 #include "json.h"
 #include "show.h"
 
@@ -124,7 +124,7 @@ show_outq(const struct peer *p)
 static long long
 show_state_secs(const struct peer *p)
 {
-	long long	d = (long long)(bgpd_monotime() - p->uptime);
+	long long	d = (long long)(loop_monotime() - p->uptime);
 
 	return d < 0 ? 0 : d;
 }
@@ -194,8 +194,8 @@ show_json_stats(struct json *j, const struct peer *p)
 	show_json_msgs(j, "out", s->msgs_out);
 	json_obj_close(j);
 	json_uint(j, "updates_in", s->updates_in);
-	json_uint(j, "announcements_in", s->prefixes_in);
-	json_uint(j, "withdrawals_in", s->withdraws_in);
+	json_uint(j, "announcements_in", p->src.stats.prefixes_in);
+	json_uint(j, "withdrawals_in", p->src.stats.withdraws_in);
 	json_uint(j, "treat_as_withdraw", s->treat_as_withdraw);
 	json_uint(j, "attribute_discard", s->attr_discard);
 	json_uint(j, "established_count", s->established_count);
@@ -253,7 +253,7 @@ show_json_neighbor(struct bgpd *bgpd, struct json *j, const struct peer *p)
 	json_obj_open(j, "prefixes");
 	for (aid = AID_INET; aid < AID_MAX; aid++)
 		json_uint(j, show_aid_key(aid),
-		    rib_count(bgpd->rib, p->slot, aid));
+		    rib_count(bgpd->rib, p->src.slot, aid));
 	json_obj_close(j);
 	json_uint(j, "uptime", p->state == FSM_ESTABLISHED ?
 	    (uint64_t)show_state_secs(p) : 0);
@@ -287,7 +287,7 @@ show_neighbors_json(struct bgpd *bgpd, struct evbuffer *out,
 	json_init(&j, out);
 	json_obj_open(&j, NULL);
 	json_arr_open(&j, "neighbors");
-	TAILQ_FOREACH(p, &bgpd->peers, entry)
+	TAILQ_FOREACH(p, &bgpd->peers.list, entry)
 		if (p->conf != NULL && (only == NULL || only == p))
 			show_json_neighbor(bgpd, &j, p);
 	return json_finish(&j);
@@ -298,8 +298,8 @@ show_neighbors_json(struct bgpd *bgpd, struct evbuffer *out,
 static size_t
 show_peer_prefixes(struct bgpd *bgpd, const struct peer *p)
 {
-	return rib_count(bgpd->rib, p->slot, AID_INET) +
-	    rib_count(bgpd->rib, p->slot, AID_INET6);
+	return rib_count(bgpd->rib, p->src.slot, AID_INET) +
+	    rib_count(bgpd->rib, p->src.slot, AID_INET6);
 }
 
 static int
@@ -330,7 +330,7 @@ show_summary(struct bgpd *bgpd, struct evbuffer *out)
 	    "Neighbor", "AS", "MsgRcvd", "MsgSent", "OutQ", "Up/Down",
 	    "State/PrfRcvd") < 0)
 		return -1;
-	TAILQ_FOREACH(p, &bgpd->peers, entry)
+	TAILQ_FOREACH(p, &bgpd->peers.list, entry)
 		if (p->conf != NULL &&
 		    show_summary_line(bgpd, out, p) < 0)
 			rv = -1;
@@ -374,7 +374,8 @@ show_text_caps(struct evbuffer *out, const struct peer *p)
 }
 
 static void
-show_text_msgs(struct evbuffer *out, const struct peer_stats *s)
+show_text_msgs(struct evbuffer *out, const struct peer_stats *s,
+    const struct rib_src_stats *rs)
 {
 	static const char *const names[6] = { NULL, "Opens", "Updates",
 	    "Notifications", "Keepalives", "Route Refresh" };
@@ -389,7 +390,7 @@ show_text_msgs(struct evbuffer *out, const struct peer_stats *s)
 	    "Total", show_sum(s->msgs_out, 6), show_sum(s->msgs_in, 6));
 	evbuffer_add_printf(out, "  Announcements %" PRIu64 ", withdrawals %"
 	    PRIu64 ", treat-as-withdraw %" PRIu64 ", attribute-discard %"
-	    PRIu64 "\n", s->prefixes_in, s->withdraws_in,
+	    PRIu64 "\n", rs->prefixes_in, rs->withdraws_in,
 	    s->treat_as_withdraw, s->attr_discard);
 }
 
@@ -438,10 +439,10 @@ show_neighbor_text(struct bgpd *bgpd, struct evbuffer *out,
 	    p->stats.flaps);
 	show_text_caps(out, p);
 	evbuffer_add_printf(out, "\n");
-	show_text_msgs(out, &p->stats);
+	show_text_msgs(out, &p->stats, &p->src.stats);
 	evbuffer_add_printf(out, "  Prefixes: IPv4 %zu, IPv6 %zu\n",
-	    rib_count(bgpd->rib, p->slot, AID_INET),
-	    rib_count(bgpd->rib, p->slot, AID_INET6));
+	    rib_count(bgpd->rib, p->src.slot, AID_INET),
+	    rib_count(bgpd->rib, p->src.slot, AID_INET6));
 	show_text_eor(out, p);
 	return evbuffer_add_printf(out, "\n") < 0 ? -1 : 0;
 }
@@ -468,7 +469,7 @@ show_rib_count(struct bgpd *bgpd, struct evbuffer *out, int json,
 	uint8_t		aid;
 
 	for (aid = AID_INET; aid < AID_MAX; aid++)
-		n[aid] = only != NULL ? rib_count(bgpd->rib, only->slot, aid) :
+		n[aid] = only != NULL ? rib_count(bgpd->rib, only->src.slot, aid) :
 		    rib_total_routes(bgpd->rib, aid);
 	if (!json)
 		return evbuffer_add_printf(out, "Routes: %zu (IPv4 %zu, "
@@ -524,7 +525,7 @@ show_memstat(struct bgpd *bgpd, struct show_memstat *m)
 	memset(m, 0, sizeof(*m));
 	rib_mem(bgpd->rib, &m->rib);
 	intern_mem(bgpd->intern, &m->in);
-	TAILQ_FOREACH(p, &bgpd->peers, entry)
+	TAILQ_FOREACH(p, &bgpd->peers.list, entry)
 		m->peers++;
 	m->peer_bytes = m->peers * sizeof(struct peer);
 	for (aid = AID_INET; aid < AID_MAX; aid++) {
@@ -638,7 +639,7 @@ show_rib_names(struct show_rib *sr)
 	struct peer	*p;
 	size_t		 n = 0;
 
-	TAILQ_FOREACH(p, &sr->bgpd->peers, entry)
+	TAILQ_FOREACH(p, &sr->bgpd->peers.list, entry)
 		n++;
 	if (n > sr->namecap) {
 		free(sr->names);
@@ -651,16 +652,16 @@ show_rib_names(struct show_rib *sr)
 	}
 	sr->nnames = 0;
 	sr->filter_slot = -1;
-	TAILQ_FOREACH(p, &sr->bgpd->peers, entry) {
+	TAILQ_FOREACH(p, &sr->bgpd->peers.list, entry) {
 		if (p->conf == NULL)
 			continue;
 		if (sr->has_neighbor) {
 			if (memcmp(&p->conf->addr, &sr->neighbor,
 			    sizeof(sr->neighbor)) != 0)
 				continue;
-			sr->filter_slot = p->slot;
+			sr->filter_slot = p->src.slot;
 		}
-		sr->names[sr->nnames].slot = p->slot;
+		sr->names[sr->nnames].slot = p->src.slot;
 		addr_fmt(&p->conf->addr, sr->names[sr->nnames].addr,
 		    sizeof(sr->names[0].addr));
 		sr->nnames++;

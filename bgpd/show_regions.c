@@ -10,7 +10,7 @@
 
 #include <event2/buffer.h>
 
-#include "bgpd.h"
+#include "core.h"
 #include "detect.h"
 #include "json.h"
 #include "show.h"

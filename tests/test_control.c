@@ -29,7 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bgpd.h"
+#include "core.h"
 #include "control.h"
 
 #define PYTHON		"/usr/bin/python3"
@@ -37,6 +37,7 @@
 
 struct fx {
 	struct bgpd		 bgpd;
+	struct control		*control;
 	struct config_neighbor	 nb[2];
 	struct peer		 peer[2];
 	char			 dir[64];
@@ -159,12 +160,13 @@ mkpeer(struct fx *f, int i, const char *addr, uint32_t as)
 
 	assert_int_equal(addr_parse(addr, &nb->addr), 0);
 	nb->remote_as = as;
-	p->bgpd = &f->bgpd;
+	p->env = &f->bgpd.peers.env;
+	p->reg = &f->bgpd.peers;
 	p->conf = nb;
-	p->slot = (uint16_t)i;
+	p->src.slot = (uint16_t)i;
 	p->last_change = 1700000000;
-	p->uptime = bgpd_monotime() - 100;
-	TAILQ_INSERT_TAIL(&f->bgpd.peers, p, entry);
+	p->uptime = loop_monotime() - 100;
+	TAILQ_INSERT_TAIL(&f->bgpd.peers.list, p, entry);
 }
 
 static void
@@ -183,7 +185,7 @@ fill_peers(struct fx *f)
 	p->stats.msgs_out[BGP_OPEN] = 1;
 	p->stats.msgs_out[BGP_KEEPALIVE] = 11;
 	p->stats.updates_in = 10;
-	p->stats.prefixes_in = 4;
+	p->src.stats.prefixes_in = 4;
 	p->stats.established_count = 1;
 	p->eor[AID_INET] = 1;
 	p->eor_time[AID_INET] = 1700000100;
@@ -235,10 +237,9 @@ setup(void **state)
 	snprintf(f->dir, sizeof(f->dir), "/tmp/bgpwatch-ctl-XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->path, sizeof(f->path), "%s/ctl.sock", f->dir);
-	TAILQ_INIT(&f->bgpd.peers);
-	TAILQ_INIT(&f->bgpd.listeners);
-	f->bgpd.base = event_base_new();
-	assert_non_null(f->bgpd.base);
+	TAILQ_INIT(&f->bgpd.peers.list);
+	f->bgpd.loop.base = event_base_new();
+	assert_non_null(f->bgpd.loop.base);
 	f->bgpd.conf = config_new();
 	f->bgpd.conffile = "/nonexistent/bgpwatchd.conf";
 	f->bgpd.intern = intern_new();
@@ -247,8 +248,8 @@ setup(void **state)
 	assert_non_null(f->bgpd.rib);
 	fill_peers(f);
 	fill_routes(f);
-	f->bgpd.control = control_new(&f->bgpd, f->path);
-	assert_non_null(f->bgpd.control);
+	f->control = control_new(&f->bgpd, f->path);
+	assert_non_null(f->control);
 	*state = f;
 	return 0;
 }
@@ -258,11 +259,11 @@ teardown(void **state)
 {
 	struct fx	*f = *state;
 
-	control_free(f->bgpd.control);
+	control_free(f->control);
 	rib_free(f->bgpd.rib);
 	intern_free(f->bgpd.intern);
 	config_free(f->bgpd.conf);
-	event_base_free(f->bgpd.base);
+	event_base_free(f->bgpd.loop.base);
 	rmdir(f->dir);
 	free(f);
 	return 0;
@@ -320,7 +321,7 @@ ask_raw(struct fx *f, const char *req, size_t len, size_t chunk,
 	for (;;) {
 		assert_true(time(NULL) < deadline);
 		t = usec_now();
-		event_base_loop(f->bgpd.base, EVLOOP_NONBLOCK);
+		event_base_loop(f->bgpd.loop.base, EVLOOP_NONBLOCK);
 		t = usec_now() - t;
 		if (t > max_turn_usec)
 			max_turn_usec = t;
@@ -661,7 +662,7 @@ test_errors(void **state)
 	got = ask_raw(f, "show\0neighbors\n", 15, 65536, NULL, NULL);
 	assert_string_equal(got, "ERR malformed request\n");
 	free(got);
-	assert_int_equal(control_nclients(f->bgpd.control), 0);
+	assert_int_equal(control_nclients(f->control), 0);
 }
 
 static void
@@ -673,18 +674,18 @@ test_max_clients(void **state)
 
 	for (i = 0; i < CONTROL_MAX_CLIENTS; i++) {
 		fds[i] = client_connect(f);
-		event_base_loop(f->bgpd.base, EVLOOP_NONBLOCK);
+		event_base_loop(f->bgpd.loop.base, EVLOOP_NONBLOCK);
 	}
-	assert_int_equal(control_nclients(f->bgpd.control),
+	assert_int_equal(control_nclients(f->control),
 	    CONTROL_MAX_CLIENTS);
 	got = ask(f, "show rib count");
 	assert_string_equal(got, "ERR too many clients\n");
 	free(got);
 	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
 		close(fds[i]);
-	for (i = 0; i < 100 && control_nclients(f->bgpd.control) > 0; i++)
-		event_base_loop(f->bgpd.base, EVLOOP_NONBLOCK);
-	assert_int_equal(control_nclients(f->bgpd.control), 0);
+	for (i = 0; i < 100 && control_nclients(f->control) > 0; i++)
+		event_base_loop(f->bgpd.loop.base, EVLOOP_NONBLOCK);
+	assert_int_equal(control_nclients(f->control), 0);
 	expect(f, "show rib count", "OK\nRoutes: 6 (IPv4 5, IPv6 1)\n");
 }
 
@@ -702,8 +703,8 @@ test_socket(void **state)
 	/* a live socket is not taken over */
 	assert_null(control_new(&f->bgpd, f->path));
 	/* a stale one is */
-	control_free(f->bgpd.control);
-	f->bgpd.control = NULL;
+	control_free(f->control);
+	f->control = NULL;
 	assert_int_equal(stat(f->path, &st), -1);
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	{
@@ -716,8 +717,8 @@ test_socket(void **state)
 		    sizeof(sun)), 0);
 	}
 	close(fd);
-	f->bgpd.control = control_new(&f->bgpd, f->path);
-	assert_non_null(f->bgpd.control);
+	f->control = control_new(&f->bgpd, f->path);
+	assert_non_null(f->control);
 	expect(f, "show rib count", "OK\nRoutes: 6 (IPv4 5, IPv6 1)\n");
 	/* not a socket; a missing directory */
 	snprintf(other, sizeof(other), "%s/file", f->dir);
@@ -885,7 +886,7 @@ static void
 hook_delete(struct fx *f, size_t got)
 {
 	if (got >= 256 * 1024 && f->peer[0].conf != NULL) {
-		TAILQ_REMOVE(&f->bgpd.peers, &f->peer[0], entry);
+		TAILQ_REMOVE(&f->bgpd.peers.list, &f->peer[0], entry);
 		f->peer[0].conf = NULL;
 	}
 }

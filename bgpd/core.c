@@ -1,0 +1,134 @@
+/*
+ * The core owns the daemon's state and composes it bottom up: the loop,
+ * the RIB with interning, the event fan-out, the region detector, the
+ * door into the RIB that feeds the detector, and the peer registry whose
+ * sessions enter through that door.  A reload parses into a new
+ * immutable struct config, lets the event outputs and the detector take
+ * it (either may refuse: then nothing changes), then the peers, and
+ * frees the old one.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core.h"
+#include "detect.h"
+#include "evt.h"
+#include "log.h"
+
+/*
+ * Opens the event outputs and the region detector of the config
+ * (subscribers only when live).  Returns 0, or -1 with err set.
+ */
+static int
+core_detect_open(struct bgpd *bgpd, int live, char *err, size_t errlen)
+{
+	const struct config *conf = bgpd->conf;
+	double now = loop_now(&bgpd->loop);
+
+	/* Without a base the sink writes the log only (replay mode). */
+	if ((bgpd->sink = evt_sink_open(live ? bgpd->loop.base : NULL,
+	    &conf->events, err, errlen)) == NULL)
+		return -1;
+	if ((bgpd->detect = detect_new(bgpd->rib, bgpd->sink, now)) == NULL) {
+		snprintf(err, errlen, "cannot create the region detector");
+		return -1;
+	}
+	return detect_configure(bgpd->detect, conf, now, err, errlen);
+}
+
+int
+core_init(struct bgpd *bgpd, struct config *conf, const char *conffile,
+    int live)
+{
+	char err[512];
+
+	memset(bgpd, 0, sizeof(*bgpd));
+	srandom((unsigned int)time(NULL) ^ (unsigned int)getpid());
+	bgpd->conf = conf;
+	bgpd->conffile = conffile;
+	bgpd->started = time(NULL);
+	if (loop_init(&bgpd->loop) == -1)
+		fatalx("event_base_new");
+	if ((bgpd->scratch = malloc(BGP_SCRATCH_LEN)) == NULL)
+		fatal("scratch");
+	bgpd->intern = intern_new();
+	if ((bgpd->rib = rib_new(bgpd->intern)) == NULL)
+		fatal("rib_new");
+	log_set_rate(conf->log_rate);
+	if (core_detect_open(bgpd, live, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	adjrib_init(&bgpd->door, &bgpd->loop, bgpd->rib, bgpd->intern,
+	    bgpd->detect);
+	adjrib_kick(&bgpd->door);
+	peer_reg_init(&bgpd->peers, &bgpd->loop, &bgpd->door, conf,
+	    bgpd->scratch);
+	return 0;
+}
+
+int
+core_start(struct bgpd *bgpd)
+{
+	if (peer_reg_listen(&bgpd->peers) == -1)
+		return -1;
+	loop_probe_start(&bgpd->loop);
+	peer_reg_start(&bgpd->peers);
+	log_info("bgpwatchd started: AS %u, %zu neighbors",
+	    bgpd->conf->local_as, peer_count(&bgpd->peers));
+	return 0;
+}
+
+void
+core_shutdown(struct bgpd *bgpd, const char *msg)
+{
+	peer_shutdown_all(&bgpd->peers, msg);
+}
+
+void
+core_free(struct bgpd *bgpd)
+{
+	if (bgpd->peers.env.loop != NULL)
+		peer_reg_free(&bgpd->peers);
+	adjrib_free(&bgpd->door);
+	if (bgpd->detect)
+		detect_free(bgpd->detect);
+	if (bgpd->sink)
+		evt_sink_close(bgpd->sink);
+	rib_free(bgpd->rib);
+	intern_free(bgpd->intern);
+	free(bgpd->scratch);
+	config_free(bgpd->conf);
+	loop_free(&bgpd->loop);
+}
+
+int
+core_reload(struct bgpd *bgpd, char *err, size_t errlen)
+{
+	struct config_errors errs;
+	struct config *nconf, *oconf = bgpd->conf;
+
+	memset(&errs, 0, sizeof(errs));
+	if ((nconf = config_parse(bgpd->conffile, &errs)) == NULL) {
+		snprintf(err, errlen, "%s", errs.n ? errs.msg[0] :
+		    "cannot parse configuration");
+		return -1;
+	}
+	if (evt_sink_reconfigure(bgpd->sink, &nconf->events, err,
+	    errlen) == -1 || detect_configure(bgpd->detect, nconf,
+	    loop_now(&bgpd->loop), err, errlen) == -1) {
+		/* What failed is left as it was; keep the running config. */
+		config_free(nconf);
+		return -1;
+	}
+	peer_reg_reconfigure(&bgpd->peers, nconf);
+	bgpd->conf = nconf;
+	adjrib_kick(&bgpd->door);
+	log_set_rate(nconf->log_rate);
+	config_free(oconf);
+	log_info("configuration reloaded");
+	return 0;
+}

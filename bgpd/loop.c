@@ -1,0 +1,143 @@
+/*
+ * The loop: libevent's base, the clock every module reads (wall time,
+ * or record time in replay mode) and the stall probe.  The probe is a
+ * timer due every LAG_PERIOD_MS; how late it fires is how long some
+ * callback kept the loop busy.  Cheap enough to run always, so `show
+ * status` can tell whether a full-table load or flush ever blocked it.
+ */
+#include <string.h>
+
+#include "log.h"
+#include "loop.h"
+
+#define LAG_PERIOD_MS	20
+
+int
+loop_init(struct loop *l)
+{
+	memset(l, 0, sizeof(*l));
+	if ((l->base = event_base_new()) == NULL)
+		return -1;
+	return 0;
+}
+
+void
+loop_free(struct loop *l)
+{
+	if (l->ev_lag != NULL)
+		event_free(l->ev_lag);
+	if (l->base != NULL)
+		event_base_free(l->base);
+	memset(l, 0, sizeof(*l));
+}
+
+double
+loop_now(const struct loop *l)
+{
+	struct timespec ts;
+
+	if (l->record_now > 0)
+		return l->record_now;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void
+loop_set_record_time(struct loop *l, double t)
+{
+	l->record_now = t;
+}
+
+time_t
+loop_monotime(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+void
+loop_timer_set(struct event *ev, unsigned int secs)
+{
+	struct timeval tv = { (time_t)secs, 0 };
+
+	evtimer_add(ev, &tv);
+}
+
+void
+loop_timer_set_ms(struct event *ev, unsigned int ms)
+{
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	evtimer_add(ev, &tv);
+}
+
+void
+loop_timer_soon(struct event *ev)
+{
+	struct timeval tv = { 0, 0 };
+
+	evtimer_add(ev, &tv);
+}
+
+struct event *
+loop_timer_new(struct loop *l, event_callback_fn fn, void *arg)
+{
+	struct event *ev;
+
+	if ((ev = evtimer_new(l->base, fn, arg)) == NULL)
+		fatalx("evtimer_new");
+	return ev;
+}
+
+static void
+loop_lag_arm(struct loop *l)
+{
+	clock_gettime(CLOCK_MONOTONIC, &l->lag_due);
+	l->lag_due.tv_nsec += LAG_PERIOD_MS * 1000000L;
+	if (l->lag_due.tv_nsec >= 1000000000L) {
+		l->lag_due.tv_sec++;
+		l->lag_due.tv_nsec -= 1000000000L;
+	}
+	loop_timer_set_ms(l->ev_lag, LAG_PERIOD_MS);
+}
+
+static void
+loop_lag_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct loop *l = arg;
+	struct timespec now;
+	double late;
+
+	(void)fd;
+	(void)ev;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	late = (double)(now.tv_sec - l->lag_due.tv_sec) +
+	    (double)(now.tv_nsec - l->lag_due.tv_nsec) / 1e9;
+	if (late > l->lag_max)
+		l->lag_max = late;
+	if (late > 0.050)
+		l->lag_over_50ms++;
+	loop_lag_arm(l);
+}
+
+void
+loop_probe_start(struct loop *l)
+{
+	if (l->ev_lag == NULL)
+		l->ev_lag = loop_timer_new(l, loop_lag_cb, l);
+	loop_lag_arm(l);
+}
+
+double
+loop_stall(struct loop *l, int reset)
+{
+	double v = l->lag_max;
+
+	if (reset)
+		l->lag_max = 0;
+	return v;
+}

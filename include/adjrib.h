@@ -1,0 +1,126 @@
+/*
+ * The one door into the RIB.  Every input (a BGP session, an MRT replay,
+ * later a BMP-monitored peer) makes one struct rib_src per source of
+ * routes, drives its lifecycle with the calls below and hands decoded
+ * UPDATEs to adjrib_apply().  No input touches the trie or the detector:
+ * the door applies routes to the RIB, tells the detector of every change
+ * a source makes, and runs the detector when work is due.  The same
+ * contract as OpenBGPD's route engine (session add / up / down / stale /
+ * flush / delete, update), as calls in one process.
+ *
+ * Lifecycle of a source:
+ *   adjrib_src_attach   a RIB slot; no routes yet
+ *   adjrib_up           its session came up (routes may follow)
+ *   adjrib_eligible     its initial table is complete
+ *   adjrib_down         the session went; with graceful restart per
+ *                       family the routes stay as stale, else they go
+ *   adjrib_flush_stale  the stale routes of a family go (End-of-RIB, or
+ *                       the restart timer ran out)
+ *   adjrib_gone         its stale routes no longer count
+ *   adjrib_src_detach   all routes go, the slot is freed
+ */
+#ifndef BGPWATCH_ADJRIB_H
+#define BGPWATCH_ADJRIB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "bgpwatch.h"
+#include "intern.h"
+#include "log.h"
+#include "rib.h"
+#include "update.h"
+
+/* Routes removed per slice of a flush. */
+#define FLUSH_BUDGET		20000
+
+struct loop;
+struct detect;
+
+/* What the door counts per source (beside the RIB's own counts). */
+struct rib_src_stats {
+	uint64_t	prefixes_in;		/* announcements */
+	uint64_t	withdraws_in;		/* withdrawals */
+};
+
+struct adjrib;
+
+/* One source of routes: what the door needs to know of it. */
+struct rib_src {
+	struct adjrib		*door;
+	uint16_t		 slot;		/* RIB peer slot */
+	struct bw_addr		 addr;
+	uint32_t		 asn;
+	uint8_t			 af[AID_MAX];	/* families it may send */
+	uint8_t			 addpath[AID_MAX]; /* NLRI carry path ids */
+	uint32_t		 max_prefix;	/* 0: no limit */
+	uint8_t			 up;		/* between up and down */
+	uint8_t			 eligible;	/* told the detector */
+	uint8_t			 stale[AID_MAX]; /* holds GR stale routes */
+	uint8_t			 flushing[AID_MAX];
+	uint8_t			 flush_stale_only[AID_MAX];
+	struct rib_cursor	 flush_cur[AID_MAX];
+	struct event		*ev_flush;	/* sliced flush */
+	struct rib_src_stats	 stats;
+	struct log_ratelimit	 rl;		/* its log lines */
+};
+
+/* The door itself: the RIB, the interning and the detector it feeds. */
+struct adjrib {
+	struct loop		*loop;
+	struct rib		*rib;
+	struct intern		*intern;
+	struct detect		*detect;	/* NULL: no regions */
+	struct event		*ev_detect;	/* detector work due */
+	uint8_t			 detect_kicked;
+	uint8_t			 slots[RIB_MAX_PEERS / 8 + 1]; /* in use */
+};
+
+/* Sets up the door over rib; detect may be NULL. */
+void	adjrib_init(struct adjrib *, struct loop *, struct rib *,
+	    struct intern *, struct detect *);
+void	adjrib_free(struct adjrib *);
+/* Asks for a detector run at the end of this loop iteration. */
+void	adjrib_kick(struct adjrib *);
+
+/*
+ * Gives src a RIB slot (its routes are then its own).  Returns 0, or -1
+ * when every slot is taken.
+ */
+int	adjrib_src_attach(struct adjrib *, struct rib_src *,
+	    const struct bw_addr *, uint32_t asn);
+/* Removes every route of src at once, tells the detector, frees the slot. */
+void	adjrib_src_detach(struct rib_src *);
+
+void	adjrib_up(struct rib_src *);
+void	adjrib_eligible(struct rib_src *);
+/*
+ * The session went down (reason for the peer_down event).  Families with
+ * gr[aid] set keep their routes as stale; the others are flushed in
+ * slices.  Returns 1 if any family kept stale routes.
+ */
+int	adjrib_down(struct rib_src *, const char *reason,
+	    const uint8_t gr[AID_MAX]);
+/* Starts removing the stale routes of a family; 0 if it had none. */
+int	adjrib_flush_stale(struct rib_src *, uint8_t aid);
+/* 1 if any family still holds stale routes. */
+int	adjrib_has_stale(const struct rib_src *);
+void	adjrib_gone(struct rib_src *);
+/* Runs pending flushes to completion (before a new session starts). */
+void	adjrib_settle(struct rib_src *);
+
+/*
+ * Applies a decoded UPDATE (End-of-RIB is the caller's) to the RIB.
+ * Returns the number of routes it changed, or -1 when the source went
+ * over its max-prefix (the caller resets the session).
+ */
+int	adjrib_apply(struct rib_src *, const struct bgp_update *);
+/* Installs one route (MRT RIB entries). */
+void	adjrib_announce_one(struct rib_src *, const struct bw_prefix *,
+	    uint32_t path_id, struct rattr *);
+/* Routes the source holds in a family. */
+size_t	adjrib_count(const struct rib_src *, uint8_t aid);
+
+#endif /* BGPWATCH_ADJRIB_H */

@@ -1,0 +1,56 @@
+/*
+ * The core: the one struct that owns the daemon's state — the loop, the
+ * running configuration, the peers, the RIB with its door, the region
+ * detector and the event fan-out — and the reload that changes it.  The
+ * main program composes the core with its users (control socket,
+ * metrics, replay); nothing below the core knows it exists.
+ */
+#ifndef BGPWATCH_CORE_H
+#define BGPWATCH_CORE_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "adjrib.h"
+#include "config.h"
+#include "intern.h"
+#include "loop.h"
+#include "peer.h"
+#include "rib.h"
+
+struct detect;
+struct evt_sink;
+
+struct bgpd {
+	struct loop		 loop;
+	struct config		*conf;
+	const char		*conffile;
+	struct peer_reg		 peers;
+	struct intern		*intern;
+	struct rib		*rib;
+	struct adjrib		 door;		/* the one way in */
+	struct detect		*detect;	/* NULL: no regions */
+	struct evt_sink		*sink;		/* event log + outputs */
+	uint8_t			*scratch;	/* BGP_SCRATCH_LEN, decoder */
+	time_t			 started;
+};
+
+/*
+ * Sets up the core for conf (owned from now on): RIB, detector, event
+ * outputs (subscribers only when live).  Returns 0, or -1 (logged).
+ */
+int	core_init(struct bgpd *, struct config *, const char *conffile,
+	    int live);
+/* Opens the BGP listeners and starts every peer.  Returns 0, or -1. */
+int	core_start(struct bgpd *);
+/* Ends every session with Cease/Administrative Shutdown (SIGTERM). */
+void	core_shutdown(struct bgpd *, const char *msg);
+void	core_free(struct bgpd *);
+/*
+ * Re-reads the configuration: adds and removes peers, resets changed
+ * ones, leaves unchanged sessions up.  Returns 0, or -1 with err set
+ * (then the running configuration stays).
+ */
+int	core_reload(struct bgpd *, char *err, size_t errlen);
+
+#endif /* BGPWATCH_CORE_H */
