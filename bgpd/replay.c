@@ -151,9 +151,9 @@ replay_state(struct replay *rp, const struct mrt_bgp4mp *m)
 
 	if ((p = replay_peer(rp, &m->peer_ip, m->peer_as)) == NULL)
 		return;
-	if (m->new_state == FSM_ESTABLISHED)
+	if (m->new_state == MRT_STATE_ESTABLISHED)
 		replay_up(p);
-	else if (m->old_state == FSM_ESTABLISHED)
+	else if (m->old_state == MRT_STATE_ESTABLISHED)
 		replay_down(p, "MRT state change");
 }
 

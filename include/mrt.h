@@ -72,6 +72,10 @@ struct mrt_hdr {
 					 * the ET microseconds included */
 };
 
+/* BGP4MP STATE_CHANGE states (RFC 6396 4.4.1): RFC 4271's, from 1. */
+#define MRT_STATE_IDLE		1
+#define MRT_STATE_ESTABLISHED	6
+
 /* BGP4MP / BGP4MP_ET MESSAGE* and STATE_CHANGE*. */
 struct mrt_bgp4mp {
 	uint32_t	peer_as;
@@ -82,7 +86,8 @@ struct mrt_bgp4mp {
 	uint8_t		as4;		/* AS numbers inside are 4 octets */
 	uint8_t		addpath;	/* NLRI carry path ids (RFC 8050) */
 	uint8_t		local;		/* sent by the local side */
-	uint16_t	old_state;	/* STATE_CHANGE: FSM states 1..6 */
+	uint16_t	old_state;	/* STATE_CHANGE: FSM states 1..6,
+					 * MRT_STATE_* */
 	uint16_t	new_state;
 	struct bgp_view	msg;		/* whole BGP message, header included,
 					 * as long as its length field says

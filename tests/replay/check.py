@@ -39,11 +39,20 @@ def main():
     members = [p for p, _ in counts.most_common(12)]
     model = collections.Counter()
     has = set()
+    downs = 0
+    up = {}
     for f in lines:
+        # A replayed peer is up from first sight and after any UPDATE;
+        # BGP4MP|ts|STATE|peer|as|old|new leaving Established (6) ends
+        # its session (one peer_down), entering it starts it again.
+        peer = canon(f[3])
         if f[2] == "STATE":
-            peer = canon(f[3])
             has = {k for k in has if k[0] != peer}
+            if f[5] == "6" and up.get(peer, True):
+                downs += 1
+            up[peer] = f[6] == "6"
             continue
+        up[peer] = True
         if f[2] not in ("A", "W") or f[5] not in members:
             continue
         key = (canon(f[3]), f[5])
@@ -72,11 +81,15 @@ def main():
 
     got = collections.Counter()
     seqs = []
+    got_downs = 0
     with open(log, "rb") as f:
         for ev in msgpack.Unpacker(f, raw=False):
             seqs.append(ev["seq"])
             assert ev["v"] == 1, ev
             assert isinstance(ev["ts"], msgpack.Timestamp), ev
+            if ev["type"] == "peer_down":
+                got_downs += 1
+                assert ev["reason"] == "MRT state change", ev
             if ev["type"] in ("prefix_announced", "prefix_withdrawn"):
                 assert ev["region"] == "R", ev
                 assert ev["peer"]["address"] and ev["peer"]["asn"] > 0, ev
@@ -86,15 +99,20 @@ def main():
     if seqs != list(range(seqs[0], seqs[0] + len(seqs))):
         print("seq not contiguous")
         ok = False
+    if got_downs != downs:
+        print("peer_down: bgpwatchd %d, bgpdump STATE lines leaving "
+              "Established %d" % (got_downs, downs))
+        ok = False
     if got != model:
         ok = False
         for k in sorted(set(got) | set(model)):
             if got[k] != model[k]:
                 print("mismatch %s: bgpwatchd %d, bgpdump model %d" %
                       (k, got[k], model[k]))
-    print("%s: %d member prefixes, %d prefix events (model %d), %d events"
+    print("%s: %d member prefixes, %d prefix events (model %d), "
+          "%d peer_down (model %d), %d events"
           % (os.path.basename(MRT), len(members), sum(got.values()),
-             sum(model.values()), len(seqs)))
+             sum(model.values()), got_downs, downs, len(seqs)))
     if ok:
         subprocess.run(["rm", "-rf", tmp])
     return 0 if ok else 1
