@@ -3,8 +3,8 @@
  * peer) enters here and nowhere else.  An UPDATE is applied with one
  * attribute intern shared by all its prefixes; max-prefix is enforced
  * per source.  Every change a source makes (not a flush) and every step
- * of its lifecycle is passed to the region detector, whose runs the door
- * schedules.  A source's routes leave in slices of FLUSH_BUDGET routes,
+ * of its lifecycle is passed to the door's observer (the region
+ * detector), whose runs the door schedules.  A source's routes leave in slices of FLUSH_BUDGET routes,
  * one per loop iteration, so that a full table never blocks the loop
  * (OpenBGPD's rib dump runner is the model); graceful restart marks
  * routes stale instead and removes the stale ones later.
@@ -13,14 +13,13 @@
 #include <string.h>
 
 #include "adjrib.h"
-#include "detect.h"
 #include "loop.h"
 
 static void	adjrib_flush_cb(evutil_socket_t, short, void *);
 
-/* Runs due detector work; re-arms for what it asks next. */
+/* Runs due observer work; re-arms for what it asks next. */
 static void
-adjrib_detect_cb(evutil_socket_t fd, short ev, void *arg)
+adjrib_run_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct adjrib *door = arg;
 	double next;
@@ -28,44 +27,74 @@ adjrib_detect_cb(evutil_socket_t fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
-	door->detect_kicked = 0;
-	next = detect_run(door->detect, loop_now(door->loop));
+	door->kicked = 0;
+	next = door->obs->run(door->obs_arg, loop_now(door->loop));
 	if (next < 0)
 		return;
 	tv.tv_sec = (time_t)next;
 	tv.tv_usec = (suseconds_t)((next - (double)tv.tv_sec) * 1e6);
-	evtimer_add(door->ev_detect, &tv);
+	evtimer_add(door->ev_run, &tv);
 }
 
 void
 adjrib_init(struct adjrib *door, struct loop *loop, struct rib *rib,
-    struct intern *intern, struct detect *detect)
+    struct intern *intern, const struct adjrib_observer *obs, void *obs_arg)
 {
 	memset(door, 0, sizeof(*door));
 	door->loop = loop;
 	door->rib = rib;
 	door->intern = intern;
-	door->detect = detect;
-	if (detect != NULL)
-		door->ev_detect = loop_timer_new(loop, adjrib_detect_cb, door);
+	door->obs = obs;
+	door->obs_arg = obs_arg;
+	if (obs != NULL && obs->run != NULL)
+		door->ev_run = loop_timer_new(loop, adjrib_run_cb, door);
 }
 
 void
 adjrib_free(struct adjrib *door)
 {
-	if (door->ev_detect != NULL)
-		event_free(door->ev_detect);
-	door->ev_detect = NULL;
+	if (door->ev_run != NULL)
+		event_free(door->ev_run);
+	door->ev_run = NULL;
 }
 
 void
 adjrib_kick(struct adjrib *door)
 {
 	/* Many hooks per UPDATE burst, one run after the next poll. */
-	if (door->detect == NULL || door->detect_kicked)
+	if (door->ev_run == NULL || door->kicked)
 		return;
-	door->detect_kicked = 1;
-	loop_timer_soon(door->ev_detect);
+	door->kicked = 1;
+	loop_timer_soon(door->ev_run);
+}
+
+void
+adjrib_run(struct adjrib *door, double now)
+{
+	if (door->obs != NULL && door->obs->run != NULL)
+		(void)door->obs->run(door->obs_arg, now);
+}
+
+/* Tells the observer of a lifecycle step. */
+static void
+adjrib_step(struct rib_src *src, enum adjrib_step step, const char *reason,
+    int gr)
+{
+	struct adjrib *door = src->door;
+
+	if (door->obs == NULL || door->obs->step == NULL)
+		return;
+	door->obs->step(door->obs_arg, src, step, reason, gr,
+	    loop_now(door->loop));
+	adjrib_kick(door);
+}
+
+/* 1 if the observer wants to hear of pfx. */
+static int
+adjrib_watched(const struct adjrib *door, const struct bw_prefix *pfx)
+{
+	return door->obs != NULL && (door->obs->interested == NULL ||
+	    door->obs->interested(door->obs_arg, pfx));
 }
 
 /* First free RIB slot, or -1. */
@@ -105,57 +134,29 @@ adjrib_count(const struct rib_src *src, uint8_t aid)
 	return rib_count(src->door->rib, src->slot, aid);
 }
 
-/* The detector's view of a source. */
-static void
-adjrib_detect_peer(const struct rib_src *src, struct detect_peer *dp)
-{
-	dp->slot = src->slot;
-	dp->addr = src->addr;
-	dp->asn = src->asn;
-}
-
 /* Lifecycle */
 
 void
 adjrib_up(struct rib_src *src)
 {
-	struct detect_peer dp;
-
 	src->up = 1;
 	src->eligible = 0;
-	if (src->door->detect == NULL)
-		return;
-	adjrib_detect_peer(src, &dp);
-	detect_peer_up(src->door->detect, &dp, loop_now(src->door->loop));
-	adjrib_kick(src->door);
+	adjrib_step(src, ADJRIB_UP, NULL, 0);
 }
 
 void
 adjrib_eligible(struct rib_src *src)
 {
-	struct detect_peer dp;
-
 	if (src->eligible || !src->up)
 		return;
 	src->eligible = 1;
-	if (src->door->detect == NULL)
-		return;
-	adjrib_detect_peer(src, &dp);
-	detect_peer_eligible(src->door->detect, &dp,
-	    loop_now(src->door->loop));
-	adjrib_kick(src->door);
+	adjrib_step(src, ADJRIB_ELIGIBLE, NULL, 0);
 }
 
 void
 adjrib_gone(struct rib_src *src)
 {
-	struct detect_peer dp;
-
-	if (src->door->detect == NULL)
-		return;
-	adjrib_detect_peer(src, &dp);
-	detect_peer_gone(src->door->detect, &dp, loop_now(src->door->loop));
-	adjrib_kick(src->door);
+	adjrib_step(src, ADJRIB_GONE, NULL, 0);
 }
 
 /* Starts the sliced removal of a source's routes of a family. */
@@ -233,7 +234,6 @@ int
 adjrib_down(struct rib_src *src, const char *reason,
     const uint8_t gr[AID_MAX])
 {
-	struct detect_peer dp;
 	int aid, stale = 0;
 
 	for (aid = AID_INET; aid < AID_MAX; aid++) {
@@ -248,12 +248,7 @@ adjrib_down(struct rib_src *src, const char *reason,
 	}
 	src->up = 0;
 	src->eligible = 0;
-	if (src->door->detect != NULL) {
-		adjrib_detect_peer(src, &dp);
-		detect_peer_down(src->door->detect, &dp, reason, stale,
-		    loop_now(src->door->loop));
-		adjrib_kick(src->door);
-	}
+	adjrib_step(src, ADJRIB_DOWN, reason, stale);
 	return stale;
 }
 
@@ -296,24 +291,23 @@ adjrib_src_detach(struct rib_src *src)
 
 /* Routes */
 
-/* Withdraws one route and tells the detector; 1 if it was there. */
+/* Withdraws one route and tells the observer; 1 if it was there. */
 static int
 adjrib_withdraw_one(struct rib_src *src, const struct bw_prefix *pfx,
     uint32_t id)
 {
 	struct adjrib *door = src->door;
-	struct detect_peer dp;
 	struct rattr *last = NULL;
 	int r;
 
-	if (door->detect == NULL || !detect_interested(door->detect, pfx))
+	if (door->obs == NULL || door->obs->withdraw == NULL ||
+	    !adjrib_watched(door, pfx))
 		return rib_withdraw(door->rib, src->slot, pfx, id) !=
 		    RIB_WD_ABSENT;
 	r = rib_withdraw_take(door->rib, src->slot, pfx, id, &last);
 	if (r == RIB_WD_ABSENT)
 		return 0;
-	adjrib_detect_peer(src, &dp);
-	detect_withdraw(door->detect, &dp, pfx, last, r == RIB_WD_LAST,
+	door->obs->withdraw(door->obs_arg, src, pfx, last, r == RIB_WD_LAST,
 	    loop_now(door->loop));
 	adjrib_kick(door);
 	rattr_unref(door->intern, last);
@@ -343,15 +337,14 @@ adjrib_announce_one(struct rib_src *src, const struct bw_prefix *pfx,
     uint32_t id, struct rattr *a)
 {
 	struct adjrib *door = src->door;
-	struct detect_peer dp;
 	int r;
 
 	src->stats.prefixes_in++;
 	if ((r = rib_update(door->rib, src->slot, pfx, id, a)) == -1)
 		fatal("rib_update");
-	if (door->detect != NULL && detect_interested(door->detect, pfx)) {
-		adjrib_detect_peer(src, &dp);
-		detect_announce(door->detect, &dp, pfx, a,
+	if (door->obs != NULL && door->obs->announce != NULL &&
+	    adjrib_watched(door, pfx)) {
+		door->obs->announce(door->obs_arg, src, pfx, a,
 		    r == RIB_UPD_NEW_PREFIX, loop_now(door->loop));
 		adjrib_kick(door);
 	}

@@ -181,7 +181,7 @@ daemon_replay(struct config *conf, const char *conffile, char *files[],
 	int rv = -1;
 
 	if (core_init(&core, conf, conffile, 0) == 0)
-		rv = replay_run(&core, files, nfiles);
+		rv = replay_run(&core.door, core.scratch, files, nfiles);
 	core_free(&core);
 	return rv == 0 ? 0 : 1;
 }

@@ -15,6 +15,7 @@
 
 #include "core.h"
 #include "detect.h"
+#include "detect_door.h"
 #include "evt.h"
 #include "log.h"
 
@@ -36,6 +37,8 @@ core_detect_open(struct bgpd *bgpd, int live, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot create the region detector");
 		return -1;
 	}
+	/* Replay mode stamps events with the records' time. */
+	detect_set_wallclock(bgpd->detect, !live);
 	return detect_configure(bgpd->detect, conf, now, err, errlen);
 }
 
@@ -63,7 +66,7 @@ core_init(struct bgpd *bgpd, struct config *conf, const char *conffile,
 		return -1;
 	}
 	adjrib_init(&bgpd->door, &bgpd->loop, bgpd->rib, bgpd->intern,
-	    bgpd->detect);
+	    bgpd->detect != NULL ? &detect_door_observer : NULL, bgpd->detect);
 	adjrib_kick(&bgpd->door);
 	peer_reg_init(&bgpd->peers, &bgpd->loop, &bgpd->door, conf,
 	    bgpd->scratch);

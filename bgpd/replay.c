@@ -13,14 +13,15 @@
  * it again.  The detector runs whenever record time moves on, so
  * hold-down timers expire in record time.
  */
+#include <sys/queue.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core.h"
-#include "detect.h"
-#include "evt.h"
+#include "adjrib.h"
 #include "log.h"
+#include "loop.h"
 #include "mrt.h"
 #include "mrtfile.h"
 #include "replay.h"
@@ -37,7 +38,9 @@ struct replay_peer {
 TAILQ_HEAD(replay_peers, replay_peer);
 
 struct replay {
-	struct bgpd		*bgpd;
+	struct adjrib		*door;
+	struct loop		*loop;
+	uint8_t			*scratch;	/* BGP_SCRATCH_LEN */
 	struct replay_peers	 peers;
 	size_t			 npeers;
 	struct replay_peer	*index[REPLAY_MAX_PEERS]; /* TD2 peer index */
@@ -81,13 +84,13 @@ replay_peer(struct replay *rp, const struct bw_addr *addr, uint32_t asn)
 		return NULL;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		fatal("replay_peer");
-	if (adjrib_src_attach(&rp->bgpd->door, &p->src, addr, asn) == -1) {
+	if (adjrib_src_attach(rp->door, &p->src, addr, asn) == -1) {
 		free(p);
 		return NULL;
 	}
 	for (aid = AID_INET; aid < AID_MAX; aid++)
 		p->src.af[aid] = 1;
-	p->dec.scratch = rp->bgpd->scratch;
+	p->dec.scratch = rp->scratch;
 	p->dec.scratchlen = BGP_SCRATCH_LEN;
 	TAILQ_INSERT_TAIL(&rp->peers, p, entry);
 	rp->npeers++;
@@ -95,21 +98,19 @@ replay_peer(struct replay *rp, const struct bw_addr *addr, uint32_t asn)
 	return p;
 }
 
-/* Runs the detector when record time moved on. */
+/* Runs the door's observer (the detector) when record time moved on. */
 static void
 replay_clock(struct replay *rp, double t)
 {
-	struct bgpd *bgpd = rp->bgpd;
-	double prev = bgpd->loop.record_now;
+	double prev = rp->loop->record_now;
 
 	if (t <= prev)
 		return;
 	/* Timers that fell due between the two records fire first. */
-	if (bgpd->detect != NULL && prev > 0)
-		(void)detect_run(bgpd->detect, prev);
-	loop_set_record_time(&bgpd->loop, t);
-	if (bgpd->detect != NULL)
-		(void)detect_run(bgpd->detect, t);
+	if (prev > 0)
+		adjrib_run(rp->door, prev);
+	loop_set_record_time(rp->loop, t);
+	adjrib_run(rp->door, t);
 }
 
 static void
@@ -181,17 +182,17 @@ replay_route(struct replay *rp, struct replay_peer *p, const struct bw_prefix *p
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.as4 = (uint8_t)as4;
 	ctx.mrt_rib = (uint8_t)mrt_rib;
-	ctx.scratch = rp->bgpd->scratch;
+	ctx.scratch = rp->scratch;
 	ctx.scratchlen = BGP_SCRATCH_LEN;
 	if (bgp_attrs_decode(&ctx, attrs->p, attrs->len, &u) == -1 ||
 	    u.action == ACT_TREAT_AS_WITHDRAW) {
 		rp->errors++;
 		return;
 	}
-	if ((a = intern_attrs(rp->bgpd->intern, &u.attrs)) == NULL)
+	if ((a = intern_attrs(rp->door->intern, &u.attrs)) == NULL)
 		fatal("intern_attrs");
 	adjrib_announce_one(&p->src, pfx, path_id, a);
-	rattr_unref(rp->bgpd->intern, a);
+	rattr_unref(rp->door->intern, a);
 }
 
 static void
@@ -270,22 +271,22 @@ replay_file(struct replay *rp, const char *path)
 }
 
 int
-replay_run(struct bgpd *bgpd, char *files[], int nfiles)
+replay_run(struct adjrib *door, uint8_t *scratch, char *files[], int nfiles)
 {
 	struct replay rp;
 	struct replay_peer *p;
 	int i, rv = 0;
 
 	memset(&rp, 0, sizeof(rp));
-	rp.bgpd = bgpd;
+	rp.door = door;
+	rp.loop = door->loop;
+	rp.scratch = scratch;
 	TAILQ_INIT(&rp.peers);
-	if (bgpd->detect != NULL)
-		detect_set_wallclock(bgpd->detect, 1);
 	for (i = 0; i < nfiles; i++)
 		if (replay_file(&rp, files[i]) == -1)
 			rv = -1;
-	if (bgpd->detect != NULL && bgpd->loop.record_now > 0)
-		(void)detect_run(bgpd->detect, bgpd->loop.record_now);
+	if (rp.loop->record_now > 0)
+		adjrib_run(door, rp.loop->record_now);
 	log_info("replay: %llu records, %llu UPDATEs, %zu peers, %llu errors",
 	    (unsigned long long)rp.records, (unsigned long long)rp.updates,
 	    rp.npeers, (unsigned long long)rp.errors);

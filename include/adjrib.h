@@ -8,6 +8,10 @@
  * contract as OpenBGPD's route engine (session add / up / down / stale /
  * flush / delete, update), as calls in one process.
  *
+ * What the door tells is handed to an observer it was given (the region
+ * detector, through detect/detect_door.c): the door sits below the
+ * detector and knows nothing of it.
+ *
  * Lifecycle of a source:
  *   adjrib_src_attach   a RIB slot; no routes yet
  *   adjrib_up           its session came up (routes may follow)
@@ -37,7 +41,7 @@
 #define FLUSH_BUDGET		20000
 
 struct loop;
-struct detect;
+struct rib_src;
 
 /* What the door counts per source (beside the RIB's own counts). */
 struct rib_src_stats {
@@ -46,6 +50,36 @@ struct rib_src_stats {
 };
 
 struct adjrib;
+
+/* Lifecycle steps an observer is told of. */
+enum adjrib_step {
+	ADJRIB_UP,		/* session up */
+	ADJRIB_ELIGIBLE,	/* initial table complete */
+	ADJRIB_DOWN,		/* session down (gr: routes kept stale) */
+	ADJRIB_GONE		/* stale routes no longer count */
+};
+
+/*
+ * The one observer of the door (every call optional).  interested: a
+ * cheap filter on the hot path, 1 if pfx may matter.  announce: src's
+ * route now has attrs; newprefix: src had no path for pfx before.
+ * withdraw: last is the withdrawn route's attributes; lastpath: src has
+ * no path left for pfx.  Routes removed because a session went are
+ * never announced as withdrawals.  run: due work at now; returns the
+ * seconds until it wants to run again, or -1.
+ */
+struct adjrib_observer {
+	int	(*interested)(void *, const struct bw_prefix *);
+	void	(*announce)(void *, const struct rib_src *,
+		    const struct bw_prefix *, const struct rattr *,
+		    int newprefix, double now);
+	void	(*withdraw)(void *, const struct rib_src *,
+		    const struct bw_prefix *, const struct rattr *last,
+		    int lastpath, double now);
+	void	(*step)(void *, const struct rib_src *, enum adjrib_step,
+		    const char *reason, int gr, double now);
+	double	(*run)(void *, double now);
+};
 
 /* One source of routes: what the door needs to know of it. */
 struct rib_src {
@@ -72,18 +106,21 @@ struct adjrib {
 	struct loop		*loop;
 	struct rib		*rib;
 	struct intern		*intern;
-	struct detect		*detect;	/* NULL: no regions */
-	struct event		*ev_detect;	/* detector work due */
-	uint8_t			 detect_kicked;
+	const struct adjrib_observer *obs;	/* NULL: none */
+	void			*obs_arg;
+	struct event		*ev_run;	/* observer work due */
+	uint8_t			 kicked;
 	uint8_t			 slots[RIB_MAX_PEERS / 8 + 1]; /* in use */
 };
 
-/* Sets up the door over rib; detect may be NULL. */
+/* Sets up the door over rib; obs may be NULL (nobody watches). */
 void	adjrib_init(struct adjrib *, struct loop *, struct rib *,
-	    struct intern *, struct detect *);
+	    struct intern *, const struct adjrib_observer *, void *obs_arg);
 void	adjrib_free(struct adjrib *);
-/* Asks for a detector run at the end of this loop iteration. */
+/* Asks for an observer run at the end of this loop iteration. */
 void	adjrib_kick(struct adjrib *);
+/* Runs the observer's due work at now at once (replay's record clock). */
+void	adjrib_run(struct adjrib *, double now);
 
 /*
  * Gives src a RIB slot (its routes are then its own).  Returns 0, or -1

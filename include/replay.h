@@ -6,10 +6,16 @@
 #ifndef BGPWATCH_REPLAY_H
 #define BGPWATCH_REPLAY_H
 
-struct bgpd;
+#include <stdint.h>
 
-/* Feeds the records of the files to the core.  Returns 0, or -1 if a
- * file could not be read to its end. */
-int	replay_run(struct bgpd *, char *files[], int nfiles);
+struct adjrib;
+
+/*
+ * Feeds the records of the files through the door (scratch:
+ * BGP_SCRATCH_LEN bytes for the decoder).  Returns 0, or -1 if a file
+ * could not be read to its end.
+ */
+int	replay_run(struct adjrib *, uint8_t *scratch, char *files[],
+	    int nfiles);
 
 #endif /* BGPWATCH_REPLAY_H */
