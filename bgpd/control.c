@@ -15,8 +15,6 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -31,13 +29,13 @@
 #include "control.h"
 #include "json.h"
 #include "show.h"
+#include "sock.h"
 
 #define CONTROL_MAX_WORDS	16
 #define CONTROL_BACKLOG		16
 #define CONTROL_HIWAT		(512 * 1024)	/* stop writing slices */
 #define CONTROL_LOWAT		(128 * 1024)	/* write the next ones */
 #define CONTROL_STEP_USEC	3000		/* per loop turn */
-#define CONTROL_ACCEPT_PAUSE	1		/* seconds, after EMFILE */
 
 #ifndef BGPWATCH_VERSION
 #define BGPWATCH_VERSION	"0.1"		/* -DBGPWATCH_VERSION=... */
@@ -57,7 +55,7 @@ TAILQ_HEAD(control_clients, control_client);
 struct control {
 	struct bgpd		*bgpd;
 	struct evconnlistener	*lev;
-	struct event		*ev_pause;	/* accept again after EMFILE */
+	struct sock_pause	*pause;		/* accept again after EMFILE */
 	char			*path;
 	struct control_clients	 clients;
 	size_t			 nclients;
@@ -669,125 +667,20 @@ control_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	control_client_new(ctl, fd);
 }
 
-static void
-control_resume_cb(evutil_socket_t fd, short ev, void *arg)
-{
-	struct control	*ctl = arg;
-
-	(void)fd;
-	(void)ev;
-	evconnlistener_enable(ctl->lev);
-}
-
-/* accept() failed (out of descriptors): pause rather than spin. */
-static void
-control_accept_error_cb(struct evconnlistener *lev, void *arg)
-{
-	struct control	*ctl = arg;
-	struct timeval	 tv = { CONTROL_ACCEPT_PAUSE, 0 };
-
-	log_warn("control: accept");
-	evconnlistener_disable(lev);
-	evtimer_add(ctl->ev_pause, &tv);
-}
-
 /* Socket setup */
-
-/*
- * Clears the way for a new socket at path: nothing there, or a socket
- * that nobody listens on any more (removed).  Returns 0, or -1 (logged).
- */
-static int
-control_unlink_stale(const struct sockaddr_un *sun)
-{
-	struct stat	st;
-	int		fd, live;
-
-	if (lstat(sun->sun_path, &st) == -1) {
-		if (errno == ENOENT)
-			return 0;
-		log_warn("control socket %s", sun->sun_path);
-		return -1;
-	}
-	if (!S_ISSOCK(st.st_mode)) {
-		log_warnx("control socket %s: exists and is not a socket",
-		    sun->sun_path);
-		return -1;
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
-		log_warn("control socket: socket");
-		return -1;
-	}
-	live = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0;
-	close(fd);
-	if (live) {
-		log_warnx("control socket %s: in use by another process",
-		    sun->sun_path);
-		return -1;
-	}
-	if (unlink(sun->sun_path) == -1) {
-		log_warn("control socket %s: removing the stale one",
-		    sun->sun_path);
-		return -1;
-	}
-	return 0;
-}
-
-static void
-control_bind_error(const char *path)
-{
-	if (errno == ENOENT)
-		log_warnx("control socket %s: its directory does not exist "
-		    "(create it, or change `control` in the configuration)",
-		    path);
-	else
-		log_warn("control socket %s: bind", path);
-}
 
 /* A listening unix socket at path, mode 0660.  Returns it, or -1. */
 static int
 control_listen(const char *path)
 {
-	struct sockaddr_un	sun;
-	mode_t			old;
-	int			fd, rv;
+	char	err[CONTROL_LINE_MAX];
+	int	fd;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		log_warnx("control socket %s: path too long", path);
-		return -1;
-	}
-	memcpy(sun.sun_path, path, strlen(path));
-	if (control_unlink_stale(&sun) == -1)
-		return -1;
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) == -1) {
-		log_warn("control socket: socket");
-		return -1;
-	}
-	/* No moment where the socket exists with looser permissions. */
-	old = umask(S_IXUSR | S_IXGRP | S_IRWXO);
-	rv = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
-	umask(old);
-	if (rv == -1) {
-		control_bind_error(path);
-		goto fail;
-	}
-	if (chmod(path, CONTROL_SOCK_MODE) == -1) {
-		log_warn("control socket %s: chmod", path);
-		goto fail_unlink;
-	}
-	if (listen(fd, CONTROL_BACKLOG) == -1) {
-		log_warn("control socket %s: listen", path);
-		goto fail_unlink;
-	}
+	if ((fd = sock_listen_unix(path, CONTROL_SOCK_MODE, CONTROL_BACKLOG,
+	    "control socket", err, sizeof(err))) == -1)
+		log_warnx("%s%s", err, errno == ENOENT ? " (create it, or "
+		    "change `control` in the configuration)" : "");
 	return fd;
-fail_unlink:
-	unlink(path);
-fail:
-	close(fd);
-	return -1;
 }
 
 struct control *
@@ -802,9 +695,6 @@ control_new(struct bgpd *bgpd, const char *path)
 	ctl->bgpd = bgpd;
 	if ((ctl->path = strdup(path)) == NULL)
 		goto fail;
-	ctl->ev_pause = evtimer_new(bgpd->base, control_resume_cb, ctl);
-	if (ctl->ev_pause == NULL)
-		goto fail;
 	if ((fd = control_listen(path)) == -1)
 		goto fail_logged;
 	ctl->lev = evconnlistener_new(bgpd->base, control_accept_cb, ctl,
@@ -814,15 +704,18 @@ control_new(struct bgpd *bgpd, const char *path)
 		close(fd);
 		goto fail;
 	}
-	evconnlistener_set_error_cb(ctl->lev, control_accept_error_cb);
+	if ((ctl->pause = sock_pause_attach(bgpd->base, ctl->lev,
+	    "control socket")) == NULL) {
+		evconnlistener_free(ctl->lev);
+		unlink(path);
+		goto fail;
+	}
 	log_debug("control socket %s: listening", path);
 	return ctl;
 fail:
 	log_warn("control socket %s", path);
 fail_logged:
 	if (ctl != NULL) {
-		if (ctl->ev_pause != NULL)
-			event_free(ctl->ev_pause);
 		free(ctl->path);
 		free(ctl);
 	}
@@ -838,8 +731,8 @@ control_free(struct control *ctl)
 		return;
 	while ((c = TAILQ_FIRST(&ctl->clients)) != NULL)
 		control_client_free(c);
+	sock_pause_free(ctl->pause);
 	evconnlistener_free(ctl->lev);
-	event_free(ctl->ev_pause);
 	unlink(ctl->path);
 	free(ctl->path);
 	free(ctl);

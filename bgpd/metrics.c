@@ -17,37 +17,13 @@
 
 #include "bgpd.h"
 #include "metrics.h"
+#include "sock.h"
 
 struct metrics {
 	struct evhttp		*http;
+	struct sock_pause	*pause;		/* accept again after EMFILE */
 	struct bgpd		*bgpd;
 };
-
-/*
- * accept() failed (out of descriptors): libevent 2.1 would retry at
- * once, for ever.  Stop listening for a second instead.
- */
-static void
-metrics_resume(evutil_socket_t fd, short ev, void *arg)
-{
-	(void)fd;
-	(void)ev;
-	evconnlistener_enable(arg);
-}
-
-/* arg is evhttp's own: only the listener itself is ours to use. */
-static void
-metrics_accept_error(struct evconnlistener *lev, void *arg)
-{
-	struct timeval tv = { 1, 0 };
-
-	(void)arg;
-	log_warn("metrics: accept");
-	evconnlistener_disable(lev);
-	if (event_base_once(evconnlistener_get_base(lev), -1, EV_TIMEOUT,
-	    metrics_resume, lev, &tv) == -1)
-		evconnlistener_enable(lev);
-}
 
 /* One HELP/TYPE header. */
 static void
@@ -200,8 +176,10 @@ metrics_new(struct bgpd *bgpd, const struct config_metrics *mc)
 		log_warn("metrics: cannot listen on %s port %u", a, mc->port);
 		goto fail;
 	}
-	evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(h),
-	    metrics_accept_error);
+	/* libevent 2.1 would retry a failing accept() at once, for ever. */
+	if ((m->pause = sock_pause_attach(bgpd->base,
+	    evhttp_bound_socket_get_listener(h), "metrics")) == NULL)
+		goto fail;
 	return m;
 fail:
 	metrics_free(m);
@@ -213,6 +191,7 @@ metrics_free(struct metrics *m)
 {
 	if (m == NULL)
 		return;
+	sock_pause_free(m->pause);
 	if (m->http)
 		evhttp_free(m->http);
 	free(m);
