@@ -6,8 +6,10 @@
  *
  * Clients are untrusted and may be slow.  The request is bounded (one
  * line of CONTROL_LINE_MAX bytes, within CONTROL_READ_TIMEOUT), so are
- * the clients (CONTROL_MAX_CLIENTS).  Output is never built whole: a
- * route listing (show.c) writes one RIB slice at a time, and the next
+ * the clients (CONTROL_MAX_CLIENTS).  What each command prints is a view
+ * (view_*.c: gather the state once, render it as text or JSON); this
+ * file only parses, dispatches and streams.  Output is never built
+ * whole: a route listing (view_rib.c) writes one RIB slice at a time, and the next
  * slice is written only when the client has read the output buffer
  * down to CONTROL_LOWAT, so a client that reads slowly holds one slice's
  * worth of memory, and the loop is never blocked for more than about
@@ -28,8 +30,8 @@
 #include "bgpd.h"
 #include "control.h"
 #include "json.h"
-#include "show.h"
 #include "sock.h"
+#include "view.h"
 
 #define CONTROL_MAX_WORDS	16
 #define CONTROL_BACKLOG		16
@@ -37,15 +39,11 @@
 #define CONTROL_LOWAT		(128 * 1024)	/* write the next ones */
 #define CONTROL_STEP_USEC	3000		/* per loop turn */
 
-#ifndef BGPWATCH_VERSION
-#define BGPWATCH_VERSION	"0.1"		/* -DBGPWATCH_VERSION=... */
-#endif
-
 struct control_client {
 	TAILQ_ENTRY(control_client) entry;
 	struct control		*ctl;
 	struct bufferevent	*bev;
-	struct show_rib		*dump;		/* listing in progress */
+	struct view_rib		*dump;		/* listing in progress */
 	struct event		*ev_more;	/* continue it next turn */
 	int			 answered;	/* request seen */
 	int			 closing;	/* all queued: then close */
@@ -170,10 +168,10 @@ control_pump(struct control_client *c)
 	int		 rv;
 
 	while (evbuffer_get_length(out) < CONTROL_HIWAT) {
-		if ((rv = show_rib_step(c->dump, out)) <= 0) {
+		if ((rv = view_rib_step(c->dump, out)) <= 0) {
 			if (rv == -1)
 				log_warnx("control: route listing failed");
-			show_rib_free(c->dump);
+			view_rib_free(c->dump);
 			c->dump = NULL;
 			control_finish(c);
 			return;
@@ -214,6 +212,27 @@ control_neighbor(struct control_client *c, const char *text,
 	return p;
 }
 
+/* Every neighbor (only NULL) or one. */
+static int
+control_neighbors(struct control_client *c, int json, const struct peer *only,
+    char *err, size_t errlen)
+{
+	struct view_neighbors	v;
+
+	if (view_neighbors_gather(c->ctl->bgpd, only, &v) == -1) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	control_ok(c);
+	if (json)
+		view_neighbors_json(&v, control_out(c));
+	else
+		view_neighbors_text(&v, control_out(c));
+	view_neighbors_clear(&v);
+	control_finish(c);
+	return 0;
+}
+
 static int
 control_show_neighbors(struct control_client *c, int json, char **argv,
     int argc, char *err, size_t errlen)
@@ -223,10 +242,7 @@ control_show_neighbors(struct control_client *c, int json, char **argv,
 		snprintf(err, errlen, "usage: show neighbors");
 		return -1;
 	}
-	control_ok(c);
-	show_neighbors(c->ctl->bgpd, control_out(c), json, NULL);
-	control_finish(c);
-	return 0;
+	return control_neighbors(c, json, NULL, err, errlen);
 }
 
 static int
@@ -242,10 +258,7 @@ control_show_neighbor(struct control_client *c, int json, char **argv,
 	}
 	if ((p = control_neighbor(c, argv[0], &addr, err, errlen)) == NULL)
 		return -1;
-	control_ok(c);
-	show_neighbors(c->ctl->bgpd, control_out(c), json, p);
-	control_finish(c);
-	return 0;
+	return control_neighbors(c, json, p, err, errlen);
 }
 
 /* What `show rib` was asked for. */
@@ -304,16 +317,21 @@ control_show_rib(struct control_client *c, int json, char **argv, int argc,
     char *err, size_t errlen)
 {
 	struct control_ribreq	rq;
+	struct view_rib_count	vc;
 
 	if (control_rib_args(c, argv, argc, &rq, err, errlen) == -1)
 		return -1;
 	if (rq.count) {
+		view_rib_count_gather(c->ctl->bgpd, rq.peer, &vc);
 		control_ok(c);
-		show_rib_count(c->ctl->bgpd, control_out(c), json, rq.peer);
+		if (json)
+			view_rib_count_json(&vc, control_out(c));
+		else
+			view_rib_count_text(&vc, control_out(c));
 		control_finish(c);
 		return 0;
 	}
-	c->dump = show_rib_new(c->ctl->bgpd, json,
+	c->dump = view_rib_new(c->ctl->bgpd, json,
 	    rq.peer != NULL ? &rq.neighbor : NULL, rq.has_pfx ? &rq.pfx : NULL);
 	if (c->dump == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -329,36 +347,30 @@ static int
 control_show_memory(struct control_client *c, int json, char **argv,
     int argc, char *err, size_t errlen)
 {
+	struct view_memory	m;
+
 	(void)argv;
 	if (argc != 0) {
 		snprintf(err, errlen, "usage: show memory");
 		return -1;
 	}
+	view_memory_gather(c->ctl->bgpd, &m);
 	control_ok(c);
-	show_memory(c->ctl->bgpd, control_out(c), json);
+	if (json)
+		view_memory_json(&m, control_out(c));
+	else
+		view_memory_text(&m, control_out(c));
 	control_finish(c);
 	return 0;
 }
 
-/*
- * show status [reset]: version, uptime, the event loop's worst stall
- * (bgpd.c's probe timer), peers and routes.  With "reset" the answer is
- * the status as it was, and the stall maximum starts over from 0 (read
- * and cleared at once, so no stall falls between the two); the count of
- * stalls over 50 ms is never reset.
- */
+/* show status [reset] (view_status.c says what reset does). */
 static int
 control_show_status(struct control_client *c, int json, char **argv,
     int argc, char *err, size_t errlen)
 {
-	struct bgpd		*bgpd = c->ctl->bgpd;
-	const struct peer	*p;
-	struct json		 j;
-	size_t			 established = 0, routes = 0;
-	long long		 uptime;
-	double			 stall_ms;
-	uint8_t			 aid;
-	int			 reset = 0;
+	struct view_status	st;
+	int			reset = 0;
 
 	if (argc == 1 && strcmp(argv[0], "reset") == 0)
 		reset = 1;
@@ -366,43 +378,12 @@ control_show_status(struct control_client *c, int json, char **argv,
 		snprintf(err, errlen, "usage: show status [reset]");
 		return -1;
 	}
-	stall_ms = bgpd_loop_stall(bgpd, reset) * 1000.0;
-	uptime = (long long)(time(NULL) - bgpd->started);
-	if (uptime < 0)
-		uptime = 0;
-	TAILQ_FOREACH(p, &bgpd->peers, entry)
-		if (p->state == FSM_ESTABLISHED)
-			established++;
-	for (aid = AID_INET; aid < AID_MAX; aid++)
-		routes += rib_total_routes(bgpd->rib, aid);
+	view_status_gather(c->ctl->bgpd, reset, &st);
 	control_ok(c);
-	if (json) {
-		json_init(&j, control_out(c));
-		json_obj_open(&j, NULL);
-		json_str(&j, "version", BGPWATCH_VERSION);
-		json_uint(&j, "uptime", (uint64_t)uptime);
-		json_obj_open(&j, "loop");
-		json_double(&j, "max_stall_ms", stall_ms, 1);
-		json_uint(&j, "stalls_over_50ms", bgpd->lag_over_50ms);
-		json_obj_close(&j);
-		json_uint(&j, "peers", bgpd_count_peers(bgpd));
-		json_uint(&j, "established", established);
-		json_uint(&j, "routes", routes);
-		json_finish(&j);
-	} else {
-		char	tf[32];
-
-		evbuffer_add_printf(control_out(c),
-		    "bgpwatchd %s, up %s\n"
-		    "Event loop: worst stall %.1f ms%s, %llu stalls over "
-		    "50 ms\n"
-		    "Peers: %zu configured, %zu established\n"
-		    "Routes: %zu\n", BGPWATCH_VERSION,
-		    show_timeframe(uptime, tf, sizeof(tf)), stall_ms,
-		    reset ? " (now reset)" : "",
-		    (unsigned long long)bgpd->lag_over_50ms,
-		    bgpd_count_peers(bgpd), established, routes);
-	}
+	if (json)
+		view_status_json(&st, control_out(c));
+	else
+		view_status_text(&st, control_out(c));
 	control_finish(c);
 	return 0;
 }
@@ -431,6 +412,32 @@ control_reload(struct control_client *c, int json, char **argv, int argc,
 	return 0;
 }
 
+/* Every region (name NULL) or one. */
+static int
+control_regions(struct control_client *c, int json, const char *name,
+    char *err, size_t errlen)
+{
+	struct view_regions	v;
+
+	if (view_regions_gather(c->ctl->bgpd, name, &v) == -1) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (name != NULL && v.n == 0) {
+		view_regions_clear(&v);
+		snprintf(err, errlen, "no region %s", name);
+		return -1;
+	}
+	control_ok(c);
+	if (json)
+		view_regions_json(&v, control_out(c));
+	else
+		view_regions_text(&v, control_out(c));
+	view_regions_clear(&v);
+	control_finish(c);
+	return 0;
+}
+
 static int
 control_show_regions(struct control_client *c, int json, char **argv,
     int argc, char *err, size_t errlen)
@@ -440,36 +447,18 @@ control_show_regions(struct control_client *c, int json, char **argv,
 		snprintf(err, errlen, "usage: show regions");
 		return -1;
 	}
-	control_ok(c);
-	show_regions(c->ctl->bgpd, control_out(c), json, NULL);
-	control_finish(c);
-	return 0;
+	return control_regions(c, json, NULL, err, errlen);
 }
 
 static int
 control_show_region(struct control_client *c, int json, char **argv,
     int argc, char *err, size_t errlen)
 {
-	struct evbuffer *tmp;
-
 	if (argc != 1) {
 		snprintf(err, errlen, "usage: show region NAME");
 		return -1;
 	}
-	if ((tmp = evbuffer_new()) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if (show_regions(c->ctl->bgpd, tmp, json, argv[0]) == -1) {
-		evbuffer_free(tmp);
-		snprintf(err, errlen, "no region %s", argv[0]);
-		return -1;
-	}
-	control_ok(c);
-	evbuffer_add_buffer(control_out(c), tmp);
-	evbuffer_free(tmp);
-	control_finish(c);
-	return 0;
+	return control_regions(c, json, argv[0], err, errlen);
 }
 
 static int
@@ -598,7 +587,7 @@ control_client_free(struct control_client *c)
 
 	TAILQ_REMOVE(&ctl->clients, c, entry);
 	ctl->nclients--;
-	show_rib_free(c->dump);
+	view_rib_free(c->dump);
 	if (c->ev_more != NULL)
 		event_free(c->ev_more);
 	bufferevent_free(c->bev);
