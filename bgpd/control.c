@@ -9,11 +9,11 @@
  * the clients (CONTROL_MAX_CLIENTS).  What each command prints is a view
  * (view_*.c: gather the state once, render it as text or JSON); this
  * file only parses, dispatches and streams.  Output is never built
- * whole: a route listing (view_rib.c) writes one RIB slice at a time, and the next
- * slice is written only when the client has read the output buffer
- * down to CONTROL_LOWAT, so a client that reads slowly holds one slice's
- * worth of memory, and the loop is never blocked for more than about
- * CONTROL_STEP_USEC.
+ * whole: a route listing (view_rib.c) writes one RIB slice at a time,
+ * and the next slice is written only when the client has read the
+ * output buffer down to CONTROL_LOWAT, so a client that reads slowly
+ * holds one slice's worth of memory, and the loop is never blocked for
+ * more than about CONTROL_STEP_USEC.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
