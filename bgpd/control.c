@@ -6,17 +6,18 @@
  *
  * Clients are untrusted and may be slow.  The request is bounded (one
  * line of CONTROL_LINE_MAX bytes, within CONTROL_READ_TIMEOUT), so are
- * the clients (CONTROL_MAX_CLIENTS).  Output is never built whole: a
- * route listing (show.c) writes one RIB slice at a time, and the next
- * slice is written only when the client has read the output buffer
- * down to CONTROL_LOWAT, so a client that reads slowly holds one slice's
- * worth of memory, and the loop is never blocked for more than about
- * CONTROL_STEP_USEC.
+ * the clients (CONTROL_MAX_CLIENTS).  The commands are control_cmd.c's
+ * and what they print are views (view_*.c: gather the state once,
+ * render it as text or JSON); this file reads, parses, dispatches and
+ * streams.  Output is never built
+ * whole: a route listing (view_rib.c) writes one RIB slice at a time,
+ * and the next slice is written only when the client has read the
+ * output buffer down to CONTROL_LOWAT, so a client that reads slowly
+ * holds one slice's worth of memory, and the loop is never blocked for
+ * more than about CONTROL_STEP_USEC.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -29,61 +30,14 @@
 
 #include "core.h"
 #include "control.h"
-#include "json.h"
-#include "show.h"
+#include "control_priv.h"
+#include "sock.h"
+#include "view.h"
 
 #define CONTROL_MAX_WORDS	16
 #define CONTROL_BACKLOG		16
 #define CONTROL_HIWAT		(512 * 1024)	/* stop writing slices */
-#define CONTROL_LOWAT		(128 * 1024)	/* write the next ones */
 #define CONTROL_STEP_USEC	3000		/* per loop turn */
-#define CONTROL_ACCEPT_PAUSE	1		/* seconds, after EMFILE */
-
-#ifndef BGPWATCH_VERSION
-#define BGPWATCH_VERSION	"0.1"		/* -DBGPWATCH_VERSION=... */
-#endif
-
-struct control_client {
-	TAILQ_ENTRY(control_client) entry;
-	struct control		*ctl;
-	struct bufferevent	*bev;
-	struct show_rib		*dump;		/* listing in progress */
-	struct event		*ev_more;	/* continue it next turn */
-	int			 answered;	/* request seen */
-	int			 closing;	/* all queued: then close */
-};
-TAILQ_HEAD(control_clients, control_client);
-
-struct control {
-	struct bgpd		*bgpd;
-	struct evconnlistener	*lev;
-	struct event		*ev_pause;	/* accept again after EMFILE */
-	char			*path;
-	struct control_clients	 clients;
-	size_t			 nclients;
-};
-
-typedef int (*control_fn)(struct control_client *, int json, char **argv,
-    int argc, char *err, size_t errlen);
-
-static int	control_show_neighbors(struct control_client *, int, char **,
-		    int, char *, size_t);
-static int	control_show_neighbor(struct control_client *, int, char **,
-		    int, char *, size_t);
-static int	control_show_rib(struct control_client *, int, char **, int,
-		    char *, size_t);
-static int	control_show_memory(struct control_client *, int, char **,
-		    int, char *, size_t);
-static int	control_show_status(struct control_client *, int, char **,
-		    int, char *, size_t);
-static int	control_reload(struct control_client *, int, char **, int,
-		    char *, size_t);
-static int	control_show_regions(struct control_client *, int, char **,
-		    int, char *, size_t);
-static int	control_show_region(struct control_client *, int, char **,
-		    int, char *, size_t);
-static int	control_nyi(struct control_client *, int, char **, int,
-		    char *, size_t);
 
 /* The commands: one or two words, then the handler's arguments. */
 static const struct control_cmd {
@@ -113,14 +67,14 @@ control_usec(void)
 	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static struct evbuffer *
+struct evbuffer *
 control_out(struct control_client *c)
 {
 	return bufferevent_get_output(c->bev);
 }
 
 /* All is queued: the client goes once its output is sent. */
-static void
+void
 control_finish(struct control_client *c)
 {
 	c->closing = 1;
@@ -144,7 +98,7 @@ control_err(struct control_client *c, const char *msg)
 	control_finish(c);
 }
 
-static int
+int
 control_ok(struct control_client *c)
 {
 	return evbuffer_add(control_out(c), "OK\n", 3);
@@ -172,10 +126,10 @@ control_pump(struct control_client *c)
 	int		 rv;
 
 	while (evbuffer_get_length(out) < CONTROL_HIWAT) {
-		if ((rv = show_rib_step(c->dump, out)) <= 0) {
+		if ((rv = view_rib_step(c->dump, out)) <= 0) {
 			if (rv == -1)
 				log_warnx("control: route listing failed");
-			show_rib_free(c->dump);
+			view_rib_free(c->dump);
 			c->dump = NULL;
 			control_finish(c);
 			return;
@@ -187,6 +141,14 @@ control_pump(struct control_client *c)
 		control_more(c);
 }
 
+void
+control_stream(struct control_client *c, struct view_rib *dump)
+{
+	c->dump = dump;
+	bufferevent_setwatermark(c->bev, EV_WRITE, CONTROL_LOWAT, 0);
+	control_pump(c);
+}
+
 static void
 control_more_cb(evutil_socket_t fd, short ev, void *arg)
 {
@@ -196,294 +158,6 @@ control_more_cb(evutil_socket_t fd, short ev, void *arg)
 	(void)ev;
 	if (c->dump != NULL)
 		control_pump(c);
-}
-
-/* Request handlers */
-
-/* The neighbor named by text, or NULL with err set. */
-static struct peer *
-control_neighbor(struct control_client *c, const char *text,
-    struct bw_addr *addr, char *err, size_t errlen)
-{
-	struct peer	*p;
-
-	if (addr_parse(text, addr) == -1) {
-		snprintf(err, errlen, "bad neighbor address: %s", text);
-		return NULL;
-	}
-	if ((p = peer_find(&c->ctl->bgpd->peers, addr)) == NULL)
-		snprintf(err, errlen, "no such neighbor: %s", text);
-	return p;
-}
-
-static int
-control_show_neighbors(struct control_client *c, int json, char **argv,
-    int argc, char *err, size_t errlen)
-{
-	(void)argv;
-	if (argc != 0) {
-		snprintf(err, errlen, "usage: show neighbors");
-		return -1;
-	}
-	control_ok(c);
-	show_neighbors(c->ctl->bgpd, control_out(c), json, NULL);
-	control_finish(c);
-	return 0;
-}
-
-static int
-control_show_neighbor(struct control_client *c, int json, char **argv,
-    int argc, char *err, size_t errlen)
-{
-	struct bw_addr	 addr;
-	struct peer	*p;
-
-	if (argc != 1) {
-		snprintf(err, errlen, "usage: show neighbor ADDRESS");
-		return -1;
-	}
-	if ((p = control_neighbor(c, argv[0], &addr, err, errlen)) == NULL)
-		return -1;
-	control_ok(c);
-	show_neighbors(c->ctl->bgpd, control_out(c), json, p);
-	control_finish(c);
-	return 0;
-}
-
-/* What `show rib` was asked for. */
-struct control_ribreq {
-	int			count;
-	struct peer		*peer;
-	struct bw_addr		neighbor;
-	int			has_pfx;
-	struct bw_prefix	pfx;
-};
-
-/* A prefix, or an address taken as a host prefix. */
-static int
-control_prefix(const char *text, struct bw_prefix *pfx)
-{
-	struct bw_addr	a;
-
-	if (prefix_parse(text, pfx) == 0)
-		return 0;
-	if (addr_parse(text, &a) == -1)
-		return -1;
-	return prefix_set(pfx, a.aid, a.b, (uint8_t)aid_maxplen(a.aid));
-}
-
-static int
-control_rib_args(struct control_client *c, char **argv, int argc,
-    struct control_ribreq *rq, char *err, size_t errlen)
-{
-	int	i;
-
-	memset(rq, 0, sizeof(*rq));
-	for (i = 0; i < argc; i++) {
-		if (i == 0 && strcmp(argv[i], "count") == 0)
-			rq->count = 1;
-		else if (strcmp(argv[i], "neighbor") == 0 && i + 1 < argc &&
-		    rq->peer == NULL) {
-			rq->peer = control_neighbor(c, argv[++i],
-			    &rq->neighbor, err, errlen);
-			if (rq->peer == NULL)
-				return -1;
-		} else if (!rq->count && !rq->has_pfx &&
-		    control_prefix(argv[i], &rq->pfx) == 0)
-			rq->has_pfx = 1;
-		else
-			goto usage;
-	}
-	return 0;
-usage:
-	snprintf(err, errlen, "usage: show rib [neighbor ADDRESS] [PREFIX] | "
-	    "show rib count [neighbor ADDRESS]");
-	return -1;
-}
-
-static int
-control_show_rib(struct control_client *c, int json, char **argv, int argc,
-    char *err, size_t errlen)
-{
-	struct control_ribreq	rq;
-
-	if (control_rib_args(c, argv, argc, &rq, err, errlen) == -1)
-		return -1;
-	if (rq.count) {
-		control_ok(c);
-		show_rib_count(c->ctl->bgpd, control_out(c), json, rq.peer);
-		control_finish(c);
-		return 0;
-	}
-	c->dump = show_rib_new(c->ctl->bgpd, json,
-	    rq.peer != NULL ? &rq.neighbor : NULL, rq.has_pfx ? &rq.pfx : NULL);
-	if (c->dump == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	control_ok(c);
-	bufferevent_setwatermark(c->bev, EV_WRITE, CONTROL_LOWAT, 0);
-	control_pump(c);
-	return 0;
-}
-
-static int
-control_show_memory(struct control_client *c, int json, char **argv,
-    int argc, char *err, size_t errlen)
-{
-	(void)argv;
-	if (argc != 0) {
-		snprintf(err, errlen, "usage: show memory");
-		return -1;
-	}
-	control_ok(c);
-	show_memory(c->ctl->bgpd, control_out(c), json);
-	control_finish(c);
-	return 0;
-}
-
-/*
- * show status [reset]: version, uptime, the event loop's worst stall
- * (bgpd.c's probe timer), peers and routes.  With "reset" the answer is
- * the status as it was, and the stall maximum starts over from 0 (read
- * and cleared at once, so no stall falls between the two); the count of
- * stalls over 50 ms is never reset.
- */
-static int
-control_show_status(struct control_client *c, int json, char **argv,
-    int argc, char *err, size_t errlen)
-{
-	struct bgpd		*bgpd = c->ctl->bgpd;
-	const struct peer	*p;
-	struct json		 j;
-	size_t			 established = 0, routes = 0;
-	long long		 uptime;
-	double			 stall_ms;
-	uint8_t			 aid;
-	int			 reset = 0;
-
-	if (argc == 1 && strcmp(argv[0], "reset") == 0)
-		reset = 1;
-	else if (argc != 0) {
-		snprintf(err, errlen, "usage: show status [reset]");
-		return -1;
-	}
-	stall_ms = loop_stall(&bgpd->loop, reset) * 1000.0;
-	uptime = (long long)(time(NULL) - bgpd->started);
-	if (uptime < 0)
-		uptime = 0;
-	TAILQ_FOREACH(p, &bgpd->peers.list, entry)
-		if (p->state == FSM_ESTABLISHED)
-			established++;
-	for (aid = AID_INET; aid < AID_MAX; aid++)
-		routes += rib_total_routes(bgpd->rib, aid);
-	control_ok(c);
-	if (json) {
-		json_init(&j, control_out(c));
-		json_obj_open(&j, NULL);
-		json_str(&j, "version", BGPWATCH_VERSION);
-		json_uint(&j, "uptime", (uint64_t)uptime);
-		json_obj_open(&j, "loop");
-		json_double(&j, "max_stall_ms", stall_ms, 1);
-		json_uint(&j, "stalls_over_50ms", bgpd->loop.lag_over_50ms);
-		json_obj_close(&j);
-		json_uint(&j, "peers", peer_count(&bgpd->peers));
-		json_uint(&j, "established", established);
-		json_uint(&j, "routes", routes);
-		json_finish(&j);
-	} else {
-		char	tf[32];
-
-		evbuffer_add_printf(control_out(c),
-		    "bgpwatchd %s, up %s\n"
-		    "Event loop: worst stall %.1f ms%s, %llu stalls over "
-		    "50 ms\n"
-		    "Peers: %zu configured, %zu established\n"
-		    "Routes: %zu\n", BGPWATCH_VERSION,
-		    show_timeframe(uptime, tf, sizeof(tf)), stall_ms,
-		    reset ? " (now reset)" : "",
-		    (unsigned long long)bgpd->loop.lag_over_50ms,
-		    peer_count(&bgpd->peers), established, routes);
-	}
-	control_finish(c);
-	return 0;
-}
-
-static int
-control_reload(struct control_client *c, int json, char **argv, int argc,
-    char *err, size_t errlen)
-{
-	char	msg[CONF_ERRMSG_MAX];
-
-	(void)argv;
-	if (argc != 0) {
-		snprintf(err, errlen, "usage: reload");
-		return -1;
-	}
-	if (core_reload(c->ctl->bgpd, msg, sizeof(msg)) == -1) {
-		snprintf(err, errlen, "reload failed: %s", msg);
-		return -1;
-	}
-	control_ok(c);
-	if (json)
-		evbuffer_add_printf(control_out(c), "{\"reloaded\":true}\n");
-	else
-		evbuffer_add_printf(control_out(c), "reload done\n");
-	control_finish(c);
-	return 0;
-}
-
-static int
-control_show_regions(struct control_client *c, int json, char **argv,
-    int argc, char *err, size_t errlen)
-{
-	(void)argv;
-	if (argc != 0) {
-		snprintf(err, errlen, "usage: show regions");
-		return -1;
-	}
-	control_ok(c);
-	show_regions(c->ctl->bgpd, control_out(c), json, NULL);
-	control_finish(c);
-	return 0;
-}
-
-static int
-control_show_region(struct control_client *c, int json, char **argv,
-    int argc, char *err, size_t errlen)
-{
-	struct evbuffer *tmp;
-
-	if (argc != 1) {
-		snprintf(err, errlen, "usage: show region NAME");
-		return -1;
-	}
-	if ((tmp = evbuffer_new()) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if (show_regions(c->ctl->bgpd, tmp, json, argv[0]) == -1) {
-		evbuffer_free(tmp);
-		snprintf(err, errlen, "no region %s", argv[0]);
-		return -1;
-	}
-	control_ok(c);
-	evbuffer_add_buffer(control_out(c), tmp);
-	evbuffer_free(tmp);
-	control_finish(c);
-	return 0;
-}
-
-static int
-control_nyi(struct control_client *c, int json, char **argv, int argc,
-    char *err, size_t errlen)
-{
-	(void)c;
-	(void)json;
-	(void)argv;
-	(void)argc;
-	snprintf(err, errlen, "not yet implemented");
-	return -1;
 }
 
 /* Splits line into words in place.  Returns their number, or -1. */
@@ -600,7 +274,7 @@ control_client_free(struct control_client *c)
 
 	TAILQ_REMOVE(&ctl->clients, c, entry);
 	ctl->nclients--;
-	show_rib_free(c->dump);
+	view_rib_free(c->dump);
 	if (c->ev_more != NULL)
 		event_free(c->ev_more);
 	bufferevent_free(c->bev);
@@ -669,125 +343,20 @@ control_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	control_client_new(ctl, fd);
 }
 
-static void
-control_resume_cb(evutil_socket_t fd, short ev, void *arg)
-{
-	struct control	*ctl = arg;
-
-	(void)fd;
-	(void)ev;
-	evconnlistener_enable(ctl->lev);
-}
-
-/* accept() failed (out of descriptors): pause rather than spin. */
-static void
-control_accept_error_cb(struct evconnlistener *lev, void *arg)
-{
-	struct control	*ctl = arg;
-	struct timeval	 tv = { CONTROL_ACCEPT_PAUSE, 0 };
-
-	log_warn("control: accept");
-	evconnlistener_disable(lev);
-	evtimer_add(ctl->ev_pause, &tv);
-}
-
 /* Socket setup */
-
-/*
- * Clears the way for a new socket at path: nothing there, or a socket
- * that nobody listens on any more (removed).  Returns 0, or -1 (logged).
- */
-static int
-control_unlink_stale(const struct sockaddr_un *sun)
-{
-	struct stat	st;
-	int		fd, live;
-
-	if (lstat(sun->sun_path, &st) == -1) {
-		if (errno == ENOENT)
-			return 0;
-		log_warn("control socket %s", sun->sun_path);
-		return -1;
-	}
-	if (!S_ISSOCK(st.st_mode)) {
-		log_warnx("control socket %s: exists and is not a socket",
-		    sun->sun_path);
-		return -1;
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
-		log_warn("control socket: socket");
-		return -1;
-	}
-	live = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0;
-	close(fd);
-	if (live) {
-		log_warnx("control socket %s: in use by another process",
-		    sun->sun_path);
-		return -1;
-	}
-	if (unlink(sun->sun_path) == -1) {
-		log_warn("control socket %s: removing the stale one",
-		    sun->sun_path);
-		return -1;
-	}
-	return 0;
-}
-
-static void
-control_bind_error(const char *path)
-{
-	if (errno == ENOENT)
-		log_warnx("control socket %s: its directory does not exist "
-		    "(create it, or change `control` in the configuration)",
-		    path);
-	else
-		log_warn("control socket %s: bind", path);
-}
 
 /* A listening unix socket at path, mode 0660.  Returns it, or -1. */
 static int
 control_listen(const char *path)
 {
-	struct sockaddr_un	sun;
-	mode_t			old;
-	int			fd, rv;
+	char	err[CONTROL_LINE_MAX];
+	int	fd;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		log_warnx("control socket %s: path too long", path);
-		return -1;
-	}
-	memcpy(sun.sun_path, path, strlen(path));
-	if (control_unlink_stale(&sun) == -1)
-		return -1;
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) == -1) {
-		log_warn("control socket: socket");
-		return -1;
-	}
-	/* No moment where the socket exists with looser permissions. */
-	old = umask(S_IXUSR | S_IXGRP | S_IRWXO);
-	rv = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
-	umask(old);
-	if (rv == -1) {
-		control_bind_error(path);
-		goto fail;
-	}
-	if (chmod(path, CONTROL_SOCK_MODE) == -1) {
-		log_warn("control socket %s: chmod", path);
-		goto fail_unlink;
-	}
-	if (listen(fd, CONTROL_BACKLOG) == -1) {
-		log_warn("control socket %s: listen", path);
-		goto fail_unlink;
-	}
+	if ((fd = sock_listen_unix(path, CONTROL_SOCK_MODE, CONTROL_BACKLOG,
+	    "control socket", err, sizeof(err))) == -1)
+		log_warnx("%s%s", err, errno == ENOENT ? " (create it, or "
+		    "change `control` in the configuration)" : "");
 	return fd;
-fail_unlink:
-	unlink(path);
-fail:
-	close(fd);
-	return -1;
 }
 
 struct control *
@@ -802,9 +371,6 @@ control_new(struct bgpd *bgpd, const char *path)
 	ctl->bgpd = bgpd;
 	if ((ctl->path = strdup(path)) == NULL)
 		goto fail;
-	ctl->ev_pause = evtimer_new(bgpd->loop.base, control_resume_cb, ctl);
-	if (ctl->ev_pause == NULL)
-		goto fail;
 	if ((fd = control_listen(path)) == -1)
 		goto fail_logged;
 	ctl->lev = evconnlistener_new(bgpd->loop.base, control_accept_cb, ctl,
@@ -814,15 +380,18 @@ control_new(struct bgpd *bgpd, const char *path)
 		close(fd);
 		goto fail;
 	}
-	evconnlistener_set_error_cb(ctl->lev, control_accept_error_cb);
+	if ((ctl->pause = sock_pause_attach(bgpd->loop.base, ctl->lev,
+	    "control socket")) == NULL) {
+		evconnlistener_free(ctl->lev);
+		unlink(path);
+		goto fail;
+	}
 	log_debug("control socket %s: listening", path);
 	return ctl;
 fail:
 	log_warn("control socket %s", path);
 fail_logged:
 	if (ctl != NULL) {
-		if (ctl->ev_pause != NULL)
-			event_free(ctl->ev_pause);
 		free(ctl->path);
 		free(ctl);
 	}
@@ -838,8 +407,8 @@ control_free(struct control *ctl)
 		return;
 	while ((c = TAILQ_FIRST(&ctl->clients)) != NULL)
 		control_client_free(c);
+	sock_pause_free(ctl->pause);
 	evconnlistener_free(ctl->lev);
-	event_free(ctl->ev_pause);
 	unlink(ctl->path);
 	free(ctl->path);
 	free(ctl);

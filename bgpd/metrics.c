@@ -1,10 +1,12 @@
 /*
  * Prometheus metrics: `metrics on ADDR port N` serves the text exposition
  * format at /metrics with libevent's evhttp.  Everything is computed at
- * scrape time from counters the other modules keep anyway (peer stats, RIB
- * and intern accounting, the loop stall probe), so nothing here is on a
- * hot path.  Other paths get 404; request bodies and headers are capped
- * by evhttp's limits set below.
+ * scrape time by the same gather functions as bgpwatchctl's views
+ * (view_neighbors, view_status, view_memory: peer counters, RIB and
+ * intern accounting, the loop stall probe), so this file never reads a
+ * struct peer or struct bgpd itself and nothing here is on a hot path.
+ * Other paths get 404; request bodies and headers are capped by evhttp's
+ * limits set below.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -17,37 +19,14 @@
 
 #include "core.h"
 #include "metrics.h"
+#include "sock.h"
+#include "view.h"
 
 struct metrics {
 	struct evhttp		*http;
+	struct sock_pause	*pause;		/* accept again after EMFILE */
 	struct bgpd		*bgpd;
 };
-
-/*
- * accept() failed (out of descriptors): libevent 2.1 would retry at
- * once, for ever.  Stop listening for a second instead.
- */
-static void
-metrics_resume(evutil_socket_t fd, short ev, void *arg)
-{
-	(void)fd;
-	(void)ev;
-	evconnlistener_enable(arg);
-}
-
-/* arg is evhttp's own: only the listener itself is ours to use. */
-static void
-metrics_accept_error(struct evconnlistener *lev, void *arg)
-{
-	struct timeval tv = { 1, 0 };
-
-	(void)arg;
-	log_warn("metrics: accept");
-	evconnlistener_disable(lev);
-	if (event_base_once(evconnlistener_get_base(lev), -1, EV_TIMEOUT,
-	    metrics_resume, lev, &tv) == -1)
-		evconnlistener_enable(lev);
-}
 
 /* One HELP/TYPE header. */
 static void
@@ -58,8 +37,9 @@ metric_head(struct evbuffer *b, const char *name, const char *type,
 	    name, type);
 }
 
+/* The counters of every neighbor, one metric family each. */
 static void
-metrics_peers(struct evbuffer *b, struct bgpd *bgpd)
+metrics_counters(struct evbuffer *b, const struct view_neighbors *vn)
 {
 	static const struct {
 		const char	*name;
@@ -67,84 +47,109 @@ metrics_peers(struct evbuffer *b, struct bgpd *bgpd)
 		size_t		 off;
 	} ctr[] = {
 		{ "bgpwatch_peer_updates_received_total", "UPDATE messages "
-		    "received", offsetof(struct peer, stats.updates_in) },
+		    "received", offsetof(struct view_peer_counters,
+		    updates_in) },
 		{ "bgpwatch_peer_announcements_total", "prefixes announced "
-		    "to us", offsetof(struct peer, src.stats.prefixes_in) },
+		    "to us", offsetof(struct view_peer_counters, prefixes_in) },
 		{ "bgpwatch_peer_withdrawals_total", "prefixes withdrawn",
-		    offsetof(struct peer, src.stats.withdraws_in) },
+		    offsetof(struct view_peer_counters, withdraws_in) },
 		{ "bgpwatch_peer_treat_as_withdraw_total", "RFC 7606 "
 		    "treat-as-withdraw UPDATEs",
-		    offsetof(struct peer, stats.treat_as_withdraw) },
+		    offsetof(struct view_peer_counters, treat_as_withdraw) },
 	};
-	struct peer *p;
 	char a[BW_ADDR_STRLEN];
-	size_t i;
-	int aid;
+	uint64_t v;
+	size_t i, k;
 
-	metric_head(b, "bgpwatch_peer_up", "gauge", "1 if the session is "
-	    "Established");
-	TAILQ_FOREACH(p, &bgpd->peers.list, entry)
-		evbuffer_add_printf(b, "bgpwatch_peer_up{peer=\"%s\",asn=\"%u\"} "
-		    "%d\n", addr_fmt(&p->conf->addr, a, sizeof(a)),
-		    p->conf->remote_as, p->state == FSM_ESTABLISHED);
-	metric_head(b, "bgpwatch_peer_routes", "gauge", "routes held per "
-	    "peer and family");
-	TAILQ_FOREACH(p, &bgpd->peers.list, entry)
-		for (aid = AID_INET; aid < AID_MAX; aid++)
-			evbuffer_add_printf(b, "bgpwatch_peer_routes{peer=\"%s\","
-			    "family=\"%s\"} %zu\n", addr_fmt(&p->conf->addr, a,
-			    sizeof(a)), aid == AID_INET ? "ipv4" : "ipv6",
-			    adjrib_count(&p->src, (uint8_t)aid));
 	for (i = 0; i < sizeof(ctr) / sizeof(ctr[0]); i++) {
 		metric_head(b, ctr[i].name, "counter", ctr[i].help);
-		TAILQ_FOREACH(p, &bgpd->peers.list, entry) {
-			uint64_t v;
-
-			memcpy(&v, (const char *)p + ctr[i].off,
+		for (k = 0; k < vn->n; k++) {
+			memcpy(&v, (const char *)&vn->v[k].c + ctr[i].off,
 			    sizeof(v));
 			evbuffer_add_printf(b, "%s{peer=\"%s\"} %llu\n",
-			    ctr[i].name, addr_fmt(&p->conf->addr, a, sizeof(a)),
-			    (unsigned long long)v);
+			    ctr[i].name, addr_fmt(&vn->v[k].addr, a,
+			    sizeof(a)), (unsigned long long)v);
 		}
 	}
 	metric_head(b, "bgpwatch_peer_flaps_total", "counter", "sessions lost");
-	TAILQ_FOREACH(p, &bgpd->peers.list, entry)
+	for (k = 0; k < vn->n; k++)
 		evbuffer_add_printf(b, "bgpwatch_peer_flaps_total{peer=\"%s\"} "
-		    "%u\n", addr_fmt(&p->conf->addr, a, sizeof(a)),
-		    p->stats.flaps);
+		    "%u\n", addr_fmt(&vn->v[k].addr, a, sizeof(a)),
+		    vn->v[k].c.flaps);
 }
 
 static void
-metrics_global(struct evbuffer *b, struct bgpd *bgpd)
+metrics_peers(struct evbuffer *b, const struct view_neighbors *vn)
 {
-	struct rib_mem rm;
-	struct intern_mem im;
+	const struct view_neighbor *v;
+	char a[BW_ADDR_STRLEN];
+	size_t k;
+	uint8_t aid;
 
-	rib_mem(bgpd->rib, &rm);
-	intern_mem(bgpd->intern, &im);
+	metric_head(b, "bgpwatch_peer_up", "gauge", "1 if the session is "
+	    "Established");
+	for (k = 0; k < vn->n; k++) {
+		v = &vn->v[k];
+		evbuffer_add_printf(b, "bgpwatch_peer_up{peer=\"%s\","
+		    "asn=\"%u\"} %d\n", addr_fmt(&v->addr, a, sizeof(a)), v->remote_as,
+		    v->established);
+	}
+	metric_head(b, "bgpwatch_peer_routes", "gauge", "routes held per "
+	    "peer and family");
+	for (k = 0; k < vn->n; k++)
+		for (aid = AID_INET; aid < AID_MAX; aid++)
+			evbuffer_add_printf(b, "bgpwatch_peer_routes{"
+			    "peer=\"%s\",family=\"%s\"} %zu\n", addr_fmt(&vn->v[k].addr,
+			    a, sizeof(a)), view_aid_key(aid),
+			    vn->v[k].prefixes[aid]);
+	metrics_counters(b, vn);
+}
+
+static void
+metrics_global(struct evbuffer *b, const struct view_status *st,
+    const struct view_memory *m)
+{
 	metric_head(b, "bgpwatch_rib_routes", "gauge", "routes in the RIB");
 	evbuffer_add_printf(b, "bgpwatch_rib_routes{family=\"ipv4\"} %zu\n"
 	    "bgpwatch_rib_routes{family=\"ipv6\"} %zu\n",
-	    rib_total_routes(bgpd->rib, AID_INET),
-	    rib_total_routes(bgpd->rib, AID_INET6));
+	    st->routes[AID_INET], st->routes[AID_INET6]);
 	metric_head(b, "bgpwatch_memory_bytes", "gauge", "bytes per "
 	    "subsystem");
 	evbuffer_add_printf(b, "bgpwatch_memory_bytes{subsystem=\"rib_nodes\"} "
 	    "%zu\nbgpwatch_memory_bytes{subsystem=\"route_arrays\"} %zu\n"
 	    "bgpwatch_memory_bytes{subsystem=\"attribute_sets\"} %zu\n"
 	    "bgpwatch_memory_bytes{subsystem=\"blobs\"} %zu\n",
-	    rm.node_bytes, rm.route_bytes, im.attr_bytes, im.blob_bytes);
+	    m->rib.node_bytes, m->rib.route_bytes, m->in.attr_bytes,
+	    m->in.blob_bytes);
 	metric_head(b, "bgpwatch_loop_max_stall_seconds", "gauge", "longest "
 	    "event loop stall since start");
 	evbuffer_add_printf(b, "bgpwatch_loop_max_stall_seconds %.6f\n",
-	    bgpd->loop.lag_max);
+	    st->max_stall);
 	metric_head(b, "bgpwatch_loop_stalls_over_50ms_total", "counter",
 	    "event loop stalls longer than 50 ms");
 	evbuffer_add_printf(b, "bgpwatch_loop_stalls_over_50ms_total %llu\n",
-	    (unsigned long long)bgpd->loop.lag_over_50ms);
+	    (unsigned long long)st->stalls_over_50ms);
 	metric_head(b, "bgpwatch_start_time_seconds", "gauge", "start time");
 	evbuffer_add_printf(b, "bgpwatch_start_time_seconds %lld\n",
-	    (long long)bgpd->started);
+	    (long long)st->started);
+}
+
+/* The whole exposition: the same gathered views as bgpwatchctl's. */
+static int
+metrics_render(struct evbuffer *b, struct bgpd *bgpd)
+{
+	struct view_status	st;
+	struct view_memory	m;
+	struct view_neighbors	vn;
+
+	if (view_neighbors_gather(bgpd, NULL, &vn) == -1)
+		return -1;
+	view_status_gather(bgpd, 0, &st);
+	view_memory_gather(bgpd, &m);
+	metrics_global(b, &st, &m);
+	metrics_peers(b, &vn);
+	view_neighbors_clear(&vn);
+	return 0;
 }
 
 static void
@@ -161,8 +166,11 @@ metrics_cb(struct evhttp_request *req, void *arg)
 		evhttp_send_error(req, 500, "Internal Server Error");
 		return;
 	}
-	metrics_global(b, m->bgpd);
-	metrics_peers(b, m->bgpd);
+	if (metrics_render(b, m->bgpd) == -1) {
+		evbuffer_free(b);
+		evhttp_send_error(req, 500, "Internal Server Error");
+		return;
+	}
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
 	evhttp_send_reply(req, 200, "OK", b);
@@ -200,8 +208,10 @@ metrics_new(struct bgpd *bgpd, const struct config_metrics *mc)
 		log_warn("metrics: cannot listen on %s port %u", a, mc->port);
 		goto fail;
 	}
-	evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(h),
-	    metrics_accept_error);
+	/* libevent 2.1 would retry a failing accept() at once, for ever. */
+	if ((m->pause = sock_pause_attach(bgpd->loop.base,
+	    evhttp_bound_socket_get_listener(h), "metrics")) == NULL)
+		goto fail;
 	return m;
 fail:
 	metrics_free(m);
@@ -213,6 +223,7 @@ metrics_free(struct metrics *m)
 {
 	if (m == NULL)
 		return;
+	sock_pause_free(m->pause);
 	if (m->http)
 		evhttp_free(m->http);
 	free(m);

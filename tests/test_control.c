@@ -1,5 +1,5 @@
 /*
- * The control socket (bgpd/control.c) and what it prints (bgpd/show.c),
+ * The control socket (bgpd/control.c) and what it prints (bgpd/view*.c),
  * end to end: a struct bgpd built by hand (a real event loop, intern and
  * RIB; two peers filled in by hand) serves a temporary socket, and a
  * plain client socket sends requests while the test drives the loop with
@@ -20,6 +20,9 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -29,8 +32,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/http.h>
+
 #include "core.h"
 #include "control.h"
+#include "detect.h"
+#include "metrics.h"
 
 #define PYTHON		"/usr/bin/python3"
 #define BIG_ROUTES	50000
@@ -38,10 +45,12 @@
 struct fx {
 	struct bgpd		 bgpd;
 	struct control		*control;
+	struct metrics		*metrics;
 	struct config_neighbor	 nb[2];
 	struct peer		 peer[2];
 	char			 dir[64];
 	char			 path[100];
+	struct config		*regions_conf;
 };
 
 /* Attribute sets of the fixture routes. */
@@ -242,6 +251,9 @@ setup(void **state)
 	assert_non_null(f->bgpd.loop.base);
 	f->bgpd.conf = config_new();
 	f->bgpd.conffile = "/nonexistent/bgpwatchd.conf";
+	f->bgpd.started = time(NULL) - 3600;
+	f->bgpd.loop.lag_max = 0.0043;
+	f->bgpd.loop.lag_over_50ms = 3;
 	f->bgpd.intern = intern_new();
 	assert_non_null(f->bgpd.intern);
 	f->bgpd.rib = rib_new(f->bgpd.intern);
@@ -260,6 +272,9 @@ teardown(void **state)
 	struct fx	*f = *state;
 
 	control_free(f->control);
+	metrics_free(f->metrics);
+	detect_free(f->bgpd.detect);
+	config_free(f->regions_conf);
 	rib_free(f->bgpd.rib);
 	intern_free(f->bgpd.intern);
 	config_free(f->bgpd.conf);
@@ -731,6 +746,311 @@ test_socket(void **state)
 	assert_null(control_new(&f->bgpd, other));
 }
 
+static void
+test_status(void **state)
+{
+	struct fx	*f = *state;
+	char		*got;
+
+	got = ask(f, "json show status");
+	normalize(got, "uptime", 3600, 3660);
+	assert_string_equal(got, "OK\n{\"version\":\"0.1\",\"uptime\":N,"
+	    "\"loop\":{\"max_stall_ms\":4.3,\"stalls_over_50ms\":3},"
+	    "\"peers\":2,\"established\":1,\"routes\":6}\n");
+	free(got);
+	got = ask(f, "show status reset");
+	assert_true(strncmp(got, "OK\nbgpwatchd 0.1, up 01:0", 25) == 0);
+	assert_non_null(strstr(got, "\nEvent loop: worst stall 4.3 ms "
+	    "(now reset), 3 stalls over 50 ms\nPeers: 2 configured, "
+	    "1 established\nRoutes: 6\n"));
+	free(got);
+	got = ask(f, "show status");
+	assert_non_null(strstr(got, "\nEvent loop: worst stall 0.0 ms, 3 "
+	    "stalls over 50 ms\n"));
+	free(got);
+	expect(f, "show status now", "ERR usage: show status [reset]\n");
+}
+
+static void
+test_neighbor_detail(void **state)
+{
+	struct fx	*f = *state;
+	char		*got, *p;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	f->peer[0].neg.gr_peer = 1;
+	f->peer[0].neg.gr_restart_time = 120;
+	f->peer[0].neg.addpath_recv[AID_INET6] = 1;
+	f->peer[0].neg.ext_msg = 1;
+	f->peer[0].neg.enhanced_rr = 1;
+	got = ask(f, "show neighbor 127.0.0.11");
+	/* The time in state may have ticked: 00:01:40 or a little more. */
+	p = strstr(got, "up for 00:01:");
+	assert_non_null(p);
+	p[13] = 'X';
+	p[14] = 'X';
+	assert_string_equal(got, "OK\n"
+	    "BGP neighbor is 127.0.0.11, remote AS 64511\n"
+	    " Description: lab router r1\n"
+	    "  BGP version 4, remote router-id 10.0.0.1\n"
+	    "  BGP state = Established, up for 00:01:XX\n"
+	    "  Last error: none\n"
+	    "  Hold time 90s, keepalive interval 30s, sessions established 1, "
+	    "flaps 0\n"
+	    "  Negotiated capabilities:\n"
+	    "    Multiprotocol: IPv4\n"
+	    "    4-byte AS numbers\n"
+	    "    Extended messages\n"
+	    "    Route refresh (enhanced)\n"
+	    "    ADD-PATH receive: IPv6\n"
+	    "    Graceful restart: restart time 120s\n"
+	    "\n"
+	    "  Message statistics:\n"
+	    "                        Sent   Received\n"
+	    "  Opens                    1          1\n"
+	    "  Updates                  0         10\n"
+	    "  Notifications            0          0\n"
+	    "  Keepalives              11          4\n"
+	    "  Route Refresh            0          0\n"
+	    "  Total                   12         15\n"
+	    "\n"
+	    "  Announcements 4, withdrawals 0, treat-as-withdraw 0, "
+	    "attribute-discard 0\n"
+	    "  Prefixes: IPv4 4, IPv6 0\n"
+	    "  End-of-RIB IPv4 received 2023-11-14 22:15:00\n"
+	    "\n");
+	free(got);
+	got = ask(f, "json show neighbor 127.0.0.11");
+	assert_non_null(strstr(got, "\"capabilities\":{\"as4\":true,"
+	    "\"extended_message\":true,\"route_refresh\":true,"
+	    "\"enhanced_route_refresh\":true,\"families\":[\"ipv4\"],"
+	    "\"add_path_receive\":[\"ipv6\"],\"graceful_restart\":"
+	    "{\"restart_time\":120,\"restarting\":false,\"families\":[]}},"));
+	free(got);
+	got = ask(f, "show neighbors");
+	assert_non_null(strstr(got, "\n2001:db8::2               64512 "
+	    "         0          0     0 00:01:"));
+	free(got);
+}
+
+static void
+test_memory_text(void **state)
+{
+	struct fx		*f = *state;
+	struct rib_mem		 rm;
+	struct intern_mem	 im;
+	char			 want[2048];
+	char			*got;
+	size_t			 total;
+
+	rib_mem(f->bgpd.rib, &rm);
+	intern_mem(f->bgpd.intern, &im);
+	total = rm.node_bytes + rm.route_bytes + im.attr_bytes +
+	    im.blob_bytes + 2 * sizeof(struct peer);
+	snprintf(want, sizeof(want), "OK\n%-20s %12s %14s\n"
+	    "%-20s %12zu %14zu\n%-20s %12zu %14zu\n%-20s %12zu %14zu\n"
+	    "%-20s %12zu %14zu\n%-20s %12zu %14zu\n%-20s %12s %14zu\n\n"
+	    "6 routes, 5 prefixes, %.1f bytes per route\nResident set size ",
+	    "Subsystem", "Objects", "Bytes", "RIB nodes", rm.nodes,
+	    rm.node_bytes, "Route arrays", rm.route_arrays, rm.route_bytes,
+	    "Attribute sets", im.attrs, im.attr_bytes, "Blobs", im.blobs,
+	    im.blob_bytes, "Peers", (size_t)2, 2 * sizeof(struct peer),
+	    "Total", "", total, (double)total / 6);
+	got = ask(f, "show memory");
+	assert_true(strncmp(got, want, strlen(want)) == 0);
+	assert_non_null(strstr(got, " bytes\n"));
+	free(got);
+	snprintf(want, sizeof(want), "\"peers\":{\"peers\":2,\"bytes\":%zu},"
+	    "\"total_bytes\":%zu,", 2 * sizeof(struct peer), total);
+	got = ask(f, "json show memory");
+	assert_non_null(strstr(got, want));
+	assert_non_null(strstr(got, ",\"rss_bytes\":"));
+	free(got);
+}
+
+static void
+test_regions(void **state)
+{
+	static const char conf[] = "local-as 65000\nrouter-id 192.0.2.254\n"
+	    "region \"KP\" {\n prefix 175.45.176.0/22\n}\n"
+	    "region \"TEN\" {\n prefix 10.0.0.0/8\n}\n";
+	struct fx		*f = *state;
+	struct config_errors	 errs;
+	char			 err[256];
+
+	f->regions_conf = config_parse_buf("test.conf", conf, strlen(conf),
+	    &errs);
+	assert_non_null(f->regions_conf);
+	f->bgpd.detect = detect_new(f->bgpd.rib, NULL, 0);
+	assert_non_null(f->bgpd.detect);
+	assert_int_equal(detect_configure(f->bgpd.detect, f->regions_conf, 0,
+	    err, sizeof(err)), 0);
+	expect(f, "json show regions", "OK\n{\"regions\":["
+	    "{\"name\":\"KP\",\"state\":\"blind\",\"visibility\":1.0000,"
+	    "\"prefixes_visible\":0,\"prefixes_total\":3,\"units_visible\":0,"
+	    "\"units_total\":0,\"eligible_peers\":0,\"since\":0.000},"
+	    "{\"name\":\"TEN\",\"state\":\"blind\",\"visibility\":1.0000,"
+	    "\"prefixes_visible\":0,\"prefixes_total\":1,\"units_visible\":0,"
+	    "\"units_total\":0,\"eligible_peers\":0,\"since\":0.000}]}\n");
+	expect(f, "json show region TEN", "OK\n"
+	    "{\"name\":\"TEN\",\"state\":\"blind\",\"visibility\":1.0000,"
+	    "\"prefixes_visible\":0,\"prefixes_total\":1,\"units_visible\":0,"
+	    "\"units_total\":0,\"eligible_peers\":0,\"since\":0.000,"
+	    "\"prefixes\":[{\"prefix\":\"10.0.0.0/8\",\"visible_peers\":0}]}\n");
+	expect(f, "show regions", "OK\n"
+	    "Region           State      Visible      Prefixes             Units "
+	    "Peers\n"
+	    "KP               blind       100.0%      0/3             0/0       "
+	    "     0\n"
+	    "TEN              blind       100.0%      0/1             0/0       "
+	    "     0\n");
+	expect(f, "show region KP", "OK\n"
+	    "Region           State      Visible      Prefixes             Units "
+	    "Peers\n"
+	    "KP               blind       100.0%      0/3             0/0       "
+	    "     0\n"
+	    "\n  Prefix                                      Peers\n"
+	    "  175.45.177.0/24                                 0\n"
+	    "  175.45.176.0/24                                 0\n"
+	    "  175.45.176.0/22                                 0\n");
+	expect(f, "show region XX", "ERR no region XX\n");
+	expect(f, "json show region XX", "ERR no region XX\n");
+}
+
+/* Metrics over HTTP on a loopback port of the kernel's choosing. */
+static uint16_t
+free_port(void)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof(sin);
+	int			fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	close(fd);
+	return ntohs(sin.sin_port);
+}
+
+static char *
+http_get(struct fx *f, uint16_t port, const char *req)
+{
+	struct sockaddr_in	sin;
+	char			*buf = malloc(65536);
+	size_t			 have = 0;
+	ssize_t			 n;
+	time_t			 deadline = time(NULL) + 20;
+	int			 fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_non_null(buf);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)),
+	    0);
+	assert_int_equal(fcntl(fd, F_SETFL, O_NONBLOCK), 0);
+	assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	for (;;) {
+		assert_true(time(NULL) < deadline);
+		event_base_loop(f->bgpd.loop.base, EVLOOP_NONBLOCK);
+		n = read(fd, buf + have, 65535 - have);
+		if (n == -1) {
+			assert_true(errno == EAGAIN || errno == EINTR);
+			continue;
+		}
+		if (n == 0)
+			break;
+		have += (size_t)n;
+	}
+	close(fd);
+	buf[have] = '\0';
+	return buf;
+}
+
+#define PEER_LINES(name, v1, v2) \
+	"# HELP bgpwatch_peer_" name "_total %s\n" \
+	"# TYPE bgpwatch_peer_" name "_total counter\n" \
+	"bgpwatch_peer_" name "_total{peer=\"127.0.0.11\"} " v1 "\n" \
+	"bgpwatch_peer_" name "_total{peer=\"2001:db8::2\"} " v2 "\n"
+
+static void
+test_metrics(void **state)
+{
+	struct fx		*f = *state;
+	struct config_metrics	 mc;
+	struct rib_mem		 rm;
+	struct intern_mem	 im;
+	char			 want[8192];
+	char			*got, *body;
+
+	memset(&mc, 0, sizeof(mc));
+	mc.enabled = 1;
+	assert_int_equal(addr_parse("127.0.0.1", &mc.addr), 0);
+	mc.port = free_port();
+	f->metrics = metrics_new(&f->bgpd, &mc);
+	assert_non_null(f->metrics);
+	rib_mem(f->bgpd.rib, &rm);
+	intern_mem(f->bgpd.intern, &im);
+	snprintf(want, sizeof(want),
+	    "# HELP bgpwatch_rib_routes routes in the RIB\n"
+	    "# TYPE bgpwatch_rib_routes gauge\n"
+	    "bgpwatch_rib_routes{family=\"ipv4\"} 5\n"
+	    "bgpwatch_rib_routes{family=\"ipv6\"} 1\n"
+	    "# HELP bgpwatch_memory_bytes bytes per subsystem\n"
+	    "# TYPE bgpwatch_memory_bytes gauge\n"
+	    "bgpwatch_memory_bytes{subsystem=\"rib_nodes\"} %zu\n"
+	    "bgpwatch_memory_bytes{subsystem=\"route_arrays\"} %zu\n"
+	    "bgpwatch_memory_bytes{subsystem=\"attribute_sets\"} %zu\n"
+	    "bgpwatch_memory_bytes{subsystem=\"blobs\"} %zu\n"
+	    "# HELP bgpwatch_loop_max_stall_seconds longest event loop stall "
+	    "since start\n"
+	    "# TYPE bgpwatch_loop_max_stall_seconds gauge\n"
+	    "bgpwatch_loop_max_stall_seconds 0.004300\n"
+	    "# HELP bgpwatch_loop_stalls_over_50ms_total event loop stalls "
+	    "longer than 50 ms\n"
+	    "# TYPE bgpwatch_loop_stalls_over_50ms_total counter\n"
+	    "bgpwatch_loop_stalls_over_50ms_total 3\n"
+	    "# HELP bgpwatch_start_time_seconds start time\n"
+	    "# TYPE bgpwatch_start_time_seconds gauge\n"
+	    "bgpwatch_start_time_seconds %lld\n"
+	    "# HELP bgpwatch_peer_up 1 if the session is Established\n"
+	    "# TYPE bgpwatch_peer_up gauge\n"
+	    "bgpwatch_peer_up{peer=\"127.0.0.11\",asn=\"64511\"} 1\n"
+	    "bgpwatch_peer_up{peer=\"2001:db8::2\",asn=\"64512\"} 0\n"
+	    "# HELP bgpwatch_peer_routes routes held per peer and family\n"
+	    "# TYPE bgpwatch_peer_routes gauge\n"
+	    "bgpwatch_peer_routes{peer=\"127.0.0.11\",family=\"ipv4\"} 4\n"
+	    "bgpwatch_peer_routes{peer=\"127.0.0.11\",family=\"ipv6\"} 0\n"
+	    "bgpwatch_peer_routes{peer=\"2001:db8::2\",family=\"ipv4\"} 1\n"
+	    "bgpwatch_peer_routes{peer=\"2001:db8::2\",family=\"ipv6\"} 1\n"
+	    PEER_LINES("updates_received", "10", "0")
+	    PEER_LINES("announcements", "4", "0")
+	    PEER_LINES("withdrawals", "0", "0")
+	    PEER_LINES("treat_as_withdraw", "0", "0")
+	    PEER_LINES("flaps", "0", "2"),
+	    rm.node_bytes, rm.route_bytes, im.attr_bytes, im.blob_bytes,
+	    (long long)f->bgpd.started, "UPDATE messages received",
+	    "prefixes announced to us", "prefixes withdrawn",
+	    "RFC 7606 treat-as-withdraw UPDATEs", "sessions lost");
+	got = http_get(f, mc.port, "GET /metrics HTTP/1.0\r\n\r\n");
+	assert_true(strncmp(got, "HTTP/1.0 200 OK\r\n", 17) == 0 ||
+	    strncmp(got, "HTTP/1.1 200 OK\r\n", 17) == 0);
+	assert_non_null(strstr(got, "\r\nContent-Type: text/plain; "
+	    "version=0.0.4; charset=utf-8\r\n"));
+	body = strstr(got, "\r\n\r\n");
+	assert_non_null(body);
+	assert_string_equal(body + 4, want);
+	free(got);
+	got = http_get(f, mc.port, "GET /other HTTP/1.0\r\n\r\n");
+	assert_non_null(strstr(got, " 404 "));
+	free(got);
+}
+
 /* Big table */
 
 static void
@@ -928,6 +1248,13 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_rib_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memory, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_memory_text, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_status, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_neighbor_detail, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_regions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_clients, setup,
 		    teardown),

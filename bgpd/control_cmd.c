@@ -1,0 +1,289 @@
+/*
+ * The commands of the control socket (docs/control.md): each checks its
+ * arguments, gathers its view (view_*.c) and renders it as text or JSON
+ * after "OK\n"; `show rib` hands a listing to control_stream().  The
+ * socket, the clients and the dispatch table are control.c's.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core.h"
+#include "control.h"
+#include "control_priv.h"
+#include "view.h"
+
+/* The neighbor named by text, or NULL with err set. */
+static struct peer *
+control_neighbor(struct control_client *c, const char *text,
+    struct bw_addr *addr, char *err, size_t errlen)
+{
+	struct peer	*p;
+
+	if (addr_parse(text, addr) == -1) {
+		snprintf(err, errlen, "bad neighbor address: %s", text);
+		return NULL;
+	}
+	if ((p = peer_find(&c->ctl->bgpd->peers, addr)) == NULL)
+		snprintf(err, errlen, "no such neighbor: %s", text);
+	return p;
+}
+
+/* Every neighbor (only NULL) or one. */
+static int
+control_neighbors(struct control_client *c, int json,
+    const struct peer *only, char *err, size_t errlen)
+{
+	struct view_neighbors	v;
+
+	if (view_neighbors_gather(c->ctl->bgpd, only, &v) == -1) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	control_ok(c);
+	if (json)
+		view_neighbors_json(&v, control_out(c));
+	else
+		view_neighbors_text(&v, control_out(c));
+	view_neighbors_clear(&v);
+	control_finish(c);
+	return 0;
+}
+
+int
+control_show_neighbors(struct control_client *c, int json, char **argv,
+    int argc, char *err, size_t errlen)
+{
+	(void)argv;
+	if (argc != 0) {
+		snprintf(err, errlen, "usage: show neighbors");
+		return -1;
+	}
+	return control_neighbors(c, json, NULL, err, errlen);
+}
+
+int
+control_show_neighbor(struct control_client *c, int json, char **argv,
+    int argc, char *err, size_t errlen)
+{
+	struct bw_addr	 addr;
+	struct peer	*p;
+
+	if (argc != 1) {
+		snprintf(err, errlen, "usage: show neighbor ADDRESS");
+		return -1;
+	}
+	if ((p = control_neighbor(c, argv[0], &addr, err, errlen)) == NULL)
+		return -1;
+	return control_neighbors(c, json, p, err, errlen);
+}
+
+/* What `show rib` was asked for. */
+struct control_ribreq {
+	int			count;
+	struct peer		*peer;
+	struct bw_addr		neighbor;
+	int			has_pfx;
+	struct bw_prefix	pfx;
+};
+
+/* A prefix, or an address taken as a host prefix. */
+static int
+control_prefix(const char *text, struct bw_prefix *pfx)
+{
+	struct bw_addr	a;
+
+	if (prefix_parse(text, pfx) == 0)
+		return 0;
+	if (addr_parse(text, &a) == -1)
+		return -1;
+	return prefix_set(pfx, a.aid, a.b, (uint8_t)aid_maxplen(a.aid));
+}
+
+static int
+control_rib_args(struct control_client *c, char **argv, int argc,
+    struct control_ribreq *rq, char *err, size_t errlen)
+{
+	int	i;
+
+	memset(rq, 0, sizeof(*rq));
+	for (i = 0; i < argc; i++) {
+		if (i == 0 && strcmp(argv[i], "count") == 0)
+			rq->count = 1;
+		else if (strcmp(argv[i], "neighbor") == 0 && i + 1 < argc &&
+		    rq->peer == NULL) {
+			rq->peer = control_neighbor(c, argv[++i],
+			    &rq->neighbor, err, errlen);
+			if (rq->peer == NULL)
+				return -1;
+		} else if (!rq->count && !rq->has_pfx &&
+		    control_prefix(argv[i], &rq->pfx) == 0)
+			rq->has_pfx = 1;
+		else
+			goto usage;
+	}
+	return 0;
+usage:
+	snprintf(err, errlen, "usage: show rib [neighbor ADDRESS] [PREFIX] | "
+	    "show rib count [neighbor ADDRESS]");
+	return -1;
+}
+
+int
+control_show_rib(struct control_client *c, int json, char **argv, int argc,
+    char *err, size_t errlen)
+{
+	struct control_ribreq	rq;
+	struct view_rib_count	vc;
+
+	if (control_rib_args(c, argv, argc, &rq, err, errlen) == -1)
+		return -1;
+	if (rq.count) {
+		view_rib_count_gather(c->ctl->bgpd, rq.peer, &vc);
+		control_ok(c);
+		if (json)
+			view_rib_count_json(&vc, control_out(c));
+		else
+			view_rib_count_text(&vc, control_out(c));
+		control_finish(c);
+		return 0;
+	}
+	c->dump = view_rib_new(c->ctl->bgpd, json,
+	    rq.peer != NULL ? &rq.neighbor : NULL, rq.has_pfx ? &rq.pfx : NULL);
+	if (c->dump == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	control_ok(c);
+	control_stream(c, c->dump);
+	return 0;
+}
+
+int
+control_show_memory(struct control_client *c, int json, char **argv,
+    int argc, char *err, size_t errlen)
+{
+	struct view_memory	m;
+
+	(void)argv;
+	if (argc != 0) {
+		snprintf(err, errlen, "usage: show memory");
+		return -1;
+	}
+	view_memory_gather(c->ctl->bgpd, &m);
+	control_ok(c);
+	if (json)
+		view_memory_json(&m, control_out(c));
+	else
+		view_memory_text(&m, control_out(c));
+	control_finish(c);
+	return 0;
+}
+
+/* show status [reset] (view_status.c says what reset does). */
+int
+control_show_status(struct control_client *c, int json, char **argv,
+    int argc, char *err, size_t errlen)
+{
+	struct view_status	st;
+	int			reset = 0;
+
+	if (argc == 1 && strcmp(argv[0], "reset") == 0)
+		reset = 1;
+	else if (argc != 0) {
+		snprintf(err, errlen, "usage: show status [reset]");
+		return -1;
+	}
+	view_status_gather(c->ctl->bgpd, reset, &st);
+	control_ok(c);
+	if (json)
+		view_status_json(&st, control_out(c));
+	else
+		view_status_text(&st, control_out(c));
+	control_finish(c);
+	return 0;
+}
+
+int
+control_reload(struct control_client *c, int json, char **argv, int argc,
+    char *err, size_t errlen)
+{
+	char	msg[CONF_ERRMSG_MAX];
+
+	(void)argv;
+	if (argc != 0) {
+		snprintf(err, errlen, "usage: reload");
+		return -1;
+	}
+	if (core_reload(c->ctl->bgpd, msg, sizeof(msg)) == -1) {
+		snprintf(err, errlen, "reload failed: %s", msg);
+		return -1;
+	}
+	control_ok(c);
+	if (json)
+		evbuffer_add_printf(control_out(c), "{\"reloaded\":true}\n");
+	else
+		evbuffer_add_printf(control_out(c), "reload done\n");
+	control_finish(c);
+	return 0;
+}
+
+/* Every region (name NULL) or one. */
+static int
+control_regions(struct control_client *c, int json, const char *name,
+    char *err, size_t errlen)
+{
+	struct view_regions	v;
+
+	if (view_regions_gather(c->ctl->bgpd, name, &v) == -1) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (name != NULL && v.n == 0) {
+		view_regions_clear(&v);
+		snprintf(err, errlen, "no region %s", name);
+		return -1;
+	}
+	control_ok(c);
+	if (json)
+		view_regions_json(&v, control_out(c));
+	else
+		view_regions_text(&v, control_out(c));
+	view_regions_clear(&v);
+	control_finish(c);
+	return 0;
+}
+
+int
+control_show_regions(struct control_client *c, int json, char **argv,
+    int argc, char *err, size_t errlen)
+{
+	(void)argv;
+	if (argc != 0) {
+		snprintf(err, errlen, "usage: show regions");
+		return -1;
+	}
+	return control_regions(c, json, NULL, err, errlen);
+}
+
+int
+control_show_region(struct control_client *c, int json, char **argv,
+    int argc, char *err, size_t errlen)
+{
+	if (argc != 1) {
+		snprintf(err, errlen, "usage: show region NAME");
+		return -1;
+	}
+	return control_regions(c, json, argv[0], err, errlen);
+}
+
+int
+control_nyi(struct control_client *c, int json, char **argv, int argc,
+    char *err, size_t errlen)
+{
+	(void)c;
+	(void)json;
+	(void)argv;
+	(void)argc;
+	snprintf(err, errlen, "not yet implemented");
+	return -1;
+}

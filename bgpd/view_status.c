@@ -1,0 +1,80 @@
+/*
+ * show status [reset]: version, uptime, the event loop's worst stall
+ * (bgpd.c's probe timer), peers and routes.  With "reset" the answer is
+ * the status as it was, and the stall maximum starts over from 0 (read
+ * and cleared at once, so no stall falls between the two); the count of
+ * stalls over 50 ms is never reset.  metrics.c exports the same
+ * gathered figures (without resetting anything).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core.h"
+#include "json.h"
+#include "view.h"
+
+#ifndef BGPWATCH_VERSION
+#define BGPWATCH_VERSION	"0.1"		/* -DBGPWATCH_VERSION=... */
+#endif
+
+void
+view_status_gather(struct bgpd *bgpd, int reset, struct view_status *s)
+{
+	const struct peer	*p;
+	uint8_t			 aid;
+
+	memset(s, 0, sizeof(*s));
+	s->version = BGPWATCH_VERSION;
+	s->reset = reset;
+	s->max_stall = loop_stall(&bgpd->loop, reset);
+	s->stalls_over_50ms = bgpd->loop.lag_over_50ms;
+	s->started = bgpd->started;
+	s->uptime = (long long)(time(NULL) - bgpd->started);
+	if (s->uptime < 0)
+		s->uptime = 0;
+	TAILQ_FOREACH(p, &bgpd->peers.list, entry) {
+		s->peers++;
+		if (p->state == FSM_ESTABLISHED)
+			s->established++;
+	}
+	for (aid = AID_INET; aid < AID_MAX; aid++) {
+		s->routes[aid] = rib_total_routes(bgpd->rib, aid);
+		s->routes_total += s->routes[aid];
+	}
+}
+
+int
+view_status_json(const struct view_status *s, struct evbuffer *out)
+{
+	struct json	j;
+
+	json_init(&j, out);
+	json_obj_open(&j, NULL);
+	json_str(&j, "version", s->version);
+	json_uint(&j, "uptime", (uint64_t)s->uptime);
+	json_obj_open(&j, "loop");
+	json_double(&j, "max_stall_ms", s->max_stall * 1000.0, 1);
+	json_uint(&j, "stalls_over_50ms", s->stalls_over_50ms);
+	json_obj_close(&j);
+	json_uint(&j, "peers", s->peers);
+	json_uint(&j, "established", s->established);
+	json_uint(&j, "routes", s->routes_total);
+	return json_finish(&j);
+}
+
+int
+view_status_text(const struct view_status *s, struct evbuffer *out)
+{
+	char	tf[32];
+
+	return evbuffer_add_printf(out,
+	    "bgpwatchd %s, up %s\n"
+	    "Event loop: worst stall %.1f ms%s, %llu stalls over 50 ms\n"
+	    "Peers: %zu configured, %zu established\n"
+	    "Routes: %zu\n", s->version,
+	    view_timeframe(s->uptime, tf, sizeof(tf)), s->max_stall * 1000.0,
+	    s->reset ? " (now reset)" : "",
+	    (unsigned long long)s->stalls_over_50ms, s->peers,
+	    s->established, s->routes_total) < 0 ? -1 : 0;
+}
