@@ -16,7 +16,8 @@
 #include "bgpd.h"
 #include "control.h"
 #include "detect.h"
-#include "evt.h"
+#include "evt_fanout.h"
+#include "evt_schema.h"
 #include "metrics.h"
 
 static void
@@ -112,7 +113,7 @@ bgpd_reload(struct bgpd *bgpd, char *err, size_t errlen)
 			peer_delete(p, ERR_CEASE_CONFIG_CHANGE,
 			    "local AS or router-id changed");
 	}
-	if (evt_sink_reconfigure(bgpd->sink, &nconf->events, err,
+	if (evt_fanout_reconfigure(bgpd->fanout, &nconf->events, err,
 	    errlen) == -1 || detect_configure(bgpd->detect, nconf,
 	    bgpd_now(bgpd), err, errlen) == -1) {
 		/* What failed is left as it was; keep the running config. */
@@ -176,7 +177,7 @@ bgpd_detect_kick(struct bgpd *bgpd)
 }
 
 /*
- * Opens the event sink and the region detector of a config (subscribers
+ * Opens the event fan-out and the region detector of a config (subscribers
  * only when live).  Returns 0, or -1 with err set.
  */
 static int
@@ -184,15 +185,19 @@ bgpd_detect_open(struct bgpd *bgpd, int live, char *err, size_t errlen)
 {
 	const struct config *conf = bgpd->conf;
 
-	/* Without a base the sink writes the log only (replay mode). */
-	if ((bgpd->sink = evt_sink_open(live ? bgpd->base : NULL,
+	/* Without a base the fan-out writes the log only (replay mode). */
+	if ((bgpd->fanout = evt_fanout_open(live ? bgpd->base : NULL,
 	    &conf->events, err, errlen)) == NULL)
 		return -1;
-	if ((bgpd->detect = detect_new(bgpd->rib, bgpd->sink,
-	    bgpd_now(bgpd))) == NULL) {
+	if ((bgpd->detect = detect_new(bgpd->rib, bgpd_now(bgpd))) == NULL ||
+	    (bgpd->schema = calloc(1, sizeof(*bgpd->schema))) == NULL) {
 		snprintf(err, errlen, "cannot create the region detector");
 		return -1;
 	}
+	/* Replay mode stamps events with the MRT record times. */
+	bgpd->schema->fanout = bgpd->fanout;
+	bgpd->schema->use_event_time = !live;
+	detect_add_observer(bgpd->detect, evt_schema_observer, bgpd->schema);
 	if (detect_configure(bgpd->detect, conf, bgpd_now(bgpd), err,
 	    errlen) == -1)
 		return -1;
@@ -210,11 +215,13 @@ bgpd_detect_close(struct bgpd *bgpd)
 		event_free(bgpd->ev_detect);
 	if (bgpd->detect)
 		detect_free(bgpd->detect);
-	if (bgpd->sink)
-		evt_sink_close(bgpd->sink);
+	if (bgpd->fanout)
+		evt_fanout_close(bgpd->fanout);
+	free(bgpd->schema);
 	bgpd->ev_detect = NULL;
 	bgpd->detect = NULL;
-	bgpd->sink = NULL;
+	bgpd->fanout = NULL;
+	bgpd->schema = NULL;
 }
 
 struct peer *

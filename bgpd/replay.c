@@ -19,7 +19,6 @@
 
 #include "bgpd.h"
 #include "detect.h"
-#include "evt.h"
 #include "mrt.h"
 #include "mrtfile.h"
 #include "update.h"
@@ -247,8 +246,6 @@ bgpd_replay(struct bgpd *bgpd, char *files[], int nfiles)
 	memset(&rp, 0, sizeof(rp));
 	rp.bgpd = bgpd;
 	TAILQ_INIT(&rp.nbs);
-	if (bgpd->detect != NULL)
-		detect_set_wallclock(bgpd->detect, 1);
 	for (i = 0; i < nfiles; i++)
 		if (replay_file(&rp, files[i]) == -1)
 			rv = -1;

@@ -140,7 +140,8 @@ struct control;
 struct metrics;
 struct detect;
 struct detect_peer;
-struct evt_sink;
+struct evt_fanout;
+struct evt_schema;
 
 struct bgpd {
 	struct event_base	*base;
@@ -154,7 +155,8 @@ struct bgpd {
 	struct control		*control;
 	struct metrics		*metrics;
 	struct detect		*detect;	/* NULL: no regions */
-	struct evt_sink		*sink;		/* event log + subscribers */
+	struct evt_fanout	*fanout;	/* event log + outputs */
+	struct evt_schema	*schema;	/* detector -> fanout encoder */
 	struct event		*ev_detect;	/* detector work due */
 	uint8_t			 detect_kicked;
 	double			 replay_now;	/* >0: replaying, record time */
