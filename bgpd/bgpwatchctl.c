@@ -24,7 +24,8 @@
 
 #include "config.h"
 #include "control.h"
-#include "evt.h"
+#include "evt_json.h"
+#include "evt_reader.h"
 
 #define CTL_EXIT_OK	0
 #define CTL_EXIT_FAIL	1

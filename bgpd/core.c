@@ -16,7 +16,8 @@
 #include "core.h"
 #include "detect.h"
 #include "detect_door.h"
-#include "evt.h"
+#include "evt_fanout.h"
+#include "evt_schema.h"
 #include "log.h"
 
 /*
@@ -29,16 +30,23 @@ core_detect_open(struct bgpd *bgpd, int live, char *err, size_t errlen)
 	const struct config *conf = bgpd->conf;
 	double now = loop_now(&bgpd->loop);
 
-	/* Without a base the sink writes the log only (replay mode). */
-	if ((bgpd->sink = evt_sink_open(live ? bgpd->loop.base : NULL,
+	/* Without a base the fan-out writes the log only (replay mode). */
+	if ((bgpd->fanout = evt_fanout_open(live ? bgpd->loop.base : NULL,
 	    &conf->events, err, errlen)) == NULL)
 		return -1;
-	if ((bgpd->detect = detect_new(bgpd->rib, bgpd->sink, now)) == NULL) {
+	if ((bgpd->detect = detect_new(bgpd->rib, now)) == NULL ||
+	    (bgpd->schema = calloc(1, sizeof(*bgpd->schema))) == NULL) {
 		snprintf(err, errlen, "cannot create the region detector");
 		return -1;
 	}
 	/* Replay mode stamps events with the records' time. */
-	detect_set_wallclock(bgpd->detect, !live);
+	bgpd->schema->fanout = bgpd->fanout;
+	bgpd->schema->use_event_time = !live;
+	if (detect_add_observer(bgpd->detect, evt_schema_observer,
+	    bgpd->schema) == -1) {
+		snprintf(err, errlen, "cannot observe the region detector");
+		return -1;
+	}
 	return detect_configure(bgpd->detect, conf, now, err, errlen);
 }
 
@@ -99,8 +107,9 @@ core_free(struct bgpd *bgpd)
 	adjrib_free(&bgpd->door);
 	if (bgpd->detect)
 		detect_free(bgpd->detect);
-	if (bgpd->sink)
-		evt_sink_close(bgpd->sink);
+	if (bgpd->fanout)
+		evt_fanout_close(bgpd->fanout);
+	free(bgpd->schema);
 	rib_free(bgpd->rib);
 	intern_free(bgpd->intern);
 	free(bgpd->scratch);
@@ -120,7 +129,7 @@ core_reload(struct bgpd *bgpd, char *err, size_t errlen)
 		    "cannot parse configuration");
 		return -1;
 	}
-	if (evt_sink_reconfigure(bgpd->sink, &nconf->events, err,
+	if (evt_fanout_reconfigure(bgpd->fanout, &nconf->events, err,
 	    errlen) == -1 || detect_configure(bgpd->detect, nconf,
 	    loop_now(&bgpd->loop), err, errlen) == -1) {
 		/* What failed is left as it was; keep the running config. */

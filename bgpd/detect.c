@@ -26,8 +26,6 @@
 #define DET_RECOUNT_BUDGET	65536	/* prefix slots recounted per run */
 #define DET_FULLFEED_EVERY	10.0	/* seconds between full-feed checks */
 
-enum det_kind { EK_REGION, EK_PREFIX, EK_PEER };
-
 /* floor() without libm. */
 static int64_t
 det_floor(double x)
@@ -66,7 +64,7 @@ region_state_name(enum region_state s)
 }
 
 struct detect *
-detect_new(struct rib *rib, struct evt_sink *sink, double now)
+detect_new(struct rib *rib, double now)
 {
 	struct detect *d;
 	int aid;
@@ -75,7 +73,6 @@ detect_new(struct rib *rib, struct evt_sink *sink, double now)
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		fatal("detect_new");
 	d->rib = rib;
-	d->sink = sink;
 	d->rs = rirstats_new();
 	d->dirty_head = UINT32_MAX;
 	for (aid = AID_INET; aid < AID_MAX; aid++) {
@@ -112,17 +109,15 @@ detect_free(struct detect *d)
 	free(d);
 }
 
-void
-detect_set_observer(struct detect *d, detect_observer fn, void *arg)
+int
+detect_add_observer(struct detect *d, detect_observer fn, void *arg)
 {
-	d->observer = fn;
-	d->observer_arg = arg;
-}
-
-void
-detect_set_wallclock(struct detect *d, int on)
-{
-	d->wallclock = on;
+	if (d->nobs >= DETECT_MAX_OBSERVERS)
+		return -1;
+	d->obs[d->nobs].fn = fn;
+	d->obs[d->nobs].arg = arg;
+	d->nobs++;
+	return 0;
 }
 
 int
@@ -131,99 +126,17 @@ detect_interested(const struct detect *d, const struct bw_prefix *p)
 	return d->nregions > 0 && (p->aid == AID_INET || p->aid == AID_INET6);
 }
 
-/* Events */
+/* Events: observers get them plain (the schema encoder writes records). */
 
 static void
-det_evt_peer(struct evt *e, const struct detect_event *ev)
+det_emit(struct detect *d, enum detect_event_kind kind,
+    struct detect_event *ev)
 {
-	char ab[BW_ADDR_STRLEN];
+	size_t i;
 
-	evt_map(e, "peer");
-	evt_str(e, "address", addr_fmt(&ev->peer_addr, ab, sizeof(ab)));
-	evt_uint(e, "asn", ev->peer_asn);
-	evt_end(e);
-}
-
-static void
-det_evt_region(struct evt *e, const struct detect_event *ev)
-{
-	evt_str(e, "state", ev->state);
-	evt_str(e, "previous", ev->previous);
-	evt_double(e, "visibility", ev->visibility);
-	evt_uint(e, "prefixes_visible", ev->prefixes_visible);
-	evt_uint(e, "prefixes_total", ev->prefixes_total);
-	evt_uint(e, "eligible_peers", ev->eligible_peers);
-	evt_uint(e, "units_visible", ev->units_visible);
-	evt_uint(e, "units_total", ev->units_total);
-	evt_uint(e, "min_peers", ev->min_peers);
-	evt_str(e, "via", ev->via);
-	if (strcmp(ev->type, "region_up") == 0) {
-		evt_double(e, "duration", ev->duration);
-		evt_double(e, "worst_visibility", ev->worst_visibility);
-	}
-	if (ev->window > 0) {
-		evt_uint(e, "changes", ev->changes);
-		evt_uint(e, "limit", ev->limit);
-		evt_double(e, "window", ev->window);
-	}
-}
-
-static void
-det_evt_prefix(struct evt *e, const struct detect_event *ev)
-{
-	evt_str(e, "prefix", ev->prefix);
-	det_evt_peer(e, ev);
-	evt_uint(e, "visible_peers", ev->visible_peers);
-	evt_uint(e, "eligible_peers", ev->eligible_peers);
-	if (ev->as_path != NULL)
-		evt_str(e, "as_path", ev->as_path);
-	else
-		evt_nil(e, "as_path");
-	evt_str(e, "via", ev->via);
-	evt_str(e, "via_detail", ev->via_detail);
-	if (ev->via_file != NULL) {
-		evt_str(e, "via_file", ev->via_file);
-		evt_str(e, "via_date", ev->via_date);
-	}
-}
-
-static void
-det_emit(struct detect *d, enum det_kind kind, struct detect_event *ev)
-{
-	struct timespec ts, *tsp = NULL;
-	struct evt *e;
-
-	if (d->observer != NULL)
-		d->observer(ev, d->observer_arg);
-	if (d->sink == NULL)
-		return;
-	if (d->wallclock) {
-		ts.tv_sec = (time_t)ev->time;
-		ts.tv_nsec = (long)((ev->time - (double)det_floor(ev->time)) *
-		    1e9);
-		tsp = &ts;
-	}
-	if ((e = evt_new(d->sink, ev->type, tsp)) == NULL)
-		return;
-	if (ev->region != NULL)
-		evt_str(e, "region", ev->region);
-	switch (kind) {
-	case EK_REGION:
-		det_evt_region(e, ev);
-		break;
-	case EK_PREFIX:
-		det_evt_prefix(e, ev);
-		break;
-	case EK_PEER:
-		det_evt_peer(e, ev);
-		evt_uint(e, "eligible_peers", ev->eligible_peers);
-		if (ev->reason != NULL) {
-			evt_str(e, "reason", ev->reason);
-			evt_bool(e, "graceful_restart", ev->gr);
-		}
-		break;
-	}
-	evt_emit(e);
+	ev->kind = kind;
+	for (i = 0; i < d->nobs; i++)
+		d->obs[i].fn(ev, d->obs[i].arg);
 }
 
 static double
@@ -250,7 +163,7 @@ det_region_event(struct detect *d, struct det_region *r, const char *type,
 	ev->eligible_peers = d->ncounting;
 	ev->min_peers = region_quorum(d, r);
 	ev->via = r->via;
-	det_emit(d, EK_REGION, ev);
+	det_emit(d, DETECT_EV_REGION, ev);
 }
 
 /* Peers */
@@ -393,7 +306,7 @@ det_peer_event(struct detect *d, const struct detect_peer *dp,
 	ev.eligible_peers = d->ncounting;
 	ev.reason = reason;
 	ev.gr = gr;
-	det_emit(d, EK_PEER, &ev);
+	det_emit(d, DETECT_EV_PEER, &ev);
 }
 
 void
@@ -544,7 +457,7 @@ det_prefix_event(struct detect *d, const struct detect_peer *dp,
 		ev.via_file = f->name;
 		ev.via_date = f->date;
 	}
-	det_emit(d, EK_PREFIX, &ev);
+	det_emit(d, DETECT_EV_PREFIX, &ev);
 }
 
 /* What both route hooks do for each region of the prefix. */

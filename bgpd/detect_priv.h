@@ -144,12 +144,15 @@ struct det_peer {
 	uint8_t		 counting;
 };
 
+struct detect_obs {
+	detect_observer		 fn;
+	void			*arg;
+};
+
 struct detect {
 	struct rib		*rib;
-	struct evt_sink		*sink;
-	detect_observer		 observer;
-	void			*observer_arg;
-	int			 wallclock;
+	struct detect_obs	 obs[DETECT_MAX_OBSERVERS];
+	size_t			 nobs;
 
 	struct rirstats		*rs;
 	struct det_region	*regions;

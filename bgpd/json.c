@@ -17,7 +17,7 @@
 
 static const char json_hex[] = "0123456789abcdef";
 
-static void	json_string(struct json *, const char *);
+static void	json_string(struct json *, const void *, size_t, int);
 
 void
 json_init(struct json *j, struct evbuffer *out)
@@ -72,7 +72,7 @@ json_member(struct json *j, const char *name)
 		return;
 	}
 	if (name != NULL) {
-		json_string(j, name);
+		json_string(j, name, strlen(name), 0);
 		json_add(j, ":", 1);
 	}
 }
@@ -130,7 +130,7 @@ void
 json_str(struct json *j, const char *name, const char *s)
 {
 	json_member(j, name);
-	json_string(j, s);
+	json_string(j, s, strlen(s), 0);
 }
 
 /* Decimal digits of v, right-aligned in buf[0 .. 20]; returns the first. */
@@ -218,93 +218,95 @@ json_finish(struct json *j)
 }
 
 /*
- * Length of the valid UTF-8 sequence at s (RFC 3629: no overlong forms,
- * no surrogates, nothing past U+10FFFF), or 0 if it is not one.
+ * Length of the valid UTF-8 sequence at s, n bytes left (RFC 3629: no
+ * overlong forms, no surrogates, nothing past U+10FFFF), or 0 if it is
+ * not one.
  */
 static size_t
-json_utf8_len(const unsigned char *s)
+json_utf8_len(const unsigned char *s, size_t n)
 {
-	size_t		n, i;
+	size_t		len, i;
 	uint32_t	cp, min;
 
 	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2;
+		len = 2;
 		cp = s[0] & 0x1f;
 		min = 0x80;
 	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3;
+		len = 3;
 		cp = s[0] & 0x0f;
 		min = 0x800;
 	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
+		len = 4;
 		cp = s[0] & 0x07;
 		min = 0x10000;
 	} else
 		return 0;
-	for (i = 1; i < n; i++) {
-		/* The NUL terminator fails this test, so no overread. */
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
 		if ((s[i] & 0xc0) != 0x80)
 			return 0;
 		cp = cp << 6 | (s[i] & 0x3f);
 	}
 	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
-	return n;
+	return len;
 }
 
-/* The escape for byte c, written to esc; returns its length or 0. */
+/*
+ * The escape for byte c, written to esc; returns its length or 0.  With
+ * JSON_ESC_UFORM every control character takes the \u00XX form.
+ */
 static size_t
-json_escape(unsigned char c, char *esc)
+json_escape(unsigned char c, char *esc, int flags)
 {
+	static const char	shorts[][2] = { { '\b', 'b' }, { '\f', 'f' },
+		{ '\n', 'n' }, { '\r', 'r' }, { '\t', 't' } };
+	size_t			i;
+
 	esc[0] = '\\';
-	switch (c) {
-	case '"':
-	case '\\':
+	if (c == '"' || c == '\\') {
 		esc[1] = (char)c;
-		return 2;
-	case '\b':
-		esc[1] = 'b';
-		return 2;
-	case '\f':
-		esc[1] = 'f';
-		return 2;
-	case '\n':
-		esc[1] = 'n';
-		return 2;
-	case '\r':
-		esc[1] = 'r';
-		return 2;
-	case '\t':
-		esc[1] = 't';
 		return 2;
 	}
 	if (c >= 0x20 && c != 0x7f)
 		return 0;
+	for (i = 0; !(flags & JSON_ESC_UFORM) && i < 5; i++)
+		if (shorts[i][0] == (char)c) {
+			esc[1] = shorts[i][1];
+			return 2;
+		}
 	memcpy(esc + 1, "u00", 3);
 	esc[4] = json_hex[c >> 4];
 	esc[5] = json_hex[c & 0xf];
 	return 6;
 }
 
-/* Writes str as a string literal into the stage. */
+/* Writes len bytes at str as a string literal into the stage. */
 static void
-json_string(struct json *j, const char *str)
+json_string(struct json *j, const void *str, size_t len, int flags)
 {
-	const unsigned char	*s = (const unsigned char *)str;
+	const unsigned char	*s = str, *end = s + len;
 	const unsigned char	*run = s;	/* bytes copied as they are */
 	char			 esc[8];
 	size_t			 n, elen;
 
 	json_add(j, "\"", 1);
-	while (*s != '\0') {
+	while (s < end) {
 		if (*s >= 0x80) {
-			if ((n = json_utf8_len(s)) > 0) {
+			if ((n = json_utf8_len(s, (size_t)(end - s))) > 0) {
 				s += n;
 				continue;
 			}
-			elen = 3;	/* U+FFFD as UTF-8 */
-			memcpy(esc, "\xef\xbf\xbd", 3);
-		} else if ((elen = json_escape(*s, esc)) == 0) {
+			if (flags & JSON_ESC_UFORM) {
+				elen = 6;
+				memcpy(esc, "\\ufffd", 6);
+			} else {
+				elen = 3;	/* U+FFFD as UTF-8 */
+				memcpy(esc, "\xef\xbf\xbd", 3);
+			}
+		} else if ((elen = json_escape(*s, esc, flags)) == 0) {
 			s++;
 			continue;
 		}
@@ -319,9 +321,15 @@ json_string(struct json *j, const char *str)
 int
 json_write_string(struct evbuffer *out, const char *s)
 {
+	return json_write_strn(out, s, strlen(s), 0);
+}
+
+int
+json_write_strn(struct evbuffer *out, const void *s, size_t len, int flags)
+{
 	struct json	j;
 
 	json_init(&j, out);
-	json_string(&j, s);
+	json_string(&j, s, len, flags);
 	return json_flush(&j);
 }

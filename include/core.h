@@ -19,7 +19,8 @@
 #include "rib.h"
 
 struct detect;
-struct evt_sink;
+struct evt_fanout;
+struct evt_schema;
 
 struct bgpd {
 	struct loop		 loop;
@@ -30,7 +31,8 @@ struct bgpd {
 	struct rib		*rib;
 	struct adjrib		 door;		/* the one way in */
 	struct detect		*detect;	/* NULL: no regions */
-	struct evt_sink		*sink;		/* event log + outputs */
+	struct evt_fanout	*fanout;	/* event log + outputs */
+	struct evt_schema	*schema;	/* detector -> fan-out encoder */
 	uint8_t			*scratch;	/* BGP_SCRATCH_LEN, decoder */
 	time_t			 started;
 };

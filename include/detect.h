@@ -13,7 +13,6 @@
 
 #include "bgpwatch.h"
 #include "config.h"
-#include "evt.h"
 #include "intern.h"
 #include "rib.h"
 
@@ -35,11 +34,20 @@ enum region_state {
 	REGION_DOWN
 };
 
+/* Which fields of a detect_event apply. */
+enum detect_event_kind {
+	DETECT_EV_REGION,	/* region_* */
+	DETECT_EV_PREFIX,	/* prefix_withdrawn, prefix_announced */
+	DETECT_EV_PEER		/* peer_up, peer_down */
+};
+
 /*
- * An emitted event as the detector saw it, for observers (tests, the
- * control socket).  Fields that do not apply to the type are 0 / NULL.
+ * An event as the detector saw it, handed to its observers (the schema
+ * encoder, evt_schema.h; tests).  Fields that do not apply to the type
+ * are 0 / NULL; strings are valid during the observer call only.
  */
 struct detect_event {
+	enum detect_event_kind kind;
 	const char	*type;		/* "region_down", "prefix_withdrawn" */
 	double		 time;
 	const char	*region;
@@ -71,12 +79,14 @@ struct detect_event {
 
 typedef void (*detect_observer)(const struct detect_event *, void *arg);
 
+#define DETECT_MAX_OBSERVERS	4
+
 /*
- * Creates a detector over rib emitting into sink (may be NULL in tests:
- * then events are counted only).  now: the current time (monotonic
- * seconds are fine; replay mode passes record timestamps).
+ * Creates a detector over rib; its events go to the observers added
+ * with detect_add_observer().  now: the current time (monotonic seconds
+ * are fine; replay mode passes record timestamps).
  */
-struct detect *detect_new(struct rib *, struct evt_sink *, double now);
+struct detect *detect_new(struct rib *, double now);
 void	detect_free(struct detect *);
 /*
  * (Re)loads the regions and RIR stats files of conf.  Returns 0, or -1
@@ -85,13 +95,11 @@ void	detect_free(struct detect *);
 int	detect_configure(struct detect *, const struct config *, double now,
 	    char *err, size_t errlen);
 
-/* Calls fn for every event emitted from now on (NULL: none). */
-void	detect_set_observer(struct detect *, detect_observer fn, void *arg);
 /*
- * With on, event timestamps are the `now` the caller passes (replay
- * mode: record times); by default the event sink stamps wall time.
+ * Calls fn(ev, arg) for every event from now on, after the observers
+ * added before it.  Returns 0, or -1 if DETECT_MAX_OBSERVERS are there.
  */
-void	detect_set_wallclock(struct detect *, int on);
+int	detect_add_observer(struct detect *, detect_observer fn, void *arg);
 
 /* Cheap test used on the hot path: 1 if pfx may belong to a region. */
 int	detect_interested(const struct detect *, const struct bw_prefix *);

@@ -58,5 +58,14 @@ int	json_finish(struct json *);
 
 /* Appends s to out as a JSON string literal.  Returns 0, or -1. */
 int	json_write_string(struct evbuffer *out, const char *s);
+/*
+ * Appends len bytes at s (NULs included) as a JSON string literal, with
+ * the escaping of json_str() or, with JSON_ESC_UFORM, only \" \\ and
+ * \u00XX escapes and invalid UTF-8 as the escape \ufffd (the event
+ * log's JSON lines).  Returns 0, or -1.
+ */
+#define JSON_ESC_UFORM	0x01
+int	json_write_strn(struct evbuffer *out, const void *s, size_t len,
+	    int flags);
 
 #endif /* BGPWATCH_JSON_H */

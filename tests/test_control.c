@@ -882,7 +882,7 @@ test_regions(void **state)
 	f->regions_conf = config_parse_buf("test.conf", conf, strlen(conf),
 	    &errs);
 	assert_non_null(f->regions_conf);
-	f->bgpd.detect = detect_new(f->bgpd.rib, NULL, 0);
+	f->bgpd.detect = detect_new(f->bgpd.rib, 0);
 	assert_non_null(f->bgpd.detect);
 	assert_int_equal(detect_configure(f->bgpd.detect, f->regions_conf, 0,
 	    err, sizeof(err)), 0);

@@ -18,61 +18,8 @@
 
 #include "config.h"
 #include "detect.h"
-#include "evt.h"
 #include "intern.h"
 #include "rib.h"
-
-/*
- * Stubs of the event API for when bgpd/evt.c is not linked in (weak: the
- * real ones win).  The detector is given no sink here, so they never run.
- */
-__attribute__((weak)) struct evt *
-evt_new(struct evt_sink *s, const char *t, const struct timespec *ts)
-{
-	(void)s; (void)t; (void)ts;
-	return NULL;
-}
-__attribute__((weak)) void
-evt_str(struct evt *e, const char *k, const char *v)
-{
-	(void)e; (void)k; (void)v;
-}
-__attribute__((weak)) void
-evt_uint(struct evt *e, const char *k, uint64_t v)
-{
-	(void)e; (void)k; (void)v;
-}
-__attribute__((weak)) void
-evt_double(struct evt *e, const char *k, double v)
-{
-	(void)e; (void)k; (void)v;
-}
-__attribute__((weak)) void
-evt_bool(struct evt *e, const char *k, int v)
-{
-	(void)e; (void)k; (void)v;
-}
-__attribute__((weak)) void
-evt_nil(struct evt *e, const char *k)
-{
-	(void)e; (void)k;
-}
-__attribute__((weak)) void
-evt_map(struct evt *e, const char *k)
-{
-	(void)e; (void)k;
-}
-__attribute__((weak)) void
-evt_end(struct evt *e)
-{
-	(void)e;
-}
-__attribute__((weak)) uint64_t
-evt_emit(struct evt *e)
-{
-	(void)e;
-	return 0;
-}
 
 #define MAXEV	256
 
@@ -156,8 +103,8 @@ fx_new(const char *regions)
 	assert_non_null(f->conf);
 	assert_non_null(f->in = intern_new());
 	assert_non_null(f->rib = rib_new(f->in));
-	assert_non_null(f->d = detect_new(f->rib, NULL, 0));
-	detect_set_observer(f->d, observe, f);
+	assert_non_null(f->d = detect_new(f->rib, 0));
+	assert_int_equal(detect_add_observer(f->d, observe, f), 0);
 	if (detect_configure(f->d, f->conf, 0, err, sizeof(err)) == -1)
 		fail_msg("detect_configure: %s", err);
 	return f;
@@ -676,7 +623,7 @@ test_missing_stats(void **state)
 	struct config *c;
 	struct intern *in = intern_new();
 	struct rib *rib = rib_new(in);
-	struct detect *d = detect_new(rib, NULL, 0);
+	struct detect *d = detect_new(rib, 0);
 	static const char t[] = "local-as 65000\nrouter-id 192.0.2.254\n"
 	    "rir-stats \"tests/data/rirstats/bad-arin\"\n";
 	char err[256];

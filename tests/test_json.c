@@ -126,6 +126,27 @@ test_strings(void **state)
 	evbuffer_free(b);
 }
 
+/* Counted strings: NULs inside, a truncated sequence at the end, and
+ * the \u-only style of the event log's JSON lines. */
+static void
+test_strn(void **state)
+{
+	static const char in[] = "a\"\n\0\xff\t\xc3\xa9\x7f\xe2\x82";
+	struct evbuffer	*b = evbuffer_new();
+
+	(void)state;
+	assert_int_equal(json_write_strn(b, in, sizeof(in) - 1, 0), 0);
+	expect_doc(b, "\"a\\\"\\n\\u0000\xef\xbf\xbd\\t\xc3\xa9\\u007f"
+	    "\xef\xbf\xbd\xef\xbf\xbd\"");
+	assert_int_equal(json_write_strn(b, in, sizeof(in) - 1,
+	    JSON_ESC_UFORM), 0);
+	expect_doc(b, "\"a\\\"\\u000a\\u0000\\ufffd\\u0009\xc3\xa9"
+	    "\\u007f\\ufffd\\ufffd\"");
+	assert_int_equal(json_write_strn(b, "", 0, JSON_ESC_UFORM), 0);
+	expect_doc(b, "\"\"");
+	evbuffer_free(b);
+}
+
 /* Keys are escaped too. */
 static void
 test_key_escaping(void **state)
@@ -240,6 +261,7 @@ main(void)
 		cmocka_unit_test(test_nesting),
 		cmocka_unit_test(test_finish_closes),
 		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_strn),
 		cmocka_unit_test(test_key_escaping),
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_misuse),

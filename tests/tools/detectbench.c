@@ -15,58 +15,8 @@
 
 #include "config.h"
 #include "detect.h"
-#include "evt.h"
 #include "intern.h"
 #include "rib.h"
-
-/* Event API stubs for builds without bgpd/evt.c (weak: real ones win). */
-__attribute__((weak)) struct evt *
-evt_new(struct evt_sink *s, const char *t, const struct timespec *ts)
-{
-	(void)s; (void)t; (void)ts;
-	return NULL;
-}
-__attribute__((weak)) void
-evt_str(struct evt *e, const char *k, const char *v)
-{
-	(void)e; (void)k; (void)v;
-}
-__attribute__((weak)) void
-evt_uint(struct evt *e, const char *k, uint64_t v)
-{
-	(void)e; (void)k; (void)v;
-}
-__attribute__((weak)) void
-evt_double(struct evt *e, const char *k, double v)
-{
-	(void)e; (void)k; (void)v;
-}
-__attribute__((weak)) void
-evt_bool(struct evt *e, const char *k, int v)
-{
-	(void)e; (void)k; (void)v;
-}
-__attribute__((weak)) void
-evt_nil(struct evt *e, const char *k)
-{
-	(void)e; (void)k;
-}
-__attribute__((weak)) void
-evt_map(struct evt *e, const char *k)
-{
-	(void)e; (void)k;
-}
-__attribute__((weak)) void
-evt_end(struct evt *e)
-{
-	(void)e;
-}
-__attribute__((weak)) uint64_t
-evt_emit(struct evt *e)
-{
-	(void)e;
-	return 0;
-}
 
 #define NCOUNTRIES	100
 #define SPACE_START	0x10000000u	/* 16.0.0.0 */
@@ -230,8 +180,8 @@ main(int argc, char *argv[])
 	}
 	in = intern_new();
 	rib = rib_new(in);
-	d = detect_new(rib, NULL, 0);
-	detect_set_observer(d, count_ev, NULL);
+	d = detect_new(rib, 0);
+	detect_add_observer(d, count_ev, NULL);
 	if (detect_configure(d, conf, 0, err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s\n", err);
 		return 1;

@@ -1,12 +1,12 @@
 /*
- * evtgen: emits events of every type through the evt_* API, for readers
+ * evtgen: emits events of every type through the evt_* API and the fan-out, for readers
  * that must not share our code (tests/check/events_python.sh).
  *   evtgen [-n N] [-m M] [-i MSEC] [-l LOG] [-s MAXSIZE] [-k KEEP]
  *          [-u SOCKET] [-t ADDR -p PORT -c CERT -K KEY [-a CA]]
  * N events are written at once; with a subscriber socket (-u, -t) it
  * then serves, emitting M more, one every MSEC, and keeps serving until
  * killed.  Without sockets it exits after the N.  The time each
- * evt_emit() took is summed up on stderr (p50, p99, max).
+ * evt_fanout_emit() took is summed up on stderr (p50, p99, max).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -17,7 +17,7 @@
 
 #include <event2/event.h>
 
-#include "evt.h"
+#include "evt_fanout.h"
 #include "log.h"
 
 #define EVTGEN_MAX_SAMPLES	(1 << 20)
@@ -30,11 +30,11 @@ static const char *const evtgen_types[] = {
 #define EVTGEN_NTYPES	(sizeof(evtgen_types) / sizeof(evtgen_types[0]))
 
 struct evtgen {
-	struct evt_sink	*sink;
+	struct evt_fanout *fanout;
 	struct event	*ev_tick;
 	uint64_t	 left;		/* live events still to emit */
 	uint64_t	 n;		/* emitted so far */
-	double		*samples;	/* microseconds per evt_emit() */
+	double		*samples;	/* microseconds per evt_fanout_emit() */
 	size_t		 nsamples;
 	int		 msec;
 };
@@ -67,7 +67,7 @@ evtgen_one(struct evtgen *g)
 
 	addr_parse(i % 3 ? "127.0.0.11" : "2001:db8::11", &a);
 	prefix_parse(i % 3 ? "175.45.176.0/24" : "2001:db8:100::/48", &p);
-	e = evt_new(g->sink, type, NULL);
+	e = evt_new(type, NULL);
 	if (strncmp(type, "peer_", 5) == 0) {
 		evt_peer(e, "peer", &a, 64511);
 		if (strcmp(type, "peer_down") == 0)
@@ -80,7 +80,7 @@ evtgen_one(struct evtgen *g)
 		evt_uint(e, "eligible_peers", 10);
 	} else
 		evtgen_region(e, i, type);
-	return evt_emit(e);
+	return evt_fanout_emit(g->fanout, e);
 }
 
 static double
@@ -205,7 +205,7 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	if (conf.nsubs > 0 && (base = event_base_new()) == NULL)
 		return 1;
-	if ((g.sink = evt_sink_open(base, &conf, err, sizeof(err))) == NULL) {
+	if ((g.fanout = evt_fanout_open(base, &conf, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "evtgen: %s\n", err);
 		return 1;
 	}
@@ -215,7 +215,7 @@ main(int argc, char *argv[])
 		evtgen_timed(&g);
 	if (base == NULL) {
 		evtgen_report(&g);
-		evt_sink_close(g.sink);
+		evt_fanout_close(g.fanout);
 		free(g.samples);
 		return 0;
 	}

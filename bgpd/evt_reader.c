@@ -1,0 +1,400 @@
+/*
+ * Reading event logs back (the stream output's replays, bgpwatchctl).
+ *
+ * Log files and subscriber requests are untrusted: an object is first
+ * measured by evt_msgpack_skim(), which walks the bytes without
+ * allocating and refuses counts that cannot fit EVT_MAX_SIZE, and only
+ * then decoded by msgpack-c (whose unpacker allocates count-sized arrays
+ * up front).  The reader buffers a file through pread(), so it can be
+ * repositioned (bisection by seq) and can follow a growing file; after
+ * damaged bytes it looks for the next record by its envelope's first
+ * bytes ("v":1,"seq"), which every record carries right after its map
+ * header (evt_build.c writes them so).
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <msgpack.h>
+
+#include "evt_reader.h"
+#include "log.h"
+
+static uint64_t
+evt_get_be(const uint8_t *p, int n)
+{
+	uint64_t	v = 0;
+
+	while (n-- > 0)
+		v = v << 8 | *p++;
+	return v;
+}
+
+/*
+ * Header of one msgpack item at p (len >= 1 bytes available): sets *hl
+ * (header bytes), and after the header is available *payload (bytes that
+ * follow) and *items (nested objects that follow).  Returns 0, or -1 for
+ * the never-used byte 0xc1.
+ */
+static int
+evt_skim_head(uint8_t b, size_t *hl, size_t *lenbytes, size_t *fixed,
+    int *kind)
+{
+	static const uint8_t fixlen[] = {	/* 0xca..0xd8 */
+		4, 8, 1, 2, 4, 8, 1, 2, 4, 8, 2, 3, 5, 9, 17 };
+
+	*hl = 1;
+	*lenbytes = 0;
+	*fixed = 0;
+	*kind = 0;			/* 0 scalar, 1 array, 2 map */
+	if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3)
+		return 0;
+	if (b <= 0x8f) {
+		*kind = 2;
+		*fixed = b & 0x0f;
+	} else if (b <= 0x9f) {
+		*kind = 1;
+		*fixed = b & 0x0f;
+	} else if (b <= 0xbf)
+		*fixed = b & 0x1f;
+	else if (b == 0xc1)
+		return -1;
+	else if (b >= 0xc4 && b <= 0xc6)	/* bin 8/16/32 */
+		*lenbytes = (size_t)1 << (b - 0xc4);
+	else if (b >= 0xc7 && b <= 0xc9) {	/* ext 8/16/32: + type */
+		*lenbytes = (size_t)1 << (b - 0xc7);
+		*fixed = 1;
+	} else if (b >= 0xca && b <= 0xd8)
+		*fixed = fixlen[b - 0xca];
+	else if (b >= 0xd9 && b <= 0xdb)	/* str 8/16/32 */
+		*lenbytes = (size_t)1 << (b - 0xd9);
+	else {					/* 0xdc..0xdf */
+		*kind = b <= 0xdd ? 1 : 2;
+		*lenbytes = b == 0xdc || b == 0xde ? 2 : 4;
+	}
+	*hl += *lenbytes;
+	return 0;
+}
+
+int
+evt_msgpack_skim(const uint8_t *p, size_t len, size_t max, size_t *objlen)
+{
+	size_t	off = 0, need = 1, hl, lb, fixed, count;
+	int	kind;
+
+	while (need > 0) {
+		if (off >= len)
+			return 0;
+		if (evt_skim_head(p[off], &hl, &lb, &fixed, &kind) == -1)
+			return -1;
+		if (off + hl > len)
+			return off + hl > max ? -1 : 0;
+		count = lb > 0 ? (size_t)evt_get_be(p + off + 1, (int)lb) :
+		    0;
+		count += fixed;
+		need--;
+		off += hl;
+		if (kind == 0)
+			off += count;
+		else
+			need += kind == 2 ? 2 * count : count;
+		/* Every pending object takes a byte at least. */
+		if (off > max || need > max - off)
+			return -1;
+	}
+	if (off > len)
+		return 0;
+	*objlen = off;
+	return 1;
+}
+
+static int
+evt_key_is(const msgpack_object *k, const char *s)
+{
+	size_t	len = strlen(s);
+
+	return k->type == MSGPACK_OBJECT_STR && k->via.str.size == len &&
+	    memcmp(k->via.str.ptr, s, len) == 0;
+}
+
+int
+evt_record_check(const struct msgpack_object *o, uint64_t *seq)
+{
+	const msgpack_object_kv	*kv;
+
+	if (o->type != MSGPACK_OBJECT_MAP || o->via.map.size < 4)
+		return -1;
+	kv = o->via.map.ptr;
+	if (!evt_key_is(&kv[0].key, "v") ||
+	    kv[0].val.type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+	    !evt_key_is(&kv[1].key, "seq") ||
+	    kv[1].val.type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+	    !evt_key_is(&kv[2].key, "ts") ||
+	    kv[2].val.type != MSGPACK_OBJECT_EXT ||
+	    kv[2].val.via.ext.type != -1 ||
+	    !evt_key_is(&kv[3].key, "type") ||
+	    kv[3].val.type != MSGPACK_OBJECT_STR)
+		return -1;
+	*seq = kv[1].val.via.u64;
+	return 0;
+}
+
+#define EVT_RD_CAP	(4 * EVT_MAX_SIZE)
+#define EVT_RD_KEEP	10	/* marker plus a map16 header, minus one */
+#define EVT_SEEK_WINDOW	(256 * 1024)
+
+/* "v":1,"seq" after the map header of every record. */
+static const uint8_t evt_marker[] = { 0xa1, 'v', EVT_SCHEMA_VERSION,
+	0xa3, 's', 'e', 'q' };
+
+struct evt_reader {
+	int		 fd;
+	uint8_t		*buf;
+	size_t		 pos, fill;
+	off_t		 base;		/* file offset of buf[0] */
+	off_t		 good_end;	/* end of the last record returned */
+	uint64_t	 skipped;	/* damaged bytes before a record */
+	uint64_t	 skipping;	/* damaged bytes not yet followed by one */
+	int		 resync;	/* looking for the next record */
+	int		 aligning;	/* after a seek: skipping is not damage */
+	msgpack_unpacked res;
+};
+
+struct evt_reader *
+evt_reader_open(const char *path, char *err, size_t errlen)
+{
+	struct evt_reader	*r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (r->buf = malloc(EVT_RD_CAP)) == NULL)
+		fatal("evt_reader_open");
+	if ((r->fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		free(r->buf);
+		free(r);
+		return NULL;
+	}
+	msgpack_unpacked_init(&r->res);
+	return r;
+}
+
+void
+evt_reader_close(struct evt_reader *r)
+{
+	if (r == NULL)
+		return;
+	close(r->fd);
+	msgpack_unpacked_destroy(&r->res);
+	free(r->buf);
+	free(r);
+}
+
+/* Reads more of the file behind the buffer.  Returns bytes, 0, or -1. */
+static ssize_t
+evt_reader_fill(struct evt_reader *r)
+{
+	ssize_t	n;
+
+	if (r->pos > 0) {
+		memmove(r->buf, r->buf + r->pos, r->fill - r->pos);
+		r->base += (off_t)r->pos;
+		r->fill -= r->pos;
+		r->pos = 0;
+	}
+	if (r->fill == EVT_RD_CAP)
+		return 0;
+	do
+		n = pread(r->fd, r->buf + r->fill, EVT_RD_CAP - r->fill,
+		    r->base + (off_t)r->fill);
+	while (n == -1 && errno == EINTR);
+	if (n > 0)
+		r->fill += (size_t)n;
+	return n;
+}
+
+/* Where a record may start given a marker at m, or -1. */
+static ssize_t
+evt_reader_candidate(const struct evt_reader *r, size_t m)
+{
+	if (m >= r->pos + 1 && (r->buf[m - 1] & 0xf0) == 0x80)
+		return (ssize_t)m - 1;
+	if (m >= r->pos + 3 && r->buf[m - 3] == 0xde)
+		return (ssize_t)m - 3;
+	return -1;
+}
+
+/* The first marker in buf[from, fill), or NULL. */
+static uint8_t *
+evt_reader_find(struct evt_reader *r, size_t from)
+{
+	uint8_t	*p = r->buf + from, *end = r->buf + r->fill;
+
+	while (end - p >= (ssize_t)sizeof(evt_marker) &&
+	    (p = memchr(p, evt_marker[0], (size_t)(end - p))) != NULL) {
+		if ((size_t)(end - p) >= sizeof(evt_marker) &&
+		    memcmp(p, evt_marker, sizeof(evt_marker)) == 0)
+			return p;
+		p++;
+	}
+	return NULL;
+}
+
+/*
+ * Skips damaged bytes up to the next plausible record start.  Returns 1
+ * when one is found, 0 at the end of the data, -1 on a read error.
+ */
+static int
+evt_reader_resync(struct evt_reader *r)
+{
+	uint8_t	*m;
+	ssize_t	 c, n;
+	size_t	 from, drop;
+
+	for (from = r->pos;;) {
+		while ((m = evt_reader_find(r, from)) != NULL) {
+			from = (size_t)(m - r->buf) + 1;
+			if ((c = evt_reader_candidate(r, from - 1)) == -1)
+				continue;
+			if (!r->aligning)
+				r->skipping += (size_t)c - r->pos;
+			r->pos = (size_t)c;
+			r->resync = 0;
+			return 1;
+		}
+		if (r->fill - r->pos > EVT_RD_KEEP) {
+			drop = r->fill - r->pos - EVT_RD_KEEP;
+			if (!r->aligning)
+				r->skipping += drop;
+			r->pos += drop;
+		}
+		if ((n = evt_reader_fill(r)) <= 0)
+			return n == 0 ? 0 : -1;
+		from = r->pos;
+	}
+}
+
+/* Decodes the complete object of olen bytes at pos as a record. */
+static int
+evt_reader_decode(struct evt_reader *r, size_t olen, struct evt_record *rec)
+{
+	size_t	off = 0;
+
+	if (msgpack_unpack_next(&r->res, (const char *)r->buf + r->pos, olen,
+	    &off) != MSGPACK_UNPACK_SUCCESS || off != olen ||
+	    evt_record_check(&r->res.data, &rec->seq) == -1)
+		return -1;
+	rec->data = r->buf + r->pos;
+	rec->len = olen;
+	rec->off = r->base + (off_t)r->pos;
+	rec->obj = &r->res.data;
+	r->pos += olen;
+	r->good_end = r->base + (off_t)r->pos;
+	r->aligning = 0;
+	r->skipped += r->skipping;
+	r->skipping = 0;
+	return 0;
+}
+
+int
+evt_reader_next(struct evt_reader *r, struct evt_record *rec)
+{
+	size_t	olen;
+	ssize_t	n;
+	int	rv;
+
+	for (;;) {
+		if (r->resync && (rv = evt_reader_resync(r)) != 1)
+			return rv;
+		rv = evt_msgpack_skim(r->buf + r->pos, r->fill - r->pos,
+		    EVT_MAX_SIZE, &olen);
+		if (rv == 0) {
+			if ((n = evt_reader_fill(r)) <= 0)
+				return n == 0 ? 0 : -1;
+			continue;
+		}
+		if (rv == 1 && evt_reader_decode(r, olen, rec) == 0)
+			return 1;
+		/* Damaged: look for the next record past this byte. */
+		r->pos++;
+		if (!r->aligning)
+			r->skipping++;
+		r->resync = 1;
+	}
+}
+
+int
+evt_reader_seek(struct evt_reader *r, off_t off, int resync)
+{
+	if (off < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	r->base = off;
+	r->pos = r->fill = 0;
+	r->good_end = off;
+	r->skipping = 0;
+	r->resync = r->aligning = resync && off > 0;
+	return 0;
+}
+
+int
+evt_reader_seek_seq(struct evt_reader *r, uint64_t seq)
+{
+	struct evt_record	rec;
+	struct stat		st;
+	off_t			lo = 0, hi, mid;
+	int			rv;
+
+	if (fstat(r->fd, &st) == -1)
+		return -1;
+	hi = st.st_size;
+	while (hi - lo > EVT_SEEK_WINDOW) {
+		mid = lo + (hi - lo) / 2;
+		evt_reader_seek(r, mid, 1);
+		if ((rv = evt_reader_next(r, &rec)) == -1)
+			return -1;
+		if (rv == 0 || rec.seq >= seq)
+			hi = mid;
+		else
+			lo = rec.off;
+	}
+	evt_reader_seek(r, lo, 0);
+	while ((rv = evt_reader_next(r, &rec)) == 1)
+		if (rec.seq >= seq)
+			return evt_reader_seek(r, rec.off, 0);
+	return rv;
+}
+
+off_t
+evt_reader_good_end(const struct evt_reader *r)
+{
+	return r->good_end;
+}
+
+uint64_t
+evt_reader_skipped(const struct evt_reader *r)
+{
+	return r->skipped;
+}
+
+uint64_t
+evt_reader_first_seq(const char *path)
+{
+	struct evt_reader	*r;
+	struct evt_record	 rec;
+	char			 err[256];
+	uint64_t		 seq = 0;
+
+	if ((r = evt_reader_open(path, err, sizeof(err))) == NULL)
+		return 0;
+	if (evt_reader_next(r, &rec) == 1)
+		seq = rec.seq;
+	evt_reader_close(r);
+	return seq;
+}
+
