@@ -32,7 +32,7 @@ struct evt_stream_listener {
 	struct evt_stream	*stream;
 	struct config_subscriber conf;	/* strings owned */
 	struct evconnlistener	*lev;
-	struct event		*ev_pause;	/* accept again after EMFILE */
+	struct sock_pause	*pause;		/* after EMFILE */
 	SSL_CTX			*ctx;		/* tls */
 	char			 name[80];
 };

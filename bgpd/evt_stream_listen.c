@@ -29,6 +29,7 @@
 
 #include "evt_stream.h"
 #include "log.h"
+#include "sock.h"
 
 #define EVT_BACKLOG		16
 
@@ -39,116 +40,6 @@ stream_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	(void)lev;
 	(void)salen;
 	evt_stream_accept(arg, fd, sa);
-}
-
-static void
-stream_resume_cb(evutil_socket_t fd, short ev, void *arg)
-{
-	struct evt_stream_listener	*l = arg;
-
-	(void)fd;
-	(void)ev;
-	evconnlistener_enable(l->lev);
-}
-
-/* accept() failed (EMFILE...): pause a second rather than spin. */
-static void
-stream_accept_error_cb(struct evconnlistener *lev, void *arg)
-{
-	struct evt_stream_listener	*l = arg;
-	struct timeval		 tv = { 1, 0 };
-
-	log_warn("event listener %s: accept", l->name);
-	evconnlistener_disable(lev);
-	evtimer_add(l->ev_pause, &tv);
-}
-
-/* Removes a socket left by an earlier run; refuses a live one. */
-static int
-stream_unlink_stale(const struct sockaddr_un *sun)
-{
-	struct stat	st;
-	int		fd, rv;
-
-	if (lstat(sun->sun_path, &st) == -1)
-		return 0;
-	if (!S_ISSOCK(st.st_mode)) {
-		log_warnx("event socket %s: exists and is not a socket",
-		    sun->sun_path);
-		return -1;
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	rv = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
-	close(fd);
-	if (rv == 0) {
-		log_warnx("event socket %s: in use by another process",
-		    sun->sun_path);
-		return -1;
-	}
-	return unlink(sun->sun_path) == -1 && errno != ENOENT ? -1 : 0;
-}
-
-/* A listening unix socket.  Returns it, or -1 with err set. */
-static int
-stream_listen_unix(const struct config_subscriber *cs, char *err,
-    size_t errlen)
-{
-	struct sockaddr_un	sun;
-	mode_t			old;
-	int			fd, rv;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(cs->path) >= sizeof(sun.sun_path)) {
-		snprintf(err, errlen, "event socket %s: path too long",
-		    cs->path);
-		return -1;
-	}
-	memcpy(sun.sun_path, cs->path, strlen(cs->path));
-	if (stream_unlink_stale(&sun) == -1 || (fd = socket(AF_UNIX,
-	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1) {
-		snprintf(err, errlen, "event socket %s: cannot create it",
-		    cs->path);
-		return -1;
-	}
-	old = umask(S_IXUSR | S_IXGRP | S_IRWXO);
-	rv = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
-	umask(old);
-	if (rv == -1)
-		goto fail;
-	if (chmod(cs->path, cs->mode) == -1 ||
-	    listen(fd, EVT_BACKLOG) == -1) {
-		unlink(cs->path);
-		goto fail;
-	}
-	return fd;
-fail:
-	snprintf(err, errlen, "event socket %s: %s", cs->path,
-	    strerror(errno));
-	close(fd);
-	return -1;
-}
-
-/* The sockaddr of a tls subscriber line.  Returns its length. */
-static socklen_t
-stream_sockaddr(const struct config_subscriber *cs,
-    struct sockaddr_storage *ss)
-{
-	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
-	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (cs->addr.aid == AID_INET) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(cs->port);
-		memcpy(&sin->sin_addr, cs->addr.b, 4);
-		return sizeof(*sin);
-	}
-	sin6->sin6_family = AF_INET6;
-	sin6->sin6_port = htons(cs->port);
-	memcpy(&sin6->sin6_addr, cs->addr.b, 16);
-	return sizeof(*sin6);
 }
 
 /* Appends the queued OpenSSL errors to err. */
@@ -214,10 +105,9 @@ stream_listener_free(struct evt_stream_listener *l)
 {
 	if (l == NULL)
 		return;
+	sock_pause_free(l->pause);	/* before its listener */
 	if (l->lev != NULL)
 		evconnlistener_free(l->lev);
-	if (l->ev_pause != NULL)
-		event_free(l->ev_pause);
 	if (l->conf.type == CONF_SUB_UNIX && l->lev != NULL)
 		unlink(l->conf.path);
 	SSL_CTX_free(l->ctx);
@@ -249,7 +139,8 @@ stream_listener_bind(struct evt_stream_listener *l, char *err, size_t errlen)
 	int			fd;
 
 	if (l->conf.type == CONF_SUB_UNIX) {
-		if ((fd = stream_listen_unix(&l->conf, err, errlen)) == -1)
+		if ((fd = sock_listen_unix(l->conf.path, l->conf.mode,
+		    EVT_BACKLOG, "event socket", err, errlen)) == -1)
 			return -1;
 		l->lev = evconnlistener_new(l->stream->base,
 		    stream_accept_cb, l,
@@ -259,7 +150,7 @@ stream_listener_bind(struct evt_stream_listener *l, char *err, size_t errlen)
 			close(fd);
 		}
 	} else {
-		sslen = stream_sockaddr(&l->conf, &ss);
+		sslen = sock_to_sockaddr(&l->conf.addr, l->conf.port, 0, &ss);
 		l->lev = evconnlistener_new_bind(l->stream->base,
 		    stream_accept_cb, l, LEV_OPT_CLOSE_ON_FREE |
 		    LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE, EVT_BACKLOG,
@@ -270,7 +161,12 @@ stream_listener_bind(struct evt_stream_listener *l, char *err, size_t errlen)
 		    strerror(errno));
 		return -1;
 	}
-	evconnlistener_set_error_cb(l->lev, stream_accept_error_cb);
+	if ((l->pause = sock_pause_attach(l->stream->base, l->lev,
+	    l->name)) == NULL) {
+		snprintf(err, errlen, "event listener %s: out of memory",
+		    l->name);
+		return -1;
+	}
 	return 0;
 }
 
@@ -295,8 +191,6 @@ stream_listener_new(struct evt_stream *s, const struct config_subscriber *cs,
 	else
 		snprintf(l->name, sizeof(l->name), "tls %s port %u",
 		    addr_fmt(&cs->addr, a, sizeof(a)), cs->port);
-	if ((l->ev_pause = evtimer_new(s->base, stream_resume_cb, l)) == NULL)
-		fatal("event listener");
 	if ((cs->type == CONF_SUB_TLS &&
 	    (l->ctx = stream_tls_ctx(cs, err, errlen)) == NULL) ||
 	    stream_listener_bind(l, err, errlen) == -1) {

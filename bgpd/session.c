@@ -26,6 +26,7 @@
 
 #include "log.h"
 #include "session.h"
+#include "sock.h"
 
 #ifndef IP_MINTTL
 #define IP_MINTTL	21
@@ -43,24 +44,7 @@ static socklen_t
 session_sockaddr(const struct bw_addr *a, uint16_t port,
     struct sockaddr_storage *ss)
 {
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	switch (a->aid) {
-	case AID_INET:
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		memcpy(&sin->sin_addr, a->b, 4);
-		return sizeof(*sin);
-	case AID_INET6:
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		memcpy(&sin6->sin6_addr, a->b, 16);
-		return sizeof(*sin6);
-	default:
-		return 0;
-	}
+	return sock_to_sockaddr(a, port, 0, ss);
 }
 
 /* The address and port of a sockaddr. */
@@ -68,25 +52,9 @@ static void
 session_from_sockaddr(const struct sockaddr *sa, struct bw_addr *a,
     uint16_t *port)
 {
-	const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
-	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	    0xff, 0xff };
-
-	memset(a, 0, sizeof(*a));
-	*port = 0;
-	if (sa->sa_family == AF_INET) {
-		addr_set(a, AID_INET, (const uint8_t *)&sin->sin_addr);
-		*port = ntohs(sin->sin_port);
-	} else if (sa->sa_family == AF_INET6) {
-		const uint8_t *b = (const uint8_t *)&sin6->sin6_addr;
-
-		/* An IPv4 peer reaching a dual-stack socket. */
-		if (memcmp(b, mapped, sizeof(mapped)) == 0)
-			addr_set(a, AID_INET, b + 12);
-		else
-			addr_set(a, AID_INET6, b);
-		*port = ntohs(sin6->sin6_port);
+	if (sock_from_sockaddr(sa, a, port, NULL) == -1) {
+		memset(a, 0, sizeof(*a));
+		*port = 0;
 	}
 }
 
