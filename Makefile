@@ -1,7 +1,8 @@
 # bgpwatch -- see README.md.  `make`, `make check`, `make check SAN=1`.
 #
 # proto/ (pure codec) -> $(BUILD)/libproto.a
-# bgpd/  (daemon modules) -> $(BUILD)/libbgpd.a, plus the three programs.
+# lib/, bgpd/*/ (daemon folders) -> one archive each in $(BUILD)/ar/;
+# bgpctl/ the CLI, bgpfeed/ the test feeder; the three programs.
 # tests/test_*.c are cmocka suites, tests/tools/*.c test helpers,
 # tests/fuzz/fuzz_*.c libFuzzer targets (clang).
 
@@ -25,26 +26,61 @@ PKGS	:= libevent libevent_openssl openssl msgpack zlib
 WARN	:= -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
 	-Wpointer-arith -Wcast-qual -Wsign-compare -Werror
 CFLAGS	?= -O2 -g
-CPPFLAGS_ALL = -Iinclude -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+CPPFLAGS_ALL = -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CFLAGS_ALL = -std=c11 $(WARN) $(CFLAGS) $(SANFLAGS) -MMD -MP
 LIBS	= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lbz2
 TESTLIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
+# The layering is a build rule twice over.  Each folder compiles with
+# -I for only the folders below it (an #include from above fails to
+# compile), and each folder is one archive that every program and test
+# links in a fixed order with only the archives it may use (a call
+# upwards fails to link).  docs/architecture.md has the picture.
+#   folder         may use (besides itself)
+#   lib            include
+#   bgpd/conf      lib
+#   bgpd/rib       conf lib
+#   bgpd/detect    rib conf lib
+#   bgpd/event     detect (its public types) rib conf lib
+#   bgpd/bgp       rib conf lib
+#   bgpd/mrt       rib conf lib
+#   bgpd (core)    all of the above
+#   bgpd/ctl       core and all below
+DIRS	:= lib conf rib detect event bgp mrt core ctl
+LINK_ORDER := ctl core mrt bgp event detect rib conf lib
+dir_lib	:= lib
+dir_core := bgpd
+$(foreach d,conf rib detect event bgp mrt ctl,$(eval dir_$(d) := bgpd/$(d)))
+uses_lib := lib
+uses_conf := conf $(uses_lib)
+uses_rib := rib $(uses_conf)
+uses_detect := detect $(uses_rib)
+uses_event := event $(uses_detect)
+uses_bgp := bgp $(uses_rib)
+uses_mrt := mrt $(uses_rib)
+uses_core := core event detect bgp mrt rib conf lib
+uses_ctl := ctl $(uses_core)
+ALL_INC	:= -Iinclude $(foreach d,$(DIRS),-I$(dir_$(d)))
+
 PROTO_SRCS := $(wildcard proto/*.c)
-MAINS	:= bgpd/bgpwatchd.c bgpd/bgpwatchctl.c
-BGPD_SRCS := $(filter-out $(MAINS),$(wildcard bgpd/*.c))
+MAINS	:= bgpd/bgpwatchd.c
+dir_srcs = $(filter-out $(MAINS),$(wildcard $(dir_$(1))/*.c))
 TEST_SRCS := $(wildcard tests/test_*.c)
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 
 OBJ	:= $(BUILD)/obj
+AR_DIR	:= $(BUILD)/ar
 PROTO_OBJS := $(PROTO_SRCS:%.c=$(OBJ)/%.o)
-BGPD_OBJS := $(BGPD_SRCS:%.c=$(OBJ)/%.o)
 TESTS	:= $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 TOOLS	:= $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
 FUZZERS	:= $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 PROGS	:= $(BUILD)/bgpwatchd $(BUILD)/bgpwatchctl $(BUILD)/bgpfeed
+
+# archives NAMES...: the archive files, in link order, then the codec.
+archives = $(foreach d,$(LINK_ORDER),$(if $(filter $(d),$(1)),$(AR_DIR)/$(d).a)) \
+	$(BUILD)/libproto.a
 
 .PHONY: all deps check unit fuzz fuzz-build bench run demo install clean
 .DEFAULT_GOAL := all
@@ -54,41 +90,76 @@ all: $(PROGS) $(TOOLS)
 deps:
 	@sh tools/deps.sh
 
+# Objects of folder D see only the headers of the folders D may use.
+define folder
+$(OBJ)/$(dir_$(1))/%.o: INC := -Iinclude $(foreach u,$(uses_$(1)),-I$(dir_$(u)))
+$(AR_DIR)/$(1).a: $(patsubst %.c,$(OBJ)/%.o,$(call dir_srcs,$(1)))
+	@mkdir -p $$(dir $$@)
+	@rm -f $$@
+	$$(AR) rcs $$@ $$^
+endef
+$(foreach d,$(DIRS),$(eval $(call folder,$(d))))
+$(OBJ)/proto/%.o: INC := -Iinclude -Iproto
+$(OBJ)/bgpd/bgpwatchd.o: INC := $(ALL_INC)
+$(OBJ)/bgpctl/%.o: INC := -Iinclude -Ilib -Ibgpd/conf -Ibgpd/event -Ibgpd/ctl
+$(OBJ)/bgpfeed/%.o: INC := -Iinclude -Ilib -Ibgpfeed
+$(OBJ)/tests/%.o: INC := $(ALL_INC) -Itests
+
 $(OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c -o $@ $<
+	$(CC) $(INC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c -o $@ $<
 
 $(BUILD)/libproto.a: $(PROTO_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/libbgpd.a: $(BGPD_OBJS)
-	@rm -f $@
-	$(AR) rcs $@ $^
-
 LINK = $(CC) $(CFLAGS_ALL) -o $@ $^ $(LIBS)
 
-$(BUILD)/bgpwatchd: $(OBJ)/bgpd/bgpwatchd.o $(BUILD)/libbgpd.a $(BUILD)/libproto.a
+$(BUILD)/bgpwatchd: $(OBJ)/bgpd/bgpwatchd.o $(call archives,$(uses_ctl))
 	$(LINK)
 
-$(BUILD)/bgpwatchctl: $(OBJ)/bgpd/bgpwatchctl.o $(BUILD)/libbgpd.a $(BUILD)/libproto.a
+# The CLI links the configuration, the event reader and JSON printer and
+# nothing else of the daemon (tests/check/layers.sh checks with nm).
+$(BUILD)/bgpwatchctl: $(OBJ)/bgpctl/bgpwatchctl.o $(call archives,event conf lib)
 	$(LINK)
 
 FEED_SRCS := $(wildcard bgpfeed/*.c)
-$(BUILD)/bgpfeed: $(FEED_SRCS:%.c=$(OBJ)/%.o) $(BUILD)/libbgpd.a $(BUILD)/libproto.a
+$(BUILD)/bgpfeed: $(FEED_SRCS:%.c=$(OBJ)/%.o) $(call archives,lib)
 	$(LINK) -lm
 
-$(BUILD)/tools/%: $(OBJ)/tests/tools/%.o $(BUILD)/libbgpd.a $(BUILD)/libproto.a
+# Each test and tool links only the archives of the layer it tests:
+# t_NAME lists them (default: the codec alone).
+t_test_config := conf lib
+t_test_json := lib
+t_test_sock := lib
+t_test_mrt := lib
+t_test_trie := $(uses_rib)
+t_test_rib := $(uses_rib)
+t_test_intern := $(uses_rib)
+t_test_detect := $(uses_detect)
+t_test_rirstats := $(uses_detect)
+t_test_evt := $(uses_event)
+t_test_evt_fanout := $(uses_event)
+t_test_evt_stream := $(uses_event)
+t_test_control := $(uses_ctl)
+t_detectbench := $(uses_detect)
+t_ribbench := $(uses_rib)
+t_evtgen := $(uses_event)
+t_mkseeds := lib
+t_mrtdump := lib
+
+.SECONDEXPANSION:
+$(BUILD)/tools/%: $(OBJ)/tests/tools/%.o $$(call archives,$$(t_%))
 	@mkdir -p $(dir $@)
 	$(LINK)
 
-$(BUILD)/tests/%: $(OBJ)/tests/%.o $(BUILD)/libbgpd.a $(BUILD)/libproto.a
+$(BUILD)/tests/%: $(OBJ)/tests/%.o $$(call archives,$$(t_%))
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIBS) $(TESTLIBS)
 
 # libFuzzer targets: clang, the codec compiled in with ASan and UBSan.
 FUZZ_CC	?= clang
-FUZZ_FLAGS := -std=c11 -g -O1 -Iinclude -D_DEFAULT_SOURCE \
+FUZZ_FLAGS := -std=c11 -g -O1 -Iinclude -Iproto -D_DEFAULT_SOURCE \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(PROTO_SRCS) $(wildcard include/*.h)
 	@mkdir -p $(dir $@)

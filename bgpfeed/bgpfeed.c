@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bgpfeed.h"
+#include "feedtypes.h"
 
 #define DEFAULT_SYNTH_AS	65001
 #define MRT_SRC_BASE		"127.0.1.1"

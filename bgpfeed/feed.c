@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bgpfeed.h"
+#include "feedtypes.h"
 
 int
 bytes_reserve(struct bytes *b, size_t n)

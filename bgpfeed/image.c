@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bgpfeed.h"
+#include "feedtypes.h"
 
 /* Routes of one message being re-encoded, by family and direction. */
 struct rvec {

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bgpfeed.h"
+#include "feedtypes.h"
 #include "mrt.h"
 #include "mrtfile.h"
 

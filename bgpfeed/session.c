@@ -39,7 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bgpfeed.h"
+#include "feedtypes.h"
 
 #define CONNECT_TIMEOUT	10.0		/* seconds to connect */
 #define OPEN_TIMEOUT	30.0		/* seconds to Established */

@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bgpfeed.h"
+#include "feedtypes.h"
 
 struct rng {
 	uint64_t	s;

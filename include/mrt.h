@@ -1,7 +1,7 @@
 /*
  * MRT (RFC 6396, RFC 8050) record codec, pure: it decodes one record
  * already in memory into views; reading files (gzip, bzip2, plain) is
- * bgpd/mrtfile.c's job.  BGP messages and path attributes inside the
+ * lib/mrtfile.c's job.  BGP messages and path attributes inside the
  * records are left to the UPDATE codec: a record tells the caller which
  * decoder context (AS number size, ADD-PATH) applies.
  */

@@ -1,5 +1,5 @@
 /*
- * The control socket (bgpd/control.c) and what it prints (bgpd/view*.c),
+ * The control socket (bgpd/ctl/control.c) and what it prints (bgpd/view*.c),
  * end to end: a struct bgpd built by hand (a real event loop, intern and
  * RIB; two peers filled in by hand) serves a temporary socket, and a
  * plain client socket sends requests while the test drives the loop with

@@ -1,5 +1,5 @@
 /*
- * Event records and the log (bgpd/evt_build.c, evt_reader.c, evt_json.c,
+ * Event records and the log (bgpd/event/evt_build.c, evt_reader.c, evt_json.c,
  * evt_log.c through the fan-out): records built with the evt_* calls
  * decode back with msgpack-c key by key (envelope, nesting, counts past
  * the fix-size headers, the timestamp extension); seq survives a close

@@ -1,5 +1,5 @@
 /*
- * The fan-out (bgpd/evt_fanout.c) with output rows of the test's own:
+ * The fan-out (bgpd/event/evt_fanout.c) with output rows of the test's own:
  * every record reaches the log first, then the outputs in table order,
  * each with the seq sealed into the record; a reload reaches every
  * output's reconfigure (a failing one leaves the log as it was), close

@@ -1,5 +1,5 @@
 /*
- * The stream output (bgpd/evt_stream.c, evt_stream_listen.c): unix
+ * The stream output (bgpd/event/evt_stream.c, evt_stream_listen.c): unix
  * subscribers driven in-process with EVLOOP_NONBLOCK: live, replay with
  * live events emitted while it runs (no gap, no duplicate), "follow":
  * false, the request timeout, queue-limit and garbage senders, and a

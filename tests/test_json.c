@@ -1,5 +1,5 @@
 /*
- * The streaming JSON writer (bgpd/json.c): commas and keys across
+ * The streaming JSON writer (lib/json.c): commas and keys across
  * nesting, string escaping (control characters, quotes, UTF-8 kept,
  * invalid UTF-8 replaced), numbers at their limits, and misuse that must
  * make json_finish() fail rather than write a broken document.

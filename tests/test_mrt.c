@@ -1,5 +1,5 @@
 /*
- * MRT record decoder (proto/mrt.c) and file reader (bgpd/mrtfile.c).
+ * MRT record decoder (proto/mrt.c) and file reader (lib/mrtfile.c).
  *
  * Hand-made hex records cover every record kind, its flags and its
  * malformations; every valid record is also decoded at every truncated

@@ -1,5 +1,5 @@
 /*
- * bgpd/sock.c: sockaddr conversions both ways (IPv4, IPv6 with scope,
+ * lib/sock.c: sockaddr conversions both ways (IPv4, IPv6 with scope,
  * IPv4-mapped, ports at the edges), unix listening sockets (mode, a
  * stale socket replaced, a live one, a file and a missing directory
  * refused with their messages), a TCP listener on loopback, and the

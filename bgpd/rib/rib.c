@@ -1,7 +1,7 @@
 /*
  * Every peer's Adj-RIB-In in one structure.
  *
- * The trie (bgpd/trie.c) holds one node per prefix that some peer
+ * The trie (bgpd/rib/trie.c) holds one node per prefix that some peer
  * announced, and the node holds that prefix's routes inline, sorted by
  * (peer, path id): a route is 16 bytes, an interned attribute pointer
  * plus its key.  A prefix that N peers carry is one node of N routes, so

@@ -1,5 +1,5 @@
 /*
- * The schema encoder (bgpd/evt_schema.c): turns the detector's plain
+ * The schema encoder (bgpd/event/evt_schema.c): turns the detector's plain
  * struct detect_event into the record docs/events.md describes and
  * hands it to the fan-out.  The detector knows nothing of msgpack; it
  * is given evt_schema_observer() with a struct evt_schema as argument.

@@ -4,8 +4,8 @@
  * generated), an image is a feed's bytes as one negotiated session
  * encoding wants them, and sessions write images to the receiver.
  */
-#ifndef BGPFEED_H
-#define BGPFEED_H
+#ifndef FEEDTYPES_H
+#define FEEDTYPES_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -208,4 +208,4 @@ void	sess_expected_key(const struct sess_opts *, struct enc_key *);
 /* Monotonic time in seconds. */
 double	now(void);
 
-#endif /* BGPFEED_H */
+#endif /* FEEDTYPES_H */

@@ -1,6 +1,6 @@
 /*
  * The control socket of bgpwatchd (bgpwatchctl's end is
- * bgpd/bgpwatchctl.c; the protocol is in docs/control.md): a unix stream
+ * bgpctl/bgpwatchctl.c; the protocol is in docs/control.md): a unix stream
  * socket, one request line per connection, "OK\n" and the output or
  * "ERR message\n", then the daemon closes.
  */

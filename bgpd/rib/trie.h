@@ -4,7 +4,7 @@
  * two child pointers only if it has a child, and then the array of
  * routes for that prefix, so a leaf prefix that one peer announced costs
  * one 24-byte object (IPv4).  Nodes without routes exist only as branch
- * points and always have two children.  Only bgpd/rib.c should need this
+ * points and always have two children.  Only bgpd/rib/rib.c should need this
  * header (and the tests).
  */
 #ifndef BGPWATCH_TRIE_H

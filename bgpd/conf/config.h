@@ -1,5 +1,5 @@
 /*
- * Configuration of bgpwatchd: the structures the parser (bgpd/parse.c)
+ * Configuration of bgpwatchd: the structures the parser (bgpd/conf/parse.c)
  * fills in, their defaults and the helpers a reload needs to compare an
  * old and a new configuration.  The grammar is documented in
  * docs/bgpwatchd.conf.md.

@@ -1,5 +1,5 @@
 /*
- * The fan-out (bgpd/evt_fanout.c): the one way out for events.  It gives
+ * The fan-out (bgpd/event/evt_fanout.c): the one way out for events.  It gives
  * each record the next seq, appends it to the log (evt_log.h) first and
  * synchronously, then hands it to the test tap and to each output
  * (evt_output.h) in table order.

@@ -1,5 +1,5 @@
 /*
- * The event log file (bgpd/evt_log.c), owned by the fan-out: it writes
+ * The event log file (bgpd/event/evt_log.c), owned by the fan-out: it writes
  * every record here first.  Outputs that catch up from the log (the
  * stream subscribers' replays) only ask it where a generation of the
  * file is (evt_log_gen / evt_log_file / evt_log_first_gen).

@@ -1,6 +1,6 @@
 /*
  * Sockets shared by every listener and connection of the daemon
- * (bgpd/sock.c): address conversion between struct bw_addr and the
+ * (lib/sock.c): address conversion between struct bw_addr and the
  * kernel's sockaddrs, listening unix and TCP sockets, and the pause of a
  * listener whose accept() ran out of descriptors.
  */

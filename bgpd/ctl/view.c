@@ -2,7 +2,7 @@
  * Helpers shared by the views (view_*.c): time spans as bgpctl prints
  * them, family names as keys and labels, counter sums.  The views
  * themselves are one file each: gather the daemon's state into a plain
- * struct once, then render it as text, JSON or metrics (include/view.h).
+ * struct once, then render it as text, JSON or metrics (bgpd/ctl/view.h).
  */
 #include <stdio.h>
 

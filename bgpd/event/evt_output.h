@@ -1,6 +1,6 @@
 /*
  * An event output: something that gets every record after the log has
- * it (bgpd/evt_fanout.c calls it).  It is a row of function pointers;
+ * it (bgpd/event/evt_fanout.c calls it).  It is a row of function pointers;
  * adding an output (Kafka, WebSocket) is one file that defines its row
  * and one line in the fan-out's table (docs/events.md, "Adding an
  * output").  An output may be slow or fail: it must then catch up from
