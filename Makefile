@@ -136,6 +136,7 @@ t_test_mrt := lib
 t_test_trie := $(uses_rib)
 t_test_rib := $(uses_rib)
 t_test_intern := $(uses_rib)
+t_test_msgtap := $(uses_rib)
 t_test_detect := $(uses_detect)
 t_test_rirstats := $(uses_detect)
 t_test_evt := $(uses_event)

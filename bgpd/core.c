@@ -76,8 +76,9 @@ core_init(struct bgpd *bgpd, struct config *conf, const char *conffile,
 	adjrib_init(&bgpd->door, &bgpd->loop, bgpd->rib, bgpd->intern,
 	    bgpd->detect != NULL ? &detect_door_observer : NULL, bgpd->detect);
 	adjrib_kick(&bgpd->door);
-	peer_reg_init(&bgpd->peers, &bgpd->loop, &bgpd->door, conf,
-	    bgpd->scratch);
+	msgtap_init(&bgpd->tap);
+	peer_reg_init(&bgpd->peers, &bgpd->loop, &bgpd->door, &bgpd->tap,
+	    conf, bgpd->scratch);
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "adjrib.h"
+#include "msgtap.h"
 #include "config.h"
 #include "intern.h"
 #include "loop.h"
@@ -30,6 +31,7 @@ struct bgpd {
 	struct intern		*intern;
 	struct rib		*rib;
 	struct adjrib		 door;		/* the one way in */
+	struct msgtap		 tap;		/* messages as received */
 	struct detect		*detect;	/* NULL: no regions */
 	struct evt_fanout	*fanout;	/* event log + outputs */
 	struct evt_schema	*schema;	/* detector -> fan-out encoder */

@@ -52,6 +52,8 @@ fsm_state_name(enum fsm_state s)
 static void
 fsm_set_state(struct peer *p, enum fsm_state s)
 {
+	enum fsm_state old = p->state;
+
 	if (p->state == s)
 		return;
 	log_peer_info(&p->conf->addr, "state %s -> %s", fsm_state_name(p->state),
@@ -59,6 +61,7 @@ fsm_set_state(struct peer *p, enum fsm_state s)
 	p->state = s;
 	p->uptime = loop_monotime();
 	p->last_change = time(NULL);
+	fsm_tap_state(p, old, s);
 }
 
 /* Queues a message, counting it by type. */
@@ -67,6 +70,7 @@ fsm_send(struct conn *c, const uint8_t *buf, size_t len)
 {
 	if (session_send(c, buf, len) == -1)
 		return -1;
+	fsm_tap_msg(c, TAP_TX, buf, len, NULL);
 	if (c->peer != NULL && len >= BGP_HDR_LEN && buf[18] >= 1 &&
 	    buf[18] <= 5)
 		c->peer->stats.msgs_out[buf[18]]++;
@@ -574,15 +578,19 @@ fsm_max_prefix(struct peer *p)
 }
 
 static int
-fsm_recv_update(struct conn *c, const uint8_t *body, size_t len)
+fsm_recv_update(struct conn *c, const uint8_t *msg, size_t msglen)
 {
 	struct peer *p = c->peer;
 	struct bgp_update u;
 	char why[160];
+	int rv;
 
 	fsm_hold_restart(c);
 	p->stats.updates_in++;
-	if (bgp_update_decode(&p->dec, body, len, &u) == -1) {
+	rv = bgp_update_decode(&p->dec, msg + BGP_HDR_LEN,
+	    msglen - BGP_HDR_LEN, &u);
+	fsm_tap_msg(c, TAP_RX, msg, msglen, rv == -1 ? NULL : &u);
+	if (rv == -1) {
 		snprintf(why, sizeof(why), "malformed UPDATE: %s (%s)",
 		    u.err.reason ? u.err.reason : "?",
 		    bgp_attr_name(u.err_attr));
@@ -667,6 +675,8 @@ fsm_message(struct conn *c, uint8_t type, const uint8_t *msg, size_t len)
 		return -1;
 	if (type >= 1 && type <= 5)
 		c->peer->stats.msgs_in[type]++;
+	if (type != BGP_UPDATE || c->state != FSM_ESTABLISHED)
+		fsm_tap_msg(c, TAP_RX, msg, len, NULL);
 	if (type == BGP_NOTIFICATION)
 		return fsm_recv_notification(c, body, blen);
 	switch (c->state) {
@@ -683,7 +693,7 @@ fsm_message(struct conn *c, uint8_t type, const uint8_t *msg, size_t len)
 	case FSM_ESTABLISHED:
 		switch (type) {
 		case BGP_UPDATE:
-			return fsm_recv_update(c, body, blen);
+			return fsm_recv_update(c, msg, len);
 		case BGP_KEEPALIVE:
 			fsm_hold_restart(c);
 			return 0;

@@ -15,6 +15,7 @@
 #include "adjrib.h"
 #include "bgp.h"
 #include "config.h"
+#include "msgtap.h"
 #include "session.h"
 
 /* Hold time while waiting for OPEN (RFC 4271 8: "large value", 4 min). */
@@ -31,6 +32,7 @@ struct bgp_env {
 	const struct config	*conf;		/* the running configuration */
 	struct loop		*loop;
 	struct adjrib		*door;
+	const struct msgtap	*tap;		/* messages, states: observers */
 	struct session_ctx	 sess;
 	uint8_t			*scratch;	/* BGP_SCRATCH_LEN, decoder */
 	uint8_t			 shutting_down;
@@ -100,5 +102,10 @@ void	fsm_stop_shutdown(struct peer *, uint8_t subcode, const char *msg);
 /* 1 if the peer takes incoming connections now (not idle/shut down). */
 int	fsm_accepting(const struct peer *);
 const char *fsm_state_name(enum fsm_state);
+
+/* fsm_tap.c: the FSM's calls into the message tap. */
+void	fsm_tap_msg(const struct conn *, enum tap_dir, const uint8_t *bytes,
+	    size_t len, const struct bgp_update *);
+void	fsm_tap_state(const struct peer *, int old_state, int new_state);
 
 #endif /* BGPWATCH_FSM_H */

@@ -40,13 +40,14 @@ peer_accept(void *arg, const struct bw_addr *a,
 
 void
 peer_reg_init(struct peer_reg *reg, struct loop *loop, struct adjrib *door,
-    const struct config *conf, uint8_t *scratch)
+    const struct msgtap *tap, const struct config *conf, uint8_t *scratch)
 {
 	memset(reg, 0, sizeof(*reg));
 	TAILQ_INIT(&reg->list);
 	reg->env.conf = conf;
 	reg->env.loop = loop;
 	reg->env.door = door;
+	reg->env.tap = tap;
 	reg->env.scratch = scratch;
 	session_ctx_init(&reg->env.sess, loop->base, &fsm_session_hooks,
 	    peer_accept, reg);

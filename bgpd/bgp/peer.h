@@ -18,7 +18,7 @@ struct peer_reg {
 
 /* Sets up an empty registry (no listeners yet). */
 void	peer_reg_init(struct peer_reg *, struct loop *, struct adjrib *,
-	    const struct config *, uint8_t *scratch);
+	    const struct msgtap *, const struct config *, uint8_t *scratch);
 /* Deletes every peer, frees lingering connections, closes listeners. */
 void	peer_reg_free(struct peer_reg *);
 /* Opens the `listen on` sockets.  Returns 0, or -1 (logged). */
