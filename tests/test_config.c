@@ -201,6 +201,8 @@ test_interfaces_sample(void **state)
 	assert_string_equal(conf->control_path,
 	    "/run/bgpwatch/bgpwatchd.sock");
 	assert_null(conf->user);
+	assert_null(conf->collector_id);
+	assert_true(strlen(config_collector_id(conf)) > 0);
 	assert_int_equal(conf->hold_time, 90);
 	assert_int_equal(conf->connect_retry, 30);
 	assert_int_equal(conf->eligible_after, 300);
@@ -355,6 +357,8 @@ test_full_fields(void **state)
 	conf = parse_ok(DATA "full.conf");
 	assert_int_equal(conf->local_as, 4200000001u);
 	assert_string_equal(conf->user, "_bgpwatch");
+	assert_string_equal(conf->collector_id, "ams-1");
+	assert_string_equal(config_collector_id(conf), "ams-1");
 	assert_int_equal(conf->hold_time, 180);
 	assert_int_equal(conf->connect_retry, 120);
 	assert_int_equal(conf->eligible_after, 600);

@@ -7,8 +7,10 @@
  * neighbor compares equal and restarts the others, and the round-trip
  * tests use config_equal() to prove that printing loses nothing.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "log.h"
@@ -100,6 +102,7 @@ config_free(struct config *conf)
 	free(conf->listens);
 	free(conf->control_path);
 	free(conf->user);
+	free(conf->collector_id);
 	config_events_free(&conf->events);
 	free(conf);
 }
@@ -291,4 +294,17 @@ config_equal(const struct config *a, const struct config *b)
 	return config_globals_equal(a, b) && config_neighbors_equal(a, b) &&
 	    config_regions_equal(a, b) &&
 	    config_events_equal(&a->events, &b->events);
+}
+
+const char *
+config_collector_id(const struct config *conf)
+{
+	static char host[256];
+
+	if (conf != NULL && conf->collector_id != NULL)
+		return conf->collector_id;
+	if (host[0] == '\0' && (gethostname(host, sizeof(host) - 1) == -1 ||
+	    host[0] == '\0'))
+		snprintf(host, sizeof(host), "bgpwatch");
+	return host;
 }

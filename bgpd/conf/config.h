@@ -153,6 +153,7 @@ struct config {
 	uint32_t		 log_rate; /* per peer per minute, 0: no cap */
 	char			*control_path;
 	char			*user;		/* NULL: keep privileges */
+	char			*collector_id;	/* NULL: the host name */
 	struct config_listen	*listens;
 	size_t			 nlistens;
 	char			**rir_stats;
@@ -228,5 +229,11 @@ struct config	*config_parse_buf(const char *name, const char *buf,
 void		 config_print(FILE *, const struct config *);
 /* Writes a duration the way the parser reads it: "90s", "5m", "2h", "1d". */
 void		 config_print_duration(FILE *, uint32_t seconds);
+
+/*
+ * The collector's name in events and streams: collector-id, or the host
+ * name (looked up once), or "bgpwatch".
+ */
+const char *config_collector_id(const struct config *);
 
 #endif /* BGPWATCH_CONFIG_H */

@@ -107,6 +107,15 @@ kw_control(struct parser *p, void *arg)
 }
 
 static int
+kw_collector_id(struct parser *p, void *arg)
+{
+	struct config *conf = arg;
+
+	return get_string(p, "collector id", CONF_MAX_NAME,
+	    &conf->collector_id);
+}
+
+static int
 kw_user(struct parser *p, void *arg)
 {
 	struct config *conf = arg;
@@ -246,6 +255,7 @@ kw_include(struct parser *p, void *arg)
 }
 
 static const struct keyword kw_top[] = {
+	{ "collector-id",	kw_collector_id,	KW_ONCE },
 	{ "connect-retry",	kw_connect_retry,	KW_ONCE },
 	{ "control",		kw_control,		KW_ONCE },
 	{ "eligible-after",	kw_eligible_after,	KW_ONCE },

@@ -79,6 +79,11 @@ print_globals(FILE *fp, const struct config *conf)
 	fprintf(fp, "control ");
 	print_string(fp, conf->control_path);
 	fputc('\n', fp);
+	if (conf->collector_id != NULL) {
+		fprintf(fp, "collector-id ");
+		print_string(fp, conf->collector_id);
+		fputc('\n', fp);
+	}
 	if (conf->user != NULL) {
 		fprintf(fp, "user ");
 		print_string(fp, conf->user);
