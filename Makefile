@@ -22,14 +22,14 @@ BUILD	?= build
 SANFLAGS :=
 endif
 
-PKGS	:= libevent libevent_openssl openssl msgpack zlib
+PKGS	:= libevent libevent_openssl openssl msgpack zlib libcap jansson rdkafka
 WARN	:= -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
 	-Wpointer-arith -Wcast-qual -Wsign-compare -Werror
 CFLAGS	?= -O2 -g
 CPPFLAGS_ALL = -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CFLAGS_ALL = -std=c11 $(WARN) $(CFLAGS) $(SANFLAGS) -MMD -MP
-LIBS	= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lbz2
+LIBS	= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lbz2 -lwslay -pthread
 TESTLIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 # The layering is a build rule twice over.  Each folder compiles with
@@ -45,13 +45,15 @@ TESTLIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 #   bgpd/event     detect (its public types) rib conf lib
 #   bgpd/bgp       rib conf lib
 #   bgpd/mrt       rib conf lib
+#   bgpd/bmp       rib conf lib (a BMP station: another input)
+#   bgpd/rislive   rib conf lib (the RIS Live stream: a tap output)
 #   bgpd (core)    all of the above
 #   bgpd/ctl       core and all below
-DIRS	:= lib conf rib detect event bgp mrt core ctl
-LINK_ORDER := ctl core mrt bgp event detect rib conf lib
+DIRS	:= lib conf rib detect event bgp mrt bmp rislive core ctl
+LINK_ORDER := ctl core rislive bmp mrt bgp event detect rib conf lib
 dir_lib	:= lib
 dir_core := bgpd
-$(foreach d,conf rib detect event bgp mrt ctl,$(eval dir_$(d) := bgpd/$(d)))
+$(foreach d,conf rib detect event bgp mrt bmp rislive ctl,$(eval dir_$(d) := bgpd/$(d)))
 uses_lib := lib
 uses_conf := conf $(uses_lib)
 uses_rib := rib $(uses_conf)
@@ -59,7 +61,9 @@ uses_detect := detect $(uses_rib)
 uses_event := event $(uses_detect)
 uses_bgp := bgp $(uses_rib)
 uses_mrt := mrt $(uses_rib)
-uses_core := core event detect bgp mrt rib conf lib
+uses_bmp := bmp $(uses_rib)
+uses_rislive := rislive $(uses_rib)
+uses_core := core event detect bgp mrt bmp rislive rib conf lib
 uses_ctl := ctl $(uses_core)
 ALL_INC	:= -Iinclude $(foreach d,$(DIRS),-I$(dir_$(d)))
 

@@ -16,7 +16,8 @@ run() {	# name command...
 	name=$1; shift
 	log="$LOGDIR/$(echo "$name" | tr '/ ' '__').log"
 	start=$(date +%s)
-	if "$@" >"$log" 2>&1; then
+	# A hung suite must fail, not stall CI: each gets TEST_TIMEOUT seconds.
+	if timeout -k 10 "${TEST_TIMEOUT:-600}" "$@" >"$log" 2>&1; then
 		pass=$((pass + 1)); st=ok
 	else
 		fail=$((fail + 1)); st=FAIL; failed="$failed $name"

@@ -4,7 +4,10 @@
 PKGS="build-essential pkg-config libevent-dev libssl-dev libmsgpack-dev
 libcmocka-dev zlib1g-dev libbz2-dev clang libclang-rt-14-dev bird2 gobgpd
 exabgp bgpdump python3-msgpack procps iproute2 gzip bzip2 openssl
-valgrind"
+valgrind frr librdkafka-dev kafkacat python3-confluent-kafka libwslay-dev
+libjansson-dev python3-websockets python3-jsonschema chromium mandoc man-db
+prometheus libcap-dev libcap2-bin libsystemd-dev systemd util-linux
+dpkg-dev podman runc mmdebstrap uidmap slirp4netns fuse-overlayfs"
 
 missing=""
 for p in $PKGS; do

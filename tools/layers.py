@@ -14,7 +14,9 @@ The layers, bottom up (docs/architecture.md):
   detect  regions, visibility; detect_door adapts it to the door
   event   records, schema, fan-out, log, outputs, reader, JSON
   bgp     transport, FSM, peer registry
-  mrt     replay
+  mrt     replay, archive writer
+  bmp     BMP station (an input)
+  rislive RIS Live WebSocket stream (a message-tap output)
   core    core.c
   ctl     control socket, views, metrics
   main    bgpwatchd.c
@@ -30,7 +32,8 @@ import sys
 FOLDERS = {
     "include": "codec", "lib": "lib", "bgpd/conf": "conf",
     "bgpd/rib": "rib", "bgpd/detect": "detect", "bgpd/event": "event",
-    "bgpd/bgp": "bgp", "bgpd/mrt": "mrt", "bgpd": "core",
+    "bgpd/bgp": "bgp", "bgpd/mrt": "mrt", "bgpd/bmp": "bmp",
+    "bgpd/rislive": "rislive", "bgpd": "core",
     "bgpd/ctl": "ctl", "bgpctl": "cli", "bgpfeed": "cli",
 }
 USES = {
@@ -42,10 +45,12 @@ USES = {
     "event": {"codec", "lib", "conf", "detect", "event"},
     "bgp": {"codec", "lib", "conf", "rib", "bgp"},
     "mrt": {"codec", "lib", "conf", "rib", "mrt"},
+    "bmp": {"codec", "lib", "conf", "rib", "bmp"},
+    "rislive": {"codec", "lib", "conf", "rib", "rislive"},
     "core": {"codec", "lib", "conf", "rib", "detect", "event", "bgp",
-             "mrt", "core"},
+             "mrt", "bmp", "rislive", "core"},
     "ctl": {"codec", "lib", "conf", "rib", "detect", "event", "bgp",
-            "mrt", "core", "ctl"},
+            "mrt", "bmp", "rislive", "core", "ctl"},
 }
 CLI_OK = {"evt_reader", "evt_json", "evt_format", "control"}
 INC = re.compile(r'^\s*#\s*include\s+"([^"]+)\.h"', re.M)
