@@ -86,6 +86,8 @@ def main():
     files = []
     headers = {}
     for d in FOLDERS:
+        if not os.path.isdir(d):
+            continue            # a layer not written yet
         for f in sorted(os.listdir(d)):
             if f.endswith(".h"):
                 headers[f[:-2]] = d
