@@ -42,6 +42,7 @@
 
 #define BMP_MSG_BUDGET		256	/* messages per read callback */
 #define BMP_SESSION_LOST	"bmp session lost"
+#define BMP_RETRY_SECS		5	/* connect port N: between attempts */
 
 static void	bmp_router_close(struct bmp_router *, const char *why);
 
@@ -543,12 +544,28 @@ bmp_read(struct bmp_router *r)
 	evtimer_add(r->ev_more, &zero);
 }
 
+static void	bmp_router_ready(struct bmp_router *, uint16_t port);
+
 static void
 bmp_eventcb(struct bufferevent *bev, short what, void *arg)
 {
 	struct bmp_router *r = arg;
 
 	(void)bev;
+	if (r->connecting) {
+		r->connecting = 0;
+		if (what & BEV_EVENT_CONNECTED) {
+			bmp_router_ready(r, r->conf ? r->conf->connect_port : 0);
+			return;
+		}
+		log_peer_warnx_rl(&r->rl, &r->addr, "bmp: connect to router "
+		    "%s: %s", r->addr_s, what & BEV_EVENT_ERROR ?
+		    strerror(EVUTIL_SOCKET_ERROR()) : "failed");
+		bufferevent_free(r->bev);
+		r->bev = NULL;
+		r->next_connect = bmp_now(r->st) + BMP_RETRY_SECS;
+		return;
+	}
 	if (what & BEV_EVENT_EOF)
 		bmp_router_close(r, "connection closed by the router");
 	else if (what & BEV_EVENT_ERROR)
@@ -562,6 +579,12 @@ bmp_router_close(struct bmp_router *r, const char *why)
 
 	if (r->bev == NULL)
 		return;
+	if (r->connecting) {		/* not up yet: nothing to tell */
+		bufferevent_free(r->bev);
+		r->bev = NULL;
+		r->connecting = 0;
+		return;
+	}
 	log_peer_warnx(&r->addr, "bmp: router %s%s%s%s closed: %s", r->addr_s,
 	    r->sysname[0] ? " (" : "", r->sysname, r->sysname[0] ? ")" : "",
 	    why);
@@ -574,6 +597,7 @@ bmp_router_close(struct bmp_router *r, const char *why)
 	r->routes = 0;
 	bufferevent_free(r->bev);
 	r->bev = NULL;
+	r->next_connect = bmp_now(r->st) + BMP_RETRY_SECS;
 	evtimer_del(r->ev_more);
 	r->initiated = 0;
 }
@@ -625,14 +649,22 @@ bmp_accept(struct evconnlistener *lev, evutil_socket_t fd,
 	}
 	r = bmp_router_get(st, &a, cr);
 	r->conf = cr;
-	if (r->bev != NULL)
-		bmp_router_close(r, "replaced by a new connection");
+	bmp_router_close(r, "replaced by a new connection");
 	if ((r->bev = bufferevent_socket_new(st->loop->base, fd,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
 		close(fd);
 		log_peer_warnx(&a, "bmp: cannot set up the connection");
 		return;
 	}
+	bmp_router_ready(r, port);
+}
+
+/* r->bev is connected: start reading. */
+static void
+bmp_router_ready(struct bmp_router *r, uint16_t port)
+{
+	struct bmp_station *st = r->st;
+
 	r->port = port;
 	r->sessions++;
 	r->connected = bmp_now(st);
@@ -643,8 +675,54 @@ bmp_accept(struct evconnlistener *lev, evutil_socket_t fd,
 	bufferevent_setwatermark(r->bev, EV_READ, 0,
 	    (size_t)st->conf->bmp.buffer);
 	bufferevent_enable(r->bev, EV_READ);
-	log_peer_info(&a, "bmp: router %s connected from port %u", r->addr_s,
-	    port);
+	log_peer_info(&r->addr, "bmp: router %s connected (port %u)",
+	    r->addr_s, port);
+}
+
+/*
+ * connect port N: connects to a router that listens, from the first bmp
+ * listen address of its family (so that it sees who we are).
+ */
+static void
+bmp_connect(struct bmp_station *st, struct bmp_router *r)
+{
+	const struct config_bmp *b = &st->conf->bmp;
+	struct sockaddr_storage ss, ls;
+	socklen_t sl, ll;
+	size_t i;
+	int fd;
+
+	r->next_connect = bmp_now(st) + BMP_RETRY_SECS;
+	if ((sl = sock_to_sockaddr(&r->addr, r->conf->connect_port, 0,
+	    &ss)) == 0)
+		return;
+	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1) {
+		log_warn("bmp: socket");
+		return;
+	}
+	for (i = 0; i < b->nlistens; i++)
+		if (b->listens[i].addr.aid == r->addr.aid) {
+			ll = sock_to_sockaddr(&b->listens[i].addr, 0, 0, &ls);
+			if (bind(fd, (struct sockaddr *)&ls, ll) == -1)
+				log_peer_warnx_rl(&r->rl, &r->addr, "bmp: bind "
+				    "for router %s: %s", r->addr_s,
+				    strerror(errno));
+			break;
+		}
+	if ((r->bev = bufferevent_socket_new(st->loop->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		close(fd);
+		return;
+	}
+	r->connecting = 1;
+	bufferevent_setcb(r->bev, NULL, NULL, bmp_eventcb, r);
+	if (bufferevent_socket_connect(r->bev, (struct sockaddr *)&ss,
+	    (int)sl) == -1) {
+		r->connecting = 0;
+		bufferevent_free(r->bev);
+		r->bev = NULL;
+	}
 }
 
 /* Peers without End-of-RIB become eligible eligible-after seconds on. */
@@ -656,8 +734,20 @@ bmp_tick(evutil_socket_t fd, short what, void *arg)
 	struct bmp_mpeer *mp;
 	double now = bmp_now(st);
 
+	size_t i;
+
 	(void)fd;
 	(void)what;
+	for (i = 0; i < st->conf->bmp.nrouters; i++) {
+		const struct config_bmp_router *cr = &st->conf->bmp.routers[i];
+
+		if (cr->connect_port == 0)
+			continue;
+		r = bmp_router_get(st, &cr->addr, cr);
+		r->conf = cr;
+		if (r->bev == NULL && now >= r->next_connect)
+			bmp_connect(st, r);
+	}
 	TAILQ_FOREACH(r, &st->routers, entry)
 		TAILQ_FOREACH(mp, &r->peers, entry)
 			if (mp->src.up && !mp->src.eligible &&
@@ -702,7 +792,7 @@ bmp_station_listen(struct bmp_station *st)
 		    st->lev[st->nlisten], "bmp listener");
 		st->nlisten++;
 	}
-	if (b->nlistens > 0 && st->ev_tick == NULL) {
+	if ((b->nlistens > 0 || b->nrouters > 0) && st->ev_tick == NULL) {
 		if ((st->ev_tick = event_new(st->loop->base, -1, EV_PERSIST,
 		    bmp_tick, st)) == NULL)
 			fatalx("event_new");

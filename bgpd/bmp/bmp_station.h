@@ -78,6 +78,8 @@ struct bmp_router {
 	struct event		*ev_more;	/* yield between batches */
 	uint16_t		 port;
 	uint8_t			 initiated;	/* Initiation seen */
+	uint8_t			 connecting;	/* our connect() under way */
+	double			 next_connect;	/* connect port N: retry at */
 	double			 connected;	/* loop clock */
 	time_t			 connected_wall;
 	struct bmp_mpeers	 peers;

@@ -161,6 +161,7 @@ struct config_bmp_router {
 	uint32_t		 max_routes;	/* all its peers, 0: no limit */
 	uint32_t		 max_peers;	/* monitored (peer, view)s */
 	uint8_t			 views;		/* CONF_BMP_* kept */
+	uint16_t		 connect_port;	/* !0: we connect to it */
 	int			 line;
 };
 

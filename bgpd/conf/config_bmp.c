@@ -55,7 +55,8 @@ config_bmp_equal(const struct config_bmp *a, const struct config_bmp *b)
 		if (memcmp(&x->addr, &y->addr, sizeof(x->addr)) != 0 ||
 		    !str_eq(x->descr, y->descr) ||
 		    x->max_routes != y->max_routes ||
-		    x->max_peers != y->max_peers || x->views != y->views)
+		    x->max_peers != y->max_peers || x->views != y->views ||
+		    x->connect_port != y->connect_port)
 			return 0;
 	}
 	return 1;
@@ -111,6 +112,8 @@ config_bmp_print(FILE *fp, const struct config_bmp *b)
 			print_quoted(fp, r->descr);
 			fputc('\n', fp);
 		}
+		if (r->connect_port != 0)
+			fprintf(fp, "\t\tconnect port %u\n", r->connect_port);
 		if (r->max_routes != 0)
 			fprintf(fp, "\t\tmax-routes %u\n", r->max_routes);
 		fprintf(fp, "\t\tmax-peers %u\n", r->max_peers);

@@ -7,6 +7,7 @@
  *       buffer SIZE                       # bytes buffered per router
  *       router ADDR {                     # only listed routers are accepted
  *           description "..."
+ *           connect port N                # we connect to a listening router
  *           max-routes N                  # all its monitored peers
  *           max-peers N                   # monitored (peer, view)s
  *           views pre-policy post-policy adj-rib-out-pre adj-rib-out-post loc-rib
@@ -85,7 +86,21 @@ br_views(struct parser *p, void *arg)
 	return 0;
 }
 
+/* connect port N: the station connects (routers that listen, RFC 7854 3.2). */
+static int
+br_connect(struct parser *p, void *arg)
+{
+	struct config_bmp_router *r = arg;
+
+	if (!accept_word(p, "port")) {
+		perr(p, p->tok.line, "connect: \"port N\" expected");
+		return -1;
+	}
+	return get_port(p, &r->connect_port);
+}
+
 static const struct keyword kw_bmp_router[] = {
+	{ "connect",		br_connect,		KW_ONCE },
 	{ "description",	br_description,		KW_ONCE },
 	{ "max-peers",		br_max_peers,		KW_ONCE },
 	{ "max-routes",		br_max_routes,		KW_ONCE },
