@@ -182,6 +182,8 @@ int		 view_regions_text(const struct view_regions *,
 struct view_route {
 	const struct bw_prefix	*prefix;
 	const char		*neighbor;
+	const char		*router;	/* BMP: exporting router */
+	const char		*view;		/* BMP: RIB view */
 	uint32_t		 path_id;
 	int			 stale;
 	const char		*as_path;	/* bgpdump's text */
@@ -235,6 +237,9 @@ struct view_rib;
 struct view_rib	*view_rib_new(struct bgpd *, int json,
 		    const struct bw_addr *neighbor,
 		    const struct bw_prefix *pfx);
+/* Only BMP sources of this router and/or view (either may be NULL). */
+void		 view_rib_set_bmp(struct view_rib *, const struct bw_addr *router,
+		    const char *view);
 /*
  * Writes the next slice to out.  Returns 1 while there is more, 0 once
  * the listing is complete, -1 if a write failed (then it is abandoned).

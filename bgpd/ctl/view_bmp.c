@@ -9,6 +9,7 @@
 
 #include "core.h"
 #include "json.h"
+#include "view.h"
 #include "view_bmp.h"
 
 static void
@@ -277,4 +278,40 @@ view_bmp_view_known(const char *name)
 		if (strcmp(name, bmp_view_name((enum bmp_view)v)) == 0)
 			return 1;
 	return 0;
+}
+
+struct view_bmp_counter {
+	struct bgpd		*bgpd;
+	struct view_rib_count	*vc;
+};
+
+static void
+view_bmp_count_one(void *arg, uint16_t slot, const struct bw_addr *peer,
+    const char *router, const char *view)
+{
+	struct view_bmp_counter *k = arg;
+	uint8_t aid;
+
+	(void)peer;
+	(void)router;
+	(void)view;
+	for (aid = AID_INET; aid < AID_MAX; aid++)
+		k->vc->routes[aid] += rib_count(k->bgpd->rib, slot, aid);
+}
+
+void
+view_bmp_count(struct bgpd *bgpd, const struct bw_addr *neighbor,
+    const struct bw_addr *router, const char *view, struct view_rib_count *vc)
+{
+	struct view_bmp_filter f;
+	struct view_bmp_counter k;
+
+	memset(vc, 0, sizeof(*vc));
+	vc->one = 1;
+	f.neighbor = neighbor;
+	f.router = router;
+	f.view = view;
+	k.bgpd = bgpd;
+	k.vc = vc;
+	(void)view_bmp_sources(bgpd, &f, view_bmp_count_one, &k);
 }

@@ -81,6 +81,11 @@ struct view_bmp_filter {
 size_t	view_bmp_sources(struct bgpd *, const struct view_bmp_filter *,
 	    void (*fn)(void *, uint16_t slot, const struct bw_addr *peer,
 	    const char *router, const char *view), void *arg);
+struct view_rib_count;
+/* Route counts of the BMP sources passing the filter (any may be NULL). */
+void	view_bmp_count(struct bgpd *, const struct bw_addr *neighbor,
+	    const struct bw_addr *router, const char *view,
+	    struct view_rib_count *);
 /* 1 if name is a view bmp_view_name() knows. */
 int	view_bmp_view_known(const char *name);
 
