@@ -342,10 +342,18 @@ test_one_peer_withdraws(void **state)
 	fx_free(f);
 }
 
+static int
+pending_cb(const struct detect_region_info *ri, void *arg)
+{
+	*(struct detect_region_info *)arg = *ri;
+	return 1;
+}
+
 static void
 test_all_withdraw_and_restore(void **state)
 {
 	struct fx *f = kp_setup(kp_conf, 3);
+	struct detect_region_info ri;
 	struct ev *e;
 
 	(void)state;
@@ -356,6 +364,13 @@ test_all_withdraw_and_restore(void **state)
 	run(f, 105);
 	run(f, 109.9);
 	assert_int_equal(nregion(f), 0);
+	/* During hold-down: up -> down, due at 110. */
+	memset(&ri, 0, sizeof(ri));
+	detect_regions(f->d, pending_cb, &ri);
+	assert_int_equal(ri.state, REGION_UP);
+	assert_int_equal(ri.pending, 1);
+	assert_int_equal(ri.pending_state, REGION_DOWN);
+	assert_true(ri.pending_due == 110);
 	run(f, 110);
 	assert_int_equal(nregion(f), 1);
 	e = find(f, "region_down", 0);
@@ -369,6 +384,8 @@ test_all_withdraw_and_restore(void **state)
 	assert_int_equal(e->prefixes_total, 4);
 	assert_int_equal(e->eligible, 3);
 	assert_true(e->time == 110);
+	detect_regions(f->d, pending_cb, &ri);
+	assert_int_equal(ri.pending, 0);
 	run(f, 150);
 	assert_int_equal(nregion(f), 1);
 

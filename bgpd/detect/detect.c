@@ -868,6 +868,11 @@ detect_regions(const struct detect *d,
 		info.prefixes_total = (uint32_t)r->npfx;
 		info.eligible_peers = d->ncounting;
 		info.since = r->since;
+		if (r->pending && r->pcand != r->state) {
+			info.pending = 1;
+			info.pending_state = r->pcand;
+			info.pending_due = r->pcand_since + r->hold_down;
+		}
 		if ((rv = cb(&info, arg)) != 0)
 			return rv;
 	}

@@ -18,6 +18,7 @@ import msgpack
 from lib import Bgpwatchd, Bird, LabTest, stays, wait_for
 
 HOLD = 1.0
+HOLD4837 = 4.0          # long enough to see the pending change
 KP24 = ["175.45.176.0/24", "175.45.177.0/24", "175.45.178.0/24",
         "175.45.179.0/24"]
 PEERS = [("u4837", "127.0.0.31", 4837), ("u1299", "127.0.0.32", 1299)]
@@ -58,7 +59,7 @@ region "KP-4837" {
 events {
     log "%s"
 }
-""" % (HOLD, HOLD, log)
+""" % (HOLD, HOLD4837, log)
         bw = Bgpwatchd(lab, extra=extra)
         birds = {}
         for name, addr, asn in PEERS:
@@ -84,6 +85,16 @@ events {
         u = birds["u4837"]
         u.routes4 = kp_routes(False)
         u.reconfigure()
+
+        # During hold-down, show regions says where it is heading.
+        def pending():
+            rg = {r["name"]: r for r in bw.ctl("show", "regions")["regions"]}
+            return rg["KP-4837"].get("pending")
+        p = wait_for(pending, HOLD4837, "a pending change of KP-4837")
+        self.assertEqual(p["state"], "down")
+        self.assertTrue(0 <= p["in"] <= HOLD4837, p)
+        text = bw.ctl_raw("show", "regions", json_out=False).stdout
+        self.assertRegex(text, r"up -> down in \d s")
         down = wait_for(lambda: regional(events(log)[mark:], "region_down",
                                          "KP-4837"), 30,
                         "region_down of KP-4837")[0]
@@ -103,6 +114,7 @@ events {
         rg = {r["name"]: r for r in bw.ctl("show", "regions")["regions"]}
         self.assertEqual(rg["KP"]["state"], "up")
         self.assertEqual(rg["KP-4837"]["state"], "down")
+        self.assertNotIn("pending", rg["KP-4837"])
 
         # And back through AS4837.
         mark = len(events(log))
