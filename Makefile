@@ -24,10 +24,16 @@ endif
 
 PKGS	:= libevent libevent_openssl openssl msgpack zlib libcap jansson rdkafka
 WARN	:= -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
-	-Wpointer-arith -Wcast-qual -Wsign-compare -Werror
+	-Wpointer-arith -Wcast-qual -Wsign-compare
+# CPPFLAGS, CFLAGS and LDFLAGS come from the environment as
+# dpkg-buildflags sets them; -Werror only when asked (WERROR=1, CI).
+WERROR	?= 0
+ifeq ($(WERROR),1)
+WARN	+= -Werror
+endif
 CFLAGS	?= -O2 -g
 CPPFLAGS_ALL = -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
-	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CPPFLAGS)
 CFLAGS_ALL = -std=c11 $(WARN) $(CFLAGS) $(SANFLAGS) -MMD -MP
 LIBS	= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lbz2 -lwslay -pthread
 TESTLIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -117,7 +123,7 @@ $(BUILD)/libproto.a: $(PROTO_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-LINK = $(CC) $(CFLAGS_ALL) -o $@ $^ $(LIBS)
+LINK = $(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/bgpwatchd: $(OBJ)/bgpd/bgpwatchd.o $(call archives,$(uses_ctl))
 	$(LINK)
@@ -160,7 +166,7 @@ $(BUILD)/tools/%: $(OBJ)/tests/tools/%.o $$(call archives,$$(t_%))
 
 $(BUILD)/tests/%: $(OBJ)/tests/%.o $$(call archives,$$(t_%))
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIBS) $(TESTLIBS)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LIBS) $(TESTLIBS)
 
 # libFuzzer targets: clang, the codec compiled in with ASan and UBSan.
 FUZZ_CC	?= clang
