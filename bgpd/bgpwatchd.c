@@ -333,9 +333,17 @@ check_secrets(const struct config *conf, int noaction, int verbose)
 	char			 err[CONF_ERRMSG_MAX];
 	uid_t			 owner = geteuid();
 
-	if (conf->user != NULL && privdrop_lookup(conf->user, &id, err,
-	    sizeof(err)) == 0)
-		owner = id.uid;
+	if (conf->user != NULL) {
+		if (privdrop_lookup(conf->user, &id, err, sizeof(err)) == 0)
+			owner = id.uid;
+		else if (!noaction || verbose) {
+			/* Before anything is opened, not after. */
+			fprintf(stderr, "%s%s\n", noaction ? "warning: " : "",
+			    err);
+			if (!noaction)
+				return -1;
+		}
+	}
 	if (config_check_secrets(conf, owner, err, sizeof(err)) == -1) {
 		if (!noaction || verbose)
 			fprintf(stderr, "%s%s\n", noaction ? "warning: " : "",
