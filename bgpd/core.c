@@ -19,6 +19,7 @@
 #include "evt_fanout.h"
 #include "evt_schema.h"
 #include "log.h"
+#include "sdnotify.h"
 
 /*
  * Opens the event outputs and the region detector of the config
@@ -118,8 +119,23 @@ core_free(struct bgpd *bgpd)
 	loop_free(&bgpd->loop);
 }
 
+/* The reload proper; core_reload() tells systemd around it. */
+static int
+core_reload_conf(struct bgpd *bgpd, char *err, size_t errlen);
+
 int
 core_reload(struct bgpd *bgpd, char *err, size_t errlen)
+{
+	int	rv;
+
+	sdnotify_reloading();
+	rv = core_reload_conf(bgpd, err, errlen);
+	sdnotify_ready(rv == 0 ? "serving" : "serving, last reload failed");
+	return rv;
+}
+
+static int
+core_reload_conf(struct bgpd *bgpd, char *err, size_t errlen)
 {
 	struct config_errors errs;
 	struct config *nconf, *oconf = bgpd->conf;
@@ -130,7 +146,8 @@ core_reload(struct bgpd *bgpd, char *err, size_t errlen)
 		    "cannot parse configuration");
 		return -1;
 	}
-	if (evt_fanout_reconfigure(bgpd->fanout, &nconf->events, err,
+	if (config_check_secrets(nconf, geteuid(), err, errlen) == -1 ||
+	    evt_fanout_reconfigure(bgpd->fanout, &nconf->events, err,
 	    errlen) == -1 || detect_configure(bgpd->detect, nconf,
 	    loop_now(&bgpd->loop), err, errlen) == -1) {
 		/* What failed is left as it was; keep the running config. */

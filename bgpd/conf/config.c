@@ -104,6 +104,7 @@ config_free(struct config *conf)
 	free(conf->user);
 	free(conf->collector_id);
 	config_events_free(&conf->events);
+	config_secrets_free(conf);
 	free(conf);
 }
 

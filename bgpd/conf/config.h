@@ -144,6 +144,13 @@ struct config_metrics {
 	uint16_t		 port;
 };
 
+/* A file holding a secret (md5 key, TLS key): must be private. */
+struct config_secret {
+	char			*file;
+	int			 line;		/* where the first one is */
+	char			 what[16];	/* "md5", "tls key" */
+};
+
 struct config {
 	uint64_t		 generation;	/* increases with every parse */
 	uint32_t		 local_as;
@@ -164,6 +171,8 @@ struct config {
 	struct config_regions	 regions;
 	struct config_events	 events;
 	struct config_metrics	 metrics;
+	struct config_secret	*secrets;	/* files holding secrets */
+	size_t			 nsecrets;
 };
 
 /*
@@ -224,6 +233,18 @@ struct config	*config_parse(const char *path,
  */
 struct config	*config_parse_buf(const char *name, const char *buf,
 		    size_t len, struct config_errors *errs);
+
+/* secrets.c */
+
+/*
+ * Checks that every file holding a secret is accessible by its owner
+ * only and owned by root or owner.  Returns 0, or -1 with err set to a
+ * "FILE:LINE: ..." message.
+ */
+int		 config_check_secrets(const struct config *, uid_t owner,
+		    char *err, size_t errlen);
+/* Frees the list of secret files (config_free() calls it). */
+void		 config_secrets_free(struct config *);
 
 /* printconf.c */
 

@@ -117,6 +117,9 @@ void	*grow(void *arr, size_t n, size_t size);
 int	parse_block(struct parser *p, const struct keyword *kw, void *arg,
 	    const char *block, int line);
 
+/* secrets.c: notes that the current file holds a secret (what). */
+void	parse_secret_seen(struct parser *p, const char *what);
+
 /* The block entries, one per parse_<block>.c. */
 int	kw_neighbor_block(struct parser *, void *);
 int	kw_region_block(struct parser *, void *);
