@@ -212,6 +212,9 @@ metrics_new(struct bgpd *bgpd, const struct config_metrics *mc)
 	if ((m->pause = sock_pause_attach(bgpd->loop.base,
 	    evhttp_bound_socket_get_listener(h), "metrics")) == NULL)
 		goto fail;
+	log_info("metrics: listening on http://%s%s%s:%u/metrics",
+	    mc->addr.aid == AID_INET6 ? "[" : "", a,
+	    mc->addr.aid == AID_INET6 ? "]" : "", mc->port);
 	return m;
 fail:
 	metrics_free(m);
