@@ -94,11 +94,8 @@ core_start(struct bgpd *bgpd)
 		return -1;
 	loop_probe_start(&bgpd->loop);
 	peer_reg_start(&bgpd->peers);
-	if (bgpd->conf->events.log_path != NULL)
-		log_info("event log %s: next seq %llu",
-		    bgpd->conf->events.log_path, (unsigned long long)
-		    evt_fanout_next_seq(bgpd->fanout));
-	else
+	/* evt_log.c names the log it opened. */
+	if (bgpd->conf->events.log_path == NULL)
 		log_info("no event log configured: events are not kept");
 	log_info("bgpwatchd started: AS %u, %zu neighbors",
 	    bgpd->conf->local_as, peer_count(&bgpd->peers));

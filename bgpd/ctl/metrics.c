@@ -19,6 +19,7 @@
 
 #include "core.h"
 #include "metrics.h"
+#include "metrics_priv.h"
 #include "sock.h"
 #include "view.h"
 
@@ -149,6 +150,10 @@ metrics_render(struct evbuffer *b, struct bgpd *bgpd)
 	metrics_global(b, &st, &m);
 	metrics_peers(b, &vn);
 	view_neighbors_clear(&vn);
+	if (metrics_peer_info(b, bgpd) == -1 || metrics_regions(b, bgpd) == -1)
+		return -1;
+	metrics_events(b, bgpd);
+	metrics_process(b, bgpd);
 	return 0;
 }
 
@@ -158,7 +163,9 @@ metrics_cb(struct evhttp_request *req, void *arg)
 	struct metrics *m = arg;
 	struct evbuffer *b;
 
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
+	/* HEAD: the same headers, and evhttp sends no body. */
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET &&
+	    evhttp_request_get_command(req) != EVHTTP_REQ_HEAD) {
 		evhttp_send_error(req, 405, "Method Not Allowed");
 		return;
 	}
