@@ -14,6 +14,7 @@
 #include "adjrib.h"
 #include "msgtap.h"
 #include "config.h"
+#include "core_ops.h"
 #include "intern.h"
 #include "loop.h"
 #include "peer.h"
@@ -37,6 +38,7 @@ struct bgpd {
 	struct evt_schema	*schema;	/* detector -> fan-out encoder */
 	uint8_t			*scratch;	/* BGP_SCRATCH_LEN, decoder */
 	time_t			 started;
+	struct core_ops		 ops;		/* event counts, reloads */
 };
 
 /*
