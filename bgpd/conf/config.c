@@ -104,6 +104,7 @@ config_free(struct config *conf)
 	free(conf->user);
 	free(conf->collector_id);
 	config_events_free(&conf->events);
+	config_mrt_free(&conf->mrt);
 	free(conf);
 }
 
@@ -293,7 +294,8 @@ config_equal(const struct config *a, const struct config *b)
 {
 	return config_globals_equal(a, b) && config_neighbors_equal(a, b) &&
 	    config_regions_equal(a, b) &&
-	    config_events_equal(&a->events, &b->events);
+	    config_events_equal(&a->events, &b->events) &&
+	    config_mrt_equal(&a->mrt, &b->mrt);
 }
 
 const char *

@@ -142,6 +142,29 @@ struct config_metrics {
 	uint16_t		 port;
 };
 
+/* mrt { } (parse_mrt.c, docs/archive.md): the MRT archive. */
+enum config_mrt_compress {
+	CONF_MRT_NONE = 0,
+	CONF_MRT_GZIP,
+	CONF_MRT_BZIP2
+};
+
+#define CONF_DEFAULT_MRT_ROTATE	300		/* 5m, as RIS */
+#define CONF_DEFAULT_MRT_EVERY	(8 * 3600)	/* 8h, as RIS bviews */
+#define CONF_DEFAULT_MRT_QUEUE	(64ULL * 1024 * 1024)
+
+struct config_mrt {
+	int			 enabled;	/* the block is present */
+	char			*updates;	/* strftime path, NULL: none */
+	uint32_t		 rotate;	/* seconds */
+	uint8_t			 all_messages;	/* not only UPDATEs */
+	char			*table;		/* strftime path, NULL: none */
+	uint32_t		 every;		/* seconds */
+	enum config_mrt_compress compress;
+	uint64_t		 queue_limit;	/* bytes waiting for the disk */
+	int			 line;
+};
+
 struct config {
 	uint64_t		 generation;	/* increases with every parse */
 	uint32_t		 local_as;
@@ -162,6 +185,7 @@ struct config {
 	struct config_regions	 regions;
 	struct config_events	 events;
 	struct config_metrics	 metrics;
+	struct config_mrt	 mrt;
 };
 
 /*
@@ -222,6 +246,16 @@ struct config	*config_parse(const char *path,
  */
 struct config	*config_parse_buf(const char *name, const char *buf,
 		    size_t len, struct config_errors *errs);
+
+/* parse_mrt.c */
+
+void		 config_mrt_free(struct config_mrt *);
+/* Returns 1 if the two archives are configured identically, else 0. */
+int		 config_mrt_equal(const struct config_mrt *,
+		    const struct config_mrt *);
+void		 config_mrt_print(FILE *, const struct config_mrt *);
+/* "gzip", "bzip2", "none". */
+const char	*config_mrt_compress_name(enum config_mrt_compress);
 
 /* printconf.c */
 
