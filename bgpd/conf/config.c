@@ -105,6 +105,7 @@ config_free(struct config *conf)
 	free(conf->collector_id);
 	config_events_free(&conf->events);
 	config_secrets_free(conf);
+	config_mrt_free(&conf->mrt);
 	free(conf);
 }
 
@@ -295,7 +296,8 @@ config_equal(const struct config *a, const struct config *b)
 {
 	return config_globals_equal(a, b) && config_neighbors_equal(a, b) &&
 	    config_regions_equal(a, b) &&
-	    config_events_equal(&a->events, &b->events);
+	    config_events_equal(&a->events, &b->events) &&
+	    config_mrt_equal(&a->mrt, &b->mrt);
 }
 
 const char *

@@ -151,6 +151,29 @@ struct config_secret {
 	char			 what[16];	/* "md5", "tls key" */
 };
 
+/* mrt { } (parse_mrt.c, docs/archive.md): the MRT archive. */
+enum config_mrt_compress {
+	CONF_MRT_NONE = 0,
+	CONF_MRT_GZIP,
+	CONF_MRT_BZIP2
+};
+
+#define CONF_DEFAULT_MRT_ROTATE	300		/* 5m, as RIS */
+#define CONF_DEFAULT_MRT_EVERY	(8 * 3600)	/* 8h, as RIS bviews */
+#define CONF_DEFAULT_MRT_QUEUE	(64ULL * 1024 * 1024)
+
+struct config_mrt {
+	int			 enabled;	/* the block is present */
+	char			*updates;	/* strftime path, NULL: none */
+	uint32_t		 rotate;	/* seconds */
+	uint8_t			 all_messages;	/* not only UPDATEs */
+	char			*table;		/* strftime path, NULL: none */
+	uint32_t		 every;		/* seconds */
+	enum config_mrt_compress compress;
+	uint64_t		 queue_limit;	/* bytes waiting for the disk */
+	int			 line;
+};
+
 struct config {
 	uint64_t		 generation;	/* increases with every parse */
 	uint32_t		 local_as;
@@ -173,6 +196,7 @@ struct config {
 	struct config_metrics	 metrics;
 	struct config_secret	*secrets;	/* files holding secrets */
 	size_t			 nsecrets;
+	struct config_mrt	 mrt;
 };
 
 /*
@@ -245,6 +269,15 @@ int		 config_check_secrets(const struct config *, uid_t owner,
 		    char *err, size_t errlen);
 /* Frees the list of secret files (config_free() calls it). */
 void		 config_secrets_free(struct config *);
+/* parse_mrt.c */
+
+void		 config_mrt_free(struct config_mrt *);
+/* Returns 1 if the two archives are configured identically, else 0. */
+int		 config_mrt_equal(const struct config_mrt *,
+		    const struct config_mrt *);
+void		 config_mrt_print(FILE *, const struct config_mrt *);
+/* "gzip", "bzip2", "none". */
+const char	*config_mrt_compress_name(enum config_mrt_compress);
 
 /* printconf.c */
 
