@@ -34,6 +34,7 @@ core_detect_open(struct bgpd *bgpd, int live, char *err, size_t errlen)
 	if ((bgpd->fanout = evt_fanout_open(live ? bgpd->loop.base : NULL,
 	    &conf->events, err, errlen)) == NULL)
 		return -1;
+	evt_fanout_set_collector(bgpd->fanout, config_collector_id(conf));
 	if ((bgpd->detect = detect_new(bgpd->rib, now)) == NULL ||
 	    (bgpd->schema = calloc(1, sizeof(*bgpd->schema))) == NULL) {
 		snprintf(err, errlen, "cannot create the region detector");
@@ -137,6 +138,7 @@ core_reload(struct bgpd *bgpd, char *err, size_t errlen)
 		config_free(nconf);
 		return -1;
 	}
+	evt_fanout_set_collector(bgpd->fanout, config_collector_id(nconf));
 	peer_reg_reconfigure(&bgpd->peers, nconf);
 	bgpd->conf = nconf;
 	adjrib_kick(&bgpd->door);
