@@ -22,6 +22,7 @@
 /* The outputs of the daemon, in the order they get each record. */
 static const struct evt_output *const evt_fanout_table[] = {
 	&evt_stream_output,
+	&evt_kafka_output,
 };
 
 struct evt_fanout_slot {
