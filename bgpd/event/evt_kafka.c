@@ -627,6 +627,8 @@ kafka_conf(struct evt_kafka *k, char *err, size_t errlen)
 	rv |= kafka_set(rc, "queue.buffering.max.messages", qmax, err,
 	    errlen);
 	rv |= kafka_set(rc, "compression.codec", "lz4", err, errlen);
+	/* Back quickly after an outage: the backlog waits in the log. */
+	rv |= kafka_set(rc, "reconnect.backoff.max.ms", "1000", err, errlen);
 	if (c->tls || c->sasl_mech != NULL)
 		rv |= kafka_set(rc, "security.protocol", c->tls ?
 		    (c->sasl_mech ? "sasl_ssl" : "ssl") : "sasl_plaintext",

@@ -129,7 +129,7 @@ def scenario_stream(work):
 
     first = d.last_seq()
     loop = K.FeedLoop(BUILD, 33010, "127.0.3.11", prefixes=400)
-    K.wait_for(lambda: d.last_seq() > first + 3000, 30, "more events")
+    K.wait_for(lambda: d.last_seq() > first + 2000, 30, "more events")
     d.kill(signal.SIGKILL)
     at_kill = d.acked()
     last_kill = d.last_seq()
