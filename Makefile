@@ -164,6 +164,7 @@ t_ribbench := $(uses_rib)
 t_evtgen := $(uses_event)
 t_mkseeds := lib
 t_mrtdump := lib
+t_kafkamock := lib
 
 .SECONDEXPANSION:
 $(BUILD)/tools/%: $(OBJ)/tests/tools/%.o $$(call archives,$$(t_%))

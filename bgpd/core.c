@@ -35,6 +35,7 @@ core_detect_open(struct bgpd *bgpd, int live, char *err, size_t errlen)
 	if ((bgpd->fanout = evt_fanout_open(live ? bgpd->loop.base : NULL,
 	    &conf->events, err, errlen)) == NULL)
 		return -1;
+	evt_fanout_set_collector(bgpd->fanout, config_collector_id(conf));
 	if ((bgpd->detect = detect_new(bgpd->rib, now)) == NULL ||
 	    (bgpd->schema = calloc(1, sizeof(*bgpd->schema))) == NULL) {
 		snprintf(err, errlen, "cannot create the region detector");
@@ -189,6 +190,7 @@ core_reload_conf(struct bgpd *bgpd, char *err, size_t errlen)
 		core_reload_failed(bgpd, &errs, err, errlen);
 		return -1;
 	}
+	evt_fanout_set_collector(bgpd->fanout, config_collector_id(nconf));
 	peer_reg_reconfigure(&bgpd->peers, nconf);
 	bgpd->conf = nconf;
 	adjrib_kick(&bgpd->door);

@@ -70,6 +70,7 @@ config_events_free(struct config_events *ev)
 	size_t i;
 
 	free(ev->log_path);
+	config_kafka_free(ev->kafka);
 	for (i = 0; i < ev->nsubs; i++) {
 		free(ev->subs[i].path);
 		free(ev->subs[i].cert);
@@ -227,7 +228,7 @@ config_events_equal(const struct config_events *a,
 	if (!str_equal(a->log_path, b->log_path) ||
 	    a->log_max_size != b->log_max_size ||
 	    a->log_keep != b->log_keep || a->queue_limit != b->queue_limit ||
-	    a->nsubs != b->nsubs)
+	    a->nsubs != b->nsubs || !config_kafka_equal(a->kafka, b->kafka))
 		return 0;
 	for (i = 0; i < a->nsubs; i++)
 		if (!config_subscriber_equal(&a->subs[i], &b->subs[i]))

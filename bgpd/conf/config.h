@@ -129,7 +129,37 @@ struct config_subscriber {
 	char			*ca;		/* tls, NULL: no client auth */
 };
 
+/* events { kafka { ... } } (parse_kafka.c, docs/kafka.md) */
+enum config_kafka_format {
+	CONF_KAFKA_MSGPACK = 0,
+	CONF_KAFKA_JSON
+};
+
+#define CONF_KAFKA_MAX_OPTIONS	32
+#define CONF_DEFAULT_KAFKA_QUEUE 100000	/* records in flight */
+
+struct config_kafka {
+	char			*brokers;	/* "host:port,..." */
+	char			*topic;
+	enum config_kafka_format format;
+	char			*state;		/* NULL: LOG.kafka */
+	uint32_t		 queue;		/* records in flight, at most */
+	char			*tls_ca;	/* tls: NULL and no tls */
+	char			*tls_cert;
+	char			*tls_key;
+	int			 tls;
+	char			*sasl_mech;	/* NULL: no SASL */
+	char			*sasl_user;
+	char			*sasl_pass;
+	/* option "NAME" "VALUE": librdkafka properties, in order */
+	char			*opt_name[CONF_KAFKA_MAX_OPTIONS];
+	char			*opt_value[CONF_KAFKA_MAX_OPTIONS];
+	size_t			 nopts;
+	int			 line;
+};
+
 struct config_events {
+	struct config_kafka	*kafka;		/* NULL: no Kafka output */
 	char			*log_path;	/* NULL: no event log */
 	uint64_t		 log_max_size;	/* bytes, 0: never rotate */
 	uint32_t		 log_keep;	/* rotated files kept */
@@ -278,6 +308,15 @@ int		 config_mrt_equal(const struct config_mrt *,
 void		 config_mrt_print(FILE *, const struct config_mrt *);
 /* "gzip", "bzip2", "none". */
 const char	*config_mrt_compress_name(enum config_mrt_compress);
+/* parse_kafka.c */
+
+/* Frees a kafka {} block; NULL is fine. */
+void		 config_kafka_free(struct config_kafka *);
+/* Returns 1 if both are absent or configured identically, else 0. */
+int		 config_kafka_equal(const struct config_kafka *,
+		    const struct config_kafka *);
+/* Writes the block the way the parser reads it (nothing for NULL). */
+void		 config_kafka_print(FILE *, const struct config_kafka *);
 
 /* printconf.c */
 

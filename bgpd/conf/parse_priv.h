@@ -125,5 +125,6 @@ int	kw_neighbor_block(struct parser *, void *);
 int	kw_region_block(struct parser *, void *);
 int	kw_events_block(struct parser *, void *);
 int	kw_mrt_block(struct parser *, void *);
+int	kw_kafka_block(struct parser *, void *);	/* inside events */
 
 #endif /* BGPWATCH_PARSE_PRIV_H */

@@ -247,6 +247,7 @@ print_events(FILE *fp, const struct config_events *ev)
 	fputc('\n', fp);
 	for (i = 0; i < ev->nsubs; i++)
 		print_subscriber(fp, &ev->subs[i]);
+	config_kafka_print(fp, ev->kafka);
 	fprintf(fp, "}\n");
 }
 
