@@ -4,8 +4,8 @@
  * SEQ] FILE` does with a damaged file.  The first input byte picks the
  * way in (read from the start, seek to a seq, seek to an offset with
  * resync), the rest is the file.  Checks: records come out in file order
- * inside the file, each passes the envelope check, seqs read after a
- * seek_seq are >= the seq asked for, the good end never passes the
+ * inside the file, each passes the envelope check, the first record read
+ * after a seek_seq has a seq >= the one asked for, the good end never passes the
  * file's size, and evt_msgpack_skim agrees with the record's length.
  */
 #include <stdint.h>
@@ -77,7 +77,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(evt_record_check(rec.obj, &seq) == 0 && seq == rec.seq);
 		CHECK(evt_msgpack_skim(rec.data, rec.len, rec.len, &objlen)
 		    == 1 && objlen == rec.len);
-		if ((sel & 3) == 1)
+		if ((sel & 3) == 1 && n == 0)	/* a damaged file may go back */
 			CHECK(rec.seq >= from);
 		(void)evt_json(out, rec.obj);
 		evbuffer_drain(out, evbuffer_get_length(out));
