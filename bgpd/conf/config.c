@@ -35,6 +35,7 @@ config_new(void)
 	TAILQ_INIT(&conf->regions);
 	conf->events.log_keep = CONF_DEFAULT_LOG_KEEP;
 	conf->events.queue_limit = CONF_DEFAULT_QUEUE_LIMIT;
+	config_websocket_defaults(&conf->websocket);
 	return conf;
 }
 
@@ -104,6 +105,7 @@ config_free(struct config *conf)
 	free(conf->user);
 	free(conf->collector_id);
 	config_events_free(&conf->events);
+	config_websocket_free(&conf->websocket);
 	free(conf);
 }
 
@@ -293,7 +295,8 @@ config_equal(const struct config *a, const struct config *b)
 {
 	return config_globals_equal(a, b) && config_neighbors_equal(a, b) &&
 	    config_regions_equal(a, b) &&
-	    config_events_equal(&a->events, &b->events);
+	    config_events_equal(&a->events, &b->events) &&
+	    config_websocket_equal(&a->websocket, &b->websocket);
 }
 
 const char *

@@ -121,5 +121,6 @@ int	parse_block(struct parser *p, const struct keyword *kw, void *arg,
 int	kw_neighbor_block(struct parser *, void *);
 int	kw_region_block(struct parser *, void *);
 int	kw_events_block(struct parser *, void *);
+int	kw_websocket(struct parser *, void *);
 
 #endif /* BGPWATCH_PARSE_PRIV_H */

@@ -260,4 +260,5 @@ config_print(FILE *fp, const struct config *conf)
 	TAILQ_FOREACH(r, &conf->regions, entry)
 		print_region(fp, r);
 	print_events(fp, &conf->events);
+	config_websocket_print(fp, &conf->websocket);
 }
