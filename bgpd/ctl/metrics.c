@@ -20,6 +20,7 @@
 #include "core.h"
 #include "metrics.h"
 #include "sock.h"
+#include "status_http.h"
 #include "view.h"
 
 struct metrics {
@@ -149,6 +150,7 @@ metrics_render(struct evbuffer *b, struct bgpd *bgpd)
 	metrics_global(b, &st, &m);
 	metrics_peers(b, &vn);
 	view_neighbors_clear(&vn);
+	status_metrics(b, bgpd);
 	return 0;
 }
 
@@ -201,6 +203,7 @@ metrics_new(struct bgpd *bgpd, const struct config_metrics *mc)
 	evhttp_set_timeout(m->http, 10);
 	evhttp_set_allowed_methods(m->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
 	evhttp_set_cb(m->http, "/metrics", metrics_cb, m);
+	status_http_attach(m->http, bgpd);
 	evhttp_set_gencb(m->http, metrics_notfound, m);
 	addr_fmt(&mc->addr, a, sizeof(a));
 	if ((h = evhttp_bind_socket_with_handle(m->http, a, mc->port)) ==

@@ -34,7 +34,7 @@
 #include "rislive_priv.h"
 #include "sock.h"
 
-#define RL_WS_GUID	"258EAFA5-E914-47DA-95CA-C5AB0DC11B85"
+#define RL_WS_GUID	"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 #define RL_BACKLOG	128
 
 static const char *const rl_drop_names[RL_DROP_MAX] = {
@@ -512,16 +512,16 @@ rl_http_reply(struct rl_client *c, const char *status, const char *body)
 static void
 rl_http_page(struct rl_client *c)
 {
-	size_t len;
-	const char *page = rislive_page(&len);
+	struct evbuffer *b = c->rl->scratch;
 
 	c->rl->st.pages++;
+	evbuffer_drain(b, evbuffer_get_length(b));
+	rislive_page_write(b, "");
 	evbuffer_add_printf(bufferevent_get_output(c->bev),
 	    "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
 	    "Content-Length: %zu\r\nCache-Control: no-store\r\n"
-	    "Connection: close\r\n\r\n", len);
-	evbuffer_add_reference(bufferevent_get_output(c->bev), page, len,
-	    NULL, NULL);
+	    "Connection: close\r\n\r\n", evbuffer_get_length(b));
+	evbuffer_add_buffer(bufferevent_get_output(c->bev), b);
 	rl_linger(c);
 }
 
@@ -1126,6 +1126,21 @@ rislive_close(struct rislive *rl)
 		evbuffer_free(rl->scratch);
 	rl_view_free(&rl_view);
 	free(rl);
+}
+
+void
+rislive_url(const struct config_websocket *ws, char *out, size_t len)
+{
+	static const uint8_t zero[BW_ADDR_MAX];
+	char ab[BW_ADDR_STRLEN];
+
+	if (!ws->enabled || memcmp(ws->addr.b, zero, sizeof(zero)) == 0) {
+		snprintf(out, len, "%s", ws->enabled ? "" : "-");
+		return;
+	}
+	addr_fmt(&ws->addr, ab, sizeof(ab));
+	snprintf(out, len, ws->addr.aid == AID_INET6 ? "%s://[%s]:%u/v1/ws/" :
+	    "%s://%s:%u/v1/ws/", ws->cert ? "wss" : "ws", ab, ws->port);
 }
 
 void

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <event2/buffer.h>
+
 #include "config.h"
 #include "loop.h"
 #include "msgtap.h"
@@ -92,5 +94,14 @@ void		 rislive_stats(const struct rislive *, struct rislive_stats *);
 const char	*rislive_drop_name(enum rislive_drop);
 /* The status page (HTML, JS inline): its bytes and length. */
 const char	*rislive_page(size_t *len);
+/*
+ * Appends the page with the WebSocket URL it connects to (""; the page
+ * then uses its own host and /v1/ws/).  Returns 0, or -1.
+ */
+int		 rislive_page_write(struct evbuffer *, const char *ws_url);
+/* The URL of the stream for a page served elsewhere (the metrics
+ * listener): "ws://ADDR:PORT/v1/ws/", or "" with an unspecified ADDR. */
+void		 rislive_url(const struct config_websocket *, char *out,
+		    size_t len);
 
 #endif /* BGPWATCH_RISLIVE_H */
