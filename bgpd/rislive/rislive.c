@@ -163,8 +163,10 @@ rl_error(struct rl_client *c, const char *msg)
 	c->rl->st.errors++;
 	o = json_pack("{s:s,s:{s:s}}", "type", "ris_error", "data",
 	    "message", msg);
-	if (o == NULL || (s = json_dumps(o, JSON_COMPACT)) == NULL)
-		fatal("rislive error");
+	if (o == NULL || (s = json_dumps(o, JSON_COMPACT)) == NULL) {
+		json_decref(o);
+		return;
+	}
 	rl_send_str(c, s);
 	free(s);
 	json_decref(o);
@@ -293,8 +295,10 @@ rl_subscribe(struct rl_client *c, json_t *data)
 		return;
 	o = json_pack("{s:s,s:{s:O}}", "type", "ris_subscribe_ok", "data",
 	    "subscription", data != NULL ? data : json_null());
-	if (o == NULL || (str = json_dumps(o, JSON_COMPACT)) == NULL)
-		fatal("rislive ack");
+	if (o == NULL || (str = json_dumps(o, JSON_COMPACT)) == NULL) {
+		json_decref(o);
+		return;
+	}
 	rl_send_str(c, str);
 	free(str);
 	json_decref(o);
@@ -306,10 +310,10 @@ rl_unsubscribe(struct rl_client *c, json_t *data)
 	char *key;
 	size_t i;
 
-	key = data != NULL ? json_dumps(data, JSON_SORT_KEYS | JSON_COMPACT) :
-	    strdup("{}");
-	if (key == NULL)
-		fatal("rislive unsubscribe");
+	if ((key = rl_sub_key(data)) == NULL) {
+		rl_error(c, "cannot read the subscription");
+		return;
+	}
 	for (i = 0; i < c->nsubs; i++)
 		if (strcmp(c->subs[i].key, key) == 0) {
 			rl_sub_free(&c->subs[i]);
@@ -425,9 +429,10 @@ rl_client_message(struct rl_client *c, const uint8_t *msg, size_t len)
 	else if (strcmp(type, "request_rrc_list") == 0) {
 		json_t *r = json_pack("{s:s,s:[s]}", "type", "ris_rrc_list",
 		    "data", c->rl->host);
-		char *s = json_dumps(r, JSON_COMPACT);
+		char *s = r ? json_dumps(r, JSON_COMPACT) : NULL;
 
-		rl_send_str(c, s);
+		if (s != NULL)
+			rl_send_str(c, s);
 		free(s);
 		json_decref(r);
 	} else if (strcmp(type, "bgpwatch_subscribe") == 0)

@@ -142,6 +142,9 @@ struct rl_view {
  */
 int	rl_sub_parse(struct json_t *data, struct rl_sub *s, char *err, size_t len);
 void	rl_sub_free(struct rl_sub *);
+/* The identity of a subscription: its data without socketOptions, as
+ * canonical JSON (ris_unsubscribe names one by it).  NULL: no memory. */
+char	*rl_sub_key(struct json_t *data);
 /* Returns 1 if the view passes every filter of s. */
 int	rl_sub_match(const struct rl_sub *, const struct rl_view *,
 	    const char *host);

@@ -254,6 +254,22 @@ rl_sub_member(const char *k, json_t *e, struct rl_sub *s, uint8_t *ack,
 	return -1;
 }
 
+char *
+rl_sub_key(struct json_t *data)
+{
+	json_t *copy;
+	char *key;
+
+	if (data == NULL || !json_is_object(data))
+		return strdup("{}");
+	if ((copy = json_deep_copy(data)) == NULL)
+		return NULL;
+	json_object_del(copy, "socketOptions");
+	key = json_dumps(copy, JSON_SORT_KEYS | JSON_COMPACT);
+	json_decref(copy);
+	return key;
+}
+
 int
 rl_sub_parse(json_t *data, struct rl_sub *s, char *err, size_t len)
 {
@@ -271,10 +287,10 @@ rl_sub_parse(json_t *data, struct rl_sub *s, char *err, size_t len)
 		json_object_foreach(data, k, e)
 			if (rl_sub_member(k, e, s, &ack, err, len) == -1)
 				goto fail;
-	s->key = data != NULL ? json_dumps(data, JSON_SORT_KEYS |
-	    JSON_COMPACT) : strdup("{}");
-	if (s->key == NULL)
-		fatal("rislive subscription");
+	if ((s->key = rl_sub_key(data)) == NULL) {
+		snprintf(err, len, "cannot encode the subscription");
+		goto fail;
+	}
 	return ack;
  fail:
 	rl_sub_free(s);
