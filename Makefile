@@ -124,6 +124,9 @@ $(OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(INC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c -o $@ $<
 
+# The status page is linked in as bytes (.incbin).
+$(OBJ)/bgpd/rislive/rislive_page.o: bgpd/rislive/status.html
+
 $(BUILD)/libproto.a: $(PROTO_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core.h"
+#include "core_rislive.h"
 #include "detect.h"
 #include "detect_door.h"
 #include "evt_fanout.h"
@@ -86,6 +87,8 @@ core_init(struct bgpd *bgpd, struct config *conf, const char *conffile,
 	msgtap_init(&bgpd->tap);
 	peer_reg_init(&bgpd->peers, &bgpd->loop, &bgpd->door, &bgpd->tap,
 	    conf, bgpd->scratch);
+	if (core_rislive_open(bgpd, live) == -1)
+		return -1;
 	return 0;
 }
 
@@ -113,6 +116,7 @@ core_shutdown(struct bgpd *bgpd, const char *msg)
 void
 core_free(struct bgpd *bgpd)
 {
+	core_rislive_close(bgpd);
 	if (bgpd->peers.env.loop != NULL)
 		peer_reg_free(&bgpd->peers);
 	adjrib_free(&bgpd->door);
@@ -182,7 +186,8 @@ core_reload_conf(struct bgpd *bgpd, char *err, size_t errlen)
 	if (config_check_secrets(nconf, geteuid(), err, errlen) == -1 ||
 	    evt_fanout_reconfigure(bgpd->fanout, &nconf->events, err,
 	    errlen) == -1 || detect_configure(bgpd->detect, nconf,
-	    loop_now(&bgpd->loop), err, errlen) == -1) {
+	    loop_now(&bgpd->loop), err, errlen) == -1 ||
+	    core_rislive_reload(bgpd, nconf, err, errlen) == -1) {
 		/* What failed is left as it was; keep the running config. */
 		config_free(nconf);
 		snprintf(errs.msg[0], sizeof(errs.msg[0]), "%s", err);

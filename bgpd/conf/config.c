@@ -35,6 +35,7 @@ config_new(void)
 	TAILQ_INIT(&conf->regions);
 	conf->events.log_keep = CONF_DEFAULT_LOG_KEEP;
 	conf->events.queue_limit = CONF_DEFAULT_QUEUE_LIMIT;
+	config_websocket_defaults(&conf->websocket);
 	return conf;
 }
 
@@ -107,6 +108,7 @@ config_free(struct config *conf)
 	config_events_free(&conf->events);
 	config_secrets_free(conf);
 	config_mrt_free(&conf->mrt);
+	config_websocket_free(&conf->websocket);
 	free(conf);
 }
 
@@ -298,7 +300,8 @@ config_equal(const struct config *a, const struct config *b)
 	return config_globals_equal(a, b) && config_neighbors_equal(a, b) &&
 	    config_regions_equal(a, b) &&
 	    config_events_equal(&a->events, &b->events) &&
-	    config_mrt_equal(&a->mrt, &b->mrt);
+	    config_mrt_equal(&a->mrt, &b->mrt) &&
+	    config_websocket_equal(&a->websocket, &b->websocket);
 }
 
 const char *

@@ -204,6 +204,30 @@ struct config_mrt {
 	int			 line;
 };
 
+/* `websocket on ADDR port N ... { ... }`: the RIS Live stream. */
+#define CONF_DEFAULT_WS_PORT		8179
+#define CONF_DEFAULT_WS_CLIENTS		100
+#define CONF_DEFAULT_WS_SUBS		100
+#define CONF_DEFAULT_WS_MESSAGE		(64 * 1024)
+#define CONF_DEFAULT_WS_QUEUE		(4ULL * 1024 * 1024)
+#define CONF_DEFAULT_WS_IDLE		300
+#define CONF_DEFAULT_WS_SUBRATE		10
+struct config_websocket {
+	int			 enabled;
+	struct bw_addr		 addr;
+	uint16_t		 port;
+	char			*cert;		/* NULL: ws://, else wss:// */
+	char			*key;
+	char			*ca;		/* NULL: no client certificates */
+	struct bw_prefix	*allow;		/* client addresses; none: all */
+	size_t			 nallow;
+	uint32_t		 max_clients;
+	uint32_t		 max_subs;	/* subscriptions per client */
+	uint32_t		 max_message;	/* bytes of a client message */
+	uint64_t		 queue_limit;	/* bytes queued per client */
+	uint32_t		 idle_timeout;	/* seconds without a message */
+	uint32_t		 subscribe_rate; /* subscribes per second */
+};
 struct config {
 	uint64_t		 generation;	/* increases with every parse */
 	uint32_t		 local_as;
@@ -227,6 +251,7 @@ struct config {
 	struct config_secret	*secrets;	/* files holding secrets */
 	size_t			 nsecrets;
 	struct config_mrt	 mrt;
+	struct config_websocket	 websocket;
 };
 
 /*
@@ -331,4 +356,11 @@ void		 config_print_duration(FILE *, uint32_t seconds);
  */
 const char *config_collector_id(const struct config *);
 
+/* parse_rislive.c: the websocket settings' defaults, comparison,
+ * canonical text and freeing. */
+void		 config_websocket_defaults(struct config_websocket *);
+int		 config_websocket_equal(const struct config_websocket *,
+		    const struct config_websocket *);
+void		 config_websocket_print(FILE *, const struct config_websocket *);
+void		 config_websocket_free(struct config_websocket *);
 #endif /* BGPWATCH_CONFIG_H */

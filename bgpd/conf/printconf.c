@@ -264,6 +264,7 @@ config_print(FILE *fp, const struct config *conf)
 		print_region(fp, r);
 	print_events(fp, &conf->events);
 	config_mrt_print(fp, &conf->mrt);
+	config_websocket_print(fp, &conf->websocket);
 }
 
 void
