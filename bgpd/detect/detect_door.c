@@ -17,6 +17,9 @@ dd_peer(const struct rib_src *src, struct detect_peer *dp)
 	dp->router = src->router;
 	dp->router_name = src->router_name;
 	dp->view = src->view;
+	dp->notif = src->down_notif;
+	dp->code = src->down_code;
+	dp->subcode = src->down_subcode;
 }
 
 static int

@@ -104,7 +104,13 @@ struct rib_src {
 	const char		*router;
 	const char		*router_name;
 	const char		*view;
+	/* The NOTIFICATION that ended the session (for peer_down). */
+	uint8_t			 down_notif;	/* ADJRIB_NOTIF_* */
+	uint8_t			 down_code, down_subcode;
 };
+#define ADJRIB_NOTIF_NONE	0
+#define ADJRIB_NOTIF_SENT	1
+#define ADJRIB_NOTIF_RECEIVED	2
 
 /* The door itself: the RIB, the interning and the detector it feeds. */
 struct adjrib {
