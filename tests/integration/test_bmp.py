@@ -23,8 +23,10 @@ import json
 import os
 import socket
 import struct
+import subprocess
 import time
 import types
+import urllib.request
 
 import msgpack
 
@@ -41,6 +43,7 @@ FRR_PORT = 32002
 GOBGP_PORT = 32003
 FRR_BMP_PORT = 32010
 GOBGP_API = 32050
+METRICS_PORT = 32020
 NH = "192.0.2.4"
 PFX = ["10.1.1.0/24", "10.1.2.0/24", "10.1.3.0/24"]
 
@@ -173,11 +176,11 @@ class GoBgp:
 
 class TestBmp(LabTest):
 
-    def bw_start(self, routers, extra=""):
+    def bw_start(self, routers, extra="", top=""):
         bw = Bgpwatchd(self.lab, listen=BW, port=BW_BGP_PORT,
                        router_id=BW)
         self.evlog = self.lab.path("events.mpk")
-        bw.extra = bmp_conf(routers, extra) % self.evlog
+        bw.extra = top + bmp_conf(routers, extra) % self.evlog
         return bw.start()
 
     def bmp(self, bw):
@@ -317,6 +320,11 @@ class TestBmp(LabTest):
         self.assertEqual(len(keys), len(set(keys)), keys)
         bw.stop()
 
+    def metrics(self):
+        with urllib.request.urlopen("http://%s:%d/metrics"
+                                    % (BW, METRICS_PORT), timeout=5) as f:
+            return f.read().decode()
+
     def region_state(self, bw):
         for r in bw.ctl("show", "regions")["regions"]:
             if r["name"] == "T":
@@ -326,7 +334,8 @@ class TestBmp(LabTest):
     def test_2_hostile(self):
         good, bad, stranger = "127.0.2.5", "127.0.2.6", "127.0.2.7"
         bw = self.bw_start("""    router %s { description "good" }
-    router %s { description "bad" }""" % (good, bad), "    max-message 64K")
+    router %s { description "bad" }""" % (good, bad), "    max-message 64K",
+                           "metrics on %s port %d\n" % (BW, METRICS_PORT))
         g = bmpmsg.connect(good, BW, BMP_PORT)
         g.sendall(bmpmsg.initiation("good") +
                   bmpmsg.peer_up("192.0.2.50", 64550) +
@@ -401,6 +410,25 @@ class TestBmp(LabTest):
         self.assertEqual(self.bmp(bw)[good]["state"], "up")
         self.assertEqual(self.bmp(bw)[good]["sessions"], 1)
         self.assertGreaterEqual(self.bmp(bw)[bad]["errors"], len(cases))
+        # Metrics per router and per monitored peer, valid exposition.
+        g.sendall(bmpmsg.stats("192.0.2.50", 64550, [(0, 3), (7, 1)]))
+        wait_for(lambda: 'stat="rejected-prefixes"} 3' in self.metrics(),
+                 5, "statistics in metrics")
+        m = self.metrics()
+        self.assertIn('bgpwatch_bmp_router_up{router="%s",sys_name="good"} 1'
+                      % good, m)
+        self.assertIn('bgpwatch_bmp_peer_routes{router="%s",peer='
+                      '"192.0.2.50",asn="64550",view="pre-policy",'
+                      'family="ipv4"} 1' % good, m)
+        self.assertIn('bgpwatch_bmp_refused_total 1', m)
+        r = subprocess.run(["promtool", "check", "metrics"], input=m,
+                           capture_output=True, text=True, timeout=30)
+        self.assertNotIn("error", (r.stdout + r.stderr).lower(), r.stderr)
+        st = bw.ctl("show", "bmp")
+        p = [x for x in self.bmp(bw)[good]["peers"]][0]
+        self.assertEqual(p["stats"], {"rejected-prefixes": 3,
+                                      "adj-rib-in-routes": 1})
+        self.assertEqual(st["refused"], 1)
         # Peer Down and Termination from the good router, cleanly.
         mark = len(read_events(self.evlog))
         g.sendall(bmpmsg.stats("192.0.2.50", 64550, [(0, 3), (7, 1)]) +
