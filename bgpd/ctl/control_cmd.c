@@ -36,17 +36,25 @@ control_neighbors(struct control_client *c, int json,
     const struct peer *only, char *err, size_t errlen)
 {
 	struct view_neighbors	v;
+	struct view_bmp		b;
 
-	if (view_neighbors_gather(c->ctl->bgpd, only, &v) == -1) {
+	memset(&b, 0, sizeof(b));
+	if (view_neighbors_gather(c->ctl->bgpd, only, &v) == -1 ||
+	    (only == NULL && view_bmp_gather(c->ctl->bgpd, &b) == -1)) {
+		view_neighbors_clear(&v);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	control_ok(c);
 	if (json)
-		view_neighbors_json(&v, control_out(c));
-	else
+		view_neighbors_json_more(&v, only == NULL ?
+		    view_bmp_neighbors_json : NULL, &b, control_out(c));
+	else {
 		view_neighbors_text(&v, control_out(c));
+		view_bmp_neighbors_text(&b, control_out(c));
+	}
 	view_neighbors_clear(&v);
+	view_bmp_clear(&b);
 	control_finish(c);
 	return 0;
 }

@@ -94,6 +94,12 @@ int		 view_neighbors_gather(struct bgpd *, const struct peer *only,
 void		 view_neighbors_clear(struct view_neighbors *);
 int		 view_neighbors_json(const struct view_neighbors *,
 		    struct evbuffer *);
+struct json;
+/* As view_neighbors_json(); more(json, arg) adds entries to the array
+ * (the BMP-monitored peers of show neighbors). */
+int		 view_neighbors_json_more(const struct view_neighbors *,
+		    void (*more)(struct json *, void *), void *arg,
+		    struct evbuffer *);
 /* The summary table, or the detail of the one neighbor. */
 int		 view_neighbors_text(const struct view_neighbors *,
 		    struct evbuffer *);

@@ -315,3 +315,79 @@ view_bmp_count(struct bgpd *bgpd, const struct bw_addr *neighbor,
 	k.vc = vc;
 	(void)view_bmp_sources(bgpd, &f, view_bmp_count_one, &k);
 }
+
+/* show neighbors: the monitored peers as entries of "neighbors". */
+void
+view_bmp_neighbors_json(struct json *j, void *arg)
+{
+	const struct view_bmp *v = arg;
+	const struct view_bmp_router *r;
+	const struct view_bmp_peer *p;
+	char ab[BW_ADDR_STRLEN];
+	size_t i, k;
+
+	for (i = 0; i < v->n; i++) {
+		r = &v->r[i];
+		for (k = 0; k < r->npeers; k++) {
+			p = &r->peers[k];
+			json_obj_open(j, NULL);
+			json_str(j, "address", addr_fmt(&p->addr, ab,
+			    sizeof(ab)));
+			json_str(j, "type", "bmp");
+			json_uint(j, "remote_as", p->asn);
+			if (r->descr != NULL)
+				json_str(j, "description", r->descr);
+			else
+				json_null(j, "description");
+			json_str(j, "state", p->up ? "Established" : "Idle");
+			json_obj_open(j, "prefixes");
+			json_uint(j, "ipv4", p->prefixes[AID_INET]);
+			json_uint(j, "ipv6", p->prefixes[AID_INET6]);
+			json_obj_close(j);
+			json_uint(j, "uptime", (uint64_t)p->up_secs);
+			json_obj_open(j, "router");
+			json_str(j, "address", addr_fmt(&r->addr, ab,
+			    sizeof(ab)));
+			json_str(j, "name", r->sysname);
+			json_obj_close(j);
+			json_str(j, "view", p->view);
+			json_bool(j, "eligible", p->eligible);
+			json_obj_close(j);
+		}
+	}
+}
+
+int
+view_bmp_neighbors_text(const struct view_bmp *v, struct evbuffer *out)
+{
+	const struct view_bmp_router *r;
+	const struct view_bmp_peer *p;
+	char ab[BW_ADDR_STRLEN], rb[BW_ADDR_STRLEN];
+	size_t i, k, n = 0;
+
+	for (i = 0; i < v->n; i++)
+		n += v->r[i].npeers;
+	if (n == 0)
+		return 0;
+	evbuffer_add_printf(out, "\n%-4s %-20s %10s %-16s %-12s %10s  %s\n",
+	    "Type", "Neighbor", "AS", "Router", "View", "Up(s)",
+	    "State/PrfRcvd");
+	for (i = 0; i < v->n; i++) {
+		r = &v->r[i];
+		addr_fmt(&r->addr, rb, sizeof(rb));
+		for (k = 0; k < r->npeers; k++) {
+			p = &r->peers[k];
+			if (p->up)
+				evbuffer_add_printf(out, "%-4s %-20s %10u %-16s "
+				    "%-12s %10lld  %8zu\n", "bmp", addr_fmt(
+				    &p->addr, ab, sizeof(ab)), p->asn, rb,
+				    p->view, p->up_secs, p->prefixes[AID_INET] +
+				    p->prefixes[AID_INET6]);
+			else
+				evbuffer_add_printf(out, "%-4s %-20s %10u %-16s "
+				    "%-12s %10s  Idle\n", "bmp", addr_fmt(&p->addr,
+				    ab, sizeof(ab)), p->asn, rb, p->view, "-");
+		}
+	}
+	return 0;
+}

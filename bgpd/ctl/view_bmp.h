@@ -66,6 +66,12 @@ void	view_bmp_clear(struct view_bmp *);
 int	view_bmp_json(const struct view_bmp *, struct evbuffer *);
 int	view_bmp_text(const struct view_bmp *, struct evbuffer *);
 
+struct json;
+/* show neighbors: the monitored peers as "neighbors" entries (arg: a
+ * struct view_bmp), and as a table below the BGP one. */
+void	view_bmp_neighbors_json(struct json *, void *arg);
+int	view_bmp_neighbors_text(const struct view_bmp *, struct evbuffer *);
+
 /* A filter over BMP-monitored sources (show rib). NULL fields: any. */
 struct view_bmp_filter {
 	const struct bw_addr	*neighbor;	/* the monitored peer */

@@ -255,6 +255,14 @@ class TestBmp(LabTest):
                                        "127.0.0.1") == want, 30,
                  "gobgp's view via BMP")
         self.assertEqual(want, set(PFX) | {"10.2.0.0/24"})
+        nbs = [n for n in bw.ctl("show", "neighbors")["neighbors"]
+               if n["type"] == "bmp" and n["address"] == EXA]
+        self.assertEqual(sorted(n["view"] for n in nbs),
+                         ["post-policy", "pre-policy"])
+        self.assertEqual(nbs[0]["router"], {"address": FRR, "name": "r1"})
+        self.assertEqual(nbs[0]["prefixes"]["ipv4"], 3)
+        self.assertIn("bmp  %s" % EXA, bw.ctl_raw("show", "neighbors",
+                                                   json_out=False).stdout)
         routes = bw.ctl("show", "rib", "router", FRR)["routes"]
         self.assertTrue(all(r["router"] == FRR for r in routes), routes)
         self.assertEqual(set(r["view"] for r in routes),
