@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -544,6 +545,48 @@ test_garbage(void **state)
 	}
 }
 
+/* Messages captured from FRR and GoBGP decode, and survive hostility. */
+static void
+test_real_exporters(void **state)
+{
+	const char *dir = getenv("BGPWATCH_BMP_CORPUS");
+	struct dirent *de;
+	struct bmp_msg m;
+	const char *err;
+	char path[1024];
+	uint8_t buf[70000];
+	size_t len;
+	FILE *f;
+	DIR *d;
+	int n = 0, types = 0;
+
+	(void)state;
+	if (dir == NULL)
+		dir = "tests/fuzz/corpus/bmp";
+	if ((d = opendir(dir)) == NULL)
+		skip();
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		assert_non_null(f = fopen(path, "rb"));
+		len = fread(buf, 1, sizeof(buf), f);
+		fclose(f);
+		if (dec(buf, len, &m, &err) != 0)
+			fail_msg("%s: %s", path, err);
+		types |= 1 << m.type;
+		if (m.type == BMP_INITIATION)
+			assert_non_null(m.sysname.p);
+		check_hostile(buf, len);
+		n++;
+	}
+	closedir(d);
+	assert_true(n >= 10);
+	assert_true(types & (1 << BMP_INITIATION));
+	assert_true(types & (1 << BMP_PEER_UP));
+	assert_true(types & (1 << BMP_ROUTE_MONITORING));
+}
+
 int
 main(void)
 {
@@ -557,6 +600,7 @@ main(void)
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_mirroring),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_real_exporters),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
