@@ -31,7 +31,7 @@ import urllib.request
 import msgpack
 
 import bmpmsg
-from lib import Bgpwatchd, ExaBGP, LabTest, run, stays, wait_for
+from lib import BGPWATCHCTL, Bgpwatchd, ExaBGP, LabTest, run, stays, wait_for
 
 BW = "127.0.2.1"
 FRR = "127.0.2.2"
@@ -326,6 +326,17 @@ class TestBmp(LabTest):
         self.assertEqual(r["sessions"], 2)
         keys = [(p["address"], p["view"]) for p in r["peers"]]
         self.assertEqual(len(keys), len(set(keys)), keys)
+        # Every event, as JSON, against docs/events.schema.json.
+        import jsonschema
+        here = os.path.dirname(os.path.abspath(__file__))
+        with open(os.path.join(here, "..", "..", "docs",
+                               "events.schema.json")) as f:
+            schema = json.load(f)
+        out = run([BGPWATCHCTL, "events", self.evlog]).stdout
+        evs = [json.loads(x) for x in out.splitlines() if x.strip()]
+        self.assertTrue(any("router" in e.get("peer", {}) for e in evs))
+        for e in evs:
+            jsonschema.validate(e, schema)
         bw.stop()
 
     def metrics(self):
