@@ -40,7 +40,8 @@
 #include "bmp_station.h"
 #include "sock.h"
 
-#define BMP_MSG_BUDGET		256	/* messages per read callback */
+#define BMP_MSG_BUDGET		1024	/* messages per read callback */
+#define BMP_READ_CHUNK		(256 * 1024)	/* bytes per read() */
 #define BMP_SESSION_LOST	"bmp session lost"
 #define BMP_RETRY_SECS		5	/* connect port N: between attempts */
 
@@ -674,6 +675,8 @@ bmp_router_ready(struct bmp_router *r, uint16_t port)
 	bufferevent_setcb(r->bev, bmp_readcb, NULL, bmp_eventcb, r);
 	bufferevent_setwatermark(r->bev, EV_READ, 0,
 	    (size_t)st->conf->bmp.buffer);
+	/* One router carries many peers: read in large chunks. */
+	(void)bufferevent_set_max_single_read(r->bev, BMP_READ_CHUNK);
 	bufferevent_enable(r->bev, EV_READ);
 	log_peer_info(&r->addr, "bmp: router %s connected (port %u)",
 	    r->addr_s, port);
