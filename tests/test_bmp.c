@@ -116,18 +116,20 @@ open_msg(struct wbuf *w, uint32_t as, int as4, int addpath)
 	assert_int_equal(bgp_open_encode(w, &o), 0);
 }
 
-/* Decodes from an exact-size heap copy. */
+/*
+ * Decodes from an exact-size heap copy, kept until the next call (the
+ * decoded views point into it).
+ */
 static int
 dec(const uint8_t *p, size_t len, struct bmp_msg *m, const char **err)
 {
-	uint8_t *q = malloc(len ? len : 1);
-	int rv;
+	static uint8_t *q;
 
+	free(q);
+	q = malloc(len ? len : 1);
 	assert_non_null(q);
 	memcpy(q, p, len);
-	rv = bmp_decode(q, len, m, err);
-	free(q);
-	return rv;
+	return bmp_decode(q, len, m, err);
 }
 
 /* Every strict prefix of a valid message fails cleanly. */
