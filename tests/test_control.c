@@ -412,7 +412,7 @@ normalize(char *s, const char *key, long lo, long hi)
 #define MSGS0	"{\"open\":0,\"update\":0,\"notification\":0,\"keepalive\":0," \
 		"\"route_refresh\":0}"
 #define NB1 \
-	"{\"address\":\"127.0.0.11\",\"remote_as\":64511,\"description\":" \
+	"{\"address\":\"127.0.0.11\",\"type\":\"bgp\",\"remote_as\":64511,\"description\":" \
 	"\"lab router r1\",\"state\":\"Established\",\"prefixes\":" \
 	"{\"ipv4\":4,\"ipv6\":0},\"uptime\":N,\"state_time\":N," \
 	"\"last_change\":1700000000,\"messages_in\":15,\"messages_out\":12," \
@@ -430,7 +430,7 @@ normalize(char *s, const char *key, long lo, long hi)
 	"\"graceful_restart\":null},\"local_address\":null," \
 	"\"passive\":true,\"max_prefix\":0,\"removed\":false}"
 #define NB2 \
-	"{\"address\":\"2001:db8::2\",\"remote_as\":64512,\"description\":" \
+	"{\"address\":\"2001:db8::2\",\"type\":\"bgp\",\"remote_as\":64512,\"description\":" \
 	"null,\"state\":\"Active\",\"prefixes\":{\"ipv4\":1,\"ipv6\":1}," \
 	"\"uptime\":N,\"state_time\":N,\"last_change\":1700000000," \
 	"\"messages_in\":0,\"messages_out\":0,\"messages\":{\"in\":" MSGS0 \
