@@ -136,8 +136,11 @@ bmp_mpeer_get(struct bmp_router *r, const struct bmp_peer_hdr *ph)
 		r->dropped++;
 		return NULL;
 	}
-	if ((mp = bmp_mpeer_find(r, ph, view)) != NULL)
+	if ((mp = bmp_mpeer_find(r, ph, view)) != NULL) {
+		mp->flags = ph->flags;
+		mp->ts = ph->ts_sec + ph->ts_usec / 1e6;
 		return mp;
+	}
 	max = r->conf->max_peers;
 	if (max != 0 && r->npeers >= max) {
 		r->dropped++;
@@ -154,6 +157,8 @@ bmp_mpeer_get(struct bmp_router *r, const struct bmp_peer_hdr *ph)
 	mp->addr = ph->addr;
 	mp->asn = ph->asn;
 	mp->bgp_id = ph->bgp_id;
+	mp->flags = ph->flags;
+	mp->ts = ph->ts_sec + ph->ts_usec / 1e6;
 	/* A Loc-RIB "peer" is the router itself. */
 	if (adjrib_src_attach(st->door, &mp->src, ph->type == BMP_PEER_LOC_RIB ?
 	    &r->addr : &ph->addr, ph->asn) == -1) {

@@ -47,6 +47,8 @@ struct bmp_mpeer {
 	struct bw_addr		 addr;
 	uint32_t		 asn;
 	uint32_t		 bgp_id;
+	uint8_t			 flags;		/* last per-peer header's */
+	double			 ts;		/* its timestamp (router clock) */
 	struct bw_addr		 local_addr;
 	uint16_t		 local_port, remote_port;
 	uint8_t			 peer_up;	/* Peer Up seen */

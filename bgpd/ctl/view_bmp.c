@@ -23,6 +23,8 @@ view_bmp_peer_gather(const struct bmp_mpeer *mp, double now,
 	v->asn = mp->asn;
 	v->bgp_id = mp->bgp_id;
 	v->peer_type = mp->peer_type;
+	v->flags = mp->flags;
+	v->ts = mp->ts;
 	v->rd = mp->rd;
 	v->view = bmp_view_name(mp->view);
 	v->up = mp->src.up;
@@ -127,6 +129,8 @@ view_bmp_peer_json(struct json *j, const struct view_bmp_peer *p)
 	    p->peer_type == BMP_PEER_RD ? "rd" : p->peer_type ==
 	    BMP_PEER_LOCAL ? "local" : "loc-rib");
 	json_uint(j, "distinguisher", p->rd);
+	json_uint(j, "flags", p->flags);
+	json_double(j, "timestamp", p->ts, 6);
 	json_str(j, "view", p->view);
 	json_str(j, "state", p->up ? "Established" : "Idle");
 	json_bool(j, "eligible", p->eligible);

@@ -24,6 +24,8 @@ struct view_bmp_peer {
 	uint32_t		 asn;
 	uint32_t		 bgp_id;
 	uint8_t			 peer_type;
+	uint8_t			 flags;		/* per-peer header */
+	double			 ts;		/* its timestamp */
 	uint64_t		 rd;
 	const char		*view;
 	int			 up, eligible;

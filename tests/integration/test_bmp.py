@@ -445,6 +445,9 @@ class TestBmp(LabTest):
         self.assertNotIn("error", (r.stdout + r.stderr).lower(), r.stderr)
         st = bw.ctl("show", "bmp")
         p = [x for x in self.bmp(bw)[good]["peers"]][0]
+        self.assertEqual((p["asn"], p["bgp_id"], p["peer_type"], p["flags"],
+                          p["distinguisher"], p["view"]),
+                         (64550, "10.0.0.1", "global", 0, 0, "pre-policy"))
         self.assertEqual(p["stats"], {"rejected-prefixes": 3,
                                       "adj-rib-in-routes": 1})
         self.assertEqual(st["refused"], 1)
