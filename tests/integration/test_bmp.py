@@ -46,6 +46,8 @@ GOBGP_API = 32050
 METRICS_PORT = 32020
 NH = "192.0.2.4"
 PFX = ["10.1.1.0/24", "10.1.2.0/24", "10.1.3.0/24"]
+PFX6 = "2001:db8:1::/48"
+NH6 = "2001:db8::4"
 
 
 def bmp_conf(routers, extra=""):
@@ -102,11 +104,16 @@ router bgp 65002
   neighbor {exa} soft-reconfiguration inbound
   neighbor {gobgp} soft-reconfiguration inbound
  exit-address-family
+ address-family ipv6 unicast
+  neighbor {exa} activate
+  neighbor {exa} soft-reconfiguration inbound
+ exit-address-family
  !
  bmp targets bw
   bmp listener {frr} port {bport}
   bmp monitor ipv4 unicast pre-policy
   bmp monitor ipv4 unicast post-policy
+  bmp monitor ipv6 unicast pre-policy
  exit
 !
 """.format(frr=FRR, exa=EXA, gobgp=GOBGP, gport=GOBGP_PORT,
@@ -224,7 +231,8 @@ class TestBmp(LabTest):
         frr = Frr(self.lab).start()
         gobgp = GoBgp(self.lab).start()
         exa = ExaBGP(self.lab, "exabgp", EXA, 65004, types.SimpleNamespace(
-            listen=FRR, port=FRR_PORT, local_as=65002))
+            listen=FRR, port=FRR_PORT, local_as=65002),
+            neighbor_extra="    family { ipv4 unicast; ipv6 unicast; }\n")
         exa.start()
 
         # Both exporters up, with sysName.
@@ -237,16 +245,26 @@ class TestBmp(LabTest):
         self.assertEqual(routers["127.0.0.1"]["sys_name"], "GoBGP")
 
         exa.send(*["announce route %s next-hop %s origin igp as-path "
-                   "[ 65004 64999 ]" % (p, NH) for p in PFX])
+                   "[ 65004 64999 ]" % (p, NH) for p in PFX] +
+                 ["announce route %s next-hop %s origin igp as-path "
+                  "[ 65004 64998 ]" % (PFX6, NH6)])
+        # IPv6 through BMP (MP_REACH inside Route Monitoring).
+        wait_for(lambda: self.prefixes(bw, "neighbor", EXA, "router", FRR,
+                                       "view", "pre-policy", PFX6) >=
+                 {PFX6}, 30, "IPv6 route of %s via BMP" % EXA)
+        c6 = bw.ctl("show", "rib", "count", "router", FRR, "view",
+                    "pre-policy", "neighbor", EXA)
+        self.assertEqual(c6["ipv6"], 1)
         # FRR's view of exabgp, pre- and post-policy, equals ours.
         for view in ("pre-policy", "post-policy"):
             wait_for(lambda: self.prefixes(bw, "neighbor", EXA, "router",
-                                           FRR, "view", view) == set(PFX),
+                                           FRR, "view", view) - {PFX6} ==
+                     set(PFX),
                      30, "%s routes of %s via BMP" % (view, EXA))
         self.assertEqual(frr.received(EXA), set(PFX))
         c = bw.ctl("show", "rib", "count", "router", FRR, "view",
                    "pre-policy", "neighbor", EXA)
-        self.assertEqual(c["routes"], 3)
+        self.assertEqual(c["ipv4"], 3)
         # gobgp's adj-in of FRR equals ours of (127.0.0.1, FRR).
         want = wait_for(lambda: (lambda s: s if s and len(s) >= 4 else
                                  None)(gobgp.adj_in(FRR)), 30,
@@ -320,8 +338,8 @@ class TestBmp(LabTest):
         # FRR comes back: the station reconnects; no duplicate sources.
         frr = Frr(self.lab).start()
         wait_for(lambda: self.prefixes(bw, "neighbor", EXA, "router", FRR,
-                                       "view", "pre-policy") == set(PFX),
-                 40, "routes again after FRR restarted")
+                                       "view", "pre-policy") ==
+                 set(PFX) | {PFX6}, 40, "routes again after FRR restarted")
         r = self.bmp(bw)[FRR]
         self.assertEqual(r["sessions"], 2)
         keys = [(p["address"], p["view"]) for p in r["peers"]]
