@@ -87,6 +87,8 @@ core_init(struct bgpd *bgpd, struct config *conf, const char *conffile,
 	msgtap_init(&bgpd->tap);
 	peer_reg_init(&bgpd->peers, &bgpd->loop, &bgpd->door, &bgpd->tap,
 	    conf, bgpd->scratch);
+	bmp_station_init(&bgpd->bmp, &bgpd->loop, &bgpd->door, &bgpd->tap,
+	    conf, bgpd->scratch);
 	if (core_rislive_open(bgpd, live) == -1)
 		return -1;
 	return 0;
@@ -95,7 +97,8 @@ core_init(struct bgpd *bgpd, struct config *conf, const char *conffile,
 int
 core_start(struct bgpd *bgpd)
 {
-	if (peer_reg_listen(&bgpd->peers) == -1)
+	if (peer_reg_listen(&bgpd->peers) == -1 ||
+	    bmp_station_listen(&bgpd->bmp) == -1)
 		return -1;
 	loop_probe_start(&bgpd->loop);
 	peer_reg_start(&bgpd->peers);
@@ -119,6 +122,8 @@ core_free(struct bgpd *bgpd)
 	core_rislive_close(bgpd);
 	if (bgpd->peers.env.loop != NULL)
 		peer_reg_free(&bgpd->peers);
+	if (bgpd->bmp.loop != NULL)
+		bmp_station_free(&bgpd->bmp);
 	adjrib_free(&bgpd->door);
 	if (bgpd->detect)
 		detect_free(bgpd->detect);
@@ -197,6 +202,7 @@ core_reload_conf(struct bgpd *bgpd, char *err, size_t errlen)
 	}
 	evt_fanout_set_collector(bgpd->fanout, config_collector_id(nconf));
 	peer_reg_reconfigure(&bgpd->peers, nconf);
+	bmp_station_reconfigure(&bgpd->bmp, nconf);
 	bgpd->conf = nconf;
 	adjrib_kick(&bgpd->door);
 	log_set_rate(nconf->log_rate);

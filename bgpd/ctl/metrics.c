@@ -155,6 +155,8 @@ metrics_render(struct evbuffer *b, struct bgpd *bgpd)
 		return -1;
 	metrics_events(b, bgpd);
 	metrics_process(b, bgpd);
+	if (metrics_bmp(b, bgpd) == -1)
+		return -1;
 	status_metrics(b, bgpd);
 	return 0;
 }
