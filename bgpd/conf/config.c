@@ -202,6 +202,7 @@ config_region_equal(const struct config_region *a,
 	    a->hold_down == b->hold_down &&
 	    a->min_peers_mode == b->min_peers_mode &&
 	    a->min_peers == b->min_peers &&
+	    a->via_as == b->via_as &&
 	    a->unstable_changes == b->unstable_changes &&
 	    a->unstable_window == b->unstable_window;
 }

@@ -85,7 +85,7 @@ TAILQ_HEAD(config_neighbors, config_neighbor);
 
 /* How the quorum of a region is given. */
 enum config_minpeers {
-	CONF_MINPEERS_MAJORITY = 0,	/* more than half of eligible peers */
+	CONF_MINPEERS_HALF = 0,		/* at least half of eligible peers */
 	CONF_MINPEERS_COUNT,		/* at least N peers */
 	CONF_MINPEERS_PERCENT		/* at least N% of eligible peers */
 };
@@ -105,6 +105,8 @@ struct config_region {
 	uint32_t		 hold_down;	/* seconds */
 	enum config_minpeers	 min_peers_mode;
 	uint32_t		 min_peers;	/* count or percent */
+	uint32_t		 via_as;	/* 0: any path; else only paths
+						 * through this AS count */
 	uint32_t		 unstable_changes; /* 0: no region_unstable */
 	uint32_t		 unstable_window; /* seconds */
 	int			 line;

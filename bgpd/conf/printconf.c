@@ -194,6 +194,8 @@ print_region(FILE *fp, const struct config_region *r)
 		fprintf(fp, "\tmin-peers %u\n", r->min_peers);
 	else if (r->min_peers_mode == CONF_MINPEERS_PERCENT)
 		fprintf(fp, "\tmin-peers %u%%\n", r->min_peers);
+	if (r->via_as != 0)
+		fprintf(fp, "\tvia-as %u\n", r->via_as);
 	if (r->unstable_changes != 0) {
 		fprintf(fp, "\tunstable-rate %u per ", r->unstable_changes);
 		config_print_duration(fp, r->unstable_window);
