@@ -124,6 +124,9 @@ $(OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(INC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c -o $@ $<
 
+# The status page is linked in as bytes (.incbin).
+$(OBJ)/bgpd/rislive/rislive_page.o: bgpd/rislive/status.html
+
 $(BUILD)/libproto.a: $(PROTO_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
@@ -148,6 +151,7 @@ t_test_config := conf lib
 t_test_json := lib
 t_test_sock := lib
 t_test_mrt := lib
+t_test_mrt_enc := lib
 t_test_trie := $(uses_rib)
 t_test_rib := $(uses_rib)
 t_test_intern := $(uses_rib)
@@ -164,6 +168,7 @@ t_ribbench := $(uses_rib)
 t_evtgen := $(uses_event)
 t_mkseeds := lib
 t_mrtdump := lib
+t_kafkamock := lib
 
 .SECONDEXPANSION:
 $(BUILD)/tools/%: $(OBJ)/tests/tools/%.o $$(call archives,$$(t_%))
@@ -174,13 +179,44 @@ $(BUILD)/tests/%: $(OBJ)/tests/%.o $$(call archives,$$(t_%))
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LIBS) $(TESTLIBS)
 
-# libFuzzer targets: clang, the codec compiled in with ASan and UBSan.
+# libFuzzer targets: clang, ASan and UBSan.  Everything a target links is
+# compiled again by clang with -fsanitize=fuzzer-no-link (coverage for the
+# fuzzer) into $(BUILD)/fuzzobj: the codec always, and the daemon archives
+# its f_NAME lists (same layering as the tests' t_NAME).
 FUZZ_CC	?= clang
-FUZZ_FLAGS := -std=c11 -g -O1 -Iinclude -Iproto -D_DEFAULT_SOURCE \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(PROTO_SRCS) $(wildcard include/*.h)
+FZ	:= $(BUILD)/fuzzobj
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+FUZZ_CFLAGS := -std=c11 -g -O1 -Wall -Wno-unused-command-line-argument \
+	$(FUZZ_SAN) -fsanitize=fuzzer-no-link
+FUZZ_LINK := $(FUZZ_CC) -g $(FUZZ_SAN) -fsanitize=fuzzer
+define fuzzfolder
+$(FZ)/$(dir_$(1))/%.o: INC := -Iinclude $(foreach u,$(uses_$(1)),-I$(dir_$(u)))
+$(FZ)/ar/$(1).a: $(patsubst %.c,$(FZ)/%.o,$(call dir_srcs,$(1)))
+	@mkdir -p $$(dir $$@)
+	@rm -f $$@
+	$$(AR) rcs $$@ $$^
+endef
+$(foreach d,$(DIRS),$(eval $(call fuzzfolder,$(d))))
+$(FZ)/proto/%.o: INC := -Iinclude -Iproto
+$(FZ)/tests/%.o: INC := $(ALL_INC) -Itests -Itests/fuzz
+$(FZ)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(PROTO_SRCS)
+	$(FUZZ_CC) $(INC) $(CPPFLAGS_ALL) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+$(FZ)/libproto.a: $(PROTO_SRCS:%.c=$(FZ)/%.o)
+	@rm -f $@
+	$(AR) rcs $@ $^
+fuzz_archives = $(foreach d,$(LINK_ORDER),$(if $(filter $(d),$(1)),$(FZ)/ar/$(d).a)) \
+	$(FZ)/libproto.a
+# f_NAME: the daemon layers a target links (default: the codec alone).
+f_fuzz_config := conf lib
+f_fuzz_rirstats := $(uses_detect)
+f_fuzz_evtlog := $(uses_event)
+f_fuzz_subreq := $(uses_event)
+f_fuzz_control := $(uses_ctl)
+$(BUILD)/fuzz/%: $(FZ)/tests/fuzz/%.o $$(call fuzz_archives,$$(f_%))
+	@mkdir -p $(dir $@)
+	$(FUZZ_LINK) -o $@ $^ $(LIBS)
 
 fuzz-build: $(FUZZERS)
 
@@ -259,4 +295,4 @@ install: $(PROGS)
 clean:
 	rm -rf build build-san
 
--include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
+-include $(shell find $(OBJ) $(FZ) -name '*.d' 2>/dev/null)

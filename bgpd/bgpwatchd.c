@@ -143,9 +143,9 @@ daemon_hup_cb(evutil_socket_t fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
-	if (core_reload(&d->core, err, sizeof(err)) == -1)
-		log_warnx("reload failed, keeping the running configuration: "
-		    "%s", err);
+	log_info("SIGHUP: reloading the configuration");
+	/* core_reload() logs the outcome and every error. */
+	(void)core_reload(&d->core, err, sizeof(err));
 }
 
 static void

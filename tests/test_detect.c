@@ -33,6 +33,7 @@ struct ev {
 	uint32_t	prefixes_visible, prefixes_total, eligible, visible;
 	uint32_t	asn, changes, min_peers;
 	int		gr;
+	int		notif, code, subcode;
 };
 
 struct fx {
@@ -69,6 +70,9 @@ observe(const struct detect_event *e, void *arg)
 	cp(v->via_date, sizeof(v->via_date), e->via_date);
 	cp(v->as_path, sizeof(v->as_path), e->as_path);
 	cp(v->reason, sizeof(v->reason), e->reason);
+	v->notif = e->notif;
+	v->code = e->code;
+	v->subcode = e->subcode;
 	v->time = e->time;
 	v->visibility = e->visibility;
 	v->duration = e->duration;
@@ -474,6 +478,31 @@ test_covering_aggregate(void **state)
 	fx_free(f);
 }
 
+/* peer_down carries the NOTIFICATION's numbers; peer_up never does. */
+static void
+test_peer_down_notification(void **state)
+{
+	struct fx *f = kp_setup(kp_conf, 3);
+	struct detect_peer dp = peer(2);
+	struct ev *e;
+
+	(void)state;
+	dp.notif = 1;
+	dp.code = 6;
+	dp.subcode = 6;
+	detect_peer_down(f->d, &dp, "sent NOTIFICATION Cease, Other "
+	    "Configuration Change: neighbor configuration changed", 0, 50);
+	e = find(f, "peer_down", 0);
+	assert_int_equal(e->notif, 1);
+	assert_int_equal(e->code, 6);
+	assert_int_equal(e->subcode, 6);
+	detect_peer_up(f->d, &dp, 60);
+	e = find(f, "peer_up", 0);
+	assert_int_equal(e->notif, 0);
+	assert_int_equal(e->code, 0);
+	fx_free(f);
+}
+
 static void
 test_session_drop(void **state)
 {
@@ -490,6 +519,7 @@ test_session_drop(void **state)
 	assert_int_equal(f->nev, 1);
 	e = find(f, "peer_down", 0);
 	assert_string_equal(e->reason, "hold timer expired");
+	assert_int_equal(e->notif, 0);		/* none given */
 	assert_int_equal(e->asn, 64512);
 	assert_int_equal(e->eligible, 2);
 	run(f, 50);
@@ -936,6 +966,7 @@ main(void)
 		cmocka_unit_test(test_flap_shorter_than_hold_down),
 		cmocka_unit_test(test_covering_aggregate),
 		cmocka_unit_test(test_session_drop),
+		cmocka_unit_test(test_peer_down_notification),
 		cmocka_unit_test(test_all_sessions_drop),
 		cmocka_unit_test(test_origin_as),
 		cmocka_unit_test(test_country),

@@ -214,6 +214,7 @@ ev_subscribe(struct parser *p, void *arg)
 }
 
 static const struct keyword kw_events[] = {
+	{ "kafka",		kw_kafka_block,		KW_ONCE },
 	{ "log",		ev_log,			0 },
 	{ "queue-limit",	ev_queue_limit,		KW_ONCE },
 	{ "subscribe",		ev_subscribe,		0 },

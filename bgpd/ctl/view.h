@@ -59,6 +59,7 @@ struct view_neighbor {
 	const char		*descr;		/* NULL: none */
 	const char		*state;		/* "Established"... */
 	int			 established;
+	int			 eligible;	/* counts for regions */
 	long long		 state_secs;	/* in this state */
 	time_t			 last_change;	/* realtime; 0: never */
 	size_t			 prefixes[AID_MAX]; /* routes held */

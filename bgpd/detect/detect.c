@@ -306,6 +306,11 @@ det_peer_event(struct detect *d, const struct detect_peer *dp,
 	ev.eligible_peers = d->ncounting;
 	ev.reason = reason;
 	ev.gr = gr;
+	if (reason != NULL) {		/* peer_down */
+		ev.notif = dp->notif;
+		ev.code = dp->code;
+		ev.subcode = dp->subcode;
+	}
 	det_emit(d, DETECT_EV_PEER, &ev);
 }
 

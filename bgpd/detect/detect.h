@@ -24,6 +24,9 @@ struct detect_peer {
 	uint16_t	 slot;		/* RIB peer slot */
 	struct bw_addr	 addr;
 	uint32_t	 asn;
+	/* peer_down: the NOTIFICATION that ended it (notif 0: none). */
+	uint8_t		 notif;		/* 1 sent, 2 received */
+	uint8_t		 code, subcode;
 };
 
 /* Region states. */
@@ -75,6 +78,9 @@ struct detect_event {
 	const char	*as_path;
 	const char	*reason;	/* peer_down */
 	int		 gr;		/* peer_down: graceful restart */
+	uint8_t		 notif;		/* peer_down: 0 no NOTIFICATION,
+					 * 1 sent, 2 received */
+	uint8_t		 code, subcode;	/* peer_down: of the NOTIFICATION */
 };
 
 typedef void (*detect_observer)(const struct detect_event *, void *arg);
