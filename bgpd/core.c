@@ -19,6 +19,7 @@
 #include "evt_fanout.h"
 #include "evt_schema.h"
 #include "log.h"
+#include "mrt_archive.h"
 
 /*
  * Opens the event outputs and the region detector of the config
@@ -50,6 +51,19 @@ core_detect_open(struct bgpd *bgpd, int live, char *err, size_t errlen)
 	return detect_configure(bgpd->detect, conf, now, err, errlen);
 }
 
+/* The MRT archive, an observer of the message tap (live only). */
+static int
+core_mrt_open(struct bgpd *bgpd)
+{
+	struct tap_observer o;
+
+	if ((bgpd->mrt = mrt_archive_new(&bgpd->loop, bgpd->rib,
+	    bgpd->conf)) == NULL)
+		return -1;
+	mrt_archive_observer(bgpd->mrt, &o);
+	return msgtap_add(&bgpd->tap, &o);
+}
+
 int
 core_init(struct bgpd *bgpd, struct config *conf, const char *conffile,
     int live)
@@ -79,6 +93,8 @@ core_init(struct bgpd *bgpd, struct config *conf, const char *conffile,
 	msgtap_init(&bgpd->tap);
 	peer_reg_init(&bgpd->peers, &bgpd->loop, &bgpd->door, &bgpd->tap,
 	    conf, bgpd->scratch);
+	if (live && core_mrt_open(bgpd) == -1)
+		return -1;
 	return 0;
 }
 
@@ -105,6 +121,10 @@ core_free(struct bgpd *bgpd)
 {
 	if (bgpd->peers.env.loop != NULL)
 		peer_reg_free(&bgpd->peers);
+	if (bgpd->mrt != NULL) {
+		msgtap_remove(&bgpd->tap, bgpd->mrt);
+		mrt_archive_free(bgpd->mrt);
+	}
 	adjrib_free(&bgpd->door);
 	if (bgpd->detect)
 		detect_free(bgpd->detect);
@@ -139,6 +159,8 @@ core_reload(struct bgpd *bgpd, char *err, size_t errlen)
 	}
 	peer_reg_reconfigure(&bgpd->peers, nconf);
 	bgpd->conf = nconf;
+	if (bgpd->mrt != NULL)
+		mrt_archive_reconfigure(bgpd->mrt, nconf);
 	adjrib_kick(&bgpd->door);
 	log_set_rate(nconf->log_rate);
 	config_free(oconf);
