@@ -28,15 +28,25 @@
 #define MRT_FSM_ESTABLISHED	5	/* enum fsm_state's, Idle = 0 */
 
 int
-mrt_path_expand(const char *pattern, int64_t t, char *out, size_t outlen)
+mrt_path_expand(const char *pattern, int64_t t, int compress, char *out,
+    size_t outlen)
 {
+	const char *sfx = compress == CONF_MRT_GZIP ? ".gz" :
+	    compress == CONF_MRT_BZIP2 ? ".bz2" : "";
 	time_t tt = (time_t)t;
 	struct tm tm;
+	size_t n, sl = strlen(sfx);
 
 	if (gmtime_r(&tt, &tm) == NULL)
 		return -1;
-	if (strftime(out, outlen, pattern, &tm) == 0)
+	if ((n = strftime(out, outlen, pattern, &tm)) == 0)
 		return -1;
+	/* Readers (bgpdump) tell compression by the name: as RIS names. */
+	if (sl > 0 && (n < sl || strcmp(out + n - sl, sfx) != 0)) {
+		if (n + sl >= outlen)
+			return -1;
+		memcpy(out + n, sfx, sl + 1);
+	}
 	return 0;
 }
 
@@ -108,7 +118,8 @@ mrt_updates_rotate(struct mrt_archive *a, int64_t t)
 	if (bucket == a->upd_bucket)
 		return;
 	mrt_updates_close(a);
-	if (mrt_path_expand(a->conf.updates, bucket, path, sizeof(path)) ==
+	if (mrt_path_expand(a->conf.updates, bucket,
+	    a->conf.compress, path, sizeof(path)) ==
 	    -1) {
 		log_warnx("mrt: cannot expand the updates path \"%s\"",
 		    a->conf.updates);
@@ -300,7 +311,8 @@ mrt_table_cb(evutil_socket_t fd, short what, void *arg)
 	if (a->conf.table == NULL)
 		return;
 	t -= t % (int64_t)a->conf.every;
-	if (mrt_path_expand(a->conf.table, t, path, sizeof(path)) == -1)
+	if (mrt_path_expand(a->conf.table, t, a->conf.compress,
+	    path, sizeof(path)) == -1)
 		log_warnx("mrt: cannot expand the table path \"%s\"",
 		    a->conf.table);
 	else if (mrt_table_start(a, path, a->conf.compress, NULL, NULL, err,

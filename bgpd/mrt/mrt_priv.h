@@ -74,8 +74,11 @@ void	mrt_table_done(struct mrt_archive *, int stream, uint64_t token,
 	    int ok, const char *msg);
 void	mrt_table_free_all(struct mrt_archive *);
 void	mrt_table_forget(struct mrt_archive *, void *arg);
-/* Expands a strftime pattern for time t (UTC).  Returns 0 or -1. */
-int	mrt_path_expand(const char *pattern, int64_t t, char *out,
-	    size_t outlen);
+/*
+ * Expands a strftime pattern for time t (UTC), with ".gz" or ".bz2"
+ * added when compressed and not there yet.  Returns 0 or -1.
+ */
+int	mrt_path_expand(const char *pattern, int64_t t, int compress,
+	    char *out, size_t outlen);
 
 #endif /* BGPWATCH_MRT_PRIV_H */
