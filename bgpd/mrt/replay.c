@@ -110,12 +110,23 @@ static void
 replay_clock(struct replay *rp, double t)
 {
 	double prev = rp->loop->record_now;
+	double d;
+	int n = 0;
 
 	if (t <= prev)
 		return;
-	/* Timers that fell due between the two records fire first. */
-	if (prev > 0)
-		adjrib_run(rp->door, prev);
+	/*
+	 * Timers that fell due between the two records fire first, each
+	 * at its own time (a hold-down's event has its deadline's time).
+	 */
+	if (prev > 0) {
+		d = adjrib_run(rp->door, prev);
+		while (d > 0 && prev + d < t && n++ < 1000) {
+			prev += d;
+			loop_set_record_time(rp->loop, prev);
+			d = adjrib_run(rp->door, prev);
+		}
+	}
 	loop_set_record_time(rp->loop, t);
 	adjrib_run(rp->door, t);
 }
