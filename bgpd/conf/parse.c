@@ -273,6 +273,7 @@ static const struct keyword kw_top[] = {
 	{ "rir-stats",		kw_rir_stats,		0 },
 	{ "router-id",		kw_router_id,		KW_ONCE },
 	{ "user",		kw_user,		KW_ONCE },
+	{ "websocket",		kw_websocket,		KW_ONCE },
 	{ NULL,			NULL,			0 }
 };
 

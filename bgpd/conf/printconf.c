@@ -194,6 +194,8 @@ print_region(FILE *fp, const struct config_region *r)
 		fprintf(fp, "\tmin-peers %u\n", r->min_peers);
 	else if (r->min_peers_mode == CONF_MINPEERS_PERCENT)
 		fprintf(fp, "\tmin-peers %u%%\n", r->min_peers);
+	if (r->via_as != 0)
+		fprintf(fp, "\tvia-as %u\n", r->via_as);
 	if (r->unstable_changes != 0) {
 		fprintf(fp, "\tunstable-rate %u per ", r->unstable_changes);
 		config_print_duration(fp, r->unstable_window);
@@ -245,6 +247,7 @@ print_events(FILE *fp, const struct config_events *ev)
 	fputc('\n', fp);
 	for (i = 0; i < ev->nsubs; i++)
 		print_subscriber(fp, &ev->subs[i]);
+	config_kafka_print(fp, ev->kafka);
 	fprintf(fp, "}\n");
 }
 
@@ -261,6 +264,7 @@ config_print(FILE *fp, const struct config *conf)
 		print_region(fp, r);
 	print_events(fp, &conf->events);
 	config_mrt_print(fp, &conf->mrt);
+	config_websocket_print(fp, &conf->websocket);
 }
 
 void
