@@ -169,15 +169,13 @@ io_close(struct mrt_io *io, struct io_item *it, struct io_note *n)
 		io_fail(f, errno);
 	if (f->path == NULL)
 		io_fail(f, EINVAL);
+	if (it->compress == -1)
+		io_fail(f, ECANCELED);	/* an abort: no rename, no note */
 	if (f->tmp && !f->failed && rename(f->tmppath, f->path) == -1)
 		io_fail(f, errno);
 	if (f->tmp && f->failed)
 		(void)unlink(f->tmppath);
-	if (it->compress == -1) {
-		io_fail(f, ECANCELED);	/* an abort: no rename, no note */
-		n->stream = -1;
-	} else
-		n->stream = it->stream;
+	n->stream = it->compress == -1 ? -1 : it->stream;
 	n->token = it->token;
 	n->ok = !f->failed;
 	if (f->failed)
