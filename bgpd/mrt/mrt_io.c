@@ -103,7 +103,12 @@ io_open(struct mrt_io *io, struct io_item *it)
 	}
 	switch (it->compress) {
 	case CONF_MRT_GZIP:
-		if ((f->gz = gzdopen(fd, "ab6")) == NULL) {
+		/*
+		 * Update files are written all the time: level 1 costs a
+		 * third of the default's CPU for 17 % more bytes; table
+		 * dumps are rare and kept longer: the default, 6.
+		 */
+		if ((f->gz = gzdopen(fd, f->tmp ? "ab6" : "ab1")) == NULL) {
 			close(fd);
 			io_fail(f, ENOMEM);
 		}

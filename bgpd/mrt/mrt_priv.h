@@ -22,7 +22,7 @@
 #define MRT_MAX_DUMPS		(MRT_IO_STREAMS - 1)
 #define MRT_CHUNK		(256 * 1024)	/* updates bytes per write */
 #define MRT_DUMP_CHUNK		(1024 * 1024)	/* dump bytes per write */
-#define MRT_SLICE_SECONDS	0.020		/* loop time per dump slice */
+#define MRT_SLICE_SECONDS	0.010		/* loop time per dump slice */
 
 /* A session as the tap showed it last: who, and since when it is up. */
 struct mrt_peerinfo {

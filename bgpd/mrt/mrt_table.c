@@ -29,7 +29,7 @@
 #include "mrt_priv.h"
 #include "update.h"
 
-#define DUMP_BUDGET	512	/* prefixes between clock checks */
+#define DUMP_BUDGET	256	/* prefixes between clock checks */
 #define DUMP_ATTRS_MAX	65535
 
 struct mrt_dump {

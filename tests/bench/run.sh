@@ -53,4 +53,9 @@ pid=$!
 wait "$pid"
 rc=$?
 pid=
+# 3. the MRT archive (tests/bench/mrt_bench.py)
+/usr/bin/python3 -B tests/bench/mrt_bench.py "$BUILD" "$DATA" "$WORK/mrt" &
+pid=$!
+wait "$pid" || rc=1
+pid=
 exit $rc
