@@ -311,7 +311,10 @@ mrt_table_cb(evutil_socket_t fd, short what, void *arg)
 	if (a->conf.table == NULL)
 		return;
 	t -= t % (int64_t)a->conf.every;
-	if (mrt_path_expand(a->conf.table, t, a->conf.compress,
+	if (mrt_table_scheduled_running(a))
+		log_warnx("mrt: the previous table dump is still being "
+		    "written: dump of %lld skipped", (long long)t);
+	else if (mrt_path_expand(a->conf.table, t, a->conf.compress,
 	    path, sizeof(path)) == -1)
 		log_warnx("mrt: cannot expand the table path \"%s\"",
 		    a->conf.table);

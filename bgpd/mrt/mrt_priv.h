@@ -74,6 +74,8 @@ void	mrt_table_done(struct mrt_archive *, int stream, uint64_t token,
 	    int ok, const char *msg);
 void	mrt_table_free_all(struct mrt_archive *);
 void	mrt_table_forget(struct mrt_archive *, void *arg);
+/* 1 if a dump on the clock is still being written. */
+int	mrt_table_scheduled_running(const struct mrt_archive *);
 /*
  * Expands a strftime pattern for time t (UTC), with ".gz" or ".bz2"
  * added when compressed and not there yet.  Returns 0 or -1.

@@ -44,6 +44,7 @@ struct mrt_dump {
 	uint32_t		 seq;
 	uint8_t			 aid;
 	uint8_t			 walked;	/* all prefixes written */
+	uint8_t			 scheduled;	/* on the clock, not asked */
 	struct rib_cursor	 cur;
 	uint16_t		*index;		/* slot -> peer index + 1 */
 	uint8_t			*addpath;	/* per index: aid bits */
@@ -346,6 +347,7 @@ mrt_table_start(struct mrt_archive *a, const char *path, int compress,
 	d->token = ++a->next_token;
 	d->done = done;
 	d->arg = arg;
+	d->scheduled = done == NULL;
 	d->ts = (uint32_t)loop_now(a->loop);
 	d->aid = AID_INET;
 	d->started = mono();
@@ -415,6 +417,17 @@ mrt_table_free_all(struct mrt_archive *a)
 			d->done(d->arg, 0, "shutting down", d->routes);
 		dump_free(d);
 	}
+}
+
+int
+mrt_table_scheduled_running(const struct mrt_archive *a)
+{
+	const struct mrt_dump *d;
+
+	TAILQ_FOREACH(d, &a->dumps, entry)
+		if (d->scheduled)
+			return 1;
+	return 0;
 }
 
 void

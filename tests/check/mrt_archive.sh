@@ -2,9 +2,10 @@
 # The MRT archive, end to end, with real peers and bgpdump as the oracle
 # (docs/archive.md):
 #  - 10 RIS peers of updates.20160811.1600.gz, each replayed by bgpfeed
-#    from its own address (127.0.1.1..10), and a GoBGP peer (127.0.1.200,
-#    ADD-PATH) that the test drives, feed bgpwatchd (127.0.1.250:31000)
-#    whose mrt block writes gzip updates files and a table every 4 s;
+#    from its own address (127.0.1.1..10), the 2015 full table (bgpfeed,
+#    127.0.1.11) and a GoBGP peer (127.0.1.200, ADD-PATH) that the test
+#    drives, feed bgpwatchd (127.0.1.250:31000)
+#    whose mrt block writes gzip updates files and a table every 8 s;
 #  - updates: for every peer, the archive's announcements and withdrawals
 #    as bgpdump -m prints them (prefix, AS path, origin, next hop,
 #    communities), in order, equal bgpdump's view of the input file for
@@ -31,7 +32,8 @@ done
 WORK=$(mktemp -d /tmp/bw-mrt.XXXXXX) || exit 1
 trap 'rm -rf "$WORK"' EXIT
 trap 'exit 1' INT TERM HUP
-"$PY" -B - "$BUILD" "$DATA/updates.20160811.1600.gz" "$WORK" <<'EOF'
+"$PY" -B - "$BUILD" "$DATA/updates.20160811.1600.gz" "$WORK" \
+    "$DATA/updates.et-header.2015.gz" <<'EOF'
 import glob
 import json
 import os
@@ -43,7 +45,11 @@ import time
 
 import msgpack
 
-build, feedfile, work = sys.argv[1:4]
+build, feedfile, work, fullfile = sys.argv[1:5]
+FULL, FULLAS = "127.0.1.11", 3856
+# MRT_FULLTABLE=1 (tests/check/mrt_fulltable.sh): the 2015 full table
+# joins the feeds and only the on-demand dump is checked against show rib.
+FULLMODE = os.environ.get("MRT_FULLTABLE") == "1"
 BW, BWPORT = "127.0.1.250", 31000
 GB, GBAS, GBAPI = "127.0.1.200", 64521, 31002
 REGION = ["198.51.100.0/24", "203.0.113.0/24"]
@@ -82,7 +88,8 @@ def wait_for(fn, timeout, what):
             v = fn()
             if v:
                 return v
-        except (OSError, ValueError, KeyError, IndexError):
+        except (OSError, ValueError, KeyError, IndexError, TypeError,
+                subprocess.CalledProcessError):
             pass
         time.sleep(0.1)
     raise SystemExit("timeout waiting for " + what)
@@ -154,11 +161,12 @@ events {{
 """.format(bw=BW, port=BWPORT, w=work, r0=REGION[0], r1=REGION[1])
 with open(os.path.join(work, "replay.conf"), "w") as fh:
     fh.write(conf.replace("live.mpk", "replay.mpk"))
-conf += 'mrt {{\n    updates "{w}/updates.%Y%m%d.%H%M%S" rotate 1h\n' \
-        '    table "{w}/sched.%H%M%S" every 4s\n    compress gzip\n}}\n' \
+if not FULLMODE:
+    conf += 'mrt {{\n    updates "{w}/updates.%Y%m%d.%H%M%S" rotate 1h\n' \
+        '    table "{w}/sched.%H%M%S" every 8s\n    compress gzip\n}}\n' \
         .format(w=work)
 conf += "neighbor %s {\n    remote-as %d\n    passive\n    add-path receive\n}\n" % (GB, GBAS)
-for _, asn, src in peers:
+for _, asn, src in peers + ([(None, FULLAS, FULL)] if FULLMODE else []):
     conf += "neighbor %s {\n    remote-as %d\n    passive\n}\n" % (src, asn)
 with open(os.path.join(work, "bw.conf"), "w") as fh:
     fh.write(conf)
@@ -196,13 +204,20 @@ try:
                mrtpeer, "--bind", src, "--hold", "forever",
                "%s:%d" % (BW, BWPORT)], "feed-%s.log" % src)
 
+    if FULLMODE:
+        start([os.path.join(build, "bgpfeed"), "--mrt", fullfile, "--bind",
+               FULL, "--hold", "forever", "%s:%d" % (BW, BWPORT)],
+              "feed-full.log")
+
     def loaded():
         nbs = {n["address"]: n for n in ctl("show neighbors")["neighbors"]}
+        if FULLMODE and not nbs[FULL]["eor"]["ipv4"]:
+            return False
         return all(nbs[src]["state"] == "Established" and
                    nbs[src]["announcements_in"] + nbs[src]["withdrawals_in"]
                    == len(want[src]) for _, _, src in peers) and \
             nbs[GB]["state"] == "Established"
-    wait_for(loaded, 40, "the 10 feeds and GoBGP")
+    wait_for(loaded, 60, "the 10 feeds, the full table and GoBGP")
     for p in REGION:
         gobgp("global", "rib", "add", p, "identifier", "7", "origin",
               "igp", "aspath", "64600", "nexthop", "192.0.2.1", "community", "64521:1")
@@ -215,7 +230,8 @@ try:
                      r["next_hop"], r["origin"],
                      " ".join(r["communities"])) for r in rib)
     views = {}
-    for name in ("bview", "bview.gz", "bview.bz2"):
+    for name in ("bview.gz",) if FULLMODE else \
+            ("bview", "bview.gz", "bview.bz2"):
         path = os.path.join(work, name)
         ans = ctl("dump table " + path)
         if not os.path.exists(path) or os.path.exists(path + ".tmp"):
@@ -236,12 +252,19 @@ try:
                                      sorted(set(got) ^ set(ribset))[:4]))
         if not any(f[0] == "TABLE_DUMP2_AP" for f in lines):
             fail("%s: no ADD-PATH entries for the GoBGP peer" % name)
-    if views["bview"] != views["bview.gz"] or \
-            views["bview"] != views["bview.bz2"]:
-        # the same table, unless it changed between dumps (it did not)
+    # The same table, unless it changed between dumps (it did not);
+    # the dump time (field 2) aside.
+    same = [[f[:1] + f[2:] for f in v] for v in views.values()]
+    if any(v != same[0] for v in same):
         fail("plain, gzip and bzip2 dumps differ")
     print("tables: %d routes of %d peers, bgpdump = show rib" %
-          (len(rib), len(peers) + 1))
+          (len(rib), len(peers) + 1 + FULLMODE))
+    if FULLMODE:
+        stopall()
+        if fails:
+            sys.exit(1)
+        print("mrt_fulltable: ok")
+        sys.exit(0)
 
     # The round trip's live part, after the dump.
     time.sleep(1.1)
