@@ -14,6 +14,8 @@
 #    the file is complete; bgpdump -m of each equals `show rib` (prefix,
 #    peer, AS path, next hop, origin, communities), ADD-PATH routes as
 #    TABLE_DUMP2_AP; the scheduled dumps are there and readable;
+#  - BIRD 2 fed the same 10 RIS peers dumps its table with `protocol
+#    mrt`: bgpdump shows the same routes as in our dump;
 #  - bgpdump reads every file written with nothing on stderr;
 #  - round trip: after the dump, GoBGP withdraws region R's prefixes and
 #    announces them again; `bgpwatchd -r bview updates...` then writes
@@ -26,7 +28,7 @@ PY=/usr/bin/python3
 for f in "$BUILD/bgpwatchd" "$BUILD/bgpwatchctl" "$BUILD/bgpfeed"; do
 	[ -x "$f" ] || { echo "$f not built"; exit 1; }
 done
-for t in bgpdump gobgpd gobgp "$PY"; do
+for t in bgpdump gobgpd gobgp bird birdc "$PY"; do
 	command -v "$t" >/dev/null 2>&1 || { echo "$t not found"; exit 1; }
 done
 WORK=$(mktemp -d /tmp/bw-mrt.XXXXXX) || exit 1
@@ -52,6 +54,7 @@ FULL, FULLAS = "127.0.1.11", 3856
 FULLMODE = os.environ.get("MRT_FULLTABLE") == "1"
 BW, BWPORT = "127.0.1.250", 31000
 GB, GBAS, GBAPI = "127.0.1.200", 64521, 31002
+BIRD, BIRDPORT = "127.0.1.251", 31010
 REGION = ["198.51.100.0/24", "203.0.113.0/24"]
 TICK = "192.0.2.0/24"
 fails = []
@@ -144,6 +147,52 @@ for f in bgpdump(feedfile):
     if f[2] in ("A", "W") and f[3] in bymrt:
         want[bymrt[f[3]]].append(aw(f))
 
+def route_key(f):
+    """A bgpdump TABLE_DUMP2 line: (prefix, peer, AS path, origin, next
+    hop, communities)."""
+    if f[0] == "TABLE_DUMP2_AP":
+        f = f[:6] + f[7:]
+    return (f[5], f[3], f[6], f[7], f[8], f[11])
+
+
+def bird_oracle(ours):
+    """BIRD's own dump of the same 10 feeds has the same routes."""
+    mine = sorted(route_key(f) for f in ours if f[3] != GB)
+    feeds = set(src for _, _, src in peers)
+
+    def bird_done():
+        # every feed loaded: BIRD imported what bgpwatchd holds of them
+        n = 0
+        for line in birdc("show", "route", "count").splitlines():
+            if line.startswith("Total:"):
+                n = int(line.split()[1])
+        return n == len(mine)
+    wait_for(bird_done, 30, "BIRD to load the feeds")
+    t = time.time()
+    time.sleep(2.5)
+
+    def dumps():
+        res = {}
+        for path in glob.glob(os.path.join(work, "bird.master*.mrt")):
+            ts = int(path.rsplit(".", 2)[1])
+            tab = path.split("bird.")[1].split(".")[0]
+            if ts > t + 0.5 and (tab not in res or ts < res[tab][0]):
+                res[tab] = (ts, path)
+        return res if len(res) == 2 else None
+    d = wait_for(dumps, 10, "BIRD's MRT dumps")
+    time.sleep(0.5)
+    theirs = []
+    for _, path in d.values():
+        theirs += [route_key(f) for f in bgpdump(path) if f[3] in feeds]
+    theirs.sort()
+    if theirs != mine:
+        fail("BIRD's protocol mrt dump: %d routes, ours %d; first "
+             "differences %s" % (len(theirs), len(mine),
+                                 sorted(set(theirs) ^ set(mine))[:4]))
+    else:
+        print("BIRD's protocol mrt dump: the same %d routes" % len(mine))
+
+
 conf = """local-as 65000
 router-id 192.0.2.254
 listen on {bw} port {port}
@@ -191,7 +240,29 @@ with open(os.path.join(work, "gobgp.toml"), "w") as fh:
       send-max = 8
 """.format(gas=GBAS, bw=BW, gb=GB, port=BWPORT))
 
+# BIRD 2 takes the same 10 RIS feeds and dumps its table with its own
+# `protocol mrt` every 2 s: the third opinion on the table dump.
+with open(os.path.join(work, "bird.conf"), "w") as fh:
+    fh.write('router id 192.0.2.251;\nprotocol device { }\n'
+             'protocol mrt {\n  table "master*";\n'
+             '  filename "%s/bird.%%N.%%s.mrt";\n  period 2;\n}\n' % work)
+    for i, (_, asn, src) in enumerate(peers):
+        fh.write("protocol bgp s%d {\n  local %s port %d as 65000;\n"
+                 "  neighbor %s as %d;\n  passive on;\n  multihop;\n"
+                 "  ipv4 { import all; export none; };\n"
+                 "  ipv6 { import all; export none; };\n}\n" %
+                 (i + 1, BIRD, BIRDPORT, src, asn))
+
+
+def birdc(*args):
+    return subprocess.run(["birdc", "-s", os.path.join(work, "bird.ctl")] +
+                          list(args), capture_output=True, text=True,
+                          check=True).stdout
+
+
 try:
+    start(["bird", "-f", "-c", os.path.join(work, "bird.conf"), "-s",
+           os.path.join(work, "bird.ctl")], "bird.log")
     bw = start([os.path.join(build, "bgpwatchd"), "-d", "-f",
                 os.path.join(work, "bw.conf")], "bw.log")
     wait_for(lambda: ctl("show rib count"), 10, "bgpwatchd")
@@ -199,10 +270,15 @@ try:
            "--pprof-disable", "--api-hosts", "%s:%d" % (GB, GBAPI)],
           "gobgp.log")
     wait_for(lambda: gobgp("global"), 15, "gobgpd API")
+    wait_for(lambda: birdc("show", "status"), 10, "BIRD")
     for mrtpeer, asn, src in peers:
-        start([os.path.join(build, "bgpfeed"), "--mrt", feedfile, "--peer",
-               mrtpeer, "--bind", src, "--hold", "forever",
-               "%s:%d" % (BW, BWPORT)], "feed-%s.log" % src)
+        for dst, tag in (("%s:%d" % (BW, BWPORT), "bw"),
+                         ("%s:%d" % (BIRD, BIRDPORT), "bird")):
+            if tag == "bird" and FULLMODE:
+                continue
+            start([os.path.join(build, "bgpfeed"), "--mrt", feedfile,
+                   "--peer", mrtpeer, "--bind", src, "--hold", "forever",
+                   dst], "feed-%s-%s.log" % (tag, src))
 
     if FULLMODE:
         start([os.path.join(build, "bgpfeed"), "--mrt", fullfile, "--bind",
@@ -259,6 +335,8 @@ try:
         fail("plain, gzip and bzip2 dumps differ")
     print("tables: %d routes of %d peers, bgpdump = show rib" %
           (len(rib), len(peers) + 1 + FULLMODE))
+    if not FULLMODE:
+        bird_oracle(views["bview.gz"])
     if FULLMODE:
         stopall()
         if fails:
