@@ -184,7 +184,6 @@ dump_record(struct mrt_dump *d, struct wbuf *w, const struct bw_prefix *pfx,
 		wbuf_init(&aw, d->attrbuf, sizeof(d->attrbuf));
 		if (bgp_attrs_encode_rib(&aw, &a, pfx->aid) == -1) {
 			d->skipped++;
-			re.count += 0;
 			continue;
 		}
 		mrt_enc_rib_entry(w, &re, (uint16_t)(idx - 1),
