@@ -152,6 +152,7 @@ t_test_json := lib
 t_test_sock := lib
 t_test_mrt := lib
 t_test_mrt_enc := lib
+t_test_mrt_io := $(uses_mrt)
 t_test_trie := $(uses_rib)
 t_test_rib := $(uses_rib)
 t_test_intern := $(uses_rib)

@@ -67,4 +67,9 @@ case " $BENCH_SKIP " in
 	pid=
 	;;
 esac
+# 3. the MRT archive (tests/bench/mrt_bench.py)
+/usr/bin/python3 -B tests/bench/mrt_bench.py "$BUILD" "$DATA" "$WORK/mrt" &
+pid=$!
+wait "$pid" || rc=1
+pid=
 exit $rc
