@@ -20,11 +20,14 @@ Every event read is validated against docs/events.schema.json.
   /usr/bin/python3 tests/kafka/kafka_test.py BUILD SCENARIO
 """
 import collections
+import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -34,6 +37,8 @@ BUILD = sys.argv[1]
 WHAT = sys.argv[2]
 SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
                       "..", "docs", "events.schema.json")
+MERGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                     "..", "conf", "examples", "kafka_merge.py")
 fails = []
 
 
@@ -204,11 +209,93 @@ def scenario_json(work):
     mock.stop()
 
 
+def region_states(d, region="KP"):
+    return [ev["state"] for ev in d.events()
+            if ev["type"].startswith("region_") and ev.get("region") == region]
+
+
+def scenario_collectors(work):
+    """Three collectors, each with its own BIRD peer, one topic; the
+    example merger (conf/examples/kafka_merge.py) must report KP down only
+    once the peers of all three have lost it, and up again as soon as one
+    has it back."""
+    mock = K.Mock(BUILD, port=33040)
+    ds, birds = [], []
+    kp = 'region "KP" {\n\tprefix 175.45.176.0/22\n\thold-down 1s\n}\n'
+    for i in range(3):
+        peer = "127.0.3.%d" % (21 + i)
+        ds.append(K.Daemon(BUILD, work, "m%d" % (i + 1), 33041 + i, [peer],
+                           mock.bootstrap, "c%d" % (i + 1), extra=kp))
+        birds.append(K.Bird(work, "b%d" % (i + 1), peer, 33051 + i,
+                            33041 + i))
+    merger = K.spawn([sys.executable, "-u", MERGE, "--brokers",
+                      mock.bootstrap, "--group", "merge-test",
+                      "--from-beginning", "--collectors", "c1,c2,c3"],
+                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                     text=True)
+    lines = []
+    threading.Thread(target=lambda: [lines.append(json.loads(x))
+                                     for x in merger.stdout],
+                     daemon=True).start()
+
+    def kp_seen(d, state):
+        return lambda: state in region_states(d)
+
+    # Every collector sees KP from its eligible peer.
+    for d in ds:
+        K.wait_for(lambda d=d: d.region("KP")["state"] == "up" and
+                   d.region("KP")["eligible_peers"] == 1, 30,
+                   d.tag + " KP up")
+    for i in range(3):
+        birds[i].withdraw()
+        K.wait_for(kp_seen(ds[i], "down"), 20, ds[i].tag + " KP down")
+        ds[i].wait_drained(20)
+        time.sleep(1.0 if i < 2 else 0)
+        kp = [x for x in lines if x["region"] == "KP"]
+        if i < 2 and kp:
+            fail("merger reported %s with %d of 3 collectors down"
+                 % (kp, i + 1))
+        say("collector c%d: KP down; merger: %s" %
+            (i + 1, [x["state"] for x in kp]))
+    K.wait_for(lambda: any(x["state"] == "down" and x["region"] == "KP"
+                           for x in lines), 15,
+               "the merger to report KP down")
+    birds[1].restore()
+    K.wait_for(kp_seen(ds[1], "up"), 20, "m2 KP up")
+    K.wait_for(lambda: lines and lines[-1]["state"] == "up", 15,
+               "the merger to report KP up")
+    lines = [x for x in lines if x["region"] == "KP"]
+    got = [(x["region"], x["state"]) for x in lines]
+    say("merger: %s" % got)
+    if got != [("KP", "down"), ("KP", "up")]:
+        fail("merger output %s, want KP down then up" % got)
+    if lines[0]["collectors"] != {"c1": "down", "c2": "down", "c3": "down"}:
+        fail("merger down with %s" % lines[0]["collectors"])
+    if lines[1]["by"]["collector"] != "c2":
+        fail("merger up by %s, not c2" % lines[1]["by"])
+    # Every event of the three collectors, as consumed, against the logs
+    # and the schema; keys (regions, peers) stay ordered per collector.
+    msgs = K.consume(mock.bootstrap, group="all",
+                     want=sum(d.last_seq() for d in ds))
+    for d in ds:
+        c = d.tag.replace("m", "c")
+        mine = [m for m in msgs if dict(m[3]).get("collector") == c.encode()]
+        say("collector %s:" % c)
+        check_topic(d, mine)
+    K.stop(merger)
+    for b in birds:
+        b.stop()
+    for d in ds:
+        d.kill(signal.SIGTERM)
+    mock.stop()
+
+
 def main():
     work = tempfile.mkdtemp(prefix="bw-kafka.")
     try:
         {"stream": scenario_stream, "outage": scenario_outage,
-         "json": scenario_json}[WHAT](work)
+         "json": scenario_json,
+         "collectors": scenario_collectors}[WHAT](work)
     except Exception as e:  # noqa: BLE001
         fail("%s: %s" % (type(e).__name__, e))
     finally:
