@@ -195,6 +195,48 @@ def scenario_outage(work):
     mock.stop()
 
 
+def scenario_gap(work):
+    """The log keeps little (max-size 64K keep 1) and the brokers are
+    down long enough for unsent events to be rotated away: once they are
+    back, a gap event names exactly the events that never made it, and
+    everything else arrives."""
+    mock = K.Mock(BUILD, port=33060)
+    d = K.Daemon(BUILD, work, "g1", 33016, ["127.0.3.16"], mock.bootstrap,
+                 "g1", queue=100, log_opts="max-size 64K keep 1")
+    for b in (1, 2, 3):
+        mock.down(b)
+    for _ in range(3):
+        K.feed(BUILD, 33016, "127.0.3.16", prefixes=400)
+    time.sleep(1)
+    for b in (1, 2, 3):
+        mock.up(b)
+    last = d.last_seq()
+    msgs = K.consume(mock.bootstrap, group="g", idle=3)
+    evs = [K.decode(m[4]) for m in msgs]
+    gaps = [e for e in evs if e["type"] == "gap"]
+    have = {e["seq"] for e in evs}
+    for g in gaps:
+        have |= set(range(g["first"], g["last"] + 1))
+    missing = [s for s in range(1, last + 1) if s not in have]
+    say("gap: %d events logged, %d in the topic, gaps %s" % (
+        last, len(evs), [(g["first"], g["last"], g["reason"])
+                         for g in gaps]))
+    if not gaps:
+        fail("no gap event though the log rotated unsent events away")
+    if missing:
+        fail("%d events neither in the topic nor in a gap: %s"
+             % (len(missing), missing[:10]))
+    lost = sum(g["last"] - g["first"] + 1 for g in gaps)
+    if lost + len(evs) - len(gaps) < last:
+        fail("gaps cover %d, topic %d of %d" % (lost, len(evs), last))
+    val = K.schema_validator(SCHEMA)
+    for g in gaps:
+        for e in val.iter_errors(K.to_json(g)):
+            fail("gap event not valid: %s" % e.message)
+    d.kill(signal.SIGTERM)
+    mock.stop()
+
+
 def scenario_json(work):
     mock = K.Mock(BUILD, port=33030)
     d = K.Daemon(BUILD, work, "c3", 33012, ["127.0.3.14"], mock.bootstrap,
@@ -294,7 +336,7 @@ def main():
     work = tempfile.mkdtemp(prefix="bw-kafka.")
     try:
         {"stream": scenario_stream, "outage": scenario_outage,
-         "json": scenario_json,
+         "json": scenario_json, "gap": scenario_gap,
          "collectors": scenario_collectors}[WHAT](work)
     except Exception as e:  # noqa: BLE001
         fail("%s: %s" % (type(e).__name__, e))

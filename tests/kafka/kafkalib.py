@@ -98,7 +98,8 @@ class Daemon:
     the kafka output."""
 
     def __init__(self, build, work, tag, port, neighbors, bootstrap,
-                 collector, queue=None, fmt="msgpack", extra=""):
+                 collector, queue=None, fmt="msgpack", extra="",
+                 log_opts=""):
         self.build, self.work, self.tag = build, work, tag
         self.port = port
         self.log = os.path.join(work, tag + ".mpk")
@@ -114,9 +115,10 @@ class Daemon:
                 f.write("neighbor %s { remote-as 65001; passive }\n" % a)
             f.write('region "ALL" {\n\tprefix 0.0.0.0/0\n\thold-down 1s\n'
                     '\tdown-below 50%%\n}\n%s'
-                    'events {\n\tlog "%s"\n\tkafka {\n\t\tbrokers "%s"\n'
+                    'events {\n\tlog "%s" %s\n\tkafka {\n'
+                    '\t\tbrokers "%s"\n'
                     '\t\ttopic "%s"\n\t\tformat %s\n%s\t}\n}\n'
-                    % (extra, self.log, bootstrap, TOPIC, fmt,
+                    % (extra, self.log, log_opts, bootstrap, TOPIC, fmt,
                        "\t\tqueue %d\n" % queue if queue else ""))
         self.proc = None
         self.start()
