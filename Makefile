@@ -134,6 +134,7 @@ $(BUILD)/bgpfeed: $(FEED_SRCS:%.c=$(OBJ)/%.o) $(call archives,lib)
 # Each test and tool links only the archives of the layer it tests:
 # t_NAME lists them (default: the codec alone).
 t_test_config := conf lib
+t_test_kafka_conf := conf lib
 t_test_json := lib
 t_test_sock := lib
 t_test_mrt := lib
