@@ -154,6 +154,7 @@ t_evtgen := $(uses_event)
 t_mkseeds := lib
 t_mrtdump := lib
 t_kafkamock := lib
+t_kafkabench := $(uses_event)
 
 .SECONDEXPANSION:
 $(BUILD)/tools/%: $(OBJ)/tests/tools/%.o $$(call archives,$$(t_%))

@@ -988,6 +988,14 @@ evt_kafka_info(const void *state, struct evt_kafka_info *in)
 	free(s);
 }
 
+void
+evt_kafka_reset_latency(void *state)
+{
+	struct evt_kafka	*k = state;
+
+	k->nlat = 0;
+}
+
 const struct evt_output evt_kafka_output = {
 	.name = "kafka",
 	.open = kafka_open,

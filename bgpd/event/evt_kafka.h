@@ -30,6 +30,8 @@ struct evt_kafka_info {
 
 /* Fills info from an open state of evt_kafka_output. */
 void	evt_kafka_info(const void *state, struct evt_kafka_info *info);
+/* Forgets the latency samples so far (bench phases). */
+void	evt_kafka_reset_latency(void *state);
 /*
  * Serves the producer's delivery reports now and moves the catch-up on
  * (normally the loop does it).  Returns the records still in flight.
