@@ -53,4 +53,7 @@ pid=$!
 wait "$pid"
 rc=$?
 pid=
+echo
+echo "3. Kafka output into the mock cluster (tests/bench/kafka_bench.py)"
+/usr/bin/python3 -B tests/bench/kafka_bench.py "$BUILD" || rc=1
 exit $rc
