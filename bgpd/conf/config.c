@@ -35,6 +35,7 @@ config_new(void)
 	TAILQ_INIT(&conf->regions);
 	conf->events.log_keep = CONF_DEFAULT_LOG_KEEP;
 	conf->events.queue_limit = CONF_DEFAULT_QUEUE_LIMIT;
+	config_websocket_defaults(&conf->websocket);
 	return conf;
 }
 
@@ -105,6 +106,9 @@ config_free(struct config *conf)
 	free(conf->user);
 	free(conf->collector_id);
 	config_events_free(&conf->events);
+	config_secrets_free(conf);
+	config_mrt_free(&conf->mrt);
+	config_websocket_free(&conf->websocket);
 	free(conf);
 }
 
@@ -202,6 +206,7 @@ config_region_equal(const struct config_region *a,
 	    a->hold_down == b->hold_down &&
 	    a->min_peers_mode == b->min_peers_mode &&
 	    a->min_peers == b->min_peers &&
+	    a->via_as == b->via_as &&
 	    a->unstable_changes == b->unstable_changes &&
 	    a->unstable_window == b->unstable_window;
 }
@@ -294,7 +299,9 @@ config_equal(const struct config *a, const struct config *b)
 {
 	return config_globals_equal(a, b) && config_neighbors_equal(a, b) &&
 	    config_regions_equal(a, b) &&
-	    config_events_equal(&a->events, &b->events);
+	    config_events_equal(&a->events, &b->events) &&
+	    config_mrt_equal(&a->mrt, &b->mrt) &&
+	    config_websocket_equal(&a->websocket, &b->websocket);
 }
 
 const char *
