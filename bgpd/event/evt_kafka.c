@@ -167,13 +167,27 @@ kafka_state_write(struct evt_kafka *k, int force)
  */
 
 static void
+strlcat_gap(char *dst, const char *src, size_t size)
+{
+	size_t	n = strlen(dst);
+
+	if (n + 1 < size)
+		snprintf(dst + n, size - n, "%s", src);
+}
+
+static void
 kafka_gap_add(struct evt_kafka *k, uint64_t first, uint64_t last,
     const char *reason)
 {
 	if (k->gap.first == 0) {
 		k->gap.first = first;
+		k->gap.last = last;
 		snprintf(k->gap.reason, sizeof(k->gap.reason), "%s", reason);
-	}
+	} else if (first > k->gap.last + 1 && strstr(k->gap.reason,
+	    "not all") == NULL)
+		/* One event per tick: say the range has holes. */
+		strlcat_gap(k->gap.reason, " (not all of first..last)",
+		    sizeof(k->gap.reason));
 	if (first < k->gap.first)
 		k->gap.first = first;
 	if (last > k->gap.last)
@@ -610,15 +624,14 @@ kafka_set(rd_kafka_conf_t *rc, const char *name, const char *val,
 }
 
 static rd_kafka_conf_t *
-kafka_conf(struct evt_kafka *k, char *err, size_t errlen)
+kafka_conf(const struct config_kafka *c, char *err, size_t errlen)
 {
-	const struct config_kafka	*c = k->conf;
 	rd_kafka_conf_t			*rc = rd_kafka_conf_new();
 	char				 qmax[24], mech[32];
 	size_t				 i;
 	int				 rv = 0;
 
-	snprintf(qmax, sizeof(qmax), "%u", k->cap + 1000);
+	snprintf(qmax, sizeof(qmax), "%u", c->queue + 1000);
 	rv |= kafka_set(rc, "bootstrap.servers", c->brokers, err, errlen);
 	rv |= kafka_set(rc, "enable.idempotence", "true", err, errlen);
 	rv |= kafka_set(rc, "acks", "all", err, errlen);
@@ -657,6 +670,17 @@ kafka_conf(struct evt_kafka *k, char *err, size_t errlen)
 		rd_kafka_conf_destroy(rc);
 		return NULL;
 	}
+	return rc;
+}
+
+/* The producer's configuration with our callbacks, or NULL (err set). */
+static rd_kafka_conf_t *
+kafka_conf_cb(struct evt_kafka *k, char *err, size_t errlen)
+{
+	rd_kafka_conf_t	*rc;
+
+	if ((rc = kafka_conf(k->conf, err, errlen)) == NULL)
+		return NULL;
 	rd_kafka_conf_set_opaque(rc, k);
 	rd_kafka_conf_set_dr_msg_cb(rc, kafka_dr);
 	rd_kafka_conf_set_error_cb(rc, kafka_error);
@@ -672,7 +696,7 @@ kafka_start(struct evt_kafka *k, char *err, size_t errlen)
 	rd_kafka_queue_t	*q;
 	char			 buf[256];
 
-	if ((rc = kafka_conf(k, err, errlen)) == NULL)
+	if ((rc = kafka_conf_cb(k, err, errlen)) == NULL)
 		return -1;
 	if ((k->rk = rd_kafka_new(RD_KAFKA_PRODUCER, rc, buf,
 	    sizeof(buf))) == NULL) {
@@ -871,6 +895,35 @@ fail:
 	return NULL;
 }
 
+/*
+ * Without a log nothing can be read back: an event that finds the ring
+ * full is lost (a gap).  The ring covers acked+1..sent, so the output
+ * jumps over lost seqs only while they fit in it (or nothing is in
+ * flight), marking them done.
+ */
+static void
+kafka_publish_nolog(struct evt_kafka *k, const uint8_t *rec, size_t len,
+    uint64_t seq)
+{
+	uint64_t	s;
+
+	if (k->sent - k->acked >= k->cap ||
+	    (k->sent != k->acked && seq - k->acked > k->cap)) {
+		kafka_gap_add(k, seq, seq, "queue full and no event log");
+		return;
+	}
+	if (k->sent == k->acked)
+		k->sent = k->acked = seq - 1;
+	for (s = k->sent + 1; s < seq; s++) {
+		k->done[s % k->cap] = 1;
+		k->t0[s % k->cap] = 0;
+	}
+	k->sent = seq - 1;
+	if (kafka_produce(k, rec, len, seq, 1) == -1)
+		kafka_gap_add(k, seq, seq, "refused by the producer and no "
+		    "event log");
+}
+
 static void
 kafka_publish(void *state, const uint8_t *rec, size_t len, uint64_t seq)
 {
@@ -895,13 +948,7 @@ kafka_publish(void *state, const uint8_t *rec, size_t len, uint64_t seq)
 		    k->sent + 1);
 		return;
 	}
-	kafka_gap_add(k, seq, seq, "queue full and no event log");
-	if (k->sent == k->acked)
-		k->acked = seq;
-	else
-		k->done[seq % k->cap] = 1;
-	k->t0[seq % k->cap] = 0;
-	k->sent = seq;
+	kafka_publish_nolog(k, rec, len, seq);
 }
 
 static int
@@ -910,8 +957,16 @@ kafka_reconfigure(void *state, const struct config_events *conf,
 {
 	struct evt_kafka	*k = state;
 
+	rd_kafka_conf_t		*rc;
+
 	if (k->base == NULL || config_kafka_equal(k->conf, conf->kafka))
 		return 0;
+	/* What can be refused is refused before the running one stops. */
+	if (conf->kafka != NULL) {
+		if ((rc = kafka_conf(conf->kafka, err, errlen)) == NULL)
+			return -1;
+		rd_kafka_conf_destroy(rc);
+	}
 	kafka_unconfigure(k);
 	if (conf->kafka == NULL)
 		return 0;

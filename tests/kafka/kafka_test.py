@@ -237,6 +237,43 @@ def scenario_gap(work):
     mock.stop()
 
 
+def scenario_nolog(work):
+    """No event log: nothing to read back, so events that find the queue
+    full during an outage are lost, and gap events say which; every seq
+    is in the topic or in a gap, and memory stays flat."""
+    mock = K.Mock(BUILD, port=33090)
+    d = K.Daemon(BUILD, work, "n1", 33017, ["127.0.3.17"], mock.bootstrap,
+                 "n1", queue=100, nolog=True)
+    for b in (1, 2, 3):
+        mock.down(b)
+    for _ in range(2):
+        K.feed(BUILD, 33017, "127.0.3.17", prefixes=400)
+    rss = d.rss_kb()
+    for b in (1, 2, 3):
+        mock.up(b)
+    time.sleep(2)
+    K.feed(BUILD, 33017, "127.0.3.17", prefixes=100)
+    msgs = K.consume(mock.bootstrap, group="n", idle=3)
+    evs = [K.decode(m[4]) for m in msgs]
+    gaps = [e for e in evs if e["type"] == "gap"]
+    top = max(e["seq"] for e in evs)
+    have = {e["seq"] for e in evs}
+    for g in gaps:
+        have |= set(range(g["first"], g["last"] + 1))
+    missing = [s for s in range(1, top + 1) if s not in have]
+    say("no log: %d in the topic up to seq %d, %d gap events, RSS %d kB"
+        % (len(evs), top, len(gaps), rss))
+    if not gaps:
+        fail("no gap event though the queue overflowed without a log")
+    if missing:
+        fail("%d seqs neither in the topic nor in a gap: %s"
+             % (len(missing), missing[:10]))
+    if top < 850:
+        fail("the events after the outage did not arrive (top %d)" % top)
+    d.kill(signal.SIGTERM)
+    mock.stop()
+
+
 def scenario_json(work):
     mock = K.Mock(BUILD, port=33030)
     d = K.Daemon(BUILD, work, "c3", 33012, ["127.0.3.14"], mock.bootstrap,
@@ -337,6 +374,7 @@ def main():
     try:
         {"stream": scenario_stream, "outage": scenario_outage,
          "json": scenario_json, "gap": scenario_gap,
+         "nolog": scenario_nolog,
          "collectors": scenario_collectors}[WHAT](work)
     except Exception as e:  # noqa: BLE001
         fail("%s: %s" % (type(e).__name__, e))

@@ -99,9 +99,10 @@ class Daemon:
 
     def __init__(self, build, work, tag, port, neighbors, bootstrap,
                  collector, queue=None, fmt="msgpack", extra="",
-                 log_opts=""):
+                 log_opts="", nolog=False):
         self.build, self.work, self.tag = build, work, tag
         self.port = port
+        self.nolog = nolog
         self.log = os.path.join(work, tag + ".mpk")
         self.state = self.log + ".kafka"
         self.conf = os.path.join(work, tag + ".conf")
@@ -115,10 +116,11 @@ class Daemon:
                 f.write("neighbor %s { remote-as 65001; passive }\n" % a)
             f.write('region "ALL" {\n\tprefix 0.0.0.0/0\n\thold-down 1s\n'
                     '\tdown-below 50%%\n}\n%s'
-                    'events {\n\tlog "%s" %s\n\tkafka {\n'
+                    'events {\n\t%slog "%s" %s\n\tkafka {\n'
                     '\t\tbrokers "%s"\n'
                     '\t\ttopic "%s"\n\t\tformat %s\n%s\t}\n}\n'
-                    % (extra, self.log, log_opts, bootstrap, TOPIC, fmt,
+                    % (extra, "# " if nolog else "", self.log, log_opts,
+                       bootstrap, TOPIC, fmt,
                        "\t\tqueue %d\n" % queue if queue else ""))
         self.proc = None
         self.start()
@@ -128,8 +130,9 @@ class Daemon:
         self.proc = spawn([os.path.join(self.build, "bgpwatchd"), "-d",
                            "-f", self.conf], stdout=self.errf,
                           stderr=subprocess.STDOUT)
-        wait_for(lambda: os.path.exists(self.state), 10,
-                 self.tag + " state file")
+        if not self.nolog:
+            wait_for(lambda: os.path.exists(self.state), 10,
+                     self.tag + " state file")
         wait_for(self._listening, 10, self.tag + " BGP listener")
 
     def _listening(self):
