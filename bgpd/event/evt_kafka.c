@@ -203,7 +203,11 @@ kafka_gap_emit(struct evt_kafka *k)
 {
 	struct evt	*e;
 
-	if (k->gap.first == 0 || k->sent - k->acked >= k->cap)
+	uint64_t	 next = evt_fanout_next_seq(k->fo);
+
+	/* Only when it would be taken live (else it is lost in turn). */
+	if (k->gap.first == 0 || k->sent - k->acked >= k->cap ||
+	    (k->sent != k->acked && next - k->acked > k->cap))
 		return;
 	e = evt_new("gap", NULL);
 	evt_uint(e, "first", k->gap.first);
