@@ -80,6 +80,8 @@ struct evt_kafka {
 	uint32_t		 cap;		/* ring slots */
 	uint8_t			*done;		/* per seq % cap */
 	uint64_t		*t0;		/* publish time, ns; 0: replayed */
+	uint32_t		*lens;		/* bytes of each record in flight */
+	uint64_t		 bytes;		/* bytes in flight */
 	uint64_t		 acked, sent, want;
 	int			 behind;	/* reading the log, not live */
 	int			 rewind;	/* a delivery failed */
@@ -235,8 +237,13 @@ kafka_lat_add(struct evt_kafka *k, uint64_t t0)
 static void
 kafka_advance(struct evt_kafka *k)
 {
+	size_t	i;
+
 	while (k->acked < k->sent && k->done[(k->acked + 1) % k->cap]) {
-		k->done[(k->acked + 1) % k->cap] = 0;
+		i = (k->acked + 1) % k->cap;
+		k->done[i] = 0;
+		k->bytes -= k->bytes >= k->lens[i] ? k->lens[i] : k->bytes;
+		k->lens[i] = 0;
 		k->acked++;
 	}
 }
@@ -269,6 +276,7 @@ kafka_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *arg)
 	}
 	k->done[i] = 1;
 	k->published++;
+	k->connected = 1;
 	if (k->t0[i] != 0)
 		kafka_lat_add(k, k->t0[i]);
 	kafka_advance(k);
@@ -389,6 +397,8 @@ kafka_produce(struct evt_kafka *k, const uint8_t *rec, size_t len,
 	}
 	k->t0[seq % k->cap] = live ? kafka_nsec() : 0;
 	k->done[seq % k->cap] = 0;
+	k->lens[seq % k->cap] = (uint32_t)len;
+	k->bytes += len;
 	k->sent = seq;
 	return 0;
 }
@@ -552,6 +562,8 @@ kafka_after_poll(struct evt_kafka *k)
 		 * not acknowledged, from the log. */
 		k->rewind = 0;
 		memset(k->done, 0, k->cap);
+		memset(k->lens, 0, k->cap * sizeof(*k->lens));
+		k->bytes = 0;
 		k->sent = k->acked;
 		if (k->want > k->sent)
 			k->behind = 1;
@@ -731,6 +743,8 @@ kafka_start(struct evt_kafka *k, char *err, size_t errlen)
 		event_add(k->ev_pipe, NULL);
 	}
 	memset(k->done, 0, k->cap);
+	memset(k->lens, 0, k->cap * sizeof(*k->lens));
+	k->bytes = 0;
 	k->sent = k->acked;
 	k->rewind = 0;
 	k->behind = k->want > k->sent;
@@ -800,7 +814,8 @@ kafka_configure(struct evt_kafka *k, const struct config_events *ev,
 	}
 	k->cap = c->queue;
 	if ((k->done = calloc(k->cap, 1)) == NULL ||
-	    (k->t0 = calloc(k->cap, sizeof(*k->t0))) == NULL)
+	    (k->t0 = calloc(k->cap, sizeof(*k->t0))) == NULL ||
+	    (k->lens = calloc(k->cap, sizeof(*k->lens))) == NULL)
 		fatal("kafka_configure");
 	k->want = last;
 	k->acked = last;	/* no state: from the next event on */
@@ -852,8 +867,11 @@ kafka_unconfigure(struct evt_kafka *k)
 	k->conf = NULL;
 	free(k->done);
 	free(k->t0);
+	free(k->lens);
 	k->done = NULL;
 	k->t0 = NULL;
+	k->lens = NULL;
+	k->bytes = 0;
 }
 
 /*
@@ -921,6 +939,7 @@ kafka_publish_nolog(struct evt_kafka *k, const uint8_t *rec, size_t len,
 	for (s = k->sent + 1; s < seq; s++) {
 		k->done[s % k->cap] = 1;
 		k->t0[s % k->cap] = 0;
+		k->lens[s % k->cap] = 0;
 	}
 	k->sent = seq - 1;
 	if (kafka_produce(k, rec, len, seq, 1) == -1)
@@ -1004,10 +1023,9 @@ kafka_stats(const void *state, struct evt_output_stats *st)
 {
 	const struct evt_kafka	*k = state;
 
-	st->clients = k->rk != NULL;
-	st->queued = k->sent - k->acked;
+	st->clients = k->rk != NULL && k->connected;
+	st->queued = k->bytes;
 	st->published = k->published;
-	st->dropped = k->lost;
 	st->failed = k->failed;
 }
 
@@ -1034,6 +1052,10 @@ evt_kafka_info(const void *state, struct evt_kafka_info *in)
 	in->catching_up = k->replayed;
 	in->lost = k->lost;
 	in->resets = k->resets;
+	in->failed = k->failed;
+	in->published = k->published;
+	in->connected = k->rk != NULL && k->connected;
+	in->bytes = k->bytes;
 	n = k->nlat < EVT_KAFKA_LAT_SAMPLES ? k->nlat : EVT_KAFKA_LAT_SAMPLES;
 	in->lat_samples = k->nlat;
 	if (n == 0)
@@ -1045,6 +1067,12 @@ evt_kafka_info(const void *state, struct evt_kafka_info *in)
 	in->lat_p50_us = s[n / 2];
 	in->lat_p99_us = s[n * 99 / 100];
 	free(s);
+}
+
+const void *
+evt_kafka_state(const struct evt_fanout *fo)
+{
+	return evt_fanout_output_state(fo, "kafka");
 }
 
 void

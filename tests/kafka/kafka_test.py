@@ -277,13 +277,29 @@ def scenario_nolog(work):
 def scenario_json(work):
     mock = K.Mock(BUILD, port=33030)
     d = K.Daemon(BUILD, work, "c3", 33012, ["127.0.3.14"], mock.bootstrap,
-                 "c3", fmt="json")
+                 "c3", fmt="json",
+                 extra="metrics on 127.0.3.2 port 33019\n")
     K.feed(BUILD, 33012, "127.0.3.14", prefixes=300)
     time.sleep(1.5)
     d.wait_drained()
     msgs = K.consume(mock.bootstrap, group="d", want=d.last_seq())
     say("format json:")
     check_topic(d, msgs, fmt="json")
+    # The metrics say the same.
+    import urllib.request
+    text = urllib.request.urlopen("http://127.0.3.2:33019/metrics",
+                                  timeout=10).read().decode()
+    got = {}
+    for line in text.splitlines():
+        if line.startswith("bgpwatch_kafka_") and "{" not in line:
+            k, v = line.split()
+            got[k] = float(v)
+    say("metrics: %s" % got)
+    if got.get("bgpwatch_kafka_acked_seq") != d.last_seq() or \
+            got.get("bgpwatch_kafka_inflight_events") != 0 or \
+            got.get("bgpwatch_kafka_connected") != 1 or \
+            got.get("bgpwatch_kafka_acked_total") != d.last_seq():
+        fail("kafka metrics %s, last seq %d" % (got, d.last_seq()))
     d.kill(signal.SIGTERM)
     mock.stop()
 
