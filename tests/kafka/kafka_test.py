@@ -396,6 +396,12 @@ def main():
         fail("%s: %s" % (type(e).__name__, e))
     finally:
         K.cleanup()
+        for f in os.listdir(work):
+            if f.endswith(".log"):
+                with open(os.path.join(work, f), errors="replace") as fp:
+                    t = fp.read()
+                if "Sanitizer" in t or "runtime error:" in t:
+                    fail("%s: sanitizer report" % f)
         if fails:
             for f in os.listdir(work):
                 if f.endswith(".log"):
