@@ -148,6 +148,7 @@ $(BUILD)/bgpfeed: $(FEED_SRCS:%.c=$(OBJ)/%.o) $(call archives,lib)
 # Each test and tool links only the archives of the layer it tests:
 # t_NAME lists them (default: the codec alone).
 t_test_config := conf lib
+t_test_kafka_conf := conf lib
 t_test_json := lib
 t_test_sock := lib
 t_test_mrt := lib
@@ -170,6 +171,7 @@ t_evtgen := $(uses_event)
 t_mkseeds := lib
 t_mrtdump := lib
 t_kafkamock := lib
+t_kafkabench := $(uses_event)
 
 .SECONDEXPANSION:
 $(BUILD)/tools/%: $(OBJ)/tests/tools/%.o $$(call archives,$$(t_%))

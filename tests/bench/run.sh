@@ -72,4 +72,7 @@ esac
 pid=$!
 wait "$pid" || rc=1
 pid=
+echo
+echo "3. Kafka output into the mock cluster (tests/bench/kafka_bench.py)"
+/usr/bin/python3 -B tests/bench/kafka_bench.py "$BUILD" || rc=1
 exit $rc
