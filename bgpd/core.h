@@ -14,6 +14,7 @@
 #include "adjrib.h"
 #include "msgtap.h"
 #include "config.h"
+#include "core_ops.h"
 #include "intern.h"
 #include "loop.h"
 #include "peer.h"
@@ -39,6 +40,7 @@ struct bgpd {
 	struct rislive		*rislive;	/* RIS Live stream, or NULL */
 	uint8_t			*scratch;	/* BGP_SCRATCH_LEN, decoder */
 	time_t			 started;
+	struct core_ops		 ops;		/* event counts, reloads */
 };
 
 /*
