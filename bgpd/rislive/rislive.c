@@ -787,6 +787,8 @@ rl_event_cb(struct bufferevent *bev, short what, void *arg)
 	unsigned long e;
 
 	(void)bev;
+	if (what == BEV_EVENT_CONNECTED)
+		return;		/* the TLS handshake is done */
 	if (c->state == RL_C_CLOSING) {
 		rl_client_free(c);
 		return;
