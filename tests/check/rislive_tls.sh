@@ -47,6 +47,7 @@ neighbor 127.0.4.51 { remote-as 64999; passive }
 metrics on $A port 34051
 websocket on $A port 34052 cert "$TMP/server.pem" key "$TMP/server.key" ca "$TMP/ca.pem"
 CONF
+chmod 600 "$TMP/bgpwatchd.conf"	# it names a key: it must be private
 "$BUILD/bgpwatchd" -d -f "$TMP/bgpwatchd.conf" >"$TMP/d.log" 2>&1 &
 DPID=$!
 i=0
