@@ -10,8 +10,9 @@
 # and the region detector's event latency (build/tools/detectbench) when
 # it is built.  Receivers run one at a time, each started fresh; every
 # process is stopped by PID on exit; nothing leaves 127.0.0.0/8.
+# Part 3: the RIS Live stream (tests/bench/rislive.sh).
 # Environment: BENCH_RUNS (3), BENCH_GOBGP_RUNS (1), BENCH_SOURCES
-# ("10 30"), BENCH_SKIP (any of gobgp bird many churn); logs and
+# ("10 30"), BENCH_SKIP (any of gobgp bird many churn rislive); logs and
 # results.{json,md} are left in BUILD/bench/.  See docs/performance.md.
 BUILD=${1:-build}
 DATA=${BGPWATCH_MRT_DATA:-../shared/data/mrt}
@@ -53,4 +54,6 @@ pid=$!
 wait "$pid"
 rc=$?
 pid=
+# Part 3: the RIS Live stream (tests/bench/rislive.sh).
+case " $BENCH_SKIP " in *" rislive "*) ;; *) sh tests/bench/rislive.sh "$BUILD" ;; esac
 exit $rc
