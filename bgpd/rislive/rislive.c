@@ -1271,6 +1271,8 @@ rislive_close(struct rislive *rl)
 		return;
 	if (rl->tap != NULL)
 		msgtap_remove(rl->tap, rl);
+	if (rl->lev != NULL)
+		log_info("rislive: closing, %zu clients", rl->nclients);
 	while ((c = TAILQ_FIRST(&rl->clients)) != NULL)
 		rl_client_free(c);
 	sock_pause_free(rl->pause);
