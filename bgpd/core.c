@@ -210,9 +210,10 @@ core_reload_conf(struct bgpd *bgpd, char *err, size_t errlen)
 	}
 	if (config_check_secrets(nconf, geteuid(), err, errlen) == -1 ||
 	    evt_fanout_reconfigure(bgpd->fanout, &nconf->events, err,
-	    errlen) == -1 || detect_configure(bgpd->detect, nconf,
-	    loop_now(&bgpd->loop), err, errlen) == -1 ||
-	    core_rislive_reload(bgpd, nconf, err, errlen) == -1) {
+	    errlen) == -1 ||
+	    core_rislive_reload(bgpd, nconf, err, errlen) == -1 ||
+	    detect_configure(bgpd->detect, nconf,
+	    loop_now(&bgpd->loop), err, errlen) == -1) {
 		/* What failed is left as it was; keep the running config. */
 		config_free(nconf);
 		snprintf(errs.msg[0], sizeof(errs.msg[0]), "%s", err);
