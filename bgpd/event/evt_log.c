@@ -15,6 +15,12 @@
  * log that would grow past max-size is renamed PATH.1 (PATH.1 to PATH.2
  * ... up to keep) before the record is written.
  *
+ * A record that cannot be written (disk full, I/O error) is not lost: it
+ * goes to the backlog (evt_backlog.c), and so does every later record
+ * until the backlog is written out, in order, by the next append or the
+ * retry timer (EVT_RETRY_MSEC).  Past EVT_BACKLOG_MAX bytes the missing
+ * seqs become a "gap" record written in their place.
+ *
  * Files are also named by generation, for outputs that catch up from the
  * log: the current file is generation evt_log_gen(), PATH.i is that
  * minus i, so a rotation during a replay does not confuse the reader.
@@ -34,11 +40,13 @@
 
 #include <event2/event.h>
 
+#include "evt_backlog.h"
 #include "evt_log.h"
 #include "evt_reader.h"
 #include "log.h"
 
 #define EVT_SYNC_MSEC		100		/* fdatasync at most this often */
+#define EVT_RETRY_MSEC		1000		/* backlog write retries */
 #define EVT_TAIL_WINDOW		(1024 * 1024)	/* scanned on open */
 #define EVT_LOG_MODE		0640
 #define EVT_GEN_BASE		(1ULL << 32)	/* PATH.i is gen BASE - i */
@@ -54,6 +62,10 @@ struct evt_log {
 	int		 failing;	/* logged once per streak */
 	struct event	*ev_sync;
 	uint64_t	 written, failed;
+	struct evt_backlog *backlog;	/* held while the file fails */
+	struct event	*ev_retry;
+	char		 reason[EVT_GAP_REASON_MAX]; /* of the last failure */
+	int		 gapping;	/* dropping into a gap (logged) */
 };
 
 
@@ -317,16 +329,20 @@ evt_log_sync_later(struct evt_log *l)
 static void
 evt_log_failed(struct evt_log *l, const char *what)
 {
+	snprintf(l->reason, sizeof(l->reason), "%s: %s", what,
+	    strerror(errno));
 	if (!l->failing)
-		log_warn("event log %s: %s (events are not logged until "
-		    "it works again)", l->path, what);
+		log_warn("event log %s: %s (events are held in memory, up to "
+		    "%d MiB, and written when it works again)", l->path, what,
+		    EVT_BACKLOG_MAX >> 20);
 	l->failing = 1;
 }
 
-int
-evt_log_append(struct evt_log *l, const uint8_t *rec, size_t len,
-    uint64_t seq)
+/* Writes one record now.  Returns 0, or -1 (counted, logged once). */
+static int
+evt_log_write(void *arg, const uint8_t *rec, size_t len, uint64_t seq)
 {
+	struct evt_log	*l = arg;
 	uint64_t	last;
 	ssize_t		n;
 	char		err[256];
@@ -369,6 +385,54 @@ evt_log_append(struct evt_log *l, const uint8_t *rec, size_t len,
 	return 0;
 }
 
+/* Writes out the backlog; while some is left the retry timer runs. */
+static void
+evt_log_drain(struct evt_log *l)
+{
+	struct timeval	tv = { EVT_RETRY_MSEC / 1000,
+	    (EVT_RETRY_MSEC % 1000) * 1000 };
+	size_t		n = evt_backlog_items(l->backlog);
+
+	if (n == 0)
+		return;
+	if (evt_backlog_drain(l->backlog, evt_log_write, l) == 0) {
+		log_info("event log %s: backlog written (%zu held items)",
+		    l->path, n);
+		l->gapping = 0;
+		if (l->ev_retry != NULL)
+			evtimer_del(l->ev_retry);
+	} else if (l->ev_retry != NULL && !evtimer_pending(l->ev_retry, NULL))
+		evtimer_add(l->ev_retry, &tv);
+}
+
+static void
+evt_log_retry_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	evt_log_drain(arg);
+}
+
+int
+evt_log_append(struct evt_log *l, const uint8_t *rec, size_t len,
+    uint64_t seq)
+{
+	if (l->path == NULL)
+		return 0;
+	evt_log_drain(l);
+	if (evt_backlog_items(l->backlog) == 0 &&
+	    evt_log_write(l, rec, len, seq) == 0)
+		return 0;
+	if (evt_backlog_push(l->backlog, rec, len, seq, l->reason) == 0 &&
+	    !l->gapping++)
+		log_warnx("event log %s: backlog full (%d MiB): events from "
+		    "seq %llu on are dropped until the log works again; a "
+		    "gap record will name them", l->path,
+		    EVT_BACKLOG_MAX >> 20, (unsigned long long)seq);
+	evt_log_drain(l);
+	return -1;
+}
+
 static char *
 evt_log_strdup(const char *s)
 {
@@ -402,6 +466,10 @@ evt_log_new(struct event_base *base)
 	if (base != NULL &&
 	    (l->ev_sync = evtimer_new(base, evt_log_sync_cb, l)) == NULL)
 		fatal("evt_log_new");
+	if (base != NULL &&
+	    (l->ev_retry = evtimer_new(base, evt_log_retry_cb, l)) == NULL)
+		fatal("evt_log_new");
+	l->backlog = evt_backlog_new(EVT_BACKLOG_MAX);
 	return l;
 }
 
@@ -458,7 +526,16 @@ evt_log_free(struct evt_log *l)
 {
 	if (l == NULL)
 		return;
+	evt_log_drain(l);
+	if (evt_backlog_items(l->backlog) > 0)
+		log_warnx("event log %s: seqs %llu to %llu could not be "
+		    "written before exit", l->path,
+		    (unsigned long long)evt_backlog_first(l->backlog),
+		    (unsigned long long)evt_backlog_last(l->backlog));
+	evt_backlog_free(l->backlog);
 	evt_log_close_fd(l);
+	if (l->ev_retry != NULL)
+		event_free(l->ev_retry);
 	if (l->ev_sync != NULL)
 		event_free(l->ev_sync);
 	free(l->path);
@@ -471,6 +548,8 @@ evt_log_stats(const struct evt_log *l, struct evt_output_stats *st)
 	memset(st, 0, sizeof(*st));
 	st->published = l->written;
 	st->failed = l->failed;
+	st->queued = evt_backlog_bytes(l->backlog);	/* held, not yet written */
+	st->dropped = evt_backlog_gap_events(l->backlog); /* in gap records */
 }
 
 /*
