@@ -141,6 +141,12 @@ evt_backlog_drain(struct evt_backlog *b, evt_backlog_write_fn fn, void *arg)
 }
 
 size_t
+evt_backlog_cap(const struct evt_backlog *b)
+{
+	return b->cap;
+}
+
+size_t
 evt_backlog_items(const struct evt_backlog *b)
 {
 	return b->items;

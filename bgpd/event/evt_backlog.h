@@ -39,6 +39,8 @@ int	evt_backlog_push(struct evt_backlog *, const uint8_t *rec,
  */
 size_t	evt_backlog_drain(struct evt_backlog *, evt_backlog_write_fn fn,
 	    void *arg);
+/* The cap in bytes. */
+size_t	evt_backlog_cap(const struct evt_backlog *);
 /* Items (records and gaps) held; bytes of records held. */
 size_t	evt_backlog_items(const struct evt_backlog *);
 size_t	evt_backlog_bytes(const struct evt_backlog *);

@@ -425,10 +425,10 @@ evt_log_append(struct evt_log *l, const uint8_t *rec, size_t len,
 		return 0;
 	if (evt_backlog_push(l->backlog, rec, len, seq, l->reason) == 0 &&
 	    !l->gapping++)
-		log_warnx("event log %s: backlog full (%d MiB): events from "
-		    "seq %llu on are dropped until the log works again; a "
-		    "gap record will name them", l->path,
-		    EVT_BACKLOG_MAX >> 20, (unsigned long long)seq);
+		log_warnx("event log %s: backlog full (%zu bytes): events "
+		    "from seq %llu on are dropped until the log works again; "
+		    "a gap record will name them", l->path,
+		    evt_backlog_cap(l->backlog), (unsigned long long)seq);
 	evt_log_drain(l);
 	return -1;
 }
@@ -453,6 +453,23 @@ evt_log_streq(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+/*
+ * The backlog's cap: EVT_BACKLOG_MAX, or BGPWATCHD_EVENT_BACKLOG bytes
+ * (a knob for tests that need a gap without filling 64 MiB).
+ */
+static size_t
+evt_log_backlog_max(void)
+{
+	const char	*env = getenv("BGPWATCHD_EVENT_BACKLOG");
+	char		*end;
+	unsigned long long v;
+
+	if (env == NULL || *env == '\0')
+		return EVT_BACKLOG_MAX;
+	v = strtoull(env, &end, 10);
+	return *end == '\0' ? (size_t)v : EVT_BACKLOG_MAX;
+}
+
 struct evt_log *
 evt_log_new(struct event_base *base)
 {
@@ -469,7 +486,7 @@ evt_log_new(struct event_base *base)
 	if (base != NULL &&
 	    (l->ev_retry = evtimer_new(base, evt_log_retry_cb, l)) == NULL)
 		fatal("evt_log_new");
-	l->backlog = evt_backlog_new(EVT_BACKLOG_MAX);
+	l->backlog = evt_backlog_new(evt_log_backlog_max());
 	return l;
 }
 
