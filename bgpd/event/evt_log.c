@@ -49,6 +49,7 @@
 
 #include "evt_backlog.h"
 #include "evt_log.h"
+#include "evt_syncer.h"
 #include "evt_reader.h"
 #include "log.h"
 
@@ -73,6 +74,7 @@ struct evt_log {
 	struct event	*ev_retry;
 	char		 reason[EVT_GAP_REASON_MAX]; /* of the last failure */
 	int		 gapping;	/* dropping into a gap (logged) */
+	struct evt_syncer *syncer;	/* the timer's fdatasync, threaded */
 };
 
 
@@ -369,12 +371,29 @@ evt_log_rotate(struct evt_log *l, uint64_t seq)
 	return 0;
 }
 
+/*
+ * The timer's sync: the current file's fdatasync goes to the sync
+ * thread (on a dup of the descriptor), so the loop never waits for the
+ * disk; a rotated file (rare) is still synced here.
+ */
 static void
 evt_log_sync_cb(evutil_socket_t fd, short ev, void *arg)
 {
+	struct evt_log	*l = arg;
+	int		 dfd;
+
 	(void)fd;
 	(void)ev;
-	evt_log_sync(arg);
+	evt_log_sync_rotated(l);
+	if (l->fd == -1)
+		return;
+	if ((dfd = dup(l->fd)) == -1) {
+		evt_log_sync(l);
+		return;
+	}
+	if (l->syncer == NULL)
+		l->syncer = evt_syncer_new(l->path);
+	(void)evt_syncer_request(l->syncer, dfd);
 }
 
 int
@@ -626,6 +645,7 @@ evt_log_free(struct evt_log *l)
 		    (unsigned long long)evt_backlog_first(l->backlog),
 		    (unsigned long long)evt_backlog_last(l->backlog));
 	evt_backlog_free(l->backlog);
+	evt_syncer_free(l->syncer);
 	evt_log_close_fd(l);
 	if (l->ev_retry != NULL)
 		event_free(l->ev_retry);
