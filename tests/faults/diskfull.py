@@ -61,7 +61,9 @@ def main():
         log = os.path.join(disk, "events.mpk")
         filler = os.path.join(disk, "filler")
         sock = lab.path("events.sock")
+        mport = flib.port(41)
         extra = ("eligible-after 0s\n"
+                 "metrics on %s port %d\n" % (flib.ADDR, mport) +
                  'region "ALL" { prefix 0.0.0.0/0; hold-down 1s }\n'
                  'events { log "%s"; subscribe unix "%s" }\n' % (log, sock))
         bw = flib.daemon(lab, 40, extra, [(PEER, 64511, "passive")])
@@ -127,8 +129,17 @@ def main():
                              r["seq"] > g["last"] for r in records(log)),
                  10, "peer_down logged after the gap")
         check_log(records(log), "log after the gap")
+        import urllib.request
+        text = urllib.request.urlopen("http://%s:%d/metrics" % (
+            flib.ADDR, mport), timeout=10).read().decode()
+        want = "bgpwatch_event_log_gap_events_total %d" % (
+            g["last"] - g["first"] + 1)
+        if want not in text:
+            raise AssertionError("metrics lack %r" % want)
         ok("backlog overflow: gap record %d..%d (%s), seq continues "
-           "after it" % (g["first"], g["last"], g["reason"]))
+           "after it, metrics count %d gap events" % (
+               g["first"], g["last"], g["reason"],
+               g["last"] - g["first"] + 1))
         bw.stop()
         failed = False
     finally:
