@@ -97,7 +97,7 @@ PROGS	:= $(BUILD)/bgpwatchd $(BUILD)/bgpwatchctl $(BUILD)/bgpfeed
 archives = $(foreach d,$(LINK_ORDER),$(if $(filter $(d),$(1)),$(AR_DIR)/$(d).a)) \
 	$(BUILD)/libproto.a
 
-.PHONY: all deps check unit fuzz fuzz-build bench run demo install clean
+.PHONY: all deps check unit fuzz fuzz-build soak memcheck bench run demo install clean
 .DEFAULT_GOAL := all
 
 all: $(PROGS) $(TOOLS)
@@ -165,6 +165,7 @@ t_test_evt := $(uses_event)
 t_test_evt_fanout := $(uses_event)
 t_test_evt_stream := $(uses_event)
 t_test_evt_lock := $(uses_event)
+t_test_evt_backlog := $(uses_event)
 t_test_control := $(uses_ctl)
 t_detectbench := $(uses_detect)
 t_ribbench := $(uses_rib)
@@ -218,6 +219,7 @@ f_fuzz_rirstats := $(uses_detect)
 f_fuzz_evtlog := $(uses_event)
 f_fuzz_subreq := $(uses_event)
 f_fuzz_control := $(uses_ctl)
+f_fuzz_rislive := $(uses_rislive)
 $(BUILD)/fuzz/%: $(FZ)/tests/fuzz/%.o $$(call fuzz_archives,$$(f_%))
 	@mkdir -p $(dir $@)
 	$(FUZZ_LINK) -o $@ $^ $(LIBS)
@@ -234,6 +236,16 @@ unit: $(TESTS) $(TOOLS) $(PROGS)
 check: deps
 	@$(MAKE) --no-print-directory all $(TESTS) fuzz-build
 	@sh tests/run.sh $(BUILD) all
+
+# Soak: load held for DURATION seconds (default 600), RSS/fds/events
+# printed as it goes, growth checked at the end (tests/soak/soak.py).
+soak: deps
+	@$(MAKE) --no-print-directory all
+	@sh tests/soak/run.sh $(BUILD) $${DURATION:-600}
+
+# valgrind memcheck of every unit test: no leak, no error.
+memcheck: $(TESTS)
+	@sh tests/memcheck.sh $(BUILD)
 
 bench: deps
 	@$(MAKE) --no-print-directory all
