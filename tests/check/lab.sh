@@ -33,6 +33,8 @@ promtool check config conf/lab/prometheus/prometheus.yml >/dev/null 2>&1 ||
     fail "promtool check config conf/lab/prometheus/prometheus.yml"
 T=$(mktemp -d "${TMPDIR:-/tmp}/bgpwatch-labcheck.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
 $PY tools/lab_grafana.py "$T/dash.json" || fail "tools/lab_grafana.py"
 cmp -s "$T/dash.json" conf/grafana/bgpwatch.json ||
     fail "conf/grafana/bgpwatch.json is not what tools/lab_grafana.py writes (run it)"
@@ -106,6 +108,7 @@ if not nbs <= peers or len(nbs) != 4:
     bad("bgpwatchd.conf neighbors %s not 4 of the routers' addresses %s" % (nbs, peers))
 sys.exit(0 if ok else 1)
 EOF
+rm -rf "$T"
 echo "lab check: static checks ok (configurations valid; Containerfile, compose.yaml, containerlab topology and tools/lab.sh agree)"
 
 # ------------------------------------------------------------ 2. the lab
