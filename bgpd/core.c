@@ -14,11 +14,13 @@
 #include <unistd.h>
 
 #include "core.h"
+#include "core_rislive.h"
 #include "detect.h"
 #include "detect_door.h"
 #include "evt_fanout.h"
 #include "evt_schema.h"
 #include "log.h"
+#include "sdnotify.h"
 
 /*
  * Opens the event outputs and the region detector of the config
@@ -34,6 +36,7 @@ core_detect_open(struct bgpd *bgpd, int live, char *err, size_t errlen)
 	if ((bgpd->fanout = evt_fanout_open(live ? bgpd->loop.base : NULL,
 	    &conf->events, err, errlen)) == NULL)
 		return -1;
+	evt_fanout_set_collector(bgpd->fanout, config_collector_id(conf));
 	if ((bgpd->detect = detect_new(bgpd->rib, now)) == NULL ||
 	    (bgpd->schema = calloc(1, sizeof(*bgpd->schema))) == NULL) {
 		snprintf(err, errlen, "cannot create the region detector");
@@ -44,6 +47,11 @@ core_detect_open(struct bgpd *bgpd, int live, char *err, size_t errlen)
 	bgpd->schema->use_event_time = !live;
 	if (detect_add_observer(bgpd->detect, evt_schema_observer,
 	    bgpd->schema) == -1) {
+		snprintf(err, errlen, "cannot observe the region detector");
+		return -1;
+	}
+	if (detect_add_observer(bgpd->detect, core_ops_observer,
+	    &bgpd->ops) == -1) {
 		snprintf(err, errlen, "cannot observe the region detector");
 		return -1;
 	}
@@ -79,6 +87,8 @@ core_init(struct bgpd *bgpd, struct config *conf, const char *conffile,
 	msgtap_init(&bgpd->tap);
 	peer_reg_init(&bgpd->peers, &bgpd->loop, &bgpd->door, &bgpd->tap,
 	    conf, bgpd->scratch);
+	if (core_rislive_open(bgpd, live) == -1)
+		return -1;
 	return 0;
 }
 
@@ -89,6 +99,9 @@ core_start(struct bgpd *bgpd)
 		return -1;
 	loop_probe_start(&bgpd->loop);
 	peer_reg_start(&bgpd->peers);
+	/* evt_log.c names the log it opened. */
+	if (bgpd->conf->events.log_path == NULL)
+		log_info("no event log configured: events are not kept");
 	log_info("bgpwatchd started: AS %u, %zu neighbors",
 	    bgpd->conf->local_as, peer_count(&bgpd->peers));
 	return 0;
@@ -103,6 +116,7 @@ core_shutdown(struct bgpd *bgpd, const char *msg)
 void
 core_free(struct bgpd *bgpd)
 {
+	core_rislive_close(bgpd);
 	if (bgpd->peers.env.loop != NULL)
 		peer_reg_free(&bgpd->peers);
 	adjrib_free(&bgpd->door);
@@ -118,30 +132,76 @@ core_free(struct bgpd *bgpd)
 	loop_free(&bgpd->loop);
 }
 
+/* The reload proper; core_reload() tells systemd around it. */
+static int
+core_reload_conf(struct bgpd *bgpd, char *err, size_t errlen);
+
+/*
+ * A reload that changed nothing: logs every error (an operator fixing
+ * the file wants them all, not the first), counts it, and sets err to
+ * the first one and how many there were.
+ */
+static void
+core_reload_failed(struct bgpd *bgpd, const struct config_errors *errs,
+    char *err, size_t errlen)
+{
+	size_t	i;
+
+	core_ops_reload(&bgpd->ops, 0);
+	for (i = 0; i < errs->n; i++)
+		log_warnx("reload: %s", errs->msg[i]);
+	log_warnx("reload of %s failed (%zu error%s), keeping the running "
+	    "configuration", bgpd->conffile, errs->n, errs->n == 1 ? "" : "s");
+	if (errs->n == 0)
+		snprintf(err, errlen, "cannot parse configuration");
+	else if (errs->n == 1)
+		snprintf(err, errlen, "%s", errs->msg[0]);
+	else
+		snprintf(err, errlen, "%s (and %zu more errors, see the log)",
+		    errs->msg[0], errs->n - 1);
+}
+
 int
 core_reload(struct bgpd *bgpd, char *err, size_t errlen)
+{
+	int	rv;
+
+	sdnotify_reloading();
+	rv = core_reload_conf(bgpd, err, errlen);
+	sdnotify_ready(rv == 0 ? "serving" : "serving, last reload failed");
+	return rv;
+}
+
+static int
+core_reload_conf(struct bgpd *bgpd, char *err, size_t errlen)
 {
 	struct config_errors errs;
 	struct config *nconf, *oconf = bgpd->conf;
 
 	memset(&errs, 0, sizeof(errs));
 	if ((nconf = config_parse(bgpd->conffile, &errs)) == NULL) {
-		snprintf(err, errlen, "%s", errs.n ? errs.msg[0] :
-		    "cannot parse configuration");
+		core_reload_failed(bgpd, &errs, err, errlen);
 		return -1;
 	}
-	if (evt_fanout_reconfigure(bgpd->fanout, &nconf->events, err,
+	if (config_check_secrets(nconf, geteuid(), err, errlen) == -1 ||
+	    evt_fanout_reconfigure(bgpd->fanout, &nconf->events, err,
 	    errlen) == -1 || detect_configure(bgpd->detect, nconf,
-	    loop_now(&bgpd->loop), err, errlen) == -1) {
+	    loop_now(&bgpd->loop), err, errlen) == -1 ||
+	    core_rislive_reload(bgpd, nconf, err, errlen) == -1) {
 		/* What failed is left as it was; keep the running config. */
 		config_free(nconf);
+		snprintf(errs.msg[0], sizeof(errs.msg[0]), "%s", err);
+		errs.n = 1;
+		core_reload_failed(bgpd, &errs, err, errlen);
 		return -1;
 	}
+	evt_fanout_set_collector(bgpd->fanout, config_collector_id(nconf));
 	peer_reg_reconfigure(&bgpd->peers, nconf);
 	bgpd->conf = nconf;
 	adjrib_kick(&bgpd->door);
 	log_set_rate(nconf->log_rate);
 	config_free(oconf);
-	log_info("configuration reloaded");
+	core_ops_reload(&bgpd->ops, 1);
+	log_info("configuration reloaded from %s", bgpd->conffile);
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include "adjrib.h"
 #include "msgtap.h"
 #include "config.h"
+#include "core_ops.h"
 #include "intern.h"
 #include "loop.h"
 #include "peer.h"
@@ -22,6 +23,7 @@
 struct detect;
 struct evt_fanout;
 struct evt_schema;
+struct rislive;
 
 struct bgpd {
 	struct loop		 loop;
@@ -35,8 +37,10 @@ struct bgpd {
 	struct detect		*detect;	/* NULL: no regions */
 	struct evt_fanout	*fanout;	/* event log + outputs */
 	struct evt_schema	*schema;	/* detector -> fan-out encoder */
+	struct rislive		*rislive;	/* RIS Live stream, or NULL */
 	uint8_t			*scratch;	/* BGP_SCRATCH_LEN, decoder */
 	time_t			 started;
+	struct core_ops		 ops;		/* event counts, reloads */
 };
 
 /*

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/time.h>
 
 #include "log.h"
 
@@ -55,11 +56,51 @@ log_sanitize(char *s)
 			*s = '?';
 }
 
+const char *
+log_severity_name(int pri)
+{
+	switch (pri) {
+	case LOG_EMERG: case LOG_ALERT: case LOG_CRIT:
+		return "crit";
+	case LOG_ERR:
+		return "error";
+	case LOG_WARNING:
+		return "warning";
+	case LOG_NOTICE:
+		return "notice";
+	case LOG_INFO:
+		return "info";
+	default:
+		return "debug";
+	}
+}
+
+/* "2026-12-06T02:30:01.123Z" (UTC, milliseconds) into buf. */
+static void
+log_timestamp(char *buf, size_t len)
+{
+	struct timeval	tv;
+	struct tm	tm;
+	char		s[24];
+
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%.20s.%03dZ", s, (int)(tv.tv_usec / 1000) % 1000);
+}
+
+/*
+ * Foreground: "TIMESTAMP severity message" (ISO 8601 in UTC, so that
+ * lines from several hosts sort together); syslog adds its own.
+ */
 static void
 log_emit(int pri, const char *line)
 {
+	char	ts[48];
+
 	if (log_foreground) {
-		fprintf(stderr, "%s\n", line);
+		log_timestamp(ts, sizeof(ts));
+		fprintf(stderr, "%s %s %s\n", ts, log_severity_name(pri), line);
 		fflush(stderr);
 	} else
 		syslog(pri, "%s", line);

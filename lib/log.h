@@ -26,6 +26,8 @@ struct log_ratelimit {
 
 /* Starts logging: foreground != 0 writes to stderr, else to syslog. */
 void	log_init(int foreground, int verbose);
+/* "error", "warning", "info", "debug"... of a syslog priority. */
+const char *log_severity_name(int pri);
 /* Changes the verbosity; log_debug() prints only when verbose > 0. */
 void	log_set_verbose(int verbose);
 /* Lines per minute each struct log_ratelimit lets through; 0: no cap. */

@@ -38,6 +38,7 @@
 #include "control.h"
 #include "detect.h"
 #include "metrics.h"
+#include "version.h"
 
 #define PYTHON		"/usr/bin/python3"
 #define BIG_ROUTES	50000
@@ -750,16 +751,20 @@ static void
 test_status(void **state)
 {
 	struct fx	*f = *state;
-	char		*got;
+	char		*got, want[256];
 
 	got = ask(f, "json show status");
 	normalize(got, "uptime", 3600, 3660);
-	assert_string_equal(got, "OK\n{\"version\":\"0.1\",\"uptime\":N,"
+	snprintf(want, sizeof(want), "OK\n{\"version\":\"%s\",\"uptime\":N,"
 	    "\"loop\":{\"max_stall_ms\":4.3,\"stalls_over_50ms\":3},"
-	    "\"peers\":2,\"established\":1,\"routes\":6}\n");
+	    "\"peers\":2,\"established\":1,\"routes\":6}\n",
+	    bgpwatch_version());
+	assert_string_equal(got, want);
 	free(got);
 	got = ask(f, "show status reset");
-	assert_true(strncmp(got, "OK\nbgpwatchd 0.1, up 01:0", 25) == 0);
+	snprintf(want, sizeof(want), "OK\nbgpwatchd %s, up 01:0",
+	    bgpwatch_version());
+	assert_true(strncmp(got, want, strlen(want)) == 0);
 	assert_non_null(strstr(got, "\nEvent loop: worst stall 4.3 ms "
 	    "(now reset), 3 stalls over 50 ms\nPeers: 2 configured, "
 	    "1 established\nRoutes: 6\n"));
@@ -1044,7 +1049,31 @@ test_metrics(void **state)
 	    "version=0.0.4; charset=utf-8\r\n"));
 	body = strstr(got, "\r\n\r\n");
 	assert_non_null(body);
-	assert_string_equal(body + 4, want);
+	/* The families above come first, exactly; the further groups
+	 * (metrics_region.c, metrics_events.c, metrics_process.c) follow. */
+	assert_true(strncmp(body + 4, want, strlen(want)) == 0);
+	assert_non_null(strstr(body, "\nbgpwatch_peer_eligible{peer="
+	    "\"127.0.0.11\",asn=\"64511\",description=\""));
+	assert_non_null(strstr(body, "\n# TYPE bgpwatch_events_total "
+	    "counter\nbgpwatch_events_total{type=\"peer_up\"} 0\n"));
+	assert_non_null(strstr(body, "\nbgpwatch_build_info{version=\""));
+	assert_non_null(strstr(body, "\nprocess_resident_memory_bytes "));
+	assert_non_null(strstr(body, "\nprocess_open_fds "));
+	assert_non_null(strstr(body, "\nprocess_cpu_seconds_total "));
+	assert_non_null(strstr(body, "\nprocess_start_time_seconds "));
+	free(got);
+	/* HEAD: 200 with the headers and no body. */
+	got = http_get(f, mc.port, "HEAD /metrics HTTP/1.0\r\n\r\n");
+	assert_true(strncmp(got, "HTTP/1.0 200 OK\r\n", 17) == 0 ||
+	    strncmp(got, "HTTP/1.1 200 OK\r\n", 17) == 0);
+	body = strstr(got, "\r\n\r\n");
+	assert_non_null(body);
+	assert_string_equal(body + 4, "");
+	free(got);
+	/* Other methods are refused (evhttp: 405 or 501). */
+	got = http_get(f, mc.port, "POST /metrics HTTP/1.0\r\n\r\n");
+	assert_true(strstr(got, " 405 ") != NULL || strstr(got, " 501 ") !=
+	    NULL);
 	free(got);
 	got = http_get(f, mc.port, "GET /other HTTP/1.0\r\n\r\n");
 	assert_non_null(strstr(got, " 404 "));

@@ -42,6 +42,8 @@ static void	fsm_conn_down(struct conn *, uint8_t code, uint8_t subcode,
 		    const uint8_t *data, size_t datalen, const char *why,
 		    int gr_ok);
 static void	fsm_retry(struct peer *);
+static void	fsm_note_notification(struct peer *, uint8_t dir,
+		    uint8_t code, uint8_t subcode);
 
 const char *
 fsm_state_name(enum fsm_state s)
@@ -517,6 +519,7 @@ fsm_established(struct conn *c)
 	p->connect_fails = 0;
 	p->stats.established_count++;
 	p->last_error[0] = '\0';
+	fsm_note_notification(p, ADJRIB_NOTIF_NONE, 0, 0);
 	fsm_set_state(p, FSM_ESTABLISHED);
 	adjrib_up(&p->src);
 	loop_timer_set(p->ev_eligible, p->env->conf->eligible_after);
@@ -531,6 +534,16 @@ fsm_established(struct conn *c)
 	 */
 	loop_timer_set_ms(c->ev_keepalive, 50);
 	c->eor_pending = 1;
+}
+
+/* Remembers the NOTIFICATION that ends p's session (peer_down). */
+static void
+fsm_note_notification(struct peer *p, uint8_t dir, uint8_t code,
+    uint8_t subcode)
+{
+	p->src.down_notif = dir;
+	p->src.down_code = code;
+	p->src.down_subcode = subcode;
 }
 
 static int
@@ -552,6 +565,9 @@ fsm_recv_notification(struct conn *c, const uint8_t *body, size_t len)
 		snprintf(why, sizeof(why), "received NOTIFICATION %s, %s",
 		    bgp_err_code_name(n.code),
 		    bgp_err_subcode_name(n.code, n.subcode));
+	if (c->peer != NULL && c == c->peer->conn)
+		fsm_note_notification(c->peer, ADJRIB_NOTIF_RECEIVED, n.code,
+		    n.subcode);
 	fsm_conn_down(c, 0, 0, NULL, 0, why, 0);
 	return -1;
 }
@@ -786,6 +802,8 @@ fsm_conn_down(struct conn *c, uint8_t code, uint8_t subcode,
 	}
 	p->conn = NULL;
 	session_close(c, code != 0);
+	if (code != 0)
+		fsm_note_notification(p, ADJRIB_NOTIF_SENT, code, subcode);
 	snprintf(p->last_error, sizeof(p->last_error), "%s", why);
 	if (was_est) {
 		log_peer_warnx(&p->conf->addr, "session down: %s", why);
@@ -887,15 +905,21 @@ fsm_stop_shutdown(struct peer *p, uint8_t subcode, const char *msg)
 	struct wbuf w;
 	size_t dlen;
 
+	char why[320];
+
+	/* The reason says what is really sent: Cease and its subcode. */
+	snprintf(why, sizeof(why), "sent NOTIFICATION %s, %s%s%s",
+	    bgp_err_code_name(ERR_CEASE), bgp_err_subcode_name(ERR_CEASE,
+	    subcode), msg != NULL ? ": " : "", msg != NULL ? msg : "");
 	wbuf_init(&w, buf, sizeof(buf));
+	/* RFC 9003: a shutdown communication only with subcodes 2 and 4. */
 	if (msg == NULL || bgp_notification_encode_shutdown(&w, subcode,
 	    msg) == -1 || w.len < 21) {
-		fsm_stop(p, ERR_CEASE, subcode, NULL, 0, "administrative "
-		    "shutdown");
+		fsm_stop(p, ERR_CEASE, subcode, NULL, 0, why);
 		return;
 	}
 	dlen = w.len - 21;
-	fsm_stop(p, ERR_CEASE, subcode, buf + 21, dlen, msg);
+	fsm_stop(p, ERR_CEASE, subcode, buf + 21, dlen, why);
 }
 
 void

@@ -260,6 +260,8 @@ session_listen_one(const struct config *conf, const struct config_listen *l)
 			    "listener");
 	if (bind(fd, (struct sockaddr *)&ss, len) == -1 || listen(fd, 64) == -1)
 		goto fail;
+	log_info("BGP: listening on %s port %u", addr_fmt(&l->addr, buf,
+	    sizeof(buf)), l->port);
 	return fd;
 fail:
 	log_warn("listen on %s port %u", addr_fmt(&l->addr, buf, sizeof(buf)),

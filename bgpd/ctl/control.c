@@ -386,7 +386,7 @@ control_new(struct bgpd *bgpd, const char *path)
 		unlink(path);
 		goto fail;
 	}
-	log_debug("control socket %s: listening", path);
+	log_info("control socket %s: listening", path);
 	return ctl;
 fail:
 	log_warn("control socket %s", path);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core.h"
+#include "log.h"
 #include "control.h"
 #include "control_priv.h"
 #include "view.h"
@@ -214,6 +215,7 @@ control_reload(struct control_client *c, int json, char **argv, int argc,
 		snprintf(err, errlen, "usage: reload");
 		return -1;
 	}
+	log_info("bgpwatchctl: reloading the configuration");
 	if (core_reload(c->ctl->bgpd, msg, sizeof(msg)) == -1) {
 		snprintf(err, errlen, "reload failed: %s", msg);
 		return -1;

@@ -19,7 +19,9 @@
 
 #include "core.h"
 #include "metrics.h"
+#include "metrics_priv.h"
 #include "sock.h"
+#include "status_http.h"
 #include "view.h"
 
 struct metrics {
@@ -149,6 +151,11 @@ metrics_render(struct evbuffer *b, struct bgpd *bgpd)
 	metrics_global(b, &st, &m);
 	metrics_peers(b, &vn);
 	view_neighbors_clear(&vn);
+	if (metrics_peer_info(b, bgpd) == -1 || metrics_regions(b, bgpd) == -1)
+		return -1;
+	metrics_events(b, bgpd);
+	metrics_process(b, bgpd);
+	status_metrics(b, bgpd);
 	return 0;
 }
 
@@ -158,7 +165,9 @@ metrics_cb(struct evhttp_request *req, void *arg)
 	struct metrics *m = arg;
 	struct evbuffer *b;
 
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
+	/* HEAD: the same headers, and evhttp sends no body. */
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET &&
+	    evhttp_request_get_command(req) != EVHTTP_REQ_HEAD) {
 		evhttp_send_error(req, 405, "Method Not Allowed");
 		return;
 	}
@@ -173,6 +182,15 @@ metrics_cb(struct evhttp_request *req, void *arg)
 	}
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		/* libevent would send a body given one: the length alone. */
+		char len[32];
+
+		snprintf(len, sizeof(len), "%zu", evbuffer_get_length(b));
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Content-Length", len);
+		evbuffer_drain(b, evbuffer_get_length(b));
+	}
 	evhttp_send_reply(req, 200, "OK", b);
 	evbuffer_free(b);
 }
@@ -201,6 +219,7 @@ metrics_new(struct bgpd *bgpd, const struct config_metrics *mc)
 	evhttp_set_timeout(m->http, 10);
 	evhttp_set_allowed_methods(m->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
 	evhttp_set_cb(m->http, "/metrics", metrics_cb, m);
+	status_http_attach(m->http, bgpd);
 	evhttp_set_gencb(m->http, metrics_notfound, m);
 	addr_fmt(&mc->addr, a, sizeof(a));
 	if ((h = evhttp_bind_socket_with_handle(m->http, a, mc->port)) ==
@@ -212,6 +231,9 @@ metrics_new(struct bgpd *bgpd, const struct config_metrics *mc)
 	if ((m->pause = sock_pause_attach(bgpd->loop.base,
 	    evhttp_bound_socket_get_listener(h), "metrics")) == NULL)
 		goto fail;
+	log_info("metrics: listening on http://%s%s%s:%u/metrics",
+	    mc->addr.aid == AID_INET6 ? "[" : "", a,
+	    mc->addr.aid == AID_INET6 ? "]" : "", mc->port);
 	return m;
 fail:
 	metrics_free(m);

@@ -59,6 +59,7 @@ struct view_neighbor {
 	const char		*descr;		/* NULL: none */
 	const char		*state;		/* "Established"... */
 	int			 established;
+	int			 eligible;	/* counts for regions */
 	long long		 state_secs;	/* in this state */
 	time_t			 last_change;	/* realtime; 0: never */
 	size_t			 prefixes[AID_MAX]; /* routes held */
@@ -152,6 +153,8 @@ struct view_region {
 	uint32_t	 prefixes_total;
 	uint32_t	 eligible_peers;
 	double		 since;
+	const char	*pending;		/* NULL, or the state ahead */
+	double		 pending_in;		/* seconds left of hold-down */
 };
 
 struct view_region_prefix {

@@ -53,6 +53,7 @@ view_neighbor_gather(struct bgpd *bgpd, const struct peer *p,
 	v->max_prefix = c->max_prefix;
 	v->state = fsm_state_name(p->state);
 	v->established = p->state == FSM_ESTABLISHED;
+	v->eligible = p->src.eligible;
 	d = (long long)(loop_monotime() - p->uptime);
 	v->state_secs = d < 0 ? 0 : d;
 	v->last_change = p->last_change;

@@ -24,6 +24,9 @@ struct detect_peer {
 	uint16_t	 slot;		/* RIB peer slot */
 	struct bw_addr	 addr;
 	uint32_t	 asn;
+	/* peer_down: the NOTIFICATION that ended it (notif 0: none). */
+	uint8_t		 notif;		/* 1 sent, 2 received */
+	uint8_t		 code, subcode;
 };
 
 /* Region states. */
@@ -75,6 +78,9 @@ struct detect_event {
 	const char	*as_path;
 	const char	*reason;	/* peer_down */
 	int		 gr;		/* peer_down: graceful restart */
+	uint8_t		 notif;		/* peer_down: 0 no NOTIFICATION,
+					 * 1 sent, 2 received */
+	uint8_t		 code, subcode;	/* peer_down: of the NOTIFICATION */
 };
 
 typedef void (*detect_observer)(const struct detect_event *, void *arg);
@@ -153,6 +159,11 @@ struct detect_region_info {
 	uint32_t		 prefixes_total;
 	uint32_t		 eligible_peers;
 	double			 since;		/* time of the last change */
+	/* During hold-down: the state it is heading for, and when it gets
+	 * there if nothing changes (else REGION_NONE-like: pending 0). */
+	int			 pending;
+	enum region_state	 pending_state;
+	double			 pending_due;
 };
 
 const char *region_state_name(enum region_state);

@@ -19,6 +19,19 @@
 
 struct evt_fanout;
 
+/* Why a consumer was disconnected (bgpwatch_subscriber_disconnects_total). */
+enum evt_disc {
+	EVT_DISC_SLOW,		/* more than queue-limit bytes queued */
+	EVT_DISC_PROTOCOL,	/* bad or oversized request */
+	EVT_DISC_TLS,		/* no or failed TLS handshake */
+	EVT_DISC_CLOSED,	/* it closed, or a socket error */
+	EVT_DISC_DONE,		/* a replay-only request was served */
+	EVT_DISC_ERROR,		/* our side: log read error, memory */
+	EVT_DISC_NREASONS
+};
+/* "slow", "protocol", "tls", "closed", "done", "error". */
+extern const char *const evt_disc_names[EVT_DISC_NREASONS];
+
 /* What an output reports (metrics, tests).  Fields that do not apply: 0. */
 struct evt_output_stats {
 	uint64_t	 clients;	/* consumers connected now */
@@ -26,6 +39,7 @@ struct evt_output_stats {
 	uint64_t	 published;	/* records handed over */
 	uint64_t	 dropped;	/* consumers dropped (too slow, hostile) */
 	uint64_t	 failed;	/* records that could not be written */
+	uint64_t	 disconnects[EVT_DISC_NREASONS];
 };
 
 struct evt_output {
@@ -52,5 +66,6 @@ struct evt_output {
 
 /* The outputs there are (the fan-out's table lists them). */
 extern const struct evt_output evt_stream_output;	/* unix, TLS */
+extern const struct evt_output evt_kafka_output;	/* evt_kafka.h */
 
 #endif /* BGPWATCH_EVT_OUTPUT_H */

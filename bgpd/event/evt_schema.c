@@ -77,6 +77,13 @@ evt_schema_peer_event(struct evt *e, const struct detect_event *ev)
 		evt_str(e, "reason", ev->reason);
 		evt_bool(e, "graceful_restart", ev->gr);
 	}
+	/* peer_down: the NOTIFICATION as numbers (RFC 4271 4.5). */
+	if (ev->notif != 0) {
+		evt_str(e, "notification", ev->notif == 1 ? "sent" :
+		    "received");
+		evt_uint(e, "code", ev->code);
+		evt_uint(e, "subcode", ev->subcode);
+	}
 }
 
 /* The event's time as a timespec (seconds since the epoch). */

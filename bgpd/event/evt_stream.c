@@ -105,6 +105,7 @@ sub_push(struct evt_stream_sub *sub, const uint8_t *rec, size_t len,
 		    "queued, disconnected", sub->name,
 		    sub->stream->queue_limit);
 		sub->stream->dropped++;
+		sub->stream->disc[EVT_DISC_SLOW]++;
 		sub_free(sub);
 	}
 }
@@ -254,6 +255,7 @@ sub_replay_step(struct evt_stream_sub *sub)
 	while (!sub->replay_done &&
 	    evbuffer_get_length(out) < EVT_REPLAY_HIWAT) {
 		if ((rv = sub_replay_one(sub, out)) == -1) {
+			sub->stream->disc[EVT_DISC_ERROR]++;
 			sub_free(sub);
 			return;
 		}
@@ -282,6 +284,7 @@ sub_continue(struct evt_stream_sub *sub)
 	    evbuffer_get_length(bufferevent_get_output(sub->bev)) == 0) {
 		log_debug("event subscriber %s: replay sent, closing",
 		    sub->name);
+		sub->stream->disc[EVT_DISC_DONE]++;
 		sub_free(sub);
 	}
 }
@@ -391,6 +394,7 @@ sub_read_cb(struct bufferevent *bev, void *arg)
 			log_warnx("event subscriber %s: more than %d bytes "
 			    "without a request, disconnected", sub->name,
 			    EVT_REQUEST_MAX);
+			sub->stream->disc[EVT_DISC_PROTOCOL]++;
 			sub_free(sub);
 			return;
 		}
@@ -399,6 +403,7 @@ sub_read_cb(struct bufferevent *bev, void *arg)
 	    evbuffer_get_length(in) + sub->garbage > EVT_REQUEST_MAX) {
 		log_warnx("event subscriber %s: request too long, "
 		    "disconnected", sub->name);
+		sub->stream->disc[EVT_DISC_PROTOCOL]++;
 		sub_free(sub);
 		return;
 	}
@@ -427,6 +432,8 @@ sub_event_cb(struct bufferevent *bev, short what, void *arg)
 			    strerror(EVUTIL_SOCKET_ERROR()));
 	}
 	log_debug("event subscriber %s: gone", sub->name);
+	sub->stream->disc[sub->tls && !sub->handshaken ? EVT_DISC_TLS :
+	    EVT_DISC_CLOSED]++;
 	sub_free(sub);
 }
 
@@ -440,6 +447,7 @@ sub_timer_cb(evutil_socket_t fd, short ev, void *arg)
 	if (sub->tls && !sub->handshaken) {
 		log_info("event subscriber %s: no TLS handshake in %d s, "
 		    "disconnected", sub->name, EVT_HANDSHAKE_TIMEOUT);
+		sub->stream->disc[EVT_DISC_TLS]++;
 		sub_free(sub);
 	} else if (sub->state == SUB_HELLO)
 		sub_go_live(sub);
@@ -497,6 +505,7 @@ evt_stream_accept(struct evt_stream_listener *l, evutil_socket_t fd,
 		log_warnx("event subscriber %s: out of memory", sub->name);
 		if (sub->bev == NULL)
 			evutil_closesocket(fd);
+		sub->stream->disc[EVT_DISC_ERROR]++;
 		sub_free(sub);
 		return;
 	}
@@ -580,9 +589,14 @@ stream_stats(const void *arg, struct evt_output_stats *st)
 	st->clients = s->nsubs;
 	st->published = s->published;
 	st->dropped = s->dropped;
+	memcpy(st->disconnects, s->disc, sizeof(st->disconnects));
 	TAILQ_FOREACH(sub, &s->subs, entry)
 		st->queued += stream_queued(sub);
 }
+
+const char *const evt_disc_names[EVT_DISC_NREASONS] = {
+	"slow", "protocol", "tls", "closed", "done", "error",
+};
 
 const struct evt_output evt_stream_output = {
 	.name = "stream",

@@ -51,6 +51,7 @@ struct evt_stream {
 	uint64_t		 nconn;		/* names subscribers */
 	time_t			 full_logged;
 	uint64_t		 published, dropped;
+	uint64_t		 disc[EVT_DISC_NREASONS]; /* by reason */
 };
 
 /* evt_stream.c: a connection accepted by l becomes a subscriber. */

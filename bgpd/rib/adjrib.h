@@ -99,7 +99,13 @@ struct rib_src {
 	struct event		*ev_flush;	/* sliced flush */
 	struct rib_src_stats	 stats;
 	struct log_ratelimit	 rl;		/* its log lines */
+	/* The NOTIFICATION that ended the session (for peer_down). */
+	uint8_t			 down_notif;	/* ADJRIB_NOTIF_* */
+	uint8_t			 down_code, down_subcode;
 };
+#define ADJRIB_NOTIF_NONE	0
+#define ADJRIB_NOTIF_SENT	1
+#define ADJRIB_NOTIF_RECEIVED	2
 
 /* The door itself: the RIB, the interning and the detector it feeds. */
 struct adjrib {
