@@ -10,7 +10,7 @@ import sys
 
 PANELS = [
     ("Region visibility", "timeseries",
-     [("bgpwatch_region_visibility", "{{region}}")], "percentunit", 12),
+     [("bgpwatch_region_visibility_ratio", "{{region}}")], "percentunit", 12),
     ("Region states", "state-timeline",
      [("max by (region, state) (bgpwatch_region_state) == 1",
        "{{region}} {{state}}")], "none", 12),
