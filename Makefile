@@ -98,6 +98,7 @@ archives = $(foreach d,$(LINK_ORDER),$(if $(filter $(d),$(1)),$(AR_DIR)/$(d).a))
 	$(BUILD)/libproto.a
 
 .PHONY: all deps check unit fuzz fuzz-build soak memcheck bench run demo install clean
+.PHONY: lab lab-test lab-down
 .DEFAULT_GOAL := all
 
 all: $(PROGS) $(TOOLS)
@@ -260,6 +261,19 @@ run: deps
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh tests/demo.sh $(BUILD)
+
+# The container lab (docs/lab.md): bgpwatchd, BIRD, GoBGP, FRR and
+# Prometheus in podman containers on internal networks.  `make lab` plays
+# the North Korea story and prints the events (KEEP=1 keeps the lab up),
+# `make lab-test` asserts (tests/check/lab.sh runs it in make check).
+lab: deps
+	@sh tools/lab.sh run
+
+lab-test: deps
+	@sh tools/lab.sh test
+
+lab-down:
+	@sh tools/lab.sh down
 
 # Programs, man pages, the unit, a working default config (never over
 # an existing one) and the example, the state directory with the RIR
