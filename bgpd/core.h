@@ -22,6 +22,7 @@
 #include "rib.h"
 
 struct detect;
+struct mrt_archive;
 struct evt_fanout;
 struct evt_schema;
 struct rislive;
@@ -39,6 +40,7 @@ struct bgpd {
 	struct detect		*detect;	/* NULL: no regions */
 	struct evt_fanout	*fanout;	/* event log + outputs */
 	struct evt_schema	*schema;	/* detector -> fan-out encoder */
+	struct mrt_archive	*mrt;		/* MRT archive, NULL: replay */
 	struct rislive		*rislive;	/* RIS Live stream, or NULL */
 	uint8_t			*scratch;	/* BGP_SCRATCH_LEN, decoder */
 	time_t			 started;

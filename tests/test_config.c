@@ -288,6 +288,7 @@ test_roundtrip(void **state)
 	roundtrip(DATA "ipv6.conf");
 	roundtrip(DATA "minimal.conf");
 	roundtrip(DATA "bmp.conf");
+	roundtrip(DATA "mrt.conf");
 	roundtrip("conf/bgpwatchd.conf");
 }
 
@@ -866,6 +867,42 @@ parse_snippet(const char *stmt, int ok)
 	return conf;
 }
 
+/* mrt { }: values, defaults and errors. */
+static void
+test_mrt_block(void **state)
+{
+	static const char *bad[] = {
+		"mrt { }",
+		"mrt { compress zstd; updates \"/x\" }",
+		"mrt { updates \"/x\" rotate 0s }",
+		"mrt { updates \"/x\" bogus }",
+		"mrt { updates \"/x\"; updates \"/y\" }",
+		"mrt { table \"/x\"; queue-limit 1K }",
+		"mrt { updates \"\" }",
+	};
+	struct config *c;
+	size_t i;
+
+	(void)state;
+	c = parse_snippet("mrt { updates \"/u.%H\"; table \"/t\" }", 1);
+	assert_int_equal(c->mrt.enabled, 1);
+	assert_string_equal(c->mrt.updates, "/u.%H");
+	assert_int_equal(c->mrt.rotate, CONF_DEFAULT_MRT_ROTATE);
+	assert_int_equal(c->mrt.every, CONF_DEFAULT_MRT_EVERY);
+	assert_int_equal(c->mrt.compress, CONF_MRT_NONE);
+	assert_int_equal(c->mrt.all_messages, 0);
+	config_free(c);
+	c = parse_ok(DATA "mrt.conf");
+	assert_int_equal(c->mrt.rotate, 300);
+	assert_int_equal(c->mrt.every, 7200);
+	assert_int_equal(c->mrt.compress, CONF_MRT_BZIP2);
+	assert_int_equal(c->mrt.all_messages, 1);
+	assert_int_equal(c->mrt.queue_limit, 32 * 1024 * 1024);
+	config_free(c);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		parse_snippet(bad[i], 0);
+}
+
 static void
 test_durations(void **state)
 {
@@ -1056,6 +1093,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_bmp_block),
+		cmocka_unit_test(test_mrt_block),
 		cmocka_unit_test(test_equal_detects_changes),
 		cmocka_unit_test(test_full_fields),
 		cmocka_unit_test(test_invalid_table),

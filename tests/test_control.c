@@ -655,7 +655,9 @@ test_errors(void **state)
 	expect(f, "show neighbors extra", "ERR usage: show neighbors\n");
 	expect(f, "json show regions", "OK\n{\"regions\":[]}\n");
 	expect(f, "show region KP", "ERR no region KP\n");
-	expect(f, "dump table /tmp/x", "ERR not yet implemented\n");
+	expect(f, "dump table x", "ERR dump table: FILE must be an absolute path "
+	    "without quotes or backslashes\n");
+	expect(f, "dump table", "ERR usage: dump table FILE\n");
 	got = ask(f, "reload");
 	assert_true(strncmp(got, "ERR reload failed: ", 19) == 0);
 	assert_non_null(strchr(got, '\n'));

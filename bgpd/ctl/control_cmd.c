@@ -11,6 +11,7 @@
 #include "log.h"
 #include "control.h"
 #include "control_priv.h"
+#include "mrt_archive.h"
 #include "view.h"
 #include "view_bmp.h"
 
@@ -334,6 +335,55 @@ control_show_region(struct control_client *c, int json, char **argv,
 		return -1;
 	}
 	return control_regions(c, json, argv[0], err, errlen);
+}
+
+/* The table dump is complete (or failed): the answer goes now. */
+static void
+control_dump_done(void *arg, int ok, const char *msg, uint64_t routes)
+{
+	struct control_client	*c = arg;
+	struct evbuffer		*out = control_out(c);
+
+	if (!ok) {
+		evbuffer_add_printf(out, "ERR table dump failed: %s\n", msg);
+		control_finish(c);
+		return;
+	}
+	control_ok(c);
+	if (c->json)
+		evbuffer_add_printf(out, "{\"file\":\"%s\",\"routes\":%llu}\n",
+		    msg, (unsigned long long)routes);
+	else
+		evbuffer_add_printf(out, "table dump %s: %llu routes\n", msg,
+		    (unsigned long long)routes);
+	control_finish(c);
+}
+
+/*
+ * dump table FILE: answers once FILE is complete (written as FILE.tmp,
+ * then renamed); .gz or .bz2 compress it.
+ */
+int
+control_dump_table(struct control_client *c, int json, char **argv,
+    int argc, char *err, size_t errlen)
+{
+	if (argc != 1) {
+		snprintf(err, errlen, "usage: dump table FILE");
+		return -1;
+	}
+	if (argv[0][0] != '/' || strchr(argv[0], '"') != NULL ||
+	    strchr(argv[0], '\\') != NULL) {
+		snprintf(err, errlen, "dump table: FILE must be an absolute "
+		    "path without quotes or backslashes");
+		return -1;
+	}
+	if (c->ctl->bgpd->mrt == NULL) {
+		snprintf(err, errlen, "dump table: no archive (replay mode)");
+		return -1;
+	}
+	c->json = json;
+	return mrt_archive_dump(c->ctl->bgpd->mrt, argv[0], control_dump_done,
+	    c, err, errlen);
 }
 
 int

@@ -130,8 +130,11 @@ void	adjrib_init(struct adjrib *, struct loop *, struct rib *,
 void	adjrib_free(struct adjrib *);
 /* Asks for an observer run at the end of this loop iteration. */
 void	adjrib_kick(struct adjrib *);
-/* Runs the observer's due work at now at once (replay's record clock). */
-void	adjrib_run(struct adjrib *, double now);
+/*
+ * Runs the observer's due work at now at once (replay's record clock).
+ * Returns the seconds until it wants to run again, or -1.
+ */
+double	adjrib_run(struct adjrib *, double now);
 
 /*
  * Gives src a RIB slot (its routes are then its own).  Returns 0, or -1

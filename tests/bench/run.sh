@@ -15,6 +15,9 @@
 # Environment: BENCH_RUNS (3), BENCH_GOBGP_RUNS (1), BENCH_SOURCES
 # ("10 30"), BENCH_SKIP (any of gobgp bird many churn bmp),
 # BENCH_BMP_PREFIXES (200000 per peer), BENCH_BMP_PEERS (10); logs and
+# 6. the RIS Live stream (tests/bench/rislive.sh).
+# Environment: BENCH_RUNS (3), BENCH_GOBGP_RUNS (1), BENCH_SOURCES
+# ("10 30"), BENCH_SKIP (any of gobgp bird many churn rislive); logs and
 # results.{json,md} are left in BUILD/bench/.  See docs/performance.md.
 BUILD=${1:-build}
 DATA=${BGPWATCH_MRT_DATA:-../shared/data/mrt}
@@ -67,4 +70,15 @@ case " $BENCH_SKIP " in
 	pid=
 	;;
 esac
+echo
+echo "4. the MRT archive (tests/bench/mrt_bench.py)"
+/usr/bin/python3 -B tests/bench/mrt_bench.py "$BUILD" "$DATA" "$WORK/mrt" &
+pid=$!
+wait "$pid" || rc=1
+pid=
+echo
+echo "5. Kafka output into the mock cluster (tests/bench/kafka_bench.py)"
+/usr/bin/python3 -B tests/bench/kafka_bench.py "$BUILD" || rc=1
+# 6. the RIS Live stream (tests/bench/rislive.sh).
+case " $BENCH_SKIP " in *" rislive "*) ;; *) sh tests/bench/rislive.sh "$BUILD" ;; esac
 exit $rc
