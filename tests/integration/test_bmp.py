@@ -47,6 +47,10 @@ METRICS_PORT = 32020
 NH = "192.0.2.4"
 PFX = ["10.1.1.0/24", "10.1.2.0/24", "10.1.3.0/24"]
 PFX6 = "2001:db8:1::/48"
+RIS = "127.0.2.5"       # bgpfeed replaying one RIS peer into FRR
+RIS_MRT = os.path.join(os.environ.get("BGPWATCH_MRT_DATA", os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared",
+    "data", "mrt")), "updates.20160811.1600.gz")
 NH6 = "2001:db8::4"
 
 
@@ -96,6 +100,9 @@ router bgp 65002
  neighbor {exa} remote-as 65004
  neighbor {exa} passive
  neighbor {exa} update-source {frr}
+ neighbor {ris} remote-as 49463
+ neighbor {ris} passive
+ neighbor {ris} update-source {frr}
  neighbor {gobgp} remote-as 65003
  neighbor {gobgp} port {gport}
  neighbor {gobgp} update-source {frr}
@@ -103,6 +110,7 @@ router bgp 65002
   network 10.2.0.0/24
   neighbor {exa} soft-reconfiguration inbound
   neighbor {gobgp} soft-reconfiguration inbound
+  neighbor {ris} soft-reconfiguration inbound
  exit-address-family
  address-family ipv6 unicast
   neighbor {exa} activate
@@ -116,7 +124,7 @@ router bgp 65002
   bmp monitor ipv6 unicast pre-policy
  exit
 !
-""".format(frr=FRR, exa=EXA, gobgp=GOBGP, gport=GOBGP_PORT,
+""".format(frr=FRR, exa=EXA, gobgp=GOBGP, gport=GOBGP_PORT, ris=RIS,
            bport=FRR_BMP_PORT))
         self.proc = None
 
@@ -266,13 +274,13 @@ class TestBmp(LabTest):
                    "pre-policy", "neighbor", EXA)
         self.assertEqual(c["ipv4"], 3)
         # gobgp's adj-in of FRR equals ours of (127.0.0.1, FRR).
-        want = wait_for(lambda: (lambda s: s if s and len(s) >= 4 else
-                                 None)(gobgp.adj_in(FRR)), 30,
-                        "gobgp adj-in of FRR")
-        wait_for(lambda: self.prefixes(bw, "neighbor", FRR, "router",
-                                       "127.0.0.1") == want, 30,
-                 "gobgp's view via BMP")
-        self.assertEqual(want, set(PFX) | {"10.2.0.0/24"})
+        def gobgp_same():
+            theirs = gobgp.adj_in(FRR)
+            return theirs if theirs and theirs >= set(PFX) and \
+                theirs == self.prefixes(bw, "neighbor", FRR, "router",
+                                        "127.0.0.1") else None
+        want = wait_for(gobgp_same, 40, "gobgp's adj-in of FRR = ours")
+        self.assertIn("10.2.0.0/24", want)
         nbs = [n for n in bw.ctl("show", "neighbors")["neighbors"]
                if n["type"] == "bmp" and n["address"] == EXA]
         self.assertEqual(sorted(n["view"] for n in nbs),
@@ -344,6 +352,26 @@ class TestBmp(LabTest):
         self.assertEqual(r["sessions"], 2)
         keys = [(p["address"], p["view"]) for p in r["peers"]]
         self.assertEqual(len(keys), len(set(keys)), keys)
+        # A real RIS peer's 15 minutes of UPDATEs (bgpfeed) into FRR: our
+        # table of it through BMP equals FRR's received-routes.
+        if os.path.exists(RIS_MRT):
+            feed = self.lab.start("bgpfeed", [
+                os.path.join(os.path.dirname(BGPWATCHCTL), "bgpfeed"),
+                "--mrt", RIS_MRT, "--peer", "37.49.236.145", "--bind", RIS,
+                "--local-as", "49463", "--remote-as", "65002", "--hold",
+                "forever", "%s:%d" % (FRR, FRR_PORT)])
+
+            def same():
+                theirs = frr.received(RIS)
+                ours = set(x for x in self.prefixes(
+                    bw, "neighbor", RIS, "router", FRR, "view",
+                    "pre-policy") if ":" not in x)
+                return (len(theirs),) if len(theirs) > 800 and \
+                    theirs == ours else None
+            n = wait_for(same, 40, "RIS peer's table via BMP = FRR's")
+            time.sleep(2)       # and it stays equal
+            self.assertTrue(same(), "RIS peer's table diverged")
+            feed.stop()
         # Every event, as JSON, against docs/events.schema.json.
         import jsonschema
         here = os.path.dirname(os.path.abspath(__file__))
