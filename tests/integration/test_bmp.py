@@ -510,4 +510,26 @@ class TestBmp(LabTest):
         wait_for(lambda: self.bmp(bw)[good]["state"] == "down", 5,
                  "good router terminated")
         self.assertEqual(self.bmp(bw)[good]["errors"], 0)
+        # The router reconnects, then a second connection replaces the
+        # first: its peers go down (bmp session lost), none duplicated.
+        g2 = bmpmsg.connect(good, BW, BMP_PORT)
+        g2.sendall(bmpmsg.initiation("good") +
+                   bmpmsg.peer_up("192.0.2.50", 64550) +
+                   bmpmsg.route_monitoring("192.0.2.50", 64550,
+                                           bmpmsg.update(["10.9.0.0/24"])))
+        wait_for(lambda: self.prefixes(bw, "router", good) ==
+                 {"10.9.0.0/24"}, 10, "good router back")
+        mark = len(read_events(self.evlog))
+        g3 = bmpmsg.connect(good, BW, BMP_PORT)
+        g3.sendall(bmpmsg.initiation("good") +
+                   bmpmsg.peer_up("192.0.2.50", 64550))
+        d = wait_for(lambda: self.events(mark, type="peer_down",
+                                         router=good), 5, "replaced")
+        self.assertEqual(d[0]["reason"], "bmp session lost")
+        wait_for(lambda: self.bmp(bw)[good]["sessions"] == 3 and
+                 len(self.bmp(bw)[good]["peers"]) == 1, 5,
+                 "one session, one peer")
+        self.assertEqual(self.prefixes(bw, "router", good), set())
+        g2.close()
+        g3.close()
         bw.stop()
