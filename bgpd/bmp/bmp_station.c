@@ -88,6 +88,7 @@ bmp_tap_peer(const struct bmp_mpeer *mp, struct tap_peer *tp)
 	tp->peer_port = mp->remote_port;
 	tp->local_port = mp->local_port;
 	tp->peer_as = mp->asn;
+	tp->local_as = mp->local_as;
 	tp->peer_id = mp->bgp_id;
 	tp->slot = mp->src.slot;
 	tp->as4 = mp->dec.as4;
@@ -277,6 +278,7 @@ bmp_peer_caps(struct bmp_mpeer *mp, const struct bmp_msg *m)
 		    "AS, no ADD-PATH", mp->router->addr_s,
 		    e.reason ? e.reason : "?");
 		mp->dec.as4 = (m->peer.flags & BMP_PF_A) == 0;
+		mp->local_as = 0;
 		return;
 	}
 	/* Adj-RIB-Out: the router speaks, the peer listens. */
@@ -286,6 +288,8 @@ bmp_peer_caps(struct bmp_mpeer *mp, const struct bmp_msg *m)
 		bgp_caps_negotiate(&sent.caps, &rcvd.caps, &neg);
 	mp->dec.as4 = neg.as4;
 	mp->dec.ebgp = bgp_open_as(&sent) != bgp_open_as(&rcvd);
+	/* The router's own AS: the local side of the MRT archive's records. */
+	mp->local_as = bgp_open_as(&sent);
 	for (aid = AID_INET; aid < AID_MAX; aid++) {
 		mp->dec.addpath[aid] = neg.addpath_recv[aid];
 		mp->src.addpath[aid] = neg.addpath_recv[aid];

@@ -50,6 +50,7 @@ struct bmp_mpeer {
 	uint8_t			 flags;		/* last per-peer header's */
 	double			 ts;		/* its timestamp (router clock) */
 	struct bw_addr		 local_addr;
+	uint32_t		 local_as;	/* the router's (its sent OPEN) */
 	uint16_t		 local_port, remote_port;
 	uint8_t			 peer_up;	/* Peer Up seen */
 	uint8_t			 eor[AID_MAX];	/* End-of-RIB seen */
