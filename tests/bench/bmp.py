@@ -1,16 +1,23 @@
 #!/usr/bin/python3
 """
-BMP ingest against BGP ingest (make bench, part 3): the same shape of
-table -- PEERS peers x PREFIXES IPv4 prefixes, 20 prefixes per attribute
-set -- goes into a fresh bgpwatchd once through ONE BMP connection (a
+BMP ingest against BGP ingest (make bench, part 3): PEERS copies of a
+table go into a fresh bgpwatchd once through ONE BMP connection (a
 feeder playing a router, tests/integration/bmpmsg.py, the stream built
-in memory beforehand) and once over PEERS BGP sessions (bgpfeed
---synthetic --share 20).  Per path: wall time from the first byte until
-`show rib count` has every route, bgpwatchd's CPU seconds and RSS, and
-the BMP/BGP ratios (the issue's target: BMP no more than 1.2x BGP).
-Everything on 127.0.2.x ports 32080-32099.
-  tests/bench/bmp.py BUILD WORKDIR   (BENCH_BMP_PREFIXES, BENCH_BMP_PEERS)
+in memory beforehand) and once over PEERS BGP sessions (bgpfeed).  Per
+path: wall time from the first byte until `show rib count` has every
+route, bgpwatchd's CPU seconds and RSS, and the BMP/BGP ratios (the
+issue's target: BMP no more than 1.2x BGP).
+
+The table (default): the full 2015 IPv4 table, the UPDATEs of
+updates.et-header.2015.gz as recorded, wrapped byte for byte into Route
+Monitoring messages on the BMP side, replayed by `bgpfeed --mrt
+--sources PEERS` on the BGP side.  --synthetic (or the file missing):
+PEERS x PREFIXES IPv4 /24s, 20 prefixes per attribute set (bgpfeed
+--synthetic --share 20).  Everything on 127.0.2.x ports 32080-32099.
+  tests/bench/bmp.py [--synthetic] BUILD WORKDIR
+  (BENCH_BMP_PREFIXES, BENCH_BMP_PEERS, BGPWATCH_MRT_DATA)
 """
+import gzip
 import os
 import socket
 import struct
@@ -51,6 +58,67 @@ def stream(peers, prefixes):
     return b"".join(out)
 
 
+MRT_FULL = os.path.join(os.environ.get("BGPWATCH_MRT_DATA", os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared",
+    "data", "mrt")), "updates.et-header.2015.gz")
+MRT_AS = 3856           # the one peer of that file (206.220.231.55)
+
+
+def mrt_updates(path):
+    """The BGP UPDATE messages (whole, header included) of an MRT file of
+    one peer, in order, and the number of IPv4 prefixes left at the end
+    (announcements minus withdrawals, as a RIB counts them)."""
+    with gzip.open(path, "rb") as f:
+        d = f.read()
+    msgs, table, off = [], set(), 0
+    while off + 12 <= len(d):
+        _, typ, sub, ln = struct.unpack_from("!IHHI", d, off)
+        rec = d[off + 12:off + 12 + ln]
+        off += 12 + ln
+        if typ == 17:                   # BGP4MP_ET: microseconds first
+            rec = rec[4:]
+        elif typ != 16:
+            continue
+        if sub not in (1, 4):           # MESSAGE, MESSAGE_AS4
+            continue
+        asl = 4 if sub == 4 else 2
+        afi = struct.unpack_from("!H", rec, 2 * asl + 2)[0]
+        m = rec[2 * asl + 4 + (8 if afi == 1 else 32):]
+        if len(m) < 23 or m[18] != 2:
+            continue
+        msgs.append(m)
+        wl = struct.unpack_from("!H", m, 19)[0]
+        al = struct.unpack_from("!H", m, 21 + wl)[0]
+        for lo, hi, add in ((21, 21 + wl, False),
+                            (23 + wl + al, len(m), True)):
+            i = lo
+            while i < hi:
+                n = (m[i] + 7) // 8
+                key = m[i:i + 1 + n]
+                i += 1 + n
+                if add:
+                    table.add(key)
+                else:
+                    table.discard(key)
+    return msgs, len(table)
+
+
+def mrt_stream(peers, msgs):
+    """Initiation, Peer Ups, then each peer's copy of the table as Route
+    Monitoring (the recorded UPDATE bytes unchanged) and End-of-RIB."""
+    out = [bmpmsg.initiation("bench")]
+    for k in range(peers):
+        out.append(bmpmsg.peer_up("192.0.2.%d" % (k + 1), MRT_AS,
+                                  bgp_id="10.0.0.%d" % (k + 1)))
+    for k in range(peers):
+        addr = "192.0.2.%d" % (k + 1)
+        ph = bmpmsg.peer_hdr(addr, MRT_AS, bgp_id="10.0.0.%d" % (k + 1))
+        out.extend(struct.pack("!BIB", 3, 6 + len(ph) + len(m), 0) + ph + m
+                   for m in msgs)
+        out.append(bmpmsg.route_monitoring(addr, MRT_AS, bmpmsg.eor()))
+    return b"".join(out)
+
+
 def daemon(build, work, tag, extra):
     conf = os.path.join(work, tag + ".conf")
     sock = os.path.join(work, tag + ".sock")
@@ -72,14 +140,32 @@ def measure(rx, total, t0, cpu0):
 
 
 def main():
-    build, work = sys.argv[1], sys.argv[2]
+    args = sys.argv[1:]
+    synthetic = "--synthetic" in args or not os.path.exists(MRT_FULL)
+    args = [a for a in args if a != "--synthetic"]
+    build, work = args[0], args[1]
     peers = int(os.environ.get("BENCH_BMP_PEERS", "10"))
-    prefixes = int(os.environ.get("BENCH_BMP_PREFIXES", "200000"))
+    if synthetic:
+        prefixes = int(os.environ.get("BENCH_BMP_PREFIXES", "200000"))
+        data = stream(peers, prefixes)
+        feed_args = ["--synthetic", str(prefixes), "--share", "20",
+                     "--local-as", "65001"]
+        peer_as = 65001
+        what = "%d peers x %d prefixes (synthetic, 20 prefixes per " \
+            "attribute set)" % (peers, prefixes)
+    else:
+        msgs, prefixes = mrt_updates(MRT_FULL)
+        data = mrt_stream(peers, msgs)
+        feed_args = ["--mrt", MRT_FULL, "--local-as", str(MRT_AS)]
+        peer_as = MRT_AS
+        what = "%d x the full 2015 table (%s: %d UPDATEs, %d prefixes; " \
+            "BMP stream %.0f MB)" % (peers, os.path.basename(MRT_FULL),
+                                     len(msgs), prefixes, len(data) / 1e6)
+        del msgs
     total = peers * prefixes
     os.makedirs(work, exist_ok=True)
     res = {}
     try:
-        data = stream(peers, prefixes)
         rx = daemon(build, work, "bmp", "bmp {\n listen on %s port %d\n"
                     " router %s { max-peers %d }\n}\n"
                     % (BW, BMP_PORT, FEEDER, peers + 1))
@@ -93,13 +179,13 @@ def main():
         s.close()
         rx.stop()
 
-        nbs = "".join("neighbor 127.0.2.%d {\n remote-as 65001\n passive\n}\n"
-                      % (k + 1) for k in range(peers))
+        del data
+        nbs = "".join("neighbor 127.0.2.%d {\n remote-as %d\n passive\n}\n"
+                      % (k + 1, peer_as) for k in range(peers))
         rx = daemon(build, work, "bgp", nbs)
         cpu0 = rx.cpu()
-        feed = bl.Feed(build, ["--synthetic", str(prefixes), "--share", "20",
-                               "--sources", str(peers), "--local-as",
-                               "65001", "--hold", "forever",
+        feed = bl.Feed(build, feed_args + [
+                               "--sources", str(peers), "--hold", "forever",
                                "%s:%d" % (BW, BGP_PORT)],
                        os.path.join(work, "bgpfeed.log"))
         feed.wait_established(peers)
@@ -110,8 +196,7 @@ def main():
         rx.stop()
     finally:
         bl.cleanup()
-    print("   %d peers x %d prefixes = %d routes (20 prefixes per "
-          "attribute set)" % (peers, prefixes, total))
+    print("   %s = %d routes" % (what, total))
     print("   %-34s %10s %10s %10s" % ("", "time s", "CPU s", "RSS MB"))
     for k, name in (("bmp", "1 BMP connection"),
                     ("bgp", "%d BGP sessions" % peers)):
