@@ -15,7 +15,8 @@ Monitoring messages on the BMP side, replayed by `bgpfeed --mrt
 PEERS x PREFIXES IPv4 /24s, 20 prefixes per attribute set (bgpfeed
 --synthetic --share 20).  Everything on 127.0.2.x ports 32080-32099.
   tests/bench/bmp.py [--synthetic] BUILD WORKDIR
-  (BENCH_BMP_PREFIXES, BENCH_BMP_PEERS, BGPWATCH_MRT_DATA)
+  (BENCH_BMP_PREFIXES, BENCH_BMP_PEERS, BGPWATCH_MRT_DATA,
+   BENCH_BMP_ORDER: mixed (default) or peer, see mrt_stream)
 """
 import gzip
 import os
@@ -103,19 +104,30 @@ def mrt_updates(path):
     return msgs, len(table)
 
 
-def mrt_stream(peers, msgs):
+def mrt_stream(peers, msgs, order):
     """Initiation, Peer Ups, then each peer's copy of the table as Route
-    Monitoring (the recorded UPDATE bytes unchanged) and End-of-RIB."""
+    Monitoring (the recorded UPDATE bytes unchanged) and End-of-RIB.
+    order "mixed": UPDATE i of every peer, then UPDATE i+1 (the peers'
+    messages interleaved, as 10 concurrent sessions arrive); "peer": one
+    peer's whole table after the other."""
     out = [bmpmsg.initiation("bench")]
+    phs = []
     for k in range(peers):
         out.append(bmpmsg.peer_up("192.0.2.%d" % (k + 1), MRT_AS,
                                   bgp_id="10.0.0.%d" % (k + 1)))
+        phs.append(bmpmsg.peer_hdr("192.0.2.%d" % (k + 1), MRT_AS,
+                                   bgp_id="10.0.0.%d" % (k + 1)))
+    if order == "peer":
+        for ph in phs:
+            out.extend(struct.pack("!BIB", 3, 6 + len(ph) + len(m), 0) +
+                       ph + m for m in msgs)
+    else:
+        for m in msgs:
+            out.extend(struct.pack("!BIB", 3, 6 + len(ph) + len(m), 0) +
+                       ph + m for ph in phs)
     for k in range(peers):
-        addr = "192.0.2.%d" % (k + 1)
-        ph = bmpmsg.peer_hdr(addr, MRT_AS, bgp_id="10.0.0.%d" % (k + 1))
-        out.extend(struct.pack("!BIB", 3, 6 + len(ph) + len(m), 0) + ph + m
-                   for m in msgs)
-        out.append(bmpmsg.route_monitoring(addr, MRT_AS, bmpmsg.eor()))
+        out.append(bmpmsg.route_monitoring("192.0.2.%d" % (k + 1), MRT_AS,
+                                           bmpmsg.eor()))
     return b"".join(out)
 
 
@@ -155,12 +167,14 @@ def main():
             "attribute set)" % (peers, prefixes)
     else:
         msgs, prefixes = mrt_updates(MRT_FULL)
-        data = mrt_stream(peers, msgs)
+        order = os.environ.get("BENCH_BMP_ORDER", "mixed")
+        data = mrt_stream(peers, msgs, order)
         feed_args = ["--mrt", MRT_FULL, "--local-as", str(MRT_AS)]
         peer_as = MRT_AS
         what = "%d x the full 2015 table (%s: %d UPDATEs, %d prefixes; " \
-            "BMP stream %.0f MB)" % (peers, os.path.basename(MRT_FULL),
-                                     len(msgs), prefixes, len(data) / 1e6)
+            "BMP stream %.0f MB, order %s)" % (
+                peers, os.path.basename(MRT_FULL), len(msgs), prefixes,
+                len(data) / 1e6, order)
         del msgs
     total = peers * prefixes
     os.makedirs(work, exist_ok=True)

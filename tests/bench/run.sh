@@ -10,8 +10,9 @@
 # and the region detector's event latency (build/tools/detectbench) when
 # it is built.  Receivers run one at a time, each started fresh; every
 # process is stopped by PID on exit; nothing leaves 127.0.0.0/8.
-# Part 3 (tests/bench/bmp.py): the same synthetic table into bgpwatchd
-# through one BMP connection and over 10 BGP sessions: time, CPU, RSS.
+# Part 3 (tests/bench/bmp.py): 10 x the full 2015 table into bgpwatchd
+# through one BMP connection and over 10 BGP sessions: time, CPU, RSS
+# (BENCH_BMP_SYNTHETIC=1: the synthetic table instead).
 # Environment: BENCH_RUNS (3), BENCH_GOBGP_RUNS (1), BENCH_SOURCES
 # ("10 30"), BENCH_SKIP (any of gobgp bird many churn bmp),
 # BENCH_BMP_PREFIXES (200000 per peer), BENCH_BMP_PEERS (10); logs and
@@ -64,7 +65,8 @@ case " $BENCH_SKIP " in
 *)
 	echo
 	echo "3. BMP ingest: one BMP connection against BGP sessions (tests/bench/bmp.py)"
-	/usr/bin/python3 -B tests/bench/bmp.py "$BUILD" "$WORK/bmp" &
+	/usr/bin/python3 -B tests/bench/bmp.py \
+	    ${BENCH_BMP_SYNTHETIC:+--synthetic} "$BUILD" "$WORK/bmp" &
 	pid=$!
 	wait "$pid" || rc=1
 	pid=
