@@ -156,6 +156,7 @@ kf_sasl(struct parser *p, void *arg)
 	}
 	if (get_string(p, "sasl user", KAFKA_STR_MAX, &k->sasl_user) == -1)
 		return -1;
+	parse_secret_seen(p, "sasl password");
 	if (!accept_word(p, "password")) {
 		perr(p, p->tok.line, "sasl needs password \"SECRET\"");
 		return -1;

@@ -34,5 +34,7 @@ void	metrics_events(struct evbuffer *, struct bgpd *);
 void	metrics_kafka(struct evbuffer *, struct bgpd *);
 /* metrics_process.c: bgpwatch_build_info and process_* families. */
 void	metrics_process(struct evbuffer *, struct bgpd *);
+/* metrics_bmp.c: BMP routers and monitored peers. */
+int	metrics_bmp(struct evbuffer *, struct bgpd *);
 
 #endif /* BGPWATCH_METRICS_PRIV_H */
