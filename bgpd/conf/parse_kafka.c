@@ -117,7 +117,7 @@ kf_tls(struct parser *p, void *arg)
 		}
 		next(p);
 		if (i == 2)
-			parse_secret_seen(p, "tls key");
+			parse_secret_seen(p, "kafka tls key");
 		if (get_string(p, opts[i], PATH_MAX, dst[i]) == -1)
 			return -1;
 	}
@@ -161,6 +161,7 @@ kf_sasl(struct parser *p, void *arg)
 		perr(p, p->tok.line, "sasl needs password \"SECRET\"");
 		return -1;
 	}
+	parse_secret_seen(p, "kafka sasl password");
 	return get_string(p, "sasl password", KAFKA_STR_MAX, &k->sasl_pass);
 }
 
