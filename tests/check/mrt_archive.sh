@@ -5,7 +5,7 @@
 #    from its own address (127.0.1.1..10), the 2015 full table (bgpfeed,
 #    127.0.1.11) and a GoBGP peer (127.0.1.200, ADD-PATH) that the test
 #    drives, feed bgpwatchd (127.0.1.250:31000)
-#    whose mrt block writes gzip updates files and a table every 8 s;
+#    whose mrt block writes bzip2 updates files and a table every 8 s;
 #  - updates: for every peer, the archive's announcements and withdrawals
 #    as bgpdump -m prints them (prefix, AS path, origin, next hop,
 #    communities), in order, equal bgpdump's view of the input file for
@@ -212,7 +212,7 @@ with open(os.path.join(work, "replay.conf"), "w") as fh:
     fh.write(conf.replace("live.mpk", "replay.mpk"))
 if not FULLMODE:
     conf += 'mrt {{\n    updates "{w}/updates.%Y%m%d.%H%M%S" rotate 1h\n' \
-        '    table "{w}/sched.%H%M%S" every 8s\n    compress gzip\n}}\n' \
+        '    table "{w}/sched.%H%M%S" every 8s\n    compress bzip2\n}}\n' \
         .format(w=work)
 conf += "neighbor %s {\n    remote-as %d\n    passive\n    add-path receive\n}\n" % (GB, GBAS)
 for _, asn, src in peers + ([(None, FULLAS, FULL)] if FULLMODE else []):
@@ -364,7 +364,7 @@ finally:
     stopall()
 
 # Updates: the archive per peer against bgpdump's view of the input.
-upd = sorted(glob.glob(os.path.join(work, "updates.*.gz")))
+upd = sorted(glob.glob(os.path.join(work, "updates.*.bz2")))
 if not upd:
     fail("no updates file")
 got = {}
@@ -398,7 +398,7 @@ if states < 2 * (len(peers) + 1):
 print("updates: %d files, %d A/W lines, %d state changes" %
       (len(upd), sum(len(v) for v in got.values()), states))
 
-sched = glob.glob(os.path.join(work, "sched.*.gz"))
+sched = glob.glob(os.path.join(work, "sched.*.bz2"))
 if not sched:
     fail("no scheduled table dump")
 # (those taken before the feeds came hold no routes, but must be read)
