@@ -413,8 +413,8 @@ r = subprocess.run([os.path.join(build, "bgpwatchd"), "-d", "-f",
                     os.path.join(work, "replay.conf"), "-r",
                     os.path.join(work, "bview.gz")] + upd,
                    capture_output=True, text=True, timeout=60)
-if r.returncode != 0:
-    fail("replay: rc %d: %s" % (r.returncode, r.stderr[-500:]))
+if r.returncode != 0 or "Sanitizer" in r.stderr:
+    fail("replay: rc %d: %s" % (r.returncode, r.stderr[-1500:]))
 
 
 def events(path, t0, t1):
@@ -442,6 +442,11 @@ if live != rep:
 else:
     print("round trip: %d prefix_/region_ events, the same in the replay"
           % len(live))
+# Under SAN=1: the daemon's sanitizer reports (writer thread included).
+for path in glob.glob(os.path.join(work, "*.log")):
+    text = open(path, errors="replace").read()
+    if "Sanitizer" in text or "runtime error:" in text:
+        fail("%s: sanitizer report:\n%s" % (path, text[-2000:]))
 if fails:
     sys.exit(1)
 print("mrt_archive: ok")
