@@ -32,7 +32,7 @@ for t in bgpdump gobgpd gobgp bird birdc "$PY"; do
 	command -v "$t" >/dev/null 2>&1 || { echo "$t not found"; exit 1; }
 done
 WORK=$(mktemp -d /tmp/bw-mrt.XXXXXX) || exit 1
-trap 'rm -rf "$WORK"' EXIT
+trap '[ -n "$KEEP" ] || rm -rf "$WORK"' EXIT
 trap 'exit 1' INT TERM HUP
 "$PY" -B - "$BUILD" "$DATA/updates.20160811.1600.gz" "$WORK" \
     "$DATA/updates.et-header.2015.gz" <<'EOF'
@@ -276,9 +276,12 @@ try:
                          ("%s:%d" % (BIRD, BIRDPORT), "bird")):
             if tag == "bird" and FULLMODE:
                 continue
+            # The first peer (AS59689) speaks 2-octet AS: archived
+            # as BGP4MP MESSAGE, AS_TRANS in its fields, AS4_PATH inside.
+            as2 = ["--as2"] if src == peers[0][2] else []
             start([os.path.join(build, "bgpfeed"), "--mrt", feedfile,
-                   "--peer", mrtpeer, "--bind", src, "--hold", "forever",
-                   dst], "feed-%s-%s.log" % (tag, src))
+                   "--peer", mrtpeer, "--bind", src, "--hold", "forever"] +
+                  as2 + [dst], "feed-%s-%s.log" % (tag, src))
 
     if FULLMODE:
         start([os.path.join(build, "bgpfeed"), "--mrt", fullfile, "--bind",
@@ -397,6 +400,31 @@ if states < 2 * (len(peers) + 1):
     fail("only %d state changes archived" % states)
 print("updates: %d files, %d A/W lines, %d state changes" %
       (len(upd), sum(len(v) for v in got.values()), states))
+
+# The subtypes, read raw: 2-octet session MESSAGE (1), 4-octet
+# MESSAGE_AS4 (4), ADD-PATH MESSAGE_AS4_ADDPATH (9), STATE_CHANGE_AS4 (5).
+import bz2
+import struct
+subtypes = {}
+for path in upd:
+    raw = bz2.open(path).read()
+    i = 0
+    while i + 12 <= len(raw):
+        _, typ, st, ln = struct.unpack(">IHHI", raw[i:i + 12])
+        body = raw[i + 16:i + 12 + ln]
+        off = 8 if st == 1 else 12		# AS fields, ifindex, AFI
+        afi = struct.unpack(">H", body[off - 2:off])[0]
+        peer = socket.inet_ntop(socket.AF_INET if afi == 1 else
+                                socket.AF_INET6, body[off:off + (4 if afi == 1
+                                                               else 16)])
+        subtypes.setdefault(peer, set()).add((typ, st))
+        i += 12 + ln
+for peer, want_st in ((peers[0][2], {(17, 1), (17, 5)}),
+                      (peers[1][2], {(17, 4), (17, 5)}),
+                      (GB, {(17, 9), (17, 5)})):
+    if subtypes.get(peer) != want_st:
+        fail("%s: MRT (type, subtype) %s, expected %s" %
+             (peer, sorted(subtypes.get(peer, ())), sorted(want_st)))
 
 sched = glob.glob(os.path.join(work, "sched.*.bz2"))
 if not sched:
