@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "adjrib.h"
+#include "bmp_station.h"
 #include "msgtap.h"
 #include "config.h"
 #include "core_ops.h"
@@ -35,6 +36,7 @@ struct bgpd {
 	struct rib		*rib;
 	struct adjrib		 door;		/* the one way in */
 	struct msgtap		 tap;		/* messages as received */
+	struct bmp_station	 bmp;		/* BMP-monitored peers */
 	struct detect		*detect;	/* NULL: no regions */
 	struct evt_fanout	*fanout;	/* event log + outputs */
 	struct evt_schema	*schema;	/* detector -> fan-out encoder */

@@ -53,6 +53,7 @@ static const struct control_cmd {
 	{ "show", "status", control_show_status },
 	{ "show", "regions", control_show_regions },
 	{ "show", "region", control_show_region },
+	{ "show", "bmp", control_show_bmp },
 	{ "dump", "table", control_dump_table },
 	{ "reload", NULL, control_reload },
 };

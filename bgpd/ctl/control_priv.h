@@ -63,6 +63,8 @@ int	control_show_neighbors(struct control_client *, int, char **, int,
 	    char *, size_t);
 int	control_show_neighbor(struct control_client *, int, char **, int,
 	    char *, size_t);
+int	control_show_bmp(struct control_client *, int, char **, int, char *,
+	    size_t);
 int	control_show_rib(struct control_client *, int, char **, int, char *,
 	    size_t);
 int	control_show_memory(struct control_client *, int, char **, int,

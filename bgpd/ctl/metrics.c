@@ -198,7 +198,10 @@ metrics_render(struct evbuffer *b, struct bgpd *bgpd)
 	if (metrics_peer_info(b, bgpd) == -1 || metrics_regions(b, bgpd) == -1)
 		return -1;
 	metrics_events(b, bgpd);
+	metrics_kafka(b, bgpd);
 	metrics_process(b, bgpd);
+	if (metrics_bmp(b, bgpd) == -1)
+		return -1;
 	status_metrics(b, bgpd);
 	metrics_mrt(b, bgpd);
 	return 0;

@@ -99,6 +99,11 @@ struct rib_src {
 	struct event		*ev_flush;	/* sliced flush */
 	struct rib_src_stats	 stats;
 	struct log_ratelimit	 rl;		/* its log lines */
+	/* A BMP-monitored peer: the exporting router (address text,
+	 * sysName) and the RIB view; NULL for BGP and replay sources. */
+	const char		*router;
+	const char		*router_name;
+	const char		*view;
 	/* The NOTIFICATION that ended the session (for peer_down). */
 	uint8_t			 down_notif;	/* ADJRIB_NOTIF_* */
 	uint8_t			 down_code, down_subcode;
