@@ -4,7 +4,7 @@
 #  - 10 RIS peers of updates.20160811.1600.gz, each replayed by bgpfeed
 #    from its own address (127.0.1.1..10), the 2015 full table (bgpfeed,
 #    127.0.1.11) and a GoBGP peer (127.0.1.200, ADD-PATH) that the test
-#    drives, feed bgpwatchd (127.0.1.250:31000)
+#    drives, feed bgpwatchd (127.0.1.250, a free port of 31000-31099)
 #    whose mrt block writes bzip2 updates files and a table every 8 s;
 #  - updates: for every peer, the archive's announcements and withdrawals
 #    as bgpdump -m prints them (prefix, AS path, origin, next hop,
@@ -52,9 +52,27 @@ FULL, FULLAS = "127.0.1.11", 3856
 # MRT_FULLTABLE=1 (tests/check/mrt_fulltable.sh): the 2015 full table
 # joins the feeds and only the on-demand dump is checked against show rib.
 FULLMODE = os.environ.get("MRT_FULLTABLE") == "1"
-BW, BWPORT = "127.0.1.250", 31000
-GB, GBAS, GBAPI = "127.0.1.200", 64521, 31002
-BIRD, BIRDPORT = "127.0.1.251", 31010
+BW, GB, BIRD, GBAS = "127.0.1.250", "127.0.1.200", "127.0.1.251", 64521
+
+
+def free_block():
+    """Three free ports of 31000-31099 (another run of this test may hold
+    some): bgpwatchd's, GoBGP's API, BIRD's."""
+    for base in range(31000, 31090, 3):
+        try:
+            for addr, port in ((BW, base), (GB, base + 1),
+                               (BIRD, base + 2)):
+                t = socket.socket()
+                t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                t.bind((addr, port))
+                t.close()
+            return base, base + 1, base + 2
+        except OSError:
+            t.close()
+    raise SystemExit("no free ports in 31000-31099")
+
+
+BWPORT, GBAPI, BIRDPORT = free_block()
 REGION = ["198.51.100.0/24", "203.0.113.0/24"]
 TICK = "192.0.2.0/24"
 fails = []

@@ -21,7 +21,26 @@ import time
 import urllib.request
 
 build, feedfile, work = sys.argv[1:4]
-BW, PORT, MPORT = "127.0.1.250", 31030, 31031
+BW = "127.0.1.250"
+
+
+def free_pair():
+    """Two free ports of 31000-31099 (other tests of ours may run)."""
+    import socket
+    for base in range(31099, 31000, -2):
+        try:
+            for port in (base - 1, base):
+                t = socket.socket()
+                t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                t.bind((BW, port))
+                t.close()
+            return base - 1, base
+        except OSError:
+            t.close()
+    raise SystemExit("no free ports in 31000-31099")
+
+
+PORT, MPORT = free_pair()
 disk = os.path.join(work, "disk")
 fails, procs = [], []
 
