@@ -133,6 +133,8 @@ finally:
             except subprocess.TimeoutExpired:
                 p.kill()
 print("".join(l for l in open(logp) if "mrt:" in l))
+if "Sanitizer" in open(logp).read():
+    fail("sanitizer report in the daemon's log")
 if fails:
     print(open(logp).read()[-3000:])
     sys.exit(1)
