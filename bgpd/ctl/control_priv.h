@@ -74,6 +74,9 @@ int	control_show_region(struct control_client *, int, char **, int,
 	    char *, size_t);
 int	control_reload(struct control_client *, int, char **, int, char *,
 	    size_t);
+/* control_neighbor.c: neighbor ADDR down|up|clear */
+int	control_neighbor_cmd(struct control_client *, int, char **, int,
+	    char *, size_t);
 int	control_nyi(struct control_client *, int, char **, int, char *,
 	    size_t);
 

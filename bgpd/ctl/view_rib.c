@@ -27,6 +27,7 @@
 
 struct view_name {
 	uint16_t	slot;
+	uint32_t	asn;		/* configured remote AS */
 	char		addr[BW_ADDR_STRLEN];
 };
 
@@ -51,6 +52,7 @@ struct view_rib {
 	struct rib_cursor	 cur;
 	int			 walk_end;	/* left the queried prefix */
 	int			 filter_slot;	/* -1: every peer */
+	struct view_rib_filter	 filter;
 	const char		*incomplete;	/* why the listing stopped */
 	const char		*title;		/* text: before next route */
 	struct view_name	*names;		/* slot -> address, by slot */
@@ -147,6 +149,7 @@ view_rib_names(struct view_rib *vr)
 			vr->filter_slot = p->src.slot;
 		}
 		vr->names[vr->nnames].slot = p->src.slot;
+		vr->names[vr->nnames].asn = p->conf->remote_as;
 		addr_fmt(&p->conf->addr, vr->names[vr->nnames].addr,
 		    sizeof(vr->names[0].addr));
 		vr->nnames++;
@@ -159,15 +162,73 @@ view_rib_names(struct view_rib *vr)
 	return 0;
 }
 
+static const struct view_name *
+view_rib_peer(const struct view_rib *vr, uint16_t slot)
+{
+	struct view_name	 key;
+
+	key.slot = slot;
+	return bsearch(&key, vr->names, vr->nnames, sizeof(*vr->names),
+	    view_name_cmp);
+}
+
 static const char *
 view_rib_name(const struct view_rib *vr, uint16_t slot)
 {
-	struct view_name	 key, *n;
+	const struct view_name	*n = view_rib_peer(vr, slot);
 
-	key.slot = slot;
-	n = bsearch(&key, vr->names, vr->nnames, sizeof(*vr->names),
-	    view_name_cmp);
 	return n != NULL ? n->addr : NULL;
+}
+
+/* 1 if the blob holds the value of size sz (4 or 12 bytes) as one item. */
+static int
+view_blob_has(const struct iblob *b, const uint32_t *v, size_t n)
+{
+	uint8_t		want[12];
+	uint32_t	i, sz = (uint32_t)(4 * n);
+	size_t		k;
+
+	if (b == NULL)
+		return 0;
+	for (k = 0; k < n; k++) {
+		want[4 * k] = (uint8_t)(v[k] >> 24);
+		want[4 * k + 1] = (uint8_t)(v[k] >> 16);
+		want[4 * k + 2] = (uint8_t)(v[k] >> 8);
+		want[4 * k + 3] = (uint8_t)v[k];
+	}
+	for (i = 0; i + sz <= b->len; i += sz)
+		if (memcmp(b->data + i, want, sz) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * 1 if route r passes the listing's filters (neighbor, then each field
+ * of struct view_rib_filter), and its peer is still there.
+ */
+static int
+view_rib_pass(const struct view_rib *vr, const struct rib_route *r)
+{
+	const struct view_rib_filter	*f = &vr->filter;
+	const struct view_name		*n;
+
+	if (vr->filter_slot >= 0 && r->peer != vr->filter_slot)
+		return 0;
+	/* Routes of a peer being deleted: no longer shown. */
+	if ((n = view_rib_peer(vr, r->peer)) == NULL)
+		return 0;
+	if ((f->has & VIEW_F_PEER_AS) && n->asn != f->peer_as)
+		return 0;
+	if ((f->has & VIEW_F_SOURCE_AS) && (r->attrs == NULL ||
+	    r->attrs->origin_as != f->source_as))
+		return 0;
+	if ((f->has & VIEW_F_COMMUNITY) && (r->attrs == NULL ||
+	    !view_blob_has(r->attrs->communities, &f->community, 1)))
+		return 0;
+	if ((f->has & VIEW_F_LARGE) && (r->attrs == NULL ||
+	    !view_blob_has(r->attrs->large_communities, f->large, 3)))
+		return 0;
+	return 1;
 }
 
 /* Listings: routes */
@@ -182,11 +243,9 @@ view_rib_routes(struct view_rib *vr, const struct bw_prefix *p,
 	size_t			 i, w = 0;
 
 	for (i = 0; i < n; i++) {
-		if (vr->filter_slot >= 0 && r[i].peer != vr->filter_slot)
+		if (!view_rib_pass(vr, &r[i]))
 			continue;
-		/* Routes of a peer being deleted: no longer shown. */
-		if ((name = view_rib_name(vr, r[i].peer)) == NULL)
-			continue;
+		name = view_rib_name(vr, r[i].peer);
 		if (!vr->json && vr->title != NULL) {
 			evbuffer_add_printf(vr->out, "\n%s:\n", vr->title);
 			view_route_header(vr->out);
@@ -224,6 +283,19 @@ view_rib_new(struct bgpd *bgpd, int json, const struct bw_addr *neighbor,
 		vr->pfx = *pfx;
 	}
 	vr->phase = VIEW_HEAD;
+	return vr;
+}
+
+struct view_rib *
+view_rib_new_filtered(struct bgpd *bgpd, int json,
+    const struct bw_addr *neighbor, const struct bw_prefix *pfx,
+    const struct view_rib_filter *filter)
+{
+	struct view_rib	*vr;
+
+	if ((vr = view_rib_new(bgpd, json, neighbor, pfx)) != NULL &&
+	    filter != NULL)
+		vr->filter = *filter;
 	return vr;
 }
 
@@ -273,9 +345,7 @@ view_cover_cb(const struct bw_prefix *p, const struct rib_route *r,
 	size_t			 i;
 
 	for (i = 0; i < n && c->n <= BW_PLEN_MAX; i++) {
-		if (c->vr->filter_slot >= 0 && r[i].peer != c->vr->filter_slot)
-			continue;
-		if (view_rib_name(c->vr, r[i].peer) == NULL)
+		if (!view_rib_pass(c->vr, &r[i]))
 			continue;
 		c->p[c->n++] = *p;
 		break;
@@ -375,8 +445,8 @@ view_slice_budget(const struct view_rib *vr)
 {
 	size_t	routes, prefixes, b;
 
-	if (vr->filter_slot >= 0)
-		return VIEW_SLICE_PREFIXES;
+	if (vr->filter_slot >= 0 || vr->filter.has != 0)
+		return VIEW_SLICE_PREFIXES;	/* few routes pass */
 	routes = rib_total_routes(vr->bgpd->rib, vr->cur.aid);
 	prefixes = rib_total_prefixes(vr->bgpd->rib, vr->cur.aid);
 	if (routes == 0 || prefixes == 0)
