@@ -1,4 +1,5 @@
 """Driven by tests/check/opsview.sh (see there).  Debian's python3."""
+import http.client
 import json
 import os
 import re
@@ -172,10 +173,21 @@ def established():
     return nb()["state"] == "Established"
 
 
+def http_req(method):
+    """(status, headers, body) of METHOD /metrics."""
+    c = http.client.HTTPConnection(BW_ADDR, METRICS, timeout=10)
+    try:
+        c.request(method, "/metrics")
+        r = c.getresponse()
+        return r.status, dict(r.getheaders()), r.read()
+    finally:
+        c.close()
+
+
 def metrics():
-    return subprocess.run(["curl", "-sf", "http://%s:%d/metrics" %
-                           (BW_ADDR, METRICS)], capture_output=True,
-                          text=True, timeout=10).stdout
+    st, _, body = http_req("GET")
+    assert st == 200, st
+    return body.decode()
 
 
 def metric(body, name, **labels):
@@ -274,13 +286,8 @@ def main():
     check("region KP: region_up (blind -> up)" in text("bgpwatchd") or
           "region KP: region_up" in text("bgpwatchd"),
           "region events are logged")
-    h = subprocess.run(["curl", "-sI", "http://%s:%d/metrics" %
-                        (BW_ADDR, METRICS)], capture_output=True,
-                       text=True, timeout=10).stdout
-    hb = subprocess.run(["curl", "-s", "-X", "HEAD", "-m", "5",
-                         "http://%s:%d/metrics" % (BW_ADDR, METRICS)],
-                        capture_output=True, timeout=10).stdout
-    check(h.startswith("HTTP/1.1 200") and "Content-Length:" in h and
+    st, hdr, hb = http_req("HEAD")
+    check(st == 200 and int(hdr.get("Content-Length", "0")) > 1000 and
           hb == b"", "HEAD /metrics: 200, a length, no body")
 
     # --- show rib filters, show neighbor

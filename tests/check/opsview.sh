@@ -19,7 +19,7 @@ cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
 export BUILD
 for t in /usr/bin/python3 "$BUILD/bgpwatchd" "$BUILD/bgpwatchctl" gobgpd \
-    gobgp promtool curl; do
+    gobgp promtool; do
 	command -v "$t" >/dev/null 2>&1 || { echo "FAIL: missing $t"; \
 	    echo "0 passed, 1 failed"; exit 1; }
 done
