@@ -10,6 +10,11 @@ PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
 SBINDIR	?= $(PREFIX)/sbin
 SYSCONFDIR ?= /etc
+MANDIR	?= $(PREFIX)/share/man
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+STATEDIR ?= /var/lib/bgpwatch
+RUNDIR	?= /run/bgpwatch
+BGPWATCH_USER ?= bgpwatch
 DESTDIR	?=
 
 SAN	?= 0
@@ -24,10 +29,16 @@ endif
 
 PKGS	:= libevent libevent_openssl openssl msgpack zlib libcap jansson rdkafka
 WARN	:= -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
-	-Wpointer-arith -Wcast-qual -Wsign-compare -Werror
+	-Wpointer-arith -Wcast-qual -Wsign-compare
+# CPPFLAGS, CFLAGS and LDFLAGS come from the environment as
+# dpkg-buildflags sets them; -Werror only when asked (WERROR=1, CI).
+WERROR	?= 0
+ifeq ($(WERROR),1)
+WARN	+= -Werror
+endif
 CFLAGS	?= -O2 -g
 CPPFLAGS_ALL = -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
-	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CPPFLAGS)
 CFLAGS_ALL = -std=c11 $(WARN) $(CFLAGS) $(SANFLAGS) -MMD -MP
 LIBS	= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lbz2 -lwslay -pthread
 TESTLIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -113,11 +124,14 @@ $(OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(INC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c -o $@ $<
 
+# The status page is linked in as bytes (.incbin).
+$(OBJ)/bgpd/rislive/rislive_page.o: bgpd/rislive/status.html
+
 $(BUILD)/libproto.a: $(PROTO_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-LINK = $(CC) $(CFLAGS_ALL) -o $@ $^ $(LIBS)
+LINK = $(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/bgpwatchd: $(OBJ)/bgpd/bgpwatchd.o $(call archives,$(uses_ctl))
 	$(LINK)
@@ -137,6 +151,7 @@ t_test_config := conf lib
 t_test_json := lib
 t_test_sock := lib
 t_test_mrt := lib
+t_test_mrt_enc := lib
 t_test_trie := $(uses_rib)
 t_test_rib := $(uses_rib)
 t_test_intern := $(uses_rib)
@@ -152,6 +167,7 @@ t_ribbench := $(uses_rib)
 t_evtgen := $(uses_event)
 t_mkseeds := lib
 t_mrtdump := lib
+t_kafkamock := lib
 
 .SECONDEXPANSION:
 $(BUILD)/tools/%: $(OBJ)/tests/tools/%.o $$(call archives,$$(t_%))
@@ -160,15 +176,46 @@ $(BUILD)/tools/%: $(OBJ)/tests/tools/%.o $$(call archives,$$(t_%))
 
 $(BUILD)/tests/%: $(OBJ)/tests/%.o $$(call archives,$$(t_%))
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIBS) $(TESTLIBS)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LIBS) $(TESTLIBS)
 
-# libFuzzer targets: clang, the codec compiled in with ASan and UBSan.
+# libFuzzer targets: clang, ASan and UBSan.  Everything a target links is
+# compiled again by clang with -fsanitize=fuzzer-no-link (coverage for the
+# fuzzer) into $(BUILD)/fuzzobj: the codec always, and the daemon archives
+# its f_NAME lists (same layering as the tests' t_NAME).
 FUZZ_CC	?= clang
-FUZZ_FLAGS := -std=c11 -g -O1 -Iinclude -Iproto -D_DEFAULT_SOURCE \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(PROTO_SRCS) $(wildcard include/*.h)
+FZ	:= $(BUILD)/fuzzobj
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+FUZZ_CFLAGS := -std=c11 -g -O1 -Wall -Wno-unused-command-line-argument \
+	$(FUZZ_SAN) -fsanitize=fuzzer-no-link
+FUZZ_LINK := $(FUZZ_CC) -g $(FUZZ_SAN) -fsanitize=fuzzer
+define fuzzfolder
+$(FZ)/$(dir_$(1))/%.o: INC := -Iinclude $(foreach u,$(uses_$(1)),-I$(dir_$(u)))
+$(FZ)/ar/$(1).a: $(patsubst %.c,$(FZ)/%.o,$(call dir_srcs,$(1)))
+	@mkdir -p $$(dir $$@)
+	@rm -f $$@
+	$$(AR) rcs $$@ $$^
+endef
+$(foreach d,$(DIRS),$(eval $(call fuzzfolder,$(d))))
+$(FZ)/proto/%.o: INC := -Iinclude -Iproto
+$(FZ)/tests/%.o: INC := $(ALL_INC) -Itests -Itests/fuzz
+$(FZ)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(PROTO_SRCS)
+	$(FUZZ_CC) $(INC) $(CPPFLAGS_ALL) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+$(FZ)/libproto.a: $(PROTO_SRCS:%.c=$(FZ)/%.o)
+	@rm -f $@
+	$(AR) rcs $@ $^
+fuzz_archives = $(foreach d,$(LINK_ORDER),$(if $(filter $(d),$(1)),$(FZ)/ar/$(d).a)) \
+	$(FZ)/libproto.a
+# f_NAME: the daemon layers a target links (default: the codec alone).
+f_fuzz_config := conf lib
+f_fuzz_rirstats := $(uses_detect)
+f_fuzz_evtlog := $(uses_event)
+f_fuzz_subreq := $(uses_event)
+f_fuzz_control := $(uses_ctl)
+$(BUILD)/fuzz/%: $(FZ)/tests/fuzz/%.o $$(call fuzz_archives,$$(f_%))
+	@mkdir -p $(dir $@)
+	$(FUZZ_LINK) -o $@ $^ $(LIBS)
 
 fuzz-build: $(FUZZERS)
 
@@ -187,42 +234,64 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@sh tests/bench/run.sh $(BUILD)
 
-# The example config wants its directories and a RIR stats file; as root
-# `make run` creates them, installing the bundled APNIC excerpt (the real
-# KP lines) when the real file is not there yet (docs/regions.md says
-# where to get it).
-STATS	:= /var/lib/bgpwatch/delegated-apnic-extended-latest
+# make run: the example config with its state under $(BUILD)/run (no
+# root, nothing outside the tree), then what to do next (tools/run.sh).
 run: deps
-	@$(MAKE) --no-print-directory all
-	@if [ "$$(id -u)" = 0 ]; then \
-		mkdir -p /run/bgpwatch /var/lib/bgpwatch; \
-		if [ ! -f $(STATS) ]; then \
-			echo "run: no $(STATS); installing the bundled excerpt"; \
-			cp tests/data/rirstats/delegated-apnic-extended-latest $(STATS); \
-		fi; \
-	else \
-		echo "run: as non-root, create /run/bgpwatch and $(STATS) first"; \
-	fi
-	$(BUILD)/bgpwatchd -d -f conf/bgpwatchd.conf
+	@$(MAKE) --no-print-directory $(PROGS)
+	@sh tools/run.sh $(BUILD)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh tests/demo.sh $(BUILD)
 
-install: all
+# Programs, man pages, the unit, a working default config (never over
+# an existing one) and the example, the state directory with the RIR
+# excerpt region KP needs; as root also the bgpwatch user (packages use
+# the sysusers.d file instead).  No test tools.  docs/operating.md.
+MANS	:= docs/man/bgpwatchd.8 docs/man/bgpwatchctl.8 \
+	docs/man/bgpwatchd.conf.5 docs/man/bgpfeed.1
+SUBST	= sed -e 's|/usr/local/sbin|$(SBINDIR)|g' \
+	-e 's|/etc/bgpwatch|$(SYSCONFDIR)/bgpwatch|g' \
+	-e 's|@RUNDIR@|$(RUNDIR)|g' -e 's|@STATEDIR@|$(STATEDIR)|g' \
+	-e 's|"bgpwatch"|"$(BGPWATCH_USER)"|; s|^User=bgpwatch|User=$(BGPWATCH_USER)|' \
+	-e 's|^Group=bgpwatch|Group=$(BGPWATCH_USER)|'
+install: $(PROGS)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
 	install -m 755 $(BUILD)/bgpwatchd $(DESTDIR)$(SBINDIR)/bgpwatchd
 	install -m 755 $(BUILD)/bgpwatchctl $(DESTDIR)$(BINDIR)/bgpwatchctl
 	install -m 755 $(BUILD)/bgpfeed $(DESTDIR)$(BINDIR)/bgpfeed
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8
+	install -m 644 docs/man/bgpfeed.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 docs/man/bgpwatchd.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 docs/man/bgpwatchd.8 docs/man/bgpwatchctl.8 \
+	    $(DESTDIR)$(MANDIR)/man8/
 	install -d $(DESTDIR)$(SYSCONFDIR)/bgpwatch
-	install -m 644 conf/bgpwatchd.conf $(DESTDIR)$(SYSCONFDIR)/bgpwatch/bgpwatchd.conf.example
-	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
-	sed 's|/usr/local|$(PREFIX)|g' conf/bgpwatchd.service \
-	    >$(DESTDIR)$(PREFIX)/lib/systemd/system/bgpwatchd.service
+	install -m 644 conf/bgpwatchd.conf \
+	    $(DESTDIR)$(SYSCONFDIR)/bgpwatch/bgpwatchd.conf.example
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/bgpwatch/bgpwatchd.conf ]; then \
+		echo "install: keeping $(DESTDIR)$(SYSCONFDIR)/bgpwatch/bgpwatchd.conf"; \
+	else \
+		echo "install: $(DESTDIR)$(SYSCONFDIR)/bgpwatch/bgpwatchd.conf (default)"; \
+		$(SUBST) conf/bgpwatchd.conf.in \
+		    >$(DESTDIR)$(SYSCONFDIR)/bgpwatch/bgpwatchd.conf && \
+		chmod 640 $(DESTDIR)$(SYSCONFDIR)/bgpwatch/bgpwatchd.conf; \
+	fi
+	install -d -m 750 $(DESTDIR)$(STATEDIR) $(DESTDIR)$(RUNDIR)
+	@[ -e $(DESTDIR)$(STATEDIR)/delegated-apnic-extended-latest ] || \
+	    install -m 644 tests/data/rirstats/delegated-apnic-extended-latest \
+	    $(DESTDIR)$(STATEDIR)/
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/lib/sysusers.d
+	$(SUBST) conf/bgpwatchd.service >$(DESTDIR)$(UNITDIR)/bgpwatchd.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/bgpwatchd.service
+	sed 's|/var/lib/bgpwatch|$(STATEDIR)|; s|^u bgpwatch|u $(BGPWATCH_USER)|' \
+	    conf/sysusers.conf >$(DESTDIR)$(PREFIX)/lib/sysusers.d/bgpwatch.conf
 	install -d $(DESTDIR)$(PREFIX)/share/doc/bgpwatch
 	install -m 644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/bgpwatch/
+	@sh tools/mkuser.sh "$(BGPWATCH_USER)" "$(DESTDIR)$(STATEDIR)" \
+	    "$(DESTDIR)$(RUNDIR)" "$(DESTDIR)$(SYSCONFDIR)/bgpwatch/bgpwatchd.conf"
 
 clean:
 	rm -rf build build-san
 
--include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
+-include $(shell find $(OBJ) $(FZ) -name '*.d' 2>/dev/null)

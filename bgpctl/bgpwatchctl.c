@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@
 #include "control.h"
 #include "evt_json.h"
 #include "evt_reader.h"
+#include "version.h"
 
 #define CTL_EXIT_OK	0
 #define CTL_EXIT_FAIL	1
@@ -34,12 +36,14 @@
 #define CTL_BUFSZ	65536
 
 static const char	*ctl_socket = CONF_DEFAULT_CONTROL;
+static int		 ctl_help;	/* -h: usage() exits 0 */
 
 static void __attribute__((__noreturn__))
 usage(void)
 {
 	fprintf(stderr,
 	    "usage: bgpwatchctl [-j] [-s SOCKET] COMMAND [ARGUMENT ...]\n"
+	    "       bgpwatchctl -h | -V\n"
 	    "commands:\n"
 	    "  show neighbors\n"
 	    "  show neighbor ADDRESS\n"
@@ -56,7 +60,7 @@ usage(void)
 	    "  reload\n"
 	    "  dump table FILE\n"
 	    "  events [--from SEQ] [--follow] [-e SOCKET] [FILE]\n");
-	exit(CTL_EXIT_USAGE);
+	exit(ctl_help ? CTL_EXIT_OK : CTL_EXIT_USAGE);
 }
 
 /* Commands start with one of these; the daemon checks the rest. */
@@ -606,9 +610,25 @@ main(int argc, char *argv[])
 	char	 line[CONTROL_LINE_MAX + 2];
 	char	*buf;
 	int	 ch, json = 0, fd, rv;
+	static const struct option longopts[] = {
+		{ "help",	no_argument,	NULL,	'h' },
+		{ "version",	no_argument,	NULL,	'V' },
+		{ NULL,		0,		NULL,	0 }
+	};
 
-	while ((ch = getopt(argc, argv, "js:")) != -1) {
+	/* "+": options stop at the command (events has its own). */
+	while ((ch = getopt_long(argc, argv, "+js:hV", longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
+		case 'h':
+			/* The usage text, on stdout, and success. */
+			if (dup2(STDOUT_FILENO, STDERR_FILENO) == -1)
+				return CTL_EXIT_FAIL;
+			ctl_help = 1;
+			usage();
+		case 'V':
+			bgpwatch_print_version("bgpwatchctl");
+			return CTL_EXIT_OK;
 		case 'j':
 			json = 1;
 			break;

@@ -14,11 +14,13 @@
 #include <unistd.h>
 
 #include "core.h"
+#include "core_rislive.h"
 #include "detect.h"
 #include "detect_door.h"
 #include "evt_fanout.h"
 #include "evt_schema.h"
 #include "log.h"
+#include "sdnotify.h"
 
 /*
  * Opens the event outputs and the region detector of the config
@@ -34,6 +36,7 @@ core_detect_open(struct bgpd *bgpd, int live, char *err, size_t errlen)
 	if ((bgpd->fanout = evt_fanout_open(live ? bgpd->loop.base : NULL,
 	    &conf->events, err, errlen)) == NULL)
 		return -1;
+	evt_fanout_set_collector(bgpd->fanout, config_collector_id(conf));
 	if ((bgpd->detect = detect_new(bgpd->rib, now)) == NULL ||
 	    (bgpd->schema = calloc(1, sizeof(*bgpd->schema))) == NULL) {
 		snprintf(err, errlen, "cannot create the region detector");
@@ -84,6 +87,8 @@ core_init(struct bgpd *bgpd, struct config *conf, const char *conffile,
 	msgtap_init(&bgpd->tap);
 	peer_reg_init(&bgpd->peers, &bgpd->loop, &bgpd->door, &bgpd->tap,
 	    conf, bgpd->scratch);
+	if (core_rislive_open(bgpd, live) == -1)
+		return -1;
 	return 0;
 }
 
@@ -111,6 +116,7 @@ core_shutdown(struct bgpd *bgpd, const char *msg)
 void
 core_free(struct bgpd *bgpd)
 {
+	core_rislive_close(bgpd);
 	if (bgpd->peers.env.loop != NULL)
 		peer_reg_free(&bgpd->peers);
 	adjrib_free(&bgpd->door);
@@ -125,6 +131,10 @@ core_free(struct bgpd *bgpd)
 	config_free(bgpd->conf);
 	loop_free(&bgpd->loop);
 }
+
+/* The reload proper; core_reload() tells systemd around it. */
+static int
+core_reload_conf(struct bgpd *bgpd, char *err, size_t errlen);
 
 /*
  * A reload that changed nothing: logs every error (an operator fixing
@@ -154,6 +164,17 @@ core_reload_failed(struct bgpd *bgpd, const struct config_errors *errs,
 int
 core_reload(struct bgpd *bgpd, char *err, size_t errlen)
 {
+	int	rv;
+
+	sdnotify_reloading();
+	rv = core_reload_conf(bgpd, err, errlen);
+	sdnotify_ready(rv == 0 ? "serving" : "serving, last reload failed");
+	return rv;
+}
+
+static int
+core_reload_conf(struct bgpd *bgpd, char *err, size_t errlen)
+{
 	struct config_errors errs;
 	struct config *nconf, *oconf = bgpd->conf;
 
@@ -162,9 +183,11 @@ core_reload(struct bgpd *bgpd, char *err, size_t errlen)
 		core_reload_failed(bgpd, &errs, err, errlen);
 		return -1;
 	}
-	if (evt_fanout_reconfigure(bgpd->fanout, &nconf->events, err,
+	if (config_check_secrets(nconf, geteuid(), err, errlen) == -1 ||
+	    evt_fanout_reconfigure(bgpd->fanout, &nconf->events, err,
 	    errlen) == -1 || detect_configure(bgpd->detect, nconf,
-	    loop_now(&bgpd->loop), err, errlen) == -1) {
+	    loop_now(&bgpd->loop), err, errlen) == -1 ||
+	    core_rislive_reload(bgpd, nconf, err, errlen) == -1) {
 		/* What failed is left as it was; keep the running config. */
 		config_free(nconf);
 		snprintf(errs.msg[0], sizeof(errs.msg[0]), "%s", err);
@@ -172,6 +195,7 @@ core_reload(struct bgpd *bgpd, char *err, size_t errlen)
 		core_reload_failed(bgpd, &errs, err, errlen);
 		return -1;
 	}
+	evt_fanout_set_collector(bgpd->fanout, config_collector_id(nconf));
 	peer_reg_reconfigure(&bgpd->peers, nconf);
 	bgpd->conf = nconf;
 	adjrib_kick(&bgpd->door);

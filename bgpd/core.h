@@ -23,6 +23,7 @@
 struct detect;
 struct evt_fanout;
 struct evt_schema;
+struct rislive;
 
 struct bgpd {
 	struct loop		 loop;
@@ -36,6 +37,7 @@ struct bgpd {
 	struct detect		*detect;	/* NULL: no regions */
 	struct evt_fanout	*fanout;	/* event log + outputs */
 	struct evt_schema	*schema;	/* detector -> fan-out encoder */
+	struct rislive		*rislive;	/* RIS Live stream, or NULL */
 	uint8_t			*scratch;	/* BGP_SCRATCH_LEN, decoder */
 	time_t			 started;
 	struct core_ops		 ops;		/* event counts, reloads */

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "feedtypes.h"
+#include "version.h"
 
 #define DEFAULT_SYNTH_AS	65001
 #define MRT_SRC_BASE		"127.0.1.1"
@@ -79,6 +80,7 @@ static const struct option longopts[] = {
 	{ "timing", no_argument, NULL, O_TIMING },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -87,6 +89,7 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: bgpfeed [options] HOST[:PORT]\n"
+	    "       bgpfeed -h | -V\n"
 	    "  feed (one of):\n"
 	    "    --mrt FILE            replay an MRT file (gz, bz2, plain)\n"
 	    "    --synthetic N         N generated IPv4 prefixes\n"
@@ -320,9 +323,13 @@ parse_args(struct options *o, int argc, char **argv)
 	o->share = 20;
 	o->s.holdtime = 90;
 	o->s.withdraw_after = -1;
-	while ((c = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hvV", longopts, NULL)) != -1) {
 		if (c == 'h') {
 			usage(stdout);
+			exit(0);
+		}
+		if (c == 'V') {
+			bgpwatch_print_version("bgpfeed");
 			exit(0);
 		}
 		if ((rc = parse_opt(o, c, optarg)) == -1)

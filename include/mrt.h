@@ -176,4 +176,62 @@ int	mrt_rib_next(struct buf *, uint8_t addpath, struct mrt_rib_entry *);
 /* BGP FSM state name as bgpdump prints it (1 "Idle" .. 6 "Established"). */
 const char *mrt_state_name(uint16_t state);
 
+/*
+ * Encoding (proto/mrt_enc.c): the inverse of the decoder above, into a
+ * caller's struct wbuf, so that mrt_record_decode of what was written
+ * gives back the same record.  A function that does not fit leaves
+ * w->len as it was and returns -1 (w->err set).
+ */
+
+/* Who a BGP4MP record is about (RFC 6396 4.4). */
+struct mrt_bgp4mp_peer {
+	uint32_t	peer_as;
+	uint32_t	local_as;
+	uint16_t	ifindex;
+	struct bw_addr	peer_ip;	/* both the same family; a local  */
+	struct bw_addr	local_ip;	/* address of AID_UNSPEC is written
+					 * as the unspecified address of the
+					 * peer's family */
+};
+
+/*
+ * The BGP4MP_ET message subtype for a session: as4 chooses the _AS4
+ * variants (4-octet AS fields, and 4-octet AS_PATHs inside, as readers
+ * take them), addpath the RFC 8050 ones, local the _LOCAL ones.
+ */
+uint16_t mrt_bgp4mp_msg_subtype(int as4, int addpath, int local);
+/*
+ * One BGP4MP_ET MESSAGE* record: the whole BGP message (header included)
+ * of len bytes as it was on the wire.  Returns 0, or -1.
+ */
+int	mrt_enc_bgp4mp_msg(struct wbuf *, uint32_t ts, uint32_t usec,
+	    uint16_t subtype, const struct mrt_bgp4mp_peer *,
+	    const uint8_t *msg, size_t len);
+/* One BGP4MP_ET STATE_CHANGE_AS4 record (states MRT_STATE_*, 1..6). */
+int	mrt_enc_bgp4mp_state(struct wbuf *, uint32_t ts, uint32_t usec,
+	    const struct mrt_bgp4mp_peer *, uint16_t old_state,
+	    uint16_t new_state);
+/* A TABLE_DUMP_V2 PEER_INDEX_TABLE of n peers.  Returns 0, or -1. */
+int	mrt_enc_peer_index(struct wbuf *, uint32_t ts, uint32_t collector_id,
+	    const char *view_name, const struct mrt_peer *, uint16_t n);
+/*
+ * A TABLE_DUMP_V2 RIB_IPV4/IPV6_UNICAST(_ADDPATH) record, in three steps:
+ * begin (returns a handle for end), one entry per route with its
+ * attribute block (bgp_attrs_encode_rib), end (fills in the lengths and
+ * the entry count).  end returns 0, or -1 (then w->len is as before
+ * begin).
+ */
+struct mrt_rib_enc {
+	size_t		start;		/* w->len before begin */
+	size_t		count_off;
+	uint16_t	count;
+	uint8_t		addpath;
+};
+void	mrt_enc_rib_begin(struct wbuf *, struct mrt_rib_enc *, uint32_t ts,
+	    uint32_t seq, const struct bw_prefix *, int addpath);
+void	mrt_enc_rib_entry(struct wbuf *, struct mrt_rib_enc *,
+	    uint16_t peer_index, uint32_t originated, uint32_t path_id,
+	    const uint8_t *attrs, size_t len);
+int	mrt_enc_rib_end(struct wbuf *, struct mrt_rib_enc *);
+
 #endif /* BGPWATCH_MRT_H */

@@ -272,4 +272,13 @@ size_t	bgp_nlri_size(const struct bw_prefix *, int addpath);
 /* Encodes the End-of-RIB marker for a family.  Returns 0, or -1. */
 int	bgp_eor_encode(struct wbuf *, uint8_t aid);
 
+/*
+ * Encodes the path attributes of one TABLE_DUMP_V2 RIB entry for a route
+ * of family aid (RFC 6396 4.3.4): 4-octet AS_PATH, NEXT_HOP for IPv4 with
+ * an IPv4 next hop, otherwise MP_REACH_NLRI holding only the next hop.
+ * Returns 0, or -1 (w->len as before).
+ */
+int	bgp_attrs_encode_rib(struct wbuf *, const struct bgp_attrs *a,
+	    uint8_t aid);
+
 #endif /* BGPWATCH_UPDATE_H */

@@ -365,3 +365,34 @@ bgp_eor_encode(struct wbuf *w, uint8_t aid)
 	bgp_hdr_end(w, hdr);
 	return w->err ? -1 : 0;
 }
+
+int
+bgp_attrs_encode_rib(struct wbuf *w, const struct bgp_attrs *a, uint8_t aid)
+{
+	struct bgp_enc_ctx ctx;
+	size_t	start = w->len, off;
+	int	classic = aid == AID_INET && a->nexthop.aid == AID_INET;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.as4 = 1;
+	if (aid_addrlen(aid) == 0)
+		return -1;
+	if (!classic && a->nexthop.aid != AID_UNSPEC) {
+		/* RFC 6396 4.3.4: only the next hop's length and address. */
+		wbuf_put_u8(w, ATTR_OPTIONAL | ATTR_EXTLEN);
+		wbuf_put_u8(w, ATTR_MP_REACH_NLRI);
+		off = wbuf_reserve(w, 2);
+		wbuf_put_u8(w, a->nexthop_ll.aid == AID_INET6 ? 32 :
+		    (uint8_t)aid_addrlen(a->nexthop.aid));
+		wbuf_put_bytes(w, a->nexthop.b,
+		    (size_t)aid_addrlen(a->nexthop.aid));
+		if (a->nexthop_ll.aid == AID_INET6)
+			wbuf_put_bytes(w, a->nexthop_ll.b, 16);
+		wbuf_set_u16(w, off, (uint16_t)(w->len - off - 2));
+	}
+	if (enc_attrs(w, &ctx, a, classic) == -1 || w->err) {
+		w->len = start;
+		return -1;
+	}
+	return 0;
+}

@@ -9,7 +9,7 @@
 # from the APNIC fixture).  Then:
 #   1. the sessions come up and the region is up;
 #   2. AS4837 withdraws KP: prefix_withdrawn; 2 of 3 upstreams still
-#      carry it (a majority), so the region stays up;
+#      carry it (at least half), so the region stays up;
 #   3. AS3356 and AS1299 withdraw it too: region_down after hold-down;
 #   4. all announce it again: prefix_announced, region_up with the
 #      outage's duration.
@@ -252,7 +252,7 @@ wait_for 20 "region KP up" at_least region_up 1
 sleep 0.5
 show
 
-say "[2/4] AS4837 withdraws the four /24s: prefix_withdrawn from 127.0.0.11 (visible_peers 2: AS3356 and AS1299 still carry them, a majority of the 3 eligible peers), so KP stays up"
+say "[2/4] AS4837 withdraws the four /24s: prefix_withdrawn from 127.0.0.11 (visible_peers 2: AS3356 and AS1299 still carry them, at least half of the 3 eligible peers), so KP stays up"
 birdc_ 1 disable kp
 wait_for 10 "4 prefix_withdrawn from AS4837" at_least prefix_withdrawn 4
 sleep $((HOLD + 1))

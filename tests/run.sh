@@ -42,7 +42,7 @@ if [ "$WHAT" = all ]; then
 	for f in "$BUILD"/fuzz/fuzz_*; do
 		[ -x "$f" ] || continue
 		run "fuzz-smoke/$(basename "$f")" sh tests/fuzz/run.sh "$BUILD" \
-		    "${FUZZ_SMOKE_SECONDS:-10}" "$(basename "$f")"
+		    "${FUZZ_SMOKE_SECONDS:-5}" "$(basename "$f")"
 	done
 fi
 

@@ -158,7 +158,7 @@ check_sample_region(const struct config *conf)
 	assert_int_equal(r->degraded_below, 90);
 	assert_int_equal(r->down_below, 50);
 	assert_int_equal(r->hold_down, 10);
-	assert_int_equal(r->min_peers_mode, CONF_MINPEERS_MAJORITY);
+	assert_int_equal(r->min_peers_mode, CONF_MINPEERS_HALF);
 	assert_int_equal(r->unstable_changes, 0);
 	assert_ptr_equal(config_find_region(conf, "KP"), r);
 	assert_null(config_find_region(conf, "kp"));
@@ -399,6 +399,8 @@ test_full_fields(void **state)
 	r = TAILQ_NEXT(r, entry);
 	assert_int_equal(r->min_peers_mode, CONF_MINPEERS_PERCENT);
 	assert_int_equal(r->min_peers, 60);
+	assert_int_equal(r->via_as, 4837);
+	assert_int_equal(TAILQ_FIRST(&conf->regions)->via_as, 0);
 
 	assert_int_equal(conf->events.log_max_size, 64ULL << 20);
 	assert_int_equal(conf->events.log_keep, 10);

@@ -38,6 +38,7 @@
 #include "control.h"
 #include "detect.h"
 #include "metrics.h"
+#include "version.h"
 
 #define PYTHON		"/usr/bin/python3"
 #define BIG_ROUTES	50000
@@ -750,16 +751,20 @@ static void
 test_status(void **state)
 {
 	struct fx	*f = *state;
-	char		*got;
+	char		*got, want[256];
 
 	got = ask(f, "json show status");
 	normalize(got, "uptime", 3600, 3660);
-	assert_string_equal(got, "OK\n{\"version\":\"0.1\",\"uptime\":N,"
+	snprintf(want, sizeof(want), "OK\n{\"version\":\"%s\",\"uptime\":N,"
 	    "\"loop\":{\"max_stall_ms\":4.3,\"stalls_over_50ms\":3},"
-	    "\"peers\":2,\"established\":1,\"routes\":6}\n");
+	    "\"peers\":2,\"established\":1,\"routes\":6}\n",
+	    bgpwatch_version());
+	assert_string_equal(got, want);
 	free(got);
 	got = ask(f, "show status reset");
-	assert_true(strncmp(got, "OK\nbgpwatchd 0.1, up 01:0", 25) == 0);
+	snprintf(want, sizeof(want), "OK\nbgpwatchd %s, up 01:0",
+	    bgpwatch_version());
+	assert_true(strncmp(got, want, strlen(want)) == 0);
 	assert_non_null(strstr(got, "\nEvent loop: worst stall 4.3 ms "
 	    "(now reset), 3 stalls over 50 ms\nPeers: 2 configured, "
 	    "1 established\nRoutes: 6\n"));

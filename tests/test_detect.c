@@ -31,7 +31,7 @@ struct ev {
 	double		time, visibility, duration, worst;
 	uint64_t	units_visible, units_total;
 	uint32_t	prefixes_visible, prefixes_total, eligible, visible;
-	uint32_t	asn, changes;
+	uint32_t	asn, changes, min_peers;
 	int		gr;
 	int		notif, code, subcode;
 };
@@ -85,6 +85,7 @@ observe(const struct detect_event *e, void *arg)
 	v->visible = e->visible_peers;
 	v->asn = e->peer_asn;
 	v->changes = e->changes;
+	v->min_peers = e->min_peers;
 	v->gr = e->gr;
 }
 
@@ -146,12 +147,12 @@ pfx(const char *s)
 	return p;
 }
 
-/* Attributes with AS path "peerasn 4837 origin". */
+/* Attributes with AS path "peerasn transit origin". */
 static struct rattr *
-attrs(struct fx *f, uint32_t peeras, uint32_t origin)
+attrs(struct fx *f, uint32_t peeras, uint32_t transit, uint32_t origin)
 {
 	uint8_t path[2 + 12];
-	uint32_t as[3] = { peeras, 4837, origin };
+	uint32_t as[3] = { peeras, transit, origin };
 	struct bgp_attrs a;
 	struct rattr *r;
 	int i;
@@ -173,17 +174,24 @@ attrs(struct fx *f, uint32_t peeras, uint32_t origin)
 }
 
 static void
-announce_o(struct fx *f, int slot, const char *s, uint32_t origin, double now)
+announce_v(struct fx *f, int slot, const char *s, uint32_t transit,
+    uint32_t origin, double now)
 {
 	struct detect_peer dp = peer(slot);
 	struct bw_prefix p = pfx(s);
-	struct rattr *a = attrs(f, dp.asn, origin);
+	struct rattr *a = attrs(f, dp.asn, transit, origin);
 	int rv;
 
 	rv = rib_update(f->rib, dp.slot, &p, 0, a);
 	assert_true(rv >= 0);
 	detect_announce(f->d, &dp, &p, a, rv == RIB_UPD_NEW_PREFIX, now);
 	rattr_unref(f->in, a);
+}
+
+static void
+announce_o(struct fx *f, int slot, const char *s, uint32_t origin, double now)
+{
+	announce_v(f, slot, s, 4837, origin, now);
 }
 
 static void
@@ -338,10 +346,18 @@ test_one_peer_withdraws(void **state)
 	fx_free(f);
 }
 
+static int
+pending_cb(const struct detect_region_info *ri, void *arg)
+{
+	*(struct detect_region_info *)arg = *ri;
+	return 1;
+}
+
 static void
 test_all_withdraw_and_restore(void **state)
 {
 	struct fx *f = kp_setup(kp_conf, 3);
+	struct detect_region_info ri;
 	struct ev *e;
 
 	(void)state;
@@ -352,6 +368,13 @@ test_all_withdraw_and_restore(void **state)
 	run(f, 105);
 	run(f, 109.9);
 	assert_int_equal(nregion(f), 0);
+	/* During hold-down: up -> down, due at 110. */
+	memset(&ri, 0, sizeof(ri));
+	detect_regions(f->d, pending_cb, &ri);
+	assert_int_equal(ri.state, REGION_UP);
+	assert_int_equal(ri.pending, 1);
+	assert_int_equal(ri.pending_state, REGION_DOWN);
+	assert_true(ri.pending_due == 110);
 	run(f, 110);
 	assert_int_equal(nregion(f), 1);
 	e = find(f, "region_down", 0);
@@ -365,6 +388,8 @@ test_all_withdraw_and_restore(void **state)
 	assert_int_equal(e->prefixes_total, 4);
 	assert_int_equal(e->eligible, 3);
 	assert_true(e->time == 110);
+	detect_regions(f->d, pending_cb, &ri);
+	assert_int_equal(ri.pending, 0);
 	run(f, 150);
 	assert_int_equal(nregion(f), 1);
 
@@ -766,8 +791,99 @@ test_full_feed(void **state)
 	assert_int_equal(find(f, "prefix_withdrawn", 0)->visible, 1);
 	run(f, 21);
 	run(f, 40);
-	/* 1 of 2 is not more than half: 3 of 4 units visible. */
+	/* 1 of 2 is half: still visible. */
+	assert_int_equal(nregion(f), 0);
+	withdraw(f, 2, kp24[0], 41);
+	run(f, 41);
+	run(f, 60);
 	assert_true(find(f, "region_degraded", 0)->visibility == 0.75);
+	fx_free(f);
+}
+
+/*
+ * The default quorum is half of the eligible peers, rounded up (IODA
+ * counts a /24 visible at >= 50 % of full-feed peers): with n peers, k
+ * of them withdrawing KP leaves it up while n - k >= ceil(n / 2).
+ */
+static void
+quorum_case(int n, int k, int down)
+{
+	struct fx *f = kp_setup(kp_conf, n);
+
+	kp_withdraw_all(f, k, 30);
+	run(f, 30);
+	run(f, 100);
+	assert_int_equal(count(f, "region_down"), down);
+	assert_int_equal(nregion(f), down);
+	if (down)
+		assert_int_equal(find(f, "region_down", 0)->min_peers,
+		    (n + 1) / 2);
+	fx_free(f);
+}
+
+static void
+test_quorum_half(void **state)
+{
+	(void)state;
+	quorum_case(2, 1, 0);	/* 1 of 2: up */
+	quorum_case(2, 2, 1);
+	quorum_case(3, 1, 0);	/* 2 of 3: up */
+	quorum_case(3, 2, 1);	/* 1 of 3: down */
+	quorum_case(4, 2, 0);	/* 2 of 4: up */
+	quorum_case(4, 3, 1);	/* 1 of 4: down */
+}
+
+/*
+ * via-as: only paths through the given AS count.  Peers 1 and 2 reach
+ * KP through 4837, peer 3 through 1299; "KP via 4837" goes down when
+ * 1 and 2 withdraw, while "KP" stays up through peer 3 (1 of 3 is not
+ * half, so with min-peers 1).
+ */
+static void
+test_via_as(void **state)
+{
+	struct fx *f = fx_new("region \"KP\" {\n prefix 175.45.176.0/22\n "
+	    "hold-down 10s\n min-peers 1\n}\nregion \"KP-4837\" {\n "
+	    "prefix 175.45.176.0/22\n hold-down 10s\n via-as 4837\n}\n");
+	struct detect_peer dp;
+	struct ev *e;
+	int s, i;
+
+	(void)state;
+	for (s = 1; s <= 3; s++) {
+		dp = peer(s);
+		detect_peer_up(f->d, &dp, 0);
+		for (i = 0; i < 4; i++)
+			announce_v(f, s, kp24[i], s == 3 ? 1299 : 4837,
+			    131279, 1);
+		detect_peer_eligible(f->d, &dp, 1);
+	}
+	run(f, 1);
+	run(f, 20);
+	assert_int_equal(count(f, "region_up"), 2);
+	f->nev = 0;
+	/* Peer 3's path is not through 4837: KP-4837 does not notice. */
+	for (i = 0; i < 4; i++)
+		withdraw(f, 3, kp24[i], 30);
+	e = find(f, "prefix_withdrawn", 0);
+	assert_string_equal(e->region, "KP");
+	assert_int_equal(count(f, "prefix_withdrawn"), 8);
+	for (i = 0; i < f->nev; i++)
+		if (strcmp(f->ev[i].region, "KP-4837") == 0)
+			assert_int_equal(f->ev[i].visible, 2);
+	run(f, 30);
+	run(f, 100);
+	assert_int_equal(nregion(f), 0);
+	/* Back through 1299; then 1 and 2 withdraw. */
+	for (i = 0; i < 4; i++)
+		announce_v(f, 3, kp24[i], 1299, 131279, 110);
+	f->nev = 0;
+	kp_withdraw_all(f, 2, 120);
+	run(f, 120);
+	run(f, 200);
+	assert_int_equal(count(f, "region_down"), 1);
+	assert_string_equal(find(f, "region_down", 0)->region, "KP-4837");
+	assert_int_equal(nregion(f), 1);
 	fx_free(f);
 }
 
@@ -858,6 +974,8 @@ main(void)
 		cmocka_unit_test(test_reload),
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_full_feed),
+		cmocka_unit_test(test_quorum_half),
+		cmocka_unit_test(test_via_as),
 		cmocka_unit_test(test_graceful_restart),
 		cmocka_unit_test(test_unstable),
 	};

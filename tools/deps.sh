@@ -7,7 +7,8 @@ exabgp bgpdump python3-msgpack procps iproute2 gzip bzip2 openssl
 valgrind frr librdkafka-dev kafkacat python3-confluent-kafka libwslay-dev
 libjansson-dev python3-websockets python3-jsonschema chromium mandoc man-db
 prometheus libcap-dev libcap2-bin libsystemd-dev systemd util-linux
-dpkg-dev podman runc mmdebstrap uidmap slirp4netns fuse-overlayfs"
+dpkg-dev podman runc mmdebstrap uidmap slirp4netns fuse-overlayfs
+bsdextrautils"
 
 missing=""
 for p in $PKGS; do

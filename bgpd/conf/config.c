@@ -35,6 +35,7 @@ config_new(void)
 	TAILQ_INIT(&conf->regions);
 	conf->events.log_keep = CONF_DEFAULT_LOG_KEEP;
 	conf->events.queue_limit = CONF_DEFAULT_QUEUE_LIMIT;
+	config_websocket_defaults(&conf->websocket);
 	return conf;
 }
 
@@ -70,6 +71,7 @@ config_events_free(struct config_events *ev)
 	size_t i;
 
 	free(ev->log_path);
+	config_kafka_free(ev->kafka);
 	for (i = 0; i < ev->nsubs; i++) {
 		free(ev->subs[i].path);
 		free(ev->subs[i].cert);
@@ -104,6 +106,9 @@ config_free(struct config *conf)
 	free(conf->user);
 	free(conf->collector_id);
 	config_events_free(&conf->events);
+	config_secrets_free(conf);
+	config_mrt_free(&conf->mrt);
+	config_websocket_free(&conf->websocket);
 	free(conf);
 }
 
@@ -201,6 +206,7 @@ config_region_equal(const struct config_region *a,
 	    a->hold_down == b->hold_down &&
 	    a->min_peers_mode == b->min_peers_mode &&
 	    a->min_peers == b->min_peers &&
+	    a->via_as == b->via_as &&
 	    a->unstable_changes == b->unstable_changes &&
 	    a->unstable_window == b->unstable_window;
 }
@@ -224,7 +230,7 @@ config_events_equal(const struct config_events *a,
 	if (!str_equal(a->log_path, b->log_path) ||
 	    a->log_max_size != b->log_max_size ||
 	    a->log_keep != b->log_keep || a->queue_limit != b->queue_limit ||
-	    a->nsubs != b->nsubs)
+	    a->nsubs != b->nsubs || !config_kafka_equal(a->kafka, b->kafka))
 		return 0;
 	for (i = 0; i < a->nsubs; i++)
 		if (!config_subscriber_equal(&a->subs[i], &b->subs[i]))
@@ -293,7 +299,9 @@ config_equal(const struct config *a, const struct config *b)
 {
 	return config_globals_equal(a, b) && config_neighbors_equal(a, b) &&
 	    config_regions_equal(a, b) &&
-	    config_events_equal(&a->events, &b->events);
+	    config_events_equal(&a->events, &b->events) &&
+	    config_mrt_equal(&a->mrt, &b->mrt) &&
+	    config_websocket_equal(&a->websocket, &b->websocket);
 }
 
 const char *

@@ -85,7 +85,7 @@ TAILQ_HEAD(config_neighbors, config_neighbor);
 
 /* How the quorum of a region is given. */
 enum config_minpeers {
-	CONF_MINPEERS_MAJORITY = 0,	/* more than half of eligible peers */
+	CONF_MINPEERS_HALF = 0,		/* at least half of eligible peers */
 	CONF_MINPEERS_COUNT,		/* at least N peers */
 	CONF_MINPEERS_PERCENT		/* at least N% of eligible peers */
 };
@@ -105,6 +105,8 @@ struct config_region {
 	uint32_t		 hold_down;	/* seconds */
 	enum config_minpeers	 min_peers_mode;
 	uint32_t		 min_peers;	/* count or percent */
+	uint32_t		 via_as;	/* 0: any path; else only paths
+						 * through this AS count */
 	uint32_t		 unstable_changes; /* 0: no region_unstable */
 	uint32_t		 unstable_window; /* seconds */
 	int			 line;
@@ -127,7 +129,37 @@ struct config_subscriber {
 	char			*ca;		/* tls, NULL: no client auth */
 };
 
+/* events { kafka { ... } } (parse_kafka.c, docs/kafka.md) */
+enum config_kafka_format {
+	CONF_KAFKA_MSGPACK = 0,
+	CONF_KAFKA_JSON
+};
+
+#define CONF_KAFKA_MAX_OPTIONS	32
+#define CONF_DEFAULT_KAFKA_QUEUE 100000	/* records in flight */
+
+struct config_kafka {
+	char			*brokers;	/* "host:port,..." */
+	char			*topic;
+	enum config_kafka_format format;
+	char			*state;		/* NULL: LOG.kafka */
+	uint32_t		 queue;		/* records in flight, at most */
+	char			*tls_ca;	/* tls: NULL and no tls */
+	char			*tls_cert;
+	char			*tls_key;
+	int			 tls;
+	char			*sasl_mech;	/* NULL: no SASL */
+	char			*sasl_user;
+	char			*sasl_pass;
+	/* option "NAME" "VALUE": librdkafka properties, in order */
+	char			*opt_name[CONF_KAFKA_MAX_OPTIONS];
+	char			*opt_value[CONF_KAFKA_MAX_OPTIONS];
+	size_t			 nopts;
+	int			 line;
+};
+
 struct config_events {
+	struct config_kafka	*kafka;		/* NULL: no Kafka output */
 	char			*log_path;	/* NULL: no event log */
 	uint64_t		 log_max_size;	/* bytes, 0: never rotate */
 	uint32_t		 log_keep;	/* rotated files kept */
@@ -142,6 +174,60 @@ struct config_metrics {
 	uint16_t		 port;
 };
 
+/* A file holding a secret (md5 key, TLS key): must be private. */
+struct config_secret {
+	char			*file;
+	int			 line;		/* where the first one is */
+	char			 what[16];	/* "md5", "tls key" */
+};
+
+/* mrt { } (parse_mrt.c, docs/archive.md): the MRT archive. */
+enum config_mrt_compress {
+	CONF_MRT_NONE = 0,
+	CONF_MRT_GZIP,
+	CONF_MRT_BZIP2
+};
+
+#define CONF_DEFAULT_MRT_ROTATE	300		/* 5m, as RIS */
+#define CONF_DEFAULT_MRT_EVERY	(8 * 3600)	/* 8h, as RIS bviews */
+#define CONF_DEFAULT_MRT_QUEUE	(64ULL * 1024 * 1024)
+
+struct config_mrt {
+	int			 enabled;	/* the block is present */
+	char			*updates;	/* strftime path, NULL: none */
+	uint32_t		 rotate;	/* seconds */
+	uint8_t			 all_messages;	/* not only UPDATEs */
+	char			*table;		/* strftime path, NULL: none */
+	uint32_t		 every;		/* seconds */
+	enum config_mrt_compress compress;
+	uint64_t		 queue_limit;	/* bytes waiting for the disk */
+	int			 line;
+};
+
+/* `websocket on ADDR port N ... { ... }`: the RIS Live stream. */
+#define CONF_DEFAULT_WS_PORT		8179
+#define CONF_DEFAULT_WS_CLIENTS		100
+#define CONF_DEFAULT_WS_SUBS		100
+#define CONF_DEFAULT_WS_MESSAGE		(64 * 1024)
+#define CONF_DEFAULT_WS_QUEUE		(4ULL * 1024 * 1024)
+#define CONF_DEFAULT_WS_IDLE		300
+#define CONF_DEFAULT_WS_SUBRATE		10
+struct config_websocket {
+	int			 enabled;
+	struct bw_addr		 addr;
+	uint16_t		 port;
+	char			*cert;		/* NULL: ws://, else wss:// */
+	char			*key;
+	char			*ca;		/* NULL: no client certificates */
+	struct bw_prefix	*allow;		/* client addresses; none: all */
+	size_t			 nallow;
+	uint32_t		 max_clients;
+	uint32_t		 max_subs;	/* subscriptions per client */
+	uint32_t		 max_message;	/* bytes of a client message */
+	uint64_t		 queue_limit;	/* bytes queued per client */
+	uint32_t		 idle_timeout;	/* seconds without a message */
+	uint32_t		 subscribe_rate; /* subscribes per second */
+};
 struct config {
 	uint64_t		 generation;	/* increases with every parse */
 	uint32_t		 local_as;
@@ -162,6 +248,10 @@ struct config {
 	struct config_regions	 regions;
 	struct config_events	 events;
 	struct config_metrics	 metrics;
+	struct config_secret	*secrets;	/* files holding secrets */
+	size_t			 nsecrets;
+	struct config_mrt	 mrt;
+	struct config_websocket	 websocket;
 };
 
 /*
@@ -223,6 +313,36 @@ struct config	*config_parse(const char *path,
 struct config	*config_parse_buf(const char *name, const char *buf,
 		    size_t len, struct config_errors *errs);
 
+/* secrets.c */
+
+/*
+ * Checks that every file holding a secret is accessible by its owner
+ * only and owned by root or owner.  Returns 0, or -1 with err set to a
+ * "FILE:LINE: ..." message.
+ */
+int		 config_check_secrets(const struct config *, uid_t owner,
+		    char *err, size_t errlen);
+/* Frees the list of secret files (config_free() calls it). */
+void		 config_secrets_free(struct config *);
+/* parse_mrt.c */
+
+void		 config_mrt_free(struct config_mrt *);
+/* Returns 1 if the two archives are configured identically, else 0. */
+int		 config_mrt_equal(const struct config_mrt *,
+		    const struct config_mrt *);
+void		 config_mrt_print(FILE *, const struct config_mrt *);
+/* "gzip", "bzip2", "none". */
+const char	*config_mrt_compress_name(enum config_mrt_compress);
+/* parse_kafka.c */
+
+/* Frees a kafka {} block; NULL is fine. */
+void		 config_kafka_free(struct config_kafka *);
+/* Returns 1 if both are absent or configured identically, else 0. */
+int		 config_kafka_equal(const struct config_kafka *,
+		    const struct config_kafka *);
+/* Writes the block the way the parser reads it (nothing for NULL). */
+void		 config_kafka_print(FILE *, const struct config_kafka *);
+
 /* printconf.c */
 
 /* Writes the canonical text of the config; parsing it gives an equal one. */
@@ -236,4 +356,11 @@ void		 config_print_duration(FILE *, uint32_t seconds);
  */
 const char *config_collector_id(const struct config *);
 
+/* parse_rislive.c: the websocket settings' defaults, comparison,
+ * canonical text and freeing. */
+void		 config_websocket_defaults(struct config_websocket *);
+int		 config_websocket_equal(const struct config_websocket *,
+		    const struct config_websocket *);
+void		 config_websocket_print(FILE *, const struct config_websocket *);
+void		 config_websocket_free(struct config_websocket *);
 #endif /* BGPWATCH_CONFIG_H */

@@ -267,11 +267,13 @@ static const struct keyword kw_top[] = {
 	{ "local-as",		kw_local_as,		KW_ONCE },
 	{ "log-rate",		kw_log_rate,		KW_ONCE },
 	{ "metrics",		kw_metrics,		KW_ONCE },
+	{ "mrt",		kw_mrt_block,		KW_ONCE },
 	{ "neighbor",		kw_neighbor_block,	0 },
 	{ "region",		kw_region_block,	0 },
 	{ "rir-stats",		kw_rir_stats,		0 },
 	{ "router-id",		kw_router_id,		KW_ONCE },
 	{ "user",		kw_user,		KW_ONCE },
+	{ "websocket",		kw_websocket,		KW_ONCE },
 	{ NULL,			NULL,			0 }
 };
 

@@ -126,6 +126,7 @@ sub_tls_option(struct parser *p, struct config_subscriber *s, int *seen)
 	case 1:
 		return get_string(p, "cert", PATH_MAX, &s->cert);
 	case 2:
+		parse_secret_seen(p, "tls key");
 		return get_string(p, "key", PATH_MAX, &s->key);
 	default:
 		return get_string(p, "ca", PATH_MAX, &s->ca);
@@ -213,6 +214,7 @@ ev_subscribe(struct parser *p, void *arg)
 }
 
 static const struct keyword kw_events[] = {
+	{ "kafka",		kw_kafka_block,		KW_ONCE },
 	{ "log",		ev_log,			0 },
 	{ "queue-limit",	ev_queue_limit,		KW_ONCE },
 	{ "subscribe",		ev_subscribe,		0 },

@@ -61,6 +61,7 @@ nb_md5(struct parser *p, void *arg)
 {
 	struct config_neighbor *n = arg;
 
+	parse_secret_seen(p, "md5");
 	return get_string(p, "md5 key", CONF_MAX_MD5KEY, &n->md5key);
 }
 

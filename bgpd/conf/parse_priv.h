@@ -117,9 +117,15 @@ void	*grow(void *arr, size_t n, size_t size);
 int	parse_block(struct parser *p, const struct keyword *kw, void *arg,
 	    const char *block, int line);
 
+/* secrets.c: notes that the current file holds a secret (what). */
+void	parse_secret_seen(struct parser *p, const char *what);
+
 /* The block entries, one per parse_<block>.c. */
 int	kw_neighbor_block(struct parser *, void *);
 int	kw_region_block(struct parser *, void *);
 int	kw_events_block(struct parser *, void *);
+int	kw_mrt_block(struct parser *, void *);
+int	kw_kafka_block(struct parser *, void *);	/* inside events */
+int	kw_websocket(struct parser *, void *);
 
 #endif /* BGPWATCH_PARSE_PRIV_H */

@@ -144,6 +144,14 @@ rg_min_peers(struct parser *p, void *arg)
 }
 
 static int
+rg_via_as(struct parser *p, void *arg)
+{
+	struct config_region *r = arg;
+
+	return get_u32(p, "via-as", 1, UINT32_MAX, &r->via_as);
+}
+
+static int
 rg_unstable_rate(struct parser *p, void *arg)
 {
 	struct config_region *r = arg;
@@ -177,6 +185,7 @@ static const struct keyword kw_region[] = {
 	{ "origin-as",		rg_origin_as,		0 },
 	{ "prefix",		rg_prefix,		0 },
 	{ "unstable-rate",	rg_unstable_rate,	KW_ONCE },
+	{ "via-as",		rg_via_as,		KW_ONCE },
 	{ NULL,			NULL,			0 }
 };
 

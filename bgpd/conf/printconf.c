@@ -194,6 +194,8 @@ print_region(FILE *fp, const struct config_region *r)
 		fprintf(fp, "\tmin-peers %u\n", r->min_peers);
 	else if (r->min_peers_mode == CONF_MINPEERS_PERCENT)
 		fprintf(fp, "\tmin-peers %u%%\n", r->min_peers);
+	if (r->via_as != 0)
+		fprintf(fp, "\tvia-as %u\n", r->via_as);
 	if (r->unstable_changes != 0) {
 		fprintf(fp, "\tunstable-rate %u per ", r->unstable_changes);
 		config_print_duration(fp, r->unstable_window);
@@ -245,6 +247,7 @@ print_events(FILE *fp, const struct config_events *ev)
 	fputc('\n', fp);
 	for (i = 0; i < ev->nsubs; i++)
 		print_subscriber(fp, &ev->subs[i]);
+	config_kafka_print(fp, ev->kafka);
 	fprintf(fp, "}\n");
 }
 
@@ -260,4 +263,34 @@ config_print(FILE *fp, const struct config *conf)
 	TAILQ_FOREACH(r, &conf->regions, entry)
 		print_region(fp, r);
 	print_events(fp, &conf->events);
+	config_mrt_print(fp, &conf->mrt);
+	config_websocket_print(fp, &conf->websocket);
+}
+
+void
+config_mrt_print(FILE *fp, const struct config_mrt *m)
+{
+	if (!m->enabled)
+		return;
+	fprintf(fp, "\nmrt {\n");
+	if (m->updates != NULL) {
+		fprintf(fp, "\tupdates ");
+		print_string(fp, m->updates);
+		fprintf(fp, " rotate ");
+		config_print_duration(fp, m->rotate);
+		if (m->all_messages)
+			fprintf(fp, " all");
+		fputc('\n', fp);
+	}
+	if (m->table != NULL) {
+		fprintf(fp, "\ttable ");
+		print_string(fp, m->table);
+		fprintf(fp, " every ");
+		config_print_duration(fp, m->every);
+		fputc('\n', fp);
+	}
+	fprintf(fp, "\tcompress %s\n", config_mrt_compress_name(m->compress));
+	fprintf(fp, "\tqueue-limit ");
+	print_size(fp, m->queue_limit);
+	fprintf(fp, "\n}\n");
 }

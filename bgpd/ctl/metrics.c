@@ -21,6 +21,7 @@
 #include "metrics.h"
 #include "metrics_priv.h"
 #include "sock.h"
+#include "status_http.h"
 #include "view.h"
 
 struct metrics {
@@ -154,6 +155,7 @@ metrics_render(struct evbuffer *b, struct bgpd *bgpd)
 		return -1;
 	metrics_events(b, bgpd);
 	metrics_process(b, bgpd);
+	status_metrics(b, bgpd);
 	return 0;
 }
 
@@ -217,6 +219,7 @@ metrics_new(struct bgpd *bgpd, const struct config_metrics *mc)
 	evhttp_set_timeout(m->http, 10);
 	evhttp_set_allowed_methods(m->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
 	evhttp_set_cb(m->http, "/metrics", metrics_cb, m);
+	status_http_attach(m->http, bgpd);
 	evhttp_set_gencb(m->http, metrics_notfound, m);
 	addr_fmt(&mc->addr, a, sizeof(a));
 	if ((h = evhttp_bind_socket_with_handle(m->http, a, mc->port)) ==

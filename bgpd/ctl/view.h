@@ -154,6 +154,8 @@ struct view_region {
 	uint32_t	 prefixes_total;
 	uint32_t	 eligible_peers;
 	double		 since;
+	const char	*pending;		/* NULL, or the state ahead */
+	double		 pending_in;		/* seconds left of hold-down */
 };
 
 struct view_region_prefix {

@@ -19,6 +19,7 @@ struct view_regions_arg {
 	struct view_regions	*vr;
 	size_t			 cap;
 	int			 err;
+	double			 now;		/* the detector's clock */
 };
 
 /*
@@ -64,6 +65,14 @@ view_region_cb(const struct detect_region_info *ri, void *arg)
 	r->prefixes_total = ri->prefixes_total;
 	r->eligible_peers = ri->eligible_peers;
 	r->since = ri->since;
+	r->pending = NULL;
+	r->pending_in = 0;
+	if (ri->pending) {
+		r->pending = region_state_name(ri->pending_state);
+		r->pending_in = ri->pending_due - a->now;
+		if (r->pending_in < 0)
+			r->pending_in = 0;
+	}
 	return 0;
 }
 
@@ -99,6 +108,7 @@ view_regions_gather(struct bgpd *bgpd, const char *only,
 	if (bgpd->detect == NULL)
 		return 0;
 	vr->configured = 1;
+	a.now = loop_now(&bgpd->loop);
 	detect_regions(bgpd->detect, view_region_cb, &a);
 	if (!a.err && only != NULL && vr->n > 0) {
 		a.cap = 0;
@@ -131,6 +141,12 @@ view_region_json(struct json *j, const struct view_region *r)
 	json_uint(j, "units_total", r->units_total);
 	json_uint(j, "eligible_peers", r->eligible_peers);
 	json_double(j, "since", r->since, 3);
+	if (r->pending != NULL) {
+		json_obj_open(j, "pending");
+		json_str(j, "state", r->pending);
+		json_double(j, "in", r->pending_in, 1);
+		json_obj_close(j);
+	}
 }
 
 /* One region: its object, with its prefixes inside. */
@@ -199,6 +215,9 @@ view_regions_text(const struct view_regions *vr, struct evbuffer *out)
 		    r->visibility * 100, r->prefixes_visible,
 		    r->prefixes_total, (unsigned long long)r->units_visible,
 		    (unsigned long long)r->units_total, r->eligible_peers);
+		if (r->pending != NULL)
+			evbuffer_add_printf(out, "%-16s %s -> %s in %.0f s\n",
+			    "", r->state, r->pending, r->pending_in + 0.49);
 	}
 	if (vr->only == NULL)
 		return 0;

@@ -12,11 +12,8 @@
 
 #include "core.h"
 #include "json.h"
+#include "version.h"
 #include "view.h"
-
-#ifndef BGPWATCH_VERSION
-#define BGPWATCH_VERSION	"0.1"		/* -DBGPWATCH_VERSION=... */
-#endif
 
 void
 view_status_gather(struct bgpd *bgpd, int reset, struct view_status *s)
@@ -25,7 +22,7 @@ view_status_gather(struct bgpd *bgpd, int reset, struct view_status *s)
 	uint8_t			 aid;
 
 	memset(s, 0, sizeof(*s));
-	s->version = BGPWATCH_VERSION;
+	s->version = bgpwatch_version();
 	s->reset = reset;
 	s->max_stall = loop_stall(&bgpd->loop, reset);
 	s->stalls_over_50ms = bgpd->loop.lag_over_50ms;

@@ -475,7 +475,7 @@ det_route(struct detect *d, const struct detect_peer *dp,
 	struct det_region *r;
 	struct det_pfx *e;
 	int i, n, counting;
-	uint16_t vis = 0;
+	uint16_t vis, vis_any = 0;
 
 	counting = dp->slot < d->npeers && d->peers[dp->slot].counting;
 	if (counting)
@@ -483,9 +483,11 @@ det_route(struct detect *d, const struct detect_peer *dp,
 	n = region_match(d, p, a != NULL ? a->origin_as : 0, m,
 	    DET_MAX_MATCH);
 	if (n > 0)
-		vis = region_pfx_count(d, p);
+		vis_any = region_pfx_count(d, p, 0);
 	for (i = 0; i < n; i++) {
 		r = &d->regions[m[i].region];
+		vis = r->via_as == 0 ? vis_any :
+		    region_pfx_count(d, p, r->via_as);
 		if (announce) {
 			region_learn(d, p, &m[i]);
 			region_materialize(d, p, &m[i]);
@@ -598,7 +600,8 @@ det_recount(struct detect *d, struct det_region *r, size_t *budget)
 		i = r->recount++;
 		(*budget)--;
 		if (r->pfx[i].used)
-			r->pfx[i].vis = region_pfx_count(d, &r->pfx[i].p);
+			r->pfx[i].vis = region_pfx_count(d, &r->pfx[i].p,
+			    r->via_as);
 	}
 	if (r->recount < r->pfxcap)
 		return;
@@ -688,6 +691,7 @@ det_region_init(struct det_region *r, const struct config_region *cr)
 	r->hold_down = cr->hold_down;
 	r->min_mode = cr->min_peers_mode;
 	r->min_peers = cr->min_peers;
+	r->via_as = cr->via_as;
 	r->unstable_changes = cr->unstable_changes;
 	r->unstable_window = cr->unstable_window > 0 ? cr->unstable_window : 1;
 	r->recount = SIZE_MAX;
@@ -869,6 +873,11 @@ detect_regions(const struct detect *d,
 		info.prefixes_total = (uint32_t)r->npfx;
 		info.eligible_peers = d->ncounting;
 		info.since = r->since;
+		if (r->pending && r->pcand != r->state) {
+			info.pending = 1;
+			info.pending_state = r->pcand;
+			info.pending_due = r->pcand_since + r->hold_down;
+		}
 		if ((rv = cb(&info, arg)) != 0)
 			return rv;
 	}
@@ -889,7 +898,7 @@ detect_region_prefixes(const struct detect *d, const char *name,
 		return -1;
 	for (i = 0; i < r->pfxcap; i++)
 		if (r->pfx[i].used && cb(&r->pfx[i].p,
-		    region_pfx_count(d, &r->pfx[i].p), arg) != 0)
+		    region_pfx_count(d, &r->pfx[i].p, r->via_as), arg) != 0)
 			break;
 	return 0;
 }

@@ -159,6 +159,11 @@ struct detect_region_info {
 	uint32_t		 prefixes_total;
 	uint32_t		 eligible_peers;
 	double			 since;		/* time of the last change */
+	/* During hold-down: the state it is heading for, and when it gets
+	 * there if nothing changes (else REGION_NONE-like: pending 0). */
+	int			 pending;
+	enum region_state	 pending_state;
+	double			 pending_due;
 };
 
 const char *region_state_name(enum region_state);

@@ -102,6 +102,7 @@ struct det_region {
 	uint32_t	 hold_down;
 	enum config_minpeers min_mode;
 	uint32_t	 min_peers;
+	uint32_t	 via_as;	/* 0, or only paths through it count */
 	uint32_t	 unstable_changes, unstable_window;
 	struct config_region *conf;	/* copy, for reload comparison */
 
@@ -199,8 +200,11 @@ void	region_mark_all_dirty(struct detect *);
 size_t	region_recompute(struct detect *, size_t budget, double now);
 void	region_promote(struct detect *, double now, double *next);
 uint32_t region_quorum(const struct detect *, const struct det_region *);
-int	region_route_counts(const struct detect *, const struct rib_route *);
-uint16_t region_pfx_count(const struct detect *, const struct bw_prefix *);
+/* via_as 0: any path counts; else only paths through that AS. */
+int	region_route_counts(const struct detect *, const struct rib_route *,
+	    uint32_t via_as);
+uint16_t region_pfx_count(const struct detect *, const struct bw_prefix *,
+	    uint32_t via_as);
 struct det_pfx *region_pfx_get(struct det_region *, const struct bw_prefix *,
 	    int create);
 void	region_pfx_update(struct detect *, struct det_region *,

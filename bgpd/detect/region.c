@@ -645,15 +645,16 @@ region_quorum(const struct detect *d, const struct det_region *r)
 	case CONF_MINPEERS_PERCENT:
 		q = (uint32_t)(((uint64_t)n * r->min_peers + 99) / 100);
 		break;
-	default:
-		q = n / 2 + 1;
+	default:		/* at least half, as IODA counts a /24 */
+		q = (n + 1) / 2;
 		break;
 	}
 	return q > 0 ? q : 1;
 }
 
 int
-region_route_counts(const struct detect *d, const struct rib_route *r)
+region_route_counts(const struct detect *d, const struct rib_route *r,
+    uint32_t via_as)
 {
 	const struct det_peer *p;
 
@@ -663,7 +664,9 @@ region_route_counts(const struct detect *d, const struct rib_route *r)
 	if (!p->counting)
 		return 0;
 	/* Stale leftovers of a peer that is back are about to go. */
-	return !(r->flags & ROUTE_STALE) || p->gr_hold;
+	if ((r->flags & ROUTE_STALE) && !p->gr_hold)
+		return 0;
+	return via_as == 0 || rattr_path_has(r->attrs, via_as);
 }
 
 struct vis_walk {
@@ -672,6 +675,7 @@ struct vis_walk {
 	uint64_t		*all;		/* peers covering the cell */
 	uint64_t		*units;		/* per unit: peers covering it */
 	size_t			 w;
+	uint32_t		 via_as;	/* the region's, 0: none */
 };
 
 static void
@@ -690,7 +694,7 @@ vis_covering_cb(const struct bw_prefix *p, const struct rib_route *r,
 	if (p->len < det_fam[p->aid].floor)
 		return 0;
 	for (i = 0; i < n; i++)
-		if (region_route_counts(v->d, &r[i]))
+		if (region_route_counts(v->d, &r[i], v->via_as))
 			peer_bit(v->all, r[i].peer);
 	return 0;
 }
@@ -708,7 +712,7 @@ vis_covered_cb(const struct bw_prefix *p, const struct rib_route *r,
 	    !units_of(v->cell, p, &first, &cnt))
 		return 0;
 	for (i = 0; i < n; i++) {
-		if (!region_route_counts(v->d, &r[i]))
+		if (!region_route_counts(v->d, &r[i], v->via_as))
 			continue;
 		for (u = first; u < first + cnt; u++)
 			peer_bit(v->units + (size_t)u * v->w, r[i].peer);
@@ -766,6 +770,7 @@ chunk_visible(struct detect *d, struct det_chunk *c, uint64_t *vis)
 	v.all = d->scratch;
 	v.units = d->scratch + w;
 	v.w = w;
+	v.via_as = d->regions[c->region].via_as;
 	rib_walk_covering(d->rib, &c->cell, vis_covering_cb, &v);
 	rib_walk_covered(d->rib, &c->cell, vis_covered_cb, &v);
 	for (u = 0; u < DET_UNITS; u++) {
@@ -853,7 +858,8 @@ region_promote(struct detect *d, double now, double *next)
 }
 
 uint16_t
-region_pfx_count(const struct detect *d, const struct bw_prefix *p)
+region_pfx_count(const struct detect *d, const struct bw_prefix *p,
+    uint32_t via_as)
 {
 	const struct rib_route *r;
 	size_t n, i;
@@ -862,7 +868,7 @@ region_pfx_count(const struct detect *d, const struct bw_prefix *p)
 
 	r = rib_lookup(d->rib, p, &n);
 	for (i = 0; i < n; i++)
-		if (r[i].peer != last && region_route_counts(d, &r[i])) {
+		if (r[i].peer != last && region_route_counts(d, &r[i], via_as)) {
 			cnt++;
 			last = r[i].peer;
 		}

@@ -22,6 +22,7 @@
 /* The outputs of the daemon, in the order they get each record. */
 static const struct evt_output *const evt_fanout_table[] = {
 	&evt_stream_output,
+	&evt_kafka_output,
 };
 
 struct evt_fanout_slot {
@@ -32,6 +33,7 @@ struct evt_fanout_slot {
 struct evt_fanout {
 	struct evt_log		*log;
 	uint64_t		 next_seq;
+	char			*collector;	/* NULL: no key */
 	evt_tap_fn		 tap;
 	void			*tap_arg;
 	size_t			 nout;
@@ -108,6 +110,7 @@ evt_fanout_close(struct evt_fanout *fo)
 	for (i = 0; i < fo->nout; i++)
 		fo->out[i].row->close(fo->out[i].state);
 	evt_log_free(fo->log);
+	free(fo->collector);
 	free(fo);
 }
 
@@ -139,10 +142,22 @@ evt_fanout_emit(struct evt_fanout *fo, struct evt *e)
 
 	if (e == NULL)
 		return 0;
+	/* Last key of the body: who the schema encoder is needs no say. */
+	if (fo->collector != NULL)
+		evt_str(e, "collector", fo->collector);
 	if (evt_seal(e, seq, &rec, &len) == 0)
 		rv = evt_fanout_publish(fo, rec, len, seq);
 	evt_free(e);
 	return rv == 0 ? seq : 0;
+}
+
+void
+evt_fanout_set_collector(struct evt_fanout *fo, const char *id)
+{
+	free(fo->collector);
+	fo->collector = NULL;
+	if (id != NULL && (fo->collector = strdup(id)) == NULL)
+		fatal("evt_fanout_set_collector");
 }
 
 uint64_t

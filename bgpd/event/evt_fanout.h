@@ -49,6 +49,11 @@ void	evt_fanout_close(struct evt_fanout *);
  * (the seq is not spent).  Frees e; e NULL returns 0.
  */
 uint64_t evt_fanout_emit(struct evt_fanout *, struct evt *e);
+/*
+ * Names this collector in every record emitted from now on (the
+ * "collector" key, docs/events.md); id is copied, NULL stops it.
+ */
+void	evt_fanout_set_collector(struct evt_fanout *, const char *id);
 /* The seq the next event will get. */
 uint64_t evt_fanout_next_seq(const struct evt_fanout *);
 /* The log, for outputs that catch up from it. */

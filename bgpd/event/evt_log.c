@@ -15,12 +15,19 @@
  * log that would grow past max-size is renamed PATH.1 (PATH.1 to PATH.2
  * ... up to keep) before the record is written.
  *
+ * One writer per log: the file is flock()ed while it is open for
+ * appending; a second daemon (or a replay) naming the same log fails at
+ * start with the pid and name of the process that holds it, looked up in
+ * /proc/locks (flock(2) itself does not tell).
+ *
  * Files are also named by generation, for outputs that catch up from the
  * log: the current file is generation evt_log_gen(), PATH.i is that
  * minus i, so a rotation during a replay does not confuse the reader.
  */
 #include <sys/types.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -168,6 +175,71 @@ fail_errno:
 }
 
 /*
+ * The pid holding a lock on the file st names, from /proc/locks, with
+ * its command name in comm; 0 if it cannot be found.
+ */
+static long
+evt_log_lock_holder(const struct stat *st, char *comm, size_t commlen)
+{
+	char		 line[256], path[64];
+	unsigned int	 maj, min;
+	unsigned long	 ino;
+	long		 pid = 0, p;
+	FILE		*f;
+	size_t		 n;
+
+	snprintf(comm, commlen, "?");
+	if ((f = fopen("/proc/locks", "re")) == NULL)
+		return 0;
+	while (pid == 0 && fgets(line, sizeof(line), f) != NULL) {
+		if (strstr(line, "->") != NULL)
+			continue;	/* a waiter, not a holder */
+		if (sscanf(line, "%*s %*s %*s %*s %ld %x:%x:%lu", &p, &maj,
+		    &min, &ino) == 4 && ino == (unsigned long)st->st_ino &&
+		    maj == major(st->st_dev) && min == minor(st->st_dev))
+			pid = p;
+	}
+	fclose(f);
+	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	if (pid > 0 && (f = fopen(path, "re")) != NULL) {
+		if (fgets(comm, (int)commlen, f) != NULL &&
+		    (n = strlen(comm)) > 0 && comm[n - 1] == '\n')
+			comm[n - 1] = '\0';
+		fclose(f);
+	}
+	return pid;
+}
+
+/*
+ * Takes the log's writer lock on fd.  Returns 0, or -1 with err naming
+ * the process that holds it.
+ */
+static int
+evt_log_lock(int fd, const char *path, char *err, size_t errlen)
+{
+	struct stat	 st;
+	char		 comm[64];
+	long		 pid;
+
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	if (errno != EWOULDBLOCK) {
+		snprintf(err, errlen, "event log %s: flock: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == 0 && (pid = evt_log_lock_holder(&st, comm,
+	    sizeof(comm))) > 0)
+		snprintf(err, errlen, "event log %s is in use by process "
+		    "%ld (%s): one writer per log; stop it or name another "
+		    "log", path, pid, comm);
+	else
+		snprintf(err, errlen, "event log %s is locked by another "
+		    "process: one writer per log", path);
+	return -1;
+}
+
+/*
  * Opens path for appending and recovers the seq: from its tail, or if
  * it has no record (just rotated) from the newest rotated file that has
  * one.  Returns the descriptor, or -1 with err set.
@@ -187,6 +259,8 @@ evt_log_open_file(const char *path, uint32_t keep, uint64_t *last, off_t *size,
 		    strerror(errno));
 		return -1;
 	}
+	if (evt_log_lock(fd, path, err, errlen) == -1)
+		goto fail;
 	if (evt_log_scan(path, fd, last, err, errlen) == -1)
 		goto fail;
 	for (i = 1; *last == 0 && i <= keep; i++) {
@@ -273,6 +347,8 @@ evt_log_rotate(struct evt_log *l, uint64_t seq)
 		log_warn("event log %s: open after rotation", l->path);
 		return -1;
 	}
+	if (flock(l->fd, LOCK_EX | LOCK_NB) == -1)
+		log_warn("event log %s: flock after rotation", l->path);
 	l->size = 0;
 	if (l->ev_sync == NULL)
 		evt_log_sync_rotated(l);

@@ -66,5 +66,6 @@ struct evt_output {
 
 /* The outputs there are (the fan-out's table lists them). */
 extern const struct evt_output evt_stream_output;	/* unix, TLS */
+extern const struct evt_output evt_kafka_output;	/* evt_kafka.h */
 
 #endif /* BGPWATCH_EVT_OUTPUT_H */

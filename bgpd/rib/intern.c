@@ -599,3 +599,22 @@ intern_mem(const struct intern *in, struct intern_mem *m)
 	m->blobs = in->blobs.count;
 	m->blob_bytes = in->blob_bytes + itab_bytes(&in->blobs);
 }
+
+int
+rattr_path_has(const struct rattr *r, uint32_t as)
+{
+	struct bgp_aspath_iter	 it;
+	struct bgp_view		 v;
+	const uint8_t		*asns;
+	uint8_t			 type, count, i;
+
+	if (r == NULL || r->aspath == NULL)
+		return 0;
+	v = iblob_view(r->aspath);
+	bgp_aspath_iter_init(&it, &v);
+	while (bgp_aspath_next(&it, &type, &count, &asns) == 1)
+		for (i = 0; i < count; i++)
+			if (get_u32(asns + (size_t)i * 4) == as)
+				return 1;
+	return 0;
+}

@@ -77,6 +77,8 @@ void	rattr_ref(struct rattr *);
 void	rattr_unref(struct intern *, struct rattr *);
 /* A view of an interned blob (empty for NULL), for the AS path formatter. */
 struct bgp_view iblob_view(const struct iblob *);
+/* Whether the set's AS_PATH (any segment type) holds AS as. */
+int	rattr_path_has(const struct rattr *, uint32_t as);
 /*
  * Walks r's "other" records (start with *off = 0): returns 1 with the
  * next one's code (ATTR_ code, or RATTR_OTHER_NH_LL), flags and value, 0

@@ -27,7 +27,8 @@ exec "$PY" - "$@" <<'PYEOF'
 import importlib, sys, unittest
 sys.path.insert(0, "tests/integration")
 import lib
-MODULES = ["test_bird", "test_gobgp", "test_exabgp", "test_feed", "test_events"]
+MODULES = ["test_bird", "test_gobgp", "test_exabgp", "test_feed", "test_events",
+           "test_via"]
 sel = sys.argv[1:]
 if not sel:
     sys.exit(lib.main([importlib.import_module(m) for m in MODULES]))

@@ -3,7 +3,10 @@
  * session shape (4-octet AS, ADD-PATH per family, eBGP, MRT RIB attribute
  * block), the rest is an UPDATE body.  Beyond "no crash, no overrun" it
  * checks the decoder's promises: after a 0 return every NLRI walks
- * cleanly, and re-encoding what was decoded decodes to the same routes.
+ * cleanly, and re-encoding what was decoded decodes to the same routes
+ * and the same attributes (decode -> encode -> decode gives the same
+ * view).  The custom mutator (bgp_mutate.h) keeps the UPDATE's withdrawn,
+ * path attribute and attribute lengths consistent.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -11,8 +14,10 @@
 
 #include "bgpwatch.h"
 #include "update.h"
+#include "bgp_mutate.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+size_t	LLVMFuzzerCustomMutator(uint8_t *, size_t, size_t, unsigned int);
 
 #define MAXR	4096
 
@@ -94,6 +99,49 @@ poke_attrs(const struct bgp_attrs *a)
 			abort();
 }
 
+static int
+same_view(const struct bgp_view *a, const struct bgp_view *b)
+{
+	return a->len == b->len && (a->len == 0 ||
+	    memcmp(a->p, b->p, a->len) == 0);
+}
+
+/* Every attribute the first decode kept, the second has, equal. */
+static void
+same_attrs(const struct bgp_attrs *a, const struct bgp_attrs *b)
+{
+#define KEPT(code)	(ATTR_HAS(a, code) && (ATTR_HAS(b, code) || (abort(), 0)))
+	if (a->origin != b->origin)
+		abort();
+	if (KEPT(ATTR_MED) && a->med != b->med)
+		abort();
+	if (KEPT(ATTR_LOCAL_PREF) && a->local_pref != b->local_pref)
+		abort();
+	(void)KEPT(ATTR_ATOMIC_AGGREGATE);
+	if (KEPT(ATTR_AGGREGATOR) && (a->aggr_as != b->aggr_as ||
+	    a->aggr_id != b->aggr_id))
+		abort();
+	if (KEPT(ATTR_COMMUNITIES) &&
+	    !same_view(&a->communities, &b->communities))
+		abort();
+	if (KEPT(ATTR_ORIGINATOR_ID) && a->originator_id != b->originator_id)
+		abort();
+	if (KEPT(ATTR_CLUSTER_LIST) &&
+	    !same_view(&a->cluster_list, &b->cluster_list))
+		abort();
+	if (KEPT(ATTR_EXT_COMMUNITIES) &&
+	    !same_view(&a->ext_communities, &b->ext_communities))
+		abort();
+	if (KEPT(ATTR_LARGE_COMMUNITIES) &&
+	    !same_view(&a->large_communities, &b->large_communities))
+		abort();
+	if (KEPT(ATTR_OTC) && a->otc != b->otc)
+		abort();
+	if (a->n_unknown != b->n_unknown)
+		abort();
+#undef KEPT
+}
+
 static void
 roundtrip(const struct bgp_dec_ctx *ctx, const struct bgp_update *u)
 {
@@ -138,6 +186,8 @@ roundtrip(const struct bgp_dec_ctx *ctx, const struct bgp_update *u)
 	    memcmp(u2.attrs.aspath.p, u->attrs.aspath.p,
 	    u->attrs.aspath.len) != 0))
 		abort();
+	if (nann > 0)
+		same_attrs(&u->attrs, &u2.attrs);
 }
 
 int
@@ -174,4 +224,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	poke_attrs(&u.attrs);
 	roundtrip(&ctx, &u);
 	return 0;
+}
+
+size_t
+LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max,
+    unsigned int seed)
+{
+	if (size < 2 || max < 2 || (data[0] & 0x10))
+		return LLVMFuzzerMutate(data, size, max);
+	if (seed % 32 == 0)
+		data[0] = (uint8_t)(seed >> 8);
+	return 1 + bm_mutate_update(data + 1, size - 1, max - 1, seed);
 }

@@ -1,9 +1,12 @@
 #!/bin/sh
 # Runs libFuzzer targets for a bounded time each.
 #   tests/fuzz/run.sh BUILD SECONDS [TARGET...]
-# Seeds: tests/fuzz/corpus/<name>/ plus, for the UPDATE and MRT targets,
-# inputs cut from the real RIS data by BUILD/tools/mkseeds.  The growing
-# corpus lives in BUILD/fuzz/corpus-<name>; crashes in BUILD/fuzz/.
+# Seeds: tests/fuzz/corpus/<name>/, what tests/fuzz/seeds.py makes from
+# the real data (third-party BGP vectors, configs, RIR stats, an event
+# log...) and, for the UPDATE and MRT targets, inputs cut from the real
+# RIS data by BUILD/tools/mkseeds.  The growing corpus lives in
+# BUILD/fuzz/corpus-<name>; crashes in BUILD/fuzz/.  Every input kept in
+# tests/fuzz/regress/<name>/ (past crashes) is run once first.
 BUILD=${1:-build}
 SECS=${2:-60}
 shift 2 2>/dev/null
@@ -17,9 +20,22 @@ for t in $targets; do
 	seeds="$BUILD/fuzz/seeds-$name"
 	mkdir -p "$work" "$seeds"
 	[ -d "tests/fuzz/corpus/$name" ] && cp -n tests/fuzz/corpus/"$name"/* "$seeds"/ 2>/dev/null
-	if [ ! -f "$seeds/.done" ] && [ -x "$BUILD/tools/mkseeds" ]; then
-		"$BUILD/tools/mkseeds" "$name" "$seeds" "$DATA"/*.gz \
-		    >/dev/null 2>&1 && touch "$seeds/.done"
+	if [ ! -f "$seeds/.done" ]; then
+		/usr/bin/python3 tests/fuzz/seeds.py "$name" "$seeds" "$BUILD" \
+		    >/dev/null || rc=1
+		if [ -x "$BUILD/tools/mkseeds" ]; then
+			"$BUILD/tools/mkseeds" "$name" "$seeds" "$DATA"/*.gz \
+			    >/dev/null 2>&1
+		fi
+		touch "$seeds/.done"
+	fi
+	if [ -d "tests/fuzz/regress/$name" ]; then
+		if ! "$BUILD/fuzz/$t" tests/fuzz/regress/"$name"/* \
+		    >"$BUILD/fuzz/$t.regress.log" 2>&1; then
+			echo "fuzz: $t fails on a kept regression input"
+			tail -n 40 "$BUILD/fuzz/$t.regress.log"
+			rc=1
+		fi
 	fi
 	rm -f "$BUILD/fuzz/$t-"crash-* "$BUILD/fuzz/$t-"leak-* \
 	    "$BUILD/fuzz/$t-"timeout-* "$BUILD/fuzz/$t-"oom-*

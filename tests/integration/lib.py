@@ -274,8 +274,12 @@ class Bgpwatchd:
         return "\n".join(out) + "\n"
 
     def write_config(self):
-        with open(self.conf, "w") as f:
+        # Private: bgpwatchd refuses a file with an md5 key that others
+        # can read (bgpwatchd.conf(5), SECURITY).
+        with open(os.open(self.conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
+                          0o600), "w") as f:
             f.write(self.config_text())
+        os.chmod(self.conf, 0o600)
 
     def start(self):
         self.write_config()

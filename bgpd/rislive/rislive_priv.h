@@ -1,0 +1,168 @@
+/*
+ * Inside the RIS Live stream: clients, subscriptions, and the view of
+ * one tap message that filters and encoders share.
+ */
+#ifndef BGPWATCH_RISLIVE_PRIV_H
+#define BGPWATCH_RISLIVE_PRIV_H
+
+#include <sys/queue.h>
+
+#include <stdint.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+#include <openssl/ssl.h>
+#include <wslay/wslay.h>
+
+#include "rislive.h"
+#include "update.h"
+
+/* jansson's, named so that lib/json.h (whose json_null clashes) and
+ * jansson need not meet in one file. */
+struct json_t;
+
+/* Message types, as bits of a subscription's type filter. */
+enum rl_type {
+	RL_T_UPDATE = 0,
+	RL_T_OPEN,
+	RL_T_NOTIFICATION,
+	RL_T_KEEPALIVE,
+	RL_T_PEER_STATE,
+	RL_T_MAX
+};
+
+/* enum fsm_state FSM_ESTABLISHED (session.h, a layer we do not see). */
+#define RL_ESTABLISHED	5
+
+#define RL_REQ_ANN	1	/* require "announcements" */
+#define RL_REQ_WD	2	/* require "withdrawals" */
+
+#define RL_MAX_PATH	64	/* ASNs in a path pattern */
+#define RL_MAX_PREFIXES	256	/* prefixes in one subscription */
+#define RL_MAX_REGIONS	64	/* regions in one bgpwatch_subscribe */
+#define RL_HTTP_MAX	8192	/* bytes of an HTTP request head */
+#define RL_HTTP_TIMEOUT	10	/* seconds to send the request head */
+#define RL_WRITE_TIMEOUT 60	/* seconds a write may stall */
+#define RL_REPLAY_MAX	100000	/* events replayed per subscribe */
+
+/* One ris_subscribe: every filter given must match. */
+struct rl_sub {
+	char		*host;		/* NULL: any */
+	uint8_t		 types;		/* bits of enum rl_type, 0: all */
+	uint8_t		 require;	/* RL_REQ_* */
+	uint8_t		 has_peer;
+	uint8_t		 more;		/* moreSpecific (default 1) */
+	uint8_t		 less;		/* lessSpecific (default 0) */
+	uint8_t		 anchor_start;	/* path "^..." */
+	uint8_t		 anchor_end;	/* path "...$" */
+	uint8_t		 raw;		/* socketOptions.includeRaw */
+	struct bw_addr	 peer;
+	uint32_t	*path;		/* pattern ASNs */
+	size_t		 npath;
+	struct bw_prefix *pfx;
+	size_t		 npfx;
+	char		*key;		/* canonical JSON of the request */
+};
+
+/* One bgpwatch_subscribe. */
+struct rl_evsub {
+	char		**regions;	/* none: all */
+	size_t		  nregions;
+	char		**types;	/* none: all */
+	size_t		  ntypes;
+};
+
+enum rl_cstate {
+	RL_C_HTTP = 0,		/* reading the request head */
+	RL_C_WS,		/* a WebSocket */
+	RL_C_CLOSING		/* flushing the last bytes, then freed */
+};
+
+struct rl_client {
+	TAILQ_ENTRY(rl_client)	 entry;
+	struct rislive		*rl;
+	struct bufferevent	*bev;
+	wslay_event_context_ptr	 ws;
+	enum rl_cstate		 state;
+	char			 name[80];	/* "ws 127.0.0.1 port 4242" */
+	struct rl_sub		*subs;
+	size_t			 nsubs;
+	struct rl_evsub		*evsubs;
+	size_t			 nevsubs;
+	uint64_t		 ev_after;	/* live events with seq <= it
+						 * were replayed already */
+	uint8_t			 raw;		/* any sub includes raw */
+	double			 tokens;	/* subscribe rate bucket */
+	double			 tokens_at;
+	uint32_t		 strikes;	/* subscribes refused */
+	int			 kill;		/* enum rislive_drop + 1 */
+	char			 kill_why[96];
+};
+TAILQ_HEAD(rl_clients, rl_client);
+
+struct rislive {
+	struct loop		*loop;
+	struct msgtap		*tap;
+	struct config_websocket	 conf;		/* our copy */
+	char			*host;		/* collector id */
+	struct rislive_hooks	 hooks;
+	SSL_CTX			*ssl;
+	struct evconnlistener	*lev;
+	struct sock_pause	*pause;
+	struct rl_clients	 clients;	/* HTTP and WebSocket */
+	size_t			 nclients;	/* WebSocket ones */
+	size_t			 nconns;	/* all */
+	uint64_t		 msgid;
+	struct rislive_stats	 st;
+	struct evbuffer		*scratch;	/* one encoded message */
+};
+
+/* The parts of one tap message that filters look at. */
+struct rl_view {
+	enum rl_type			 type;
+	const struct tap_peer		*tp;
+	const struct tap_msg		*m;	/* NULL: a state change */
+	double				 ts;
+	int				 old_state, new_state;
+	char				 peer[BW_ADDR_STRLEN];
+	struct bw_prefix		*ann;	/* announced */
+	size_t				 nann;
+	struct bw_prefix		*wd;	/* withdrawn */
+	size_t				 nwd;
+	uint32_t			*path;	/* AS_PATH, sets flattened */
+	size_t				 npath;
+	size_t				 cap_ann, cap_wd, cap_path;
+};
+
+/* rislive_sub.c */
+/*
+ * Parses the data of a ris_subscribe into s.  Returns 0, or -1 with a
+ * message for ris_error in err.
+ */
+int	rl_sub_parse(struct json_t *data, struct rl_sub *s, char *err, size_t len);
+void	rl_sub_free(struct rl_sub *);
+/* The identity of a subscription: its data without socketOptions, as
+ * canonical JSON (ris_unsubscribe names one by it).  NULL: no memory. */
+char	*rl_sub_key(struct json_t *data);
+/* Returns 1 if the view passes every filter of s. */
+int	rl_sub_match(const struct rl_sub *, const struct rl_view *,
+	    const char *host);
+int	rl_evsub_parse(struct json_t *data, struct rl_evsub *, uint64_t *from,
+	    int *has_from, char *err, size_t len);
+void	rl_evsub_free(struct rl_evsub *);
+int	rl_evsub_match(const struct rl_evsub *, const struct rislive_event *);
+
+/* rislive_msg.c */
+/* Fills v from a tap message (prefixes and path of an UPDATE).
+ * Returns 0, or -1 when the message is not one RIS Live shows. */
+int	rl_view_message(struct rl_view *, const struct tap_peer *,
+	    const struct tap_msg *);
+void	rl_view_state(struct rl_view *, const struct tap_peer *, double ts,
+	    int old_state, int new_state);
+void	rl_view_free(struct rl_view *);
+/* Appends the ris_message of v to out (no newline).  Returns 0, or -1. */
+int	rl_encode(struct evbuffer *out, const struct rl_view *,
+	    const char *host, uint64_t id, int raw);
+
+#endif /* BGPWATCH_RISLIVE_PRIV_H */

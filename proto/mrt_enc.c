@@ -1,0 +1,219 @@
+/*
+ * MRT record encoder (RFC 6396, RFC 8050): the inverse of mrt.c, for
+ * the archive writer.  Pure: records go into the caller's struct wbuf
+ * with the common header first and its length filled in last; the
+ * BGP4MP records are always the _ET kind (microsecond timestamps).  A
+ * record that does not fit is taken back whole (w->len restored), so a
+ * caller never writes half a record.
+ */
+#include <string.h>
+
+#include "bgpwatch.h"
+#include "buf.h"
+#include "mrt.h"
+
+/* PEER_INDEX_TABLE peer type bits (RFC 6396 4.3.1). */
+#define MRT_PEER_IPV6	0x01
+#define MRT_PEER_AS4	0x02
+
+/* Common header with a length to fill in: returns its offset. */
+static size_t
+mrt_enc_hdr(struct wbuf *w, uint32_t ts, uint16_t type, uint16_t subtype)
+{
+	size_t	off = w->len;
+
+	wbuf_put_u32(w, ts);
+	wbuf_put_u16(w, type);
+	wbuf_put_u16(w, subtype);
+	wbuf_put_u32(w, 0);
+	return off;
+}
+
+/* Fills in the length; on overflow takes the record back.  0 or -1. */
+static int
+mrt_enc_fin(struct wbuf *w, size_t off)
+{
+	size_t	len;
+
+	if (w->err || w->len - off - MRT_HDR_LEN > MRT_MAX_RECORD) {
+		w->err = 1;
+		w->len = off;
+		return -1;
+	}
+	len = w->len - off - MRT_HDR_LEN;
+	w->p[off + 8] = (uint8_t)(len >> 24);
+	w->p[off + 9] = (uint8_t)(len >> 16);
+	w->p[off + 10] = (uint8_t)(len >> 8);
+	w->p[off + 11] = (uint8_t)len;
+	return 0;
+}
+
+uint16_t
+mrt_bgp4mp_msg_subtype(int as4, int addpath, int local)
+{
+	static const uint16_t st[2][2][2] = {
+		/* !as4 */ { { MRT_BGP4MP_MESSAGE, MRT_BGP4MP_MESSAGE_LOCAL },
+		    { MRT_BGP4MP_MESSAGE_ADDPATH,
+		    MRT_BGP4MP_MESSAGE_LOCAL_ADDPATH } },
+		/* as4 */ { { MRT_BGP4MP_MESSAGE_AS4,
+		    MRT_BGP4MP_MESSAGE_AS4_LOCAL },
+		    { MRT_BGP4MP_MESSAGE_AS4_ADDPATH,
+		    MRT_BGP4MP_MESSAGE_AS4_LOCAL_ADDPATH } }
+	};
+
+	return st[as4 != 0][addpath != 0][local != 0];
+}
+
+static int
+subtype_as4(uint16_t st)
+{
+	return st == MRT_BGP4MP_MESSAGE_AS4 ||
+	    st == MRT_BGP4MP_STATE_CHANGE_AS4 ||
+	    st == MRT_BGP4MP_MESSAGE_AS4_LOCAL ||
+	    st == MRT_BGP4MP_MESSAGE_AS4_ADDPATH ||
+	    st == MRT_BGP4MP_MESSAGE_AS4_LOCAL_ADDPATH;
+}
+
+/* The BGP4MP peer part: AS numbers, interface, AFI, both addresses. */
+static void
+mrt_enc_bgp4mp_peer(struct wbuf *w, const struct mrt_bgp4mp_peer *p,
+    int as4)
+{
+	static const uint8_t zero[BW_ADDR_MAX];
+	uint8_t	aid = p->peer_ip.aid;
+	int	alen = aid_addrlen(aid);
+
+	if (as4) {
+		wbuf_put_u32(w, p->peer_as);
+		wbuf_put_u32(w, p->local_as);
+	} else {
+		wbuf_put_u16(w, p->peer_as > UINT16_MAX ? BGP_AS_TRANS :
+		    (uint16_t)p->peer_as);
+		wbuf_put_u16(w, p->local_as > UINT16_MAX ? BGP_AS_TRANS :
+		    (uint16_t)p->local_as);
+	}
+	wbuf_put_u16(w, p->ifindex);
+	if (alen == 0 || (p->local_ip.aid != AID_UNSPEC &&
+	    p->local_ip.aid != aid)) {
+		w->err = 1;
+		return;
+	}
+	wbuf_put_u16(w, aid == AID_INET ? AFI_IPV4 : AFI_IPV6);
+	wbuf_put_bytes(w, p->peer_ip.b, (size_t)alen);
+	wbuf_put_bytes(w, p->local_ip.aid == aid ? p->local_ip.b : zero,
+	    (size_t)alen);
+}
+
+int
+mrt_enc_bgp4mp_msg(struct wbuf *w, uint32_t ts, uint32_t usec,
+    uint16_t subtype, const struct mrt_bgp4mp_peer *p, const uint8_t *msg,
+    size_t len)
+{
+	size_t	off = mrt_enc_hdr(w, ts, MRT_BGP4MP_ET, subtype);
+
+	wbuf_put_u32(w, usec);
+	mrt_enc_bgp4mp_peer(w, p, subtype_as4(subtype));
+	wbuf_put_bytes(w, msg, len);
+	return mrt_enc_fin(w, off);
+}
+
+int
+mrt_enc_bgp4mp_state(struct wbuf *w, uint32_t ts, uint32_t usec,
+    const struct mrt_bgp4mp_peer *p, uint16_t old_state, uint16_t new_state)
+{
+	size_t	off = mrt_enc_hdr(w, ts, MRT_BGP4MP_ET,
+	    MRT_BGP4MP_STATE_CHANGE_AS4);
+
+	wbuf_put_u32(w, usec);
+	mrt_enc_bgp4mp_peer(w, p, 1);
+	wbuf_put_u16(w, old_state);
+	wbuf_put_u16(w, new_state);
+	return mrt_enc_fin(w, off);
+}
+
+int
+mrt_enc_peer_index(struct wbuf *w, uint32_t ts, uint32_t collector_id,
+    const char *view_name, const struct mrt_peer *peers, uint16_t n)
+{
+	size_t	off = mrt_enc_hdr(w, ts, MRT_TABLE_DUMP_V2,
+	    MRT_TD2_PEER_INDEX_TABLE);
+	size_t	vlen = view_name != NULL ? strlen(view_name) : 0;
+	uint16_t i;
+	uint8_t	type;
+
+	wbuf_put_u32(w, collector_id);
+	if (vlen > UINT16_MAX)
+		w->err = 1;
+	wbuf_put_u16(w, (uint16_t)vlen);
+	wbuf_put_bytes(w, view_name, vlen);
+	wbuf_put_u16(w, n);
+	for (i = 0; i < n; i++) {
+		if (aid_addrlen(peers[i].addr.aid) == 0) {
+			w->err = 1;
+			break;
+		}
+		type = (peers[i].addr.aid == AID_INET6 ? MRT_PEER_IPV6 : 0) |
+		    (peers[i].as4 ? MRT_PEER_AS4 : 0);
+		wbuf_put_u8(w, type);
+		wbuf_put_u32(w, peers[i].bgp_id);
+		wbuf_put_bytes(w, peers[i].addr.b,
+		    (size_t)aid_addrlen(peers[i].addr.aid));
+		if (peers[i].as4)
+			wbuf_put_u32(w, peers[i].asn);
+		else
+			wbuf_put_u16(w, peers[i].asn > UINT16_MAX ?
+			    BGP_AS_TRANS : (uint16_t)peers[i].asn);
+	}
+	return mrt_enc_fin(w, off);
+}
+
+void
+mrt_enc_rib_begin(struct wbuf *w, struct mrt_rib_enc *re, uint32_t ts,
+    uint32_t seq, const struct bw_prefix *pfx, int addpath)
+{
+	uint16_t st;
+
+	memset(re, 0, sizeof(*re));
+	re->start = w->len;
+	re->addpath = addpath != 0;
+	if (pfx->aid == AID_INET)
+		st = addpath ? MRT_TD2_RIB_IPV4_UNICAST_ADDPATH :
+		    MRT_TD2_RIB_IPV4_UNICAST;
+	else if (pfx->aid == AID_INET6)
+		st = addpath ? MRT_TD2_RIB_IPV6_UNICAST_ADDPATH :
+		    MRT_TD2_RIB_IPV6_UNICAST;
+	else {
+		w->err = 1;
+		return;
+	}
+	(void)mrt_enc_hdr(w, ts, MRT_TABLE_DUMP_V2, st);
+	wbuf_put_u32(w, seq);
+	wbuf_put_u8(w, pfx->len);
+	wbuf_put_bytes(w, pfx->b, (size_t)(pfx->len + 7) / 8);
+	re->count_off = wbuf_reserve(w, 2);
+}
+
+void
+mrt_enc_rib_entry(struct wbuf *w, struct mrt_rib_enc *re,
+    uint16_t peer_index, uint32_t originated, uint32_t path_id,
+    const uint8_t *attrs, size_t len)
+{
+	wbuf_put_u16(w, peer_index);
+	wbuf_put_u32(w, originated);
+	if (re->addpath)
+		wbuf_put_u32(w, path_id);
+	if (len > UINT16_MAX)
+		w->err = 1;
+	wbuf_put_u16(w, (uint16_t)len);
+	wbuf_put_bytes(w, attrs, len);
+	if (re->count == UINT16_MAX)
+		w->err = 1;
+	re->count++;
+}
+
+int
+mrt_enc_rib_end(struct wbuf *w, struct mrt_rib_enc *re)
+{
+	wbuf_set_u16(w, re->count_off, re->count);
+	return mrt_enc_fin(w, re->start);
+}

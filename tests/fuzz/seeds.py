@@ -1,0 +1,182 @@
+#!/usr/bin/python3
+"""Writes the seed inputs of one fuzz target into a directory.
+
+    seeds.py NAME DIR [BUILD]
+
+Seeds come from real data: the third-party BGP vectors
+(../shared/data/vectors/vectors.json: ExaBGP, FRR, GoBGP test messages),
+the OPEN corpus in tests/fuzz/corpus/open, the configurations and RIR
+statistics under tests/data and conf/, an event log written by
+BUILD/tools/evtgen, and one request of every form for the subscriber and
+control sockets.  Targets without seeds here (mrt, update from MRT) get
+theirs from BUILD/tools/mkseeds.
+"""
+import glob
+import hashlib
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+VECTORS = os.environ.get("BGPWATCH_VECTORS",
+                         "../shared/data/vectors/vectors.json")
+SEP = b"\n#@@\n"
+
+
+def put(d, data):
+    name = hashlib.sha1(data).hexdigest()
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def hdr(t, body):
+    return b"\xff" * 16 + struct.pack(">HB", 19 + len(body), t) + body
+
+
+def vectors():
+    try:
+        with open(VECTORS) as f:
+            return json.load(f)["vectors"]
+    except OSError:
+        return []
+
+
+def sel_of(v, stream):
+    s = v.get("session", {})
+    ap = s.get("addpath", [])
+    if stream:
+        return (2 if s.get("as4") else 0) | (4 if "ipv4" in ap else 0) | \
+            (8 if "ipv6" in ap else 0)
+    return (1 if s.get("as4") else 0) | (2 if "ipv4" in ap else 0) | \
+        (4 if "ipv6" in ap else 0)
+
+
+def our_open(ext=True, addpath=True):
+    caps = b"\x01\x04\x00\x01\x00\x01" + b"\x01\x04\x00\x02\x00\x01"
+    caps += b"\x41\x04\x00\x00\xfd\xe8" + b"\x02\x00"
+    if ext:
+        caps += b"\x06\x00"
+    if addpath:
+        caps += b"\x45\x08\x00\x01\x01\x03\x00\x02\x01\x03"
+    body = struct.pack(">BHHIBB", 4, 23456, 90, 0xc0000201, len(caps) + 2,
+                       2) + bytes([len(caps)]) + caps
+    return hdr(1, body)
+
+
+def stream(d):
+    extra = [hdr(4, b""), hdr(5, b"\x00\x01\x00\x01"),
+             hdr(5, b"\x00\x01\x01\x01"), hdr(5, b"\x00\x02\x02\x01"),
+             hdr(3, b"\x06\x02\x0bmaintenance"), hdr(3, b"\x03\x01")]
+    for v in vectors():
+        msgs = b"".join(bytes.fromhex(m) for m in v.get("setup", []))
+        msgs += bytes.fromhex(v["msg"])
+        put(d, bytes([sel_of(v, True)]) + msgs)
+        put(d, bytes([0x21]) + our_open() + hdr(4, b"") + msgs)
+    for i, e in enumerate(extra):
+        put(d, b"\x00" + our_open(False, False) + e)
+    put(d, b"\x01" + b"".join(extra))
+    for f in glob.glob("tests/fuzz/corpus/open/*"):
+        with open(f, "rb") as fh:
+            put(d, b"\x20" + fh.read() + hdr(4, b""))
+
+
+def update(d):
+    for v in vectors():
+        if v["kind"] != "update":
+            continue
+        m = bytes.fromhex(v["msg"])
+        put(d, bytes([sel_of(v, False)]) + m[19:])
+
+
+def config(d):
+    for f in glob.glob("tests/data/config/*.conf") + ["conf/bgpwatchd.conf"]:
+        with open(f, "rb") as fh:
+            put(d, fh.read())
+    parts = []
+    for f in ["include-main.conf", "inc/neighbors.conf", "inc/regions.conf"]:
+        with open("tests/data/config/" + f, "rb") as fh:
+            parts.append(fh.read())
+    main = parts[0].replace(b"inc/neighbors.conf", b"a.conf")
+    a = parts[1].replace(b"regions.conf", b"b.conf")
+    put(d, SEP.join([main, a, parts[2]]))
+    put(d, b'include "a.conf"' + SEP + b'include "main.conf"')
+
+
+def rirstats(d):
+    for f in glob.glob("tests/data/rirstats/*"):
+        with open(f, "rb") as fh:
+            data = fh.read()
+        put(d, data)
+        lines = data.split(b"\n")
+        for i in range(0, len(lines), 8):
+            put(d, b"\n".join(lines[:3] + lines[i:i + 8]))
+
+
+def evtlog(d, build):
+    gen = os.path.join(build, "tools", "evtgen")
+    if not os.access(gen, os.X_OK):
+        return
+    with tempfile.TemporaryDirectory() as t:
+        log = os.path.join(t, "events.mpk")
+        subprocess.run([gen, "-n", "25", "-l", log], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with open(log, "rb") as fh:
+            data = fh.read()
+    for sel in (0, 1 | 8 << 2, 2 | 16 << 2):
+        put(d, bytes([sel]) + data)
+        put(d, bytes([sel]) + data[:len(data) // 2])
+        put(d, bytes([sel]) + data[:100] + b"\x00" * 9 + data[100:])
+        put(d, bytes([sel]) + data[len(data) // 3:])
+
+
+def mp_map(pairs):
+    out = bytes([0x80 | len(pairs)])
+    for k, v in pairs:
+        out += bytes([0xa0 | len(k)]) + k.encode()
+        if v is True or v is False:
+            out += b"\xc3" if v else b"\xc2"
+        elif v < 128:
+            out += bytes([v])
+        else:
+            out += b"\xcf" + struct.pack(">Q", v)
+    return out
+
+
+def subreq(d):
+    for pairs in ([("from", 1)], [("from", 20), ("follow", False)],
+                  [("follow", False)], [], [("from", 2**40)],
+                  [("from", 39), ("follow", True)], [("x", 1), ("from", 5)]):
+        put(d, mp_map(pairs))
+    put(d, b"\x81\xa4from\xa3abc")
+    put(d, b"garbage\n" + mp_map([("from", 3), ("follow", False)]))
+
+
+def control(d):
+    for line in ["show neighbors", "json show neighbors",
+                 "show neighbor 127.0.7.11", "show rib",
+                 "show rib 175.45.176.0/24", "json show rib neighbor "
+                 "127.0.7.11 10.0.0.0/8", "show rib count",
+                 "show rib count neighbor 127.0.7.12", "show memory",
+                 "show status", "show regions", "json show region KP",
+                 "reload", "dump table /tmp/x.mrt", "neighbor 127.0.7.11 down "
+                 "\"maintenance\"", "neighbor 127.0.7.11 up",
+                 "neighbor 127.0.7.11 clear", "show bmp", "", "\r"]:
+        put(d, line.encode() + b"\n")
+
+
+def main():
+    name, d = sys.argv[1], sys.argv[2]
+    build = sys.argv[3] if len(sys.argv) > 3 else "build"
+    os.makedirs(d, exist_ok=True)
+    fn = {"stream": stream, "update": update, "config": config,
+          "rirstats": rirstats, "subreq": subreq, "control": control,
+          "evtlog": lambda x: evtlog(x, build)}.get(name)
+    if fn is not None:
+        fn(d)
+    print("%d seeds in %s" % (len(os.listdir(d)), d))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+/*
+ * kafkamock: librdkafka's mock cluster (rdkafka_mock.h) as a process, for
+ * the Kafka tests and bench.  It speaks the real Kafka protocol; no
+ * Kafka server is needed.
+ *
+ *	kafkamock [-a ADDR] [-p PORT] [-b BROKERS] [-t TOPIC] [-n PARTITIONS]
+ *
+ * The mock binds its brokers to 127.0.0.1 with ephemeral ports; the
+ * tests may only use their own loopback address and port range, so the
+ * bind() below (which the library's call resolves to) moves each broker
+ * to ADDR:PORT+i.  It prints the bootstrap list on stdout, then reads
+ * commands on stdin, one per line:
+ *	down N / up N	sets broker N (1..BROKERS) down or up
+ *	quit		(or end of input) stops
+ */
+#include <sys/socket.h>
+#include <sys/syscall.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+static struct in_addr	 mock_addr;
+static int		 mock_port;
+static int		 mock_next;
+
+/* The library's listeners land on our address and ports. */
+int	bind(int, const struct sockaddr *, socklen_t);
+
+int
+bind(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	struct sockaddr_in	 sin;
+
+	if (mock_port != 0 && sa->sa_family == AF_INET &&
+	    len >= sizeof(sin)) {
+		memcpy(&sin, sa, sizeof(sin));
+		if (sin.sin_port == 0) {
+			sin.sin_addr = mock_addr;
+			sin.sin_port = htons(mock_port + mock_next++);
+			return syscall(SYS_bind, fd, &sin, sizeof(sin));
+		}
+	}
+	return syscall(SYS_bind, fd, sa, len);
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: kafkamock [-a ADDR] [-p PORT] [-b BROKERS] "
+	    "[-t TOPIC] [-n PARTITIONS]\n");
+	exit(2);
+}
+
+int
+main(int argc, char *argv[])
+{
+	rd_kafka_mock_cluster_t	*mc;
+	rd_kafka_conf_t		*conf;
+	rd_kafka_t		*rk;
+	const char		*addr = "127.0.3.1", *topic = NULL;
+	char			 line[128], errstr[256];
+	int			 c, nbrokers = 3, nparts = 4, id;
+
+	while ((c = getopt(argc, argv, "a:b:n:p:t:")) != -1) {
+		switch (c) {
+		case 'a':
+			addr = optarg;
+			break;
+		case 'b':
+			nbrokers = atoi(optarg);
+			break;
+		case 'n':
+			nparts = atoi(optarg);
+			break;
+		case 'p':
+			mock_port = atoi(optarg);
+			break;
+		case 't':
+			topic = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (inet_pton(AF_INET, addr, &mock_addr) != 1 || nbrokers < 1 ||
+	    nparts < 1)
+		usage();
+	signal(SIGPIPE, SIG_IGN);
+	conf = rd_kafka_conf_new();
+	if ((rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr,
+	    sizeof(errstr))) == NULL) {
+		fprintf(stderr, "kafkamock: %s\n", errstr);
+		return 1;
+	}
+	if ((mc = rd_kafka_mock_cluster_new(rk, nbrokers)) == NULL) {
+		fprintf(stderr, "kafkamock: cannot start the mock cluster\n");
+		return 1;
+	}
+	if (topic != NULL && rd_kafka_mock_topic_create(mc, topic, nparts,
+	    nbrokers < 3 ? nbrokers : 3) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		fprintf(stderr, "kafkamock: cannot create topic %s\n", topic);
+		return 1;
+	}
+	printf("%s\n", rd_kafka_mock_cluster_bootstraps(mc));
+	fflush(stdout);
+	while (fgets(line, sizeof(line), stdin) != NULL) {
+		if (sscanf(line, "down %d", &id) == 1)
+			rd_kafka_mock_broker_set_down(mc, id);
+		else if (sscanf(line, "up %d", &id) == 1)
+			rd_kafka_mock_broker_set_up(mc, id);
+		else if (strncmp(line, "quit", 4) == 0)
+			break;
+		printf("ok\n");
+		fflush(stdout);
+	}
+	rd_kafka_mock_cluster_destroy(mc);
+	rd_kafka_destroy(rk);
+	return 0;
+}
