@@ -379,6 +379,10 @@ ask(struct fx *f, const char *line)
 	return ask_raw(f, req, (size_t)n, 65536, NULL, NULL);
 }
 
+#define RIB_USAGE "ERR usage: show rib [neighbor ADDRESS] [source-as AS] " \
+	"[peer-as AS] [community A:B | A:B:C] [PREFIX] | show rib count " \
+	"[neighbor ADDRESS]\n"
+
 static void
 expect(struct fx *f, const char *line, const char *want)
 {
@@ -413,7 +417,8 @@ normalize(char *s, const char *key, long lo, long hi)
 		"\"route_refresh\":0}"
 #define NB1 \
 	"{\"address\":\"127.0.0.11\",\"remote_as\":64511,\"description\":" \
-	"\"lab router r1\",\"state\":\"Established\",\"prefixes\":" \
+	"\"lab router r1\",\"state\":\"Established\",\"eligible\":false," \
+	"\"admin_down\":false,\"prefixes\":" \
 	"{\"ipv4\":4,\"ipv6\":0},\"uptime\":N,\"state_time\":N," \
 	"\"last_change\":1700000000,\"messages_in\":15,\"messages_out\":12," \
 	"\"messages\":{\"in\":{\"open\":1,\"update\":10,\"notification\":0," \
@@ -431,7 +436,8 @@ normalize(char *s, const char *key, long lo, long hi)
 	"\"passive\":true,\"max_prefix\":0,\"removed\":false}"
 #define NB2 \
 	"{\"address\":\"2001:db8::2\",\"remote_as\":64512,\"description\":" \
-	"null,\"state\":\"Active\",\"prefixes\":{\"ipv4\":1,\"ipv6\":1}," \
+	"null,\"state\":\"Active\",\"eligible\":false,\"admin_down\":false," \
+	"\"prefixes\":{\"ipv4\":1,\"ipv6\":1}," \
 	"\"uptime\":N,\"state_time\":N,\"last_change\":1700000000," \
 	"\"messages_in\":0,\"messages_out\":0,\"messages\":{\"in\":" MSGS0 \
 	",\"out\":" MSGS0 "},\"updates_in\":0,\"announcements_in\":0," \
@@ -528,6 +534,47 @@ test_rib_json(void **state)
 	    R_P2 "," R_V6 "]}\n");
 }
 
+/* Routes a filtered `json show rib ...` lists. */
+static size_t
+rib_n(struct fx *f, const char *line)
+{
+	char	*got = ask(f, line);
+	size_t	 n = 0;
+	char	*p = got;
+
+	assert_true(strncmp(got, "OK\n", 3) == 0);
+	while ((p = strstr(p, "\"neighbor\":")) != NULL) {
+		n++;
+		p++;
+	}
+	free(got);
+	return n;
+}
+
+/* show rib source-as / peer-as / community (struct view_rib_filter). */
+static void
+test_rib_filters(void **state)
+{
+	struct fx	*f = *state;
+
+	assert_int_equal(rib_n(f, "json show rib source-as 131279"), 4);
+	assert_int_equal(rib_n(f, "json show rib source-as AS3356"), 1);
+	assert_int_equal(rib_n(f, "json show rib peer-as 64512"), 2);
+	assert_int_equal(rib_n(f, "json show rib peer-as 64511"), 4);
+	assert_int_equal(rib_n(f, "json show rib peer-as 1"), 0);
+	assert_int_equal(rib_n(f, "json show rib community 64511:100"), 3);
+	assert_int_equal(rib_n(f, "json show rib community 64512:2"), 1);
+	assert_int_equal(rib_n(f, "json show rib community 64511:1:2"), 3);
+	assert_int_equal(rib_n(f, "json show rib community 64511:1:3"), 0);
+	assert_int_equal(rib_n(f, "json show rib source-as 131279 peer-as "
+	    "64512"), 1);
+	assert_int_equal(rib_n(f, "json show rib neighbor 127.0.0.11 "
+	    "community 64512:2"), 0);
+	expect(f, "show rib community 65536:1", RIB_USAGE);
+	expect(f, "show rib source-as x", RIB_USAGE);
+	expect(f, "show rib peer-as", RIB_USAGE);
+}
+
 static void
 test_rib_count(void **state)
 {
@@ -538,9 +585,7 @@ test_rib_count(void **state)
 	expect(f, "json show rib count neighbor 2001:db8::2",
 	    "OK\n{\"routes\":2,\"ipv4\":1,\"ipv6\":1}\n");
 	expect(f, "show rib count", "OK\nRoutes: 6 (IPv4 5, IPv6 1)\n");
-	expect(f, "show rib count 10.0.0.0/8", "ERR usage: show rib "
-	    "[neighbor ADDRESS] [PREFIX] | show rib count [neighbor "
-	    "ADDRESS]\n");
+	expect(f, "show rib count 10.0.0.0/8", RIB_USAGE);
 }
 
 static void
@@ -573,8 +618,7 @@ test_rib_prefix(void **state)
 	expect(f, "json show rib 10.1.2.0/24", "OK\n{\"prefix\":"
 	    "\"10.1.2.0/24\",\"match\":\"10.0.0.0/8\",\"routes\":[" R_TEN
 	    "],\"covering\":[],\"covered\":[]}\n");
-	expect(f, "show rib 300.1.2.3", "ERR usage: show rib [neighbor "
-	    "ADDRESS] [PREFIX] | show rib count [neighbor ADDRESS]\n");
+	expect(f, "show rib 300.1.2.3", RIB_USAGE);
 }
 
 static size_t
@@ -800,6 +844,7 @@ test_neighbor_detail(void **state)
 	    " Description: lab router r1\n"
 	    "  BGP version 4, remote router-id 10.0.0.1\n"
 	    "  BGP state = Established, up for 00:01:XX\n"
+	    "  Eligible for regions: no\n"
 	    "  Last error: none\n"
 	    "  Hold time 90s, keepalive interval 30s, sessions established 1, "
 	    "flaps 0\n"
@@ -1271,6 +1316,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_neighbors_text, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_rib_json, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rib_filters, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_rib_count, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_rib_prefix, setup,
