@@ -434,6 +434,22 @@ def main():
           "(1..%d)" % max(seqs))
     check(fol.returncode == -signal.SIGTERM, "--follow kept running")
 
+    # every event, peer_down's new keys included, against the schema
+    import jsonschema
+    with open("docs/events.schema.json") as f:
+        schema = json.load(f)
+    r = subprocess.run([CTL, "events", os.path.join(TMP, "events.mpk")],
+                       capture_output=True, text=True, timeout=30)
+    evs = [json.loads(l) for l in r.stdout.splitlines()]
+    bad = []
+    for e in evs:
+        try:
+            jsonschema.validate(e, schema)
+        except jsonschema.ValidationError as ex:
+            bad.append("%s: %s" % (e.get("type"), ex.message))
+    check(evs and not bad, "%d events valid against docs/events.schema."
+          "json %s" % (len(evs), bad[:2]))
+
     stop(gb)
     check(stop(bw) == 0, "bgpwatchd exits 0")
     log = text("bgpwatchd")
