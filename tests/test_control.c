@@ -38,6 +38,7 @@
 #include "control.h"
 #include "detect.h"
 #include "metrics.h"
+#include "metrics_priv.h"
 #include "version.h"
 
 #define PYTHON		"/usr/bin/python3"
@@ -532,6 +533,27 @@ test_rib_json(void **state)
 	    R_KP("175.45.177.0/24") "]}\n");
 	expect(f, "json show rib neighbor 2001:db8::2", "OK\n{\"routes\":["
 	    R_P2 "," R_V6 "]}\n");
+}
+
+/* Label values are escaped; event types map to their counter rows. */
+static void
+test_metrics_helpers(void **state)
+{
+	char	buf[16];
+
+	(void)state;
+	assert_string_equal(metrics_label("a\"b\\c\nd", buf, sizeof(buf)),
+	    "a\\\"b\\\\c\\nd");
+	assert_string_equal(metrics_label(NULL, buf, sizeof(buf)), "");
+	/* Cut to fit, never in the middle of an escape. */
+	assert_string_equal(metrics_label("\"\"\"\"\"\"\"\"\"", buf,
+	    sizeof(buf)), "\\\"\\\"\\\"\\\"\\\"\\\"\\\"");
+	assert_string_equal(core_ops_types[core_ops_type_index("peer_down")],
+	    "peer_down");
+	assert_string_equal(core_ops_types[core_ops_type_index(
+	    "region_unstable")], "region_unstable");
+	assert_int_equal(core_ops_type_index("nonsense"), CORE_OPS_NTYPES - 1);
+	assert_int_equal(core_ops_type_index(NULL), CORE_OPS_NTYPES - 1);
 }
 
 /* Routes a filtered `json show rib ...` lists. */
@@ -1316,6 +1338,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_neighbors_text, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_rib_json, setup, teardown),
+		cmocka_unit_test(test_metrics_helpers),
 		cmocka_unit_test_setup_teardown(test_rib_filters, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_rib_count, setup,
