@@ -380,9 +380,10 @@ ask(struct fx *f, const char *line)
 	return ask_raw(f, req, (size_t)n, 65536, NULL, NULL);
 }
 
-#define RIB_USAGE "ERR usage: show rib [neighbor ADDRESS] [source-as AS] " \
-	"[peer-as AS] [community A:B | A:B:C] [PREFIX] | show rib count " \
-	"[neighbor ADDRESS]\n"
+#define RIB_USAGE "ERR usage: show rib [neighbor ADDRESS] [router " \
+	"ADDRESS] [view VIEW] [source-as AS] [peer-as AS] [community A:B " \
+	"| A:B:C] [PREFIX] | show rib count [neighbor ADDRESS] [router " \
+	"ADDRESS] [view VIEW]\n"
 
 static void
 expect(struct fx *f, const char *line, const char *want)
@@ -417,7 +418,7 @@ normalize(char *s, const char *key, long lo, long hi)
 #define MSGS0	"{\"open\":0,\"update\":0,\"notification\":0,\"keepalive\":0," \
 		"\"route_refresh\":0}"
 #define NB1 \
-	"{\"address\":\"127.0.0.11\",\"remote_as\":64511,\"description\":" \
+	"{\"address\":\"127.0.0.11\",\"type\":\"bgp\",\"remote_as\":64511,\"description\":" \
 	"\"lab router r1\",\"state\":\"Established\",\"eligible\":false," \
 	"\"admin_down\":false,\"prefixes\":" \
 	"{\"ipv4\":4,\"ipv6\":0},\"uptime\":N,\"state_time\":N," \
@@ -436,7 +437,7 @@ normalize(char *s, const char *key, long lo, long hi)
 	"\"graceful_restart\":null},\"local_address\":null," \
 	"\"passive\":true,\"max_prefix\":0,\"removed\":false}"
 #define NB2 \
-	"{\"address\":\"2001:db8::2\",\"remote_as\":64512,\"description\":" \
+	"{\"address\":\"2001:db8::2\",\"type\":\"bgp\",\"remote_as\":64512,\"description\":" \
 	"null,\"state\":\"Active\",\"eligible\":false,\"admin_down\":false," \
 	"\"prefixes\":{\"ipv4\":1,\"ipv6\":1}," \
 	"\"uptime\":N,\"state_time\":N,\"last_change\":1700000000," \
@@ -720,7 +721,9 @@ test_errors(void **state)
 	expect(f, "show neighbors extra", "ERR usage: show neighbors\n");
 	expect(f, "json show regions", "OK\n{\"regions\":[]}\n");
 	expect(f, "show region KP", "ERR no region KP\n");
-	expect(f, "dump table /tmp/x", "ERR not yet implemented\n");
+	expect(f, "dump table x", "ERR dump table: FILE must be an absolute path "
+	    "without quotes or backslashes\n");
+	expect(f, "dump table", "ERR usage: dump table FILE\n");
 	got = ask(f, "reload");
 	assert_true(strncmp(got, "ERR reload failed: ", 19) == 0);
 	assert_non_null(strchr(got, '\n'));

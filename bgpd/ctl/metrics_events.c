@@ -79,6 +79,14 @@ metrics_events(struct evbuffer *b, struct bgpd *bgpd)
 		    "counter", "events that could not be written to the log");
 		evbuffer_add_printf(b, "bgpwatch_event_log_write_errors_total "
 		    "%llu\n", (unsigned long long)ls.failed);
+		metrics_head(b, "bgpwatch_event_log_backlog_bytes", "gauge",
+		    "events held in memory until the log can be written");
+		evbuffer_add_printf(b, "bgpwatch_event_log_backlog_bytes "
+		    "%llu\n", (unsigned long long)ls.queued);
+		metrics_head(b, "bgpwatch_event_log_gap_events_total",
+		    "counter", "events missing from the log (in gap records)");
+		evbuffer_add_printf(b, "bgpwatch_event_log_gap_events_total "
+		    "%llu\n", (unsigned long long)ls.dropped);
 	}
 	metrics_subscribers(b, bgpd);
 	metrics_head(b, "bgpwatch_reloads_total", "counter", "configuration "

@@ -24,11 +24,14 @@
 #include "core.h"
 #include "json.h"
 #include "view.h"
+#include "view_bmp.h"
 
 struct view_name {
 	uint16_t	slot;
-	uint32_t	asn;		/* configured remote AS */
+	uint32_t	asn;		/* BGP: configured remote AS; BMP: 0 */
 	char		addr[BW_ADDR_STRLEN];
+	const char	*router;	/* BMP: the exporting router */
+	const char	*view;		/* BMP: the RIB view */
 };
 
 enum view_phase {
@@ -52,7 +55,10 @@ struct view_rib {
 	struct rib_cursor	 cur;
 	int			 walk_end;	/* left the queried prefix */
 	int			 filter_slot;	/* -1: every peer */
-	struct view_rib_filter	 filter;
+	struct view_rib_filter	 filter;	/* source-as, peer-as... */
+	int			 has_router;	/* BMP: only this router's */
+	struct bw_addr		 router;
+	char			 view[32];	/* BMP: only this view ("") */
 	const char		*incomplete;	/* why the listing stopped */
 	const char		*title;		/* text: before next route */
 	struct view_name	*names;		/* slot -> address, by slot */
@@ -122,11 +128,32 @@ view_name_cmp(const void *a, const void *b)
  * Gathers the slot -> address table (and the filter's slot) afresh.
  * Returns 0, or -1 when the filtered neighbor is gone or memory ran out.
  */
+/* A BMP-monitored source, into the names (view_bmp_sources()). */
+static void
+view_rib_bmp_name(void *arg, uint16_t slot, const struct bw_addr *peer,
+    const char *router, const char *view)
+{
+	struct view_rib		*vr = arg;
+	struct view_name	*n;
+
+	if (vr->nnames >= vr->namecap)
+		return;
+	n = &vr->names[vr->nnames++];
+	n->slot = slot;
+	n->asn = 0;
+	addr_fmt(peer, n->addr, sizeof(n->addr));
+	n->router = router;
+	n->view = view;
+}
+
 static int
 view_rib_names(struct view_rib *vr)
 {
 	const struct peer	*p;
-	size_t			 n = peer_count(&vr->bgpd->peers);
+	struct view_bmp_filter	 f;
+	int			 bmp_only = vr->has_router || vr->view[0];
+	size_t			 n = peer_count(&vr->bgpd->peers) +
+	    view_bmp_sources(vr->bgpd, NULL, NULL, NULL);
 
 	if (n > vr->namecap) {
 		free(vr->names);
@@ -140,7 +167,7 @@ view_rib_names(struct view_rib *vr)
 	vr->nnames = 0;
 	vr->filter_slot = -1;
 	TAILQ_FOREACH(p, &vr->bgpd->peers.list, entry) {
-		if (p->conf == NULL)
+		if (p->conf == NULL || bmp_only)
 			continue;
 		if (vr->has_neighbor) {
 			if (memcmp(&p->conf->addr, &vr->neighbor,
@@ -152,18 +179,28 @@ view_rib_names(struct view_rib *vr)
 		vr->names[vr->nnames].asn = p->conf->remote_as;
 		addr_fmt(&p->conf->addr, vr->names[vr->nnames].addr,
 		    sizeof(vr->names[0].addr));
+		vr->names[vr->nnames].router = NULL;
+		vr->names[vr->nnames].view = NULL;
 		vr->nnames++;
 	}
-	if (vr->has_neighbor && vr->filter_slot == -1) {
+	/* BMP-monitored sources; with a filter, only the names that pass. */
+	memset(&f, 0, sizeof(f));
+	f.neighbor = vr->has_neighbor ? &vr->neighbor : NULL;
+	f.router = vr->has_router ? &vr->router : NULL;
+	f.view = vr->view[0] ? vr->view : NULL;
+	(void)view_bmp_sources(vr->bgpd, &f, view_rib_bmp_name, vr);
+	if ((vr->has_neighbor || bmp_only) && vr->nnames == 0) {
 		vr->incomplete = "neighbor deleted";
 		return -1;
 	}
+	if (vr->has_neighbor || bmp_only)
+		vr->filter_slot = vr->nnames == 1 ? vr->names[0].slot : -1;
 	qsort(vr->names, vr->nnames, sizeof(*vr->names), view_name_cmp);
 	return 0;
 }
 
 static const struct view_name *
-view_rib_peer(const struct view_rib *vr, uint16_t slot)
+view_rib_name(const struct view_rib *vr, uint16_t slot)
 {
 	struct view_name	 key;
 
@@ -172,15 +209,7 @@ view_rib_peer(const struct view_rib *vr, uint16_t slot)
 	    view_name_cmp);
 }
 
-static const char *
-view_rib_name(const struct view_rib *vr, uint16_t slot)
-{
-	const struct view_name	*n = view_rib_peer(vr, slot);
-
-	return n != NULL ? n->addr : NULL;
-}
-
-/* 1 if the blob holds the value of size sz (4 or 12 bytes) as one item. */
+/* 1 if the blob holds the n 32-bit values v as one of its items. */
 static int
 view_blob_has(const struct iblob *b, const uint32_t *v, size_t n)
 {
@@ -203,32 +232,33 @@ view_blob_has(const struct iblob *b, const uint32_t *v, size_t n)
 }
 
 /*
- * 1 if route r passes the listing's filters (neighbor, then each field
- * of struct view_rib_filter), and its peer is still there.
+ * The name of route r's source if r passes the listing's filters
+ * (neighbor, BMP router and view through the names, then each field of
+ * struct view_rib_filter), else NULL.
  */
-static int
+static const struct view_name *
 view_rib_pass(const struct view_rib *vr, const struct rib_route *r)
 {
 	const struct view_rib_filter	*f = &vr->filter;
 	const struct view_name		*n;
 
 	if (vr->filter_slot >= 0 && r->peer != vr->filter_slot)
-		return 0;
+		return NULL;
 	/* Routes of a peer being deleted: no longer shown. */
-	if ((n = view_rib_peer(vr, r->peer)) == NULL)
-		return 0;
+	if ((n = view_rib_name(vr, r->peer)) == NULL)
+		return NULL;
 	if ((f->has & VIEW_F_PEER_AS) && n->asn != f->peer_as)
-		return 0;
+		return NULL;
 	if ((f->has & VIEW_F_SOURCE_AS) && (r->attrs == NULL ||
 	    r->attrs->origin_as != f->source_as))
-		return 0;
+		return NULL;
 	if ((f->has & VIEW_F_COMMUNITY) && (r->attrs == NULL ||
 	    !view_blob_has(r->attrs->communities, &f->community, 1)))
-		return 0;
+		return NULL;
 	if ((f->has & VIEW_F_LARGE) && (r->attrs == NULL ||
 	    !view_blob_has(r->attrs->large_communities, f->large, 3)))
-		return 0;
-	return 1;
+		return NULL;
+	return n;
 }
 
 /* Listings: routes */
@@ -239,20 +269,21 @@ view_rib_routes(struct view_rib *vr, const struct bw_prefix *p,
     const struct rib_route *r, size_t n)
 {
 	struct view_route	 v;
-	const char		*name;
+	const struct view_name	*name;
 	size_t			 i, w = 0;
 
 	for (i = 0; i < n; i++) {
-		if (!view_rib_pass(vr, &r[i]))
+		if ((name = view_rib_pass(vr, &r[i])) == NULL)
 			continue;
-		name = view_rib_name(vr, r[i].peer);
 		if (!vr->json && vr->title != NULL) {
 			evbuffer_add_printf(vr->out, "\n%s:\n", vr->title);
 			view_route_header(vr->out);
 			vr->title = NULL;
 		}
-		view_route_gather(p, &r[i], name, view_aspath(&vr->path,
+		view_route_gather(p, &r[i], name->addr, view_aspath(&vr->path,
 		    r[i].attrs), &v);
+		v.router = name->router;
+		v.view = name->view;
 		if (vr->json)
 			view_route_json(&vr->j, &v);
 		else if (view_route_text(vr->out, &v) == -1)
@@ -297,6 +328,18 @@ view_rib_new_filtered(struct bgpd *bgpd, int json,
 	    filter != NULL)
 		vr->filter = *filter;
 	return vr;
+}
+
+void
+view_rib_set_bmp(struct view_rib *vr, const struct bw_addr *router,
+    const char *view)
+{
+	if (router != NULL) {
+		vr->has_router = 1;
+		vr->router = *router;
+	}
+	if (view != NULL)
+		snprintf(vr->view, sizeof(vr->view), "%s", view);
 }
 
 void
@@ -345,7 +388,7 @@ view_cover_cb(const struct bw_prefix *p, const struct rib_route *r,
 	size_t			 i;
 
 	for (i = 0; i < n && c->n <= BW_PLEN_MAX; i++) {
-		if (!view_rib_pass(c->vr, &r[i]))
+		if (view_rib_pass(c->vr, &r[i]) == NULL)
 			continue;
 		c->p[c->n++] = *p;
 		break;
@@ -446,7 +489,7 @@ view_slice_budget(const struct view_rib *vr)
 	size_t	routes, prefixes, b;
 
 	if (vr->filter_slot >= 0 || vr->filter.has != 0)
-		return VIEW_SLICE_PREFIXES;	/* few routes pass */
+		return VIEW_SLICE_PREFIXES;
 	routes = rib_total_routes(vr->bgpd->rib, vr->cur.aid);
 	prefixes = rib_total_prefixes(vr->bgpd->rib, vr->cur.aid);
 	if (routes == 0 || prefixes == 0)

@@ -80,7 +80,13 @@ evt_json_ts(struct evbuffer *out, const msgpack_object *o)
 
 static int	evt_json_obj(struct evbuffer *, const msgpack_object *);
 
-/* A map key: strings as they are, anything else as its JSON text. */
+/*
+ * A map key: strings as they are, scalars as their JSON text, maps and
+ * arrays as "(map)" / "(array)".  (Rendering a container key as its JSON
+ * text made each level of keys nested in keys escape the level below
+ * again: output doubling per level, minutes of CPU and gigabytes for a
+ * few kilobytes of damaged log; found by tests/fuzz/fuzz_evtlog.c.)
+ */
 static int
 evt_json_key(struct evbuffer *out, const msgpack_object *k)
 {
@@ -90,6 +96,10 @@ evt_json_key(struct evbuffer *out, const msgpack_object *k)
 	if (k->type == MSGPACK_OBJECT_STR)
 		return evt_json_str(out, (const uint8_t *)k->via.str.ptr,
 		    k->via.str.size);
+	if (k->type == MSGPACK_OBJECT_MAP)
+		return evt_json_str(out, (const uint8_t *)"(map)", 5);
+	if (k->type == MSGPACK_OBJECT_ARRAY)
+		return evt_json_str(out, (const uint8_t *)"(array)", 7);
 	if ((tmp = evbuffer_new()) == NULL)
 		return -1;
 	rv = evt_json_obj(tmp, k);

@@ -15,6 +15,12 @@
  * log that would grow past max-size is renamed PATH.1 (PATH.1 to PATH.2
  * ... up to keep) before the record is written.
  *
+ * A record that cannot be written (disk full, I/O error) is not lost: it
+ * goes to the backlog (evt_backlog.c), and so does every later record
+ * until the backlog is written out, in order, by the next append or the
+ * retry timer (EVT_RETRY_MSEC).  Past EVT_BACKLOG_MAX bytes the missing
+ * seqs become a "gap" record written in their place.
+ *
  * One writer per log: the file is flock()ed while it is open for
  * appending; a second daemon (or a replay) naming the same log fails at
  * start with the pid and name of the process that holds it, looked up in
@@ -41,11 +47,14 @@
 
 #include <event2/event.h>
 
+#include "evt_backlog.h"
 #include "evt_log.h"
+#include "evt_syncer.h"
 #include "evt_reader.h"
 #include "log.h"
 
 #define EVT_SYNC_MSEC		100		/* fdatasync at most this often */
+#define EVT_RETRY_MSEC		1000		/* backlog write retries */
 #define EVT_TAIL_WINDOW		(1024 * 1024)	/* scanned on open */
 #define EVT_LOG_MODE		0640
 #define EVT_GEN_BASE		(1ULL << 32)	/* PATH.i is gen BASE - i */
@@ -61,6 +70,11 @@ struct evt_log {
 	int		 failing;	/* logged once per streak */
 	struct event	*ev_sync;
 	uint64_t	 written, failed;
+	struct evt_backlog *backlog;	/* held while the file fails */
+	struct event	*ev_retry;
+	char		 reason[EVT_GAP_REASON_MAX]; /* of the last failure */
+	int		 gapping;	/* dropping into a gap (logged) */
+	struct evt_syncer *syncer;	/* the timer's fdatasync, threaded */
 };
 
 
@@ -357,12 +371,29 @@ evt_log_rotate(struct evt_log *l, uint64_t seq)
 	return 0;
 }
 
+/*
+ * The timer's sync: the current file's fdatasync goes to the sync
+ * thread (on a dup of the descriptor), so the loop never waits for the
+ * disk; a rotated file (rare) is still synced here.
+ */
 static void
 evt_log_sync_cb(evutil_socket_t fd, short ev, void *arg)
 {
+	struct evt_log	*l = arg;
+	int		 dfd;
+
 	(void)fd;
 	(void)ev;
-	evt_log_sync(arg);
+	evt_log_sync_rotated(l);
+	if (l->fd == -1)
+		return;
+	if ((dfd = dup(l->fd)) == -1) {
+		evt_log_sync(l);
+		return;
+	}
+	if (l->syncer == NULL)
+		l->syncer = evt_syncer_new(l->path);
+	(void)evt_syncer_request(l->syncer, dfd);
 }
 
 int
@@ -393,16 +424,20 @@ evt_log_sync_later(struct evt_log *l)
 static void
 evt_log_failed(struct evt_log *l, const char *what)
 {
+	snprintf(l->reason, sizeof(l->reason), "%s: %s", what,
+	    strerror(errno));
 	if (!l->failing)
-		log_warn("event log %s: %s (events are not logged until "
-		    "it works again)", l->path, what);
+		log_warn("event log %s: %s (events are held in memory, up to "
+		    "%d MiB, and written when it works again)", l->path, what,
+		    EVT_BACKLOG_MAX >> 20);
 	l->failing = 1;
 }
 
-int
-evt_log_append(struct evt_log *l, const uint8_t *rec, size_t len,
-    uint64_t seq)
+/* Writes one record now.  Returns 0, or -1 (counted, logged once). */
+static int
+evt_log_write(void *arg, const uint8_t *rec, size_t len, uint64_t seq)
 {
+	struct evt_log	*l = arg;
 	uint64_t	last;
 	ssize_t		n;
 	char		err[256];
@@ -445,6 +480,54 @@ evt_log_append(struct evt_log *l, const uint8_t *rec, size_t len,
 	return 0;
 }
 
+/* Writes out the backlog; while some is left the retry timer runs. */
+static void
+evt_log_drain(struct evt_log *l)
+{
+	struct timeval	tv = { EVT_RETRY_MSEC / 1000,
+	    (EVT_RETRY_MSEC % 1000) * 1000 };
+	size_t		n = evt_backlog_items(l->backlog);
+
+	if (n == 0)
+		return;
+	if (evt_backlog_drain(l->backlog, evt_log_write, l) == 0) {
+		log_info("event log %s: backlog written (%zu held items)",
+		    l->path, n);
+		l->gapping = 0;
+		if (l->ev_retry != NULL)
+			evtimer_del(l->ev_retry);
+	} else if (l->ev_retry != NULL && !evtimer_pending(l->ev_retry, NULL))
+		evtimer_add(l->ev_retry, &tv);
+}
+
+static void
+evt_log_retry_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	evt_log_drain(arg);
+}
+
+int
+evt_log_append(struct evt_log *l, const uint8_t *rec, size_t len,
+    uint64_t seq)
+{
+	if (l->path == NULL)
+		return 0;
+	evt_log_drain(l);
+	if (evt_backlog_items(l->backlog) == 0 &&
+	    evt_log_write(l, rec, len, seq) == 0)
+		return 0;
+	if (evt_backlog_push(l->backlog, rec, len, seq, l->reason) == 0 &&
+	    !l->gapping++)
+		log_warnx("event log %s: backlog full (%zu bytes): events "
+		    "from seq %llu on are dropped until the log works again; "
+		    "a gap record will name them", l->path,
+		    evt_backlog_cap(l->backlog), (unsigned long long)seq);
+	evt_log_drain(l);
+	return -1;
+}
+
 static char *
 evt_log_strdup(const char *s)
 {
@@ -465,6 +548,23 @@ evt_log_streq(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+/*
+ * The backlog's cap: EVT_BACKLOG_MAX, or BGPWATCHD_EVENT_BACKLOG bytes
+ * (a knob for tests that need a gap without filling 64 MiB).
+ */
+static size_t
+evt_log_backlog_max(void)
+{
+	const char	*env = getenv("BGPWATCHD_EVENT_BACKLOG");
+	char		*end;
+	unsigned long long v;
+
+	if (env == NULL || *env == '\0')
+		return EVT_BACKLOG_MAX;
+	v = strtoull(env, &end, 10);
+	return *end == '\0' ? (size_t)v : EVT_BACKLOG_MAX;
+}
+
 struct evt_log *
 evt_log_new(struct event_base *base)
 {
@@ -478,6 +578,10 @@ evt_log_new(struct event_base *base)
 	if (base != NULL &&
 	    (l->ev_sync = evtimer_new(base, evt_log_sync_cb, l)) == NULL)
 		fatal("evt_log_new");
+	if (base != NULL &&
+	    (l->ev_retry = evtimer_new(base, evt_log_retry_cb, l)) == NULL)
+		fatal("evt_log_new");
+	l->backlog = evt_backlog_new(evt_log_backlog_max());
 	return l;
 }
 
@@ -534,7 +638,17 @@ evt_log_free(struct evt_log *l)
 {
 	if (l == NULL)
 		return;
+	evt_log_drain(l);
+	if (evt_backlog_items(l->backlog) > 0)
+		log_warnx("event log %s: seqs %llu to %llu could not be "
+		    "written before exit", l->path,
+		    (unsigned long long)evt_backlog_first(l->backlog),
+		    (unsigned long long)evt_backlog_last(l->backlog));
+	evt_backlog_free(l->backlog);
+	evt_syncer_free(l->syncer);
 	evt_log_close_fd(l);
+	if (l->ev_retry != NULL)
+		event_free(l->ev_retry);
 	if (l->ev_sync != NULL)
 		event_free(l->ev_sync);
 	free(l->path);
@@ -547,6 +661,8 @@ evt_log_stats(const struct evt_log *l, struct evt_output_stats *st)
 	memset(st, 0, sizeof(*st));
 	st->published = l->written;
 	st->failed = l->failed;
+	st->queued = evt_backlog_bytes(l->backlog);	/* held, not yet written */
+	st->dropped = evt_backlog_gap_events(l->backlog); /* in gap records */
 }
 
 /*

@@ -154,3 +154,17 @@ def feed(lab, name, src, port_, n, *args):
 
 def ok(msg):
     print("ok   " + msg, flush=True)
+
+
+def wait_stable(path, what, quiet=1.0, timeout=60):
+    """Waits until the file at path has not grown for quiet seconds."""
+    deadline = time.monotonic() + timeout
+    last, since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        size = os.path.getsize(path) if os.path.exists(path) else 0
+        if size != last:
+            last, since = size, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return size
+        time.sleep(0.1)
+    raise AssertionError("%s still growing after %ds" % (what, timeout))

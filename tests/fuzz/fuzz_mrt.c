@@ -3,6 +3,9 @@
  * MRT records.  Each record is decoded and everything inside it walked:
  * peer index entries, RIB entries with their attribute blocks, BGP4MP
  * messages framed and, for UPDATEs, decoded with the record's context.
+ * Every BGP4MP message is also encoded again (proto/mrt_enc.c, the
+ * archive writer's encoder) and decoded: the same peer, addresses,
+ * flags and message bytes must come back.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -66,6 +69,48 @@ attrs(const struct bgp_view *v, int as4, int mrt_rib)
 	(void)bgp_attrs_decode(&ctx, v->p, v->len, &u);
 }
 
+#define CHECK(x)	do { if (!(x)) abort(); } while (0)
+
+static uint8_t	enc[MRT_HDR_LEN + 4 + 44 + BGP_MAX_EXT_LEN + 64];
+
+/* decode -> encode -> decode of a BGP4MP message record. */
+static void
+reencode(const struct mrt_record *r)
+{
+	const struct mrt_bgp4mp	*m = &r->u.bgp4mp;
+	struct mrt_bgp4mp_peer	 p;
+	struct mrt_record	 r2;
+	struct mrt_hdr		 h;
+	struct wbuf		 w;
+	const char		*errstr;
+
+	memset(&p, 0, sizeof(p));
+	p.peer_as = m->peer_as;
+	p.local_as = m->local_as;
+	p.ifindex = m->ifindex;
+	p.peer_ip = m->peer_ip;
+	p.local_ip = m->local_ip;
+	wbuf_init(&w, enc, sizeof(enc));
+	if (mrt_enc_bgp4mp_msg(&w, r->hdr.ts, r->hdr.usec,
+	    mrt_bgp4mp_msg_subtype(m->as4, m->addpath, m->local), &p,
+	    m->msg.p, m->msg.len) == -1)
+		return;
+	CHECK(mrt_hdr_decode(enc, w.len, &h) == 0);
+	CHECK(h.len == w.len - MRT_HDR_LEN);
+	CHECK(mrt_record_decode(&h, enc + MRT_HDR_LEN, h.len, &r2,
+	    &errstr) == 0);
+	CHECK(r2.kind == MRT_K_MESSAGE);
+	CHECK(r2.hdr.ts == r->hdr.ts);
+	CHECK(r2.u.bgp4mp.as4 == m->as4 && r2.u.bgp4mp.addpath == m->addpath &&
+	    r2.u.bgp4mp.local == m->local);
+	CHECK(r2.u.bgp4mp.peer_as == m->peer_as &&
+	    r2.u.bgp4mp.local_as == m->local_as);
+	CHECK(memcmp(&r2.u.bgp4mp.peer_ip, &m->peer_ip,
+	    sizeof(m->peer_ip)) == 0);
+	CHECK(r2.u.bgp4mp.msg.len == m->msg.len &&
+	    memcmp(r2.u.bgp4mp.msg.p, m->msg.p, m->msg.len) == 0);
+}
+
 static void
 record(const struct mrt_record *r)
 {
@@ -76,6 +121,7 @@ record(const struct mrt_record *r)
 	switch (r->kind) {
 	case MRT_K_MESSAGE:
 		message(&r->u.bgp4mp);
+		reencode(r);
 		break;
 	case MRT_K_PEER_INDEX:
 		buf_init(&b, r->u.peer_index.peers.p, r->u.peer_index.peers.len);

@@ -9,6 +9,7 @@
  * path attribute and attribute lengths consistent.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,6 +100,33 @@ poke_attrs(const struct bgp_attrs *a)
 			abort();
 }
 
+/*
+ * A confederation segment after an ordinary one (RFC 5065 puts them only
+ * in front).  On a 2-octet session such a path cannot come back the same
+ * through AS_PATH + AS4_PATH: AS4_PATH carries no confederation segments
+ * (RFC 6793 6) and the merge keeps those of AS_PATH only around the part
+ * it takes, so an exact round trip is not a promise there (found by this
+ * target; tests/fuzz/regress/update/ keeps the input).
+ */
+static int
+confed_inside(const struct bgp_view *path)
+{
+	struct bgp_aspath_iter	it;
+	const uint8_t		*asns;
+	uint8_t			 type, count;
+	int			 plain = 0;
+
+	bgp_aspath_iter_init(&it, path);
+	while (bgp_aspath_next(&it, &type, &count, &asns) == 1) {
+		if (type == AS_CONFED_SEQUENCE || type == AS_CONFED_SET) {
+			if (plain)
+				return 1;
+		} else
+			plain = 1;
+	}
+	return 0;
+}
+
 static int
 same_view(const struct bgp_view *a, const struct bgp_view *b)
 {
@@ -182,10 +210,19 @@ roundtrip(const struct bgp_dec_ctx *ctx, const struct bgp_update *u)
 		abort();
 	if (memcmp(ann, ann2, sizeof(ann[0]) * nann) != 0)
 		abort();
+	if (nann > 0 && !ctx->as4 && confed_inside(&u->attrs.aspath))
+		return;		/* not representable with AS4_PATH: see below */
 	if (nann > 0 && (u2.attrs.aspath.len != u->attrs.aspath.len ||
 	    memcmp(u2.attrs.aspath.p, u->attrs.aspath.p,
-	    u->attrs.aspath.len) != 0))
+	    u->attrs.aspath.len) != 0)) {
+		char	t1[512], t2[512];
+
+		(void)bgp_aspath_fmt(&u->attrs.aspath, t1, sizeof(t1));
+		(void)bgp_aspath_fmt(&u2.attrs.aspath, t2, sizeof(t2));
+		fprintf(stderr, "AS path changed by re-encoding:\n  %s\n  %s\n",
+		    t1, t2);
 		abort();
+	}
 	if (nann > 0)
 		same_attrs(&u->attrs, &u2.attrs);
 }

@@ -29,7 +29,7 @@ for t in $targets; do
 		fi
 		touch "$seeds/.done"
 	fi
-	if [ -d "tests/fuzz/regress/$name" ]; then
+	if [ -n "$(ls tests/fuzz/regress/"$name" 2>/dev/null)" ]; then
 		if ! "$BUILD/fuzz/$t" tests/fuzz/regress/"$name"/* \
 		    >"$BUILD/fuzz/$t.regress.log" 2>&1; then
 			echo "fuzz: $t fails on a kept regression input"
@@ -41,7 +41,9 @@ for t in $targets; do
 	    "$BUILD/fuzz/$t-"timeout-* "$BUILD/fuzz/$t-"oom-*
 	echo "fuzz: $t for ${SECS}s ($(ls "$seeds" | wc -l) seeds)"
 	log="$BUILD/fuzz/$t.log"
-	if ! "$BUILD/fuzz/$t" -max_total_time="$SECS" -timeout=10 \
+	dict=
+	[ -f "tests/fuzz/$name.dict" ] && dict="-dict=tests/fuzz/$name.dict"
+	if ! "$BUILD/fuzz/$t" $dict -max_total_time="$SECS" -timeout=10 \
 	    -rss_limit_mb=2048 -print_final_stats=1 \
 	    -artifact_prefix="$BUILD/fuzz/$t-" "$work" "$seeds" >"$log" 2>&1; then
 		rc=1

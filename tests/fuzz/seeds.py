@@ -166,12 +166,31 @@ def control(d):
         put(d, line.encode() + b"\n")
 
 
+def rislive(d):
+    subs = [{}, {"host": "rrc00"}, {"type": "UPDATE", "require": "announcements"},
+            {"peer": "127.0.7.11", "path": "64511,4837,131279$"},
+            {"path": "^64511 131279"}, {"path": [64511, "AS4837"]},
+            {"prefix": "175.45.176.0/22", "moreSpecific": True,
+             "lessSpecific": False},
+            {"prefix": ["2001:db8::/32", "10.0.0.0/8"]},
+            {"socketOptions": {"includeRaw": True, "acknowledge": True}},
+            {"type": "RIS_PEER_STATE"}, {"require": "withdrawals"}]
+    for sub in subs:
+        put(d, json.dumps({"type": "ris_subscribe", "data": sub}).encode())
+    put(d, json.dumps({"type": "bgpwatch_subscribe", "data": {
+        "regions": ["KP"], "types": ["region_down", "prefix_withdrawn"],
+        "from": 12}}).encode())
+    put(d, json.dumps({"type": "ris_unsubscribe", "data": {"host":
+                                                            "rrc00"}}).encode())
+
+
 def main():
     name, d = sys.argv[1], sys.argv[2]
     build = sys.argv[3] if len(sys.argv) > 3 else "build"
     os.makedirs(d, exist_ok=True)
     fn = {"stream": stream, "update": update, "config": config,
           "rirstats": rirstats, "subreq": subreq, "control": control,
+          "rislive": rislive,
           "evtlog": lambda x: evtlog(x, build)}.get(name)
     if fn is not None:
         fn(d)

@@ -1,0 +1,156 @@
+/*
+ * The sync worker: one thread, one slot.  The loop puts a descriptor in
+ * the slot and signals; the thread takes it, fdatasync()s and closes it,
+ * and waits again.  A request that finds the slot full closes the older
+ * descriptor (same file: the newer sync covers it).  Only the counters
+ * and the slot are shared, under the mutex; the thread logs slow syncs
+ * itself (the log functions write whole lines with one call).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "evt_syncer.h"
+#include "log.h"
+
+#define EVT_SYNC_SLOW_USEC	(1000 * 1000)	/* logged as slow */
+
+struct evt_syncer {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	pthread_t	 th;
+	int		 started;
+	int		 slot;		/* -1: empty */
+	int		 quit;
+	char		*name;
+	uint64_t	 done, max_usec;
+};
+
+static uint64_t
+evt_syncer_usec(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static void *
+evt_syncer_main(void *arg)
+{
+	struct evt_syncer	*s = arg;
+	uint64_t		 t, d;
+	int			 fd;
+
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (s->slot == -1 && !s->quit)
+			pthread_cond_wait(&s->cv, &s->mu);
+		if (s->slot == -1)
+			break;			/* quit, nothing left */
+		fd = s->slot;
+		s->slot = -1;
+		pthread_mutex_unlock(&s->mu);
+		t = evt_syncer_usec();
+		if (fdatasync(fd) == -1)
+			log_warn("event log %s: fdatasync", s->name);
+		close(fd);
+		d = evt_syncer_usec() - t;
+		if (d >= EVT_SYNC_SLOW_USEC)
+			log_warnx("event log %s: fdatasync took %llu ms (off "
+			    "the event loop)", s->name,
+			    (unsigned long long)(d / 1000));
+		pthread_mutex_lock(&s->mu);
+		s->done++;
+		if (d > s->max_usec)
+			s->max_usec = d;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+struct evt_syncer *
+evt_syncer_new(const char *name)
+{
+	struct evt_syncer	*s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->name = strdup(name != NULL ? name : "")) == NULL)
+		fatal("evt_syncer_new");
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	s->slot = -1;
+	return s;
+}
+
+int
+evt_syncer_request(struct evt_syncer *s, int fd)
+{
+	int	old = -1, rv;
+
+	if (!s->started) {
+		if ((rv = pthread_create(&s->th, NULL, evt_syncer_main, s))
+		    != 0) {
+			errno = rv;
+			log_warn("event log %s: sync thread", s->name);
+			if (fdatasync(fd) == -1)
+				log_warn("event log %s: fdatasync", s->name);
+			close(fd);
+			return -1;
+		}
+		s->started = 1;
+	}
+	pthread_mutex_lock(&s->mu);
+	old = s->slot;
+	s->slot = fd;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	if (old != -1)
+		close(old);
+	return 0;
+}
+
+void
+evt_syncer_free(struct evt_syncer *s)
+{
+	if (s == NULL)
+		return;
+	if (s->started) {
+		pthread_mutex_lock(&s->mu);
+		s->quit = 1;
+		pthread_cond_signal(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->th, NULL);
+	}
+	if (s->slot != -1)
+		close(s->slot);
+	pthread_cond_destroy(&s->cv);
+	pthread_mutex_destroy(&s->mu);
+	free(s->name);
+	free(s);
+}
+
+uint64_t
+evt_syncer_done(const struct evt_syncer *s)
+{
+	uint64_t	n;
+
+	pthread_mutex_lock((pthread_mutex_t *)(uintptr_t)&s->mu);
+	n = s->done;
+	pthread_mutex_unlock((pthread_mutex_t *)(uintptr_t)&s->mu);
+	return n;
+}
+
+uint64_t
+evt_syncer_max_usec(const struct evt_syncer *s)
+{
+	uint64_t	n;
+
+	pthread_mutex_lock((pthread_mutex_t *)(uintptr_t)&s->mu);
+	n = s->max_usec;
+	pthread_mutex_unlock((pthread_mutex_t *)(uintptr_t)&s->mu);
+	return n;
+}

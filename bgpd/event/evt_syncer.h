@@ -1,0 +1,30 @@
+/*
+ * fdatasync off the event loop (bgpd/event/evt_syncer.c): the event
+ * log's periodic sync is handed to one worker thread, so a slow disk
+ * delays durability, never sessions or event delivery.  The thread only
+ * ever calls fdatasync() and close() on descriptors it is given.
+ */
+#ifndef BGPWATCH_EVT_SYNCER_H
+#define BGPWATCH_EVT_SYNCER_H
+
+#include <stdint.h>
+
+struct evt_syncer;
+
+/* A syncer for the file named name (log lines); the thread starts at
+ * the first request.  Never NULL (fatal). */
+struct evt_syncer *evt_syncer_new(const char *name);
+/*
+ * Has fd (a descriptor of its own, e.g. a dup(): the syncer closes it)
+ * fdatasync()ed by the thread.  A request still waiting is replaced: one
+ * sync covers both.  Returns 0, or -1 if no thread could be started
+ * (then fd was synced and closed here).
+ */
+int	evt_syncer_request(struct evt_syncer *, int fd);
+/* Waits for the sync under way, if any, stops the thread, frees. */
+void	evt_syncer_free(struct evt_syncer *);
+/* Syncs done, and the longest one (microseconds). */
+uint64_t evt_syncer_done(const struct evt_syncer *);
+uint64_t evt_syncer_max_usec(const struct evt_syncer *);
+
+#endif /* BGPWATCH_EVT_SYNCER_H */
