@@ -490,6 +490,11 @@ trie_lookup(const struct trie *t, const struct bw_prefix *p)
 {
 	const struct trie_node *n = t->root;
 
+	/* A prefix with two routes or more is in the index. */
+	if (t->hn > 0 && (n = hash_find(t, p)) != NULL)
+		return n;
+	n = t->root;
+
 	while (n != NULL && node_covers(t, n, p)) {
 		if (n->plen == p->len)
 			return n->nroutes > 0 ? n : NULL;
