@@ -46,6 +46,12 @@ GOBGP_API = 32050
 METRICS_PORT = 32020
 NH = "192.0.2.4"
 PFX = ["10.1.1.0/24", "10.1.2.0/24", "10.1.3.0/24"]
+PFX6 = "2001:db8:1::/48"
+RIS = "127.0.2.5"       # bgpfeed replaying one RIS peer into FRR
+RIS_MRT = os.path.join(os.environ.get("BGPWATCH_MRT_DATA", os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared",
+    "data", "mrt")), "updates.20160811.1600.gz")
+NH6 = "2001:db8::4"
 
 
 def bmp_conf(routers, extra=""):
@@ -94,6 +100,9 @@ router bgp 65002
  neighbor {exa} remote-as 65004
  neighbor {exa} passive
  neighbor {exa} update-source {frr}
+ neighbor {ris} remote-as 49463
+ neighbor {ris} passive
+ neighbor {ris} update-source {frr}
  neighbor {gobgp} remote-as 65003
  neighbor {gobgp} port {gport}
  neighbor {gobgp} update-source {frr}
@@ -101,15 +110,21 @@ router bgp 65002
   network 10.2.0.0/24
   neighbor {exa} soft-reconfiguration inbound
   neighbor {gobgp} soft-reconfiguration inbound
+  neighbor {ris} soft-reconfiguration inbound
+ exit-address-family
+ address-family ipv6 unicast
+  neighbor {exa} activate
+  neighbor {exa} soft-reconfiguration inbound
  exit-address-family
  !
  bmp targets bw
   bmp listener {frr} port {bport}
   bmp monitor ipv4 unicast pre-policy
   bmp monitor ipv4 unicast post-policy
+  bmp monitor ipv6 unicast pre-policy
  exit
 !
-""".format(frr=FRR, exa=EXA, gobgp=GOBGP, gport=GOBGP_PORT,
+""".format(frr=FRR, exa=EXA, gobgp=GOBGP, gport=GOBGP_PORT, ris=RIS,
            bport=FRR_BMP_PORT))
         self.proc = None
 
@@ -224,7 +239,8 @@ class TestBmp(LabTest):
         frr = Frr(self.lab).start()
         gobgp = GoBgp(self.lab).start()
         exa = ExaBGP(self.lab, "exabgp", EXA, 65004, types.SimpleNamespace(
-            listen=FRR, port=FRR_PORT, local_as=65002))
+            listen=FRR, port=FRR_PORT, local_as=65002),
+            neighbor_extra="    family { ipv4 unicast; ipv6 unicast; }\n")
         exa.start()
 
         # Both exporters up, with sysName.
@@ -237,24 +253,34 @@ class TestBmp(LabTest):
         self.assertEqual(routers["127.0.0.1"]["sys_name"], "GoBGP")
 
         exa.send(*["announce route %s next-hop %s origin igp as-path "
-                   "[ 65004 64999 ]" % (p, NH) for p in PFX])
+                   "[ 65004 64999 ]" % (p, NH) for p in PFX] +
+                 ["announce route %s next-hop %s origin igp as-path "
+                  "[ 65004 64998 ]" % (PFX6, NH6)])
+        # IPv6 through BMP (MP_REACH inside Route Monitoring).
+        wait_for(lambda: self.prefixes(bw, "neighbor", EXA, "router", FRR,
+                                       "view", "pre-policy", PFX6) >=
+                 {PFX6}, 30, "IPv6 route of %s via BMP" % EXA)
+        c6 = bw.ctl("show", "rib", "count", "router", FRR, "view",
+                    "pre-policy", "neighbor", EXA)
+        self.assertEqual(c6["ipv6"], 1)
         # FRR's view of exabgp, pre- and post-policy, equals ours.
         for view in ("pre-policy", "post-policy"):
             wait_for(lambda: self.prefixes(bw, "neighbor", EXA, "router",
-                                           FRR, "view", view) == set(PFX),
+                                           FRR, "view", view) - {PFX6} ==
+                     set(PFX),
                      30, "%s routes of %s via BMP" % (view, EXA))
         self.assertEqual(frr.received(EXA), set(PFX))
         c = bw.ctl("show", "rib", "count", "router", FRR, "view",
                    "pre-policy", "neighbor", EXA)
-        self.assertEqual(c["routes"], 3)
+        self.assertEqual(c["ipv4"], 3)
         # gobgp's adj-in of FRR equals ours of (127.0.0.1, FRR).
-        want = wait_for(lambda: (lambda s: s if s and len(s) >= 4 else
-                                 None)(gobgp.adj_in(FRR)), 30,
-                        "gobgp adj-in of FRR")
-        wait_for(lambda: self.prefixes(bw, "neighbor", FRR, "router",
-                                       "127.0.0.1") == want, 30,
-                 "gobgp's view via BMP")
-        self.assertEqual(want, set(PFX) | {"10.2.0.0/24"})
+        def gobgp_same():
+            theirs = gobgp.adj_in(FRR)
+            return theirs if theirs and theirs >= set(PFX) and \
+                theirs == self.prefixes(bw, "neighbor", FRR, "router",
+                                        "127.0.0.1") else None
+        want = wait_for(gobgp_same, 40, "gobgp's adj-in of FRR = ours")
+        self.assertIn("10.2.0.0/24", want)
         nbs = [n for n in bw.ctl("show", "neighbors")["neighbors"]
                if n["type"] == "bmp" and n["address"] == EXA]
         self.assertEqual(sorted(n["view"] for n in nbs),
@@ -320,12 +346,32 @@ class TestBmp(LabTest):
         # FRR comes back: the station reconnects; no duplicate sources.
         frr = Frr(self.lab).start()
         wait_for(lambda: self.prefixes(bw, "neighbor", EXA, "router", FRR,
-                                       "view", "pre-policy") == set(PFX),
-                 40, "routes again after FRR restarted")
+                                       "view", "pre-policy") ==
+                 set(PFX) | {PFX6}, 40, "routes again after FRR restarted")
         r = self.bmp(bw)[FRR]
         self.assertEqual(r["sessions"], 2)
         keys = [(p["address"], p["view"]) for p in r["peers"]]
         self.assertEqual(len(keys), len(set(keys)), keys)
+        # A real RIS peer's 15 minutes of UPDATEs (bgpfeed) into FRR: our
+        # table of it through BMP equals FRR's received-routes.
+        if os.path.exists(RIS_MRT):
+            feed = self.lab.start("bgpfeed", [
+                os.path.join(os.path.dirname(BGPWATCHCTL), "bgpfeed"),
+                "--mrt", RIS_MRT, "--peer", "37.49.236.145", "--bind", RIS,
+                "--local-as", "49463", "--remote-as", "65002", "--hold",
+                "forever", "%s:%d" % (FRR, FRR_PORT)])
+
+            def same():
+                theirs = frr.received(RIS)
+                ours = set(x for x in self.prefixes(
+                    bw, "neighbor", RIS, "router", FRR, "view",
+                    "pre-policy") if ":" not in x)
+                return (len(theirs),) if len(theirs) > 800 and \
+                    theirs == ours else None
+            n = wait_for(same, 40, "RIS peer's table via BMP = FRR's")
+            time.sleep(2)       # and it stays equal
+            self.assertTrue(same(), "RIS peer's table diverged")
+            feed.stop()
         # Every event, as JSON, against docs/events.schema.json.
         import jsonschema
         here = os.path.dirname(os.path.abspath(__file__))
@@ -464,4 +510,26 @@ class TestBmp(LabTest):
         wait_for(lambda: self.bmp(bw)[good]["state"] == "down", 5,
                  "good router terminated")
         self.assertEqual(self.bmp(bw)[good]["errors"], 0)
+        # The router reconnects, then a second connection replaces the
+        # first: its peers go down (bmp session lost), none duplicated.
+        g2 = bmpmsg.connect(good, BW, BMP_PORT)
+        g2.sendall(bmpmsg.initiation("good") +
+                   bmpmsg.peer_up("192.0.2.50", 64550) +
+                   bmpmsg.route_monitoring("192.0.2.50", 64550,
+                                           bmpmsg.update(["10.9.0.0/24"])))
+        wait_for(lambda: self.prefixes(bw, "router", good) ==
+                 {"10.9.0.0/24"}, 10, "good router back")
+        mark = len(read_events(self.evlog))
+        g3 = bmpmsg.connect(good, BW, BMP_PORT)
+        g3.sendall(bmpmsg.initiation("good") +
+                   bmpmsg.peer_up("192.0.2.50", 64550))
+        d = wait_for(lambda: self.events(mark, type="peer_down",
+                                         router=good), 5, "replaced")
+        self.assertEqual(d[0]["reason"], "bmp session lost")
+        wait_for(lambda: self.bmp(bw)[good]["sessions"] == 3 and
+                 len(self.bmp(bw)[good]["peers"]) == 1, 5,
+                 "one session, one peer")
+        self.assertEqual(self.prefixes(bw, "router", good), set())
+        g2.close()
+        g3.close()
         bw.stop()
