@@ -12,6 +12,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -46,10 +47,20 @@ usage(void)
 	    "commands:\n"
 	    "  show neighbors\n"
 	    "  show neighbor ADDRESS\n"
-	    "  show rib [neighbor ADDRESS] [PREFIX]\n"
-	    "  show rib count [neighbor ADDRESS]\n"
+	    "  show rib [neighbor ADDRESS] [router ADDRESS] [view VIEW]\n"
+	    "           [source-as AS] [peer-as AS]\n"
+	    "           [community A:B | community A:B:C] [PREFIX]\n"
+	    "  show rib count [neighbor ADDRESS] [router ADDRESS] [view VIEW]\n"
+	    "  show bmp\n"
+	    "  show regions\n"
+	    "  show region NAME\n"
 	    "  show memory\n"
+	    "  show status [reset]\n"
+	    "  neighbor ADDRESS down [MESSAGE]\n"
+	    "  neighbor ADDRESS up\n"
+	    "  neighbor ADDRESS clear [MESSAGE]\n"
 	    "  reload\n"
+	    "  dump table FILE\n"
 	    "  events [--from SEQ] [--follow] [-e SOCKET] [FILE]\n");
 	exit(ctl_help ? CTL_EXIT_OK : CTL_EXIT_USAGE);
 }
@@ -59,7 +70,7 @@ static int
 ctl_known(const char *w)
 {
 	static const char *const first[] = { "show", "reload", "dump",
-	    "events" };
+	    "events", "neighbor" };
 	size_t	i;
 
 	for (i = 0; i < sizeof(first) / sizeof(first[0]); i++)
@@ -411,16 +422,43 @@ ctl_events_request(const struct ctl_events *ev, msgpack_sbuffer *sb)
 	}
 }
 
-/* Prints every object read from fd until the daemon closes. */
+/* The "seq" of an event map, or 0. */
+static uint64_t
+ctl_events_seq(const msgpack_object *o)
+{
+	const msgpack_object_kv	*kv;
+	uint32_t		 i;
+
+	if (o->type != MSGPACK_OBJECT_MAP)
+		return 0;
+	for (i = 0; i < o->via.map.size; i++) {
+		kv = &o->via.map.ptr[i];
+		if (kv->key.type == MSGPACK_OBJECT_STR &&
+		    kv->key.via.str.size == 3 &&
+		    memcmp(kv->key.via.str.ptr, "seq", 3) == 0 &&
+		    kv->val.type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+			return kv->val.via.u64;
+	}
+	return 0;
+}
+
+/*
+ * Prints every object read from fd until the daemon closes, noting the
+ * last seq in *last.  Returns CTL_EXIT_OK on a clean end, else
+ * CTL_EXIT_FAIL with *fatal set when retrying cannot help (stdout,
+ * garbage) and clear when the connection broke.
+ */
 static int
-ctl_events_stream(int fd, struct evbuffer *out)
+ctl_events_stream(int fd, struct evbuffer *out, uint64_t *last, int *fatal)
 {
 	msgpack_unpacker	 up;
 	msgpack_unpacked	 res;
 	msgpack_unpack_return	 ret;
 	ssize_t			 n;
+	uint64_t		 seq;
 	int			 rv = CTL_EXIT_FAIL;
 
+	*fatal = 1;
 	if (!msgpack_unpacker_init(&up, CTL_BUFSZ))
 		return CTL_EXIT_FAIL;
 	msgpack_unpacked_init(&res);
@@ -431,6 +469,7 @@ ctl_events_stream(int fd, struct evbuffer *out)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0) {
+			*fatal = 0;
 			if (n == 0 && msgpack_unpacker_message_size(&up) == 0)
 				rv = CTL_EXIT_OK;
 			else
@@ -441,9 +480,12 @@ ctl_events_stream(int fd, struct evbuffer *out)
 		}
 		msgpack_unpacker_buffer_consumed(&up, (size_t)n);
 		while ((ret = msgpack_unpacker_next(&up, &res)) ==
-		    MSGPACK_UNPACK_SUCCESS)
+		    MSGPACK_UNPACK_SUCCESS) {
 			if (evt_json(out, &res.data) == -1)
 				goto done;
+			if ((seq = ctl_events_seq(&res.data)) > *last)
+				*last = seq;
+		}
 		if (ret != MSGPACK_UNPACK_CONTINUE) {
 			fprintf(stderr, "bgpwatchctl: %s: not msgpack\n",
 			    ctl_socket);
@@ -452,21 +494,76 @@ ctl_events_stream(int fd, struct evbuffer *out)
 		if (ctl_events_flush(out) == -1)
 			goto done;
 	}
-	if (ctl_events_flush(out) == -1)
+	if (ctl_events_flush(out) == -1) {
+		*fatal = 1;
 		rv = CTL_EXIT_FAIL;
+	}
 done:
 	msgpack_unpacked_destroy(&res);
 	msgpack_unpacker_destroy(&up);
 	return rv;
 }
 
+/* One connection: request, then the stream.  As ctl_events_stream(). */
+static int
+ctl_events_once(const struct ctl_events *ev, int fd, struct evbuffer *out,
+    uint64_t *last, int *fatal)
+{
+	msgpack_sbuffer	sb;
+	int		rv;
+
+	msgpack_sbuffer_init(&sb);
+	ctl_events_request(ev, &sb);
+	if (ctl_write_all(fd, sb.data, sb.size) == -1) {
+		fprintf(stderr, "bgpwatchctl: %s: %s\n", ctl_socket,
+		    strerror(errno));
+		*fatal = 0;
+		rv = CTL_EXIT_FAIL;
+	} else
+		rv = ctl_events_stream(fd, out, last, fatal);
+	msgpack_sbuffer_destroy(&sb);
+	close(fd);
+	return rv;
+}
+
+/* A connection again, trying every second (quietly: one note). */
+static int
+ctl_events_reconnect(void)
+{
+	int	fd, saved, devnull;
+
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	devnull = open("/dev/null", O_WRONLY);
+	for (;;) {
+		sleep(1);
+		if (devnull != -1)
+			dup2(devnull, STDERR_FILENO);
+		fd = ctl_connect();
+		if (saved != -1)
+			dup2(saved, STDERR_FILENO);
+		if (fd != -1)
+			break;
+	}
+	if (saved != -1)
+		close(saved);
+	if (devnull != -1)
+		close(devnull);
+	return fd;
+}
+
+/*
+ * With --follow the stream outlives the daemon: when the connection
+ * ends, it reconnects and asks for {"from": last + 1}, so that nothing
+ * is lost or repeated (the log keeps seq across restarts).
+ */
 static int
 ctl_events(int argc, char **argv)
 {
 	struct ctl_events	 ev;
 	struct evbuffer		*out;
-	msgpack_sbuffer		 sb;
-	int			 fd, rv;
+	uint64_t		 last = 0;
+	int			 fd, rv, fatal;
 
 	if (ctl_events_args(argc, argv, &ev) == -1)
 		return CTL_EXIT_USAGE;
@@ -486,16 +583,25 @@ ctl_events(int argc, char **argv)
 		evbuffer_free(out);
 		return CTL_EXIT_FAIL;
 	}
-	msgpack_sbuffer_init(&sb);
-	ctl_events_request(&ev, &sb);
-	if (ctl_write_all(fd, sb.data, sb.size) == -1) {
-		fprintf(stderr, "bgpwatchctl: %s: %s\n", ctl_socket,
-		    strerror(errno));
-		rv = CTL_EXIT_FAIL;
-	} else
-		rv = ctl_events_stream(fd, out);
-	msgpack_sbuffer_destroy(&sb);
-	close(fd);
+	for (;;) {
+		rv = ctl_events_once(&ev, fd, out, &last, &fatal);
+		if (!ev.follow || fatal)
+			break;
+		if (last > 0) {
+			ev.has_from = 1;
+			ev.from = last + 1;
+		}
+		if (ev.has_from)
+			fprintf(stderr, "bgpwatchctl: %s: event stream ended "
+			    "(daemon restarting?); reconnecting, resuming "
+			    "from seq %" PRIu64 "\n", ctl_socket, ev.from);
+		else
+			fprintf(stderr, "bgpwatchctl: %s: event stream ended "
+			    "(daemon restarting?); reconnecting\n",
+			    ctl_socket);
+		fd = ctl_events_reconnect();
+		fprintf(stderr, "bgpwatchctl: %s: reconnected\n", ctl_socket);
+	}
 	evbuffer_free(out);
 	return rv;
 }

@@ -219,6 +219,7 @@ daemon_drop(const struct config *conf)
 {
 	struct privdrop_id	 id;
 	char			 err[256];
+	int			 rv;
 
 	if (conf->user == NULL)
 		return 0;
@@ -226,9 +227,10 @@ daemon_drop(const struct config *conf)
 		goto fail;
 	if (geteuid() == 0)
 		daemon_chown_state(conf, &id);
-	if (privdrop_drop(&id, err, sizeof(err)) == -1)
+	if ((rv = privdrop_drop(&id, err, sizeof(err))) == -1)
 		goto fail;
-	log_info("running as user %s (uid %u, gid %u)%s", id.name,
+	log_info("%s user %s (uid %u, gid %u)%s", rv == 1 ?
+	    "already running as" : "running as", id.name,
 	    (unsigned)id.uid, (unsigned)id.gid, privdrop_can_bind_low() ?
 	    ", keeping CAP_NET_BIND_SERVICE" : "");
 	return 0;

@@ -146,7 +146,7 @@ privdrop_drop(const struct privdrop_id *id, char *err, size_t errlen)
 			    id->name, strerror(errno));
 			return -1;
 		}
-		return 0;
+		return 1;
 	}
 	if (geteuid() != 0) {
 		snprintf(err, errlen, "user %s: cannot switch to it: running "

@@ -25,7 +25,8 @@ int	privdrop_lookup(const char *name, struct privdrop_id *,
  * keeps CAP_NET_BIND_SERVICE permitted and effective (nothing else),
  * then verifies that no id is 0 and root cannot be regained.  When the
  * process already runs as id (systemd User=) it only checks.  Returns
- * 0, or -1 with err set (the caller must exit: the state is unknown).
+ * 0, 1 if it already ran as id, or -1 with err set (the caller must
+ * exit: the state is unknown).
  */
 int	privdrop_drop(const struct privdrop_id *, char *err, size_t errlen);
 /* 1 if CAP_NET_BIND_SERVICE is effective now, else 0. */

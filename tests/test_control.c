@@ -38,6 +38,7 @@
 #include "control.h"
 #include "detect.h"
 #include "metrics.h"
+#include "metrics_priv.h"
 #include "version.h"
 
 #define PYTHON		"/usr/bin/python3"
@@ -379,6 +380,11 @@ ask(struct fx *f, const char *line)
 	return ask_raw(f, req, (size_t)n, 65536, NULL, NULL);
 }
 
+#define RIB_USAGE "ERR usage: show rib [neighbor ADDRESS] [router " \
+	"ADDRESS] [view VIEW] [source-as AS] [peer-as AS] [community A:B " \
+	"| A:B:C] [PREFIX] | show rib count [neighbor ADDRESS] [router " \
+	"ADDRESS] [view VIEW]\n"
+
 static void
 expect(struct fx *f, const char *line, const char *want)
 {
@@ -413,7 +419,8 @@ normalize(char *s, const char *key, long lo, long hi)
 		"\"route_refresh\":0}"
 #define NB1 \
 	"{\"address\":\"127.0.0.11\",\"type\":\"bgp\",\"remote_as\":64511,\"description\":" \
-	"\"lab router r1\",\"state\":\"Established\",\"prefixes\":" \
+	"\"lab router r1\",\"state\":\"Established\",\"eligible\":false," \
+	"\"admin_down\":false,\"prefixes\":" \
 	"{\"ipv4\":4,\"ipv6\":0},\"uptime\":N,\"state_time\":N," \
 	"\"last_change\":1700000000,\"messages_in\":15,\"messages_out\":12," \
 	"\"messages\":{\"in\":{\"open\":1,\"update\":10,\"notification\":0," \
@@ -431,7 +438,8 @@ normalize(char *s, const char *key, long lo, long hi)
 	"\"passive\":true,\"max_prefix\":0,\"removed\":false}"
 #define NB2 \
 	"{\"address\":\"2001:db8::2\",\"type\":\"bgp\",\"remote_as\":64512,\"description\":" \
-	"null,\"state\":\"Active\",\"prefixes\":{\"ipv4\":1,\"ipv6\":1}," \
+	"null,\"state\":\"Active\",\"eligible\":false,\"admin_down\":false," \
+	"\"prefixes\":{\"ipv4\":1,\"ipv6\":1}," \
 	"\"uptime\":N,\"state_time\":N,\"last_change\":1700000000," \
 	"\"messages_in\":0,\"messages_out\":0,\"messages\":{\"in\":" MSGS0 \
 	",\"out\":" MSGS0 "},\"updates_in\":0,\"announcements_in\":0," \
@@ -528,6 +536,68 @@ test_rib_json(void **state)
 	    R_P2 "," R_V6 "]}\n");
 }
 
+/* Label values are escaped; event types map to their counter rows. */
+static void
+test_metrics_helpers(void **state)
+{
+	char	buf[16];
+
+	(void)state;
+	assert_string_equal(metrics_label("a\"b\\c\nd", buf, sizeof(buf)),
+	    "a\\\"b\\\\c\\nd");
+	assert_string_equal(metrics_label(NULL, buf, sizeof(buf)), "");
+	/* Cut to fit, never in the middle of an escape. */
+	assert_string_equal(metrics_label("\"\"\"\"\"\"\"\"\"", buf,
+	    sizeof(buf)), "\\\"\\\"\\\"\\\"\\\"\\\"\\\"");
+	assert_string_equal(core_ops_types[core_ops_type_index("peer_down")],
+	    "peer_down");
+	assert_string_equal(core_ops_types[core_ops_type_index(
+	    "region_unstable")], "region_unstable");
+	assert_int_equal(core_ops_type_index("nonsense"), CORE_OPS_NTYPES - 1);
+	assert_int_equal(core_ops_type_index(NULL), CORE_OPS_NTYPES - 1);
+}
+
+/* Routes a filtered `json show rib ...` lists. */
+static size_t
+rib_n(struct fx *f, const char *line)
+{
+	char	*got = ask(f, line);
+	size_t	 n = 0;
+	char	*p = got;
+
+	assert_true(strncmp(got, "OK\n", 3) == 0);
+	while ((p = strstr(p, "\"neighbor\":")) != NULL) {
+		n++;
+		p++;
+	}
+	free(got);
+	return n;
+}
+
+/* show rib source-as / peer-as / community (struct view_rib_filter). */
+static void
+test_rib_filters(void **state)
+{
+	struct fx	*f = *state;
+
+	assert_int_equal(rib_n(f, "json show rib source-as 131279"), 4);
+	assert_int_equal(rib_n(f, "json show rib source-as AS3356"), 1);
+	assert_int_equal(rib_n(f, "json show rib peer-as 64512"), 2);
+	assert_int_equal(rib_n(f, "json show rib peer-as 64511"), 4);
+	assert_int_equal(rib_n(f, "json show rib peer-as 1"), 0);
+	assert_int_equal(rib_n(f, "json show rib community 64511:100"), 3);
+	assert_int_equal(rib_n(f, "json show rib community 64512:2"), 1);
+	assert_int_equal(rib_n(f, "json show rib community 64511:1:2"), 3);
+	assert_int_equal(rib_n(f, "json show rib community 64511:1:3"), 0);
+	assert_int_equal(rib_n(f, "json show rib source-as 131279 peer-as "
+	    "64512"), 1);
+	assert_int_equal(rib_n(f, "json show rib neighbor 127.0.0.11 "
+	    "community 64512:2"), 0);
+	expect(f, "show rib community 65536:1", RIB_USAGE);
+	expect(f, "show rib source-as x", RIB_USAGE);
+	expect(f, "show rib peer-as", RIB_USAGE);
+}
+
 static void
 test_rib_count(void **state)
 {
@@ -538,9 +608,7 @@ test_rib_count(void **state)
 	expect(f, "json show rib count neighbor 2001:db8::2",
 	    "OK\n{\"routes\":2,\"ipv4\":1,\"ipv6\":1}\n");
 	expect(f, "show rib count", "OK\nRoutes: 6 (IPv4 5, IPv6 1)\n");
-	expect(f, "show rib count 10.0.0.0/8", "ERR usage: show rib [neighbor ADDRESS] [router ADDRESS] [view VIEW] "
-	    "[PREFIX] | show rib count [neighbor ADDRESS] [router ADDRESS] "
-	    "[view VIEW]\n");
+	expect(f, "show rib count 10.0.0.0/8", RIB_USAGE);
 }
 
 static void
@@ -573,9 +641,7 @@ test_rib_prefix(void **state)
 	expect(f, "json show rib 10.1.2.0/24", "OK\n{\"prefix\":"
 	    "\"10.1.2.0/24\",\"match\":\"10.0.0.0/8\",\"routes\":[" R_TEN
 	    "],\"covering\":[],\"covered\":[]}\n");
-	expect(f, "show rib 300.1.2.3", "ERR usage: show rib [neighbor ADDRESS] [router ADDRESS] [view VIEW] "
-	    "[PREFIX] | show rib count [neighbor ADDRESS] [router ADDRESS] "
-	    "[view VIEW]\n");
+	expect(f, "show rib 300.1.2.3", RIB_USAGE);
 }
 
 static size_t
@@ -803,6 +869,7 @@ test_neighbor_detail(void **state)
 	    " Description: lab router r1\n"
 	    "  BGP version 4, remote router-id 10.0.0.1\n"
 	    "  BGP state = Established, up for 00:01:XX\n"
+	    "  Eligible for regions: no\n"
 	    "  Last error: none\n"
 	    "  Hold time 90s, keepalive interval 30s, sessions established 1, "
 	    "flaps 0\n"
@@ -1274,6 +1341,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_neighbors_text, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_rib_json, setup, teardown),
+		cmocka_unit_test(test_metrics_helpers),
+		cmocka_unit_test_setup_teardown(test_rib_filters, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_rib_count, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_rib_prefix, setup,

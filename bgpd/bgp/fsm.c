@@ -251,7 +251,7 @@ fsm_conn_free_timers(struct conn *c)
 int
 fsm_accepting(const struct peer *p)
 {
-	return !p->removed && !p->idle_hold &&
+	return !p->removed && !p->idle_hold && !p->admin_down &&
 	    !(p->conf->flags & CONF_NB_SHUTDOWN) && !p->env->shutting_down;
 }
 
@@ -920,6 +920,44 @@ fsm_stop_shutdown(struct peer *p, uint8_t subcode, const char *msg)
 	}
 	dlen = w.len - 21;
 	fsm_stop(p, ERR_CEASE, subcode, buf + 21, dlen, why);
+}
+
+void
+fsm_admin_down(struct peer *p, const char *msg)
+{
+	p->admin_down = 1;
+	p->idle_hold = 0;
+	evtimer_del(p->ev_idle);
+	log_peer_info(&p->conf->addr, "administratively down%s%s",
+	    msg != NULL ? ": " : "", msg != NULL ? msg : "");
+	fsm_stop_shutdown(p, ERR_CEASE_ADMIN_DOWN, msg);
+	fsm_set_state(p, FSM_IDLE);
+}
+
+void
+fsm_admin_up(struct peer *p)
+{
+	p->admin_down = 0;
+	p->idle_hold = 0;
+	p->connect_fails = 0;
+	evtimer_del(p->ev_idle);
+	log_peer_info(&p->conf->addr, "administratively up");
+	fsm_start(p);
+}
+
+void
+fsm_admin_clear(struct peer *p, const char *msg)
+{
+	log_peer_info(&p->conf->addr, "clearing the session%s%s",
+	    msg != NULL ? ": " : "", msg != NULL ? msg : "");
+	p->idle_hold = 0;
+	evtimer_del(p->ev_idle);
+	fsm_stop_shutdown(p, ERR_CEASE_ADMIN_RESET, msg);
+	p->connect_fails = 0;
+	if (p->state == FSM_IDLE)
+		fsm_start(p);
+	else if (p->conn == NULL && !(p->conf->flags & CONF_NB_PASSIVE))
+		loop_timer_set(p->ev_connect, 1);
 }
 
 void

@@ -75,6 +75,7 @@ struct peer {
 	uint8_t			 eor[AID_MAX];
 	uint8_t			 removed;	/* gone from the config */
 	uint8_t			 idle_hold;	/* stay idle (max-prefix) */
+	uint8_t			 admin_down;	/* bgpwatchctl neighbor down */
 	char			 last_error[256];
 	struct peer_stats	 stats;
 	struct bgp_dec_ctx	 dec;		/* per-session decoder context */
@@ -99,6 +100,16 @@ void	fsm_stop(struct peer *, uint8_t code, uint8_t subcode,
 /* Cease (subcode) with an RFC 9003 shutdown communication (msg may be
  * NULL). */
 void	fsm_stop_shutdown(struct peer *, uint8_t subcode, const char *msg);
+/*
+ * bgpwatchctl neighbor ADDR down/up/clear.  down: Cease/Administrative
+ * Shutdown with the RFC 9003 message msg (may be NULL), then the peer
+ * stays Idle, refusing connections, until up.  clear: Cease/
+ * Administrative Reset (msg), then it restarts at once; a peer held idle
+ * after max-prefix restarts too.
+ */
+void	fsm_admin_down(struct peer *, const char *msg);
+void	fsm_admin_up(struct peer *);
+void	fsm_admin_clear(struct peer *, const char *msg);
 /* 1 if the peer takes incoming connections now (not idle/shut down). */
 int	fsm_accepting(const struct peer *);
 const char *fsm_state_name(enum fsm_state);

@@ -35,7 +35,7 @@
 #include "sock.h"
 #include "view.h"
 
-#define CONTROL_MAX_WORDS	16
+#define CONTROL_MAX_WORDS	128	/* a shutdown message has many */
 #define CONTROL_BACKLOG		16
 #define CONTROL_HIWAT		(512 * 1024)	/* stop writing slices */
 #define CONTROL_STEP_USEC	3000		/* per loop turn */
@@ -56,6 +56,7 @@ static const struct control_cmd {
 	{ "show", "bmp", control_show_bmp },
 	{ "dump", "table", control_dump_table },
 	{ "reload", NULL, control_reload },
+	{ "neighbor", NULL, control_neighbor_cmd },
 };
 
 static void	control_client_free(struct control_client *);

@@ -4,8 +4,12 @@
  * after "OK\n"; `show rib` hands a listing to control_stream().  The
  * socket, the clients and the dispatch table are control.c's.
  */
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core.h"
 #include "log.h"
@@ -95,6 +99,7 @@ struct control_ribreq {
 	struct bw_addr		neighbor;
 	int			has_pfx;
 	struct bw_prefix	pfx;
+	struct view_rib_filter	filter;
 	int			has_neighbor;	/* a BGP peer or BMP source */
 	int			has_router;	/* BMP: router ADDR */
 	struct bw_addr		router;
@@ -136,6 +141,74 @@ control_prefix(const char *text, struct bw_prefix *pfx)
 	return prefix_set(pfx, a.aid, a.b, (uint8_t)aid_maxplen(a.aid));
 }
 
+/* A decimal number of at most max.  Returns 0, or -1. */
+static int
+control_u32(const char *s, uint32_t max, uint32_t *v)
+{
+	char			*end;
+	unsigned long long	 n;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || n > max)
+		return -1;
+	*v = (uint32_t)n;
+	return 0;
+}
+
+/*
+ * One `show rib` filter: "source-as AS", "peer-as AS" (AS or ASnnn),
+ * "community A:B" (16-bit halves) or "community A:B:C" (large).
+ * Returns 0, or -1 if word is no filter or val is bad for it.
+ */
+static int
+control_rib_filter(const char *word, const char *val,
+    struct view_rib_filter *f)
+{
+	char		 buf[64], *p, *q;
+	uint32_t	 a, b, c;
+
+	if (strncasecmp(val, "AS", 2) == 0 &&
+	    (strcmp(word, "source-as") == 0 || strcmp(word, "peer-as") == 0))
+		val += 2;
+	if (strcmp(word, "source-as") == 0 &&
+	    control_u32(val, UINT32_MAX, &f->source_as) == 0) {
+		f->has |= VIEW_F_SOURCE_AS;
+		return 0;
+	}
+	if (strcmp(word, "peer-as") == 0 &&
+	    control_u32(val, UINT32_MAX, &f->peer_as) == 0) {
+		f->has |= VIEW_F_PEER_AS;
+		return 0;
+	}
+	if (strcmp(word, "community") != 0 || strlen(val) >= sizeof(buf))
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", val);
+	if ((p = strchr(buf, ':')) == NULL)
+		return -1;
+	*p++ = '\0';
+	if ((q = strchr(p, ':')) != NULL) {
+		*q++ = '\0';
+		if (control_u32(buf, UINT32_MAX, &a) == -1 ||
+		    control_u32(p, UINT32_MAX, &b) == -1 ||
+		    control_u32(q, UINT32_MAX, &c) == -1)
+			return -1;
+		f->large[0] = a;
+		f->large[1] = b;
+		f->large[2] = c;
+		f->has |= VIEW_F_LARGE;
+		return 0;
+	}
+	if (control_u32(buf, 0xffff, &a) == -1 ||
+	    control_u32(p, 0xffff, &b) == -1)
+		return -1;
+	f->community = a << 16 | b;
+	f->has |= VIEW_F_COMMUNITY;
+	return 0;
+}
+
 static int
 control_rib_args(struct control_client *c, char **argv, int argc,
     struct control_ribreq *rq, char *err, size_t errlen)
@@ -167,7 +240,10 @@ control_rib_args(struct control_client *c, char **argv, int argc,
 				    rq->view);
 				return -1;
 			}
-		} else if (!rq->count && !rq->has_pfx &&
+		} else if (!rq->count && i + 1 < argc &&
+		    control_rib_filter(argv[i], argv[i + 1], &rq->filter) == 0)
+			i++;
+		else if (!rq->count && !rq->has_pfx &&
 		    control_prefix(argv[i], &rq->pfx) == 0)
 			rq->has_pfx = 1;
 		else
@@ -176,8 +252,9 @@ control_rib_args(struct control_client *c, char **argv, int argc,
 	return 0;
 usage:
 	snprintf(err, errlen, "usage: show rib [neighbor ADDRESS] [router "
-	    "ADDRESS] [view VIEW] [PREFIX] | show rib count [neighbor ADDRESS] "
-	    "[router ADDRESS] [view VIEW]");
+	    "ADDRESS] [view VIEW] [source-as AS] [peer-as AS] [community A:B "
+	    "| A:B:C] [PREFIX] | show rib count [neighbor ADDRESS] [router "
+	    "ADDRESS] [view VIEW]");
 	return -1;
 }
 
@@ -206,8 +283,9 @@ control_show_rib(struct control_client *c, int json, char **argv, int argc,
 		control_finish(c);
 		return 0;
 	}
-	c->dump = view_rib_new(c->ctl->bgpd, json,
-	    rq.has_neighbor ? &rq.neighbor : NULL, rq.has_pfx ? &rq.pfx : NULL);
+	c->dump = view_rib_new_filtered(c->ctl->bgpd, json,
+	    rq.has_neighbor ? &rq.neighbor : NULL, rq.has_pfx ? &rq.pfx : NULL,
+	    &rq.filter);
 	if (c->dump == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;

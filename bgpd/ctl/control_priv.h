@@ -77,6 +77,9 @@ int	control_show_region(struct control_client *, int, char **, int,
 	    char *, size_t);
 int	control_reload(struct control_client *, int, char **, int, char *,
 	    size_t);
+/* control_neighbor.c: neighbor ADDR down|up|clear */
+int	control_neighbor_cmd(struct control_client *, int, char **, int,
+	    char *, size_t);
 int	control_dump_table(struct control_client *, int, char **, int,
 	    char *, size_t);
 int	control_nyi(struct control_client *, int, char **, int, char *,

@@ -60,6 +60,7 @@ struct view_neighbor {
 	const char		*state;		/* "Established"... */
 	int			 established;
 	int			 eligible;	/* counts for regions */
+	int			 admin_down;	/* bgpwatchctl neighbor down */
 	long long		 state_secs;	/* in this state */
 	time_t			 last_change;	/* realtime; 0: never */
 	size_t			 prefixes[AID_MAX]; /* routes held */
@@ -246,6 +247,30 @@ struct view_rib;
 struct view_rib	*view_rib_new(struct bgpd *, int json,
 		    const struct bw_addr *neighbor,
 		    const struct bw_prefix *pfx);
+
+/*
+ * What a listing keeps besides neighbor and prefix: each set field must
+ * match (all of them: AND).  One field per criterion, so that a later
+ * one (a BMP router or view) is one more field and one more test in
+ * view_rib_pass().  Zero-initialise; `has` says which are set.
+ */
+struct view_rib_filter {
+	unsigned	has;		/* VIEW_F_* bits */
+	uint32_t	source_as;	/* origin AS of the AS path */
+	uint32_t	peer_as;	/* the neighbor's AS */
+	uint32_t	community;	/* RFC 1997, high:low */
+	uint32_t	large[3];	/* RFC 8092 */
+};
+#define VIEW_F_SOURCE_AS	0x01
+#define VIEW_F_PEER_AS		0x02
+#define VIEW_F_COMMUNITY	0x04
+#define VIEW_F_LARGE		0x08
+
+/* As view_rib_new(), keeping only routes that pass filter (NULL: all). */
+struct view_rib	*view_rib_new_filtered(struct bgpd *, int json,
+		    const struct bw_addr *neighbor,
+		    const struct bw_prefix *pfx,
+		    const struct view_rib_filter *filter);
 /* Only BMP sources of this router and/or view (either may be NULL). */
 void		 view_rib_set_bmp(struct view_rib *, const struct bw_addr *router,
 		    const char *view);

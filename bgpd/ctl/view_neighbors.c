@@ -54,6 +54,7 @@ view_neighbor_gather(struct bgpd *bgpd, const struct peer *p,
 	v->state = fsm_state_name(p->state);
 	v->established = p->state == FSM_ESTABLISHED;
 	v->eligible = p->src.eligible;
+	v->admin_down = p->admin_down;
 	d = (long long)(loop_monotime() - p->uptime);
 	v->state_secs = d < 0 ? 0 : d;
 	v->last_change = p->last_change;
@@ -227,6 +228,8 @@ view_json_neighbor(struct json *j, const struct view_neighbor *v)
 	else
 		json_null(j, "description");
 	json_str(j, "state", v->state);
+	json_bool(j, "eligible", v->eligible);
+	json_bool(j, "admin_down", v->admin_down);
 	json_obj_open(j, "prefixes");
 	for (aid = AID_INET; aid < AID_MAX; aid++)
 		json_uint(j, view_aid_key(aid), v->prefixes[aid]);
@@ -403,6 +406,9 @@ view_neighbor_text(const struct view_neighbor *v, struct evbuffer *out)
 	evbuffer_add_printf(out, "  BGP state = %s, %s for %s\n", v->state,
 	    v->established ? "up" : "down", v->last_change == 0 ? "ever" :
 	    view_timeframe(v->state_secs, tf, sizeof(tf)));
+	evbuffer_add_printf(out, "  Eligible for regions: %s%s\n",
+	    v->eligible ? "yes" : "no", v->admin_down ? ", administratively "
+	    "down (bgpwatchctl neighbor ADDRESS up)" : "");
 	evbuffer_add_printf(out, "  Last error: %s\n",
 	    v->last_error[0] != '\0' ? v->last_error : "none");
 	evbuffer_add_printf(out, "  Hold time %us, keepalive interval %us, "

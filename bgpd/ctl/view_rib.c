@@ -28,6 +28,7 @@
 
 struct view_name {
 	uint16_t	slot;
+	uint32_t	asn;		/* BGP: configured remote AS; BMP: 0 */
 	char		addr[BW_ADDR_STRLEN];
 	const char	*router;	/* BMP: the exporting router */
 	const char	*view;		/* BMP: the RIB view */
@@ -54,6 +55,7 @@ struct view_rib {
 	struct rib_cursor	 cur;
 	int			 walk_end;	/* left the queried prefix */
 	int			 filter_slot;	/* -1: every peer */
+	struct view_rib_filter	 filter;	/* source-as, peer-as... */
 	int			 has_router;	/* BMP: only this router's */
 	struct bw_addr		 router;
 	char			 view[32];	/* BMP: only this view ("") */
@@ -138,6 +140,7 @@ view_rib_bmp_name(void *arg, uint16_t slot, const struct bw_addr *peer,
 		return;
 	n = &vr->names[vr->nnames++];
 	n->slot = slot;
+	n->asn = 0;
 	addr_fmt(peer, n->addr, sizeof(n->addr));
 	n->router = router;
 	n->view = view;
@@ -173,6 +176,7 @@ view_rib_names(struct view_rib *vr)
 			vr->filter_slot = p->src.slot;
 		}
 		vr->names[vr->nnames].slot = p->src.slot;
+		vr->names[vr->nnames].asn = p->conf->remote_as;
 		addr_fmt(&p->conf->addr, vr->names[vr->nnames].addr,
 		    sizeof(vr->names[0].addr));
 		vr->names[vr->nnames].router = NULL;
@@ -205,6 +209,58 @@ view_rib_name(const struct view_rib *vr, uint16_t slot)
 	    view_name_cmp);
 }
 
+/* 1 if the blob holds the n 32-bit values v as one of its items. */
+static int
+view_blob_has(const struct iblob *b, const uint32_t *v, size_t n)
+{
+	uint8_t		want[12];
+	uint32_t	i, sz = (uint32_t)(4 * n);
+	size_t		k;
+
+	if (b == NULL)
+		return 0;
+	for (k = 0; k < n; k++) {
+		want[4 * k] = (uint8_t)(v[k] >> 24);
+		want[4 * k + 1] = (uint8_t)(v[k] >> 16);
+		want[4 * k + 2] = (uint8_t)(v[k] >> 8);
+		want[4 * k + 3] = (uint8_t)v[k];
+	}
+	for (i = 0; i + sz <= b->len; i += sz)
+		if (memcmp(b->data + i, want, sz) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The name of route r's source if r passes the listing's filters
+ * (neighbor, BMP router and view through the names, then each field of
+ * struct view_rib_filter), else NULL.
+ */
+static const struct view_name *
+view_rib_pass(const struct view_rib *vr, const struct rib_route *r)
+{
+	const struct view_rib_filter	*f = &vr->filter;
+	const struct view_name		*n;
+
+	if (vr->filter_slot >= 0 && r->peer != vr->filter_slot)
+		return NULL;
+	/* Routes of a peer being deleted: no longer shown. */
+	if ((n = view_rib_name(vr, r->peer)) == NULL)
+		return NULL;
+	if ((f->has & VIEW_F_PEER_AS) && n->asn != f->peer_as)
+		return NULL;
+	if ((f->has & VIEW_F_SOURCE_AS) && (r->attrs == NULL ||
+	    r->attrs->origin_as != f->source_as))
+		return NULL;
+	if ((f->has & VIEW_F_COMMUNITY) && (r->attrs == NULL ||
+	    !view_blob_has(r->attrs->communities, &f->community, 1)))
+		return NULL;
+	if ((f->has & VIEW_F_LARGE) && (r->attrs == NULL ||
+	    !view_blob_has(r->attrs->large_communities, f->large, 3)))
+		return NULL;
+	return n;
+}
+
 /* Listings: routes */
 
 /* Writes the routes of one prefix that pass the filter.  Returns count. */
@@ -217,10 +273,7 @@ view_rib_routes(struct view_rib *vr, const struct bw_prefix *p,
 	size_t			 i, w = 0;
 
 	for (i = 0; i < n; i++) {
-		if (vr->filter_slot >= 0 && r[i].peer != vr->filter_slot)
-			continue;
-		/* Routes of a peer being deleted: no longer shown. */
-		if ((name = view_rib_name(vr, r[i].peer)) == NULL)
+		if ((name = view_rib_pass(vr, &r[i])) == NULL)
 			continue;
 		if (!vr->json && vr->title != NULL) {
 			evbuffer_add_printf(vr->out, "\n%s:\n", vr->title);
@@ -261,6 +314,19 @@ view_rib_new(struct bgpd *bgpd, int json, const struct bw_addr *neighbor,
 		vr->pfx = *pfx;
 	}
 	vr->phase = VIEW_HEAD;
+	return vr;
+}
+
+struct view_rib *
+view_rib_new_filtered(struct bgpd *bgpd, int json,
+    const struct bw_addr *neighbor, const struct bw_prefix *pfx,
+    const struct view_rib_filter *filter)
+{
+	struct view_rib	*vr;
+
+	if ((vr = view_rib_new(bgpd, json, neighbor, pfx)) != NULL &&
+	    filter != NULL)
+		vr->filter = *filter;
 	return vr;
 }
 
@@ -322,9 +388,7 @@ view_cover_cb(const struct bw_prefix *p, const struct rib_route *r,
 	size_t			 i;
 
 	for (i = 0; i < n && c->n <= BW_PLEN_MAX; i++) {
-		if (c->vr->filter_slot >= 0 && r[i].peer != c->vr->filter_slot)
-			continue;
-		if (view_rib_name(c->vr, r[i].peer) == NULL)
+		if (view_rib_pass(c->vr, &r[i]) == NULL)
 			continue;
 		c->p[c->n++] = *p;
 		break;
@@ -424,7 +488,7 @@ view_slice_budget(const struct view_rib *vr)
 {
 	size_t	routes, prefixes, b;
 
-	if (vr->filter_slot >= 0)
+	if (vr->filter_slot >= 0 || vr->filter.has != 0)
 		return VIEW_SLICE_PREFIXES;
 	routes = rib_total_routes(vr->bgpd->rib, vr->cur.aid);
 	prefixes = rib_total_prefixes(vr->bgpd->rib, vr->cur.aid);

@@ -391,9 +391,24 @@ kafka_produce(struct evt_kafka *k, const uint8_t *rec, size_t len,
 	    RD_KAFKA_V_VALUE((void *)(uintptr_t)val, vlen),
 	    RD_KAFKA_V_KEY(key, klen), RD_KAFKA_V_HEADERS(hdrs),
 	    RD_KAFKA_V_OPAQUE((void *)(uintptr_t)seq), RD_KAFKA_V_END);
-	if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+	if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL ||
+	    err == RD_KAFKA_RESP_ERR__FATAL) {
+		/* Later, from the log (after a reset for a fatal error). */
+		if (err == RD_KAFKA_RESP_ERR__FATAL)
+			k->reset = 1;
 		rd_kafka_headers_destroy(hdrs);
 		return -1;
+	}
+	if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		/* Refused for good (e.g. larger than message.max.bytes):
+		 * retrying cannot help. */
+		rd_kafka_headers_destroy(hdrs);
+		kafka_gap_add(k, seq, seq, rd_kafka_err2str(err));
+		k->done[seq % k->cap] = 1;
+		k->lens[seq % k->cap] = 0;
+		k->sent = seq;
+		kafka_advance(k);
+		return 0;
 	}
 	k->t0[seq % k->cap] = live ? kafka_nsec() : 0;
 	k->done[seq % k->cap] = 0;

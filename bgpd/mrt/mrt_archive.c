@@ -334,8 +334,15 @@ mrt_io_done(void *arg, int stream, uint64_t token, int ok, const char *msg)
 	struct mrt_archive *a = arg;
 
 	if (stream == MRT_STREAM_UPDATES) {
-		if (!ok)
+		if (token == MRT_IO_FAILING)
+			log_warnx("mrt: updates file %s; its records are lost "
+			    "until the next file", msg);
+		else if (!ok)
 			log_warnx("mrt: updates file %s", msg);
+		return;
+	}
+	if (token == MRT_IO_FAILING) {
+		log_warnx("mrt: table dump %s", msg);
 		return;
 	}
 	mrt_table_done(a, stream, token, ok, msg);

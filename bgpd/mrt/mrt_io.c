@@ -45,6 +45,7 @@ struct io_file {
 	char		 tmppath[PATH_MAX];
 	int		 tmp;
 	int		 failed;	/* errno of the first failure */
+	int		 reported;	/* the loop was told already */
 	FILE		*fp;
 	gzFile		 gz;
 	BZFILE		*bz;
@@ -54,6 +55,7 @@ struct io_file {
 struct io_note {
 	int		 stream;
 	int		 ok;
+	int		 reported;	/* a failure told before */
 	uint64_t	 token;
 	char		 msg[200];
 };
@@ -183,6 +185,7 @@ io_close(struct mrt_io *io, struct io_item *it, struct io_note *n)
 	n->stream = it->compress == -1 ? -1 : it->stream;
 	n->token = it->token;
 	n->ok = !f->failed;
+	n->reported = f->reported;
 	if (f->failed)
 		snprintf(n->msg, sizeof(n->msg), "%s: %s",
 		    f->path ? f->path : "?", strerror(f->failed));
@@ -190,6 +193,31 @@ io_close(struct mrt_io *io, struct io_item *it, struct io_note *n)
 		snprintf(n->msg, sizeof(n->msg), "%s", f->path);
 	free(f->path);
 	memset(f, 0, sizeof(*f));
+}
+
+/*
+ * Tells the loop at once when a file starts failing (disk full), not
+ * only when it is closed: token MRT_IO_FAILING.
+ */
+static void
+io_report(struct mrt_io *io, int stream)
+{
+	struct io_file *f = &io->files[stream];
+	struct io_note n;
+
+	if (!f->failed || f->reported || f->path == NULL)
+		return;
+	f->reported = 1;
+	memset(&n, 0, sizeof(n));
+	n.stream = stream;
+	n.token = MRT_IO_FAILING;
+	snprintf(n.msg, sizeof(n.msg), "%s: %s", f->path,
+	    strerror(f->failed));
+	pthread_mutex_lock(&io->mtx);
+	io->st.errors++;
+	pthread_mutex_unlock(&io->mtx);
+	if (write(io->pipe[1], &n, sizeof(n)) != sizeof(n))
+		f->reported = 1;	/* the loop is gone */
 }
 
 static void *
@@ -216,6 +244,7 @@ io_thread(void *arg)
 			io->st.queued -= it->len;
 			io->st.written += it->len;
 			pthread_mutex_unlock(&io->mtx);
+			io_report(io, it->stream);
 			break;
 		case IO_CLOSE:
 			memset(&n, 0, sizeof(n));
@@ -225,7 +254,7 @@ io_thread(void *arg)
 			pthread_mutex_lock(&io->mtx);
 			if (n.ok)
 				io->st.files++;
-			else
+			else if (!n.reported)
 				io->st.errors++;
 			pthread_mutex_unlock(&io->mtx);
 			if (write(io->pipe[1], &n, sizeof(n)) != sizeof(n))

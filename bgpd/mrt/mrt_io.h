@@ -16,13 +16,15 @@
 #include <event2/event.h>
 
 #define MRT_IO_STREAMS	8	/* 0: updates, 1..: table dumps */
+#define MRT_IO_FAILING	UINT64_MAX /* done's token: a file started failing */
 
 struct mrt_io;
 
 /*
  * Called on the loop when a close has been done: ok is 0 with msg set if
  * the file could not be written completely (then a temporary file was
- * removed, not renamed).
+ * removed, not renamed).  Also called once, with token MRT_IO_FAILING
+ * and ok 0, as soon as a file fails (what follows for it is lost).
  */
 typedef void (*mrt_io_done_fn)(void *arg, int stream, uint64_t token,
     int ok, const char *msg);

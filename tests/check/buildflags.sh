@@ -4,6 +4,8 @@
 # on make's command lines (make -n into an empty build directory), then
 # one object compiled and one program linked for real with Debian's
 # hardening flags.
+# Not what the calling make was given (make check WERROR=1 passes it down).
+unset MAKEFLAGS MFLAGS MAKELEVEL WERROR
 TMP=$(mktemp -d) || exit 1
 trap 'rm -rf "$TMP"' EXIT
 failed=0

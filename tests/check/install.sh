@@ -104,6 +104,7 @@ uid=$(awk '/^Uid:/ {print $2, $3, $4, $5}' /proc/$PID/status)
 want=$(id -u $U)
 [ "$uid" = "$want $want $want $want" ] || fail "daemon Uid $uid, want $want"
 ss -Hltn 'sport = :179' | grep -q "127.0.5.40:179" || fail "no listener on 127.0.5.40:179"
+grep -q "already running as user $U" "$TMP/bw.log" || fail "no 'already running as user' line"
 "$D$P/bin/bgpwatchctl" -s "$D/run/bgpwatch/bgpwatchd.sock" show regions >"$TMP/regions" 2>&1 ||
     fail "bgpwatchctl show regions: $(cat "$TMP/regions")"
 grep -q KP "$TMP/regions" || fail "region KP not shown: $(cat "$TMP/regions")"

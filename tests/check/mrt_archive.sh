@@ -4,8 +4,8 @@
 #  - 10 RIS peers of updates.20160811.1600.gz, each replayed by bgpfeed
 #    from its own address (127.0.1.1..10), the 2015 full table (bgpfeed,
 #    127.0.1.11) and a GoBGP peer (127.0.1.200, ADD-PATH) that the test
-#    drives, feed bgpwatchd (127.0.1.250:31000)
-#    whose mrt block writes gzip updates files and a table every 8 s;
+#    drives, feed bgpwatchd (127.0.1.250, a free port of 31000-31099)
+#    whose mrt block writes bzip2 updates files and a table every 8 s;
 #  - updates: for every peer, the archive's announcements and withdrawals
 #    as bgpdump -m prints them (prefix, AS path, origin, next hop,
 #    communities), in order, equal bgpdump's view of the input file for
@@ -32,7 +32,7 @@ for t in bgpdump gobgpd gobgp bird birdc "$PY"; do
 	command -v "$t" >/dev/null 2>&1 || { echo "$t not found"; exit 1; }
 done
 WORK=$(mktemp -d /tmp/bw-mrt.XXXXXX) || exit 1
-trap 'rm -rf "$WORK"' EXIT
+trap '[ -n "$KEEP" ] || rm -rf "$WORK"' EXIT
 trap 'exit 1' INT TERM HUP
 "$PY" -B - "$BUILD" "$DATA/updates.20160811.1600.gz" "$WORK" \
     "$DATA/updates.et-header.2015.gz" <<'EOF'
@@ -52,9 +52,27 @@ FULL, FULLAS = "127.0.1.11", 3856
 # MRT_FULLTABLE=1 (tests/check/mrt_fulltable.sh): the 2015 full table
 # joins the feeds and only the on-demand dump is checked against show rib.
 FULLMODE = os.environ.get("MRT_FULLTABLE") == "1"
-BW, BWPORT = "127.0.1.250", 31000
-GB, GBAS, GBAPI = "127.0.1.200", 64521, 31002
-BIRD, BIRDPORT = "127.0.1.251", 31010
+BW, GB, BIRD, GBAS = "127.0.1.250", "127.0.1.200", "127.0.1.251", 64521
+
+
+def free_block():
+    """Three free ports of 31000-31099 (another run of this test may hold
+    some): bgpwatchd's, GoBGP's API, BIRD's."""
+    for base in range(31000, 31090, 3):
+        try:
+            for addr, port in ((BW, base), (GB, base + 1),
+                               (BIRD, base + 2)):
+                t = socket.socket()
+                t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                t.bind((addr, port))
+                t.close()
+            return base, base + 1, base + 2
+        except OSError:
+            t.close()
+    raise SystemExit("no free ports in 31000-31099")
+
+
+BWPORT, GBAPI, BIRDPORT = free_block()
 REGION = ["198.51.100.0/24", "203.0.113.0/24"]
 TICK = "192.0.2.0/24"
 fails = []
@@ -212,7 +230,7 @@ with open(os.path.join(work, "replay.conf"), "w") as fh:
     fh.write(conf.replace("live.mpk", "replay.mpk"))
 if not FULLMODE:
     conf += 'mrt {{\n    updates "{w}/updates.%Y%m%d.%H%M%S" rotate 1h\n' \
-        '    table "{w}/sched.%H%M%S" every 8s\n    compress gzip\n}}\n' \
+        '    table "{w}/sched.%H%M%S" every 8s\n    compress bzip2\n}}\n' \
         .format(w=work)
 conf += "neighbor %s {\n    remote-as %d\n    passive\n    add-path receive\n}\n" % (GB, GBAS)
 for _, asn, src in peers + ([(None, FULLAS, FULL)] if FULLMODE else []):
@@ -276,9 +294,12 @@ try:
                          ("%s:%d" % (BIRD, BIRDPORT), "bird")):
             if tag == "bird" and FULLMODE:
                 continue
+            # The first peer (AS59689) speaks 2-octet AS: archived
+            # as BGP4MP MESSAGE, AS_TRANS in its fields, AS4_PATH inside.
+            as2 = ["--as2"] if src == peers[0][2] else []
             start([os.path.join(build, "bgpfeed"), "--mrt", feedfile,
-                   "--peer", mrtpeer, "--bind", src, "--hold", "forever",
-                   dst], "feed-%s-%s.log" % (tag, src))
+                   "--peer", mrtpeer, "--bind", src, "--hold", "forever"] +
+                  as2 + [dst], "feed-%s-%s.log" % (tag, src))
 
     if FULLMODE:
         start([os.path.join(build, "bgpfeed"), "--mrt", fullfile, "--bind",
@@ -364,7 +385,7 @@ finally:
     stopall()
 
 # Updates: the archive per peer against bgpdump's view of the input.
-upd = sorted(glob.glob(os.path.join(work, "updates.*.gz")))
+upd = sorted(glob.glob(os.path.join(work, "updates.*.bz2")))
 if not upd:
     fail("no updates file")
 got = {}
@@ -398,7 +419,32 @@ if states < 2 * (len(peers) + 1):
 print("updates: %d files, %d A/W lines, %d state changes" %
       (len(upd), sum(len(v) for v in got.values()), states))
 
-sched = glob.glob(os.path.join(work, "sched.*.gz"))
+# The subtypes, read raw: 2-octet session MESSAGE (1), 4-octet
+# MESSAGE_AS4 (4), ADD-PATH MESSAGE_AS4_ADDPATH (9), STATE_CHANGE_AS4 (5).
+import bz2
+import struct
+subtypes = {}
+for path in upd:
+    raw = bz2.open(path).read()
+    i = 0
+    while i + 12 <= len(raw):
+        _, typ, st, ln = struct.unpack(">IHHI", raw[i:i + 12])
+        body = raw[i + 16:i + 12 + ln]
+        off = 8 if st == 1 else 12		# AS fields, ifindex, AFI
+        afi = struct.unpack(">H", body[off - 2:off])[0]
+        peer = socket.inet_ntop(socket.AF_INET if afi == 1 else
+                                socket.AF_INET6, body[off:off + (4 if afi == 1
+                                                               else 16)])
+        subtypes.setdefault(peer, set()).add((typ, st))
+        i += 12 + ln
+for peer, want_st in ((peers[0][2], {(17, 1), (17, 5)}),
+                      (peers[1][2], {(17, 4), (17, 5)}),
+                      (GB, {(17, 9), (17, 5)})):
+    if subtypes.get(peer) != want_st:
+        fail("%s: MRT (type, subtype) %s, expected %s" %
+             (peer, sorted(subtypes.get(peer, ())), sorted(want_st)))
+
+sched = glob.glob(os.path.join(work, "sched.*.bz2"))
 if not sched:
     fail("no scheduled table dump")
 # (those taken before the feeds came hold no routes, but must be read)
@@ -413,8 +459,8 @@ r = subprocess.run([os.path.join(build, "bgpwatchd"), "-d", "-f",
                     os.path.join(work, "replay.conf"), "-r",
                     os.path.join(work, "bview.gz")] + upd,
                    capture_output=True, text=True, timeout=60)
-if r.returncode != 0:
-    fail("replay: rc %d: %s" % (r.returncode, r.stderr[-500:]))
+if r.returncode != 0 or "Sanitizer" in r.stderr:
+    fail("replay: rc %d: %s" % (r.returncode, r.stderr[-1500:]))
 
 
 def events(path, t0, t1):
@@ -442,6 +488,11 @@ if live != rep:
 else:
     print("round trip: %d prefix_/region_ events, the same in the replay"
           % len(live))
+# Under SAN=1: the daemon's sanitizer reports (writer thread included).
+for path in glob.glob(os.path.join(work, "*.log")):
+    text = open(path, errors="replace").read()
+    if "Sanitizer" in text or "runtime error:" in text:
+        fail("%s: sanitizer report:\n%s" % (path, text[-2000:]))
 if fails:
     sys.exit(1)
 print("mrt_archive: ok")
