@@ -280,26 +280,13 @@ config_kafka_equal(const struct config_kafka *a, const struct config_kafka *b)
 	return 1;
 }
 
-/* A quoted string as the lexer reads it back. */
-static void
-kf_print_str(FILE *fp, const char *s)
-{
-	fputc('"', fp);
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', fp);
-		fputc(*s, fp);
-	}
-	fputc('"', fp);
-}
-
 static void
 kf_print_kv(FILE *fp, const char *key, const char *val)
 {
 	if (val == NULL)
 		return;
 	fprintf(fp, "\t\t%s ", key);
-	kf_print_str(fp, val);
+	config_print_string(fp, val);
 	fputc('\n', fp);
 }
 
@@ -321,28 +308,28 @@ config_kafka_print(FILE *fp, const struct config_kafka *k)
 		fprintf(fp, "\t\ttls");
 		if (k->tls_ca != NULL) {
 			fprintf(fp, " ca ");
-			kf_print_str(fp, k->tls_ca);
+			config_print_string(fp, k->tls_ca);
 		}
 		if (k->tls_cert != NULL) {
 			fprintf(fp, " cert ");
-			kf_print_str(fp, k->tls_cert);
+			config_print_string(fp, k->tls_cert);
 			fprintf(fp, " key ");
-			kf_print_str(fp, k->tls_key);
+			config_print_string(fp, k->tls_key);
 		}
 		fputc('\n', fp);
 	}
 	if (k->sasl_mech != NULL) {
 		fprintf(fp, "\t\tsasl %s user ", k->sasl_mech);
-		kf_print_str(fp, k->sasl_user);
+		config_print_string(fp, k->sasl_user);
 		fprintf(fp, " password ");
-		kf_print_str(fp, k->sasl_pass);
+		config_print_string(fp, k->sasl_pass);
 		fputc('\n', fp);
 	}
 	for (i = 0; i < k->nopts; i++) {
 		fprintf(fp, "\t\toption ");
-		kf_print_str(fp, k->opt_name[i]);
+		config_print_string(fp, k->opt_name[i]);
 		fputc(' ', fp);
-		kf_print_str(fp, k->opt_value[i]);
+		config_print_string(fp, k->opt_value[i]);
 		fputc('\n', fp);
 	}
 	fprintf(fp, "\t}\n");

@@ -16,8 +16,8 @@
 #include "config.h"
 
 /* Quotes s, escaping the two characters that need it. */
-static void
-print_string(FILE *fp, const char *s)
+void
+config_print_string(FILE *fp, const char *s)
 {
 	fputc('"', fp);
 	for (; *s != '\0'; s++) {
@@ -77,16 +77,16 @@ print_globals(FILE *fp, const struct config *conf)
 		    &conf->listens[i].addr, ab, sizeof(ab)),
 		    conf->listens[i].port);
 	fprintf(fp, "control ");
-	print_string(fp, conf->control_path);
+	config_print_string(fp, conf->control_path);
 	fputc('\n', fp);
 	if (conf->collector_id != NULL) {
 		fprintf(fp, "collector-id ");
-		print_string(fp, conf->collector_id);
+		config_print_string(fp, conf->collector_id);
 		fputc('\n', fp);
 	}
 	if (conf->user != NULL) {
 		fprintf(fp, "user ");
-		print_string(fp, conf->user);
+		config_print_string(fp, conf->user);
 		fputc('\n', fp);
 	}
 	fprintf(fp, "hold-time %u\nconnect-retry ", conf->hold_time);
@@ -97,7 +97,7 @@ print_globals(FILE *fp, const struct config *conf)
 	    conf->log_rate);
 	for (i = 0; i < conf->nrir_stats; i++) {
 		fprintf(fp, "rir-stats ");
-		print_string(fp, conf->rir_stats[i]);
+		config_print_string(fp, conf->rir_stats[i]);
 		fputc('\n', fp);
 	}
 	if (conf->metrics.enabled)
@@ -138,7 +138,7 @@ print_neighbor(FILE *fp, const struct config_neighbor *n)
 	fprintf(fp, "\tremote-as %u\n", n->remote_as);
 	if (n->descr != NULL) {
 		fprintf(fp, "\tdescription ");
-		print_string(fp, n->descr);
+		config_print_string(fp, n->descr);
 		fputc('\n', fp);
 	}
 	if (n->local_addr.aid != AID_UNSPEC)
@@ -150,7 +150,7 @@ print_neighbor(FILE *fp, const struct config_neighbor *n)
 		fprintf(fp, "\tport %u\n", n->port);
 	if (n->md5key != NULL) {
 		fprintf(fp, "\tmd5 ");
-		print_string(fp, n->md5key);
+		config_print_string(fp, n->md5key);
 		fputc('\n', fp);
 	}
 	if (n->flags & CONF_NB_TTL_SECURITY)
@@ -178,11 +178,11 @@ static void
 print_region(FILE *fp, const struct config_region *r)
 {
 	fprintf(fp, "\nregion ");
-	print_string(fp, r->name);
+	config_print_string(fp, r->name);
 	fprintf(fp, " {\n");
 	if (r->descr != NULL) {
 		fprintf(fp, "\tdescription ");
-		print_string(fp, r->descr);
+		config_print_string(fp, r->descr);
 		fputc('\n', fp);
 	}
 	print_region_members(fp, r);
@@ -211,18 +211,18 @@ print_subscriber(FILE *fp, const struct config_subscriber *s)
 
 	if (s->type == CONF_SUB_UNIX) {
 		fprintf(fp, "\tsubscribe unix ");
-		print_string(fp, s->path);
+		config_print_string(fp, s->path);
 		fprintf(fp, " mode 0%03o\n", (unsigned)s->mode);
 		return;
 	}
 	fprintf(fp, "\tsubscribe tls %s port %u cert ", fmt_addr(&s->addr, ab,
 	    sizeof(ab)), s->port);
-	print_string(fp, s->cert);
+	config_print_string(fp, s->cert);
 	fprintf(fp, " key ");
-	print_string(fp, s->key);
+	config_print_string(fp, s->key);
 	if (s->ca != NULL) {
 		fprintf(fp, " ca ");
-		print_string(fp, s->ca);
+		config_print_string(fp, s->ca);
 	}
 	fputc('\n', fp);
 }
@@ -235,7 +235,7 @@ print_events(FILE *fp, const struct config_events *ev)
 	fprintf(fp, "\nevents {\n");
 	if (ev->log_path != NULL) {
 		fprintf(fp, "\tlog ");
-		print_string(fp, ev->log_path);
+		config_print_string(fp, ev->log_path);
 		if (ev->log_max_size != 0) {
 			fprintf(fp, " max-size ");
 			print_size(fp, ev->log_max_size);
@@ -276,7 +276,7 @@ config_mrt_print(FILE *fp, const struct config_mrt *m)
 	fprintf(fp, "\nmrt {\n");
 	if (m->updates != NULL) {
 		fprintf(fp, "\tupdates ");
-		print_string(fp, m->updates);
+		config_print_string(fp, m->updates);
 		fprintf(fp, " rotate ");
 		config_print_duration(fp, m->rotate);
 		if (m->all_messages)
@@ -285,7 +285,7 @@ config_mrt_print(FILE *fp, const struct config_mrt *m)
 	}
 	if (m->table != NULL) {
 		fprintf(fp, "\ttable ");
-		print_string(fp, m->table);
+		config_print_string(fp, m->table);
 		fprintf(fp, " every ");
 		config_print_duration(fp, m->every);
 		fputc('\n', fp);
