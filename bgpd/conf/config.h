@@ -393,9 +393,9 @@ void		 config_kafka_print(FILE *, const struct config_kafka *);
 /* Writes the canonical text of the config; parsing it gives an equal one. */
 void		 config_print(FILE *, const struct config *);
 /* Writes a duration the way the parser reads it: "90s", "5m", "2h", "1d". */
+void		 config_print_duration(FILE *, uint32_t seconds);
 /* A quoted string as the lexer reads it back. */
 void		 config_print_string(FILE *, const char *);
-void		 config_print_duration(FILE *, uint32_t seconds);
 
 /*
  * The collector's name in events and streams: collector-id, or the host
