@@ -65,13 +65,8 @@ ws_print_str(FILE *fp, const char *kw, const char *s)
 {
 	if (s == NULL)
 		return;
-	fprintf(fp, " %s \"", kw);
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', fp);
-		fputc(*s, fp);
-	}
-	fputc('"', fp);
+	fprintf(fp, " %s ", kw);
+	config_print_string(fp, s);
 }
 
 void
