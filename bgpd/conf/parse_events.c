@@ -104,33 +104,10 @@ sub_unix(struct parser *p, struct config_subscriber *s)
 static int
 sub_tls_option(struct parser *p, struct config_subscriber *s, int *seen)
 {
-	static const char *opts[] = { "port", "cert", "key", "ca" };
-	struct token *t = peek(p);
-	char q[QBUF];
-	int i;
+	struct tls_opts o = { &s->port, &s->cert, &s->key, &s->ca,
+	    "subscribe tls", "port, cert, key or ca", "tls key" };
 
-	for (i = 0; i < 4; i++)
-		if (t->type == TOK_WORD && strcmp(t->text, opts[i]) == 0)
-			break;
-	if (i == 4 || (*seen & (1 << i))) {
-		perr(p, t->line, "unexpected %s in \"subscribe tls\" (port, "
-		    "cert, key or ca expected, each once)",
-		    tok_desc(t, q, sizeof(q)));
-		return -1;
-	}
-	next(p);
-	*seen |= 1 << i;
-	switch (i) {
-	case 0:
-		return get_port(p, &s->port);
-	case 1:
-		return get_string(p, "cert", PATH_MAX, &s->cert);
-	case 2:
-		parse_secret_seen(p, "tls key");
-		return get_string(p, "key", PATH_MAX, &s->key);
-	default:
-		return get_string(p, "ca", PATH_MAX, &s->ca);
-	}
+	return parse_tls_option(p, &o, seen);
 }
 
 static int

@@ -954,3 +954,34 @@ get_holdtime(struct parser *p, uint16_t *out)
 	*out = v;
 	return 0;
 }
+
+int
+parse_tls_option(struct parser *p, const struct tls_opts *o, int *seen)
+{
+	static const char *opts[] = { "port", "cert", "key", "ca" };
+	struct token *t = peek(p);
+	char q[QBUF];
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (t->type == TOK_WORD && strcmp(t->text, opts[i]) == 0)
+			break;
+	if (i == 4 || (*seen & (1 << i))) {
+		perr(p, t->line, "unexpected %s in \"%s\" (%s expected, each "
+		    "once)", tok_desc(t, q, sizeof(q)), o->stmt, o->expect);
+		return -1;
+	}
+	next(p);
+	*seen |= 1 << i;
+	switch (i) {
+	case 0:
+		return get_port(p, o->port);
+	case 1:
+		return get_string(p, "cert", PATH_MAX, o->cert);
+	case 2:
+		parse_secret_seen(p, o->secret);
+		return get_string(p, "key", PATH_MAX, o->key);
+	default:
+		return get_string(p, "ca", PATH_MAX, o->ca);
+	}
+}

@@ -120,6 +120,20 @@ int	parse_block(struct parser *p, const struct keyword *kw, void *arg,
 /* secrets.c: notes that the current file holds a secret (what). */
 void	parse_secret_seen(struct parser *p, const char *what);
 
+/*
+ * The "port N cert "F" key "F" ca "F"" options after a TLS listener's
+ * address ("subscribe tls", "websocket"), each at most once (*seen keeps
+ * which).  Returns 0, -1 after an error naming `expect`.
+ */
+struct tls_opts {
+	uint16_t	 *port;
+	char		**cert, **key, **ca;
+	const char	 *stmt;		/* "subscribe tls" */
+	const char	 *expect;	/* "port, cert, key or ca" */
+	const char	 *secret;	/* what the key is, for the secrets check */
+};
+int	parse_tls_option(struct parser *p, const struct tls_opts *o, int *seen);
+
 /* The block entries, one per parse_<block>.c. */
 int	kw_neighbor_block(struct parser *, void *);
 int	kw_region_block(struct parser *, void *);

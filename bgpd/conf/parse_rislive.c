@@ -187,33 +187,10 @@ static const struct keyword kw_ws[] = {
 static int
 ws_option(struct parser *p, struct config_websocket *ws, int *seen)
 {
-	static const char *opts[] = { "port", "cert", "key", "ca" };
-	struct token *t = peek(p);
-	char q[QBUF];
-	int i;
+	struct tls_opts o = { &ws->port, &ws->cert, &ws->key, &ws->ca,
+	    "websocket", "port, cert, key, ca or \"{\"", "websocket key" };
 
-	for (i = 0; i < 4; i++)
-		if (t->type == TOK_WORD && strcmp(t->text, opts[i]) == 0)
-			break;
-	if (i == 4 || (*seen & (1 << i))) {
-		perr(p, t->line, "unexpected %s in \"websocket\" (port, cert, "
-		    "key, ca or \"{\" expected, each once)",
-		    tok_desc(t, q, sizeof(q)));
-		return -1;
-	}
-	next(p);
-	*seen |= 1 << i;
-	switch (i) {
-	case 0:
-		return get_port(p, &ws->port);
-	case 1:
-		return get_string(p, "cert", PATH_MAX, &ws->cert);
-	case 2:
-		parse_secret_seen(p, "websocket key");
-		return get_string(p, "key", PATH_MAX, &ws->key);
-	default:
-		return get_string(p, "ca", PATH_MAX, &ws->ca);
-	}
+	return parse_tls_option(p, &o, seen);
 }
 
 int
