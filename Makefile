@@ -98,6 +98,7 @@ archives = $(foreach d,$(LINK_ORDER),$(if $(filter $(d),$(1)),$(AR_DIR)/$(d).a))
 	$(BUILD)/libproto.a
 
 .PHONY: all deps check unit fuzz fuzz-build soak memcheck bench run demo install clean
+.PHONY: lab lab-test lab-down
 .DEFAULT_GOAL := all
 
 all: $(PROGS) $(TOOLS)
@@ -148,19 +149,23 @@ $(BUILD)/bgpfeed: $(FEED_SRCS:%.c=$(OBJ)/%.o) $(call archives,lib)
 # Each test and tool links only the archives of the layer it tests:
 # t_NAME lists them (default: the codec alone).
 t_test_config := conf lib
+t_test_kafka_conf := conf lib
 t_test_json := lib
 t_test_sock := lib
 t_test_mrt := lib
 t_test_mrt_enc := lib
+t_test_mrt_io := $(uses_mrt)
 t_test_trie := $(uses_rib)
 t_test_rib := $(uses_rib)
 t_test_intern := $(uses_rib)
 t_test_msgtap := $(uses_rib)
+t_test_rislive := $(uses_rislive)
 t_test_detect := $(uses_detect)
 t_test_rirstats := $(uses_detect)
 t_test_evt := $(uses_event)
 t_test_evt_fanout := $(uses_event)
 t_test_evt_stream := $(uses_event)
+t_test_evt_lock := $(uses_event)
 t_test_evt_backlog := $(uses_event)
 t_test_control := $(uses_ctl)
 t_detectbench := $(uses_detect)
@@ -169,6 +174,7 @@ t_evtgen := $(uses_event)
 t_mkseeds := lib
 t_mrtdump := lib
 t_kafkamock := lib
+t_kafkabench := $(uses_event)
 
 .SECONDEXPANSION:
 $(BUILD)/tools/%: $(OBJ)/tests/tools/%.o $$(call archives,$$(t_%))
@@ -255,6 +261,19 @@ run: deps
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh tests/demo.sh $(BUILD)
+
+# The container lab (docs/lab.md): bgpwatchd, BIRD, GoBGP, FRR and
+# Prometheus in podman containers on internal networks.  `make lab` plays
+# the North Korea story and prints the events (KEEP=1 keeps the lab up),
+# `make lab-test` asserts (tests/check/lab.sh runs it in make check).
+lab: deps
+	@sh tools/lab.sh run
+
+lab-test: deps
+	@sh tools/lab.sh test
+
+lab-down:
+	@sh tools/lab.sh down
 
 # Programs, man pages, the unit, a working default config (never over
 # an existing one) and the example, the state directory with the RIR

@@ -503,6 +503,7 @@ ctl_events(int argc, char **argv)
 int
 main(int argc, char *argv[])
 {
+	static char	cwd[PATH_MAX], abspath[PATH_MAX + 2];
 	char	 line[CONTROL_LINE_MAX + 2];
 	char	*buf;
 	int	 ch, json = 0, fd, rv;
@@ -541,6 +542,13 @@ main(int argc, char *argv[])
 		usage();
 	if (strcmp(argv[0], "events") == 0)
 		return ctl_events(argc, argv);
+	/* dump table FILE: the daemon works elsewhere; name it whole. */
+	if (argc == 3 && strcmp(argv[0], "dump") == 0 &&
+	    strcmp(argv[1], "table") == 0 && argv[2][0] != '/' &&
+	    getcwd(cwd, sizeof(cwd)) != NULL) {
+		snprintf(abspath, sizeof(abspath), "%s/%s", cwd, argv[2]);
+		argv[2] = abspath;
+	}
 	if (ctl_request(json, argv, argc, line, sizeof(line)) == -1)
 		return CTL_EXIT_USAGE;
 	if ((buf = malloc(CTL_BUFSZ)) == NULL) {

@@ -20,6 +20,7 @@
 #include "evt_fanout.h"
 #include "evt_schema.h"
 #include "log.h"
+#include "mrt_archive.h"
 #include "sdnotify.h"
 
 /*
@@ -58,6 +59,19 @@ core_detect_open(struct bgpd *bgpd, int live, char *err, size_t errlen)
 	return detect_configure(bgpd->detect, conf, now, err, errlen);
 }
 
+/* The MRT archive, an observer of the message tap (live only). */
+static int
+core_mrt_open(struct bgpd *bgpd)
+{
+	struct tap_observer o;
+
+	if ((bgpd->mrt = mrt_archive_new(&bgpd->loop, bgpd->rib,
+	    bgpd->conf)) == NULL)
+		return -1;
+	mrt_archive_observer(bgpd->mrt, &o);
+	return msgtap_add(&bgpd->tap, &o);
+}
+
 int
 core_init(struct bgpd *bgpd, struct config *conf, const char *conffile,
     int live)
@@ -87,6 +101,10 @@ core_init(struct bgpd *bgpd, struct config *conf, const char *conffile,
 	msgtap_init(&bgpd->tap);
 	peer_reg_init(&bgpd->peers, &bgpd->loop, &bgpd->door, &bgpd->tap,
 	    conf, bgpd->scratch);
+	bmp_station_init(&bgpd->bmp, &bgpd->loop, &bgpd->door, &bgpd->tap,
+	    conf, bgpd->scratch);
+	if (live && core_mrt_open(bgpd) == -1)
+		return -1;
 	if (core_rislive_open(bgpd, live) == -1)
 		return -1;
 	return 0;
@@ -95,7 +113,8 @@ core_init(struct bgpd *bgpd, struct config *conf, const char *conffile,
 int
 core_start(struct bgpd *bgpd)
 {
-	if (peer_reg_listen(&bgpd->peers) == -1)
+	if (peer_reg_listen(&bgpd->peers) == -1 ||
+	    bmp_station_listen(&bgpd->bmp) == -1)
 		return -1;
 	loop_probe_start(&bgpd->loop);
 	peer_reg_start(&bgpd->peers);
@@ -119,6 +138,12 @@ core_free(struct bgpd *bgpd)
 	core_rislive_close(bgpd);
 	if (bgpd->peers.env.loop != NULL)
 		peer_reg_free(&bgpd->peers);
+	if (bgpd->bmp.loop != NULL)
+		bmp_station_free(&bgpd->bmp);
+	if (bgpd->mrt != NULL) {
+		msgtap_remove(&bgpd->tap, bgpd->mrt);
+		mrt_archive_free(bgpd->mrt);
+	}
 	adjrib_free(&bgpd->door);
 	if (bgpd->detect)
 		detect_free(bgpd->detect);
@@ -185,9 +210,10 @@ core_reload_conf(struct bgpd *bgpd, char *err, size_t errlen)
 	}
 	if (config_check_secrets(nconf, geteuid(), err, errlen) == -1 ||
 	    evt_fanout_reconfigure(bgpd->fanout, &nconf->events, err,
-	    errlen) == -1 || detect_configure(bgpd->detect, nconf,
-	    loop_now(&bgpd->loop), err, errlen) == -1 ||
-	    core_rislive_reload(bgpd, nconf, err, errlen) == -1) {
+	    errlen) == -1 ||
+	    core_rislive_reload(bgpd, nconf, err, errlen) == -1 ||
+	    detect_configure(bgpd->detect, nconf,
+	    loop_now(&bgpd->loop), err, errlen) == -1) {
 		/* What failed is left as it was; keep the running config. */
 		config_free(nconf);
 		snprintf(errs.msg[0], sizeof(errs.msg[0]), "%s", err);
@@ -197,7 +223,10 @@ core_reload_conf(struct bgpd *bgpd, char *err, size_t errlen)
 	}
 	evt_fanout_set_collector(bgpd->fanout, config_collector_id(nconf));
 	peer_reg_reconfigure(&bgpd->peers, nconf);
+	bmp_station_reconfigure(&bgpd->bmp, nconf);
 	bgpd->conf = nconf;
+	if (bgpd->mrt != NULL)
+		mrt_archive_reconfigure(bgpd->mrt, nconf);
 	adjrib_kick(&bgpd->door);
 	log_set_rate(nconf->log_rate);
 	config_free(oconf);

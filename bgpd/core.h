@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "adjrib.h"
+#include "bmp_station.h"
 #include "msgtap.h"
 #include "config.h"
 #include "core_ops.h"
@@ -21,6 +22,7 @@
 #include "rib.h"
 
 struct detect;
+struct mrt_archive;
 struct evt_fanout;
 struct evt_schema;
 struct rislive;
@@ -34,9 +36,11 @@ struct bgpd {
 	struct rib		*rib;
 	struct adjrib		 door;		/* the one way in */
 	struct msgtap		 tap;		/* messages as received */
+	struct bmp_station	 bmp;		/* BMP-monitored peers */
 	struct detect		*detect;	/* NULL: no regions */
 	struct evt_fanout	*fanout;	/* event log + outputs */
 	struct evt_schema	*schema;	/* detector -> fan-out encoder */
+	struct mrt_archive	*mrt;		/* MRT archive, NULL: replay */
 	struct rislive		*rislive;	/* RIS Live stream, or NULL */
 	uint8_t			*scratch;	/* BGP_SCRATCH_LEN, decoder */
 	time_t			 started;

@@ -287,6 +287,8 @@ test_roundtrip(void **state)
 	roundtrip(DATA "include-main.conf");
 	roundtrip(DATA "ipv6.conf");
 	roundtrip(DATA "minimal.conf");
+	roundtrip(DATA "bmp.conf");
+	roundtrip(DATA "mrt.conf");
 	roundtrip("conf/bgpwatchd.conf");
 }
 
@@ -693,6 +695,48 @@ test_overlong(void **state)
 	free(buf);
 }
 
+/* bmp { }: values as parsed, and its errors. */
+static void
+test_bmp_block(void **state)
+{
+	const struct config_bmp_router *r;
+	struct config *c;
+	struct bw_addr a;
+#define T(s) s, sizeof(s) - 1
+
+	(void)state;
+	c = parse_ok(DATA "bmp.conf");
+	assert_int_equal(c->bmp.nlistens, 2);
+	assert_int_equal(c->bmp.listens[1].port, CONF_DEFAULT_BMP_PORT);
+	assert_int_equal(c->bmp.max_message, 65536);
+	assert_int_equal(c->bmp.buffer, 1048576);
+	assert_int_equal(c->bmp.nrouters, 2);
+	assert_int_equal(addr_parse("127.0.2.2", &a), 0);
+	assert_non_null(r = config_bmp_find(&c->bmp, &a));
+	assert_string_equal(r->descr, "frr r1");
+	assert_int_equal(r->connect_port, 32010);
+	assert_int_equal(r->max_peers, CONF_DEFAULT_BMP_MAX_PEERS);
+	assert_int_equal(r->views, CONF_BMP_PRE | CONF_BMP_POST |
+	    CONF_BMP_LOC_RIB);
+	r = &c->bmp.routers[1];
+	assert_int_equal(r->max_routes, 2000000);
+	assert_int_equal(r->views, CONF_BMP_OUT_PRE | CONF_BMP_OUT_POST);
+	config_free(c);
+	expect_first_error(T("bmp {\n router 10.0.0.1 { views all }\n}\n"),
+	    "b.conf:2: unknown BMP view \"all\" (pre-policy, post-policy, "
+	    "adj-rib-out-pre, adj-rib-out-post or loc-rib)");
+	expect_first_error(T("bmp {\n router 10.0.0.1 { }\n"
+	    " router 10.0.0.1 { }\n}\n"),
+	    "b.conf:3: duplicate BMP router 10.0.0.1");
+	expect_first_error(T("bmp {\n router 10.0.0.1 { connect 5 }\n}\n"),
+	    "b.conf:2: connect: \"port N\" expected");
+	expect_first_error(T("bmp {\n max-message 100\n}\n"),
+	    "b.conf:2: max-message must be 4K..16M");
+	expect_first_error(T("bmp {\n}\nbmp {\n}\n"),
+	    "b.conf:3: duplicate \"bmp\"");
+#undef T
+}
+
 /* Random bytes and mangled good files: errors, never a crash. */
 static void
 test_hostile(void **state)
@@ -821,6 +865,42 @@ parse_snippet(const char *stmt, int ok)
 	if (!ok && conf != NULL)
 		fail_msg("%s: accepted", stmt);
 	return conf;
+}
+
+/* mrt { }: values, defaults and errors. */
+static void
+test_mrt_block(void **state)
+{
+	static const char *bad[] = {
+		"mrt { }",
+		"mrt { compress zstd; updates \"/x\" }",
+		"mrt { updates \"/x\" rotate 0s }",
+		"mrt { updates \"/x\" bogus }",
+		"mrt { updates \"/x\"; updates \"/y\" }",
+		"mrt { table \"/x\"; queue-limit 1K }",
+		"mrt { updates \"\" }",
+	};
+	struct config *c;
+	size_t i;
+
+	(void)state;
+	c = parse_snippet("mrt { updates \"/u.%H\"; table \"/t\" }", 1);
+	assert_int_equal(c->mrt.enabled, 1);
+	assert_string_equal(c->mrt.updates, "/u.%H");
+	assert_int_equal(c->mrt.rotate, CONF_DEFAULT_MRT_ROTATE);
+	assert_int_equal(c->mrt.every, CONF_DEFAULT_MRT_EVERY);
+	assert_int_equal(c->mrt.compress, CONF_MRT_NONE);
+	assert_int_equal(c->mrt.all_messages, 0);
+	config_free(c);
+	c = parse_ok(DATA "mrt.conf");
+	assert_int_equal(c->mrt.rotate, 300);
+	assert_int_equal(c->mrt.every, 7200);
+	assert_int_equal(c->mrt.compress, CONF_MRT_BZIP2);
+	assert_int_equal(c->mrt.all_messages, 1);
+	assert_int_equal(c->mrt.queue_limit, 32 * 1024 * 1024);
+	config_free(c);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		parse_snippet(bad[i], 0);
 }
 
 static void
@@ -1012,6 +1092,8 @@ main(void)
 		cmocka_unit_test(test_interfaces_sample),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_bmp_block),
+		cmocka_unit_test(test_mrt_block),
 		cmocka_unit_test(test_equal_detects_changes),
 		cmocka_unit_test(test_full_fields),
 		cmocka_unit_test(test_invalid_table),

@@ -412,7 +412,7 @@ normalize(char *s, const char *key, long lo, long hi)
 #define MSGS0	"{\"open\":0,\"update\":0,\"notification\":0,\"keepalive\":0," \
 		"\"route_refresh\":0}"
 #define NB1 \
-	"{\"address\":\"127.0.0.11\",\"remote_as\":64511,\"description\":" \
+	"{\"address\":\"127.0.0.11\",\"type\":\"bgp\",\"remote_as\":64511,\"description\":" \
 	"\"lab router r1\",\"state\":\"Established\",\"prefixes\":" \
 	"{\"ipv4\":4,\"ipv6\":0},\"uptime\":N,\"state_time\":N," \
 	"\"last_change\":1700000000,\"messages_in\":15,\"messages_out\":12," \
@@ -430,7 +430,7 @@ normalize(char *s, const char *key, long lo, long hi)
 	"\"graceful_restart\":null},\"local_address\":null," \
 	"\"passive\":true,\"max_prefix\":0,\"removed\":false}"
 #define NB2 \
-	"{\"address\":\"2001:db8::2\",\"remote_as\":64512,\"description\":" \
+	"{\"address\":\"2001:db8::2\",\"type\":\"bgp\",\"remote_as\":64512,\"description\":" \
 	"null,\"state\":\"Active\",\"prefixes\":{\"ipv4\":1,\"ipv6\":1}," \
 	"\"uptime\":N,\"state_time\":N,\"last_change\":1700000000," \
 	"\"messages_in\":0,\"messages_out\":0,\"messages\":{\"in\":" MSGS0 \
@@ -538,9 +538,9 @@ test_rib_count(void **state)
 	expect(f, "json show rib count neighbor 2001:db8::2",
 	    "OK\n{\"routes\":2,\"ipv4\":1,\"ipv6\":1}\n");
 	expect(f, "show rib count", "OK\nRoutes: 6 (IPv4 5, IPv6 1)\n");
-	expect(f, "show rib count 10.0.0.0/8", "ERR usage: show rib "
-	    "[neighbor ADDRESS] [PREFIX] | show rib count [neighbor "
-	    "ADDRESS]\n");
+	expect(f, "show rib count 10.0.0.0/8", "ERR usage: show rib [neighbor ADDRESS] [router ADDRESS] [view VIEW] "
+	    "[PREFIX] | show rib count [neighbor ADDRESS] [router ADDRESS] "
+	    "[view VIEW]\n");
 }
 
 static void
@@ -573,8 +573,9 @@ test_rib_prefix(void **state)
 	expect(f, "json show rib 10.1.2.0/24", "OK\n{\"prefix\":"
 	    "\"10.1.2.0/24\",\"match\":\"10.0.0.0/8\",\"routes\":[" R_TEN
 	    "],\"covering\":[],\"covered\":[]}\n");
-	expect(f, "show rib 300.1.2.3", "ERR usage: show rib [neighbor "
-	    "ADDRESS] [PREFIX] | show rib count [neighbor ADDRESS]\n");
+	expect(f, "show rib 300.1.2.3", "ERR usage: show rib [neighbor ADDRESS] [router ADDRESS] [view VIEW] "
+	    "[PREFIX] | show rib count [neighbor ADDRESS] [router ADDRESS] "
+	    "[view VIEW]\n");
 }
 
 static size_t
@@ -654,7 +655,9 @@ test_errors(void **state)
 	expect(f, "show neighbors extra", "ERR usage: show neighbors\n");
 	expect(f, "json show regions", "OK\n{\"regions\":[]}\n");
 	expect(f, "show region KP", "ERR no region KP\n");
-	expect(f, "dump table /tmp/x", "ERR not yet implemented\n");
+	expect(f, "dump table x", "ERR dump table: FILE must be an absolute path "
+	    "without quotes or backslashes\n");
+	expect(f, "dump table", "ERR usage: dump table FILE\n");
 	got = ask(f, "reload");
 	assert_true(strncmp(got, "ERR reload failed: ", 19) == 0);
 	assert_non_null(strchr(got, '\n'));

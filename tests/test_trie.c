@@ -115,7 +115,7 @@ check_shape(const struct trie *t, const struct trie_node *n,
 		assert_int_equal((p.b[q.len / 8] >> (7 - q.len % 8)) & 1, bit);
 	}
 	/* Child pointers exactly when there is a child. */
-	assert_int_equal(n->haskids, trie_child(t, n, 0) != NULL ||
+	assert_int_equal(trie_haskids(n), trie_child(t, n, 0) != NULL ||
 	    trie_child(t, n, 1) != NULL);
 	if (n->nroutes == 0) {
 		assert_non_null(trie_child(t, n, 0));
@@ -327,6 +327,117 @@ test_trie_v6(void **state)
 	run_family(AID_INET6, 0xfeedface);
 }
 
+/*
+ * Many routes per prefix, as with many peers: random inserts at random
+ * places and random deletes over a pool of nested prefixes, so nodes go
+ * from inline to external routes and back, gain and lose children, and
+ * are found through the index; contents, counts and the index checked
+ * against a model all along.
+ */
+#define MPOOL	300
+#define MMAX	40
+
+struct mmodel {
+	uint32_t	ids[MMAX];
+	size_t		n;
+};
+
+static void
+multi_check(const struct trie *t, const struct ref *r,
+    const struct mmodel *m)
+{
+	const struct trie_node *n;
+	size_t i, j, routes = 0, pfx = 0;
+
+	for (i = 0; i < r->n; i++) {
+		n = trie_lookup(t, &r->p[i]);
+		if (m[i].n == 0) {
+			assert_null(n);
+			continue;
+		}
+		assert_non_null(n);
+		assert_int_equal(n->nroutes, m[i].n);
+		for (j = 0; j < m[i].n; j++)
+			assert_int_equal(trie_routes(t, n)[j].path_id,
+			    m[i].ids[j]);
+		routes += m[i].n;
+		pfx++;
+	}
+	assert_int_equal(t->routes, routes);
+	assert_int_equal(t->prefixes, pfx);
+	assert_int_equal(trie_check_index(t), 0);
+}
+
+static void
+run_multi(uint8_t aid, uint64_t seed)
+{
+	static struct ref r;
+	static struct mmodel m[MPOOL];
+	struct trie t;
+	struct trie_pos pos;
+	struct trie_node *n;
+	struct trie_mem mem;
+	size_t i, at, op, id = 1;
+
+	rng = seed;
+	memset(&r, 0, sizeof(r));
+	memset(m, 0, sizeof(m));
+	while (r.n < MPOOL) {
+		rand_prefix(&r, aid, &r.p[r.n]);
+		if (ref_find(&r, &r.p[r.n]) == SIZE_MAX)
+			r.n++;
+	}
+	trie_init(&t, aid);
+	for (op = 0; op < 40000; op++) {
+		i = rnd() % r.n;
+		n = trie_seek(&t, &r.p[i], &pos);
+		assert_int_equal(n != NULL && n->nroutes > 0, m[i].n > 0);
+		/* Grow while young, then churn, then drain. */
+		if (op < 30000 && m[i].n < MMAX && (m[i].n == 0 ||
+		    rnd() % 100 < (op < 15000 ? 70 : 45))) {
+			at = rnd() % (m[i].n + 1);
+			n = trie_add(&t, &pos, &r.p[i], at);
+			assert_non_null(n);
+			memset(&trie_routes(&t, n)[at], 0,
+			    sizeof(struct rib_route));
+			trie_routes(&t, n)[at].path_id = (uint32_t)id;
+			memmove(&m[i].ids[at + 1], &m[i].ids[at],
+			    (m[i].n - at) * sizeof(m[i].ids[0]));
+			m[i].ids[at] = (uint32_t)id++;
+			m[i].n++;
+		} else if (m[i].n > 0) {
+			at = rnd() % m[i].n;
+			assert_int_equal(trie_routes(&t, n)[at].path_id,
+			    m[i].ids[at]);
+			trie_del(&t, &pos, at);
+			memmove(&m[i].ids[at], &m[i].ids[at + 1],
+			    (m[i].n - at - 1) * sizeof(m[i].ids[0]));
+			m[i].n--;
+		}
+		if (op % 997 == 0)
+			multi_check(&t, &r, m);
+	}
+	for (i = 0; i < r.n; i++)
+		while (m[i].n > 0) {
+			n = trie_seek(&t, &r.p[i], &pos);
+			trie_del(&t, &pos, --m[i].n);
+		}
+	multi_check(&t, &r, m);
+	assert_null(t.root);
+	trie_mem(&t, &mem);
+	assert_int_equal(mem.nodes + mem.node_bytes + mem.route_bytes, 0);
+	trie_clear(&t, NULL, NULL);
+}
+
+static void
+test_trie_multi(void **state)
+{
+	(void)state;
+	run_multi(AID_INET, 42);
+	run_multi(AID_INET, 0x5eed);
+	run_multi(AID_INET6, 99);
+}
+
 /* Many routes on one node: the node grows past the slab sizes. */
 static void
 test_trie_big_node(void **state)
@@ -354,7 +465,10 @@ test_trie_big_node(void **state)
 		assert_int_equal(trie_routes(&t, n)[i].path_id, 99 - i);
 	trie_mem(&t, &m);
 	assert_int_equal(m.route_bytes, 100 * sizeof(struct rib_route));
-	assert_int_equal(m.node_bytes, t.kidoff);
+	/* The header, the array pointer, and room for 104 routes. */
+	assert_int_equal(m.node_bytes, t.kidoff + sizeof(struct rib_route *) +
+	    4 * sizeof(struct rib_route));
+	assert_int_equal(trie_check_index(&t), 0);
 	for (i = 0; i < 100; i++) {
 		n = trie_seek(&t, &p, &pos);
 		assert_int_equal(trie_routes(&t, n)[n->nroutes - 1].path_id,
@@ -376,6 +490,7 @@ main(void)
 		cmocka_unit_test(test_trie_v4),
 		cmocka_unit_test(test_trie_v6),
 		cmocka_unit_test(test_trie_big_node),
+		cmocka_unit_test(test_trie_multi),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,10 +4,10 @@
 # control and event sockets, the event log, the RIR statistics excerpt
 # region KP needs.  No root, nothing outside the tree.  Once the daemon
 # is up it says what to do next.
-#   tools/run.sh BUILD
+#   tools/run.sh BUILD [DIR]	(DIR: default BUILD/run)
 BUILD=${1:-build}
 TOP=$(pwd)
-R="$TOP/$BUILD/run"
+R=${2:-$TOP/$BUILD/run}
 mkdir -p "$R/state" "$R/sock" || exit 1
 [ -f "$R/state/delegated-apnic-extended-latest" ] ||
     cp tests/data/rirstats/delegated-apnic-extended-latest "$R/state/"

@@ -35,6 +35,7 @@ config_new(void)
 	TAILQ_INIT(&conf->regions);
 	conf->events.log_keep = CONF_DEFAULT_LOG_KEEP;
 	conf->events.queue_limit = CONF_DEFAULT_QUEUE_LIMIT;
+	config_bmp_init(&conf->bmp);
 	config_websocket_defaults(&conf->websocket);
 	return conf;
 }
@@ -106,6 +107,7 @@ config_free(struct config *conf)
 	free(conf->user);
 	free(conf->collector_id);
 	config_events_free(&conf->events);
+	config_bmp_free(&conf->bmp);
 	config_secrets_free(conf);
 	config_mrt_free(&conf->mrt);
 	config_websocket_free(&conf->websocket);
@@ -300,6 +302,7 @@ config_equal(const struct config *a, const struct config *b)
 	return config_globals_equal(a, b) && config_neighbors_equal(a, b) &&
 	    config_regions_equal(a, b) &&
 	    config_events_equal(&a->events, &b->events) &&
+	    config_bmp_equal(&a->bmp, &b->bmp) &&
 	    config_mrt_equal(&a->mrt, &b->mrt) &&
 	    config_websocket_equal(&a->websocket, &b->websocket);
 }

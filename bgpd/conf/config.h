@@ -174,6 +174,38 @@ struct config_metrics {
 	uint16_t		 port;
 };
 
+/* BMP station (RFC 7854): the routers allowed to export to us. */
+#define CONF_DEFAULT_BMP_PORT	11019
+#define CONF_DEFAULT_BMP_MAX_PEERS 256
+#define CONF_DEFAULT_BMP_MAX_MSG (1024 * 1024)
+#define CONF_DEFAULT_BMP_BUFFER	(16 * 1024 * 1024)
+/* Views (bit 1 << enum bmp_view of include/bmp.h). */
+#define CONF_BMP_PRE		0x01	/* Adj-RIB-In pre-policy */
+#define CONF_BMP_POST		0x02	/* Adj-RIB-In post-policy */
+#define CONF_BMP_OUT_PRE	0x04	/* Adj-RIB-Out (RFC 8671) */
+#define CONF_BMP_OUT_POST	0x08
+#define CONF_BMP_LOC_RIB	0x10	/* Loc-RIB (RFC 9069) */
+#define CONF_BMP_DEFAULT_VIEWS	CONF_BMP_PRE
+
+struct config_bmp_router {
+	struct bw_addr		 addr;
+	char			*descr;		/* NULL: none */
+	uint32_t		 max_routes;	/* all its peers, 0: no limit */
+	uint32_t		 max_peers;	/* monitored (peer, view)s */
+	uint8_t			 views;		/* CONF_BMP_* kept */
+	uint16_t		 connect_port;	/* !0: we connect to it */
+	int			 line;
+};
+
+struct config_bmp {
+	struct config_listen	*listens;	/* `listen on` in bmp { } */
+	size_t			 nlistens;
+	uint32_t		 max_message;	/* bytes per BMP message */
+	uint64_t		 buffer;	/* bytes buffered per router */
+	struct config_bmp_router *routers;
+	size_t			 nrouters;
+};
+
 /* A file holding a secret (md5 key, TLS key): must be private. */
 struct config_secret {
 	char			*file;
@@ -248,6 +280,7 @@ struct config {
 	struct config_regions	 regions;
 	struct config_events	 events;
 	struct config_metrics	 metrics;
+	struct config_bmp	 bmp;
 	struct config_secret	*secrets;	/* files holding secrets */
 	size_t			 nsecrets;
 	struct config_mrt	 mrt;
@@ -313,6 +346,18 @@ struct config	*config_parse(const char *path,
 struct config	*config_parse_buf(const char *name, const char *buf,
 		    size_t len, struct config_errors *errs);
 
+/* config_bmp.c */
+
+void		 config_bmp_init(struct config_bmp *);
+void		 config_bmp_free(struct config_bmp *);
+int		 config_bmp_equal(const struct config_bmp *,
+		    const struct config_bmp *);
+void		 config_bmp_print(FILE *, const struct config_bmp *);
+/* The allowed router with this address, or NULL. */
+const struct config_bmp_router *config_bmp_find(const struct config_bmp *,
+		    const struct bw_addr *);
+/* "pre-policy", ... for one CONF_BMP_* bit (parse_bmp.c), or NULL. */
+const char	*config_bmp_view_name(uint8_t bit);
 /* secrets.c */
 
 /*

@@ -255,6 +255,7 @@ kw_include(struct parser *p, void *arg)
 }
 
 static const struct keyword kw_top[] = {
+	{ "bmp",		kw_bmp_block,		KW_ONCE },
 	{ "collector-id",	kw_collector_id,	KW_ONCE },
 	{ "connect-retry",	kw_connect_retry,	KW_ONCE },
 	{ "control",		kw_control,		KW_ONCE },

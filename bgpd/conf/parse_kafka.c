@@ -116,6 +116,8 @@ kf_tls(struct parser *p, void *arg)
 			return -1;
 		}
 		next(p);
+		if (i == 2)
+			parse_secret_seen(p, "kafka tls key");
 		if (get_string(p, opts[i], PATH_MAX, dst[i]) == -1)
 			return -1;
 	}
@@ -154,10 +156,12 @@ kf_sasl(struct parser *p, void *arg)
 	}
 	if (get_string(p, "sasl user", KAFKA_STR_MAX, &k->sasl_user) == -1)
 		return -1;
+	parse_secret_seen(p, "sasl password");
 	if (!accept_word(p, "password")) {
 		perr(p, p->tok.line, "sasl needs password \"SECRET\"");
 		return -1;
 	}
+	parse_secret_seen(p, "kafka sasl password");
 	return get_string(p, "sasl password", KAFKA_STR_MAX, &k->sasl_pass);
 }
 

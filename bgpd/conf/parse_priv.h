@@ -124,6 +124,7 @@ void	parse_secret_seen(struct parser *p, const char *what);
 int	kw_neighbor_block(struct parser *, void *);
 int	kw_region_block(struct parser *, void *);
 int	kw_events_block(struct parser *, void *);
+int	kw_bmp_block(struct parser *, void *);
 int	kw_mrt_block(struct parser *, void *);
 int	kw_kafka_block(struct parser *, void *);	/* inside events */
 int	kw_websocket(struct parser *, void *);

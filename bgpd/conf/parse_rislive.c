@@ -214,6 +214,7 @@ ws_option(struct parser *p, struct config_websocket *ws, int *seen)
 	case 1:
 		return get_string(p, "cert", PATH_MAX, &ws->cert);
 	case 2:
+		parse_secret_seen(p, "websocket key");
 		return get_string(p, "key", PATH_MAX, &ws->key);
 	default:
 		return get_string(p, "ca", PATH_MAX, &ws->ca);

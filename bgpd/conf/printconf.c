@@ -263,6 +263,7 @@ config_print(FILE *fp, const struct config *conf)
 	TAILQ_FOREACH(r, &conf->regions, entry)
 		print_region(fp, r);
 	print_events(fp, &conf->events);
+	config_bmp_print(fp, &conf->bmp);
 	config_mrt_print(fp, &conf->mrt);
 	config_websocket_print(fp, &conf->websocket);
 }

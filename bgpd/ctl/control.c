@@ -31,6 +31,7 @@
 #include "core.h"
 #include "control.h"
 #include "control_priv.h"
+#include "mrt_archive.h"
 #include "sock.h"
 #include "view.h"
 
@@ -52,7 +53,8 @@ static const struct control_cmd {
 	{ "show", "status", control_show_status },
 	{ "show", "regions", control_show_regions },
 	{ "show", "region", control_show_region },
-	{ "dump", "table", control_nyi },
+	{ "show", "bmp", control_show_bmp },
+	{ "dump", "table", control_dump_table },
 	{ "reload", NULL, control_reload },
 };
 
@@ -274,6 +276,7 @@ control_client_free(struct control_client *c)
 
 	TAILQ_REMOVE(&ctl->clients, c, entry);
 	ctl->nclients--;
+	mrt_archive_forget(ctl->bgpd->mrt, c);
 	view_rib_free(c->dump);
 	if (c->ev_more != NULL)
 		event_free(c->ev_more);

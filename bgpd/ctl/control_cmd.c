@@ -11,7 +11,9 @@
 #include "log.h"
 #include "control.h"
 #include "control_priv.h"
+#include "mrt_archive.h"
 #include "view.h"
+#include "view_bmp.h"
 
 /* The neighbor named by text, or NULL with err set. */
 static struct peer *
@@ -35,17 +37,25 @@ control_neighbors(struct control_client *c, int json,
     const struct peer *only, char *err, size_t errlen)
 {
 	struct view_neighbors	v;
+	struct view_bmp		b;
 
-	if (view_neighbors_gather(c->ctl->bgpd, only, &v) == -1) {
+	memset(&b, 0, sizeof(b));
+	if (view_neighbors_gather(c->ctl->bgpd, only, &v) == -1 ||
+	    (only == NULL && view_bmp_gather(c->ctl->bgpd, &b) == -1)) {
+		view_neighbors_clear(&v);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	control_ok(c);
 	if (json)
-		view_neighbors_json(&v, control_out(c));
-	else
+		view_neighbors_json_more(&v, only == NULL ?
+		    view_bmp_neighbors_json : NULL, &b, control_out(c));
+	else {
 		view_neighbors_text(&v, control_out(c));
+		view_bmp_neighbors_text(&b, control_out(c));
+	}
 	view_neighbors_clear(&v);
+	view_bmp_clear(&b);
 	control_finish(c);
 	return 0;
 }
@@ -85,7 +95,33 @@ struct control_ribreq {
 	struct bw_addr		neighbor;
 	int			has_pfx;
 	struct bw_prefix	pfx;
+	int			has_neighbor;	/* a BGP peer or BMP source */
+	int			has_router;	/* BMP: router ADDR */
+	struct bw_addr		router;
+	const char		*view;		/* BMP: view NAME */
 };
+
+/* neighbor ADDR of show rib: a BGP peer, or a BMP-monitored peer. */
+static int
+control_rib_neighbor(struct control_client *c, const char *text,
+    struct control_ribreq *rq, char *err, size_t errlen)
+{
+	struct view_bmp_filter	f;
+
+	if ((rq->peer = control_neighbor(c, text, &rq->neighbor, err,
+	    errlen)) != NULL) {
+		rq->has_neighbor = 1;
+		return 0;
+	}
+	if (addr_parse(text, &rq->neighbor) == -1)
+		return -1;		/* bad address: err says so */
+	memset(&f, 0, sizeof(f));
+	f.neighbor = &rq->neighbor;
+	if (view_bmp_sources(c->ctl->bgpd, &f, NULL, NULL) == 0)
+		return -1;		/* "no such neighbor" */
+	rq->has_neighbor = 1;
+	return 0;
+}
 
 /* A prefix, or an address taken as a host prefix. */
 static int
@@ -111,11 +147,26 @@ control_rib_args(struct control_client *c, char **argv, int argc,
 		if (i == 0 && strcmp(argv[i], "count") == 0)
 			rq->count = 1;
 		else if (strcmp(argv[i], "neighbor") == 0 && i + 1 < argc &&
-		    rq->peer == NULL) {
-			rq->peer = control_neighbor(c, argv[++i],
-			    &rq->neighbor, err, errlen);
-			if (rq->peer == NULL)
+		    !rq->has_neighbor) {
+			if (control_rib_neighbor(c, argv[++i], rq, err,
+			    errlen) == -1)
 				return -1;
+		} else if (strcmp(argv[i], "router") == 0 && i + 1 < argc &&
+		    !rq->has_router) {
+			if (addr_parse(argv[++i], &rq->router) == -1) {
+				snprintf(err, errlen, "bad router address: %s",
+				    argv[i]);
+				return -1;
+			}
+			rq->has_router = 1;
+		} else if (strcmp(argv[i], "view") == 0 && i + 1 < argc &&
+		    rq->view == NULL) {
+			rq->view = argv[++i];
+			if (!view_bmp_view_known(rq->view)) {
+				snprintf(err, errlen, "unknown BMP view: %s",
+				    rq->view);
+				return -1;
+			}
 		} else if (!rq->count && !rq->has_pfx &&
 		    control_prefix(argv[i], &rq->pfx) == 0)
 			rq->has_pfx = 1;
@@ -124,8 +175,9 @@ control_rib_args(struct control_client *c, char **argv, int argc,
 	}
 	return 0;
 usage:
-	snprintf(err, errlen, "usage: show rib [neighbor ADDRESS] [PREFIX] | "
-	    "show rib count [neighbor ADDRESS]");
+	snprintf(err, errlen, "usage: show rib [neighbor ADDRESS] [router "
+	    "ADDRESS] [view VIEW] [PREFIX] | show rib count [neighbor ADDRESS] "
+	    "[router ADDRESS] [view VIEW]");
 	return -1;
 }
 
@@ -139,7 +191,13 @@ control_show_rib(struct control_client *c, int json, char **argv, int argc,
 	if (control_rib_args(c, argv, argc, &rq, err, errlen) == -1)
 		return -1;
 	if (rq.count) {
-		view_rib_count_gather(c->ctl->bgpd, rq.peer, &vc);
+		if (rq.has_router || rq.view != NULL ||
+		    (rq.has_neighbor && rq.peer == NULL))
+			view_bmp_count(c->ctl->bgpd, rq.has_neighbor ?
+			    &rq.neighbor : NULL, rq.has_router ? &rq.router :
+			    NULL, rq.view, &vc);
+		else
+			view_rib_count_gather(c->ctl->bgpd, rq.peer, &vc);
 		control_ok(c);
 		if (json)
 			view_rib_count_json(&vc, control_out(c));
@@ -149,11 +207,12 @@ control_show_rib(struct control_client *c, int json, char **argv, int argc,
 		return 0;
 	}
 	c->dump = view_rib_new(c->ctl->bgpd, json,
-	    rq.peer != NULL ? &rq.neighbor : NULL, rq.has_pfx ? &rq.pfx : NULL);
+	    rq.has_neighbor ? &rq.neighbor : NULL, rq.has_pfx ? &rq.pfx : NULL);
 	if (c->dump == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	view_rib_set_bmp(c->dump, rq.has_router ? &rq.router : NULL, rq.view);
 	control_ok(c);
 	control_stream(c, c->dump);
 	return 0;
@@ -276,6 +335,55 @@ control_show_region(struct control_client *c, int json, char **argv,
 		return -1;
 	}
 	return control_regions(c, json, argv[0], err, errlen);
+}
+
+/* The table dump is complete (or failed): the answer goes now. */
+static void
+control_dump_done(void *arg, int ok, const char *msg, uint64_t routes)
+{
+	struct control_client	*c = arg;
+	struct evbuffer		*out = control_out(c);
+
+	if (!ok) {
+		evbuffer_add_printf(out, "ERR table dump failed: %s\n", msg);
+		control_finish(c);
+		return;
+	}
+	control_ok(c);
+	if (c->json)
+		evbuffer_add_printf(out, "{\"file\":\"%s\",\"routes\":%llu}\n",
+		    msg, (unsigned long long)routes);
+	else
+		evbuffer_add_printf(out, "table dump %s: %llu routes\n", msg,
+		    (unsigned long long)routes);
+	control_finish(c);
+}
+
+/*
+ * dump table FILE: answers once FILE is complete (written as FILE.tmp,
+ * then renamed); .gz or .bz2 compress it.
+ */
+int
+control_dump_table(struct control_client *c, int json, char **argv,
+    int argc, char *err, size_t errlen)
+{
+	if (argc != 1) {
+		snprintf(err, errlen, "usage: dump table FILE");
+		return -1;
+	}
+	if (argv[0][0] != '/' || strchr(argv[0], '"') != NULL ||
+	    strchr(argv[0], '\\') != NULL) {
+		snprintf(err, errlen, "dump table: FILE must be an absolute "
+		    "path without quotes or backslashes");
+		return -1;
+	}
+	if (c->ctl->bgpd->mrt == NULL) {
+		snprintf(err, errlen, "dump table: no archive (replay mode)");
+		return -1;
+	}
+	c->json = json;
+	return mrt_archive_dump(c->ctl->bgpd->mrt, argv[0], control_dump_done,
+	    c, err, errlen);
 }
 
 int

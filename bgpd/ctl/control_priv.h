@@ -28,6 +28,7 @@ struct control_client {
 	struct event		*ev_more;	/* continue it next turn */
 	int			 answered;	/* request seen */
 	int			 closing;	/* all queued: then close */
+	int			 json;		/* the request asked for JSON */
 };
 TAILQ_HEAD(control_clients, control_client);
 
@@ -62,6 +63,8 @@ int	control_show_neighbors(struct control_client *, int, char **, int,
 	    char *, size_t);
 int	control_show_neighbor(struct control_client *, int, char **, int,
 	    char *, size_t);
+int	control_show_bmp(struct control_client *, int, char **, int, char *,
+	    size_t);
 int	control_show_rib(struct control_client *, int, char **, int, char *,
 	    size_t);
 int	control_show_memory(struct control_client *, int, char **, int,
@@ -74,6 +77,8 @@ int	control_show_region(struct control_client *, int, char **, int,
 	    char *, size_t);
 int	control_reload(struct control_client *, int, char **, int, char *,
 	    size_t);
+int	control_dump_table(struct control_client *, int, char **, int,
+	    char *, size_t);
 int	control_nyi(struct control_client *, int, char **, int, char *,
 	    size_t);
 

@@ -17,6 +17,7 @@
 #include <event2/http.h>
 #include <event2/listener.h>
 
+#include "mrt_archive.h"
 #include "core.h"
 #include "metrics.h"
 #include "metrics_priv.h"
@@ -136,6 +137,49 @@ metrics_global(struct evbuffer *b, const struct view_status *st,
 	    (long long)st->started);
 }
 
+/* The MRT archive's writer: what it wrote, queued and dropped. */
+static void
+metrics_mrt(struct evbuffer *b, struct bgpd *bgpd)
+{
+	struct mrt_archive_stats st;
+
+	if (bgpd->mrt == NULL)
+		return;
+	mrt_archive_stats(bgpd->mrt, &st);
+	metric_head(b, "bgpwatch_mrt_records_total", "counter",
+	    "BGP4MP records archived");
+	evbuffer_add_printf(b, "bgpwatch_mrt_records_total %llu\n",
+	    (unsigned long long)st.records);
+	metric_head(b, "bgpwatch_mrt_dropped_records_total", "counter",
+	    "BGP4MP records dropped because the writer queue was full");
+	evbuffer_add_printf(b, "bgpwatch_mrt_dropped_records_total %llu\n",
+	    (unsigned long long)st.dropped);
+	metric_head(b, "bgpwatch_mrt_written_bytes_total", "counter",
+	    "bytes handed to the archive files (before compression)");
+	evbuffer_add_printf(b, "bgpwatch_mrt_written_bytes_total %llu\n",
+	    (unsigned long long)st.written);
+	metric_head(b, "bgpwatch_mrt_queue_bytes", "gauge",
+	    "bytes waiting for the writer thread");
+	evbuffer_add_printf(b, "bgpwatch_mrt_queue_bytes %llu\n",
+	    (unsigned long long)st.queued);
+	metric_head(b, "bgpwatch_mrt_file_errors_total", "counter",
+	    "archive files that could not be written completely");
+	evbuffer_add_printf(b, "bgpwatch_mrt_file_errors_total %llu\n",
+	    (unsigned long long)st.file_errors);
+	metric_head(b, "bgpwatch_mrt_table_dumps_total", "counter",
+	    "table dumps completed");
+	evbuffer_add_printf(b, "bgpwatch_mrt_table_dumps_total %llu\n",
+	    (unsigned long long)st.dumps);
+	metric_head(b, "bgpwatch_mrt_table_dump_seconds", "gauge",
+	    "duration of the last table dump");
+	evbuffer_add_printf(b, "bgpwatch_mrt_table_dump_seconds %.3f\n",
+	    st.dump_seconds);
+	metric_head(b, "bgpwatch_mrt_table_dump_routes", "gauge",
+	    "routes in the last table dump");
+	evbuffer_add_printf(b, "bgpwatch_mrt_table_dump_routes %llu\n",
+	    (unsigned long long)st.dump_routes);
+}
+
 /* The whole exposition: the same gathered views as bgpwatchctl's. */
 static int
 metrics_render(struct evbuffer *b, struct bgpd *bgpd)
@@ -154,8 +198,12 @@ metrics_render(struct evbuffer *b, struct bgpd *bgpd)
 	if (metrics_peer_info(b, bgpd) == -1 || metrics_regions(b, bgpd) == -1)
 		return -1;
 	metrics_events(b, bgpd);
+	metrics_kafka(b, bgpd);
 	metrics_process(b, bgpd);
+	if (metrics_bmp(b, bgpd) == -1)
+		return -1;
 	status_metrics(b, bgpd);
+	metrics_mrt(b, bgpd);
 	return 0;
 }
 

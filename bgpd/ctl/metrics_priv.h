@@ -30,7 +30,11 @@ int	metrics_peer_info(struct evbuffer *, struct bgpd *);
 /* metrics_events.c: events by type, last seq, log errors, subscribers,
  * reloads. */
 void	metrics_events(struct evbuffer *, struct bgpd *);
+/* metrics_kafka.c: the Kafka output (nothing when not configured). */
+void	metrics_kafka(struct evbuffer *, struct bgpd *);
 /* metrics_process.c: bgpwatch_build_info and process_* families. */
 void	metrics_process(struct evbuffer *, struct bgpd *);
+/* metrics_bmp.c: BMP routers and monitored peers. */
+int	metrics_bmp(struct evbuffer *, struct bgpd *);
 
 #endif /* BGPWATCH_METRICS_PRIV_H */

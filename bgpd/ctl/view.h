@@ -94,6 +94,12 @@ int		 view_neighbors_gather(struct bgpd *, const struct peer *only,
 void		 view_neighbors_clear(struct view_neighbors *);
 int		 view_neighbors_json(const struct view_neighbors *,
 		    struct evbuffer *);
+struct json;
+/* As view_neighbors_json(); more(json, arg) adds entries to the array
+ * (the BMP-monitored peers of show neighbors). */
+int		 view_neighbors_json_more(const struct view_neighbors *,
+		    void (*more)(struct json *, void *), void *arg,
+		    struct evbuffer *);
 /* The summary table, or the detail of the one neighbor. */
 int		 view_neighbors_text(const struct view_neighbors *,
 		    struct evbuffer *);
@@ -185,6 +191,8 @@ int		 view_regions_text(const struct view_regions *,
 struct view_route {
 	const struct bw_prefix	*prefix;
 	const char		*neighbor;
+	const char		*router;	/* BMP: exporting router */
+	const char		*view;		/* BMP: RIB view */
 	uint32_t		 path_id;
 	int			 stale;
 	const char		*as_path;	/* bgpdump's text */
@@ -238,6 +246,9 @@ struct view_rib;
 struct view_rib	*view_rib_new(struct bgpd *, int json,
 		    const struct bw_addr *neighbor,
 		    const struct bw_prefix *pfx);
+/* Only BMP sources of this router and/or view (either may be NULL). */
+void		 view_rib_set_bmp(struct view_rib *, const struct bw_addr *router,
+		    const char *view);
 /*
  * Writes the next slice to out.  Returns 1 while there is more, 0 once
  * the listing is complete, -1 if a write failed (then it is abandoned).

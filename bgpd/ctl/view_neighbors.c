@@ -220,6 +220,7 @@ view_json_neighbor(struct json *j, const struct view_neighbor *v)
 
 	json_obj_open(j, NULL);
 	json_str(j, "address", addr_fmt(&v->addr, buf, sizeof(buf)));
+	json_str(j, "type", "bgp");
 	json_uint(j, "remote_as", v->remote_as);
 	if (v->descr != NULL)
 		json_str(j, "description", v->descr);
@@ -254,6 +255,13 @@ view_json_neighbor(struct json *j, const struct view_neighbor *v)
 int
 view_neighbors_json(const struct view_neighbors *vn, struct evbuffer *out)
 {
+	return view_neighbors_json_more(vn, NULL, NULL, out);
+}
+
+int
+view_neighbors_json_more(const struct view_neighbors *vn,
+    void (*more)(struct json *, void *), void *arg, struct evbuffer *out)
+{
 	struct json	j;
 	size_t		i;
 
@@ -262,6 +270,8 @@ view_neighbors_json(const struct view_neighbors *vn, struct evbuffer *out)
 	json_arr_open(&j, "neighbors");
 	for (i = 0; i < vn->n; i++)
 		view_json_neighbor(&j, &vn->v[i]);
+	if (more != NULL)
+		more(&j, arg);
 	return json_finish(&j);
 }
 

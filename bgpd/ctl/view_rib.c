@@ -24,10 +24,13 @@
 #include "core.h"
 #include "json.h"
 #include "view.h"
+#include "view_bmp.h"
 
 struct view_name {
 	uint16_t	slot;
 	char		addr[BW_ADDR_STRLEN];
+	const char	*router;	/* BMP: the exporting router */
+	const char	*view;		/* BMP: the RIB view */
 };
 
 enum view_phase {
@@ -51,6 +54,9 @@ struct view_rib {
 	struct rib_cursor	 cur;
 	int			 walk_end;	/* left the queried prefix */
 	int			 filter_slot;	/* -1: every peer */
+	int			 has_router;	/* BMP: only this router's */
+	struct bw_addr		 router;
+	char			 view[32];	/* BMP: only this view ("") */
 	const char		*incomplete;	/* why the listing stopped */
 	const char		*title;		/* text: before next route */
 	struct view_name	*names;		/* slot -> address, by slot */
@@ -120,11 +126,31 @@ view_name_cmp(const void *a, const void *b)
  * Gathers the slot -> address table (and the filter's slot) afresh.
  * Returns 0, or -1 when the filtered neighbor is gone or memory ran out.
  */
+/* A BMP-monitored source, into the names (view_bmp_sources()). */
+static void
+view_rib_bmp_name(void *arg, uint16_t slot, const struct bw_addr *peer,
+    const char *router, const char *view)
+{
+	struct view_rib		*vr = arg;
+	struct view_name	*n;
+
+	if (vr->nnames >= vr->namecap)
+		return;
+	n = &vr->names[vr->nnames++];
+	n->slot = slot;
+	addr_fmt(peer, n->addr, sizeof(n->addr));
+	n->router = router;
+	n->view = view;
+}
+
 static int
 view_rib_names(struct view_rib *vr)
 {
 	const struct peer	*p;
-	size_t			 n = peer_count(&vr->bgpd->peers);
+	struct view_bmp_filter	 f;
+	int			 bmp_only = vr->has_router || vr->view[0];
+	size_t			 n = peer_count(&vr->bgpd->peers) +
+	    view_bmp_sources(vr->bgpd, NULL, NULL, NULL);
 
 	if (n > vr->namecap) {
 		free(vr->names);
@@ -138,7 +164,7 @@ view_rib_names(struct view_rib *vr)
 	vr->nnames = 0;
 	vr->filter_slot = -1;
 	TAILQ_FOREACH(p, &vr->bgpd->peers.list, entry) {
-		if (p->conf == NULL)
+		if (p->conf == NULL || bmp_only)
 			continue;
 		if (vr->has_neighbor) {
 			if (memcmp(&p->conf->addr, &vr->neighbor,
@@ -149,25 +175,34 @@ view_rib_names(struct view_rib *vr)
 		vr->names[vr->nnames].slot = p->src.slot;
 		addr_fmt(&p->conf->addr, vr->names[vr->nnames].addr,
 		    sizeof(vr->names[0].addr));
+		vr->names[vr->nnames].router = NULL;
+		vr->names[vr->nnames].view = NULL;
 		vr->nnames++;
 	}
-	if (vr->has_neighbor && vr->filter_slot == -1) {
+	/* BMP-monitored sources; with a filter, only the names that pass. */
+	memset(&f, 0, sizeof(f));
+	f.neighbor = vr->has_neighbor ? &vr->neighbor : NULL;
+	f.router = vr->has_router ? &vr->router : NULL;
+	f.view = vr->view[0] ? vr->view : NULL;
+	(void)view_bmp_sources(vr->bgpd, &f, view_rib_bmp_name, vr);
+	if ((vr->has_neighbor || bmp_only) && vr->nnames == 0) {
 		vr->incomplete = "neighbor deleted";
 		return -1;
 	}
+	if (vr->has_neighbor || bmp_only)
+		vr->filter_slot = vr->nnames == 1 ? vr->names[0].slot : -1;
 	qsort(vr->names, vr->nnames, sizeof(*vr->names), view_name_cmp);
 	return 0;
 }
 
-static const char *
+static const struct view_name *
 view_rib_name(const struct view_rib *vr, uint16_t slot)
 {
-	struct view_name	 key, *n;
+	struct view_name	 key;
 
 	key.slot = slot;
-	n = bsearch(&key, vr->names, vr->nnames, sizeof(*vr->names),
+	return bsearch(&key, vr->names, vr->nnames, sizeof(*vr->names),
 	    view_name_cmp);
-	return n != NULL ? n->addr : NULL;
 }
 
 /* Listings: routes */
@@ -178,7 +213,7 @@ view_rib_routes(struct view_rib *vr, const struct bw_prefix *p,
     const struct rib_route *r, size_t n)
 {
 	struct view_route	 v;
-	const char		*name;
+	const struct view_name	*name;
 	size_t			 i, w = 0;
 
 	for (i = 0; i < n; i++) {
@@ -192,8 +227,10 @@ view_rib_routes(struct view_rib *vr, const struct bw_prefix *p,
 			view_route_header(vr->out);
 			vr->title = NULL;
 		}
-		view_route_gather(p, &r[i], name, view_aspath(&vr->path,
+		view_route_gather(p, &r[i], name->addr, view_aspath(&vr->path,
 		    r[i].attrs), &v);
+		v.router = name->router;
+		v.view = name->view;
 		if (vr->json)
 			view_route_json(&vr->j, &v);
 		else if (view_route_text(vr->out, &v) == -1)
@@ -225,6 +262,18 @@ view_rib_new(struct bgpd *bgpd, int json, const struct bw_addr *neighbor,
 	}
 	vr->phase = VIEW_HEAD;
 	return vr;
+}
+
+void
+view_rib_set_bmp(struct view_rib *vr, const struct bw_addr *router,
+    const char *view)
+{
+	if (router != NULL) {
+		vr->has_router = 1;
+		vr->router = *router;
+	}
+	if (view != NULL)
+		snprintf(vr->view, sizeof(vr->view), "%s", view);
 }
 
 void

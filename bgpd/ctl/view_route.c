@@ -196,6 +196,10 @@ view_route_json(struct json *j, const struct view_route *v)
 	json_obj_open(j, NULL);
 	json_str(j, "prefix", prefix_fmt(v->prefix, buf, sizeof(buf)));
 	json_str(j, "neighbor", v->neighbor);
+	if (v->router != NULL) {
+		json_str(j, "router", v->router);
+		json_str(j, "view", v->view);
+	}
 	json_uint(j, "path_id", v->path_id);
 	json_str(j, "as_path", v->as_path);
 	if (v->next_hop.aid != AID_UNSPEC)

@@ -303,6 +303,9 @@ det_peer_event(struct detect *d, const struct detect_peer *dp,
 	ev.time = now;
 	ev.peer_addr = dp->addr;
 	ev.peer_asn = dp->asn;
+	ev.peer_router = dp->router;
+	ev.peer_router_name = dp->router_name;
+	ev.peer_view = dp->view;
 	ev.eligible_peers = d->ncounting;
 	ev.reason = reason;
 	ev.gr = gr;
@@ -447,6 +450,9 @@ det_prefix_event(struct detect *d, const struct detect_peer *dp,
 	ev.prefix = prefix_fmt(p, pb, sizeof(pb));
 	ev.peer_addr = dp->addr;
 	ev.peer_asn = dp->asn;
+	ev.peer_router = dp->router;
+	ev.peer_router_name = dp->router_name;
+	ev.peer_view = dp->view;
 	ev.visible_peers = vis;
 	ev.eligible_peers = d->ncounting;
 	if (a != NULL) {

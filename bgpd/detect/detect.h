@@ -24,6 +24,9 @@ struct detect_peer {
 	uint16_t	 slot;		/* RIB peer slot */
 	struct bw_addr	 addr;
 	uint32_t	 asn;
+	const char	*router;	/* BMP: exporting router, or NULL */
+	const char	*router_name;	/* BMP: its sysName, or NULL */
+	const char	*view;		/* BMP: RIB view, or NULL */
 	/* peer_down: the NOTIFICATION that ended it (notif 0: none). */
 	uint8_t		 notif;		/* 1 sent, 2 received */
 	uint8_t		 code, subcode;
@@ -74,6 +77,9 @@ struct detect_event {
 	const char	*prefix;	/* prefix events */
 	struct bw_addr	 peer_addr;	/* prefix and peer events */
 	uint32_t	 peer_asn;
+	const char	*peer_router;	/* BMP: exporting router, or NULL */
+	const char	*peer_router_name;
+	const char	*peer_view;
 	uint32_t	 visible_peers;
 	const char	*as_path;
 	const char	*reason;	/* peer_down */

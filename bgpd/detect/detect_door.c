@@ -14,6 +14,9 @@ dd_peer(const struct rib_src *src, struct detect_peer *dp)
 	dp->slot = src->slot;
 	dp->addr = src->addr;
 	dp->asn = src->asn;
+	dp->router = src->router;
+	dp->router_name = src->router_name;
+	dp->view = src->view;
 	dp->notif = src->down_notif;
 	dp->code = src->down_code;
 	dp->subcode = src->down_subcode;

@@ -171,6 +171,8 @@ struct detect {
 	uint32_t		 dirty_head;
 	uint32_t		*pendlist;		/* chunks with pending */
 	size_t			 npend, pendcap;
+	double			 pend_due;	/* no pending unit is due
+						 * before (0: unknown) */
 
 	struct det_peer		*peers;
 	size_t			 npeers;

@@ -88,6 +88,7 @@ region_index_clear(struct detect *d)
 	d->pendlist = NULL;
 	d->nchunks = d->chunkcap = d->nblocks = d->blockcap = 0;
 	d->nasns = d->asncap = d->asnhsize = d->npend = d->pendcap = 0;
+	d->pend_due = 0;
 	d->dirty_head = UINT32_MAX;
 }
 
@@ -789,6 +790,7 @@ chunk_recompute(struct detect *d, uint32_t id, double now)
 {
 	struct det_chunk *c = d->chunks[id];
 	uint64_t vis[DET_WORDS], newly;
+	double due;
 	int k, had = 0, add = 0;
 
 	chunk_visible(d, c, vis);
@@ -802,8 +804,12 @@ chunk_recompute(struct detect *d, uint32_t id, double now)
 		c->visible[k] = vis[k];
 	}
 	if (add) {
-		if (!had)
+		if (!had) {
 			c->pending_since = now;
+			due = now + d->regions[c->region].hold_down;
+			if (due < d->pend_due)
+				d->pend_due = due;
+		}
 		pend_list(d, id);
 	}
 	chunk_totals(d, c);
@@ -832,10 +838,19 @@ void
 region_promote(struct detect *d, double now, double *next)
 {
 	struct det_chunk *c;
-	double due;
+	double due, first = 0;
 	size_t i = 0;
 	int k, any;
 
+	/*
+	 * Nothing is due before pend_due: skip the scan (detect_run runs
+	 * often while a table loads, and every chunk may be pending then).
+	 */
+	if (d->npend > 0 && d->pend_due > 0 && now < d->pend_due) {
+		if (*next < 0 || d->pend_due - now < *next)
+			*next = d->pend_due - now;
+		return;
+	}
 	while (i < d->npend) {
 		c = d->chunks[d->pendlist[i]];
 		for (k = 0, any = 0; k < DET_WORDS; k++)
@@ -844,6 +859,8 @@ region_promote(struct detect *d, double now, double *next)
 		if (any && now < due) {
 			if (*next < 0 || due - now < *next)
 				*next = due - now;
+			if (first == 0 || due < first)
+				first = due;
 			i++;
 			continue;
 		}
@@ -855,6 +872,7 @@ region_promote(struct detect *d, double now, double *next)
 		c->pending_listed = 0;
 		d->pendlist[i] = d->pendlist[--d->npend];
 	}
+	d->pend_due = first;
 }
 
 uint16_t

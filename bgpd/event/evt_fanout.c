@@ -197,6 +197,17 @@ evt_fanout_stats(const struct evt_fanout *fo, const char *name,
 	return -1;
 }
 
+const void *
+evt_fanout_output_state(const struct evt_fanout *fo, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < fo->nout; i++)
+		if (strcmp(fo->out[i].row->name, name) == 0)
+			return fo->out[i].state;
+	return NULL;
+}
+
 void
 evt_fanout_tap(struct evt_fanout *fo, evt_tap_fn fn, void *arg)
 {

@@ -64,6 +64,10 @@ int	evt_fanout_sync(struct evt_fanout *);
  * or -1 if there is none. */
 int	evt_fanout_stats(const struct evt_fanout *, const char *name,
 	    struct evt_output_stats *);
+/* The state of the output named name, or NULL (an output's own
+ * accessors take it, e.g. evt_kafka_state()). */
+const void *evt_fanout_output_state(const struct evt_fanout *,
+	    const char *name);
 /*
  * Calls fn with every record after the log write, before the outputs
  * (tests, a tool counting its events); fn NULL removes it.

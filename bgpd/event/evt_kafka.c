@@ -80,6 +80,8 @@ struct evt_kafka {
 	uint32_t		 cap;		/* ring slots */
 	uint8_t			*done;		/* per seq % cap */
 	uint64_t		*t0;		/* publish time, ns; 0: replayed */
+	uint32_t		*lens;		/* bytes of each record in flight */
+	uint64_t		 bytes;		/* bytes in flight */
 	uint64_t		 acked, sent, want;
 	int			 behind;	/* reading the log, not live */
 	int			 rewind;	/* a delivery failed */
@@ -167,13 +169,27 @@ kafka_state_write(struct evt_kafka *k, int force)
  */
 
 static void
+strlcat_gap(char *dst, const char *src, size_t size)
+{
+	size_t	n = strlen(dst);
+
+	if (n + 1 < size)
+		snprintf(dst + n, size - n, "%s", src);
+}
+
+static void
 kafka_gap_add(struct evt_kafka *k, uint64_t first, uint64_t last,
     const char *reason)
 {
 	if (k->gap.first == 0) {
 		k->gap.first = first;
+		k->gap.last = last;
 		snprintf(k->gap.reason, sizeof(k->gap.reason), "%s", reason);
-	}
+	} else if (first > k->gap.last + 1 && strstr(k->gap.reason,
+	    "not all") == NULL)
+		/* One event per tick: say the range has holes. */
+		strlcat_gap(k->gap.reason, " (not all of first..last)",
+		    sizeof(k->gap.reason));
 	if (first < k->gap.first)
 		k->gap.first = first;
 	if (last > k->gap.last)
@@ -189,7 +205,11 @@ kafka_gap_emit(struct evt_kafka *k)
 {
 	struct evt	*e;
 
-	if (k->gap.first == 0 || k->sent - k->acked >= k->cap)
+	uint64_t	 next = evt_fanout_next_seq(k->fo);
+
+	/* Only when it would be taken live (else it is lost in turn). */
+	if (k->gap.first == 0 || k->sent - k->acked >= k->cap ||
+	    (k->sent != k->acked && next - k->acked > k->cap))
 		return;
 	e = evt_new("gap", NULL);
 	evt_uint(e, "first", k->gap.first);
@@ -217,8 +237,13 @@ kafka_lat_add(struct evt_kafka *k, uint64_t t0)
 static void
 kafka_advance(struct evt_kafka *k)
 {
+	size_t	i;
+
 	while (k->acked < k->sent && k->done[(k->acked + 1) % k->cap]) {
-		k->done[(k->acked + 1) % k->cap] = 0;
+		i = (k->acked + 1) % k->cap;
+		k->done[i] = 0;
+		k->bytes -= k->bytes >= k->lens[i] ? k->lens[i] : k->bytes;
+		k->lens[i] = 0;
 		k->acked++;
 	}
 }
@@ -251,6 +276,7 @@ kafka_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *arg)
 	}
 	k->done[i] = 1;
 	k->published++;
+	k->connected = 1;
 	if (k->t0[i] != 0)
 		kafka_lat_add(k, k->t0[i]);
 	kafka_advance(k);
@@ -371,6 +397,8 @@ kafka_produce(struct evt_kafka *k, const uint8_t *rec, size_t len,
 	}
 	k->t0[seq % k->cap] = live ? kafka_nsec() : 0;
 	k->done[seq % k->cap] = 0;
+	k->lens[seq % k->cap] = (uint32_t)len;
+	k->bytes += len;
 	k->sent = seq;
 	return 0;
 }
@@ -534,6 +562,8 @@ kafka_after_poll(struct evt_kafka *k)
 		 * not acknowledged, from the log. */
 		k->rewind = 0;
 		memset(k->done, 0, k->cap);
+		memset(k->lens, 0, k->cap * sizeof(*k->lens));
+		k->bytes = 0;
 		k->sent = k->acked;
 		if (k->want > k->sent)
 			k->behind = 1;
@@ -610,15 +640,14 @@ kafka_set(rd_kafka_conf_t *rc, const char *name, const char *val,
 }
 
 static rd_kafka_conf_t *
-kafka_conf(struct evt_kafka *k, char *err, size_t errlen)
+kafka_conf(const struct config_kafka *c, char *err, size_t errlen)
 {
-	const struct config_kafka	*c = k->conf;
 	rd_kafka_conf_t			*rc = rd_kafka_conf_new();
 	char				 qmax[24], mech[32];
 	size_t				 i;
 	int				 rv = 0;
 
-	snprintf(qmax, sizeof(qmax), "%u", k->cap + 1000);
+	snprintf(qmax, sizeof(qmax), "%u", c->queue + 1000);
 	rv |= kafka_set(rc, "bootstrap.servers", c->brokers, err, errlen);
 	rv |= kafka_set(rc, "enable.idempotence", "true", err, errlen);
 	rv |= kafka_set(rc, "acks", "all", err, errlen);
@@ -657,6 +686,17 @@ kafka_conf(struct evt_kafka *k, char *err, size_t errlen)
 		rd_kafka_conf_destroy(rc);
 		return NULL;
 	}
+	return rc;
+}
+
+/* The producer's configuration with our callbacks, or NULL (err set). */
+static rd_kafka_conf_t *
+kafka_conf_cb(struct evt_kafka *k, char *err, size_t errlen)
+{
+	rd_kafka_conf_t	*rc;
+
+	if ((rc = kafka_conf(k->conf, err, errlen)) == NULL)
+		return NULL;
 	rd_kafka_conf_set_opaque(rc, k);
 	rd_kafka_conf_set_dr_msg_cb(rc, kafka_dr);
 	rd_kafka_conf_set_error_cb(rc, kafka_error);
@@ -672,7 +712,7 @@ kafka_start(struct evt_kafka *k, char *err, size_t errlen)
 	rd_kafka_queue_t	*q;
 	char			 buf[256];
 
-	if ((rc = kafka_conf(k, err, errlen)) == NULL)
+	if ((rc = kafka_conf_cb(k, err, errlen)) == NULL)
 		return -1;
 	if ((k->rk = rd_kafka_new(RD_KAFKA_PRODUCER, rc, buf,
 	    sizeof(buf))) == NULL) {
@@ -703,6 +743,8 @@ kafka_start(struct evt_kafka *k, char *err, size_t errlen)
 		event_add(k->ev_pipe, NULL);
 	}
 	memset(k->done, 0, k->cap);
+	memset(k->lens, 0, k->cap * sizeof(*k->lens));
+	k->bytes = 0;
 	k->sent = k->acked;
 	k->rewind = 0;
 	k->behind = k->want > k->sent;
@@ -772,7 +814,8 @@ kafka_configure(struct evt_kafka *k, const struct config_events *ev,
 	}
 	k->cap = c->queue;
 	if ((k->done = calloc(k->cap, 1)) == NULL ||
-	    (k->t0 = calloc(k->cap, sizeof(*k->t0))) == NULL)
+	    (k->t0 = calloc(k->cap, sizeof(*k->t0))) == NULL ||
+	    (k->lens = calloc(k->cap, sizeof(*k->lens))) == NULL)
 		fatal("kafka_configure");
 	k->want = last;
 	k->acked = last;	/* no state: from the next event on */
@@ -824,8 +867,11 @@ kafka_unconfigure(struct evt_kafka *k)
 	k->conf = NULL;
 	free(k->done);
 	free(k->t0);
+	free(k->lens);
 	k->done = NULL;
 	k->t0 = NULL;
+	k->lens = NULL;
+	k->bytes = 0;
 }
 
 /*
@@ -871,6 +917,36 @@ fail:
 	return NULL;
 }
 
+/*
+ * Without a log nothing can be read back: an event that finds the ring
+ * full is lost (a gap).  The ring covers acked+1..sent, so the output
+ * jumps over lost seqs only while they fit in it (or nothing is in
+ * flight), marking them done.
+ */
+static void
+kafka_publish_nolog(struct evt_kafka *k, const uint8_t *rec, size_t len,
+    uint64_t seq)
+{
+	uint64_t	s;
+
+	if (k->sent - k->acked >= k->cap ||
+	    (k->sent != k->acked && seq - k->acked > k->cap)) {
+		kafka_gap_add(k, seq, seq, "queue full and no event log");
+		return;
+	}
+	if (k->sent == k->acked)
+		k->sent = k->acked = seq - 1;
+	for (s = k->sent + 1; s < seq; s++) {
+		k->done[s % k->cap] = 1;
+		k->t0[s % k->cap] = 0;
+		k->lens[s % k->cap] = 0;
+	}
+	k->sent = seq - 1;
+	if (kafka_produce(k, rec, len, seq, 1) == -1)
+		kafka_gap_add(k, seq, seq, "refused by the producer and no "
+		    "event log");
+}
+
 static void
 kafka_publish(void *state, const uint8_t *rec, size_t len, uint64_t seq)
 {
@@ -895,13 +971,7 @@ kafka_publish(void *state, const uint8_t *rec, size_t len, uint64_t seq)
 		    k->sent + 1);
 		return;
 	}
-	kafka_gap_add(k, seq, seq, "queue full and no event log");
-	if (k->sent == k->acked)
-		k->acked = seq;
-	else
-		k->done[seq % k->cap] = 1;
-	k->t0[seq % k->cap] = 0;
-	k->sent = seq;
+	kafka_publish_nolog(k, rec, len, seq);
 }
 
 static int
@@ -910,8 +980,16 @@ kafka_reconfigure(void *state, const struct config_events *conf,
 {
 	struct evt_kafka	*k = state;
 
+	rd_kafka_conf_t		*rc;
+
 	if (k->base == NULL || config_kafka_equal(k->conf, conf->kafka))
 		return 0;
+	/* What can be refused is refused before the running one stops. */
+	if (conf->kafka != NULL) {
+		if ((rc = kafka_conf(conf->kafka, err, errlen)) == NULL)
+			return -1;
+		rd_kafka_conf_destroy(rc);
+	}
 	kafka_unconfigure(k);
 	if (conf->kafka == NULL)
 		return 0;
@@ -945,10 +1023,9 @@ kafka_stats(const void *state, struct evt_output_stats *st)
 {
 	const struct evt_kafka	*k = state;
 
-	st->clients = k->rk != NULL;
-	st->queued = k->sent - k->acked;
+	st->clients = k->rk != NULL && k->connected;
+	st->queued = k->bytes;
 	st->published = k->published;
-	st->dropped = k->lost;
 	st->failed = k->failed;
 }
 
@@ -975,6 +1052,10 @@ evt_kafka_info(const void *state, struct evt_kafka_info *in)
 	in->catching_up = k->replayed;
 	in->lost = k->lost;
 	in->resets = k->resets;
+	in->failed = k->failed;
+	in->published = k->published;
+	in->connected = k->rk != NULL && k->connected;
+	in->bytes = k->bytes;
 	n = k->nlat < EVT_KAFKA_LAT_SAMPLES ? k->nlat : EVT_KAFKA_LAT_SAMPLES;
 	in->lat_samples = k->nlat;
 	if (n == 0)
@@ -986,6 +1067,20 @@ evt_kafka_info(const void *state, struct evt_kafka_info *in)
 	in->lat_p50_us = s[n / 2];
 	in->lat_p99_us = s[n * 99 / 100];
 	free(s);
+}
+
+const void *
+evt_kafka_state(const struct evt_fanout *fo)
+{
+	return evt_fanout_output_state(fo, "kafka");
+}
+
+void
+evt_kafka_reset_latency(void *state)
+{
+	struct evt_kafka	*k = state;
+
+	k->nlat = 0;
 }
 
 const struct evt_output evt_kafka_output = {

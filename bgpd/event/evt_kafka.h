@@ -19,6 +19,11 @@ struct evt_kafka_info {
 	uint64_t	 catching_up;	/* records read back from the log */
 	uint64_t	 lost;		/* records reported in gap events */
 	uint64_t	 resets;	/* producers recreated after a failure */
+	uint64_t	 failed;	/* delivery reports with an error */
+	uint64_t	 published;	/* records acknowledged */
+	uint64_t	 bytes;		/* bytes in flight */
+	int		 connected;	/* a delivery succeeded since the
+					 * brokers were last all down */
 	/* Publish-to-acknowledgement latency of live records, microseconds
 	 * (over the last EVT_KAFKA_LAT_SAMPLES). */
 	double		 lat_p50_us;
@@ -30,6 +35,11 @@ struct evt_kafka_info {
 
 /* Fills info from an open state of evt_kafka_output. */
 void	evt_kafka_info(const void *state, struct evt_kafka_info *info);
+struct evt_fanout;
+/* The kafka output's state in fo, or NULL if it has none (metrics). */
+const void *evt_kafka_state(const struct evt_fanout *fo);
+/* Forgets the latency samples so far (bench phases). */
+void	evt_kafka_reset_latency(void *state);
 /*
  * Serves the producer's delivery reports now and moves the catch-up on
  * (normally the loop does it).  Returns the records still in flight.

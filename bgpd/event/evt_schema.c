@@ -22,6 +22,15 @@ evt_schema_peer(struct evt *e, const struct detect_event *ev)
 	evt_map(e, "peer");
 	evt_str(e, "address", addr_fmt(&ev->peer_addr, ab, sizeof(ab)));
 	evt_uint(e, "asn", ev->peer_asn);
+	if (ev->peer_router != NULL) {	/* a BMP-monitored peer */
+		evt_map(e, "router");
+		evt_str(e, "address", ev->peer_router);
+		if (ev->peer_router_name != NULL)
+			evt_str(e, "name", ev->peer_router_name);
+		evt_end(e);
+		if (ev->peer_view != NULL)
+			evt_str(e, "view", ev->peer_view);
+	}
 	evt_end(e);
 }
 

@@ -12,6 +12,12 @@
  * (peer_down, routes removed, no withdrawals); one to Established starts
  * it again.  The detector runs whenever record time moves on, so
  * hold-down timers expire in record time.
+ *
+ * Files replay in the order given, the RIS way: a table dump (bview),
+ * then the update files from its time on.  BGP4MP records older than
+ * the last TABLE_DUMP_V2 peer index seen are skipped: the table holds
+ * their outcome already (an updates file starts at the interval, the
+ * dump may have been taken inside it).
  */
 #include <sys/queue.h>
 
@@ -45,7 +51,8 @@ struct replay {
 	size_t			 npeers;
 	struct replay_peer	*index[REPLAY_MAX_PEERS]; /* TD2 peer index */
 	size_t			 nindex;
-	uint64_t		 records, updates, errors;
+	uint64_t		 records, updates, errors, older;
+	uint32_t		 table_ts;	/* last table dump's time */
 };
 
 /* A source's session starts (on first sight, or an MRT state change). */
@@ -103,12 +110,23 @@ static void
 replay_clock(struct replay *rp, double t)
 {
 	double prev = rp->loop->record_now;
+	double d;
+	int n = 0;
 
 	if (t <= prev)
 		return;
-	/* Timers that fell due between the two records fire first. */
-	if (prev > 0)
-		adjrib_run(rp->door, prev);
+	/*
+	 * Timers that fell due between the two records fire first, each
+	 * at its own time (a hold-down's event has its deadline's time).
+	 */
+	if (prev > 0) {
+		d = adjrib_run(rp->door, prev);
+		while (d > 0 && prev + d < t && n++ < 1000) {
+			prev += d;
+			loop_set_record_time(rp->loop, prev);
+			d = adjrib_run(rp->door, prev);
+		}
+	}
 	loop_set_record_time(rp->loop, t);
 	adjrib_run(rp->door, t);
 }
@@ -257,6 +275,18 @@ replay_file(struct replay *rp, const char *path)
 	}
 	while ((rv = mrt_file_next(mf, &h, &body, &errstr)) == 1) {
 		rp->records++;
+		/*
+		 * Update records older than the table dump loaded before
+		 * them are in the table already (RIS: bview, then updates).
+		 */
+		if ((h.type == MRT_BGP4MP || h.type == MRT_BGP4MP_ET) &&
+		    h.ts < rp->table_ts) {
+			rp->older++;
+			continue;
+		}
+		if (h.type == MRT_TABLE_DUMP_V2 &&
+		    h.subtype == MRT_TD2_PEER_INDEX_TABLE)
+			rp->table_ts = h.ts;
 		replay_clock(rp, (double)h.ts + (double)h.usec / 1e6);
 		if (mrt_record_decode(&h, body, h.len, &r, &errstr) == -1) {
 			rp->errors++;
@@ -287,9 +317,11 @@ replay_run(struct adjrib *door, uint8_t *scratch, char *files[], int nfiles)
 			rv = -1;
 	if (rp.loop->record_now > 0)
 		adjrib_run(door, rp.loop->record_now);
-	log_info("replay: %llu records, %llu UPDATEs, %zu peers, %llu errors",
+	log_info("replay: %llu records, %llu UPDATEs, %zu peers, %llu errors, "
+	    "%llu older than the table dump skipped",
 	    (unsigned long long)rp.records, (unsigned long long)rp.updates,
-	    rp.npeers, (unsigned long long)rp.errors);
+	    rp.npeers, (unsigned long long)rp.errors,
+	    (unsigned long long)rp.older);
 	while ((p = TAILQ_FIRST(&rp.peers)) != NULL) {
 		TAILQ_REMOVE(&rp.peers, p, entry);
 		adjrib_src_detach(&p->src);

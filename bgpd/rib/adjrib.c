@@ -68,11 +68,12 @@ adjrib_kick(struct adjrib *door)
 	loop_timer_soon(door->ev_run);
 }
 
-void
+double
 adjrib_run(struct adjrib *door, double now)
 {
 	if (door->obs != NULL && door->obs->run != NULL)
-		(void)door->obs->run(door->obs_arg, now);
+		return door->obs->run(door->obs_arg, now);
+	return -1;
 }
 
 /* Tells the observer of a lifecycle step. */

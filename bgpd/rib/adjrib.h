@@ -99,6 +99,11 @@ struct rib_src {
 	struct event		*ev_flush;	/* sliced flush */
 	struct rib_src_stats	 stats;
 	struct log_ratelimit	 rl;		/* its log lines */
+	/* A BMP-monitored peer: the exporting router (address text,
+	 * sysName) and the RIB view; NULL for BGP and replay sources. */
+	const char		*router;
+	const char		*router_name;
+	const char		*view;
 	/* The NOTIFICATION that ended the session (for peer_down). */
 	uint8_t			 down_notif;	/* ADJRIB_NOTIF_* */
 	uint8_t			 down_code, down_subcode;
@@ -125,8 +130,11 @@ void	adjrib_init(struct adjrib *, struct loop *, struct rib *,
 void	adjrib_free(struct adjrib *);
 /* Asks for an observer run at the end of this loop iteration. */
 void	adjrib_kick(struct adjrib *);
-/* Runs the observer's due work at now at once (replay's record clock). */
-void	adjrib_run(struct adjrib *, double now);
+/*
+ * Runs the observer's due work at now at once (replay's record clock).
+ * Returns the seconds until it wants to run again, or -1.
+ */
+double	adjrib_run(struct adjrib *, double now);
 
 /*
  * Gives src a RIB slot (its routes are then its own).  Returns 0, or -1

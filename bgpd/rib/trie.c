@@ -87,10 +87,20 @@ node_kids(const struct trie *t, struct trie_node *n)
 }
 
 static inline size_t
-node_size(const struct trie *t, int haskids, size_t nroutes)
+node_size(const struct trie *t, int flags, size_t nroutes)
 {
-	return t->kidoff + (haskids ? 2 * sizeof(struct trie_node *) : 0) +
-	    nroutes * sizeof(struct rib_route);
+	return t->kidoff +
+	    ((flags & TRIE_KIDS) ? 2 * sizeof(struct trie_node *) : 0) +
+	    ((flags & TRIE_EXT) ? sizeof(struct rib_route *) :
+	    nroutes * sizeof(struct rib_route));
+}
+
+/* Where a TRIE_EXT node keeps its array pointer. */
+static inline struct rib_route **
+node_ext(const struct trie *t, struct trie_node *n)
+{
+	return (struct rib_route **)(void *)((uintptr_t)n + t->kidoff +
+	    (trie_haskids(n) ? 2 * sizeof(struct trie_node *) : 0));
 }
 
 static struct slab *
@@ -110,97 +120,313 @@ node_slab(struct trie *t, size_t size)
 	return s;
 }
 
-/* A node for nroutes routes (children NULL); the caller sets the key. */
-static struct trie_node *
-node_alloc(struct trie *t, int haskids, size_t nroutes)
+/* size bytes (a multiple of 8) from a slab, or malloc when large. */
+static void *
+blk_alloc(struct trie *t, size_t size)
 {
-	struct trie_node *n;
 	struct slab *s;
-	size_t size = node_size(t, haskids, nroutes);
+	void *p;
 
 	if ((s = node_slab(t, size)) != NULL)
-		n = slab_alloc(s);
-	else {
-		n = malloc(size);
+		p = slab_alloc(s);
+	else if ((p = malloc(size)) != NULL)
 		t->big_bytes += size;
+	if (p != NULL)
+		t->bytes += size;
+	return p;
+}
+
+static void
+blk_free(struct trie *t, void *p, size_t size)
+{
+	struct slab *s;
+
+	t->bytes -= size;
+	if ((s = node_slab(t, size)) != NULL)
+		slab_free(s, p);
+	else {
+		t->big_bytes -= size;
+		free(p);
 	}
-	if (n == NULL)
+}
+
+/*
+ * Room an external array of n routes has: exact while it fits a slab
+ * class, then in steps of 8 routes, so that with many peers most routes
+ * added to a prefix need no reallocation.
+ */
+static inline size_t
+arr_cap(size_t n)
+{
+	if (n * sizeof(struct rib_route) < TRIE_NCLASS * 8)
+		return n;
+	return (n + 7) & ~(size_t)7;
+}
+
+/* Counts a node's routes going from old to n. */
+static inline void
+node_count(struct trie *t, size_t old, size_t n)
+{
+	t->routes = t->routes + n - old;
+	if ((old > 0) != (n > 0))
+		t->prefixes = n > 0 ? t->prefixes + 1 : t->prefixes - 1;
+}
+
+/* --- the index of external nodes by prefix ---------------------------- */
+
+static inline uint64_t
+key_hash(const struct trie *t, const uint8_t *key, int plen)
+{
+	uint64_t h;
+
+	h = t->keylen == 4 ? load_be32(key) :
+	    load_be64(key) ^ (load_be64(key + 8) * 0x9e3779b97f4a7c15ULL);
+	h ^= (uint64_t)plen << 56 | (uint64_t)plen;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 31;
+	h *= 0x94d049bb133111ebULL;
+	return h ^ (h >> 29);
+}
+
+static int
+hash_grow(struct trie *t)
+{
+	struct trie_node **old = t->hslot, **ns, *n;
+	size_t ocap = t->hcap, cap = ocap ? ocap * 2 : 1024, i, j;
+
+	if ((ns = calloc(cap, sizeof(*ns))) == NULL)
+		return -1;
+	for (i = 0; i < ocap; i++) {
+		if ((n = old[i]) == NULL)
+			continue;
+		j = key_hash(t, n->key, n->plen) & (cap - 1);
+		while (ns[j] != NULL)
+			j = (j + 1) & (cap - 1);
+		ns[j] = n;
+	}
+	free(old);
+	t->hslot = ns;
+	t->hcap = cap;
+	return 0;
+}
+
+/* Adds n; on allocation failure n is just not indexed (found by descent). */
+static void
+hash_add(struct trie *t, struct trie_node *n)
+{
+	size_t j;
+
+	if ((t->hn + 1) * 2 > t->hcap && hash_grow(t) == -1)
+		return;
+	j = key_hash(t, n->key, n->plen) & (t->hcap - 1);
+	while (t->hslot[j] != NULL)
+		j = (j + 1) & (t->hcap - 1);
+	t->hslot[j] = n;
+	t->hn++;
+}
+
+/* Removes n if indexed, shifting later entries back (no tombstones). */
+static void
+hash_del(struct trie *t, const struct trie_node *n)
+{
+	size_t m = t->hcap - 1, i, j, k;
+
+	if (t->hn == 0)
+		return;
+	i = key_hash(t, n->key, n->plen) & m;
+	while (t->hslot[i] != n) {
+		if (t->hslot[i] == NULL)
+			return;
+		i = (i + 1) & m;
+	}
+	for (j = i;;) {
+		j = (j + 1) & m;
+		if (t->hslot[j] == NULL)
+			break;
+		k = key_hash(t, t->hslot[j]->key, t->hslot[j]->plen) & m;
+		/* Move j back to i unless its home lies cyclically in (i, j]. */
+		if (i <= j ? (k <= i || k > j) : (k <= i && k > j)) {
+			t->hslot[i] = t->hslot[j];
+			i = j;
+		}
+	}
+	t->hslot[i] = NULL;
+	t->hn--;
+}
+
+static struct trie_node *
+hash_find(const struct trie *t, const struct bw_prefix *p)
+{
+	uint8_t key[16];
+	size_t m = t->hcap - 1, j, full = (size_t)p->len / 8;
+	struct trie_node *n;
+
+	memset(key, 0, sizeof(key));
+	memcpy(key, p->b, full);
+	if (p->len % 8)
+		key[full] = p->b[full] & (uint8_t)(0xff << (8 - p->len % 8));
+	j = key_hash(t, key, p->len) & m;
+	while ((n = t->hslot[j]) != NULL) {
+		if (n->plen == p->len && memcmp(n->key, key, t->keylen) == 0)
+			return n;
+		j = (j + 1) & m;
+	}
+	return NULL;
+}
+
+/* --- nodes ------------------------------------------------------------ */
+
+/*
+ * A node of layout flags for nroutes routes (children NULL, no external
+ * array yet); the caller sets the key.
+ */
+static struct trie_node *
+node_alloc(struct trie *t, int flags, size_t nroutes)
+{
+	struct trie_node *n;
+
+	if ((n = blk_alloc(t, node_size(t, flags, nroutes))) == NULL)
 		return NULL;
 	n->nroutes = (uint16_t)nroutes;
-	n->haskids = (uint8_t)haskids;
-	if (haskids)
+	n->flags = (uint8_t)flags;
+	if (flags & TRIE_KIDS)
 		node_kids(t, n)[0] = node_kids(t, n)[1] = NULL;
+	if (flags & TRIE_EXT)
+		*node_ext(t, n) = NULL;
 	t->nodes++;
-	t->bytes += size;
-	t->routes += nroutes;
-	if (nroutes > 0)
-		t->prefixes++;
+	node_count(t, 0, nroutes);
 	return n;
+}
+
+/* Frees n's own block, not its external array. */
+static void
+node_drop(struct trie *t, struct trie_node *n)
+{
+	t->nodes--;
+	node_count(t, n->nroutes, 0);
+	if ((n->flags & TRIE_EXT) && t->hcap > 0)
+		hash_del(t, n);
+	blk_free(t, n, node_size(t, n->flags, n->nroutes));
 }
 
 static void
 node_free(struct trie *t, struct trie_node *n)
 {
-	struct slab *s;
-	size_t size = node_size(t, n->haskids, n->nroutes);
+	if ((n->flags & TRIE_EXT) && n->nroutes > 0)
+		blk_free(t, *node_ext(t, n), arr_cap(n->nroutes) *
+		    sizeof(struct rib_route));
+	node_drop(t, n);
+}
 
-	t->nodes--;
-	t->bytes -= size;
-	t->routes -= n->nroutes;
-	if (n->nroutes > 0)
-		t->prefixes--;
-	if ((s = node_slab(t, size)) != NULL)
-		slab_free(s, n);
-	else {
-		t->big_bytes -= size;
-		free(n);
+/*
+ * The external array *rp of old routes made one of n: [0, at) stay,
+ * [at, keep) go to at + gap (gap 1 opens a slot; gap 0 with at == n
+ * truncates).  Returns 0, or -1 (nothing changed) out of memory.
+ */
+static int
+arr_resize(struct trie *t, struct rib_route **rp, size_t old, size_t n,
+    size_t at, size_t gap)
+{
+	const size_t sz = sizeof(struct rib_route);
+	size_t ocap = arr_cap(old), ncap = arr_cap(n);
+	size_t keep = n - gap < old ? n - gap : old;
+	struct rib_route *r = *rp, *a = NULL;
+
+	if (old > 0 && ocap == ncap) {
+		if (keep > at)
+			memmove(r + at + gap, r + at, (keep - at) * sz);
+		return 0;
 	}
+	if (old > 0 && n > 0 && node_slab(t, ocap * sz) == NULL &&
+	    node_slab(t, ncap * sz) == NULL) {
+		if ((a = realloc(r, ncap * sz)) == NULL)
+			return -1;
+		t->bytes = t->bytes + ncap * sz - ocap * sz;
+		t->big_bytes = t->big_bytes + ncap * sz - ocap * sz;
+		if (keep > at)
+			memmove(a + at + gap, a + at, (keep - at) * sz);
+		*rp = a;
+		return 0;
+	}
+	if (n > 0 && (a = blk_alloc(t, ncap * sz)) == NULL)
+		return -1;
+	if (at > 0)
+		memcpy(a, r, at * sz);
+	if (keep > at)
+		memcpy(a + at + gap, r + at, (keep - at) * sz);
+	if (old > 0)
+		blk_free(t, r, ocap * sz);
+	*rp = a;
+	return 0;
 }
 
 /*
  * Moves *np to a node with haskids and nroutes routes: the old routes
  * [0, at) stay, [at, old) go to [at + gap, ...) (gap 1 opens a slot; gap
  * 0 with at == nroutes truncates).  Children are kept (a node only drops
- * its child pointers when both are NULL).  Small nodes move to another
- * slab; big ones realloc.
+ * its child pointers when both are NULL).  With two routes or more a
+ * node keeps them in an external array; then only a change of haskids
+ * or going back to one route moves it.
  */
 static struct trie_node *
 node_resize(struct trie *t, struct trie_node **np, int haskids,
     size_t nroutes, size_t at, size_t gap)
 {
 	struct trie_node *o = *np, *n;
-	struct rib_route *r;
+	struct rib_route *r = trie_routes(t, o), *a = NULL;
 	size_t old = o->nroutes, keep = nroutes - gap < old ? nroutes - gap : old;
-	size_t osz = node_size(t, o->haskids, old);
-	size_t nsz = node_size(t, haskids, nroutes);
+	int flags = (haskids ? TRIE_KIDS : 0) | (nroutes >= 2 ? TRIE_EXT : 0);
 
-	if (osz / 8 >= TRIE_NCLASS && nsz / 8 >= TRIE_NCLASS &&
-	    haskids == o->haskids) {
-		if ((n = realloc(o, nsz)) == NULL)
+	if (flags == o->flags && (flags & TRIE_EXT)) {
+		/* The node stays; only its array changes. */
+		if (arr_resize(t, node_ext(t, o), old, nroutes, at, gap) == -1)
 			return NULL;
-		r = trie_routes(t, n);
-		memmove(r + at + gap, r + at, (keep - at) * sizeof(*r));
-		n->nroutes = (uint16_t)nroutes;
-		t->bytes = t->bytes + nsz - osz;
-		t->big_bytes = t->big_bytes + nsz - osz;
-		t->routes = t->routes + nroutes - old;
-		if ((old > 0) != (nroutes > 0))
-			t->prefixes = nroutes > 0 ? t->prefixes + 1 :
-			    t->prefixes - 1;
-	} else {
-		if ((n = node_alloc(t, haskids, nroutes)) == NULL)
-			return NULL;
-		memcpy(n->key, o->key, t->keylen);
-		n->plen = o->plen;
-		if (haskids && o->haskids)
-			memcpy(node_kids(t, n), node_kids(t, o),
-			    2 * sizeof(struct trie_node *));
-		r = trie_routes(t, n);
-		memcpy(r, trie_routes(t, o), at * sizeof(*r));
-		memcpy(r + at + gap, trie_routes(t, o) + at,
-		    (keep - at) * sizeof(*r));
-		node_free(t, o);
+		node_count(t, old, nroutes);
+		o->nroutes = (uint16_t)nroutes;
+		return o;
 	}
+	if ((n = node_alloc(t, flags, (flags & TRIE_EXT) ? 0 : nroutes)) ==
+	    NULL)
+		return NULL;
+	memcpy(n->key, o->key, t->keylen);
+	n->plen = o->plen;
+	if ((flags & TRIE_KIDS) && trie_haskids(o))
+		memcpy(node_kids(t, n), node_kids(t, o),
+		    2 * sizeof(struct trie_node *));
+	if (!(flags & TRIE_EXT)) {
+		/* Inline (o may have had an external array: 2 -> 1). */
+		if (at > 0)
+			memcpy(trie_routes(t, n), r, at * sizeof(*r));
+		if (keep > at)
+			memcpy(trie_routes(t, n) + at + gap, r + at,
+			    (keep - at) * sizeof(*r));
+		node_free(t, o);
+		*np = n;
+		return n;
+	}
+	if (o->flags & TRIE_EXT) {
+		/* n takes o's array over. */
+		a = r;
+		if (arr_resize(t, &a, old, nroutes, at, gap) == -1) {
+			node_drop(t, n);
+			return NULL;
+		}
+	} else {
+		/* The second route: the routes move out of the node. */
+		if ((a = blk_alloc(t, arr_cap(nroutes) * sizeof(*a))) == NULL) {
+			node_drop(t, n);
+			return NULL;
+		}
+		if (at > 0)
+			memcpy(a, r, at * sizeof(*r));
+		if (keep > at)
+			memcpy(a + at + gap, r + at, (keep - at) * sizeof(*r));
+	}
+	*node_ext(t, n) = a;
+	node_count(t, 0, nroutes);
+	n->nroutes = (uint16_t)nroutes;
+	node_drop(t, o);
+	hash_add(t, n);
 	*np = n;
 	return n;
 }
@@ -235,6 +461,9 @@ trie_clear(struct trie *t, void (*fn)(struct rib_route *, size_t, void *),
 {
 	int i;
 
+	free(t->hslot);
+	t->hslot = NULL;
+	t->hcap = t->hn = 0;
 	clear_rec(t, t->root, fn, arg);
 	t->root = NULL;
 	for (i = 0; i < TRIE_NCLASS; i++) {
@@ -260,6 +489,11 @@ const struct trie_node *
 trie_lookup(const struct trie *t, const struct bw_prefix *p)
 {
 	const struct trie_node *n = t->root;
+
+	/* A prefix with two routes or more is in the index. */
+	if (t->hn > 0 && (n = hash_find(t, p)) != NULL)
+		return n;
+	n = t->root;
 
 	while (n != NULL && node_covers(t, n, p)) {
 		if (n->plen == p->len)
@@ -335,11 +569,13 @@ trie_walk_covered(const struct trie *t, const struct bw_prefix *p,
 	return 0;
 }
 
-struct trie_node *
-trie_seek(struct trie *t, const struct bw_prefix *p, struct trie_pos *pos)
+/* trie_seek by descent: sets link and plink. */
+static struct trie_node *
+seek_descend(struct trie *t, const struct bw_prefix *p, struct trie_pos *pos)
 {
 	struct trie_node **link = &t->root, **plink = NULL, *n;
 
+	pos->node = NULL;
 	while ((n = *link) != NULL && node_covers(t, n, p)) {
 		if (n->plen == p->len) {
 			pos->link = link;
@@ -347,7 +583,7 @@ trie_seek(struct trie *t, const struct bw_prefix *p, struct trie_pos *pos)
 			return n;
 		}
 		plink = link;
-		if (!n->haskids) {
+		if (!trie_haskids(n)) {
 			link = NULL;
 			break;
 		}
@@ -356,6 +592,19 @@ trie_seek(struct trie *t, const struct bw_prefix *p, struct trie_pos *pos)
 	pos->link = link;
 	pos->plink = plink;
 	return NULL;
+}
+
+struct trie_node *
+trie_seek(struct trie *t, const struct bw_prefix *p, struct trie_pos *pos)
+{
+	struct trie_node *n;
+
+	if (t->hn > 0 && (n = hash_find(t, p)) != NULL) {
+		pos->link = pos->plink = NULL;
+		pos->node = n;
+		return n;
+	}
+	return seek_descend(t, p, pos);
 }
 
 /* Sets n's prefix to the first len bits of key. */
@@ -411,6 +660,13 @@ trie_add(struct trie *t, const struct trie_pos *pos, const struct bw_prefix *p,
 {
 	struct trie_node *n, *par;
 
+	if ((n = pos->node) != NULL) {
+		/* Indexed: external routes, so the node does not move. */
+		if (n->nroutes >= TRIE_MAX_ROUTES || at > n->nroutes)
+			return NULL;
+		return node_resize(t, &n, trie_haskids(n), n->nroutes + 1U, at,
+		    1);
+	}
 	if (pos->link == NULL) {
 		/* Below a childless node: it needs child pointers first. */
 		par = *pos->plink;
@@ -429,7 +685,8 @@ trie_add(struct trie *t, const struct trie_pos *pos, const struct bw_prefix *p,
 		return trie_insert(t, pos->link, p);
 	if (n->nroutes >= TRIE_MAX_ROUTES || at > n->nroutes)
 		return NULL;
-	return node_resize(t, pos->link, n->haskids, n->nroutes + 1U, at, 1);
+	return node_resize(t, pos->link, trie_haskids(n), n->nroutes + 1U, at,
+	    1);
 }
 
 void
@@ -437,7 +694,7 @@ trie_shrink(struct trie *t, struct trie_node **np, size_t nroutes)
 {
 	if (nroutes == (*np)->nroutes)
 		return;
-	if (node_resize(t, np, (*np)->haskids, nroutes, nroutes, 0) == NULL)
+	if (node_resize(t, np, trie_haskids(*np), nroutes, nroutes, 0) == NULL)
 		fatal("%s: out of memory", __func__);
 }
 
@@ -453,7 +710,7 @@ node_collapse(struct trie *t, struct trie_node *n)
 
 	if (n->nroutes > 0) {
 		/* Out of memory just keeps the (NULL) child pointers. */
-		if (n->haskids && c0 == NULL && c1 == NULL)
+		if (trie_haskids(n) && c0 == NULL && c1 == NULL)
 			(void)node_resize(t, &n, 0, n->nroutes, n->nroutes, 0);
 		return n;
 	}
@@ -466,14 +723,25 @@ node_collapse(struct trie *t, struct trie_node *n)
 void
 trie_del(struct trie *t, const struct trie_pos *pos, size_t at)
 {
-	struct trie_node *n = *pos->link;
+	struct trie_node *n = pos->node != NULL ? pos->node : *pos->link;
 	struct trie_node *c0 = trie_child(t, n, 0), *c1 = trie_child(t, n, 1);
 	struct rib_route *r = trie_routes(t, n);
+	struct trie_pos dpos;
+	struct bw_prefix p;
 
+	if (pos->node != NULL && n->nroutes <= 2) {
+		/* The node moves or goes: that needs the links the index
+		 * skipped. */
+		trie_prefix(t, n, &p);
+		(void)seek_descend(t, &p, &dpos);
+		pos = &dpos;
+	}
 	if (n->nroutes > 1 || (c0 != NULL && c1 != NULL)) {
 		memmove(r + at, r + at + 1,
 		    (n->nroutes - at - 1) * sizeof(struct rib_route));
-		trie_shrink(t, pos->link, n->nroutes - 1U);
+		/* An indexed node with 3 routes or more keeps its place. */
+		trie_shrink(t, pos->node != NULL ? &n : pos->link,
+		    n->nroutes - 1U);
 		return;
 	}
 	/* Its last route, and no branch point: the node goes. */
@@ -555,7 +823,7 @@ slice_rec(struct trie *t, struct slice *s, struct trie_node *n,
 		if (s->visit(t, &n, s->arg) != 0)
 			s->budget = 0;
 	}
-	for (i = 0; i < 2 && !s->stop && n->haskids; i++)
+	for (i = 0; i < 2 && !s->stop && trie_haskids(n); i++)
 		node_kids(t, n)[i] = slice_rec(t, s, node_kids(t, n)[i],
 		    kid[i]);
 	return node_collapse(t, n);
@@ -635,4 +903,33 @@ trie_mem(const struct trie *t, struct trie_mem *m)
 	for (i = 0; i < TRIE_NCLASS; i++)
 		if (t->slab[i] != NULL)
 			m->reserved += slab_reserved(t->slab[i]);
+	m->reserved += t->hcap * sizeof(*t->hslot);
+}
+
+static size_t
+check_rec(const struct trie *t, const struct trie_node *n, int *bad)
+{
+	struct bw_prefix p;
+	size_t k = 0;
+
+	if (n == NULL)
+		return 0;
+	if (n->flags & TRIE_EXT) {
+		trie_prefix(t, n, &p);
+		if (t->hcap == 0 || hash_find(t, &p) != n)
+			*bad = 1;
+		k = 1;
+	}
+	if (((n->flags & TRIE_EXT) != 0) != (n->nroutes >= 2))
+		*bad = 1;
+	return k + check_rec(t, trie_child(t, n, 0), bad) +
+	    check_rec(t, trie_child(t, n, 1), bad);
+}
+
+int
+trie_check_index(const struct trie *t)
+{
+	int bad = 0;
+
+	return check_rec(t, t->root, &bad) == t->hn && !bad ? 0 : -1;
 }

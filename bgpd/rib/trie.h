@@ -1,11 +1,13 @@
 /*
  * Prefix index of the RIB: a path-compressed binary trie per address
  * family.  A node is one allocation holding its prefix bits inline, its
- * two child pointers only if it has a child, and then the array of
- * routes for that prefix, so a leaf prefix that one peer announced costs
- * one 24-byte object (IPv4).  Nodes without routes exist only as branch
- * points and always have two children.  Only bgpd/rib/rib.c should need this
- * header (and the tests).
+ * two child pointers only if it has a child, and then its route (inline)
+ * or a pointer to its array of routes (external, with two or more), so a leaf prefix that one peer announced costs one 24-byte object
+ * (IPv4).  Nodes with external routes are also in a hash index by
+ * prefix: a route for a prefix that is already there (N-1 of every N
+ * routes with N peers) is found without descending the trie.  Nodes
+ * without routes exist only as branch points and always have two
+ * children.  Only bgpd/rib/rib.c should need this header (and the tests).
  */
 #ifndef BGPWATCH_TRIE_H
 #define BGPWATCH_TRIE_H
@@ -19,15 +21,21 @@
 #define TRIE_MAX_ROUTES	65535	/* routes per prefix (nroutes is 16 bits) */
 #define TRIE_NCLASS	40	/* slab size classes, 8 bytes apart */
 
+#define TRIE_KIDS	0x01	/* the node has child pointers */
+#define TRIE_EXT	0x02	/* its routes are in an array of their own */
+
 /*
  * Header of a node; the prefix bits (4 or 16 bytes, network order,
  * masked past plen) follow; then, at trie->kidoff (8 for IPv4, 24 for
- * IPv6), the two child pointers if haskids, and then nroutes struct
- * rib_route.  haskids is set exactly when the node has a child.
+ * IPv6), the two child pointers if TRIE_KIDS, and then either nroutes
+ * (0 or 1) struct rib_route inline or, with TRIE_EXT, a pointer to an
+ * array of them.  TRIE_KIDS is set exactly when the node has a child.
+ * A node is TRIE_EXT exactly when it has two routes or more: then its
+ * routes change without the node moving (except back to one route).
  */
 struct trie_node {
 	uint8_t			 plen;
-	uint8_t			 haskids;
+	uint8_t			 flags;		/* TRIE_KIDS, TRIE_EXT */
 	uint16_t		 nroutes;
 	uint8_t			 key[];
 };
@@ -46,15 +54,23 @@ struct trie {
 	size_t			 bytes;		/* live node bytes */
 	size_t			 big_bytes;	/* of those, malloc'ed */
 	struct slab		*slab[TRIE_NCLASS];
+	/* Index of the TRIE_EXT nodes by prefix (open addressing, linear
+	 * probing, at most half full); only an accelerator: a node it
+	 * lacks is still found by descent. */
+	struct trie_node	**hslot;
+	size_t			 hcap, hn;
 };
 
 /*
  * Where trie_seek found (or would put) a prefix; valid until a change.
- * link is NULL when the prefix goes below a childless parent.
+ * link is NULL when the prefix goes below a childless parent.  node is
+ * set (and link, plink NULL) when the index found the node: it has
+ * external routes, so they change without it moving.
  */
 struct trie_pos {
 	struct trie_node	**link;		/* to the node, or where it goes */
 	struct trie_node	**plink;	/* to its parent; NULL at root */
+	struct trie_node	 *node;		/* found by the index */
 };
 
 /* Called for a node with routes; non-zero stops the walk. */
@@ -71,11 +87,21 @@ void	trie_init(struct trie *, uint8_t aid);
 void	trie_clear(struct trie *, void (*fn)(struct rib_route *, size_t,
 	    void *), void *arg);
 
+static inline int
+trie_haskids(const struct trie_node *n)
+{
+	return (n->flags & TRIE_KIDS) != 0;
+}
+
 static inline struct rib_route *
 trie_routes(const struct trie *t, const struct trie_node *n)
 {
-	return (struct rib_route *)(void *)((uintptr_t)n + t->kidoff +
-	    (n->haskids ? 2 * sizeof(struct trie_node *) : 0));
+	uintptr_t a = (uintptr_t)n + t->kidoff +
+	    (trie_haskids(n) ? 2 * sizeof(struct trie_node *) : 0);
+
+	if (n->flags & TRIE_EXT)
+		return *(struct rib_route *const *)a;
+	return (struct rib_route *)a;
 }
 
 /* Child i (0 or 1) of n, or NULL. */
@@ -84,7 +110,7 @@ trie_child(const struct trie *t, const struct trie_node *n, int i)
 {
 	struct trie_node *const *kids;
 
-	if (!n->haskids)
+	if (!trie_haskids(n))
 		return NULL;
 	kids = (struct trie_node *const *)(const void *)((uintptr_t)n +
 	    t->kidoff);
@@ -152,5 +178,10 @@ struct trie_mem {
 };
 
 void	trie_mem(const struct trie *, struct trie_mem *);
+/*
+ * For tests: 0 if the index holds exactly the TRIE_EXT nodes, each found
+ * under its prefix; else -1.
+ */
+int	trie_check_index(const struct trie *);
 
 #endif /* BGPWATCH_TRIE_H */

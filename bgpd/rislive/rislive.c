@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,7 @@ rislive_drop_name(enum rislive_drop d)
 
 static void	rl_client_free(struct rl_client *);
 static void	rl_ws_read(struct rl_client *);
+static void	rl_linger(struct rl_client *);
 
 /* Logs at most 20 client lines a second: a flood of bad clients must
  * not flood the log. */
@@ -102,24 +104,70 @@ rl_reap(struct rl_client *c)
 	c->rl->st.drops[c->kill - 1]++;
 	rl_log("%s dropped (%s): %s", c->name,
 	    rl_drop_names[c->kill - 1], c->kill_why);
+	/* A flood is told why (1008) and gets what was queued before;
+	 * a client that does not read gets nothing more. */
+	if (c->kill - 1 == RL_DROP_FLOOD && c->state == RL_C_WS) {
+		wslay_event_queue_close(c->ws, WSLAY_CODE_POLICY_VIOLATION,
+		    (const uint8_t *)"subscribe flood", 15);
+		wslay_event_send(c->ws);
+		rl_linger(c);
+		return 1;
+	}
 	rl_client_free(c);
 	return 1;
 }
 
-/* Stops reading; frees c once what is queued has been written. */
+/* All written: half-close, then wait for the client's end (a close
+ * with unread input would be a reset, losing what we wrote). */
+static void
+rl_linger_done(struct rl_client *c)
+{
+	if (c->lingering)
+		return;
+	c->lingering = 1;
+	if (c->rl->ssl == NULL)
+		shutdown(bufferevent_getfd(c->bev), SHUT_WR);
+}
+
+/*
+ * Ignores what the client sends from now on; frees c once what is
+ * queued has been written and the client closed (or after a timeout).
+ */
 static void
 rl_linger(struct rl_client *c)
 {
+	struct timeval rtv = { RL_LINGER, 0 }, wtv = { RL_WRITE_TIMEOUT, 0 };
+
 	c->state = RL_C_CLOSING;
-	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_set_timeouts(c->bev, &rtv, &wtv);
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-		rl_client_free(c);
+		rl_linger_done(c);
 }
 
 static size_t
 rl_queued(const struct rl_client *c)
 {
 	return evbuffer_get_length(bufferevent_get_output(c->bev));
+}
+
+/*
+ * Over the cap: first hand what is queued to the kernel (a burst of
+ * messages is queued in one loop turn, before the bufferevent writes),
+ * then judge.  Plain sockets only; TLS writes go through OpenSSL.
+ * Returns 1 if the queue is still over the cap.
+ */
+static int
+rl_over_cap(struct rl_client *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+
+	if (evbuffer_get_length(out) <= c->rl->conf.queue_limit)
+		return 0;
+	if (c->rl->ssl == NULL)
+		while (evbuffer_get_length(out) > 0 &&
+		    evbuffer_write(out, bufferevent_getfd(c->bev)) > 0)
+			;
+	return evbuffer_get_length(out) > c->rl->conf.queue_limit;
 }
 
 /* Queues one text message to c; marks c if its queue is over the cap. */
@@ -141,7 +189,86 @@ rl_send(struct rl_client *c, const void *p, size_t len)
 	}
 	c->rl->st.messages++;
 	c->rl->st.bytes += len;
-	if (rl_queued(c) > c->rl->conf.queue_limit)
+	if (rl_over_cap(c))
+		rl_kill(c, RL_DROP_SLOW, "send queue over %llu bytes (client "
+		    "does not read)", (unsigned long long)
+		    c->rl->conf.queue_limit);
+}
+
+/*
+ * The fan-out's fast path: one ris_message goes to many clients as the
+ * same bytes, so its frame is built once and referenced by every
+ * client's output (no copy per client).  Only the header of an
+ * unmasked server text frame is written here (RFC 6455 5.2); wslay
+ * frames everything else and reads every client frame.  This is safe
+ * only between wslay's messages: its send callback takes whole frames,
+ * so its queue is empty unless a close was sent.
+ */
+struct rl_frame {
+	unsigned int	refs;
+	size_t		len;
+	uint8_t		b[];
+};
+
+static struct rl_frame *
+rl_frame_new(const void *p, size_t len)
+{
+	struct rl_frame *f;
+	size_t h = len < 126 ? 2 : len < 65536 ? 4 : 10, i;
+
+	if ((f = malloc(sizeof(*f) + h + len)) == NULL)
+		fatal("rislive frame");
+	f->refs = 1;
+	f->len = h + len;
+	f->b[0] = 0x80 | WSLAY_TEXT_FRAME;	/* FIN, text */
+	if (h == 2)
+		f->b[1] = (uint8_t)len;
+	else if (h == 4) {
+		f->b[1] = 126;
+		f->b[2] = (uint8_t)(len >> 8);
+		f->b[3] = (uint8_t)len;
+	} else {
+		f->b[1] = 127;
+		for (i = 0; i < 8; i++)
+			f->b[2 + i] = (uint8_t)((uint64_t)len >> (56 - 8 * i));
+	}
+	memcpy(f->b + h, p, len);
+	return f;
+}
+
+static void
+rl_frame_unref(const void *data, size_t len, void *arg)
+{
+	struct rl_frame *f = arg;
+
+	(void)data;
+	(void)len;
+	if (--f->refs == 0)
+		free(f);
+}
+
+/* Sends the message (p, len) framed in f; as rl_send(). */
+static void
+rl_send_frame(struct rl_client *c, struct rl_frame *f, const void *p,
+    size_t len)
+{
+	if (c->kill || c->state != RL_C_WS)
+		return;
+	if (wslay_event_get_queued_msg_count(c->ws) != 0 ||
+	    wslay_event_get_close_sent(c->ws)) {
+		rl_send(c, p, len);
+		return;
+	}
+	f->refs++;
+	if (evbuffer_add_reference(bufferevent_get_output(c->bev), f->b,
+	    f->len, rl_frame_unref, f) != 0) {
+		f->refs--;
+		rl_kill(c, RL_DROP_SLOW, "out of memory for its queue");
+		return;
+	}
+	c->rl->st.messages++;
+	c->rl->st.bytes += len;
+	if (rl_over_cap(c))
 		rl_kill(c, RL_DROP_SLOW, "send queue over %llu bytes (client "
 		    "does not read)", (unsigned long long)
 		    c->rl->conf.queue_limit);
@@ -495,7 +622,7 @@ rl_ws_read(struct rl_client *c)
 		rl_kill(c, RL_DROP_PROTOCOL, "WebSocket read failed");
 	else if (!c->kill && wslay_event_send(c->ws) != 0)
 		rl_kill(c, RL_DROP_PROTOCOL, "WebSocket write failed");
-	if (!c->kill && rl_queued(c) > c->rl->conf.queue_limit)
+	if (!c->kill && rl_over_cap(c))
 		rl_kill(c, RL_DROP_SLOW, "send queue over %llu bytes",
 		    (unsigned long long)c->rl->conf.queue_limit);
 	rl_ws_after(c);
@@ -642,6 +769,14 @@ rl_upgrade(struct rl_client *c, char *head)
 	return 0;
 }
 
+/* Seconds a client has for its whole request head. */
+static unsigned int
+rl_head_timeout(const struct rislive *rl)
+{
+	return rl->conf.idle_timeout < RL_HTTP_TIMEOUT ?
+	    rl->conf.idle_timeout : RL_HTTP_TIMEOUT;
+}
+
 static void
 rl_http_read(struct rl_client *c)
 {
@@ -651,6 +786,12 @@ rl_http_read(struct rl_client *c)
 	size_t len;
 	char *q;
 
+	if (loop_monotime() - c->accepted > rl_head_timeout(c->rl)) {
+		rl_kill(c, RL_DROP_IDLE, "no whole request in %us (slowloris)",
+		    rl_head_timeout(c->rl));
+		rl_reap(c);
+		return;
+	}
 	end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
 	if (end.pos < 0) {
 		if (evbuffer_get_length(in) > RL_HTTP_MAX) {
@@ -715,7 +856,7 @@ rl_write_cb(struct bufferevent *bev, void *arg)
 
 	(void)bev;
 	if (c->state == RL_C_CLOSING)
-		rl_client_free(c);
+		rl_linger_done(c);
 }
 
 static void
@@ -725,13 +866,18 @@ rl_event_cb(struct bufferevent *bev, short what, void *arg)
 	unsigned long e;
 
 	(void)bev;
+	if (what == BEV_EVENT_CONNECTED)
+		return;		/* the TLS handshake is done */
+	if (c->state == RL_C_CLOSING) {
+		rl_client_free(c);
+		return;
+	}
 	if (what & BEV_EVENT_TIMEOUT) {
 		if (what & BEV_EVENT_WRITING)
 			rl_kill(c, RL_DROP_SLOW, "no write progress for %ds",
 			    RL_WRITE_TIMEOUT);
 		else if (c->state == RL_C_HTTP)
-			rl_kill(c, RL_DROP_IDLE, "no whole request in %ds",
-			    RL_HTTP_TIMEOUT);
+			rl_kill(c, RL_DROP_IDLE, "no whole request in time");
 		else
 			rl_kill(c, RL_DROP_IDLE, "nothing received for %us",
 			    c->rl->conf.idle_timeout);
@@ -801,7 +947,7 @@ rl_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	uint16_t port;
 	uint32_t scope;
 	char ab[BW_ADDR_STRLEN];
-	struct timeval tv = { RL_HTTP_TIMEOUT, 0 };
+	struct timeval tv = { rl_head_timeout(rl), 0 };
 
 	(void)salen;
 	rl->st.connections++;
@@ -824,6 +970,7 @@ rl_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		fatal("rislive client");
 	c->rl = rl;
+	c->accepted = loop_monotime();
 	snprintf(c->name, sizeof(c->name), "%s %s port %u",
 	    rl->ssl ? "wss" : "ws", addr_fmt(&a, ab, sizeof(ab)), port);
 	if (rl->ssl == NULL)
@@ -865,6 +1012,7 @@ rl_publish(struct rislive *rl, const struct rl_view *v)
 {
 	struct rl_client *c, *next;
 	struct evbuffer *enc[2] = { NULL, NULL };
+	struct rl_frame *fr[2] = { NULL, NULL };
 	const void *p[2] = { NULL, NULL };
 	size_t len[2] = { 0, 0 }, i;
 	uint64_t id = 0;
@@ -895,13 +1043,17 @@ rl_publish(struct rislive *rl, const struct rl_view *v)
 			}
 			len[raw] = evbuffer_get_length(enc[raw]);
 			p[raw] = evbuffer_pullup(enc[raw], (ssize_t)len[raw]);
+			fr[raw] = rl_frame_new(p[raw], len[raw]);
 		}
-		rl_send(c, p[raw], len[raw]);
+		rl_send_frame(c, fr[raw], p[raw], len[raw]);
 		rl_reap(c);
 	}
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 2; i++) {
+		if (fr[i] != NULL)
+			rl_frame_unref(NULL, 0, fr[i]);
 		if (enc[i] != NULL)
 			evbuffer_free(enc[i]);
+	}
 }
 
 static void
@@ -1119,6 +1271,8 @@ rislive_close(struct rislive *rl)
 		return;
 	if (rl->tap != NULL)
 		msgtap_remove(rl->tap, rl);
+	if (rl->lev != NULL)
+		log_info("rislive: closing, %zu clients", rl->nclients);
 	while ((c = TAILQ_FIRST(&rl->clients)) != NULL)
 		rl_client_free(c);
 	sock_pause_free(rl->pause);

@@ -164,6 +164,28 @@ rl_enc_path(struct json *j, const struct bgp_view *aspath)
 	json_arr_close(j);
 }
 
+/* "a.b.c.d/n" without printf (a full table has a million of them). */
+static const char *
+rl_fmt_prefix(const struct bw_prefix *p, char *out, size_t len)
+{
+	char *o = out;
+	unsigned int v;
+	int i;
+
+	if (p->aid != AID_INET)
+		return prefix_fmt(p, out, len);
+	for (i = 0; i < 5; i++) {
+		v = i < 4 ? p->b[i] : p->len;
+		if (v >= 100)
+			*o++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*o++ = (char)('0' + v / 10 % 10);
+		*o++ = (char)('0' + v % 10);
+		*o++ = i < 3 ? '.' : i == 3 ? '/' : '\0';
+	}
+	return out;
+}
+
 static void
 rl_enc_prefixes(struct json *j, const struct bgp_view *f, uint8_t aid,
     int addpath)
@@ -177,7 +199,7 @@ rl_enc_prefixes(struct json *j, const struct bgp_view *f, uint8_t aid,
 		return;
 	bgp_nlri_iter_init(&it, f, aid, addpath);
 	while (bgp_nlri_next(&it, &pfx, &pid) == 1)
-		json_str(j, NULL, prefix_fmt(&pfx, pb, sizeof(pb)));
+		json_str(j, NULL, rl_fmt_prefix(&pfx, pb, sizeof(pb)));
 }
 
 /* "2001:db8::1,fe80::1" when there is a link-local next hop too. */

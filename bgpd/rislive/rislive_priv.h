@@ -8,6 +8,7 @@
 #include <sys/queue.h>
 
 #include <stdint.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -44,6 +45,7 @@ enum rl_type {
 #define RL_HTTP_MAX	8192	/* bytes of an HTTP request head */
 #define RL_HTTP_TIMEOUT	10	/* seconds to send the request head */
 #define RL_WRITE_TIMEOUT 60	/* seconds a write may stall */
+#define RL_LINGER	5	/* seconds to wait for a closing client */
 #define RL_REPLAY_MAX	100000	/* events replayed per subscribe */
 
 /* One ris_subscribe: every filter given must match. */
@@ -97,6 +99,8 @@ struct rl_client {
 	double			 tokens_at;
 	uint32_t		 strikes;	/* subscribes refused */
 	int			 kill;		/* enum rislive_drop + 1 */
+	time_t			 accepted;	/* monotonic */
+	int			 lingering;	/* half-closed, awaiting EOF */
 	char			 kill_why[96];
 };
 TAILQ_HEAD(rl_clients, rl_client);

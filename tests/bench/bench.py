@@ -24,6 +24,7 @@ busy machine cannot make noisy.
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import statistics
@@ -311,6 +312,46 @@ class Bench:
                                           "line (exit %d)" % r.returncode]
         except subprocess.TimeoutExpired:
             self.res["part5"] = ["detectbench: timed out after 180 s"]
+            return
+        self.res["part5"] += self.every_country(tool)
+
+    def every_country(self, tool):
+        """
+        Every country of five generated RIR files plus 1,000 origin-AS
+        regions over 10 full feeds, against the same load with no regions
+        (issue 16: at most +25 % load CPU).
+        """
+        rir = os.path.join(self.work, "rirstats")
+        n = os.environ.get("BENCH_DETECT_ROUTES", "1000000")
+        try:
+            subprocess.run(["/usr/bin/python3", "tests/tools/mkrirstats.py",
+                            rir], capture_output=True, check=True,
+                           timeout=300)
+            out = {}
+            for name, extra in (("no regions", ["-z"]),
+                                ("every country + 1000 AS",
+                                 ["-r", rir, "-a", "1000"])):
+                r = subprocess.run([tool, "-n", n, "-p", "10", "-w", "20000"]
+                                   + extra, capture_output=True, text=True,
+                                   timeout=900)
+                m = re.search(r"load .*cpu ([0-9.]+) s", r.stdout)
+                f = re.search(r"first detect_run .*cpu ([0-9.]+) s",
+                              r.stdout)
+                g = re.search(r"^detectbench: (\d+) regions", r.stdout, re.M)
+                out[name] = (float(m.group(1)) if m else None,
+                             float(f.group(1)) if f else None,
+                             g.group(1) if g else "?")
+            base = out["no regions"][0]
+            lines = []
+            for name, (cpu, first, nreg) in out.items():
+                ratio = "" if not base or cpu is None else \
+                    " (%.2fx the load without regions)" % (cpu / base)
+                lines.append("10 feeds x %s routes, %s (%s regions): load "
+                             "cpu %s s%s, first detect_run cpu %s s"
+                             % (n, name, nreg, cpu, ratio, first))
+            return lines
+        except (subprocess.SubprocessError, OSError) as e:
+            return ["every-country run failed: %s" % e]
 
     # ------------------------------------------------------------ report
 

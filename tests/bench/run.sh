@@ -10,8 +10,14 @@
 # and the region detector's event latency (build/tools/detectbench) when
 # it is built.  Receivers run one at a time, each started fresh; every
 # process is stopped by PID on exit; nothing leaves 127.0.0.0/8.
+# Part 3 (tests/bench/bmp.py): the same synthetic table into bgpwatchd
+# through one BMP connection and over 10 BGP sessions: time, CPU, RSS.
 # Environment: BENCH_RUNS (3), BENCH_GOBGP_RUNS (1), BENCH_SOURCES
-# ("10 30"), BENCH_SKIP (any of gobgp bird many churn); logs and
+# ("10 30"), BENCH_SKIP (any of gobgp bird many churn bmp),
+# BENCH_BMP_PREFIXES (200000 per peer), BENCH_BMP_PEERS (10); logs and
+# 6. the RIS Live stream (tests/bench/rislive.sh).
+# Environment: BENCH_RUNS (3), BENCH_GOBGP_RUNS (1), BENCH_SOURCES
+# ("10 30"), BENCH_SKIP (any of gobgp bird many churn rislive); logs and
 # results.{json,md} are left in BUILD/bench/.  See docs/performance.md.
 BUILD=${1:-build}
 DATA=${BGPWATCH_MRT_DATA:-../shared/data/mrt}
@@ -53,4 +59,26 @@ pid=$!
 wait "$pid"
 rc=$?
 pid=
+case " $BENCH_SKIP " in
+*" bmp "*) ;;
+*)
+	echo
+	echo "3. BMP ingest: one BMP connection against BGP sessions (tests/bench/bmp.py)"
+	/usr/bin/python3 -B tests/bench/bmp.py "$BUILD" "$WORK/bmp" &
+	pid=$!
+	wait "$pid" || rc=1
+	pid=
+	;;
+esac
+echo
+echo "4. the MRT archive (tests/bench/mrt_bench.py)"
+/usr/bin/python3 -B tests/bench/mrt_bench.py "$BUILD" "$DATA" "$WORK/mrt" &
+pid=$!
+wait "$pid" || rc=1
+pid=
+echo
+echo "5. Kafka output into the mock cluster (tests/bench/kafka_bench.py)"
+/usr/bin/python3 -B tests/bench/kafka_bench.py "$BUILD" || rc=1
+# 6. the RIS Live stream (tests/bench/rislive.sh).
+case " $BENCH_SKIP " in *" rislive "*) ;; *) sh tests/bench/rislive.sh "$BUILD" ;; esac
 exit $rc

@@ -8,6 +8,11 @@
 # 0 with SKIP) when not root: dropping privileges needs them.
 # Addresses: 127.0.5.1, ports 35000-35009 (the operator range).
 BUILD=${BUILD:-build}
+# Port 179 is anyone's on a shared machine: as root, run in a network
+# namespace of our own (loopback only), where nothing else listens.
+if [ "$(id -u)" = 0 ] && [ -z "$BW_NETNS" ] && unshare -n true 2>/dev/null; then
+	exec env BW_NETNS=1 unshare -n sh -c 'ip link set lo up && exec sh "$0"' "$0"
+fi
 D="$(pwd)/$BUILD/bgpwatchd"
 C="$(pwd)/$BUILD/bgpwatchctl"
 U=bgpwatch

@@ -85,5 +85,31 @@ timeout 20 "$BUILD/bgpwatchctl" events "$TMP/events.mpk" >"$TMP/events.json" \
     || fail "bgpwatchctl events"
 timeout 30 "$PY" tests/rislive/events_check.py "ws://$A:34022/v1/ws/" \
     "$TMP/events.json" || fail "bgpwatch_subscribe"
+
+# Reload: a new port opens a new listener (the old one closes), then a
+# config without websocket closes the stream; the daemon keeps running.
+sed -i "s/^websocket on .*/websocket on $A port 34023 { max-clients 5 }/" \
+    "$TMP/bgpwatchd.conf"
+timeout 10 "$BUILD/bgpwatchctl" -s "$TMP/ctl.sock" reload || fail "reload"
+cat >"$TMP/ping.py" <<'PYEOF'
+import asyncio, sys, websockets
+async def main(url):
+    async with websockets.connect(url, open_timeout=3, close_timeout=1) as ws:
+        await ws.send('{"type":"ping"}')
+        print(await asyncio.wait_for(ws.recv(), 3))
+try:
+    asyncio.run(main(sys.argv[1]))
+except Exception as e:
+    print("refused:", type(e).__name__)
+    sys.exit(1)
+PYEOF
+timeout 10 "$PY" "$TMP/ping.py" "ws://$A:34023/v1/ws/" | grep -q pong ||
+    fail "the new port after reload"
+timeout 10 "$PY" "$TMP/ping.py" "ws://$A:34022/v1/ws/" >/dev/null &&
+    fail "the old port still open after reload"
+sed -i '/^websocket on /d' "$TMP/bgpwatchd.conf"
+timeout 10 "$BUILD/bgpwatchctl" -s "$TMP/ctl.sock" reload || fail "reload 2"
+timeout 10 "$PY" "$TMP/ping.py" "ws://$A:34023/v1/ws/" >/dev/null &&
+    fail "the stream still open without websocket"
 kill -0 $DPID || fail "daemon died"
 echo "rislive: ok"

@@ -74,6 +74,22 @@ def peer(name):
     return {"address": ADDR[name], "asn": ASN[name]}
 
 
+_SCHEMA = []
+
+
+def schema_errors(ev):
+    """ev (decoded msgpack) against docs/events.schema.json."""
+    if not _SCHEMA:
+        import jsonschema
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                               "..", "..", "docs", "events.schema.json")) as f:
+            _SCHEMA.append(jsonschema.Draft7Validator(json.load(f)))
+    j = {k: (time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(int(tsf(ev)))) +
+             ".%06dZ" % int(round((tsf(ev) % 1) * 1e6) % 1000000)
+             if k == "ts" else v) for k, v in ev.items()}
+    return _SCHEMA[0].iter_errors(j)
+
+
 def read_log(path):
     """(events, raw bytes, [offset of each event]) of an event log."""
     with open(path, "rb") as f:
@@ -323,6 +339,10 @@ events {
                                  "seq gap/duplicate after %r" % prev)
                 self.assertGreaterEqual(tsf(e), tsf(prev) - 0.001)
             prev = e
+        # docs/events.schema.json holds for every event (the JSON form).
+        for e in evs:
+            errs = [x.message for x in schema_errors(e)]
+            self.assertEqual(errs, [], "not valid per the schema: %r" % e)
         # No background prefix ever makes an event.
         bg = {p for p, _ in BG4 + BG6}
         self.assertEqual([e for e in evs if e.get("prefix") in bg], [])

@@ -20,11 +20,14 @@ Every event read is validated against docs/events.schema.json.
   /usr/bin/python3 tests/kafka/kafka_test.py BUILD SCENARIO
 """
 import collections
+import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -34,6 +37,8 @@ BUILD = sys.argv[1]
 WHAT = sys.argv[2]
 SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
                       "..", "docs", "events.schema.json")
+MERGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                     "..", "conf", "examples", "kafka_merge.py")
 fails = []
 
 
@@ -190,17 +195,193 @@ def scenario_outage(work):
     mock.stop()
 
 
+def scenario_gap(work):
+    """The log keeps little (max-size 64K keep 1) and the brokers are
+    down long enough for unsent events to be rotated away: once they are
+    back, a gap event names exactly the events that never made it, and
+    everything else arrives."""
+    mock = K.Mock(BUILD, port=33060)
+    d = K.Daemon(BUILD, work, "g1", 33016, ["127.0.3.16"], mock.bootstrap,
+                 "g1", queue=100, log_opts="max-size 64K keep 1")
+    for b in (1, 2, 3):
+        mock.down(b)
+    for _ in range(3):
+        K.feed(BUILD, 33016, "127.0.3.16", prefixes=400)
+    time.sleep(1)
+    for b in (1, 2, 3):
+        mock.up(b)
+    last = d.last_seq()
+    msgs = K.consume(mock.bootstrap, group="g", idle=3)
+    evs = [K.decode(m[4]) for m in msgs]
+    gaps = [e for e in evs if e["type"] == "gap"]
+    have = {e["seq"] for e in evs}
+    for g in gaps:
+        have |= set(range(g["first"], g["last"] + 1))
+    missing = [s for s in range(1, last + 1) if s not in have]
+    say("gap: %d events logged, %d in the topic, gaps %s" % (
+        last, len(evs), [(g["first"], g["last"], g["reason"])
+                         for g in gaps]))
+    if not gaps:
+        fail("no gap event though the log rotated unsent events away")
+    if missing:
+        fail("%d events neither in the topic nor in a gap: %s"
+             % (len(missing), missing[:10]))
+    lost = sum(g["last"] - g["first"] + 1 for g in gaps)
+    if lost + len(evs) - len(gaps) < last:
+        fail("gaps cover %d, topic %d of %d" % (lost, len(evs), last))
+    val = K.schema_validator(SCHEMA)
+    for g in gaps:
+        for e in val.iter_errors(K.to_json(g)):
+            fail("gap event not valid: %s" % e.message)
+    d.kill(signal.SIGTERM)
+    mock.stop()
+
+
+def scenario_nolog(work):
+    """No event log: nothing to read back, so events that find the queue
+    full during an outage are lost, and gap events say which; every seq
+    is in the topic or in a gap, and memory stays flat."""
+    mock = K.Mock(BUILD, port=33090)
+    d = K.Daemon(BUILD, work, "n1", 33017, ["127.0.3.17"], mock.bootstrap,
+                 "n1", queue=100, nolog=True)
+    for b in (1, 2, 3):
+        mock.down(b)
+    for _ in range(2):
+        K.feed(BUILD, 33017, "127.0.3.17", prefixes=400)
+    rss = d.rss_kb()
+    for b in (1, 2, 3):
+        mock.up(b)
+    time.sleep(2)
+    K.feed(BUILD, 33017, "127.0.3.17", prefixes=100)
+    msgs = K.consume(mock.bootstrap, group="n", idle=3)
+    evs = [K.decode(m[4]) for m in msgs]
+    gaps = [e for e in evs if e["type"] == "gap"]
+    top = max(e["seq"] for e in evs)
+    have = {e["seq"] for e in evs}
+    for g in gaps:
+        have |= set(range(g["first"], g["last"] + 1))
+    missing = [s for s in range(1, top + 1) if s not in have]
+    say("no log: %d in the topic up to seq %d, %d gap events, RSS %d kB"
+        % (len(evs), top, len(gaps), rss))
+    if not gaps:
+        fail("no gap event though the queue overflowed without a log")
+    if missing:
+        fail("%d seqs neither in the topic nor in a gap: %s"
+             % (len(missing), missing[:10]))
+    if top < 850:
+        fail("the events after the outage did not arrive (top %d)" % top)
+    d.kill(signal.SIGTERM)
+    mock.stop()
+
+
 def scenario_json(work):
     mock = K.Mock(BUILD, port=33030)
     d = K.Daemon(BUILD, work, "c3", 33012, ["127.0.3.14"], mock.bootstrap,
-                 "c3", fmt="json")
+                 "c3", fmt="json",
+                 extra="metrics on 127.0.3.2 port 33019\n")
     K.feed(BUILD, 33012, "127.0.3.14", prefixes=300)
     time.sleep(1.5)
     d.wait_drained()
     msgs = K.consume(mock.bootstrap, group="d", want=d.last_seq())
     say("format json:")
     check_topic(d, msgs, fmt="json")
+    # The metrics say the same.
+    import urllib.request
+    text = urllib.request.urlopen("http://127.0.3.2:33019/metrics",
+                                  timeout=10).read().decode()
+    got = {}
+    for line in text.splitlines():
+        if line.startswith("bgpwatch_kafka_") and "{" not in line:
+            k, v = line.split()
+            got[k] = float(v)
+    say("metrics: %s" % got)
+    if got.get("bgpwatch_kafka_acked_seq") != d.last_seq() or \
+            got.get("bgpwatch_kafka_inflight_events") != 0 or \
+            got.get("bgpwatch_kafka_connected") != 1 or \
+            got.get("bgpwatch_kafka_acked_total") != d.last_seq():
+        fail("kafka metrics %s, last seq %d" % (got, d.last_seq()))
     d.kill(signal.SIGTERM)
+    mock.stop()
+
+
+def region_states(d, region="KP"):
+    return [ev["state"] for ev in d.events()
+            if ev["type"].startswith("region_") and ev.get("region") == region]
+
+
+def scenario_collectors(work):
+    """Three collectors, each with its own BIRD peer, one topic; the
+    example merger (conf/examples/kafka_merge.py) must report KP down only
+    once the peers of all three have lost it, and up again as soon as one
+    has it back."""
+    mock = K.Mock(BUILD, port=33040)
+    ds, birds = [], []
+    kp = 'region "KP" {\n\tprefix 175.45.176.0/22\n\thold-down 1s\n}\n'
+    for i in range(3):
+        peer = "127.0.3.%d" % (21 + i)
+        ds.append(K.Daemon(BUILD, work, "m%d" % (i + 1), 33041 + i, [peer],
+                           mock.bootstrap, "c%d" % (i + 1), extra=kp))
+        birds.append(K.Bird(work, "b%d" % (i + 1), peer, 33051 + i,
+                            33041 + i))
+    merger = K.spawn([sys.executable, "-u", MERGE, "--brokers",
+                      mock.bootstrap, "--group", "merge-test",
+                      "--from-beginning", "--collectors", "c1,c2,c3"],
+                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                     text=True)
+    lines = []
+    threading.Thread(target=lambda: [lines.append(json.loads(x))
+                                     for x in merger.stdout],
+                     daemon=True).start()
+
+    def kp_seen(d, state):
+        return lambda: state in region_states(d)
+
+    # Every collector sees KP from its eligible peer.
+    for d in ds:
+        K.wait_for(lambda d=d: d.region("KP")["state"] == "up" and
+                   d.region("KP")["eligible_peers"] == 1, 30,
+                   d.tag + " KP up")
+    for i in range(3):
+        birds[i].withdraw()
+        K.wait_for(kp_seen(ds[i], "down"), 20, ds[i].tag + " KP down")
+        ds[i].wait_drained(20)
+        time.sleep(1.0 if i < 2 else 0)
+        kp = [x for x in lines if x["region"] == "KP"]
+        if i < 2 and kp:
+            fail("merger reported %s with %d of 3 collectors down"
+                 % (kp, i + 1))
+        say("collector c%d: KP down; merger: %s" %
+            (i + 1, [x["state"] for x in kp]))
+    K.wait_for(lambda: any(x["state"] == "down" and x["region"] == "KP"
+                           for x in lines), 15,
+               "the merger to report KP down")
+    birds[1].restore()
+    K.wait_for(kp_seen(ds[1], "up"), 20, "m2 KP up")
+    K.wait_for(lambda: lines and lines[-1]["state"] == "up", 15,
+               "the merger to report KP up")
+    lines = [x for x in lines if x["region"] == "KP"]
+    got = [(x["region"], x["state"]) for x in lines]
+    say("merger: %s" % got)
+    if got != [("KP", "down"), ("KP", "up")]:
+        fail("merger output %s, want KP down then up" % got)
+    if lines[0]["collectors"] != {"c1": "down", "c2": "down", "c3": "down"}:
+        fail("merger down with %s" % lines[0]["collectors"])
+    if lines[1]["by"]["collector"] != "c2":
+        fail("merger up by %s, not c2" % lines[1]["by"])
+    # Every event of the three collectors, as consumed, against the logs
+    # and the schema; keys (regions, peers) stay ordered per collector.
+    msgs = K.consume(mock.bootstrap, group="all",
+                     want=sum(d.last_seq() for d in ds))
+    for d in ds:
+        c = d.tag.replace("m", "c")
+        mine = [m for m in msgs if dict(m[3]).get("collector") == c.encode()]
+        say("collector %s:" % c)
+        check_topic(d, mine)
+    K.stop(merger)
+    for b in birds:
+        b.stop()
+    for d in ds:
+        d.kill(signal.SIGTERM)
     mock.stop()
 
 
@@ -208,11 +389,19 @@ def main():
     work = tempfile.mkdtemp(prefix="bw-kafka.")
     try:
         {"stream": scenario_stream, "outage": scenario_outage,
-         "json": scenario_json}[WHAT](work)
+         "json": scenario_json, "gap": scenario_gap,
+         "nolog": scenario_nolog,
+         "collectors": scenario_collectors}[WHAT](work)
     except Exception as e:  # noqa: BLE001
         fail("%s: %s" % (type(e).__name__, e))
     finally:
         K.cleanup()
+        for f in os.listdir(work):
+            if f.endswith(".log"):
+                with open(os.path.join(work, f), errors="replace") as fp:
+                    t = fp.read()
+                if "Sanitizer" in t or "runtime error:" in t:
+                    fail("%s: sanitizer report" % f)
         if fails:
             for f in os.listdir(work):
                 if f.endswith(".log"):

@@ -98,9 +98,11 @@ class Daemon:
     the kafka output."""
 
     def __init__(self, build, work, tag, port, neighbors, bootstrap,
-                 collector, queue=None, fmt="msgpack", extra=""):
+                 collector, queue=None, fmt="msgpack", extra="",
+                 log_opts="", nolog=False):
         self.build, self.work, self.tag = build, work, tag
         self.port = port
+        self.nolog = nolog
         self.log = os.path.join(work, tag + ".mpk")
         self.state = self.log + ".kafka"
         self.conf = os.path.join(work, tag + ".conf")
@@ -114,20 +116,29 @@ class Daemon:
                 f.write("neighbor %s { remote-as 65001; passive }\n" % a)
             f.write('region "ALL" {\n\tprefix 0.0.0.0/0\n\thold-down 1s\n'
                     '\tdown-below 50%%\n}\n%s'
-                    'events {\n\tlog "%s"\n\tkafka {\n\t\tbrokers "%s"\n'
+                    'events {\n\t%slog "%s" %s\n\tkafka {\n'
+                    '\t\tbrokers "%s"\n'
                     '\t\ttopic "%s"\n\t\tformat %s\n%s\t}\n}\n'
-                    % (extra, self.log, bootstrap, TOPIC, fmt,
+                    % (extra, "# " if nolog else "", self.log, log_opts,
+                       bootstrap, TOPIC, fmt,
                        "\t\tqueue %d\n" % queue if queue else ""))
         self.proc = None
         self.start()
 
     def start(self):
         self.errf = open(os.path.join(self.work, self.tag + ".log"), "a")
+        # Under ASan (make check SAN=1) freed memory waits in a quarantine
+        # of up to 256 MB: keep it small, or RSS is never flat.
+        env = dict(os.environ)
+        env["ASAN_OPTIONS"] = ((env["ASAN_OPTIONS"] + ":")
+                               if env.get("ASAN_OPTIONS") else "") + \
+            "quarantine_size_mb=1"
         self.proc = spawn([os.path.join(self.build, "bgpwatchd"), "-d",
                            "-f", self.conf], stdout=self.errf,
-                          stderr=subprocess.STDOUT)
-        wait_for(lambda: os.path.exists(self.state), 10,
-                 self.tag + " state file")
+                          stderr=subprocess.STDOUT, env=env)
+        if not self.nolog:
+            wait_for(lambda: os.path.exists(self.state), 10,
+                     self.tag + " state file")
         wait_for(self._listening, 10, self.tag + " BGP listener")
 
     def _listening(self):
@@ -143,6 +154,32 @@ class Daemon:
     def kill(self, sig=signal.SIGKILL):
         stop(self.proc, sig)
         self.errf.close()
+
+    def query(self, cmd):
+        """One control request; the parsed JSON answer."""
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.settimeout(10)
+            s.connect(self.sock)
+            s.sendall(("json " + cmd + "\n").encode())
+            buf = []
+            while True:
+                b = s.recv(1 << 16)
+                if not b:
+                    break
+                buf.append(b)
+        finally:
+            s.close()
+        data = b"".join(buf).decode()
+        if not data.startswith("OK\n"):
+            raise ValueError("%s: %s: %s" % (self.tag, cmd, data.strip()))
+        return json.loads(data[3:])
+
+    def region(self, name):
+        for r in self.query("show regions")["regions"]:
+            if r["name"] == name:
+                return r
+        return None
 
     def rss_kb(self):
         with open("/proc/%d/status" % self.proc.pid) as f:
@@ -176,6 +213,43 @@ class Daemon:
             last = self.last_seq()
             return last > 0 and self.acked() >= last
         wait_for(done, timeout, self.tag + " to drain", 0.2)
+
+
+class Bird:
+    """BIRD announcing the four /24s of 175.45.176.0/22 (region KP) from
+    local ADDR to bgpwatchd at 127.0.3.2:PORT; withdraw() and restore()
+    disable and enable its static protocol."""
+
+    def __init__(self, work, tag, addr, lport, dport):
+        self.sock = os.path.join(work, tag + ".ctl")
+        conf = os.path.join(work, tag + ".bird.conf")
+        routes = "".join("\troute 175.45.%d.0/24 blackhole;\n" % i
+                         for i in range(176, 180))
+        with open(conf, "w") as f:
+            f.write("router id %s;\nprotocol device { }\n"
+                    "protocol static kp {\n\tipv4;\n%s}\n"
+                    "protocol bgp up {\n\tlocal %s port %d as 65001;\n"
+                    "\tneighbor 127.0.3.2 port %d as 65000;\n"
+                    "\tmultihop;\n\tconnect retry time 1;\n"
+                    "\tipv4 { import none; export all; next hop self; };\n"
+                    "}\n" % (addr, routes, addr, lport, dport))
+        self.errf = open(os.path.join(work, tag + ".bird.log"), "w")
+        self.proc = spawn(["bird", "-f", "-c", conf, "-s", self.sock],
+                          stdout=self.errf, stderr=subprocess.STDOUT)
+
+    def ctl(self, cmd):
+        return subprocess.run(["birdc", "-s", self.sock] + cmd.split(),
+                              capture_output=True, text=True, timeout=10)
+
+    def withdraw(self):
+        self.ctl("disable kp")
+
+    def restore(self):
+        self.ctl("enable kp")
+
+    def stop(self):
+        stop(self.proc)
+        self.errf.close()
 
 
 def feed(build, dst_port, bind, sources=1, prefixes=500, withdraw=True,

@@ -4,8 +4,17 @@
  * each (default 100000), then timed withdrawals: the hook's latency
  * (p50/p99/max, what a prefix_withdrawn costs) and the detect_run that
  * recomputes the dirty chunks afterwards.  For `make bench`.
- *	detectbench [-n ROUTES] [-p PEERS] [-w WITHDRAWALS]
+ *	detectbench [-n ROUTES] [-p PEERS] [-w WITHDRAWALS] [-r DIR] [-a N] [-z]
+ * -r DIR: every country of the five RIR files in DIR (written by
+ * tests/tools/mkrirstats.py) as a region, the routes spread over the
+ * whole IPv4 unicast space; -a N: N origin-AS regions besides; -z: no
+ * regions at all (the baseline the cost of regions is measured from).
+ * Times are CPU seconds of this process (getrusage).
  */
+#include <sys/resource.h>
+
+#include <dirent.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +48,91 @@ now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double
+cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+	    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* Set by -r: routes over 1.0.0.0 - 223.255.255.255, not one /9 each. */
+static int	whole_space;
+
+/* Appends to *text (grown as needed). */
+static void
+addf(char **text, size_t *len, size_t *cap, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+addf(char **text, size_t *len, size_t *cap, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(*text + *len, *cap - *len, fmt, ap);
+		va_end(ap);
+		if (n >= 0 && (size_t)n < *cap - *len)
+			break;
+		*cap *= 2;
+		if ((*text = realloc(*text, *cap)) == NULL)
+			exit(1);
+	}
+	*len += (size_t)n;
+}
+
+/*
+ * rir-stats lines for the delegated-*-extended-latest files of dir and a
+ * region per country they name; returns the number of regions.
+ */
+static int
+rir_regions(const char *dir, char **text, size_t *len, size_t *cap)
+{
+	static char seen[26][26];
+	char path[4096], line[512], *cc;
+	struct dirent *de;
+	FILE *fp;
+	DIR *d;
+	int n = 0;
+
+	if ((d = opendir(dir)) == NULL) {
+		perror(dir);
+		exit(1);
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "delegated-", 10) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		addf(text, len, cap, "rir-stats \"%s\"\n", path);
+		if ((fp = fopen(path, "r")) == NULL) {
+			perror(path);
+			exit(1);
+		}
+		while (fgets(line, sizeof(line), fp) != NULL) {
+			if ((cc = strchr(line, '|')) == NULL)
+				continue;
+			cc++;
+			if (cc[0] < 'A' || cc[0] > 'Z' || cc[1] < 'A' ||
+			    cc[1] > 'Z' || cc[2] != '|' ||
+			    (cc[0] == 'Z' && cc[1] == 'Z') ||
+			    seen[cc[0] - 'A'][cc[1] - 'A'])
+				continue;
+			seen[cc[0] - 'A'][cc[1] - 'A'] = 1;
+			addf(text, len, cap, "region \"%c%c\" {\n country "
+			    "%c%c\n hold-down 30s\n}\n", cc[0], cc[1], cc[0],
+			    cc[1]);
+			n++;
+		}
+		fclose(fp);
+	}
+	closedir(d);
+	return n;
 }
 
 static int
@@ -116,8 +210,10 @@ mkattrs(struct intern *in, uint32_t peeras, uint32_t origin)
 static struct bw_prefix
 route(uint32_t j, uint32_t n)
 {
-	uint64_t span = (uint64_t)NCOUNTRIES * COUNTRY_SIZE;
-	uint32_t a = (SPACE_START + (uint32_t)(span / n * j)) & 0xffffff00u;
+	uint64_t span = whole_space ? 223ULL << 24 :
+	    (uint64_t)NCOUNTRIES * COUNTRY_SIZE;
+	uint32_t start = whole_space ? 1u << 24 : SPACE_START;
+	uint32_t a = (start + (uint32_t)(span / n * j)) & 0xffffff00u;
 	struct bw_prefix p;
 	uint8_t b[4] = { (uint8_t)(a >> 24), (uint8_t)(a >> 16),
 	    (uint8_t)(a >> 8), 0 };
@@ -140,18 +236,23 @@ main(int argc, char *argv[])
 	struct rib *rib;
 	struct detect *d;
 	char path[] = "/tmp/detectbench.XXXXXX", *text, err[256];
-	double t0, t1, *lat, tload, tinit, trun, twd;
+	double t0, t1, *lat, tload, tinit, trun, twd, c0, cload, cinit;
 	size_t len = 0, cap = 1 << 16;
-	int c, fd, i, s, rv;
+	int c, fd, i, s, rv, nas = 0, none = 0, nregions = NCOUNTRIES;
+	const char *rirdir = NULL;
 
-	while ((c = getopt(argc, argv, "n:p:w:")) != -1) {
+	while ((c = getopt(argc, argv, "a:n:p:r:w:z")) != -1) {
 		switch (c) {
+		case 'a': nas = atoi(optarg); break;
 		case 'n': nroutes = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'p': npeers = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'r': rirdir = optarg; whole_space = 1; break;
 		case 'w': nwd = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'z': none = 1; break;
 		default:
 			fprintf(stderr, "usage: detectbench [-n routes] "
-			    "[-p peers] [-w withdrawals]\n");
+			    "[-p peers] [-w withdrawals] [-r rirdir] "
+			    "[-a asregions] [-z]\n");
 			return 1;
 		}
 	}
@@ -164,15 +265,25 @@ main(int argc, char *argv[])
 	close(fd);
 	write_stats(path);
 	text = malloc(cap);
-	len += (size_t)snprintf(text + len, cap - len, "local-as 65000\n"
-	    "router-id 192.0.2.254\nfull-feed 90%%\nrir-stats \"%s\"\n", path);
-	for (i = 0; i < NCOUNTRIES; i++) {
-		char cc[3];
+	addf(&text, &len, &cap, "local-as 65000\nrouter-id 192.0.2.254\n"
+	    "full-feed 90%%\n");
+	if (none)
+		nregions = 0;
+	else if (rirdir != NULL)
+		nregions = rir_regions(rirdir, &text, &len, &cap);
+	else {
+		addf(&text, &len, &cap, "rir-stats \"%s\"\n", path);
+		for (i = 0; i < NCOUNTRIES; i++) {
+			char cc[3];
 
-		cc_of(i, cc);
-		len += (size_t)snprintf(text + len, cap - len, "region \"%s\" "
-		    "{\n country %s\n hold-down 30s\n}\n", cc, cc);
+			cc_of(i, cc);
+			addf(&text, &len, &cap, "region \"%s\" {\n country "
+			    "%s\n hold-down 30s\n}\n", cc, cc);
+		}
 	}
+	for (i = 0; i < nas && !none; i++, nregions++)
+		addf(&text, &len, &cap, "region \"AS%d\" {\n origin-as %d\n "
+		    "hold-down 30s\n}\n", 100000 + i, 100000 + i);
 	if ((conf = config_parse_buf("bench.conf", text, len, &errs)) ==
 	    NULL) {
 		fprintf(stderr, "%s\n", errs.msg[0]);
@@ -189,6 +300,7 @@ main(int argc, char *argv[])
 	for (i = 0; i < 1000; i++)
 		a[i] = mkattrs(in, 64512, 100000 + (uint32_t)i);
 
+	c0 = cpu_s();
 	t0 = now_s();
 	for (s = 0; s < (int)npeers; s++) {
 		memset(&dp, 0, sizeof(dp));
@@ -206,11 +318,14 @@ main(int argc, char *argv[])
 		detect_peer_eligible(d, &dp, 0);
 	}
 	tload = now_s() - t0;
+	cload = cpu_s() - c0;
+	c0 = cpu_s();
 	t0 = now_s();
 	while (detect_run(d, 1) == 0)
 		;
 	detect_run(d, 100);
 	tinit = now_s() - t0;
+	cinit = cpu_s() - c0;
 
 	lat = calloc(nwd, sizeof(*lat));
 	nevents = 0;
@@ -243,10 +358,12 @@ main(int argc, char *argv[])
 		;
 	trun = now_s() - t0;
 	qsort(lat, nwd, sizeof(*lat), dcmp);
-	printf("detectbench: %d regions, %u peers x %u routes\n", NCOUNTRIES,
+	printf("detectbench: %d regions, %u peers x %u routes\n", nregions,
 	    npeers, nroutes);
-	printf("  load (rib_update + detect_announce): %.2f s\n", tload);
-	printf("  first detect_run (every chunk): %.3f s\n", tinit);
+	printf("  load (rib_update + detect_announce): %.2f s (cpu %.2f s)\n",
+	    tload, cload);
+	printf("  first detect_run (every chunk): %.3f s (cpu %.3f s)\n",
+	    tinit, cinit);
 	printf("  %u withdrawals (%llu events): hook p50 %.2f us, p99 %.2f us,"
 	    " max %.2f us; total %.3f s with the RIB\n", nwd,
 	    (unsigned long long)nevents, lat[nwd / 2] * 1e6,

@@ -39,6 +39,7 @@ int
 bind(int fd, const struct sockaddr *sa, socklen_t len)
 {
 	struct sockaddr_in	 sin;
+	int			 on = 1;
 
 	if (mock_port != 0 && sa->sa_family == AF_INET &&
 	    len >= sizeof(sin)) {
@@ -46,6 +47,9 @@ bind(int fd, const struct sockaddr *sa, socklen_t len)
 		if (sin.sin_port == 0) {
 			sin.sin_addr = mock_addr;
 			sin.sin_port = htons(mock_port + mock_next++);
+			/* Tests reuse ports: TIME_WAIT must not stop us. */
+			(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
+			    sizeof(on));
 			return syscall(SYS_bind, fd, &sin, sizeof(sin));
 		}
 	}

@@ -2,10 +2,12 @@
  * ribbench: loads MRT UPDATE files straight into the RIB (no sessions)
  * and reports time and memory.
  *
- *   ribbench [-p N] [-f] [-b BUDGET] [-c CHURN] FILE
+ *   ribbench [-p N] [-s SEED] [-f] [-b BUDGET] [-c CHURN] FILE
  *
  * Every record is read (and decompressed) into memory first, so the load
- * time is decode + intern + insert only.  -p N replays FILE as N peers
+ * time is decode + intern + insert only.  -s SEED shuffles the records
+ * first (a table that does not arrive in address order, as a synthetic
+ * one or many peers' updates interleaved: the trie is then cold).  -p N replays FILE as N peers
  * (slots 0..N-1, the same routes); -f then flushes every peer in slices
  * of BUDGET prefixes (default 10000), timing the whole flush and the
  * worst slice; -c replays CHURN on top of the loaded table, each of its
@@ -309,11 +311,29 @@ flush_all(struct rib *rib, struct intern *in, int npeers, size_t budget,
 	report_mem("after flush", rib, in, rss0);
 }
 
+/* Fisher-Yates with xorshift: the same order for the same seed. */
+static void
+shuffle(struct recs *rs, uint64_t seed)
+{
+	struct rec tmp;
+	size_t i, j;
+
+	for (i = rs->n; i > 1; i--) {
+		seed ^= seed << 13;
+		seed ^= seed >> 7;
+		seed ^= seed << 17;
+		j = (size_t)(seed % i);
+		tmp = rs->v[i - 1];
+		rs->v[i - 1] = rs->v[j];
+		rs->v[j] = tmp;
+	}
+}
+
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: ribbench [-f] [-p npeers] [-b budget] "
-	    "[-c churnfile] file\n");
+	fprintf(stderr, "usage: ribbench [-f] [-p npeers] [-s seed] "
+	    "[-b budget] [-c churnfile] file\n");
 	exit(1);
 }
 
@@ -330,8 +350,9 @@ main(int argc, char *argv[])
 	size_t budget = 10000, acc1 = 0, routes1 = 0, i;
 	double rss1 = 0;
 	int ch, npeers = 1, flush = 0, p;
+	uint64_t seed = 0;
 
-	while ((ch = getopt(argc, argv, "b:c:fp:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:c:fp:s:")) != -1) {
 		switch (ch) {
 		case 'b':
 			budget = strtoul(optarg, NULL, 10);
@@ -341,6 +362,9 @@ main(int argc, char *argv[])
 			break;
 		case 'f':
 			flush = 1;
+			break;
+		case 's':
+			seed = strtoull(optarg, NULL, 10);
 			break;
 		case 'p':
 			npeers = atoi(optarg);
@@ -354,6 +378,8 @@ main(int argc, char *argv[])
 	if (argc - optind != 1)
 		usage();
 	load_file(argv[optind], &rs);
+	if (seed != 0)
+		shuffle(&rs, seed);
 	if (churnfile != NULL)
 		load_file(churnfile, &churn);
 	if ((in = intern_new()) == NULL || (rib = rib_new(in)) == NULL)

@@ -1,0 +1,433 @@
+/*
+ * The archive writer thread (mrt_io.h).  A FIFO of commands under one
+ * mutex: the loop appends, the thread takes them one by one and does
+ * the file work outside the lock.  Only DATA items count against the
+ * limit.  Closes are reported through a pipe that the loop watches, so
+ * the loop never sleeps on the thread and the thread never touches loop
+ * state.  Compression is zlib's gz* or libbz2's BZ2_bzWrite on the
+ * thread's side.
+ */
+#include <sys/queue.h>
+
+#include <bzlib.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "config.h"
+#include "log.h"
+#include "mrt_io.h"
+
+enum io_cmd { IO_OPEN, IO_DATA, IO_CLOSE, IO_QUIT };
+
+struct io_item {
+	STAILQ_ENTRY(io_item) entry;
+	enum io_cmd	 cmd;
+	int		 stream;
+	int		 compress;
+	int		 tmp;
+	uint64_t	 token;
+	size_t		 len;
+	char		*path;
+	uint8_t		 data[];
+};
+STAILQ_HEAD(io_items, io_item);
+
+/* A stream's open file, the thread's own. */
+struct io_file {
+	char		*path;
+	char		 tmppath[PATH_MAX];
+	int		 tmp;
+	int		 failed;	/* errno of the first failure */
+	FILE		*fp;
+	gzFile		 gz;
+	BZFILE		*bz;
+};
+
+/* What the thread tells the loop (fits PIPE_BUF). */
+struct io_note {
+	int		 stream;
+	int		 ok;
+	uint64_t	 token;
+	char		 msg[200];
+};
+
+struct mrt_io {
+	pthread_t	 thread;
+	pthread_mutex_t	 mtx;
+	pthread_cond_t	 cond;
+	struct io_items	 items;
+	uint64_t	 limit;
+	struct mrt_io_stats st;
+	int		 pipe[2];
+	struct event	*ev_note;
+	mrt_io_done_fn	 done;
+	void		*arg;
+	struct io_file	 files[MRT_IO_STREAMS];	/* thread only */
+};
+
+static void
+io_fail(struct io_file *f, int err)
+{
+	if (f->failed == 0)
+		f->failed = err != 0 ? err : EIO;
+}
+
+static void
+io_open(struct mrt_io *io, struct io_item *it)
+{
+	struct io_file *f = &io->files[it->stream];
+	const char *path = it->path;
+	int fd;
+
+	memset(f, 0, sizeof(*f));
+	f->path = it->path;
+	it->path = NULL;
+	f->tmp = it->tmp;
+	if (f->tmp) {
+		snprintf(f->tmppath, sizeof(f->tmppath), "%s.tmp", f->path);
+		path = f->tmppath;
+	} else
+		path = f->path;
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC |
+	    (f->tmp ? O_TRUNC : O_APPEND), 0644);
+	if (fd == -1) {
+		io_fail(f, errno);
+		return;
+	}
+	switch (it->compress) {
+	case CONF_MRT_GZIP:
+		/*
+		 * Update files are written all the time: level 1 costs a
+		 * third of the default's CPU for 17 % more bytes; table
+		 * dumps are rare and kept longer: the default, 6.
+		 */
+		if ((f->gz = gzdopen(fd, f->tmp ? "ab6" : "ab1")) == NULL) {
+			close(fd);
+			io_fail(f, ENOMEM);
+		}
+		break;
+	case CONF_MRT_BZIP2:
+	default:
+		if ((f->fp = fdopen(fd, "a")) == NULL) {
+			close(fd);
+			io_fail(f, errno);
+			break;
+		}
+		if (it->compress == CONF_MRT_BZIP2) {
+			int bzerr;
+
+			f->bz = BZ2_bzWriteOpen(&bzerr, f->fp, 9, 0, 0);
+			if (bzerr != BZ_OK)
+				io_fail(f, EIO);
+		}
+		break;
+	}
+}
+
+static void
+io_data(struct io_file *f, const uint8_t *p, size_t len)
+{
+	int bzerr;
+
+	if (f->failed || f->path == NULL)
+		return;
+	errno = 0;
+	if (f->gz != NULL) {
+		if (gzwrite(f->gz, p, (unsigned int)len) != (int)len)
+			io_fail(f, errno);
+	} else if (f->bz != NULL) {
+		BZ2_bzWrite(&bzerr, f->bz, (void *)(uintptr_t)p, (int)len);
+		if (bzerr != BZ_OK)
+			io_fail(f, errno);
+	} else if (f->fp != NULL) {
+		if (fwrite(p, 1, len, f->fp) != len)
+			io_fail(f, errno);
+	}
+}
+
+static void
+io_close(struct mrt_io *io, struct io_item *it, struct io_note *n)
+{
+	struct io_file *f = &io->files[it->stream];
+	int bzerr;
+
+	if (f->path == NULL && !f->failed) {
+		n->stream = -1;
+		return;
+	}
+	errno = 0;
+	if (f->gz != NULL && gzclose(f->gz) != Z_OK)
+		io_fail(f, errno);
+	if (f->bz != NULL) {
+		BZ2_bzWriteClose(&bzerr, f->bz, 0, NULL, NULL);
+		if (bzerr != BZ_OK)
+			io_fail(f, errno);
+	}
+	if (f->fp != NULL && fclose(f->fp) != 0)
+		io_fail(f, errno);
+	if (f->path == NULL)
+		io_fail(f, EINVAL);
+	if (it->compress == -1)
+		io_fail(f, ECANCELED);	/* an abort: no rename, no note */
+	if (f->tmp && !f->failed && rename(f->tmppath, f->path) == -1)
+		io_fail(f, errno);
+	if (f->tmp && f->failed)
+		(void)unlink(f->tmppath);
+	n->stream = it->compress == -1 ? -1 : it->stream;
+	n->token = it->token;
+	n->ok = !f->failed;
+	if (f->failed)
+		snprintf(n->msg, sizeof(n->msg), "%s: %s",
+		    f->path ? f->path : "?", strerror(f->failed));
+	else
+		snprintf(n->msg, sizeof(n->msg), "%s", f->path);
+	free(f->path);
+	memset(f, 0, sizeof(*f));
+}
+
+static void *
+io_thread(void *arg)
+{
+	struct mrt_io *io = arg;
+	struct io_item *it;
+	struct io_note n;
+	int quit = 0;
+
+	while (!quit) {
+		pthread_mutex_lock(&io->mtx);
+		while ((it = STAILQ_FIRST(&io->items)) == NULL)
+			pthread_cond_wait(&io->cond, &io->mtx);
+		STAILQ_REMOVE_HEAD(&io->items, entry);
+		pthread_mutex_unlock(&io->mtx);
+		switch (it->cmd) {
+		case IO_OPEN:
+			io_open(io, it);
+			break;
+		case IO_DATA:
+			io_data(&io->files[it->stream], it->data, it->len);
+			pthread_mutex_lock(&io->mtx);
+			io->st.queued -= it->len;
+			io->st.written += it->len;
+			pthread_mutex_unlock(&io->mtx);
+			break;
+		case IO_CLOSE:
+			memset(&n, 0, sizeof(n));
+			io_close(io, it, &n);
+			if (n.stream == -1)
+				break;	/* nothing open, or an abort */
+			pthread_mutex_lock(&io->mtx);
+			if (n.ok)
+				io->st.files++;
+			else
+				io->st.errors++;
+			pthread_mutex_unlock(&io->mtx);
+			if (write(io->pipe[1], &n, sizeof(n)) != sizeof(n))
+				n.ok = 0;	/* the loop is gone */
+			break;
+		case IO_QUIT:
+			quit = 1;
+			break;
+		}
+		free(it->path);
+		free(it);
+	}
+	return NULL;
+}
+
+/* The loop's side of the pipe: one callback per close. */
+static void
+io_note_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct mrt_io *io = arg;
+	struct io_note n;
+
+	(void)what;
+	while (read(fd, &n, sizeof(n)) == sizeof(n)) {
+		n.msg[sizeof(n.msg) - 1] = '\0';
+		if (io->done != NULL)
+			io->done(io->arg, n.stream, n.token, n.ok, n.msg);
+	}
+}
+
+static void
+io_push(struct mrt_io *io, struct io_item *it)
+{
+	pthread_mutex_lock(&io->mtx);
+	STAILQ_INSERT_TAIL(&io->items, it, entry);
+	pthread_cond_signal(&io->cond);
+	pthread_mutex_unlock(&io->mtx);
+}
+
+static struct io_item *
+io_item(enum io_cmd cmd, int stream, size_t len)
+{
+	struct io_item *it;
+
+	if ((it = calloc(1, sizeof(*it) + len)) == NULL)
+		fatal("mrt_io");
+	it->cmd = cmd;
+	it->stream = stream;
+	it->len = len;
+	return it;
+}
+
+struct mrt_io *
+mrt_io_new(struct event_base *base, uint64_t limit, mrt_io_done_fn done,
+    void *arg)
+{
+	struct mrt_io *io;
+
+	if ((io = calloc(1, sizeof(*io))) == NULL)
+		fatal("mrt_io_new");
+	STAILQ_INIT(&io->items);
+	io->limit = limit;
+	io->done = done;
+	io->arg = arg;
+	pthread_mutex_init(&io->mtx, NULL);
+	pthread_cond_init(&io->cond, NULL);
+	if (pipe(io->pipe) == -1) {
+		log_warn("mrt: pipe");
+		goto fail;
+	}
+	/* The thread blocks on a full pipe only if the loop never reads. */
+	(void)fcntl(io->pipe[0], F_SETFL, O_NONBLOCK);
+	(void)fcntl(io->pipe[0], F_SETFD, FD_CLOEXEC);
+	(void)fcntl(io->pipe[1], F_SETFD, FD_CLOEXEC);
+	if (base != NULL) {
+		io->ev_note = event_new(base, io->pipe[0], EV_READ | EV_PERSIST,
+		    io_note_cb, io);
+		if (io->ev_note == NULL || event_add(io->ev_note, NULL) == -1) {
+			log_warnx("mrt: cannot watch the writer");
+			goto fail;
+		}
+	}
+	if (pthread_create(&io->thread, NULL, io_thread, io) != 0) {
+		log_warnx("mrt: cannot start the writer thread");
+		goto fail;
+	}
+	return io;
+ fail:
+	if (io->ev_note != NULL)
+		event_free(io->ev_note);
+	if (io->pipe[0] > 0) {
+		close(io->pipe[0]);
+		close(io->pipe[1]);
+	}
+	free(io);
+	return NULL;
+}
+
+void
+mrt_io_free(struct mrt_io *io)
+{
+	int i;
+
+	if (io == NULL)
+		return;
+	for (i = 0; i < MRT_IO_STREAMS; i++)
+		mrt_io_close(io, i, 0);
+	io_push(io, io_item(IO_QUIT, 0, 0));
+	pthread_join(io->thread, NULL);
+	if (io->ev_note != NULL) {
+		io_note_cb(io->pipe[0], EV_READ, io);
+		event_free(io->ev_note);
+	}
+	close(io->pipe[0]);
+	close(io->pipe[1]);
+	pthread_mutex_destroy(&io->mtx);
+	pthread_cond_destroy(&io->cond);
+	free(io);
+}
+
+void
+mrt_io_set_limit(struct mrt_io *io, uint64_t limit)
+{
+	pthread_mutex_lock(&io->mtx);
+	io->limit = limit;
+	pthread_mutex_unlock(&io->mtx);
+}
+
+void
+mrt_io_open(struct mrt_io *io, int stream, const char *path, int compress,
+    int tmp)
+{
+	struct io_item *it = io_item(IO_OPEN, stream, 0);
+
+	if ((it->path = strdup(path)) == NULL)
+		fatal("mrt_io_open");
+	it->compress = compress;
+	it->tmp = tmp;
+	io_push(io, it);
+}
+
+int
+mrt_io_write(struct mrt_io *io, int stream, const void *p, size_t n,
+    int force)
+{
+	struct io_item *it;
+
+	pthread_mutex_lock(&io->mtx);
+	if (!force && io->st.queued + n > io->limit) {
+		io->st.refused += n;
+		pthread_mutex_unlock(&io->mtx);
+		return -1;
+	}
+	io->st.queued += n;
+	if (io->st.queued > io->st.queued_max)
+		io->st.queued_max = io->st.queued;
+	pthread_mutex_unlock(&io->mtx);
+	it = io_item(IO_DATA, stream, n);
+	memcpy(it->data, p, n);
+	io_push(io, it);
+	return 0;
+}
+
+void
+mrt_io_close(struct mrt_io *io, int stream, uint64_t token)
+{
+	struct io_item *it = io_item(IO_CLOSE, stream, 0);
+
+	it->token = token;
+	io_push(io, it);
+}
+
+void
+mrt_io_abort(struct mrt_io *io, int stream)
+{
+	struct io_item *it = io_item(IO_CLOSE, stream, 0);
+
+	it->compress = -1;
+	io_push(io, it);
+}
+
+uint64_t
+mrt_io_queued(struct mrt_io *io)
+{
+	uint64_t q;
+
+	pthread_mutex_lock(&io->mtx);
+	q = io->st.queued;
+	pthread_mutex_unlock(&io->mtx);
+	return q;
+}
+
+uint64_t
+mrt_io_limit(const struct mrt_io *io)
+{
+	return io->limit;
+}
+
+void
+mrt_io_stats(struct mrt_io *io, struct mrt_io_stats *st)
+{
+	pthread_mutex_lock(&io->mtx);
+	*st = io->st;
+	pthread_mutex_unlock(&io->mtx);
+}

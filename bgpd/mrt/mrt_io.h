@@ -1,0 +1,68 @@
+/*
+ * The MRT archive's disk side: one writer thread behind a bounded queue,
+ * so that the event loop never waits for a disk.  The loop queues
+ * commands per stream (open a file, bytes, close it); the thread runs
+ * them in order and reports each close back to the loop through a pipe.
+ * Past the byte limit, write() refuses (the caller counts what it drops);
+ * a disk error fails the stream's file until its next open, and is
+ * reported once.
+ */
+#ifndef BGPWATCH_MRT_IO_H
+#define BGPWATCH_MRT_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#define MRT_IO_STREAMS	8	/* 0: updates, 1..: table dumps */
+
+struct mrt_io;
+
+/*
+ * Called on the loop when a close has been done: ok is 0 with msg set if
+ * the file could not be written completely (then a temporary file was
+ * removed, not renamed).
+ */
+typedef void (*mrt_io_done_fn)(void *arg, int stream, uint64_t token,
+    int ok, const char *msg);
+
+struct mrt_io_stats {
+	uint64_t	queued;		/* bytes waiting now */
+	uint64_t	queued_max;	/* high-water mark */
+	uint64_t	written;	/* bytes handed to the files */
+	uint64_t	refused;	/* bytes refused at the limit */
+	uint64_t	errors;		/* files that failed */
+	uint64_t	files;		/* files completed */
+};
+
+/* Starts the thread.  Returns NULL (logged) if it cannot. */
+struct mrt_io	*mrt_io_new(struct event_base *, uint64_t limit,
+		    mrt_io_done_fn, void *arg);
+/* Finishes what is queued (every file closed), then stops. */
+void		 mrt_io_free(struct mrt_io *);
+void		 mrt_io_set_limit(struct mrt_io *, uint64_t limit);
+/*
+ * Opens path for stream, gzip/bzip2/plain (enum config_mrt_compress);
+ * with tmp the bytes go to "path.tmp" until the close renames it;
+ * without, to path itself, appended to.  Never refused.
+ */
+void		 mrt_io_open(struct mrt_io *, int stream, const char *path,
+		    int compress, int tmp);
+/*
+ * Queues n bytes for stream.  Returns 0, or -1 when the queue holds its
+ * limit already (nothing queued); force queues past the limit (a table
+ * dump, which waits for the queue to drain before each slice instead).
+ */
+int		 mrt_io_write(struct mrt_io *, int stream, const void *,
+		    size_t n, int force);
+/* Closes stream's file; the done callback gets token.  Never refused. */
+void		 mrt_io_close(struct mrt_io *, int stream, uint64_t token);
+/* Closes stream's file and removes it (a temporary file); no callback. */
+void		 mrt_io_abort(struct mrt_io *, int stream);
+/* Bytes waiting for the thread. */
+uint64_t	 mrt_io_queued(struct mrt_io *);
+uint64_t	 mrt_io_limit(const struct mrt_io *);
+void		 mrt_io_stats(struct mrt_io *, struct mrt_io_stats *);
+
+#endif /* BGPWATCH_MRT_IO_H */

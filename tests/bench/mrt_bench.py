@@ -1,0 +1,171 @@
+"""
+`make bench`, part 3: the MRT archive (docs/archive.md).
+
+  a. CPU of a full-table load (updates.et-header.2015: 577k prefixes in
+     89k UPDATEs, one bgpfeed session) without an archive, with an
+     uncompressed updates archive and with a gzip one: the loop thread's
+     CPU and the whole process's (the writer thread included).
+  b. A table dump of 10 full tables (the same table from 10 sessions):
+     wall time, routes, and the worst event-loop stall while it ran
+     (`show status`'s max stall, reset just before).
+  c. Replay of our own archive (`bgpwatchd -r` of that dump, then of the
+     updates file): MRT records per second.
+Sessions run on 127.0.1.x, bgpwatchd listens on 127.0.1.250:31050..;
+every process is stopped by PID.  Measurements only, never pass/fail.
+  /usr/bin/python3 tests/bench/mrt_bench.py BUILD DATA WORK
+"""
+import glob
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import Feed, cpu_seconds, spawn, stop, wait_for  # noqa: E402
+
+build, data, work = sys.argv[1:4]
+os.makedirs(work, exist_ok=True)
+FULL = os.path.join(data, "updates.et-header.2015.gz")
+BW = "127.0.1.250"
+PORT = [31050]
+AS = 3856
+
+
+def thread_cpu(pid, tid):
+    with open("/proc/%d/task/%d/schedstat" % (pid, tid)) as f:
+        return int(f.read().split()[0]) / 1e9
+
+
+class Daemon:
+    def __init__(self, tag, nsrc, mrt):
+        self.port = PORT[0]
+        PORT[0] += 1
+        self.dir = os.path.join(work, tag)
+        os.makedirs(self.dir, exist_ok=True)
+        self.sock = os.path.join(self.dir, "bw.sock")
+        conf = os.path.join(self.dir, "bw.conf")
+        with open(conf, "w") as f:
+            f.write("local-as 65000\nrouter-id 192.0.2.254\n"
+                    "listen on %s port %d\ncontrol \"%s\"\n" %
+                    (BW, self.port, self.sock))
+            for i in range(nsrc):
+                f.write("neighbor 127.0.1.%d {\n remote-as %d\n passive\n}\n"
+                        % (i + 1, AS))
+            if mrt:
+                f.write("mrt {\n updates \"%s/updates.%%Y%%m%%d.%%H%%M\" "
+                        "rotate 1h\n compress %s\n}\n" % (self.dir, mrt))
+        self.log = open(os.path.join(self.dir, "bw.log"), "w")
+        self.proc = spawn([os.path.join(build, "bgpwatchd"), "-d", "-f",
+                           conf], stdout=self.log, stderr=subprocess.STDOUT)
+        wait_for(lambda: self.ctl("show", "status"), 10, "bgpwatchd")
+
+    def ctl(self, *args, timeout=600):
+        r = subprocess.run([os.path.join(build, "bgpwatchctl"), "-s",
+                            self.sock, "-j"] + list(args),
+                           capture_output=True, text=True, timeout=timeout)
+        if r.returncode != 0:
+            raise ValueError(r.stderr)
+        import json
+        return json.loads(r.stdout)
+
+    def eor(self, n):
+        nbs = self.ctl("show", "neighbors")["neighbors"]
+        return sum(1 for x in nbs if x.get("eor", {}).get("ipv4")) >= n
+
+    def stop(self):
+        stop(self.proc)
+        self.log.close()
+
+
+def load(tag, nsrc, mrt):
+    d = Daemon(tag, nsrc, mrt)
+    c0, l0 = cpu_seconds(d.proc.pid), thread_cpu(d.proc.pid, d.proc.pid)
+    args = ["--mrt", FULL, "--hold", "forever", "--bind", "127.0.1.1",
+            "%s:%d" % (BW, d.port)]
+    if nsrc > 1:
+        args[0:0] = ["--sources", str(nsrc)]
+    feed = Feed(build, args, os.path.join(d.dir, "feed.log"))
+    t0 = time.monotonic()
+    wait_for(lambda: d.eor(nsrc), 600, "End-of-RIB")
+    wall = time.monotonic() - t0
+    time.sleep(1.5)			# the writer's last chunks
+    cpu = cpu_seconds(d.proc.pid) - c0
+    loop = thread_cpu(d.proc.pid, d.proc.pid) - l0
+    return d, feed, wall, cpu, loop
+
+
+def row(name, val, unit=""):
+    print("   %-52s %14s %s" % (name, val, unit))
+
+
+print()
+print("3. MRT archive (docs/archive.md)")
+res = {}
+for mrt in (None, "none", "gzip"):
+    tag = "load-" + (mrt or "off")
+    d, feed, wall, cpu, loop = load(tag, 1, mrt)
+    feed.stop()
+    d.stop()
+    res[mrt] = (wall, cpu, loop)
+    row("full table, archive %-5s: loop CPU / process CPU" % (mrt or "off"),
+        "%.2f / %.2f" % (loop, cpu), "s")
+base = res[None]
+for mrt in ("none", "gzip"):
+    row("archive %s: loop CPU added" % mrt,
+        "%+.1f%%" % (100 * (res[mrt][2] / base[2] - 1)))
+    row("archive %s: process CPU added (writer thread included)" % mrt,
+        "%+.1f%%" % (100 * (res[mrt][1] / base[1] - 1)))
+upd = sorted(glob.glob(os.path.join(work, "load-none", "updates.*")))
+
+d, feed, wall, cpu, loop = load("dump10", 10, None)
+row("10 full tables loaded in", "%.1f" % wall, "s")
+bview = os.path.join(d.dir, "bview.10")
+d.ctl("show", "status", "reset")
+t0 = time.monotonic()
+ans = d.ctl("dump", "table", bview)
+dt = time.monotonic() - t0
+st = d.ctl("show", "status")
+stall = None
+for k in ("max_stall_ms", "loop_max_stall_ms"):
+    if k in st:
+        stall = st[k]
+if stall is None:
+    stall = st.get("loop", {}).get("max_stall_ms", "?")
+feed.stop()
+d.stop()
+size = os.path.getsize(bview)
+row("table dump of 10 full tables: routes", ans["routes"])
+row("  wall time", "%.2f" % dt, "s")
+row("  size (plain)", "%.0f" % (size / 1e6), "MB")
+row("  worst loop stall while dumping", stall, "ms")
+
+
+def replay(files, tag):
+    conf = os.path.join(work, tag + ".conf")
+    with open(conf, "w") as f:
+        f.write("local-as 65000\nrouter-id 192.0.2.254\n")
+    errp = os.path.join(work, tag + ".log")
+    with open(errp, "w") as err:
+        p = subprocess.Popen([os.path.join(build, "bgpwatchd"), "-d", "-f",
+                              conf, "-r"] + files, stdout=subprocess.DEVNULL,
+                             stderr=err)
+        _, _, ru = os.wait4(p.pid, 0)
+        p.returncode = 0
+    # CPU time: the machine may be shared, wall time would measure that.
+    dt = ru.ru_utime + ru.ru_stime
+    n = 0
+    for line in open(errp):
+        if "replay:" in line and "records" in line:
+            n = int(line.split("replay:")[1].split()[0])
+    return n, dt
+
+
+n, dt = replay([bview], "replay-bview")
+row("replay of that dump: records (RIB records, 10 entries each)", n)
+row("  records/s (CPU time)", "%.0f" % (n / dt), "(target 1000000)")
+row("  routes/s (CPU time)", "%.0f" % (ans["routes"] / dt))
+if upd:
+    n, dt = replay(upd, "replay-upd")
+    row("replay of the full-table updates file: records", n)
+    row("  records/s (CPU time)", "%.0f" % (n / dt), "(target 1000000)")
+    row("  prefixes/s (CPU time; 577,737 announced)", "%.0f" % (577737 / dt))

@@ -1,0 +1,260 @@
+"""make bench, part 3: the RIS Live stream.
+
+1. Load time of a full table (updates.et-header.2015.gz through bgpfeed,
+   until End-of-RIB is acknowledged) with no WebSocket client, then with
+   10 clients subscribed to every UPDATE (reading as fast as they can, in
+   one process); the messages per second they received, and when the last
+   one had everything.
+2. Wire-to-client latency for one subscribed prefix: a minimal BGP
+   speaker in this process writes an UPDATE for the prefix (announce,
+   withdraw, alternately, 300 times, 20 ms apart) and a WebSocket client in
+   this process, subscribed to that prefix only, times its ris_message:
+   the same clock on both ends.
+
+usage: bench.py BUILD MRT WORK  (prints a table; never pass/fail)"""
+import asyncio, json, os, socket, statistics, struct, subprocess, sys, time
+import websockets
+
+BUILD, MRT, WORK = sys.argv[1:4]
+A = "127.0.4.1"
+BGP_PORT, METRICS, WSPORT = 34090, 34091, 34092
+FEED_SRC, SPEAKER = "127.0.4.91", "127.0.4.92"
+URL = "ws://%s:%d/v1/ws/" % (A, WSPORT)
+
+
+def start_daemon(tag):
+    conf = os.path.join(WORK, "rl-%s.conf" % tag)
+    with open(conf, "w") as f:
+        f.write("""local-as 65000
+router-id 192.0.2.254
+listen on {a} port {p}
+control "{w}/rl-{t}.sock"
+neighbor {f} {{ remote-as 3856; passive }}
+neighbor {s} {{ remote-as 64999; passive }}
+metrics on {a} port {m}
+websocket on {a} port {ws} {{ queue-limit 1G; max-clients 20 }}
+""".format(a=A, p=BGP_PORT, w=WORK, t=tag, f=FEED_SRC, s=SPEAKER,
+           m=METRICS, ws=WSPORT))
+    log = open(os.path.join(WORK, "rl-%s.log" % tag), "w")
+    p = subprocess.Popen([os.path.join(BUILD, "bgpwatchd"), "-d", "-f",
+                          conf], stdout=log, stderr=subprocess.STDOUT)
+    # Our daemon, not a leftover one on the same port: its own log says
+    # it listens.
+    for _ in range(100):
+        if p.poll() is not None:
+            break
+        with open(log.name) as f:
+            if "bgpwatchd started" in f.read():
+                return p
+        time.sleep(0.05)
+    p.kill()
+    raise RuntimeError("bgpwatchd did not start")
+
+
+def stop(p):
+    p.terminate()
+    try:
+        p.wait(10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+
+
+async def feed():
+    p = await asyncio.create_subprocess_exec(
+        os.path.join(BUILD, "bgpfeed"), "--mrt", MRT, "--bind", FEED_SRC,
+        "--timing", "%s:%d" % (A, BGP_PORT), stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL)
+    out, _ = await asyncio.wait_for(p.communicate(), 300)
+    for line in out.decode().splitlines():
+        if line.startswith("bgpfeed-timing source="):
+            kv = dict(x.split("=", 1) for x in line.split()[1:])
+            if kv.get("status") != "ok":
+                raise RuntimeError("bgpfeed: " + line)
+            return float(kv["acked_s"]), int(kv["msgs"])
+    raise RuntimeError("no bgpfeed timing line")
+
+
+def metric(name):
+    import urllib.request
+    txt = urllib.request.urlopen("http://%s:%d/metrics" % (A, METRICS),
+                                 timeout=5).read().decode()
+    for line in txt.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return 0.0
+
+
+class Reader:
+    """A raw WebSocket client that subscribes to every UPDATE and then
+    only counts bytes: a Python client parsing 36 MB of frames would take
+    the CPU that bgpwatchd is measured with."""
+    def __init__(self):
+        self.bytes = 0
+        self.last = None
+
+    async def run(self, ready):
+        import base64
+        r, w = await asyncio.open_connection(A, WSPORT)
+        key = base64.b64encode(os.urandom(16)).decode()
+        w.write(("GET /v1/ws/ HTTP/1.1\r\nHost: x\r\nUpgrade: websocket"
+                 "\r\nConnection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
+                 "Sec-WebSocket-Version: 13\r\n\r\n" % key).encode())
+        await r.readuntil(b"\r\n\r\n")
+        msg = json.dumps({"type": "ris_subscribe", "data": {
+            "type": "UPDATE", "socketOptions": {"acknowledge": True}}})
+        mask = os.urandom(4)
+        data = bytes(c ^ mask[i % 4] for i, c in enumerate(msg.encode()))
+        w.write(bytes([0x81, 0x80 | len(data)]) + mask + data)
+        buf = b""
+        while b"ris_subscribe_ok" not in buf:
+            buf += await r.read(4096)
+        ready.append(1)
+        while True:
+            d = await r.read(1 << 20)
+            if not d:
+                return
+            self.bytes += len(d)
+            self.last = time.time()
+
+
+async def load(nclients):
+    d = start_daemon("load%d" % nclients)
+    try:
+        readers = [Reader() for _ in range(nclients)]
+        ready = []
+        tasks = [asyncio.create_task(r.run(ready)) for r in readers]
+        while len(ready) < nclients:
+            await asyncio.sleep(0.05)
+        t0 = time.time()
+        c0 = cpu(d)
+        acked, msgs = await feed()
+        load.cpu = cpu(d) - c0
+        want = (msgs - 2) * nclients   # End-of-RIB markers are not sent
+        deadline = time.time() + 300
+        while nclients and time.time() < deadline:
+            if metric("bgpwatch_rislive_messages_total") >= want and \
+                    metric("bgpwatch_rislive_queued_bytes") == 0 and \
+                    time.time() - max(r.last or 0 for r in readers) > 0.3:
+                break
+            await asyncio.sleep(0.1)
+        done = max((r.last or t0) for r in readers) - t0 if readers else 0
+        got = metric("bgpwatch_rislive_messages_total")
+        nbytes = sum(r.bytes for r in readers)
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        return acked, msgs, got, nbytes, done
+    finally:
+        stop(d)
+
+
+def bgp_msg(t, body):
+    return b"\xff" * 16 + struct.pack("!HB", 19 + len(body), t) + body
+
+
+def bgp_open():
+    caps = bytes([1, 4, 0, 1, 0, 1]) + bytes([65, 4]) + \
+        struct.pack("!I", 64999)
+    opt = bytes([2, len(caps)]) + caps
+    return bgp_msg(1, struct.pack("!BHH4sB", 4, 64999, 90,
+                                  socket.inet_aton(SPEAKER), len(opt)) + opt)
+
+
+def bgp_update(announce):
+    pfx = bytes([24, 198, 51, 100])
+    if not announce:
+        return bgp_msg(2, struct.pack("!H", 4) + pfx + struct.pack("!H", 0))
+    attrs = bytes([0x40, 1, 1, 0]) + \
+        bytes([0x40, 2, 6, 2, 1]) + struct.pack("!I", 64999) + \
+        bytes([0x40, 3, 4]) + socket.inet_aton(SPEAKER)
+    return bgp_msg(2, struct.pack("!H", 0) + struct.pack("!H", len(attrs)) +
+                   attrs + pfx)
+
+
+async def latency(n=300):
+    d = start_daemon("latency")
+    try:
+        ws = await websockets.connect(URL, open_timeout=10, close_timeout=1)
+        await ws.send(json.dumps({"type": "ris_subscribe", "data": {
+            "prefix": "198.51.100.0/24", "type": "UPDATE",
+            "socketOptions": {"acknowledge": True}}}))
+        await ws.recv()
+        r, w = await asyncio.open_connection(A, BGP_PORT,
+                                             local_addr=(SPEAKER, 0))
+        w.write(bgp_open())
+        await r.readexactly(19)      # its OPEN header
+        w.write(bgp_msg(4, b""))
+
+        async def drain():
+            while await r.read(65536):
+                pass
+        dt = asyncio.create_task(drain())
+        # The first UPDATE waits for Established.
+        await asyncio.sleep(1.0)
+        lat, inside = [], []
+        for i in range(n):
+            t0 = time.time()
+            w.write(bgp_update(i % 2 == 0))
+            await w.drain()
+            m = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            t1 = time.time()
+            if i >= 2:       # skip the session's start
+                lat.append((t1 - t0) * 1e3)
+                inside.append((t1 - m["data"]["timestamp"]) * 1e3)
+            await asyncio.sleep(0.02)
+        dt.cancel()
+        w.close()
+        await ws.close()
+        return lat, inside
+    finally:
+        stop(d)
+
+
+def pct(v, q):
+    v = sorted(v)
+    return v[min(len(v) - 1, int(round(q * (len(v) - 1))))]
+
+
+def cpu(p):
+    """CPU seconds (user + system) of process p so far."""
+    with open("/proc/%d/stat" % p.pid) as f:
+        v = f.read().rsplit(")", 1)[1].split()
+    return (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def main():
+    if os.environ.get("RL_BENCH_ONLY") == "load10":
+        print(await load(10))
+        return
+    rows = []
+    base = await load(0)
+    c_base = load.cpu
+    rows.append(("full table load, no client (s)", "%.3f" % base[0]))
+    rows.append(("  bgpwatchd CPU during it (s)", "%.3f" % c_base))
+    with10 = await load(10)
+    rows.append(("full table load, 10 clients on every UPDATE (s)",
+                 "%.3f" % with10[0]))
+    rows.append(("  bgpwatchd CPU during it (s)", "%.3f" % load.cpu))
+    rows.append(("  growth (target <= 20%)",
+                 "%+.1f%%" % ((with10[0] / base[0] - 1) * 100)))
+    rows.append(("  UPDATEs sent by the feed", "%d" % with10[1]))
+    rows.append(("  ris_messages received by the 10 clients",
+                 "%d" % with10[2]))
+    rows.append(("  MB of JSON received", "%.1f" % (with10[3] / 1e6)))
+    rows.append(("  last client complete after (s)", "%.3f" % with10[4]))
+    rows.append(("  messages/s to the clients (all 10)",
+                 "%.0f" % (with10[2] / with10[4] if with10[4] else 0)))
+    lat, inside = await latency()
+    rows.append(("wire-to-client latency, 1 prefix: p50 (ms)",
+                 "%.3f" % statistics.median(lat)))
+    rows.append(("  p99 (ms, target < 1)", "%.3f" % pct(lat, 0.99)))
+    rows.append(("  from bgpwatchd's read (timestamp) p99 (ms)",
+                 "%.3f" % pct(inside, 0.99)))
+    for k, v in rows:
+        print("   %-52s %12s" % (k, v))
+    with open(os.path.join(WORK, "rislive.json"), "w") as f:
+        json.dump(dict(rows), f, indent=1)
+
+
+asyncio.run(main())

@@ -1,0 +1,240 @@
+/*
+ * The archive writer thread (bgpd/mrt/mrt_io.c): files written through
+ * it (plain, gzip, bzip2) read back with the MRT reader; a temporary file
+ * appears under its name only when closed, and not at all when aborted;
+ * a full disk (/dev/full) is reported to the loop, not hidden; past the
+ * limit a write is refused and counted, unless forced.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "buf.h"
+#include "config.h"
+#include "mrt.h"
+#include "mrt_io.h"
+#include "mrtfile.h"
+
+struct fx {
+	struct event_base *base;
+	struct mrt_io	*io;
+	int		 ndone, ok;
+	uint64_t	 token;
+	char		 msg[256];
+	char		 dir[64];
+};
+
+static void
+done(void *arg, int stream, uint64_t token, int ok, const char *msg)
+{
+	struct fx *f = arg;
+
+	(void)stream;
+	f->ndone++;
+	f->ok = ok;
+	f->token = token;
+	snprintf(f->msg, sizeof(f->msg), "%s", msg);
+}
+
+static void
+wait_done(struct fx *f, int n)
+{
+	int i;
+
+	for (i = 0; i < 500 && f->ndone < n; i++) {
+		event_base_loop(f->base, EVLOOP_NONBLOCK);
+		usleep(10000);
+	}
+	assert_int_equal(f->ndone, n);
+}
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	strcpy(f->dir, "/tmp/test_mrt_io.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	assert_non_null(f->base = event_base_new());
+	assert_non_null(f->io = mrt_io_new(f->base, 1 << 20, done, f));
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[128];
+
+	mrt_io_free(f->io);
+	event_base_free(f->base);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+/* n state change records into buf; returns the length. */
+static size_t
+records(uint8_t *buf, size_t cap, int n)
+{
+	struct mrt_bgp4mp_peer p;
+	struct wbuf w;
+	uint8_t a[4] = { 127, 0, 1, 9 };
+	int i;
+
+	memset(&p, 0, sizeof(p));
+	p.peer_as = 64500;
+	p.local_as = 65000;
+	addr_set(&p.peer_ip, AID_INET, a);
+	wbuf_init(&w, buf, cap);
+	for (i = 0; i < n; i++)
+		assert_int_equal(mrt_enc_bgp4mp_state(&w, 1000 + i, 0, &p, 1,
+		    6), 0);
+	return w.len;
+}
+
+static int
+count_records(const char *path)
+{
+	struct mrt_file *mf;
+	struct mrt_hdr h;
+	const uint8_t *body;
+	const char *errstr;
+	char err[256];
+	int n = 0, rv;
+
+	assert_non_null(mf = mrt_file_open(path, err, sizeof(err)));
+	while ((rv = mrt_file_next(mf, &h, &body, &errstr)) == 1)
+		n++;
+	assert_int_equal(rv, 0);
+	mrt_file_close(mf);
+	return n;
+}
+
+static void
+test_formats(void **state)
+{
+	struct fx *f = *state;
+	static const int comp[] = { CONF_MRT_NONE, CONF_MRT_GZIP,
+	    CONF_MRT_BZIP2 };
+	uint8_t buf[8192];
+	char path[128], tmp[140];
+	size_t len = records(buf, sizeof(buf), 50);
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/t%d", f->dir, i);
+		snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+		mrt_io_open(f->io, 1, path, comp[i], 1);
+		assert_int_equal(mrt_io_write(f->io, 1, buf, len, 0), 0);
+		assert_int_equal(mrt_io_write(f->io, 1, buf, len, 0), 0);
+		mrt_io_close(f->io, 1, 40 + (uint64_t)i);
+		wait_done(f, i + 1);
+		assert_int_equal(f->ok, 1);
+		assert_int_equal(f->token, 40 + (uint64_t)i);
+		assert_string_equal(f->msg, path);
+		assert_int_equal(access(tmp, F_OK), -1);
+		assert_int_equal(count_records(path), 100);
+	}
+}
+
+static void
+test_abort_and_append(void **state)
+{
+	struct fx *f = *state;
+	struct mrt_io_stats st;
+	uint8_t buf[4096];
+	char path[128], tmp[140];
+	size_t len = records(buf, sizeof(buf), 10);
+
+	snprintf(path, sizeof(path), "%s/aborted", f->dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	mrt_io_open(f->io, 2, path, CONF_MRT_GZIP, 1);
+	assert_int_equal(mrt_io_write(f->io, 2, buf, len, 0), 0);
+	mrt_io_abort(f->io, 2);
+	/* An updates file (no tmp) opened twice is appended to. */
+	snprintf(path, sizeof(path), "%s/updates", f->dir);
+	mrt_io_open(f->io, 0, path, CONF_MRT_GZIP, 0);
+	assert_int_equal(mrt_io_write(f->io, 0, buf, len, 0), 0);
+	mrt_io_close(f->io, 0, 1);
+	mrt_io_open(f->io, 0, path, CONF_MRT_GZIP, 0);
+	assert_int_equal(mrt_io_write(f->io, 0, buf, len, 0), 0);
+	mrt_io_close(f->io, 0, 2);
+	wait_done(f, 2);
+	assert_int_equal(count_records(path), 20);
+	snprintf(path, sizeof(path), "%s/aborted", f->dir);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(access(tmp, F_OK), -1);
+	mrt_io_stats(f->io, &st);
+	assert_int_equal(st.files, 2);
+	assert_int_equal(st.errors, 0);
+	assert_int_equal(st.written, 3 * len);
+}
+
+static void
+test_disk_full(void **state)
+{
+	struct fx *f = *state;
+	struct mrt_io_stats st;
+	uint8_t buf[4096];
+	size_t len = records(buf, sizeof(buf), 10);
+
+	mrt_io_open(f->io, 0, "/dev/full", CONF_MRT_NONE, 0);
+	assert_int_equal(mrt_io_write(f->io, 0, buf, len, 0), 0);
+	mrt_io_close(f->io, 0, 9);
+	wait_done(f, 1);
+	assert_int_equal(f->ok, 0);
+	assert_non_null(strstr(f->msg, "/dev/full: No space left"));
+	mrt_io_stats(f->io, &st);
+	assert_int_equal(st.errors, 1);
+}
+
+static void
+test_limit(void **state)
+{
+	struct fx *f = *state;
+	struct mrt_io_stats st;
+	uint8_t buf[4096];
+	char path[128];
+	size_t len = records(buf, sizeof(buf), 10);
+
+	snprintf(path, sizeof(path), "%s/limited", f->dir);
+	mrt_io_set_limit(f->io, len - 1);
+	mrt_io_open(f->io, 0, path, CONF_MRT_NONE, 0);
+	assert_int_equal(mrt_io_write(f->io, 0, buf, len, 0), -1);
+	assert_int_equal(mrt_io_write(f->io, 0, buf, len, 1), 0);
+	mrt_io_close(f->io, 0, 3);
+	wait_done(f, 1);
+	assert_int_equal(f->ok, 1);
+	mrt_io_stats(f->io, &st);
+	assert_int_equal(st.refused, len);
+	assert_int_equal(st.queued, 0);
+	assert_int_equal(st.written, len);
+	assert_int_equal(count_records(path), 10);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_formats, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_abort_and_append, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_limit, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

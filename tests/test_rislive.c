@@ -1,0 +1,251 @@
+/*
+ * The RIS Live stream's pure parts: ris_subscribe parsing (every filter
+ * form, and the refusals that become ris_error), matching a message
+ * view against subscriptions, and the ris_message JSON of a hand-made
+ * UPDATE (AS_SET, community, MED, aggregator, raw).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+
+#include "rislive_priv.h"
+#include "upd_util.h"
+
+static int
+parse(const char *text, struct rl_sub *s, char *err, size_t len)
+{
+	json_error_t je;
+	json_t *o = json_loads(text, 0, &je);
+	int rc;
+
+	assert_non_null(o);
+	rc = rl_sub_parse(o, s, err, len);
+	json_decref(o);
+	return rc;
+}
+
+static void
+test_parse_ok(void **state)
+{
+	struct rl_sub s;
+	char err[200];
+
+	(void)state;
+	assert_int_equal(parse("{\"host\":\"rrc00\",\"type\":\"UPDATE\","
+	    "\"require\":\"withdrawals\",\"peer\":\"192.0.2.1\",\"path\":"
+	    "\"^64496, 64497\",\"prefix\":[\"10.0.0.0/8\",\"2001:db8::/32\"],"
+	    "\"moreSpecific\":false,\"lessSpecific\":true,\"socketOptions\":"
+	    "{\"includeRaw\":true,\"acknowledge\":true}}", &s, err,
+	    sizeof(err)), 1);
+	assert_string_equal(s.host, "rrc00");
+	assert_int_equal(s.types, 1 << RL_T_UPDATE);
+	assert_int_equal(s.require, RL_REQ_WD);
+	assert_true(s.has_peer);
+	assert_int_equal(s.npath, 2);
+	assert_int_equal(s.path[1], 64497);
+	assert_true(s.anchor_start);
+	assert_false(s.anchor_end);
+	assert_int_equal(s.npfx, 2);
+	assert_false(s.more);
+	assert_true(s.less);
+	assert_true(s.raw);
+	assert_string_equal(s.key, "{\"host\":\"rrc00\",\"lessSpecific\":true,"
+	    "\"moreSpecific\":false,\"path\":\"^64496, 64497\",\"peer\":"
+	    "\"192.0.2.1\",\"prefix\":[\"10.0.0.0/8\",\"2001:db8::/32\"],"
+	    "\"require\":\"withdrawals\",\"type\":\"UPDATE\"}");
+	rl_sub_free(&s);
+	assert_int_equal(parse("{\"path\":13193}", &s, err, sizeof(err)), 0);
+	assert_int_equal(s.npath, 1);
+	assert_true(s.more);
+	rl_sub_free(&s);
+	assert_int_equal(parse("{\"path\":\"3816$\",\"prefix\":\"192.0.2.1\"}",
+	    &s, err, sizeof(err)), 0);
+	assert_true(s.anchor_end);
+	assert_int_equal(s.pfx[0].len, 32);
+	rl_sub_free(&s);
+	assert_int_equal(parse("{}", &s, err, sizeof(err)), 0);
+	rl_sub_free(&s);
+}
+
+static void
+test_parse_refused(void **state)
+{
+	static const char *bad[] = {
+		"{\"type\":\"FOO\"}", "{\"prefix\":\"10.0.0.0/33\"}",
+		"{\"prefix\":[1]}", "{\"path\":\"a,b\"}", "{\"path\":\"\"}",
+		"{\"path\":-1}", "{\"peer\":\"x\"}", "{\"require\":\"all\"}",
+		"{\"moreSpecific\":1}", "{\"socketOptions\":{\"x\":true}}",
+		"{\"socketOptions\":[]}", "{\"nope\":1}", "[]", "{\"host\":5}",
+	};
+	struct rl_sub s;
+	char err[200];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		assert_int_equal(parse(bad[i], &s, err, sizeof(err)), -1);
+		assert_true(err[0] != '\0');
+	}
+}
+
+static int
+match(const char *sub, const struct rl_view *v)
+{
+	struct rl_sub s;
+	char err[200];
+	int m;
+
+	assert_true(parse(sub, &s, err, sizeof(err)) >= 0);
+	m = rl_sub_match(&s, v, "rrc-test");
+	rl_sub_free(&s);
+	return m;
+}
+
+static void
+test_match(void **state)
+{
+	struct tap_peer tp;
+	struct bw_prefix ann[2], wd[1];
+	uint32_t path[] = { 64511, 3356, 1299, 64600 };
+	struct rl_view v;
+
+	(void)state;
+	memset(&tp, 0, sizeof(tp));
+	addr_parse("192.0.2.1", &tp.peer_addr);
+	prefix_parse("10.1.0.0/16", &ann[0]);
+	prefix_parse("2001:db8:1::/48", &ann[1]);
+	prefix_parse("10.2.3.0/24", &wd[0]);
+	memset(&v, 0, sizeof(v));
+	v.type = RL_T_UPDATE;
+	v.tp = &tp;
+	v.ann = ann;
+	v.nann = 2;
+	v.wd = wd;
+	v.nwd = 1;
+	v.path = path;
+	v.npath = 4;
+	assert_true(match("{}", &v));
+	assert_true(match("{\"host\":\"rrc-test\"}", &v));
+	assert_false(match("{\"host\":\"rrc00\"}", &v));
+	assert_false(match("{\"type\":\"KEEPALIVE\"}", &v));
+	assert_true(match("{\"peer\":\"192.0.2.1\"}", &v));
+	assert_false(match("{\"peer\":\"192.0.2.2\"}", &v));
+	assert_true(match("{\"path\":1299}", &v));
+	assert_true(match("{\"path\":\"^64511,3356\"}", &v));
+	assert_false(match("{\"path\":\"^3356\"}", &v));
+	assert_true(match("{\"path\":\"1299,64600$\"}", &v));
+	assert_false(match("{\"path\":\"1299$\"}", &v));
+	assert_true(match("{\"path\":\"3356,1299\"}", &v));
+	assert_false(match("{\"path\":\"3356,64600\"}", &v));
+	assert_true(match("{\"prefix\":\"10.0.0.0/8\"}", &v));
+	assert_false(match("{\"prefix\":\"10.0.0.0/8\",\"moreSpecific\":"
+	    "false}", &v));
+	assert_true(match("{\"prefix\":\"10.2.3.0/24\",\"moreSpecific\":"
+	    "false}", &v));
+	assert_false(match("{\"prefix\":\"10.1.2.0/24\"}", &v));
+	assert_true(match("{\"prefix\":\"10.1.2.0/24\",\"lessSpecific\":"
+	    "true}", &v));
+	assert_true(match("{\"prefix\":\"2001:db8::/32\"}", &v));
+	assert_false(match("{\"prefix\":\"11.0.0.0/8\"}", &v));
+	assert_true(match("{\"require\":\"withdrawals\"}", &v));
+	v.nwd = 0;
+	assert_false(match("{\"require\":\"withdrawals\"}", &v));
+	assert_true(match("{\"require\":\"announcements\"}", &v));
+	v.type = RL_T_KEEPALIVE;
+	assert_false(match("{\"prefix\":\"10.0.0.0/8\"}", &v));
+	assert_false(match("{\"path\":1299}", &v));
+	assert_true(match("{\"type\":\"KEEPALIVE\"}", &v));
+}
+
+static void
+test_encode_update(void **state)
+{
+	static const char want[] = "{\"type\":\"ris_message\",\"data\":{"
+	    "\"timestamp\":1700000000.500000,\"peer\":\"192.0.2.1\","
+	    "\"peer_asn\":\"64511\",\"id\":\"192.0.2.1-1\",\"host\":"
+	    "\"rrc-test\",\"type\":\"UPDATE\",\"path\":[64511,3356,"
+	    "[64600,64601]],\"community\":[[64511,100]],\"origin\":\"IGP\","
+	    "\"med\":10,\"aggregator\":\"64600:192.0.2.9\",\"announcements\":"
+	    "[{\"next_hop\":\"192.0.2.1\",\"prefixes\":[\"175.45.176.0/24\"]}],"
+	    "\"withdrawals\":[\"203.0.113.0/24\"]}}";
+	uint8_t msg[512], scratch[BGP_SCRATCH_LEN];
+	struct bgp_dec_ctx ctx;
+	struct bgp_update u;
+	struct tap_peer tp;
+	struct tap_msg m;
+	struct rl_view v;
+	struct evbuffer *b = evbuffer_new();
+	size_t len, n;
+	char *s;
+
+	(void)state;
+	memset(msg, 0xff, 16);
+	msg[18] = BGP_UPDATE;
+	len = 19 + upd_body("18 CB0071",
+	    "40 01 01 00"
+	    "40 02 14 02 02 0000FBFF 00000D1C 01 02 0000FC58 0000FC59"
+	    "40 03 04 C0000201"
+	    "80 04 04 0000000A"
+	    "C0 07 08 0000FC58 C0000209"
+	    "C0 08 04 FBFF0064", "18 AF2DB0", msg + 19, sizeof(msg) - 19);
+	msg[16] = (uint8_t)(len >> 8);
+	msg[17] = (uint8_t)len;
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.as4 = 1;
+	ctx.ebgp = 1;
+	ctx.scratch = scratch;
+	ctx.scratchlen = sizeof(scratch);
+	assert_int_equal(bgp_update_decode(&ctx, msg + 19, len - 19, &u), 0);
+	memset(&tp, 0, sizeof(tp));
+	addr_parse("192.0.2.1", &tp.peer_addr);
+	tp.peer_as = 64511;
+	memset(&m, 0, sizeof(m));
+	m.ts = 1700000000.5;
+	m.dir = TAP_RX;
+	m.type = BGP_UPDATE;
+	m.bytes = msg;
+	m.len = len;
+	m.upd = &u;
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(rl_view_message(&v, &tp, &m), 0);
+	assert_int_equal(v.nann, 1);
+	assert_int_equal(v.nwd, 1);
+	assert_int_equal(v.npath, 4);
+	assert_int_equal(rl_encode(b, &v, "rrc-test", 1, 0), 0);
+	n = evbuffer_get_length(b);
+	s = calloc(1, n + 1);
+	evbuffer_remove(b, s, n);
+	assert_string_equal(s, want);
+	free(s);
+	/* With raw: the same object plus the message in upper-case hex. */
+	assert_int_equal(rl_encode(b, &v, "rrc-test", 1, 1), 0);
+	n = evbuffer_get_length(b);
+	s = calloc(1, n + 1);
+	evbuffer_remove(b, s, n);
+	assert_non_null(strstr(s, ",\"raw\":\"FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"));
+	assert_int_equal(strlen(strstr(s, "\"raw\":\"") + 7), 2 * len + 3);
+	free(s);
+	rl_view_free(&v);
+	evbuffer_free(b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_ok),
+		cmocka_unit_test(test_parse_refused),
+		cmocka_unit_test(test_match),
+		cmocka_unit_test(test_encode_update),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
