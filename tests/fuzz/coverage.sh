@@ -27,12 +27,12 @@ for bin in "$COV"/fuzz/fuzz_*; do
 	if [ -z "$objs" ]; then objs="$bin"; else objs="$objs -object $bin"; fi
 done
 llvm-profdata merge -sparse "$out"/*.profraw -o "$out/all.profdata" || exit 1
-echo "== proto/ (the codec)"
+echo "== proto/ (the codec): file, lines, lines missed, line coverage"
 llvm-cov report $objs -instr-profile="$out/all.profdata" proto/*.c |
-    awk 'NF >= 13 { print $1, $8, $9, $10 }' | column -t
-echo "== parsers"
+    awk 'NF >= 13 && $1 != "Filename" { print $1, $8, $9, $10 }' | column -t
+echo "== parsers: file, lines, lines missed, line coverage"
 llvm-cov report $objs -instr-profile="$out/all.profdata" bgpd/conf/parse*.c \
     bgpd/conf/printconf.c bgpd/detect/rirstats.c bgpd/event/evt_reader.c \
     bgpd/event/evt_json.c bgpd/rislive/rislive_sub.c bgpd/ctl/control.c \
     bgpd/ctl/control_cmd.c |
-    awk 'NF >= 13 { print $1, $8, $9, $10 }' | column -t
+    awk 'NF >= 13 && $1 != "Filename" { print $1, $8, $9, $10 }' | column -t

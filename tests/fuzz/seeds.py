@@ -102,6 +102,37 @@ def config(d):
     a = parts[1].replace(b"regions.conf", b"b.conf")
     put(d, SEP.join([main, a, parts[2]]))
     put(d, b'include "a.conf"' + SEP + b'include "main.conf"')
+    base = b"local-as 65000\nrouter-id 192.0.2.254\n"
+    put(d, base + b"""events {
+    log "events.mpk" max-size 1G keep 10
+    kafka {
+        brokers "k1.example.net:9093,k2.example.net:9093"
+        topic "bgpwatch.events"
+        format json
+        state "events.mpk.kafka"
+        queue 100000
+        tls ca "ca.pem" cert "kafka.pem" key "kafka.key"
+        sasl scram-sha-512 user "bgpwatch" password "secret"
+        option "linger.ms" "5"
+    }
+}
+""")
+    put(d, base + b"""bmp {
+    listen on 192.0.2.254 port 11019
+    max-message 1M
+    buffer 16M
+    router 198.51.100.1 {
+        description "edge r1"
+        max-routes 20000000
+        max-peers 256
+        views pre-policy post-policy adj-rib-out-pre loc-rib
+    }
+    router 198.51.100.2 { connect port 5000 }
+}
+""")
+    put(d, base + b'mrt { updates "u-%Y%m%d.%H%M" rotate 5m; '
+             b'table "t-%Y%m%d" every 2h; compress gzip }\n'
+             b'websocket on 127.0.0.1 port 8080\n')
 
 
 def rirstats(d):
