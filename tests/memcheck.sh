@@ -13,7 +13,7 @@ for t in "$BUILD"/tests/test_*; do
 	name=$(basename "$t")
 	log="$LOGDIR/memcheck-$name.log"
 	start=$(date +%s)
-	if timeout -k 10 "${MEMCHECK_TIMEOUT:-900}" valgrind -q \
+	if BGPWATCH_MEMCHECK=1 timeout -k 10 "${MEMCHECK_TIMEOUT:-900}" valgrind -q \
 	    --leak-check=full --show-leak-kinds=definite,indirect \
 	    --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
 	    --track-fds=no "$t" >"$log" 2>&1; then

@@ -293,6 +293,11 @@ test_pause(void **state)
 	char			 err[256];
 	int			 fd, accepted = 0, spare, i;
 
+	/* valgrind keeps fds of its own past the limit: EMFILE never comes. */
+	if (getenv("BGPWATCH_MEMCHECK") != NULL) {
+		event_base_free(base);
+		skip();
+	}
 	assert_non_null(base);
 	fd = sock_listen_unix(d->sock, 0600, 4, "t", err, sizeof(err));
 	assert_true(fd >= 0);

@@ -168,3 +168,9 @@ def wait_stable(path, what, quiet=1.0, timeout=60):
             return size
         time.sleep(0.1)
     raise AssertionError("%s still growing after %ds" % (what, timeout))
+
+
+def sanitized():
+    """True for a SAN=1 daemon: ASan's quarantine makes RSS meaningless."""
+    with open(lib.BGPWATCHD, "rb") as f:
+        return b"__asan_init" in f.read()

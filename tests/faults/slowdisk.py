@@ -35,7 +35,12 @@ def main():
         bw.write_config()
         bw.proc = lab.start("bgpwatchd", [flib.lib.BGPWATCHD, "-d", "-v",
                                          "-f", bw.conf],
-                            env=dict(os.environ, LD_PRELOAD=so))
+                            env=dict(os.environ, LD_PRELOAD=so,
+                                     # a SAN=1 build: the shim comes first
+                                     ASAN_OPTIONS=(os.environ.get(
+                                         "ASAN_OPTIONS", "") +
+                                         ":verify_asan_link_order=0")
+                                     .lstrip(":")))
         wait_for(lambda: bw.ctl_ok("show", "neighbors"), 10, "start")
         sub = Subscriber(sock)
         fd = flib.feed(lab, "feed", PEER, bw.port, N, "--hold", "forever")

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include "config.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -38,6 +40,7 @@ put(const char *name, const char *p, size_t len)
 	if (len > 0 && fwrite(p, 1, len, f) != len)
 		abort();
 	fclose(f);
+	chmod(path, 0600);	/* may hold secrets (md5, sasl password) */
 }
 
 static char *

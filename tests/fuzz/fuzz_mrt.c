@@ -111,6 +111,115 @@ reencode(const struct mrt_record *r)
 	    memcmp(r2.u.bgp4mp.msg.p, m->msg.p, m->msg.len) == 0);
 }
 
+/* A RIB record's entries encoded again: the same entries come back. */
+static void
+reencode_rib(const struct mrt_record *r)
+{
+	struct mrt_rib_enc	 re;
+	struct mrt_rib_entry	 e, e2;
+	struct mrt_record	 r2;
+	struct mrt_hdr		 h;
+	struct wbuf		 w;
+	struct buf		 b, b2;
+	const char		*errstr;
+	int			 n = 0;
+
+	wbuf_init(&w, enc, sizeof(enc));
+	mrt_enc_rib_begin(&w, &re, r->hdr.ts, r->u.rib.seq, &r->u.rib.prefix,
+	    r->u.rib.addpath);
+	buf_init(&b, r->u.rib.entries.p, r->u.rib.entries.len);
+	while (mrt_rib_next(&b, r->u.rib.addpath, &e) == 1 && n < 1000) {
+		mrt_enc_rib_entry(&w, &re, e.peer_index, e.originated,
+		    e.path_id, e.attrs.p, e.attrs.len);
+		n++;
+	}
+	if (mrt_enc_rib_end(&w, &re) == -1)
+		return;
+	CHECK(mrt_hdr_decode(enc, w.len, &h) == 0);
+	CHECK(mrt_record_decode(&h, enc + MRT_HDR_LEN, h.len, &r2,
+	    &errstr) == 0);
+	CHECK(r2.kind == MRT_K_RIB && r2.u.rib.count == n &&
+	    r2.u.rib.seq == r->u.rib.seq);
+	CHECK(memcmp(&r2.u.rib.prefix, &r->u.rib.prefix,
+	    sizeof(r->u.rib.prefix)) == 0);
+	buf_init(&b, r->u.rib.entries.p, r->u.rib.entries.len);
+	buf_init(&b2, r2.u.rib.entries.p, r2.u.rib.entries.len);
+	while (n-- > 0) {
+		CHECK(mrt_rib_next(&b, r->u.rib.addpath, &e) == 1);
+		CHECK(mrt_rib_next(&b2, r2.u.rib.addpath, &e2) == 1);
+		CHECK(e.peer_index == e2.peer_index &&
+		    e.originated == e2.originated && e.path_id == e2.path_id &&
+		    e.attrs.len == e2.attrs.len && memcmp(e.attrs.p,
+		    e2.attrs.p, e.attrs.len) == 0);
+	}
+}
+
+/* A peer index table encoded again: the same peers come back. */
+static void
+reencode_peers(const struct mrt_record *r)
+{
+	struct mrt_peer		 peers[64], p2;
+	struct mrt_record	 r2;
+	struct mrt_hdr		 h;
+	struct wbuf		 w;
+	struct buf		 b;
+	const char		*errstr;
+	char			 name[256];
+	uint16_t		 n = 0, i;
+
+	buf_init(&b, r->u.peer_index.peers.p, r->u.peer_index.peers.len);
+	while (n < 64 && mrt_peer_next(&b, &peers[n]) == 1)
+		n++;
+	if (r->u.peer_index.view_name.len >= sizeof(name) ||
+	    memchr(r->u.peer_index.view_name.p, '\0',
+	    r->u.peer_index.view_name.len) != NULL)
+		return;
+	memcpy(name, r->u.peer_index.view_name.p,
+	    r->u.peer_index.view_name.len);
+	name[r->u.peer_index.view_name.len] = '\0';
+	wbuf_init(&w, enc, sizeof(enc));
+	if (mrt_enc_peer_index(&w, r->hdr.ts, r->u.peer_index.collector_id,
+	    name, peers, n) == -1)
+		return;
+	CHECK(mrt_hdr_decode(enc, w.len, &h) == 0);
+	CHECK(mrt_record_decode(&h, enc + MRT_HDR_LEN, h.len, &r2,
+	    &errstr) == 0);
+	CHECK(r2.kind == MRT_K_PEER_INDEX && r2.u.peer_index.count == n);
+	buf_init(&b, r2.u.peer_index.peers.p, r2.u.peer_index.peers.len);
+	for (i = 0; i < n; i++) {
+		CHECK(mrt_peer_next(&b, &p2) == 1);
+		CHECK(p2.bgp_id == peers[i].bgp_id && p2.asn == peers[i].asn &&
+		    memcmp(&p2.addr, &peers[i].addr, sizeof(p2.addr)) == 0);
+	}
+}
+
+/* A state change of the record's peer, encoded and decoded. */
+static void
+reencode_state(const struct mrt_record *r)
+{
+	const struct mrt_bgp4mp	*m = &r->u.bgp4mp;
+	struct mrt_bgp4mp_peer	 p;
+	struct mrt_record	 r2;
+	struct mrt_hdr		 h;
+	struct wbuf		 w;
+	const char		*errstr;
+
+	memset(&p, 0, sizeof(p));
+	p.peer_as = m->peer_as;
+	p.local_as = m->local_as;
+	p.peer_ip = m->peer_ip;
+	p.local_ip = m->local_ip;
+	wbuf_init(&w, enc, sizeof(enc));
+	if (mrt_enc_bgp4mp_state(&w, r->hdr.ts, r->hdr.usec, &p,
+	    1 + m->old_state % 6, 1 + m->new_state % 6) == -1)
+		return;
+	CHECK(mrt_hdr_decode(enc, w.len, &h) == 0);
+	CHECK(mrt_record_decode(&h, enc + MRT_HDR_LEN, h.len, &r2,
+	    &errstr) == 0);
+	CHECK(r2.u.bgp4mp.old_state == 1 + m->old_state % 6 &&
+	    r2.u.bgp4mp.new_state == 1 + m->new_state % 6);
+}
+
 static void
 record(const struct mrt_record *r)
 {
@@ -122,16 +231,19 @@ record(const struct mrt_record *r)
 	case MRT_K_MESSAGE:
 		message(&r->u.bgp4mp);
 		reencode(r);
+		reencode_state(r);
 		break;
 	case MRT_K_PEER_INDEX:
 		buf_init(&b, r->u.peer_index.peers.p, r->u.peer_index.peers.len);
 		while (mrt_peer_next(&b, &peer) == 1)
 			;
+		reencode_peers(r);
 		break;
 	case MRT_K_RIB:
 		buf_init(&b, r->u.rib.entries.p, r->u.rib.entries.len);
 		while (mrt_rib_next(&b, r->u.rib.addpath, &e) == 1)
 			attrs(&e.attrs, 1, 1);
+		reencode_rib(r);
 		break;
 	case MRT_K_TD1:
 		attrs(&r->u.td1.attrs, 0, 0);

@@ -104,11 +104,71 @@ open_msg(struct sess *s, const uint8_t *body, size_t len)
 	s->maxlen = neg.ext_msg ? BGP_MAX_EXT_LEN : BGP_MAX_LEN;
 }
 
+static uint8_t	out[BGP_MAX_EXT_LEN];
+
+/* A message we encode frames as itself and decodes to what went in. */
+static const uint8_t *
+reframed(const struct wbuf *w, uint8_t type)
+{
+	struct bgp_hdr	h;
+	struct bgp_err	err;
+
+	CHECK(w->err == 0 && w->len >= BGP_HDR_LEN);
+	CHECK(bgp_frame(out, w->len, BGP_MAX_LEN, &h, &err) == 1);
+	CHECK(h.type == type && h.len == w->len);
+	return out + BGP_HDR_LEN;
+}
+
+static void
+notification_again(const struct bgp_notification *n, const char *txt,
+    int has_txt)
+{
+	struct bgp_notification	n2;
+	struct wbuf		w;
+	char			txt2[300];
+
+	wbuf_init(&w, out, sizeof(out));
+	if (bgp_notification_encode(&w, n->code, n->subcode, n->data,
+	    n->datalen) == 0) {
+		CHECK(bgp_notification_decode(reframed(&w, BGP_NOTIFICATION),
+		    w.len - BGP_HDR_LEN, &n2) == 0);
+		CHECK(n2.code == n->code && n2.subcode == n->subcode &&
+		    n2.datalen == n->datalen && (n->datalen == 0 ||
+		    memcmp(n2.data, n->data, n->datalen) == 0));
+	}
+	if (!has_txt)
+		return;
+	wbuf_init(&w, out, sizeof(out));
+	if (bgp_notification_encode_shutdown(&w, n->subcode, txt) == 0) {
+		CHECK(bgp_notification_decode(reframed(&w, BGP_NOTIFICATION),
+		    w.len - BGP_HDR_LEN, &n2) == 0);
+		CHECK(bgp_notification_shutdown_msg(&n2, txt2,
+		    sizeof(txt2)) >= 0);
+	}
+}
+
+static void
+rr_again(const struct bgp_rr *rr)
+{
+	struct bgp_rr	rr2;
+	struct bgp_err	err;
+	struct wbuf	w;
+
+	wbuf_init(&w, out, sizeof(out));
+	if (bgp_rr_encode(&w, rr) == -1)
+		return;
+	CHECK(bgp_rr_decode(reframed(&w, BGP_ROUTE_REFRESH),
+	    w.len - BGP_HDR_LEN, &rr2, &err) == 0);
+	CHECK(rr2.afi == rr->afi && rr2.safi == rr->safi &&
+	    rr2.subtype == rr->subtype);
+}
+
 static void
 notification(const uint8_t *body, size_t len)
 {
 	struct bgp_notification	n;
 	char			txt[300];
+	int			has_txt;
 
 	if (bgp_notification_decode(body, len, &n) == -1) {
 		CHECK(len < 2);
@@ -117,8 +177,10 @@ notification(const uint8_t *body, size_t len)
 	CHECK(n.datalen == len - 2);
 	(void)bgp_err_code_name(n.code);
 	(void)bgp_err_subcode_name(n.code, n.subcode);
-	if (bgp_notification_shutdown_msg(&n, txt, sizeof(txt)) >= 0)
+	if ((has_txt = bgp_notification_shutdown_msg(&n, txt, sizeof(txt))
+	    >= 0))
 		CHECK(strlen(txt) < sizeof(txt));
+	notification_again(&n, txt, has_txt);
 }
 
 static void
@@ -140,13 +202,21 @@ message(struct sess *s, const struct bgp_hdr *h, const uint8_t *p)
 	case BGP_NOTIFICATION:
 		notification(body, len);
 		break;
-	case BGP_KEEPALIVE:
+	case BGP_KEEPALIVE: {
+		struct wbuf	w;
+
 		CHECK(len == 0);
+		wbuf_init(&w, out, sizeof(out));
+		CHECK(bgp_keepalive_encode(&w) == 0);
+		(void)reframed(&w, BGP_KEEPALIVE);
 		break;
+	}
 	case BGP_ROUTE_REFRESH:
-		if (bgp_rr_decode(body, len, &rr, &err) == 0 &&
-		    rr.subtype <= RR_EORR)
-			CHECK(len == 4);
+		if (bgp_rr_decode(body, len, &rr, &err) == 0) {
+			if (rr.subtype <= RR_EORR)
+				CHECK(len == 4);
+			rr_again(&rr);
+		}
 		break;
 	default:
 		abort();	/* bgp_frame lets no other type through */

@@ -227,6 +227,55 @@ roundtrip(const struct bgp_dec_ctx *ctx, const struct bgp_update *u)
 		same_attrs(&u->attrs, &u2.attrs);
 }
 
+/* An End-of-RIB marker encodes to one that decodes as the same. */
+static void
+eor_again(const struct bgp_update *u)
+{
+	struct bgp_dec_ctx	dc;
+	struct bgp_update	u2;
+	struct wbuf		w;
+
+	if (u->eor_aid == AID_UNSPEC)
+		return;
+	wbuf_init(&w, out, sizeof(out));
+	if (bgp_eor_encode(&w, u->eor_aid) != 0)
+		abort();
+	memset(&dc, 0, sizeof(dc));
+	dc.scratch = scratch2;
+	dc.scratchlen = sizeof(scratch2);
+	if (bgp_update_decode(&dc, out + 19, w.len - 19, &u2) != 0 ||
+	    !u2.eor || u2.eor_aid != u->eor_aid)
+		abort();
+}
+
+/*
+ * A RIB entry's attributes (TABLE_DUMP_V2) encode again to a block that
+ * decodes to the same attributes (next hop and the rest).
+ */
+static void
+rib_again(const struct bgp_dec_ctx *ctx, const struct bgp_update *u,
+    uint8_t aid)
+{
+	struct bgp_update	u2;
+	struct bgp_dec_ctx	dc = *ctx;
+	struct wbuf		w;
+
+	if (u->action != ACT_NONE || !ATTR_HAS(&u->attrs, ATTR_AS_PATH))
+		return;
+	wbuf_init(&w, out, sizeof(out));
+	if (bgp_attrs_encode_rib(&w, &u->attrs, aid) == -1)
+		return;
+	dc.scratch = scratch2;
+	if (bgp_attrs_decode(&dc, out, w.len, &u2) != 0 ||
+	    u2.action != ACT_NONE)
+		abort();
+	if (u2.attrs.aspath.len != u->attrs.aspath.len ||
+	    memcmp(u2.attrs.aspath.p, u->attrs.aspath.p,
+	    u->attrs.aspath.len) != 0)
+		abort();
+	same_attrs(&u->attrs, &u2.attrs);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -247,8 +296,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (sel & 0x10) {
 		ctx.mrt_rib = 1;
 		ctx.as4 = 1;
-		if (bgp_attrs_decode(&ctx, data + 1, size - 1, &u) == 0)
+		if (bgp_attrs_decode(&ctx, data + 1, size - 1, &u) == 0) {
 			poke_attrs(&u.attrs);
+			rib_again(&ctx, &u, (sel & 0x20) ? AID_INET6 : AID_INET);
+		}
 		return 0;
 	}
 	if (bgp_update_decode(&ctx, data + 1, size - 1, &u) == -1) {
@@ -256,6 +307,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		return 0;
 	}
+	if (u.eor)
+		eor_again(&u);
 	(void)withdrawn(&ctx, &u, NULL);
 	(void)announced(&ctx, &u, NULL);
 	poke_attrs(&u.attrs);

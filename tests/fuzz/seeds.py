@@ -102,6 +102,37 @@ def config(d):
     a = parts[1].replace(b"regions.conf", b"b.conf")
     put(d, SEP.join([main, a, parts[2]]))
     put(d, b'include "a.conf"' + SEP + b'include "main.conf"')
+    base = b"local-as 65000\nrouter-id 192.0.2.254\n"
+    put(d, base + b"""events {
+    log "events.mpk" max-size 1G keep 10
+    kafka {
+        brokers "k1.example.net:9093,k2.example.net:9093"
+        topic "bgpwatch.events"
+        format json
+        state "events.mpk.kafka"
+        queue 100000
+        tls ca "ca.pem" cert "kafka.pem" key "kafka.key"
+        sasl scram-sha-512 user "bgpwatch" password "secret"
+        option "linger.ms" "5"
+    }
+}
+""")
+    put(d, base + b"""bmp {
+    listen on 192.0.2.254 port 11019
+    max-message 1M
+    buffer 16M
+    router 198.51.100.1 {
+        description "edge r1"
+        max-routes 20000000
+        max-peers 256
+        views pre-policy post-policy adj-rib-out-pre loc-rib
+    }
+    router 198.51.100.2 { connect port 5000 }
+}
+""")
+    put(d, base + b'mrt { updates "u-%Y%m%d.%H%M" rotate 5m; '
+             b'table "t-%Y%m%d" every 2h; compress gzip }\n'
+             b'websocket on 127.0.0.1 port 8080\n')
 
 
 def rirstats(d):
@@ -184,13 +215,50 @@ def rislive(d):
                                                             "rrc00"}}).encode())
 
 
+def bmp_msg(t, body):
+    return struct.pack(">BIB", 3, 6 + len(body), t) + body
+
+
+def bmp_peer(flags=0, addr4="192.0.2.1", asn=64511):
+    a = b"\0" * 12 + bytes(int(x) for x in addr4.split("."))
+    return struct.pack(">BBQ", 0, flags, 0) + a + struct.pack(
+        ">III", asn, 0xc0000201, 1700000000) + struct.pack(">I", 0)
+
+
+def bmp(d):
+    tlv = lambda t, v: struct.pack(">HH", t, len(v)) + v
+    init = bmp_msg(4, tlv(1, b"bgpwatch lab router") + tlv(2, b"r1"))
+    up = bmp_msg(3, bmp_peer() + b"\0" * 12 + bytes([192, 0, 2, 254]) +
+                 struct.pack(">HH", 179, 40000) + our_open() +
+                 our_open(False, False) + tlv(0, b"hello"))
+    upds = [bytes.fromhex(v["msg"]) for v in vectors()
+            if v["kind"] == "update" and v["session"].get("as4")
+            and not v["session"].get("addpath")][:40]
+    stats = bmp_msg(1, bmp_peer() + struct.pack(">I", 3) +
+                    tlv(0, struct.pack(">I", 5)) +
+                    tlv(7, struct.pack(">Q", 123456)) +
+                    tlv(9, struct.pack(">HBQ", 1, 1, 42)))
+    down = bmp_msg(2, bmp_peer() + b"\x01" + hdr(3, b"\x06\x02\x04down"))
+    down2 = bmp_msg(2, bmp_peer() + b"\x02" + struct.pack(">H", 7))
+    term = bmp_msg(5, tlv(1, struct.pack(">H", 1)) + tlv(0, b"bye"))
+    for u in upds:
+        put(d, init + up + bmp_msg(0, bmp_peer() + u) + stats)
+        put(d, bmp_msg(0, bmp_peer(BMP_PF_L) + u))
+    put(d, init + up + stats + down + down2 + term)
+    put(d, bmp_msg(6, bmp_peer() + tlv(0, hdr(4, b"")) +
+                   tlv(1, struct.pack(">H", 0))))
+
+
+BMP_PF_L = 0x40
+
+
 def main():
     name, d = sys.argv[1], sys.argv[2]
     build = sys.argv[3] if len(sys.argv) > 3 else "build"
     os.makedirs(d, exist_ok=True)
     fn = {"stream": stream, "update": update, "config": config,
           "rirstats": rirstats, "subreq": subreq, "control": control,
-          "rislive": rislive,
+          "rislive": rislive, "bmp": bmp,
           "evtlog": lambda x: evtlog(x, build)}.get(name)
     if fn is not None:
         fn(d)

@@ -1,4 +1,8 @@
 #!/bin/sh
-# make soak DURATION=SECONDS: tests/soak/soak.py under the given build.
+# make soak DURATION=SECONDS: the steady-load soak (tests/soak/soak.py),
+# then a minute of 20 sessions flapping beside a full table
+# (tests/soak/flap.py; FLAP_SECONDS, FLAP_TABLE).
 #   tests/soak/run.sh BUILD DURATION [INTERVAL]
-exec /usr/bin/python3 tests/soak/soak.py "${1:-build}" "${2:-600}" ${3:+"$3"}
+/usr/bin/python3 tests/soak/soak.py "${1:-build}" "${2:-600}" ${3:+"$3"} ||
+    exit 1
+exec /usr/bin/python3 tests/soak/flap.py "${1:-build}"
