@@ -31,15 +31,6 @@ struct metrics {
 	struct bgpd		*bgpd;
 };
 
-/* One HELP/TYPE header. */
-static void
-metric_head(struct evbuffer *b, const char *name, const char *type,
-    const char *help)
-{
-	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help,
-	    name, type);
-}
-
 /* The counters of every neighbor, one metric family each. */
 static void
 metrics_counters(struct evbuffer *b, const struct view_neighbors *vn)
@@ -65,7 +56,7 @@ metrics_counters(struct evbuffer *b, const struct view_neighbors *vn)
 	size_t i, k;
 
 	for (i = 0; i < sizeof(ctr) / sizeof(ctr[0]); i++) {
-		metric_head(b, ctr[i].name, "counter", ctr[i].help);
+		metrics_head(b, ctr[i].name, "counter", ctr[i].help);
 		for (k = 0; k < vn->n; k++) {
 			memcpy(&v, (const char *)&vn->v[k].c + ctr[i].off,
 			    sizeof(v));
@@ -74,7 +65,7 @@ metrics_counters(struct evbuffer *b, const struct view_neighbors *vn)
 			    sizeof(a)), (unsigned long long)v);
 		}
 	}
-	metric_head(b, "bgpwatch_peer_flaps_total", "counter", "sessions lost");
+	metrics_head(b, "bgpwatch_peer_flaps_total", "counter", "sessions lost");
 	for (k = 0; k < vn->n; k++)
 		evbuffer_add_printf(b, "bgpwatch_peer_flaps_total{peer=\"%s\"} "
 		    "%u\n", addr_fmt(&vn->v[k].addr, a, sizeof(a)),
@@ -89,7 +80,7 @@ metrics_peers(struct evbuffer *b, const struct view_neighbors *vn)
 	size_t k;
 	uint8_t aid;
 
-	metric_head(b, "bgpwatch_peer_up", "gauge", "1 if the session is "
+	metrics_head(b, "bgpwatch_peer_up", "gauge", "1 if the session is "
 	    "Established");
 	for (k = 0; k < vn->n; k++) {
 		v = &vn->v[k];
@@ -97,7 +88,7 @@ metrics_peers(struct evbuffer *b, const struct view_neighbors *vn)
 		    "asn=\"%u\"} %d\n", addr_fmt(&v->addr, a, sizeof(a)), v->remote_as,
 		    v->established);
 	}
-	metric_head(b, "bgpwatch_peer_routes", "gauge", "routes held per "
+	metrics_head(b, "bgpwatch_peer_routes", "gauge", "routes held per "
 	    "peer and family");
 	for (k = 0; k < vn->n; k++)
 		for (aid = AID_INET; aid < AID_MAX; aid++)
@@ -112,11 +103,11 @@ static void
 metrics_global(struct evbuffer *b, const struct view_status *st,
     const struct view_memory *m)
 {
-	metric_head(b, "bgpwatch_rib_routes", "gauge", "routes in the RIB");
+	metrics_head(b, "bgpwatch_rib_routes", "gauge", "routes in the RIB");
 	evbuffer_add_printf(b, "bgpwatch_rib_routes{family=\"ipv4\"} %zu\n"
 	    "bgpwatch_rib_routes{family=\"ipv6\"} %zu\n",
 	    st->routes[AID_INET], st->routes[AID_INET6]);
-	metric_head(b, "bgpwatch_memory_bytes", "gauge", "bytes per "
+	metrics_head(b, "bgpwatch_memory_bytes", "gauge", "bytes per "
 	    "subsystem");
 	evbuffer_add_printf(b, "bgpwatch_memory_bytes{subsystem=\"rib_nodes\"} "
 	    "%zu\nbgpwatch_memory_bytes{subsystem=\"route_arrays\"} %zu\n"
@@ -124,15 +115,15 @@ metrics_global(struct evbuffer *b, const struct view_status *st,
 	    "bgpwatch_memory_bytes{subsystem=\"blobs\"} %zu\n",
 	    m->rib.node_bytes, m->rib.route_bytes, m->in.attr_bytes,
 	    m->in.blob_bytes);
-	metric_head(b, "bgpwatch_loop_max_stall_seconds", "gauge", "longest "
+	metrics_head(b, "bgpwatch_loop_max_stall_seconds", "gauge", "longest "
 	    "event loop stall since start");
 	evbuffer_add_printf(b, "bgpwatch_loop_max_stall_seconds %.6f\n",
 	    st->max_stall);
-	metric_head(b, "bgpwatch_loop_stalls_over_50ms_total", "counter",
+	metrics_head(b, "bgpwatch_loop_stalls_over_50ms_total", "counter",
 	    "event loop stalls longer than 50 ms");
 	evbuffer_add_printf(b, "bgpwatch_loop_stalls_over_50ms_total %llu\n",
 	    (unsigned long long)st->stalls_over_50ms);
-	metric_head(b, "bgpwatch_start_time_seconds", "gauge", "start time");
+	metrics_head(b, "bgpwatch_start_time_seconds", "gauge", "start time");
 	evbuffer_add_printf(b, "bgpwatch_start_time_seconds %lld\n",
 	    (long long)st->started);
 }
@@ -146,35 +137,26 @@ metrics_mrt(struct evbuffer *b, struct bgpd *bgpd)
 	if (bgpd->mrt == NULL)
 		return;
 	mrt_archive_stats(bgpd->mrt, &st);
-	metric_head(b, "bgpwatch_mrt_records_total", "counter",
-	    "BGP4MP records archived");
-	evbuffer_add_printf(b, "bgpwatch_mrt_records_total %llu\n",
-	    (unsigned long long)st.records);
-	metric_head(b, "bgpwatch_mrt_dropped_records_total", "counter",
-	    "BGP4MP records dropped because the writer queue was full");
-	evbuffer_add_printf(b, "bgpwatch_mrt_dropped_records_total %llu\n",
-	    (unsigned long long)st.dropped);
-	metric_head(b, "bgpwatch_mrt_written_bytes_total", "counter",
-	    "bytes handed to the archive files (before compression)");
-	evbuffer_add_printf(b, "bgpwatch_mrt_written_bytes_total %llu\n",
-	    (unsigned long long)st.written);
-	metric_head(b, "bgpwatch_mrt_queue_bytes", "gauge",
-	    "bytes waiting for the writer thread");
-	evbuffer_add_printf(b, "bgpwatch_mrt_queue_bytes %llu\n",
-	    (unsigned long long)st.queued);
-	metric_head(b, "bgpwatch_mrt_file_errors_total", "counter",
-	    "archive files that could not be written completely");
-	evbuffer_add_printf(b, "bgpwatch_mrt_file_errors_total %llu\n",
-	    (unsigned long long)st.file_errors);
-	metric_head(b, "bgpwatch_mrt_table_dumps_total", "counter",
-	    "table dumps completed");
-	evbuffer_add_printf(b, "bgpwatch_mrt_table_dumps_total %llu\n",
-	    (unsigned long long)st.dumps);
-	metric_head(b, "bgpwatch_mrt_table_dump_seconds", "gauge",
+	metrics_u64(b, "bgpwatch_mrt_records_total", "counter",
+	    "BGP4MP records archived", st.records);
+	metrics_u64(b, "bgpwatch_mrt_dropped_records_total", "counter",
+	    "BGP4MP records dropped because the writer queue was full",
+	    st.dropped);
+	metrics_u64(b, "bgpwatch_mrt_written_bytes_total", "counter",
+	    "bytes handed to the archive files (before compression)",
+	    st.written);
+	metrics_u64(b, "bgpwatch_mrt_queue_bytes", "gauge",
+	    "bytes waiting for the writer thread", st.queued);
+	metrics_u64(b, "bgpwatch_mrt_file_errors_total", "counter",
+	    "archive files that could not be written completely",
+	    st.file_errors);
+	metrics_u64(b, "bgpwatch_mrt_table_dumps_total", "counter",
+	    "table dumps completed", st.dumps);
+	metrics_head(b, "bgpwatch_mrt_table_dump_seconds", "gauge",
 	    "duration of the last table dump");
 	evbuffer_add_printf(b, "bgpwatch_mrt_table_dump_seconds %.3f\n",
 	    st.dump_seconds);
-	metric_head(b, "bgpwatch_mrt_table_dump_routes", "gauge",
+	metrics_head(b, "bgpwatch_mrt_table_dump_routes", "gauge",
 	    "routes in the last table dump");
 	evbuffer_add_printf(b, "bgpwatch_mrt_table_dump_routes %llu\n",
 	    (unsigned long long)st.dump_routes);

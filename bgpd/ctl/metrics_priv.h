@@ -17,6 +17,9 @@ struct bgpd;
 /* One "# HELP" / "# TYPE" header. */
 void	metrics_head(struct evbuffer *, const char *name, const char *type,
 	    const char *help);
+/* A family of one unlabelled sample: its header and value. */
+void	metrics_u64(struct evbuffer *, const char *name, const char *type,
+	    const char *help, unsigned long long value);
 /*
  * s as a label value (backslash, double quote and newline escaped, cut
  * to fit) in out; returns out.  NULL is "".

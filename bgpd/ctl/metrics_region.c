@@ -46,6 +46,14 @@ metrics_head(struct evbuffer *b, const char *name, const char *type,
 	    name, type);
 }
 
+void
+metrics_u64(struct evbuffer *b, const char *name, const char *type,
+    const char *help, unsigned long long value)
+{
+	metrics_head(b, name, type, help);
+	evbuffer_add_printf(b, "%s %llu\n", name, value);
+}
+
 static void
 metrics_region_states(struct evbuffer *b, const struct view_regions *vr)
 {
