@@ -195,85 +195,6 @@ rl_send(struct rl_client *c, const void *p, size_t len)
 		    c->rl->conf.queue_limit);
 }
 
-/*
- * The fan-out's fast path: one ris_message goes to many clients as the
- * same bytes, so its frame is built once and referenced by every
- * client's output (no copy per client).  Only the header of an
- * unmasked server text frame is written here (RFC 6455 5.2); wslay
- * frames everything else and reads every client frame.  This is safe
- * only between wslay's messages: its send callback takes whole frames,
- * so its queue is empty unless a close was sent.
- */
-struct rl_frame {
-	unsigned int	refs;
-	size_t		len;
-	uint8_t		b[];
-};
-
-static struct rl_frame *
-rl_frame_new(const void *p, size_t len)
-{
-	struct rl_frame *f;
-	size_t h = len < 126 ? 2 : len < 65536 ? 4 : 10, i;
-
-	if ((f = malloc(sizeof(*f) + h + len)) == NULL)
-		fatal("rislive frame");
-	f->refs = 1;
-	f->len = h + len;
-	f->b[0] = 0x80 | WSLAY_TEXT_FRAME;	/* FIN, text */
-	if (h == 2)
-		f->b[1] = (uint8_t)len;
-	else if (h == 4) {
-		f->b[1] = 126;
-		f->b[2] = (uint8_t)(len >> 8);
-		f->b[3] = (uint8_t)len;
-	} else {
-		f->b[1] = 127;
-		for (i = 0; i < 8; i++)
-			f->b[2 + i] = (uint8_t)((uint64_t)len >> (56 - 8 * i));
-	}
-	memcpy(f->b + h, p, len);
-	return f;
-}
-
-static void
-rl_frame_unref(const void *data, size_t len, void *arg)
-{
-	struct rl_frame *f = arg;
-
-	(void)data;
-	(void)len;
-	if (--f->refs == 0)
-		free(f);
-}
-
-/* Sends the message (p, len) framed in f; as rl_send(). */
-static void
-rl_send_frame(struct rl_client *c, struct rl_frame *f, const void *p,
-    size_t len)
-{
-	if (c->kill || c->state != RL_C_WS)
-		return;
-	if (wslay_event_get_queued_msg_count(c->ws) != 0 ||
-	    wslay_event_get_close_sent(c->ws)) {
-		rl_send(c, p, len);
-		return;
-	}
-	f->refs++;
-	if (evbuffer_add_reference(bufferevent_get_output(c->bev), f->b,
-	    f->len, rl_frame_unref, f) != 0) {
-		f->refs--;
-		rl_kill(c, RL_DROP_SLOW, "out of memory for its queue");
-		return;
-	}
-	c->rl->st.messages++;
-	c->rl->st.bytes += len;
-	if (rl_over_cap(c))
-		rl_kill(c, RL_DROP_SLOW, "send queue over %llu bytes (client "
-		    "does not read)", (unsigned long long)
-		    c->rl->conf.queue_limit);
-}
-
 static void
 rl_send_str(struct rl_client *c, const char *s)
 {
@@ -1012,7 +933,6 @@ rl_publish(struct rislive *rl, const struct rl_view *v)
 {
 	struct rl_client *c, *next;
 	struct evbuffer *enc[2] = { NULL, NULL };
-	struct rl_frame *fr[2] = { NULL, NULL };
 	const void *p[2] = { NULL, NULL };
 	size_t len[2] = { 0, 0 }, i;
 	uint64_t id = 0;
@@ -1043,14 +963,12 @@ rl_publish(struct rislive *rl, const struct rl_view *v)
 			}
 			len[raw] = evbuffer_get_length(enc[raw]);
 			p[raw] = evbuffer_pullup(enc[raw], (ssize_t)len[raw]);
-			fr[raw] = rl_frame_new(p[raw], len[raw]);
 		}
-		rl_send_frame(c, fr[raw], p[raw], len[raw]);
+		/* Encoded once; wslay frames it for each client. */
+		rl_send(c, p[raw], len[raw]);
 		rl_reap(c);
 	}
 	for (i = 0; i < 2; i++) {
-		if (fr[i] != NULL)
-			rl_frame_unref(NULL, 0, fr[i]);
 		if (enc[i] != NULL)
 			evbuffer_free(enc[i]);
 	}
