@@ -36,6 +36,13 @@ FULL = "127.0.7.99"
 FLAPPERS = ["127.0.7.%d" % i for i in range(100, 120)]
 
 
+def cpu_s(pid):
+    """User + system CPU seconds of pid."""
+    with open("/proc/%d/stat" % pid) as f:
+        st = f.read().rsplit(")", 1)[1].split()
+    return (int(st[11]) + int(st[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main():
     os.environ["BUILD"] = sys.argv[1] if len(sys.argv) > 1 else "build"
     lab = Lab("flap")
@@ -71,7 +78,11 @@ def main():
         print("%s loaded: %d routes in %.1f s, RSS %d kB"
               % (what, routes, time.monotonic() - t0, before), flush=True)
 
+        started = {}
+        cycles = []
+
         def start(i):
+            started[i] = time.monotonic()
             procs[i] = lab.start("flap%d" % i, [
                 flib.lib.BGPFEED, "--synthetic", "1000", "--seed",
                 str(100 + i), "--bind", FLAPPERS[i], "--local-as",
@@ -80,6 +91,7 @@ def main():
                 log=lab.path("flap%d.log" % i))
 
         t0 = time.monotonic()
+        cpu0 = cpu_s(pid)
         for i in range(len(FLAPPERS)):
             start(i)
         rounds = [0] * len(FLAPPERS)
@@ -89,6 +101,7 @@ def main():
                 if not p.alive():
                     p.wait(1)
                     rounds[i] += 1
+                    cycles.append(time.monotonic() - started[i])
                     start(i)
             if first is None and min(rounds) >= 1:
                 first = flib.rss_kb(pid)
@@ -96,6 +109,13 @@ def main():
             time.sleep(0.1)
         for p in procs.values():
             p.stop(5)
+        cycles.sort()
+        print("a flap cycle (bgpfeed start, session up, 1,000 routes, 1 s "
+              "held, down) took %.2f s median, %.2f-%.2f s"
+              % (cycles[len(cycles) // 2], cycles[0], cycles[-1]), flush=True)
+        print("bgpwatchd CPU during the flapping: %.1f s in %.0f s (%d flaps)"
+              % (cpu_s(pid) - cpu0, time.monotonic() - t0, sum(rounds)),
+              flush=True)
         for a in FLAPPERS:
             wait_for(lambda a=a: bw.nb(a)["state"] != "Established" and
                      bw.count(a)["routes"] == 0, 30, "%s's routes gone" % a)
