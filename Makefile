@@ -237,9 +237,16 @@ fuzz: fuzz-build
 unit: $(TESTS) $(TOOLS) $(PROGS)
 	@sh tests/run.sh $(BUILD) unit
 
+# Under SAN=1 the fuzz targets are not built again: they are always
+# ASan+UBSan builds, and the plain `make check` has run their smoke.
 check: deps
+ifeq ($(SAN),1)
+	@$(MAKE) --no-print-directory all $(TESTS)
+	@FUZZ_SMOKE=0 sh tests/run.sh $(BUILD) all
+else
 	@$(MAKE) --no-print-directory all $(TESTS) fuzz-build
 	@sh tests/run.sh $(BUILD) all
+endif
 
 # Soak: load held for DURATION seconds (default 600), RSS/fds/events
 # printed as it goes, growth checked at the end (tests/soak/soak.py).
