@@ -321,6 +321,8 @@ def bmp_station(d):
     for s in streams:
         for cut in (0, 1, 2, 3, 4, 5, 6, 7 + 8 * 5):
             put(d, bytes([cut]) + s)
+    # More messages than one read callback takes (1,024): the rest waits.
+    put(d, b"\x00" + bmp_msg(4, b"") * 1100 + b"".join(streams[:1]))
     tmp = tempfile.mkdtemp()
     bmp(tmp)
     for f in sorted(os.listdir(tmp)):
