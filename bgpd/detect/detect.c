@@ -471,6 +471,30 @@ det_prefix_event(struct detect *d, const struct detect_peer *dp,
 	det_emit(d, DETECT_EV_PREFIX, &ev);
 }
 
+/*
+ * 1 if a route of another peer at p has the origin AS of a: then p's
+ * membership for that origin (member prefixes, learned blocks, chunks of
+ * derived space) was settled when that route came (or when the regions
+ * were configured: det_learn_rib), and a route of a peer that does not
+ * count changes nothing else.  The RIB node was just touched by
+ * rib_update, so this lookup is cache-warm.
+ */
+static int
+det_route_known(struct detect *d, uint16_t slot, const struct bw_prefix *p,
+    const struct rattr *a)
+{
+	const struct rib_route *r;
+	uint32_t origin = a != NULL ? a->origin_as : 0;
+	size_t n, i;
+
+	r = rib_lookup(d->rib, p, &n);
+	for (i = 0; i < n; i++)
+		if (r[i].peer != slot && (r[i].attrs == a ||
+		    (r[i].attrs != NULL ? r[i].attrs->origin_as : 0) == origin))
+			return 1;
+	return 0;
+}
+
 /* What both route hooks do for each region of the prefix. */
 static void
 det_route(struct detect *d, const struct detect_peer *dp,
@@ -484,6 +508,15 @@ det_route(struct detect *d, const struct detect_peer *dp,
 	uint16_t vis, vis_any = 0;
 
 	counting = dp->slot < d->npeers && d->peers[dp->slot].counting;
+	/*
+	 * A peer that does not count (its table still loading, not a full
+	 * feed) changes no prefix's count of counting peers: its withdrawal
+	 * changes nothing, its announcement only what its origin makes a
+	 * member, once per prefix and origin, not once per route.
+	 */
+	if (!counting && !d->reference && (!announce ||
+	    det_route_known(d, dp->slot, p, a)))
+		return;
 	if (counting)
 		region_mark_dirty(d, p);
 	n = region_match(d, p, a != NULL ? a->origin_as : 0, m,

@@ -109,6 +109,7 @@ struct det_region {
 	uint64_t	 units_vis, units_tot;
 	uint32_t	 ndirty;	/* chunks waiting for recompute */
 	uint32_t	 nlearned;	/* origin-AS members learned */
+	uint8_t		 has_blocks;	/* `prefix` or `country` lines */
 	struct det_pfx	*pfx;
 	size_t		 pfxcap, npfx;
 	uint32_t	 pfx_visible;
@@ -168,6 +169,9 @@ struct detect {
 	struct det_chunk	**chunks;
 	size_t			 nchunks, chunkcap;
 	struct trie		 cidx[AID_MAX];		/* chunks */
+	uint64_t		*chash;		/* (cell, region) -> chunk: */
+	uint32_t		*chash_id;	/* chunk_get without a descent */
+	size_t			 chashcap;
 	uint32_t		 dirty_head;
 	uint32_t		*pendlist;		/* chunks with pending */
 	size_t			 npend, pendcap;
@@ -185,6 +189,8 @@ struct detect {
 
 	uint64_t		*scratch;	/* DET_UNITS * cwords */
 	size_t			 scratchw;
+	int			 reference;	/* tests: the per-route path
+						 * for every route */
 };
 
 /* region.c */

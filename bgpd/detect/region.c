@@ -81,6 +81,11 @@ region_index_clear(struct detect *d)
 	free(d->asns);
 	free(d->asnhash);
 	free(d->pendlist);
+	free(d->chash);
+	free(d->chash_id);
+	d->chash = NULL;
+	d->chash_id = NULL;
+	d->chashcap = 0;
 	d->chunks = NULL;
 	d->blocks = NULL;
 	d->asns = NULL;
@@ -252,22 +257,77 @@ chunk_mark(struct detect *d, uint32_t id)
 	d->regions[c->region].ndirty++;
 }
 
+/*
+ * The chunk hash: (family, cell bits, region) in one nonzero word, so
+ * finding a route's chunk is one probe, not a descent of the chunk index
+ * (which stays, for the walks under shorter routes).
+ */
+static uint64_t
+chash_key(uint16_t region, const struct bw_prefix *cell)
+{
+	uint64_t k = (uint64_t)1 << 63 | (uint64_t)(cell->aid == AID_INET6) <<
+	    56 | region;
+	int i;
+
+	for (i = 0; i < det_fam[cell->aid].chunk / 8; i++)
+		k |= (uint64_t)cell->b[i] << (16 + 8 * i);
+	return k;
+}
+
+static size_t
+chash_slot(const uint64_t *keys, size_t cap, uint64_t k)
+{
+	size_t i = (size_t)((k * 0x9e3779b97f4a7c15ULL) >> 32) & (cap - 1);
+
+	while (keys[i] != 0 && keys[i] != k)
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+static void
+chash_add(struct detect *d, uint64_t k, uint32_t id)
+{
+	size_t cap, i, j;
+	uint64_t *keys;
+	uint32_t *ids;
+
+	if ((d->nchunks + 1) * 2 > d->chashcap) {
+		cap = d->chashcap ? d->chashcap * 2 : 1024;
+		if ((keys = calloc(cap, sizeof(*keys))) == NULL ||
+		    (ids = calloc(cap, sizeof(*ids))) == NULL)
+			fatal("detect");
+		for (i = 0; i < d->chashcap; i++) {
+			if (d->chash[i] == 0)
+				continue;
+			j = chash_slot(keys, cap, d->chash[i]);
+			keys[j] = d->chash[i];
+			ids[j] = d->chash_id[i];
+		}
+		free(d->chash);
+		free(d->chash_id);
+		d->chash = keys;
+		d->chash_id = ids;
+		d->chashcap = cap;
+	}
+	i = chash_slot(d->chash, d->chashcap, k);
+	d->chash[i] = k;
+	d->chash_id[i] = id;
+}
+
 /* One region's chunk of a cell, created (and marked dirty) if absent. */
 static struct det_chunk *
 chunk_get(struct detect *d, uint16_t region, const struct bw_prefix *cell)
 {
 	struct trie *t = &d->cidx[cell->aid];
-	const struct trie_node *n;
-	const struct rib_route *r;
+	uint64_t k = chash_key(region, cell);
 	struct chunk_fill cf;
 	struct det_chunk *c;
 	size_t i;
 
-	if ((n = trie_lookup(t, cell)) != NULL) {
-		r = trie_routes(t, n);
-		for (i = 0; i < n->nroutes; i++)
-			if (r[i].peer == region)
-				return d->chunks[r[i].path_id];
+	if (d->chashcap > 0) {
+		i = chash_slot(d->chash, d->chashcap, k);
+		if (d->chash[i] == k)
+			return d->chunks[d->chash_id[i]];
 	}
 	if (d->nchunks >= UINT32_MAX - 1)
 		fatalx("detect: too many chunks");
@@ -279,10 +339,19 @@ chunk_get(struct detect *d, uint16_t region, const struct bw_prefix *cell)
 	    sizeof(*d->chunks));
 	d->chunks[d->nchunks] = c;
 	idx_add(t, cell, (uint32_t)d->nchunks, region);
+	chash_add(d, k, (uint32_t)d->nchunks);
 	cf.d = d;
 	cf.c = c;
 	trie_walk_covering(&d->bidx[cell->aid], cell, chunk_fill_cb, &cf);
-	trie_walk_covered(&d->bidx[cell->aid], cell, chunk_fill_cb, &cf);
+	/*
+	 * Blocks inside the cell: a region of origin ASes only has none
+	 * that did not make this chunk already (region_materialize follows
+	 * every region_learn), so only regions with `prefix` or `country`
+	 * lines walk the blocks of all regions under the cell.
+	 */
+	if (d->regions[region].has_blocks)
+		trie_walk_covered(&d->bidx[cell->aid], cell, chunk_fill_cb,
+		    &cf);
 	chunk_mark(d, (uint32_t)d->nchunks++);
 	return c;
 }
@@ -400,6 +469,7 @@ region_add_conf(struct detect *d, uint16_t id, const struct config_region *cr)
 	size_t i, j, n, budget = DET_MAX_STATS_ASNS;
 	uint32_t k;
 
+	d->regions[id].has_blocks = cr->nprefixes > 0 || cr->ncountries > 0;
 	for (i = 0; i < cr->nprefixes; i++) {
 		memset(&b, 0, sizeof(b));
 		b.pfx = cr->prefixes[i];
