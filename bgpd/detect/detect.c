@@ -91,6 +91,7 @@ det_regions_free(struct det_region *r, size_t n)
 		free(r[i].name);
 		free(r[i].via);
 		free(r[i].pfx);
+		free(r[i].cr4);
 	}
 	free(r);
 }

@@ -71,6 +71,13 @@ struct det_match {
 	struct bw_prefix block;
 };
 
+/* A region's IPv4 country block as an address range (sorted by start). */
+struct det_range {
+	uint32_t	 start, end;	/* first and last address */
+	uint32_t	 maxend;	/* largest end of this and all before */
+	uint32_t	 block;		/* row in blocks */
+};
+
 /* One /16 (IPv4) or /40 (IPv6) cell of one region's space. */
 struct det_chunk {
 	struct bw_prefix cell;
@@ -110,6 +117,8 @@ struct det_region {
 	uint32_t	 ndirty;	/* chunks waiting for recompute */
 	uint32_t	 nlearned;	/* origin-AS members learned */
 	uint8_t		 has_blocks;	/* `prefix` or `country` lines */
+	struct det_range *cr4;		/* its IPv4 country blocks */
+	size_t		 ncr4;
 	struct det_pfx	*pfx;
 	size_t		 pfxcap, npfx;
 	uint32_t	 pfx_visible;
@@ -171,6 +180,8 @@ struct detect {
 	struct trie		 cidx[AID_MAX];		/* chunks */
 	uint64_t		*chash;		/* (cell, region) -> chunk: */
 	uint32_t		*chash_id;	/* chunk_get without a descent */
+	struct det_chunk	**pools;	/* chunk_alloc */
+	size_t			 npools, poolcap, pool_left;
 	size_t			 chashcap;
 	uint32_t		 dirty_head;
 	uint32_t		*pendlist;		/* chunks with pending */

@@ -74,8 +74,11 @@ region_index_clear(struct detect *d)
 		trie_init(&d->bidx[aid], (uint8_t)aid);
 		trie_init(&d->cidx[aid], (uint8_t)aid);
 	}
-	for (i = 0; i < d->nchunks; i++)
-		free(d->chunks[i]);
+	for (i = 0; i < d->npools; i++)
+		free(d->pools[i]);
+	free(d->pools);
+	d->pools = NULL;
+	d->npools = d->poolcap = d->pool_left = 0;
 	free(d->chunks);
 	free(d->blocks);
 	free(d->asns);
@@ -257,6 +260,133 @@ chunk_mark(struct detect *d, uint32_t id)
 	d->regions[c->region].ndirty++;
 }
 
+static uint32_t
+v4_addr(const struct bw_prefix *p)
+{
+	return (uint32_t)p->b[0] << 24 | (uint32_t)p->b[1] << 16 |
+	    (uint32_t)p->b[2] << 8 | p->b[3];
+}
+
+static uint32_t
+v4_last(const struct bw_prefix *p)
+{
+	return v4_addr(p) | (p->len >= 32 ? 0 : UINT32_MAX >> p->len);
+}
+
+static int
+range_cmp(const void *a, const void *b)
+{
+	const struct det_range *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->end < y->end ? -1 : x->end > y->end;
+}
+
+/* Each region's IPv4 country blocks, sorted, for chunk_fill_v4. */
+static void
+region_ranges_build(struct detect *d)
+{
+	const struct det_block *b;
+	struct det_region *r;
+	size_t i, j, *cnt;
+
+	if ((cnt = calloc(d->nregions + 1, sizeof(*cnt))) == NULL)
+		fatal("detect");
+	for (i = 0; i < d->nblocks; i++)
+		if (d->blocks[i].via == VIA_COUNTRY &&
+		    d->blocks[i].pfx.aid == AID_INET)
+			cnt[d->blocks[i].region]++;
+	for (i = 0; i < d->nregions; i++) {
+		r = &d->regions[i];
+		free(r->cr4);
+		r->cr4 = NULL;
+		r->ncr4 = 0;
+		if (cnt[i] > 0 && (r->cr4 = calloc(cnt[i],
+		    sizeof(*r->cr4))) == NULL)
+			fatal("detect");
+	}
+	for (i = 0; i < d->nblocks; i++) {
+		b = &d->blocks[i];
+		if (b->via != VIA_COUNTRY || b->pfx.aid != AID_INET)
+			continue;
+		r = &d->regions[b->region];
+		r->cr4[r->ncr4].start = v4_addr(&b->pfx);
+		r->cr4[r->ncr4].end = v4_last(&b->pfx);
+		r->cr4[r->ncr4++].block = (uint32_t)i;
+	}
+	for (i = 0; i < d->nregions; i++) {
+		r = &d->regions[i];
+		if (r->ncr4 == 0)
+			continue;
+		qsort(r->cr4, r->ncr4, sizeof(*r->cr4), range_cmp);
+		r->cr4[0].maxend = r->cr4[0].end;
+		for (j = 1; j < r->ncr4; j++)
+			r->cr4[j].maxend = r->cr4[j].end > r->cr4[j - 1].maxend ?
+			    r->cr4[j].end : r->cr4[j - 1].maxend;
+	}
+	free(cnt);
+}
+
+static void
+chunk_fill_block(struct det_chunk *c, const struct det_block *b)
+{
+	unsigned first, cnt;
+
+	if (!units_of(&c->cell, &b->pfx, &first, &cnt))
+		return;
+	bits_set(c->member, first, cnt);
+	if (b->via == VIA_PREFIX)
+		bits_set(c->fixed, first, cnt);
+}
+
+/*
+ * A new IPv4 chunk made by a route: its region's blocks that meet the
+ * cell are country blocks only.  Learned blocks made their chunks when
+ * they were learned (region_materialize follows every region_learn; an
+ * IPv4 route at the floor spans 256 cells, which it materializes), and
+ * every cell a `prefix` line meets has had its chunk since configuration.
+ * So a binary search in the region's sorted country ranges replaces the
+ * walks of the block index, which visit every region's blocks.
+ */
+static void
+chunk_fill_v4(struct detect *d, struct det_chunk *c)
+{
+	const struct det_region *r = &d->regions[c->region];
+	uint32_t cs = v4_addr(&c->cell), ce = v4_last(&c->cell);
+	size_t lo = 0, hi = r->ncr4, i;
+
+	while (lo < hi) {
+		i = lo + (hi - lo) / 2;
+		if (r->cr4[i].start < cs)
+			lo = i + 1;
+		else
+			hi = i;
+	}
+	for (i = lo; i < r->ncr4 && r->cr4[i].start <= ce; i++)
+		chunk_fill_block(c, &d->blocks[r->cr4[i].block]);
+	for (i = lo; i > 0 && r->cr4[i - 1].maxend >= cs; i--)
+		if (r->cr4[i - 1].end >= cs)
+			chunk_fill_block(c, &d->blocks[r->cr4[i - 1].block]);
+}
+
+/* Chunks come from pools of DET_POOL, freed with the index. */
+#define DET_POOL	1024
+
+static struct det_chunk *
+chunk_alloc(struct detect *d)
+{
+	if (d->pool_left == 0) {
+		d->pools = det_grow(d->pools, &d->poolcap, d->npools + 1,
+		    sizeof(*d->pools));
+		if ((d->pools[d->npools++] = calloc(DET_POOL,
+		    sizeof(struct det_chunk))) == NULL)
+			fatal("detect");
+		d->pool_left = DET_POOL;
+	}
+	return &d->pools[d->npools - 1][DET_POOL - d->pool_left--];
+}
+
 /*
  * The chunk hash: (family, cell bits, region) in one nonzero word, so
  * finding a route's chunk is one probe, not a descent of the chunk index
@@ -314,9 +444,14 @@ chash_add(struct detect *d, uint64_t k, uint32_t id)
 	d->chash_id[i] = id;
 }
 
-/* One region's chunk of a cell, created (and marked dirty) if absent. */
+/*
+ * One region's chunk of a cell, created (and marked dirty) if absent.
+ * conf: made by configuration (fills from every block of the index),
+ * else by a route (chunk_fill_v4 for IPv4).
+ */
 static struct det_chunk *
-chunk_get(struct detect *d, uint16_t region, const struct bw_prefix *cell)
+chunk_get(struct detect *d, uint16_t region, const struct bw_prefix *cell,
+    int conf)
 {
 	struct trie *t = &d->cidx[cell->aid];
 	uint64_t k = chash_key(region, cell);
@@ -331,8 +466,7 @@ chunk_get(struct detect *d, uint16_t region, const struct bw_prefix *cell)
 	}
 	if (d->nchunks >= UINT32_MAX - 1)
 		fatalx("detect: too many chunks");
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		fatal("detect");
+	c = chunk_alloc(d);
 	c->cell = *cell;
 	c->region = region;
 	d->chunks = det_grow(d->chunks, &d->chunkcap, d->nchunks + 1,
@@ -342,16 +476,20 @@ chunk_get(struct detect *d, uint16_t region, const struct bw_prefix *cell)
 	chash_add(d, k, (uint32_t)d->nchunks);
 	cf.d = d;
 	cf.c = c;
-	trie_walk_covering(&d->bidx[cell->aid], cell, chunk_fill_cb, &cf);
-	/*
-	 * Blocks inside the cell: a region of origin ASes only has none
-	 * that did not make this chunk already (region_materialize follows
-	 * every region_learn), so only regions with `prefix` or `country`
-	 * lines walk the blocks of all regions under the cell.
-	 */
-	if (d->regions[region].has_blocks)
-		trie_walk_covered(&d->bidx[cell->aid], cell, chunk_fill_cb,
+	if (!conf && !d->reference && cell->aid == AID_INET)
+		chunk_fill_v4(d, c);
+	else {
+		trie_walk_covering(&d->bidx[cell->aid], cell, chunk_fill_cb,
 		    &cf);
+		/*
+		 * Blocks inside the cell: a region of origin ASes only has
+		 * none that did not make this chunk already
+		 * (region_materialize follows every region_learn).
+		 */
+		if (conf || d->regions[region].has_blocks)
+			trie_walk_covered(&d->bidx[cell->aid], cell,
+			    chunk_fill_cb, &cf);
+	}
 	chunk_mark(d, (uint32_t)d->nchunks++);
 	return c;
 }
@@ -403,7 +541,7 @@ static void
 cell_fixed(struct detect *d, uint16_t region, const struct bw_prefix *cell,
     const struct bw_prefix *p)
 {
-	struct det_chunk *c = chunk_get(d, region, cell);
+	struct det_chunk *c = chunk_get(d, region, cell, 1);
 	unsigned first, n;
 
 	if (units_of(cell, p, &first, &n)) {
@@ -416,7 +554,7 @@ static void
 cell_derived(struct detect *d, uint16_t region, const struct bw_prefix *cell,
     const struct bw_prefix *p)
 {
-	struct det_chunk *c = chunk_get(d, region, cell);
+	struct det_chunk *c = chunk_get(d, region, cell, 0);
 	unsigned first, n;
 
 	if (units_of(cell, p, &first, &n))
@@ -522,6 +660,7 @@ region_index_build(struct detect *d, const struct config *conf, char *err,
 		region_via_summary(d, &d->regions[id], cr);
 		id++;
 	}
+	region_ranges_build(d);
 	/* `prefix` lines count in full: their chunks exist from the start. */
 	id = 0;
 	TAILQ_FOREACH(cr, &conf->regions, entry) {
