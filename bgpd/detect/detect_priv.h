@@ -40,6 +40,16 @@ struct det_fam {
 };
 extern const struct det_fam det_fam[AID_MAX];
 
+/* detmap.c: nonzero uint64_t keys to uint32_t values. */
+struct det_map {
+	uint64_t	*key;
+	uint32_t	*val;
+	size_t		 cap, n;
+};
+uint32_t *det_map_get(const struct det_map *, uint64_t key);
+void	det_map_put(struct det_map *, uint64_t key, uint32_t val);
+void	det_map_clear(struct det_map *);
+
 /* A membership block: row of the block index (trie payload path_id). */
 struct det_block {
 	struct bw_prefix pfx;
@@ -49,6 +59,7 @@ struct det_block {
 	uint16_t	 file;		/* stats file, or DET_NOFILE */
 	uint32_t	 asn;		/* VIA_ORIGIN: the origin AS */
 	char		 cc[3];		/* VIA_COUNTRY, or a country's asn */
+	uint32_t	 next;		/* IPv4 learned: chain in lmap */
 };
 
 /* An origin AS of a region (hash chain). */
@@ -85,6 +96,7 @@ struct det_chunk {
 	uint8_t		 dirty;
 	uint8_t		 pending_listed;
 	uint32_t	 next_dirty;	/* UINT32_MAX: end */
+	uint32_t	 next_cell;	/* IPv4: the cell's next chunk */
 	uint64_t	 member[DET_WORDS];	/* the region's units */
 	uint64_t	 fixed[DET_WORDS];	/* of `prefix` lines */
 	uint64_t	 seen[DET_WORDS];	/* baseline of derived units */
@@ -178,11 +190,11 @@ struct detect {
 	struct det_chunk	**chunks;
 	size_t			 nchunks, chunkcap;
 	struct trie		 cidx[AID_MAX];		/* chunks */
-	uint64_t		*chash;		/* (cell, region) -> chunk: */
-	uint32_t		*chash_id;	/* chunk_get without a descent */
+	struct det_map		 cmap;		/* (cell, region) -> chunk;
+						 * IPv4 (cell, -) -> first */
+	struct det_map		 lmap;		/* IPv4 prefix -> learned */
 	struct det_chunk	**pools;	/* chunk_alloc */
 	size_t			 npools, poolcap, pool_left;
-	size_t			 chashcap;
 	uint32_t		 dirty_head;
 	uint32_t		*pendlist;		/* chunks with pending */
 	size_t			 npend, pendcap;

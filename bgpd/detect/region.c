@@ -84,11 +84,8 @@ region_index_clear(struct detect *d)
 	free(d->asns);
 	free(d->asnhash);
 	free(d->pendlist);
-	free(d->chash);
-	free(d->chash_id);
-	d->chash = NULL;
-	d->chash_id = NULL;
-	d->chashcap = 0;
+	det_map_clear(&d->cmap);
+	det_map_clear(&d->lmap);
 	d->chunks = NULL;
 	d->blocks = NULL;
 	d->asns = NULL;
@@ -115,6 +112,31 @@ det_grow(void *p, size_t *cap, size_t need, size_t size)
 	return p;
 }
 
+static uint64_t
+lmap_key(const struct bw_prefix *p)
+{
+	return (uint64_t)1 << 63 | (uint64_t)p->len << 32 |
+	    (uint32_t)p->b[0] << 24 | (uint32_t)p->b[1] << 16 |
+	    (uint32_t)p->b[2] << 8 | p->b[3];
+}
+
+static void
+lmap_add(struct detect *d, uint32_t id)
+{
+	uint64_t k = lmap_key(&d->blocks[id].pfx);
+	uint32_t *head = det_map_get(&d->lmap, k), i;
+
+	/* At the tail: matches come in the order they were learned. */
+	d->blocks[id].next = UINT32_MAX;
+	if (head == NULL) {
+		det_map_put(&d->lmap, k, id);
+		return;
+	}
+	for (i = *head; d->blocks[i].next != UINT32_MAX; i = d->blocks[i].next)
+		;
+	d->blocks[i].next = id;
+}
+
 static void
 block_add(struct detect *d, const struct det_block *b)
 {
@@ -123,8 +145,17 @@ block_add(struct detect *d, const struct det_block *b)
 	d->blocks = det_grow(d->blocks, &d->blockcap, d->nblocks + 1,
 	    sizeof(*d->blocks));
 	d->blocks[d->nblocks] = *b;
-	idx_add(&d->bidx[b->pfx.aid], &b->pfx, (uint32_t)d->nblocks,
-	    b->region);
+	d->blocks[d->nblocks].next = UINT32_MAX;
+	/*
+	 * An IPv4 prefix learned by origin AS matches that prefix only: a
+	 * map finds it in one probe, and it stays out of the block index
+	 * (smaller, faster to walk; no insert per learned prefix).
+	 */
+	if (b->exact && b->pfx.aid == AID_INET && !d->reference)
+		lmap_add(d, (uint32_t)d->nblocks);
+	else
+		idx_add(&d->bidx[b->pfx.aid], &b->pfx, (uint32_t)d->nblocks,
+		    b->region);
 	d->nblocks++;
 }
 
@@ -388,10 +419,12 @@ chunk_alloc(struct detect *d)
 }
 
 /*
- * The chunk hash: (family, cell bits, region) in one nonzero word, so
- * finding a route's chunk is one probe, not a descent of the chunk index
- * (which stays, for the walks under shorter routes).
+ * The chunk map key: (family, cell bits, region) in one nonzero word, so
+ * finding a route's chunk is one probe, not a descent of the chunk index.
+ * Region 0xffff (never a region id) keys an IPv4 cell's first chunk.
  */
+#define CELL_ALL	0xffff
+
 static uint64_t
 chash_key(uint16_t region, const struct bw_prefix *cell)
 {
@@ -402,46 +435,6 @@ chash_key(uint16_t region, const struct bw_prefix *cell)
 	for (i = 0; i < det_fam[cell->aid].chunk / 8; i++)
 		k |= (uint64_t)cell->b[i] << (16 + 8 * i);
 	return k;
-}
-
-static size_t
-chash_slot(const uint64_t *keys, size_t cap, uint64_t k)
-{
-	size_t i = (size_t)((k * 0x9e3779b97f4a7c15ULL) >> 32) & (cap - 1);
-
-	while (keys[i] != 0 && keys[i] != k)
-		i = (i + 1) & (cap - 1);
-	return i;
-}
-
-static void
-chash_add(struct detect *d, uint64_t k, uint32_t id)
-{
-	size_t cap, i, j;
-	uint64_t *keys;
-	uint32_t *ids;
-
-	if ((d->nchunks + 1) * 2 > d->chashcap) {
-		cap = d->chashcap ? d->chashcap * 2 : 1024;
-		if ((keys = calloc(cap, sizeof(*keys))) == NULL ||
-		    (ids = calloc(cap, sizeof(*ids))) == NULL)
-			fatal("detect");
-		for (i = 0; i < d->chashcap; i++) {
-			if (d->chash[i] == 0)
-				continue;
-			j = chash_slot(keys, cap, d->chash[i]);
-			keys[j] = d->chash[i];
-			ids[j] = d->chash_id[i];
-		}
-		free(d->chash);
-		free(d->chash_id);
-		d->chash = keys;
-		d->chash_id = ids;
-		d->chashcap = cap;
-	}
-	i = chash_slot(d->chash, d->chashcap, k);
-	d->chash[i] = k;
-	d->chash_id[i] = id;
 }
 
 /*
@@ -457,13 +450,10 @@ chunk_get(struct detect *d, uint16_t region, const struct bw_prefix *cell,
 	uint64_t k = chash_key(region, cell);
 	struct chunk_fill cf;
 	struct det_chunk *c;
-	size_t i;
+	uint32_t *id;
 
-	if (d->chashcap > 0) {
-		i = chash_slot(d->chash, d->chashcap, k);
-		if (d->chash[i] == k)
-			return d->chunks[d->chash_id[i]];
-	}
+	if ((id = det_map_get(&d->cmap, k)) != NULL)
+		return d->chunks[*id];
 	if (d->nchunks >= UINT32_MAX - 1)
 		fatalx("detect: too many chunks");
 	c = chunk_alloc(d);
@@ -472,8 +462,16 @@ chunk_get(struct detect *d, uint16_t region, const struct bw_prefix *cell,
 	d->chunks = det_grow(d->chunks, &d->chunkcap, d->nchunks + 1,
 	    sizeof(*d->chunks));
 	d->chunks[d->nchunks] = c;
-	idx_add(t, cell, (uint32_t)d->nchunks, region);
-	chash_add(d, k, (uint32_t)d->nchunks);
+	det_map_put(&d->cmap, k, (uint32_t)d->nchunks);
+	c->next_cell = UINT32_MAX;
+	if (cell->aid == AID_INET && !d->reference) {
+		/* IPv4: the cell's chunks in a list, for region_mark_dirty. */
+		k = chash_key(CELL_ALL, cell);
+		if ((id = det_map_get(&d->cmap, k)) != NULL)
+			c->next_cell = *id;
+		det_map_put(&d->cmap, k, (uint32_t)d->nchunks);
+	} else
+		idx_add(t, cell, (uint32_t)d->nchunks, region);
 	cf.d = d;
 	cf.c = c;
 	if (!conf && !d->reference && cell->aid == AID_INET)
@@ -703,29 +701,33 @@ match_add(struct match_walk *w, const struct det_match *m)
 		w->m[w->n++] = *m;
 }
 
+static void
+match_block(struct match_walk *w, const struct det_block *b)
+{
+	struct det_match m;
+
+	if (b->exact && b->pfx.len != w->p->len)
+		return;
+	memset(&m, 0, sizeof(m));
+	m.region = b->region;
+	m.via = b->via;
+	m.learned = b->exact;
+	m.file = b->file;
+	m.asn = b->asn;
+	memcpy(m.cc, b->cc, 3);
+	m.block = b->pfx;
+	match_add(w, &m);
+}
+
 static int
 match_cb(const struct trie *t, const struct trie_node *n, void *arg)
 {
 	struct match_walk *w = arg;
 	const struct rib_route *r = trie_routes(t, n);
-	const struct det_block *b;
-	struct det_match m;
 	size_t i;
 
-	for (i = 0; i < n->nroutes; i++) {
-		b = &w->d->blocks[r[i].path_id];
-		if (b->exact && b->pfx.len != w->p->len)
-			continue;
-		memset(&m, 0, sizeof(m));
-		m.region = b->region;
-		m.via = b->via;
-		m.learned = b->exact;
-		m.file = b->file;
-		m.asn = b->asn;
-		memcpy(m.cc, b->cc, 3);
-		m.block = b->pfx;
-		match_add(w, &m);
-	}
+	for (i = 0; i < n->nroutes; i++)
+		match_block(w, &w->d->blocks[r[i].path_id]);
 	return 0;
 }
 
@@ -735,11 +737,15 @@ region_match(struct detect *d, const struct bw_prefix *p, uint32_t origin,
 {
 	struct match_walk w = { d, p, out, 0, max };
 	struct det_match m;
-	uint32_t i;
+	uint32_t i, *lid;
 
 	if (p->aid != AID_INET && p->aid != AID_INET6)
 		return 0;
 	trie_walk_covering(&d->bidx[p->aid], p, match_cb, &w);
+	if (p->aid == AID_INET && (lid = det_map_get(&d->lmap,
+	    lmap_key(p))) != NULL)
+		for (i = *lid; i != UINT32_MAX; i = d->blocks[i].next)
+			match_block(&w, &d->blocks[i]);
 	if (origin == 0 || d->asnhsize == 0)
 		return w.n;
 	for (i = d->asnhash[asn_hash(origin, d->asnhsize)]; i != UINT32_MAX;
@@ -811,6 +817,21 @@ dirty_cb(const struct trie *t, const struct trie_node *n, void *arg)
 	return 0;
 }
 
+/* IPv4: marks the chunks of a cell (cells_each callback). */
+static void
+cell_dirty(struct detect *d, uint16_t region, const struct bw_prefix *cell,
+    const struct bw_prefix *p)
+{
+	uint32_t *head, id;
+
+	(void)region;
+	(void)p;
+	if ((head = det_map_get(&d->cmap, chash_key(CELL_ALL, cell))) == NULL)
+		return;
+	for (id = *head; id != UINT32_MAX; id = d->chunks[id]->next_cell)
+		chunk_mark(d, id);
+}
+
 void
 region_mark_dirty(struct detect *d, const struct bw_prefix *p)
 {
@@ -823,6 +844,10 @@ region_mark_dirty(struct detect *d, const struct bw_prefix *p)
 	f = &det_fam[p->aid];
 	if (p->len < f->floor || p->len > f->unit)
 		return;		/* routes that never make a unit visible */
+	if (p->aid == AID_INET && !d->reference) {
+		cells_each(p, DET_CHUNKS_PER_ROUTE, cell_dirty, d, 0);
+		return;
+	}
 	if (p->len < f->chunk) {
 		trie_walk_covered(&d->cidx[p->aid], p, dirty_cb, d);
 		return;
