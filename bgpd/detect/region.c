@@ -359,16 +359,20 @@ region_ranges_build(struct detect *d)
 	free(cnt);
 }
 
+/* The units of IPv4 cell [cs, ce] that country range g meets. */
 static void
-chunk_fill_block(struct det_chunk *c, const struct det_block *b)
+range_units(struct det_chunk *c, uint32_t cs, uint32_t ce,
+    const struct det_range *g)
 {
-	unsigned first, cnt;
+	uint32_t lo = g->start > cs ? g->start : cs;
+	uint32_t hi = g->end < ce ? g->end : ce;
+	unsigned first, last;
 
-	if (!units_of(&c->cell, &b->pfx, &first, &cnt))
+	if (lo > hi)
 		return;
-	bits_set(c->member, first, cnt);
-	if (b->via == VIA_PREFIX)
-		bits_set(c->fixed, first, cnt);
+	first = (lo - cs) >> (32 - det_fam[AID_INET].unit);
+	last = (hi - cs) >> (32 - det_fam[AID_INET].unit);
+	bits_set(c->member, first, last - first + 1);
 }
 
 /*
@@ -395,10 +399,9 @@ chunk_fill_v4(struct detect *d, struct det_chunk *c)
 			hi = i;
 	}
 	for (i = lo; i < r->ncr4 && r->cr4[i].start <= ce; i++)
-		chunk_fill_block(c, &d->blocks[r->cr4[i].block]);
+		range_units(c, cs, ce, &r->cr4[i]);
 	for (i = lo; i > 0 && r->cr4[i - 1].maxend >= cs; i--)
-		if (r->cr4[i - 1].end >= cs)
-			chunk_fill_block(c, &d->blocks[r->cr4[i - 1].block]);
+		range_units(c, cs, ce, &r->cr4[i - 1]);
 }
 
 /* Chunks come from pools of DET_POOL, freed with the index. */
