@@ -24,6 +24,14 @@
 
 #define DET_RUN_BUDGET		256	/* chunks per run: ~20 ms at 10 full feeds */
 #define DET_RECOUNT_BUDGET	65536	/* prefix slots recounted per run */
+/*
+ * And at most this much time per run (CLOCK_MONOTONIC): how much a chunk
+ * or a recount costs depends on the table and the number of regions (a
+ * cell is recomputed once per region that has it), so the counts above
+ * alone let a run after a change of the eligible set stall the loop for
+ * far longer with every country watched.
+ */
+#define DET_RUN_SLICE		0.005
 #define DET_FULLFEED_EVERY	10.0	/* seconds between full-feed checks */
 
 /* floor() without libm. */
@@ -631,12 +639,17 @@ det_evaluate(struct detect *d, struct det_region *r, double now)
 }
 
 static void
-det_recount(struct detect *d, struct det_region *r, size_t *budget)
+det_recount(struct detect *d, struct det_region *r, size_t *budget,
+    double deadline)
 {
 	uint32_t q;
 	size_t i;
 
 	while (r->recount < r->pfxcap && *budget > 0) {
+		if (*budget % 512 == 0 && det_mono() >= deadline) {
+			*budget = 0;
+			return;
+		}
 		i = r->recount++;
 		(*budget)--;
 		if (r->pfx[i].used)
@@ -695,18 +708,18 @@ detect_run(struct detect *d, double now)
 {
 	size_t i, budget = DET_RECOUNT_BUDGET;
 	struct det_region *r;
-	double next = -1;
+	double next = -1, deadline = det_mono() + DET_RUN_SLICE;
 
 	if (d->full_feed > 0 && now >= d->ff_next)
 		det_fullfeed(d, now);
 	if (d->full_feed > 0)
 		det_next(&next, d->ff_next - now);
-	region_recompute(d, DET_RUN_BUDGET, now);
+	region_recompute(d, DET_RUN_BUDGET, deadline, now);
 	region_promote(d, now, &next);
 	for (i = 0; i < d->nregions; i++) {
 		r = &d->regions[i];
 		if (r->recount != SIZE_MAX)
-			det_recount(d, r, &budget);
+			det_recount(d, r, &budget, deadline);
 		det_calm(d, r, now, &next);
 		if (d->ncounting == 0 || r->ndirty > 0 ||
 		    r->recount != SIZE_MAX)

@@ -228,7 +228,10 @@ void	region_materialize(struct detect *, const struct bw_prefix *,
 	    const struct det_match *);
 void	region_mark_dirty(struct detect *, const struct bw_prefix *);
 void	region_mark_all_dirty(struct detect *);
-size_t	region_recompute(struct detect *, size_t budget, double now);
+/* Stops after budget chunks or at the monotonic deadline (0: none). */
+size_t	region_recompute(struct detect *, size_t budget, double deadline,
+	    double now);
+double	det_mono(void);
 void	region_promote(struct detect *, double now, double *next);
 uint32_t region_quorum(const struct detect *, const struct det_region *);
 /* via_as 0: any path counts; else only paths through that AS. */

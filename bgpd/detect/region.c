@@ -19,6 +19,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "detect_priv.h"
 #include "log.h"
@@ -1052,14 +1053,27 @@ chunk_recompute(struct detect *d, uint32_t id, double now)
 	chunk_totals(d, c);
 }
 
+/* Monotonic seconds: the detector's work budget, never its time. */
+double
+det_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 size_t
-region_recompute(struct detect *d, size_t budget, double now)
+region_recompute(struct detect *d, size_t budget, double deadline, double now)
 {
 	struct det_chunk *c;
 	size_t done = 0;
 	uint32_t id;
 
 	while (d->dirty_head != UINT32_MAX && done < budget) {
+		/* A chunk costs its cell's routes: check the clock often. */
+		if (deadline > 0 && done % 8 == 7 && det_mono() >= deadline)
+			break;
 		id = d->dirty_head;
 		c = d->chunks[id];
 		d->dirty_head = c->next_dirty;
