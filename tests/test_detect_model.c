@@ -33,6 +33,7 @@
 struct evlog {
 	uint64_t	 n;
 	uint64_t	 hash;
+	FILE		*dump;
 };
 
 static void
@@ -51,6 +52,8 @@ observe(const struct detect_event *e, void *arg)
 	for (c = buf; *c != '\0'; c++)
 		l->hash = (l->hash ^ (uint8_t)*c) * 1099511628211ULL;
 	l->n++;
+	if (l->dump != NULL)		/* MODEL_DUMP=PREFIX: the events */
+		fprintf(l->dump, "%.0f %s\n", e->time, buf);
 }
 
 struct side {
@@ -126,12 +129,13 @@ model_init(struct model *m, uint64_t seed)
 	    "rir-stats \"%s\"\n"
 	    "region \"P\" {\n prefix 10.0.0.0/12\n hold-down 5s\n}\n"
 	    "region \"O\" {\n origin-as 65001\n origin-as 65002\n"
-	    " hold-down 5s\n}\n"
+	    " hold-down 5s\n unstable-rate 20 per 30s\n}\n"
 	    "region \"M\" {\n prefix 10.32.0.0/16\n origin-as 65003\n"
 	    " min-peers 2\n hold-down 5s\n}\n"
 	    "region \"V\" {\n origin-as 65001\n prefix 10.33.0.0/16\n"
 	    " via-as 100\n hold-down 5s\n}\n"
-	    "region \"C\" {\n country XA\n hold-down 5s\n}\n"
+	    "region \"C\" {\n country XA\n hold-down 5s\n"
+	    " unstable-rate 5 per 10s\n}\n"
 	    "region \"D\" {\n country XB\n origin-as 65002\n hold-down 5s\n}\n";
 	struct config_errors errs;
 	char text[2048], err[256];
@@ -162,6 +166,13 @@ model_init(struct model *m, uint64_t seed)
 		assert_non_null(m->s[k].rib = rib_new(m->s[k].in));
 		assert_non_null(m->s[k].d = detect_new(m->s[k].rib, 0));
 		m->s[k].d->reference = k == 1;
+		if (getenv("MODEL_DUMP") != NULL) {
+			char path[256];
+
+			snprintf(path, sizeof(path), "%s.%llu.%d",
+			    getenv("MODEL_DUMP"), (unsigned long long)seed, k);
+			m->s[k].log.dump = fopen(path, "w");
+		}
 		assert_int_equal(detect_add_observer(m->s[k].d, observe,
 		    &m->s[k].log), 0);
 		if (detect_configure(m->s[k].d, m->conf, 0, err,
@@ -189,6 +200,8 @@ model_free(struct model *m)
 	int k;
 
 	for (k = 0; k < 2; k++) {
+		if (m->s[k].log.dump != NULL)
+			fclose(m->s[k].log.dump);
 		detect_free(m->s[k].d);
 		rib_free(m->s[k].rib);
 		intern_free(m->s[k].in);

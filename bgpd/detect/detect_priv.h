@@ -24,6 +24,15 @@
 #define DET_CHUNKS_PER_PREFIX 65536	/* chunks of a `prefix` line */
 #define DET_NBUCKETS	32		/* unstable-rate window buckets */
 #define DET_NOFILE	0xffff
+/*
+ * The work a detect_run may do, in route visits: a chunk costs its
+ * cell's routes (once per region that has the cell) plus DET_WORK_CHUNK,
+ * a recounted prefix DET_WORK_RECOUNT.  About 5 ms of CPU here; counted,
+ * not timed, so that replay and tests stay deterministic.
+ */
+#define DET_WORK_RUN	150000
+#define DET_WORK_CHUNK	64
+#define DET_WORK_RECOUNT 16
 
 /* How a route got into a region (the `via` of events). */
 enum det_via {
@@ -214,6 +223,10 @@ struct detect {
 	size_t			 scratchw;
 	int			 reference;	/* tests: the per-route path
 						 * for every route */
+	size_t			 work_run;	/* work per detect_run */
+	uint64_t		*touched;	/* regions detect_run must look
+						 * at, a bit per region */
+	size_t			 touchw;
 };
 
 /* region.c */
@@ -228,10 +241,13 @@ void	region_materialize(struct detect *, const struct bw_prefix *,
 	    const struct det_match *);
 void	region_mark_dirty(struct detect *, const struct bw_prefix *);
 void	region_mark_all_dirty(struct detect *);
-/* Stops after budget chunks or at the monotonic deadline (0: none). */
-size_t	region_recompute(struct detect *, size_t budget, double deadline,
+void	region_touch(struct detect *, uint16_t region);
+/*
+ * Stops after budget chunks or once *work is used up (a chunk costs
+ * DET_WORK_CHUNK plus the RIB routes its walks visit).
+ */
+size_t	region_recompute(struct detect *, size_t budget, size_t *work,
 	    double now);
-double	det_mono(void);
 void	region_promote(struct detect *, double now, double *next);
 uint32_t region_quorum(const struct detect *, const struct det_region *);
 /* via_as 0: any path counts; else only paths through that AS. */

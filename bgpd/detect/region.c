@@ -19,7 +19,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "detect_priv.h"
 #include "log.h"
@@ -868,8 +867,10 @@ region_mark_all_dirty(struct detect *d)
 
 	for (i = 0; i < d->nchunks; i++)
 		chunk_mark(d, (uint32_t)i);
-	for (i = 0; i < d->nregions; i++)
+	for (i = 0; i < d->nregions; i++) {
 		d->regions[i].recount = 0;
+		region_touch(d, (uint16_t)i);
+	}
 }
 
 uint32_t
@@ -915,6 +916,7 @@ struct vis_walk {
 	uint64_t		*units;		/* per unit: peers covering it */
 	size_t			 w;
 	uint32_t		 via_as;	/* the region's, 0: none */
+	size_t			 routes;	/* visited: the work done */
 };
 
 static void
@@ -930,6 +932,7 @@ vis_covering_cb(const struct bw_prefix *p, const struct rib_route *r,
 	struct vis_walk *v = arg;
 	size_t i;
 
+	v->routes += n;
 	if (p->len < det_fam[p->aid].floor)
 		return 0;
 	for (i = 0; i < n; i++)
@@ -946,6 +949,7 @@ vis_covered_cb(const struct bw_prefix *p, const struct rib_route *r,
 	unsigned first, cnt, u;
 	size_t i;
 
+	v->routes += n;
 	/* Equal: done by the covering walk; longer than a unit: no unit. */
 	if (p->len == v->cell->len || p->len > det_fam[p->aid].unit ||
 	    !units_of(v->cell, p, &first, &cnt))
@@ -970,6 +974,14 @@ pend_list(struct detect *d, uint32_t id)
 	d->pendlist[d->npend++] = id;
 }
 
+/* detect_run looks at the region again (its totals may have moved). */
+void
+region_touch(struct detect *d, uint16_t region)
+{
+	if ((size_t)region / 64 < d->touchw)
+		d->touched[region / 64] |= (uint64_t)1 << (region % 64);
+}
+
 /* Recounts what a chunk adds to its region from its bitmaps. */
 static void
 chunk_totals(struct detect *d, struct det_chunk *c)
@@ -979,6 +991,7 @@ chunk_totals(struct detect *d, struct det_chunk *c)
 	unsigned ntot, nvis;
 	int k;
 
+	region_touch(d, c->region);
 	for (k = 0; k < DET_WORDS; k++) {
 		counted[k] = (c->fixed[k] | c->seen[k]) & c->member[k];
 		vis[k] = c->visible[k] & counted[k];
@@ -991,8 +1004,11 @@ chunk_totals(struct detect *d, struct det_chunk *c)
 	c->nvis = (uint16_t)nvis;
 }
 
-/* Which member units at least quorum counting peers cover. */
-static void
+/*
+ * Which member units at least quorum counting peers cover.  Returns the
+ * work it took: routes visited, plus a chunk's fixed cost.
+ */
+static size_t
 chunk_visible(struct detect *d, struct det_chunk *c, uint64_t *vis)
 {
 	struct vis_walk v;
@@ -1002,7 +1018,7 @@ chunk_visible(struct detect *d, struct det_chunk *c, uint64_t *vis)
 
 	memset(vis, 0, DET_WORDS * sizeof(*vis));
 	if (d->ncounting == 0)
-		return;
+		return DET_WORK_CHUNK;
 	memset(d->scratch, 0, (DET_UNITS + 1) * w * sizeof(*d->scratch));
 	v.d = d;
 	v.cell = &c->cell;
@@ -1010,6 +1026,7 @@ chunk_visible(struct detect *d, struct det_chunk *c, uint64_t *vis)
 	v.units = d->scratch + w;
 	v.w = w;
 	v.via_as = d->regions[c->region].via_as;
+	v.routes = 0;
 	rib_walk_covering(d->rib, &c->cell, vis_covering_cb, &v);
 	rib_walk_covered(d->rib, &c->cell, vis_covered_cb, &v);
 	for (u = 0; u < DET_UNITS; u++) {
@@ -1021,17 +1038,19 @@ chunk_visible(struct detect *d, struct det_chunk *c, uint64_t *vis)
 		if (cnt >= q)
 			vis[u / 64] |= (uint64_t)1 << (u % 64);
 	}
+	return DET_WORK_CHUNK + v.routes;
 }
 
-static void
+static size_t
 chunk_recompute(struct detect *d, uint32_t id, double now)
 {
 	struct det_chunk *c = d->chunks[id];
 	uint64_t vis[DET_WORDS], newly;
 	double due;
+	size_t work;
 	int k, had = 0, add = 0;
 
-	chunk_visible(d, c, vis);
+	work = chunk_visible(d, c, vis);
 	for (k = 0; k < DET_WORDS; k++) {
 		had |= c->pending[k] != 0;
 		c->pending[k] &= vis[k];
@@ -1051,35 +1070,24 @@ chunk_recompute(struct detect *d, uint32_t id, double now)
 		pend_list(d, id);
 	}
 	chunk_totals(d, c);
-}
-
-/* Monotonic seconds: the detector's work budget, never its time. */
-double
-det_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return work;
 }
 
 size_t
-region_recompute(struct detect *d, size_t budget, double deadline, double now)
+region_recompute(struct detect *d, size_t budget, size_t *work, double now)
 {
 	struct det_chunk *c;
-	size_t done = 0;
+	size_t done = 0, w;
 	uint32_t id;
 
-	while (d->dirty_head != UINT32_MAX && done < budget) {
-		/* A chunk costs its cell's routes: check the clock often. */
-		if (deadline > 0 && done % 8 == 7 && det_mono() >= deadline)
-			break;
+	while (d->dirty_head != UINT32_MAX && done < budget && *work > 0) {
 		id = d->dirty_head;
 		c = d->chunks[id];
 		d->dirty_head = c->next_dirty;
 		c->dirty = 0;
 		d->regions[c->region].ndirty--;
-		chunk_recompute(d, id, now);
+		w = chunk_recompute(d, id, now);
+		*work = w < *work ? *work - w : 0;
 		done++;
 	}
 	return done;
