@@ -7,9 +7,11 @@
  *   Initiation        sysName and sysDescr kept (shown, put in events)
  *   Termination       reason logged, the connection closed
  *   Peer Up           the two OPENs decide 4-octet AS and ADD-PATH of
- *                     that peer's Route Monitoring (RFC 7854 4.10); its
- *                     source comes up in the door
- *   Peer Down         its source goes down (reason from the message)
+ *                     that peer's Route Monitoring (RFC 7854 4.10), in
+ *                     every view of it (struct bmp_pup); its sources
+ *                     come up in the door
+ *   Peer Down         every view of the peer goes down (reason from the
+ *                     message)
  *   Route Monitoring  the UPDATE through the BGP codec with RFC 7606
  *                     handling, to the door and the message tap;
  *                     End-of-RIB for every family makes it eligible
