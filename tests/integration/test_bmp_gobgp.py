@@ -241,17 +241,39 @@ bmp {
                 "--remote-as", str(GBAS), "--hold", "forever",
                 "--quiet", "%s:%d" % (GB, GB_PORT)])
 
-        # Every feed done, and gobgp's view of it stable.
-        def loaded():
-            nbs = self.gobgp("neighbor")
-            if not nbs or len(nbs) != len(peers):
+        # Settled (cheap counts first, the full comparison after): every
+        # session up, GoBGP's received counts still for a while, and our
+        # pre-policy views hold as many routes.
+        def counts():
+            r = run(["gobgp", "-u", GB, "-p", str(GB_API), "neighbor"],
+                    check=False)
+            theirs = {}
+            for line in r.stdout.splitlines():
+                f = line.split()
+                if len(f) >= 7 and f[0].startswith("127.") and \
+                        f[3] == "Establ":
+                    theirs[f[0]] = int(f[5])
+            ours = {}
+            for rt in bw.ctl("show", "bmp")["routers"]:
+                for p in rt["peers"]:
+                    if p["view"] == "pre-policy":
+                        ours[p["address"]] = sum(p["prefixes"].values())
+            return theirs, ours
+        last = [None, time.monotonic()]
+
+        def settled():
+            theirs, ours = counts()
+            if len(theirs) != len(peers) or theirs != ours:
+                last[0] = None
                 return None
-            if not all(n["state"]["session_state"] == 6 for n in nbs):
+            if theirs != last[0]:
+                last[:] = [theirs, time.monotonic()]
                 return None
-            return all(self.lab.path("bgpfeed-%s.log" % src)
-                       for _, _, src in peers)
-        wait_for(loaded, 60 if not FULLTABLE else 600, "GoBGP's sessions")
-        timeout = 60 if not FULLTABLE else 1200
+            return time.monotonic() - last[1] >= (2 if not FULLTABLE
+                                                  else 10)
+        timeout = 60 if not FULLTABLE else 3000
+        wait_for(settled, timeout, "GoBGP's Adj-RIBs-In loaded and ours "
+                 "as large", interval=1)
 
         def same_views():
             per, best = self.theirs_global()
@@ -276,7 +298,9 @@ bmp {
             return per if not bad else None
         self.last_bad = None
         try:
-            per = wait_for(same_views, timeout, "our views = GoBGP's")
+            per = wait_for(same_views, 60 if not FULLTABLE else 1200,
+                           "our views = GoBGP's",
+                           interval=0.2 if not FULLTABLE else 10)
         except AssertionError:
             raise AssertionError("views differ: %s" % self.last_bad)
         time.sleep(2)                   # and they stay equal
