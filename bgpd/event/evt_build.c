@@ -85,6 +85,7 @@ struct evt *
 evt_new(const char *type, const struct timespec *ts)
 {
 	struct evt	*e;
+	size_t		 n;
 
 	if ((e = calloc(1, sizeof(*e))) == NULL ||
 	    (e->buf = malloc(EVT_BODY_INIT)) == NULL)
@@ -95,9 +96,11 @@ evt_new(const char *type, const struct timespec *ts)
 		e->ts = *ts;
 	else
 		clock_gettime(CLOCK_REALTIME, &e->ts);
-	if (strlen(type) > EVT_TYPE_MAX)
+	if ((n = strlen(type)) > EVT_TYPE_MAX) {
 		evt_fail(e, "type name too long");
-	snprintf(e->type, sizeof(e->type), "%s", type);
+		n = EVT_TYPE_MAX;
+	}
+	memcpy(e->type, type, n);	/* e is zeroed: NUL-terminated */
 	msgpack_packer_init(&e->pk, e, evt_write_cb);
 	return e;
 }
