@@ -90,6 +90,7 @@ struct evt_kafka {
 	uint64_t		 fail_seq;
 	unsigned		 fail_count;
 	int			 connected;
+	rd_kafka_resp_err_t	 prod_err;	/* last producev() refusal */
 
 	struct evt_reader	*rd;		/* catch-up reader */
 	uint64_t		 rd_gen;
@@ -99,6 +100,8 @@ struct evt_kafka {
 	uint64_t		 state_usec;
 
 	struct evt_kafka_gap	 gap;		/* to be emitted */
+	uint64_t		 gap_sent_seq;	/* the last gap event emitted */
+	uint64_t		 gap_sent_first, gap_sent_last;
 	struct evbuffer		*json;
 	msgpack_zone		 zone;
 
@@ -178,16 +181,17 @@ strlcat_gap(char *dst, const char *src, size_t size)
 		snprintf(dst + n, size - n, "%s", src);
 }
 
+/* Merges first..last into the pending gap event. */
 static void
-kafka_gap_add(struct evt_kafka *k, uint64_t first, uint64_t last,
+kafka_gap_merge(struct evt_kafka *k, uint64_t first, uint64_t last,
     const char *reason)
 {
 	if (k->gap.first == 0) {
 		k->gap.first = first;
 		k->gap.last = last;
 		snprintf(k->gap.reason, sizeof(k->gap.reason), "%s", reason);
-	} else if (first > k->gap.last + 1 && strstr(k->gap.reason,
-	    "not all") == NULL)
+	} else if ((first > k->gap.last + 1 || last + 1 < k->gap.first) &&
+	    strstr(k->gap.reason, "not all") == NULL)
 		/* One event per tick: say the range has holes. */
 		strlcat_gap(k->gap.reason, " (not all of first..last)",
 		    sizeof(k->gap.reason));
@@ -195,9 +199,26 @@ kafka_gap_add(struct evt_kafka *k, uint64_t first, uint64_t last,
 		k->gap.first = first;
 	if (last > k->gap.last)
 		k->gap.last = last;
+}
+
+static void
+kafka_gap_add(struct evt_kafka *k, uint64_t first, uint64_t last,
+    const char *reason)
+{
+	uint64_t	f = k->gap_sent_first, l = k->gap_sent_last;
+
 	k->lost += last - first + 1;
 	log_warnx("kafka: events %" PRIu64 "..%" PRIu64 " lost to the "
 	    "topic: %s", first, last, reason);
+	/* The gap event that named earlier losses is lost itself: the
+	 * next one names them again, or they would be known to the log
+	 * only. */
+	if (k->gap_sent_seq != 0 && first <= k->gap_sent_seq &&
+	    k->gap_sent_seq <= last) {
+		k->gap_sent_seq = 0;
+		kafka_gap_merge(k, f, l, reason);
+	}
+	kafka_gap_merge(k, first, last, reason);
 }
 
 /* Emits the pending gap event through the fan-out (from a timer). */
@@ -217,8 +238,10 @@ kafka_gap_emit(struct evt_kafka *k)
 	evt_uint(e, "last", k->gap.last);
 	evt_str(e, "reason", k->gap.reason);
 	evt_str(e, "output", "kafka");
+	k->gap_sent_first = k->gap.first;
+	k->gap_sent_last = k->gap.last;
 	memset(&k->gap, 0, sizeof(k->gap));
-	(void)evt_fanout_emit(k->fo, e);
+	k->gap_sent_seq = evt_fanout_emit(k->fo, e);
 }
 
 /*
@@ -249,6 +272,37 @@ kafka_advance(struct evt_kafka *k)
 	}
 }
 
+/*
+ * Errors that say nothing about the record itself: the topic, the
+ * cluster or the connection refuse everything for now.  They never count
+ * towards skipping a record (KAFKA_MAX_FAILS): the record waits.
+ */
+static int
+kafka_err_whole(rd_kafka_resp_err_t err)
+{
+	switch (err) {
+	case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+	case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+	case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+	case RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED:
+	case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+	case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
+	case RD_KAFKA_RESP_ERR__AUTHENTICATION:
+	case RD_KAFKA_RESP_ERR__SSL:
+	case RD_KAFKA_RESP_ERR__TRANSPORT:
+	case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+	case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT:
+	case RD_KAFKA_RESP_ERR__TIMED_OUT:
+	case RD_KAFKA_RESP_ERR__PURGE_QUEUE:
+	case RD_KAFKA_RESP_ERR__PURGE_INFLIGHT:
+	case RD_KAFKA_RESP_ERR__DESTROY:
+	case RD_KAFKA_RESP_ERR__FATAL:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 static void
 kafka_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *arg)
 {
@@ -266,11 +320,17 @@ kafka_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *arg)
 			log_warnx("kafka: event %" PRIu64 " not delivered: "
 			    "%s; resending from the log", seq,
 			    rd_kafka_err2str(m->err));
-		if (seq == k->fail_seq)
-			k->fail_count++;
-		else {
-			k->fail_seq = seq;
-			k->fail_count = 1;
+		/* Only the oldest unacknowledged record counts towards
+		 * KAFKA_MAX_FAILS: it is the one every resend starts with,
+		 * and the others of its batch fail along with it.  Errors
+		 * of the whole topic or connection never make it skip. */
+		if (seq == k->acked + 1 && !kafka_err_whole(m->err)) {
+			if (seq == k->fail_seq)
+				k->fail_count++;
+			else {
+				k->fail_seq = seq;
+				k->fail_count = 1;
+			}
 		}
 		k->rewind = 1;
 		return;
@@ -584,17 +644,10 @@ kafka_produce(struct evt_kafka *k, const uint8_t *rec, size_t len,
 	    RD_KAFKA_V_VALUE((void *)(uintptr_t)val, vlen),
 	    RD_KAFKA_V_KEY(key, klen), RD_KAFKA_V_HEADERS(hdrs),
 	    RD_KAFKA_V_OPAQUE((void *)(uintptr_t)seq), RD_KAFKA_V_END);
-	if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL ||
-	    err == RD_KAFKA_RESP_ERR__FATAL) {
-		/* Later, from the log (after a reset for a fatal error). */
-		if (err == RD_KAFKA_RESP_ERR__FATAL)
-			k->reset = 1;
-		rd_kafka_headers_destroy(hdrs);
-		return -1;
-	}
-	if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-		/* Refused for good (e.g. larger than message.max.bytes):
-		 * retrying cannot help. */
+	if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ||
+	    err == RD_KAFKA_RESP_ERR__INVALID_ARG) {
+		/* This record is refused for good (larger than
+		 * message.max.bytes): retrying cannot help. */
 		rd_kafka_headers_destroy(hdrs);
 		kafka_gap_add(k, seq, seq, rd_kafka_err2str(err));
 		k->done[seq % k->cap] = 1;
@@ -603,6 +656,26 @@ kafka_produce(struct evt_kafka *k, const uint8_t *rec, size_t len,
 		kafka_advance(k);
 		return 0;
 	}
+	if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		/* Full, fatal (reset), or an error of the topic rather than
+		 * of this record (it does not exist, we are not authorized
+		 * any more: librdkafka fails every record at once until its
+		 * metadata says otherwise): later, from the log. */
+		if (err == RD_KAFKA_RESP_ERR__FATAL)
+			k->reset = 1;
+		else if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL &&
+		    err != k->prod_err)
+			log_warnx("kafka: topic %s refuses events for now: %s; "
+			    "retrying from event %" PRIu64, k->conf->topic,
+			    rd_kafka_err2str(err), seq);
+		k->prod_err = err;
+		rd_kafka_headers_destroy(hdrs);
+		return -1;
+	}
+	if (k->prod_err != RD_KAFKA_RESP_ERR_NO_ERROR &&
+	    k->prod_err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+		log_info("kafka: topic %s takes events again", k->conf->topic);
+	k->prod_err = RD_KAFKA_RESP_ERR_NO_ERROR;
 	/* Latency of one live record in KAFKA_LAT_EVERY (clock reads are
 	 * a visible share of the per-record cost). */
 	k->t0[seq % k->cap] = live && seq % KAFKA_LAT_EVERY == 0 ?
@@ -867,6 +940,10 @@ kafka_conf(const struct config_kafka *c, char *err, size_t errlen)
 	rv |= kafka_set(rc, "queue.buffering.max.messages", qmax, err,
 	    errlen);
 	rv |= kafka_set(rc, "compression.codec", "lz4", err, errlen);
+	/* A topic refused as a whole (not authorized, deleted) is looked
+	 * up again this often; until then events wait in the log. */
+	rv |= kafka_set(rc, "topic.metadata.refresh.interval.ms", "10000",
+	    err, errlen);
 	/* Back quickly after an outage: the backlog waits in the log. */
 	rv |= kafka_set(rc, "reconnect.backoff.max.ms", "1000", err, errlen);
 	if (c->tls || c->sasl_mech != NULL)

@@ -99,7 +99,7 @@ class Daemon:
 
     def __init__(self, build, work, tag, port, neighbors, bootstrap,
                  collector, queue=None, fmt="msgpack", extra="",
-                 log_opts="", nolog=False):
+                 log_opts="", nolog=False, kafka_opts=""):
         self.build, self.work, self.tag = build, work, tag
         self.port = port
         self.nolog = nolog
@@ -121,7 +121,8 @@ class Daemon:
                     '\t\ttopic "%s"\n\t\tformat %s\n%s\t}\n}\n'
                     % (extra, "# " if nolog else "", self.log, log_opts,
                        bootstrap, TOPIC, fmt,
-                       "\t\tqueue %d\n" % queue if queue else ""))
+                       ("\t\tqueue %d\n" % queue if queue else "") +
+                       kafka_opts))
         self.proc = None
         self.start()
 

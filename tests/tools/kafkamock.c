@@ -11,6 +11,9 @@
  * to ADDR:PORT+i.  It prints the bootstrap list on stdout, then reads
  * commands on stdin, one per line:
  *	down N / up N	sets broker N (1..BROKERS) down or up
+ *	err N CODE	the next N Produce requests (any broker) fail with
+ *			Kafka error CODE (e.g. 29, TOPIC_AUTHORIZATION_FAILED:
+ *			permanent, the records are refused)
  *	quit		(or end of input) stops
  */
 #include <sys/socket.h>
@@ -72,7 +75,8 @@ main(int argc, char *argv[])
 	rd_kafka_t		*rk;
 	const char		*addr = "127.0.3.1", *topic = NULL;
 	char			 line[128], errstr[256];
-	int			 c, nbrokers = 3, nparts = 4, id;
+	rd_kafka_resp_err_t	*errs;
+	int			 c, nbrokers = 3, nparts = 4, id, n, code, i;
 
 	while ((c = getopt(argc, argv, "a:b:n:p:t:")) != -1) {
 		switch (c) {
@@ -121,6 +125,14 @@ main(int argc, char *argv[])
 			rd_kafka_mock_broker_set_down(mc, id);
 		else if (sscanf(line, "up %d", &id) == 1)
 			rd_kafka_mock_broker_set_up(mc, id);
+		else if (sscanf(line, "err %d %d", &n, &code) == 2 && n > 0 &&
+		    n <= 100000 && (errs = calloc(n, sizeof(*errs))) != NULL) {
+			for (i = 0; i < n; i++)
+				errs[i] = (rd_kafka_resp_err_t)code;
+			rd_kafka_mock_push_request_errors_array(mc,
+			    0 /* Produce */, (size_t)n, errs);
+			free(errs);
+		}
 		else if (strncmp(line, "quit", 4) == 0)
 			break;
 		printf("ok\n");
