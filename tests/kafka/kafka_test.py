@@ -24,6 +24,12 @@ refused  the brokers refuse records for good (mock: the next Produce
          the topic as a whole is refused for a while
          (TOPIC_AUTHORIZATION_FAILED): nothing is skipped, the events
          wait and all arrive.
+secure   TLS and SASL for real through tests/kafka/kafkaproxy.py (the
+         mock speaks neither): sasl_ssl SCRAM-SHA-256 with a client
+         certificate, a wrong password (nothing acknowledged, then all
+         after the right one), sasl_plaintext PLAIN, ssl with an
+         untrusted broker certificate (nothing, then all with the right
+         CA); the consumer reads through the same front.
 
 Every event read is validated against docs/events.schema.json.
   /usr/bin/python3 tests/kafka/kafka_test.py BUILD SCENARIO
@@ -418,6 +424,119 @@ def scenario_refused(work):
     mock.stop()
 
 
+def scenario_secure(work):
+    """TLS and SASL for real: the mock cluster speaks neither, so a front
+    (tests/kafka/kafkaproxy.py: Python's ssl, the Kafka SASL exchange)
+    listens where the brokers say they are (kafkamock -A) and forwards to
+    them.  Both bgpwatchd and the independent consumer go through it."""
+    c = K.make_certs(work)
+    mock = K.Mock(BUILD, port=33063, advertise=33066)
+    plog = os.path.join(work, "proxy.log")
+    pw = "s3cret pw"
+    px = K.Proxy(33066, 33063, plog, tls=(c["srv.pem"], c["srv.key"]),
+                 client_ca=c["ca.pem"], sasl="SCRAM-SHA-256",
+                 user="bgpwatch", password=pw)
+    tls = '\t\ttls ca "%s" cert "%s" key "%s"\n' % (
+        c["ca.pem"], c["cli.pem"], c["cli.key"])
+    sasl = '\t\tsasl scram-sha-256 user "bgpwatch" password "%s"\n' % pw
+    d = K.Daemon(BUILD, work, "s1", 33069, ["127.0.3.19"], mock.bootstrap,
+                 "s1", kafka_opts=tls + sasl)
+    cconf = {"security.protocol": "sasl_ssl", "ssl.ca.location": c["ca.pem"],
+             "ssl.certificate.location": c["cli.pem"],
+             "ssl.key.location": c["cli.key"],
+             "sasl.mechanisms": "SCRAM-SHA-256", "sasl.username": "bgpwatch",
+             "sasl.password": pw}
+
+    def proxy_log():
+        with open(plog) as f:
+            return f.read()
+
+    def daemon_log():
+        with open(os.path.join(work, "s1.log"), errors="replace") as f:
+            return f.read()
+
+    # a. sasl_ssl: SCRAM-SHA-256, the server verified against our CA (and
+    # its name, 127.0.3.1), our client certificate verified by it.
+    K.feed(BUILD, 33069, "127.0.3.19", prefixes=50)
+    d.wait_drained(30)
+    msgs = K.consume(mock.bootstrap, group="s1", want=d.last_seq(),
+                     conf=cconf)
+    say("a. sasl_ssl, SCRAM-SHA-256, client certificate:")
+    check_topic(d, msgs)
+    for want in ("client bgpwatchd", "SCRAM-SHA-256 authenticated as "
+                 "bgpwatch"):
+        if want not in proxy_log():
+            fail("proxy log lacks %r" % want)
+
+    # b. A wrong password: nothing is acknowledged, the events wait; the
+    # right one again (reload): they all arrive.
+    acked = d.acked()
+    d.rewrite('password "%s"' % pw, 'password "wrong"')
+    time.sleep(1)
+    K.feed(BUILD, 33069, "127.0.3.19", prefixes=20)
+    time.sleep(2)
+    say("b. wrong password: acked %d -> %d, last %d" % (
+        acked, d.acked(), d.last_seq()))
+    if d.acked() != acked:
+        fail("events acknowledged with a wrong password")
+    if "SASL authentication error" not in daemon_log():
+        fail("bgpwatchd did not log the SASL authentication error")
+    d.rewrite('password "wrong"', 'password "%s"' % pw)
+    d.wait_drained(30)
+    msgs = K.consume(mock.bootstrap, group="s2", want=d.last_seq(),
+                     conf=cconf)
+    check_topic(d, msgs, dup_above=acked, exact=False)
+
+    # c. sasl_plaintext, PLAIN (the front without TLS).
+    px.stop()
+    px = K.Proxy(33066, 33063, plog, sasl="PLAIN", user="bgpwatch",
+                 password=pw)
+    acked = d.acked()
+    d.rewrite(tls + sasl,
+              '\t\tsasl plain user "bgpwatch" password "%s"\n' % pw)
+    time.sleep(1)
+    K.feed(BUILD, 33069, "127.0.3.19", prefixes=20)
+    d.wait_drained(30)
+    pconf = {"security.protocol": "sasl_plaintext",
+             "sasl.mechanisms": "PLAIN", "sasl.username": "bgpwatch",
+             "sasl.password": pw}
+    msgs = K.consume(mock.bootstrap, group="s3", want=d.last_seq(),
+                     conf=pconf)
+    say("c. sasl_plaintext, PLAIN:")
+    check_topic(d, msgs, dup_above=acked, exact=False)
+    if "PLAIN authenticated as bgpwatch" not in proxy_log():
+        fail("proxy log lacks the PLAIN authentication")
+
+    # d. ssl alone, the brokers' certificate from a CA we do not trust:
+    # nothing goes out; trusting the right CA, everything does.
+    px.stop()
+    px = K.Proxy(33066, 33063, plog, tls=(c["srv.pem"], c["srv.key"]))
+    acked = d.acked()
+    d.rewrite('\t\tsasl plain user "bgpwatch" password "%s"\n' % pw,
+              '\t\ttls ca "%s"\n' % c["other.pem"])
+    time.sleep(1)
+    K.feed(BUILD, 33069, "127.0.3.19", prefixes=20)
+    time.sleep(2)
+    say("d. untrusted broker certificate: acked %d -> %d, last %d" % (
+        acked, d.acked(), d.last_seq()))
+    if d.acked() != acked:
+        fail("events acknowledged by a broker whose certificate we do "
+             "not trust")
+    if "certificate verify failed" not in daemon_log():
+        fail("bgpwatchd did not log the certificate failure")
+    d.rewrite('\t\ttls ca "%s"\n' % c["other.pem"],
+              '\t\ttls ca "%s"\n' % c["ca.pem"])
+    d.wait_drained(30)
+    msgs = K.consume(mock.bootstrap, group="s4", want=d.last_seq(),
+                     conf={"security.protocol": "ssl",
+                           "ssl.ca.location": c["ca.pem"]})
+    say("   then the right CA:")
+    check_topic(d, msgs, dup_above=acked, exact=False)
+    d.kill(signal.SIGTERM)
+    px.stop()
+    mock.stop()
+
+
 def metrics(port):
     import urllib.request
     text = urllib.request.urlopen("http://127.0.3.2:%d/metrics" % port,
@@ -517,6 +636,7 @@ def main():
         {"stream": scenario_stream, "outage": scenario_outage,
          "json": scenario_json, "gap": scenario_gap,
          "nolog": scenario_nolog, "refused": scenario_refused,
+         "secure": scenario_secure,
          "collectors": scenario_collectors}[WHAT](work)
     except Exception as e:  # noqa: BLE001
         fail("%s: %s" % (type(e).__name__, e))
