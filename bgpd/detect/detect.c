@@ -733,7 +733,7 @@ detect_run(struct detect *d, double now)
 	if (d->full_feed > 0)
 		det_next(&next, d->ff_next - now);
 	region_recompute(d, DET_RUN_BUDGET, &work, now);
-	region_promote(d, now, &next);
+	region_promote(d, now, &next, &work);
 	/*
 	 * Only the regions something happened to (region_touch): with every
 	 * country watched a run after one withdrawal must not cost a look at

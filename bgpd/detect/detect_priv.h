@@ -33,6 +33,7 @@
 #define DET_WORK_RUN	150000
 #define DET_WORK_CHUNK	64
 #define DET_WORK_RECOUNT 16
+#define DET_WORK_PEND	4	/* a pending chunk looked at */
 
 /* How a route got into a region (the `via` of events). */
 enum det_via {
@@ -207,6 +208,8 @@ struct detect {
 	uint32_t		 dirty_head;
 	uint32_t		*pendlist;		/* chunks with pending */
 	size_t			 npend, pendcap;
+	size_t			 pend_cur;	/* region_promote's pass */
+	double			 pend_first;
 	double			 pend_due;	/* no pending unit is due
 						 * before (0: unknown) */
 
@@ -248,7 +251,8 @@ void	region_touch(struct detect *, uint16_t region);
  */
 size_t	region_recompute(struct detect *, size_t budget, size_t *work,
 	    double now);
-void	region_promote(struct detect *, double now, double *next);
+void	region_promote(struct detect *, double now, double *next,
+	    size_t *work);
 uint32_t region_quorum(const struct detect *, const struct det_region *);
 /* via_as 0: any path counts; else only paths through that AS. */
 int	region_route_counts(const struct detect *, const struct rib_route *,

@@ -94,6 +94,8 @@ region_index_clear(struct detect *d)
 	d->nchunks = d->chunkcap = d->nblocks = d->blockcap = 0;
 	d->nasns = d->asncap = d->asnhsize = d->npend = d->pendcap = 0;
 	d->pend_due = 0;
+	d->pend_cur = 0;
+	d->pend_first = 0;
 	d->dirty_head = UINT32_MAX;
 }
 
@@ -1094,11 +1096,11 @@ region_recompute(struct detect *d, size_t budget, size_t *work, double now)
 }
 
 void
-region_promote(struct detect *d, double now, double *next)
+region_promote(struct detect *d, double now, double *next, size_t *work)
 {
 	struct det_chunk *c;
-	double due, first = 0;
-	size_t i = 0;
+	double due;
+	size_t i;
 	int k, any;
 
 	/*
@@ -1110,16 +1112,23 @@ region_promote(struct detect *d, double now, double *next)
 			*next = d->pend_due - now;
 		return;
 	}
-	while (i < d->npend) {
+	/*
+	 * One pass over the list, in runs of bounded work: after a table
+	 * loaded, every chunk falls due at about the same time, and
+	 * promoting them all in one run stalled the loop.  The pass goes on
+	 * from pend_cur; pend_first is the earliest due time it has seen.
+	 */
+	if (d->pend_cur == 0)
+		d->pend_first = 0;
+	for (i = d->pend_cur; i < d->npend && *work > 0; ) {
 		c = d->chunks[d->pendlist[i]];
 		for (k = 0, any = 0; k < DET_WORDS; k++)
 			any |= c->pending[k] != 0;
 		due = c->pending_since + d->regions[c->region].hold_down;
+		*work = *work > DET_WORK_PEND ? *work - DET_WORK_PEND : 0;
 		if (any && now < due) {
-			if (*next < 0 || due - now < *next)
-				*next = due - now;
-			if (first == 0 || due < first)
-				first = due;
+			if (d->pend_first == 0 || due < d->pend_first)
+				d->pend_first = due;
 			i++;
 			continue;
 		}
@@ -1128,10 +1137,20 @@ region_promote(struct detect *d, double now, double *next)
 			c->pending[k] = 0;
 		}
 		chunk_totals(d, c);
+		*work = *work > DET_WORK_CHUNK ? *work - DET_WORK_CHUNK : 0;
 		c->pending_listed = 0;
 		d->pendlist[i] = d->pendlist[--d->npend];
 	}
-	d->pend_due = first;
+	if (i < d->npend) {		/* more next run */
+		d->pend_cur = i;
+		d->pend_due = 0;
+		*next = 0;
+		return;
+	}
+	d->pend_cur = 0;
+	d->pend_due = d->pend_first;
+	if (d->pend_first > 0 && (*next < 0 || d->pend_first - now < *next))
+		*next = d->pend_first - now > 0 ? d->pend_first - now : 0;
 }
 
 uint16_t
