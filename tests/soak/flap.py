@@ -90,6 +90,9 @@ def main():
                 "%s:%d" % (flib.ADDR, bw.port)],
                 log=lab.path("flap%d.log" % i))
 
+        # The loop's longest stall from now on, and its long stalls.
+        stalls0 = bw.ctl("show", "status", "reset")["loop"][
+            "stalls_over_50ms"]
         t0 = time.monotonic()
         cpu0 = cpu_s(pid)
         for i in range(len(FLAPPERS)):
@@ -115,6 +118,10 @@ def main():
               % (cycles[len(cycles) // 2], cycles[0], cycles[-1]), flush=True)
         print("bgpwatchd CPU during the flapping: %.1f s in %.0f s (%d flaps)"
               % (cpu_s(pid) - cpu0, time.monotonic() - t0, sum(rounds)),
+              flush=True)
+        st = bw.ctl("show", "status")["loop"]
+        print("event loop: longest stall %.0f ms, %d stalls over 50 ms"
+              % (st["max_stall_ms"], st["stalls_over_50ms"] - stalls0),
               flush=True)
         for a in FLAPPERS:
             wait_for(lambda a=a: bw.nb(a)["state"] != "Established" and
