@@ -73,6 +73,9 @@ attrs(const struct bgp_view *v, int as4, int mrt_rib)
 
 static uint8_t	enc[MRT_HDR_LEN + 4 + 44 + BGP_MAX_EXT_LEN + 64];
 
+static void	reencode_as4(const struct mrt_record *,
+		    const struct mrt_bgp4mp_peer *);
+
 /* decode -> encode -> decode of a BGP4MP message record. */
 static void
 reencode(const struct mrt_record *r)
@@ -109,6 +112,72 @@ reencode(const struct mrt_record *r)
 	    sizeof(m->peer_ip)) == 0);
 	CHECK(r2.u.bgp4mp.msg.len == m->msg.len &&
 	    memcmp(r2.u.bgp4mp.msg.p, m->msg.p, m->msg.len) == 0);
+	if (!m->as4)
+		reencode_as4(r, &p);
+}
+
+static uint8_t	scratch2[BGP_SCRATCH_LEN];
+
+/*
+ * An UPDATE of a 2-octet session written as MESSAGE_AS4 (the MRT archive
+ * does so, mrt_enc_bgp4mp_msg_as4): the record decodes as 4-octet, and the
+ * UPDATE in it decodes on a 4-octet session to the same AS path (AS4_PATH
+ * merged), aggregator AS and NLRI as the original did on a 2-octet one.
+ */
+static void
+reencode_as4(const struct mrt_record *r, const struct mrt_bgp4mp_peer *p)
+{
+	const struct mrt_bgp4mp	*m = &r->u.bgp4mp;
+	struct bgp_dec_ctx	 ctx;
+	struct bgp_update	 u, u2;
+	struct mrt_record	 r2;
+	struct mrt_hdr		 h;
+	struct bgp_hdr		 bh;
+	struct bgp_err		 err;
+	struct wbuf		 w;
+	const char		*errstr;
+
+	if (bgp_frame(m->msg.p, m->msg.len, BGP_MAX_EXT_LEN, &bh, &err) != 1 ||
+	    bh.type != BGP_UPDATE || bh.len != m->msg.len)
+		return;
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.addpath[AID_INET] = ctx.addpath[AID_INET6] = m->addpath;
+	ctx.scratch = scratch;
+	ctx.scratchlen = sizeof(scratch);
+	if (bgp_update_decode(&ctx, m->msg.p + BGP_HDR_LEN,
+	    bh.len - BGP_HDR_LEN, &u) == -1)
+		return;
+	wbuf_init(&w, enc, sizeof(enc));
+	if (mrt_enc_bgp4mp_msg_as4(&w, r->hdr.ts, r->hdr.usec,
+	    mrt_bgp4mp_msg_subtype(1, m->addpath, m->local), p, m->msg.p,
+	    m->msg.len, &u) == -1)
+		return;
+	CHECK(mrt_hdr_decode(enc, w.len, &h) == 0);
+	CHECK(h.len == w.len - MRT_HDR_LEN);
+	CHECK(mrt_record_decode(&h, enc + MRT_HDR_LEN, h.len, &r2,
+	    &errstr) == 0);
+	CHECK(r2.kind == MRT_K_MESSAGE && r2.u.bgp4mp.as4 == 1 &&
+	    r2.u.bgp4mp.addpath == m->addpath && r2.u.bgp4mp.local == m->local);
+	CHECK(bgp_frame(r2.u.bgp4mp.msg.p, r2.u.bgp4mp.msg.len,
+	    BGP_MAX_EXT_LEN, &bh, &err) == 1 && bh.type == BGP_UPDATE);
+	ctx.as4 = 1;
+	ctx.scratch = scratch2;
+	ctx.scratchlen = sizeof(scratch2);
+	CHECK(bgp_update_decode(&ctx, r2.u.bgp4mp.msg.p + BGP_HDR_LEN,
+	    bh.len - BGP_HDR_LEN, &u2) == 0);
+	if (u.action != ACT_NONE)
+		return;		/* what was discarded may differ */
+	CHECK(u2.action == ACT_NONE);
+	CHECK(ATTR_HAS(&u.attrs, ATTR_AS_PATH) ==
+	    ATTR_HAS(&u2.attrs, ATTR_AS_PATH));
+	CHECK(u.attrs.aspath.len == u2.attrs.aspath.len &&
+	    (u.attrs.aspath.len == 0 || memcmp(u.attrs.aspath.p,
+	    u2.attrs.aspath.p, u.attrs.aspath.len) == 0));
+	CHECK(u.attrs.aggr_as == u2.attrs.aggr_as);
+	CHECK(u.nlri.len == u2.nlri.len && (u.nlri.len == 0 ||
+	    memcmp(u.nlri.p, u2.nlri.p, u.nlri.len) == 0));
+	CHECK(u.withdrawn.len == u2.withdrawn.len && (u.withdrawn.len == 0 ||
+	    memcmp(u.withdrawn.p, u2.withdrawn.p, u.withdrawn.len) == 0));
 }
 
 /* A RIB record's entries encoded again: the same entries come back. */
