@@ -166,6 +166,21 @@ rib_update(struct rib *rib, uint16_t peer, const struct bw_prefix *p,
 	return newpfx ? RIB_UPD_NEW_PREFIX : RIB_UPD_NEW_PATH;
 }
 
+void
+rib_prefetch(const struct rib *rib, const struct bw_prefix *p, size_t n)
+{
+	const struct trie *t;
+	size_t i, k;
+
+	/* In runs of one family (an NLRI field is one). */
+	for (i = 0; i < n; i = k) {
+		for (k = i + 1; k < n && p[k].aid == p[i].aid; k++)
+			;
+		if ((t = rib_trie(rib, p[i].aid)) != NULL)
+			trie_prefetch(t, p + i, k - i);
+	}
+}
+
 int
 rib_withdraw(struct rib *rib, uint16_t peer, const struct bw_prefix *p,
     uint32_t path_id)

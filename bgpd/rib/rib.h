@@ -57,6 +57,16 @@ void	rib_free(struct rib *);
  */
 int	rib_update(struct rib *, uint16_t peer, const struct bw_prefix *,
 	    uint32_t path_id, struct rattr *attrs);
+/*
+ * A hint that changes nothing: warms the cache for rib_update or
+ * rib_withdraw calls on p[0..n) that follow (at most RIB_PREFETCH_MAX
+ * prefixes at a time are worth giving).  With a table far larger than
+ * the cache, each route costs several cache misses in a row (index slot,
+ * node, route array, or a descent of the trie); taken a batch at a time
+ * the misses overlap.
+ */
+#define RIB_PREFETCH_MAX	64
+void	rib_prefetch(const struct rib *, const struct bw_prefix *p, size_t n);
 /* Removes peer's route (prefix, path_id).  Returns an enum rib_wd. */
 int	rib_withdraw(struct rib *, uint16_t peer, const struct bw_prefix *,
 	    uint32_t path_id);
