@@ -202,8 +202,11 @@ adjrib_flush_cb(evutil_socket_t fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
-	if (adjrib_flush_slice(src, FLUSH_BUDGET))
-		loop_timer_soon(src->ev_flush);
+	while (adjrib_flush_slice(src, FLUSH_BUDGET))
+		if (loop_turn_spent(src->door->loop->base, LOOP_TURN_MAX)) {
+			loop_timer_soon(src->ev_flush);
+			return;
+		}
 }
 
 void

@@ -129,10 +129,15 @@ int	rib_walk_slice(const struct rib *, struct rib_cursor *, size_t budget,
 
 /*
  * Removes a peer's routes of one family (with only_stale, just its
- * ROUTE_STALE ones), examining at most budget prefixes per call, from
- * the cursor on; routes that appeared behind the cursor are found by
- * wrapping around once.  Returns 1 while there is more, 0 once the peer
- * has none left (of that kind) in the family.
+ * ROUTE_STALE ones), examining at most budget prefixes per call (and
+ * fewer when many routes go: a prefix counts 1 plus the routes removed
+ * from it), from the cursor on; routes that appeared behind the cursor
+ * are found by wrapping around once.  Returns 1 while there is more, 0
+ * once the peer has none left (of that kind) in the family.  Peers whose
+ * flushes of a family are under way at the same time share the work:
+ * each slice removes the routes of all of them from the prefixes it
+ * visits (a peer's flush is under way from its first call until it has
+ * nothing left; a flush must be run to its end).
  */
 int	rib_flush_slice(struct rib *, struct rib_cursor *, uint16_t peer,
 	    int only_stale, size_t budget);

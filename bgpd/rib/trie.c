@@ -219,7 +219,14 @@ hash_grow(struct trie *t)
 
 	if ((ns = calloc(cap, sizeof(*ns))) == NULL)
 		return -1;
+	/* Every node is read for its hash: ask for them well ahead (a
+	 * cold table of a million is otherwise a 100 ms stall). */
+	for (i = 0; i < ocap && i < 16; i++)
+		if (old[i] != 0)
+			__builtin_prefetch(slot_node(old[i]));
 	for (i = 0; i < ocap; i++) {
+		if (i + 16 < ocap && old[i + 16] != 0)
+			__builtin_prefetch(slot_node(old[i + 16]));
 		if (old[i] == 0)
 			continue;
 		n = slot_node(old[i]);
