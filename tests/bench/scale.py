@@ -61,6 +61,21 @@ FULL2015 = 577703
 TARGET_RATE = 2.5e6
 
 
+def run_wait(pid):
+    """Seconds the process ran and waited runnable for a CPU, summed over
+    its threads (/proc/PID/task/*/schedstat fields 1 and 2)."""
+    run = wait = 0
+    try:
+        for tid in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
+                v = f.read().split()
+            run += int(v[0])
+            wait += int(v[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return run / 1e9, wait / 1e9
+
+
 def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
@@ -152,6 +167,7 @@ class Scale:
         feed = None
         try:
             c0 = r.cpu()
+            w0 = run_wait(r.pid())[1]
             feed = Feed(self.build, tab["args"] + [
                 "--sources", str(k), "--bind", SRC, "--hold", "forever",
                 "--hold-time", "0", "%s:%d" % (ADDR, r.port)],
@@ -183,13 +199,18 @@ class Scale:
                                             (m["rss"] or 0) / 1e6))
                 return m
             c1 = r.cpu()
+            w1 = run_wait(r.pid())[1]
             m = {"receiver": kind, "table": tname, "sessions": k,
                  "routes": target, "time": (lo + hi) / 2 - t0,
                  "granularity": (hi - lo) / 2, "cpu": c1 - c0,
                  "polls": polls, "feed_cpu": cpu_seconds(feed.proc.pid)}
             m["rate_wall"] = target / m["time"]
             m["rate_cpu"] = target / m["cpu"] if m["cpu"] > 0 else None
+            # Share of the wall time the receiver ran, and the share it
+            # was runnable but waited for a CPU (other processes: the
+            # feeder, other jobs).  The rest it slept, waiting for input.
             m["busy"] = m["cpu"] / m["time"]
+            m["cpu_wait"] = (w1 - w0) / m["time"]
             time.sleep(SETTLE)
             m["rss"] = r.rss()
             m["hwm"] = r.hwm()
@@ -383,7 +404,7 @@ class Scale:
             L += ["#### %s, by number of sessions" %
                   self.table(tname)["desc"], "",
                   "| receiver | sessions | routes | time s | CPU s | "
-                  "busy | M routes/s (wall; per CPU s) | RSS MB | "
+                  "ran / waited for CPU | M routes/s (wall; per CPU s) | RSS MB | "
                   "B/route | worst stall ms | bgpfeed CPU s |",
                   "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | "
                   "---: | ---: | ---: |"]
@@ -395,11 +416,12 @@ class Scale:
                               "{:,}".format(m["routes"]), m["cpu"],
                               (m["rss"] or 0) / 1e6))
                     continue
-                L.append("| %s | %d | %s | %.2f ±%.2f | %.2f | %.0f %% | "
+                L.append("| %s | %d | %s | %.2f ±%.2f | %.2f | %.0f / %.0f %% | "
                          "%.2f; %.2f | %.0f | %.1f | %s | %.2f |" %
                          (m["receiver"], m["sessions"],
                           "{:,}".format(m["routes"]), m["time"],
                           m["granularity"], m["cpu"], 100 * m["busy"],
+                          100 * m["cpu_wait"],
                           m["rate_wall"] / 1e6, (m["rate_cpu"] or 0) / 1e6,
                           m["rss"] / 1e6, m["rss"] / m["routes"],
                           "%.1f" % m["stall_ms"] if "stall_ms" in m else "",
