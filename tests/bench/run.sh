@@ -20,6 +20,10 @@
 #   mrt      tests/bench/mrt_bench.py: the MRT archive and replay.
 #   kafka    tests/bench/kafka_bench.py: Kafka output into the mock cluster.
 #   rislive  tests/bench/rislive.sh: the RIS Live stream.
+#   latency  tests/bench/event_latency.py: prefix_withdrawn wire ->
+#            subscriber latency, one full table, one region and every
+#            country; the loop stall of a detector recompute after one of
+#            10 full-table sessions goes down.
 # e.g. `make bench BENCH=scale`, `make bench BENCH="codec recv"`.
 # Receivers run one at a time, each started fresh; every process is
 # stopped by PID on exit; nothing leaves 127.0.0.0/8.
@@ -28,14 +32,14 @@
 # the scale part ran with its default sizes, or when BENCH_DOC=1 (BENCH_DOC=0:
 # never).  The hand-written text around it stays.
 # Environment: BENCH_RUNS (3), BENCH_GOBGP_RUNS (1), BENCH_SOURCES
-# ("10 30"), BENCH_SKIP (any of gobgp bird many churn; bmp and rislive
-# as before), BENCH_BMP_PREFIXES, BENCH_BMP_PEERS, BENCH_BMP_SYNTHETIC,
+# ("10 30"), BENCH_SKIP (any of gobgp bird many churn; bmp, rislive and
+# latency as before), BENCH_BMP_PREFIXES, BENCH_BMP_PEERS, BENCH_BMP_SYNTHETIC,
 # BENCH_SCALE_* (see tests/bench/scale.py); logs and results.{json,md},
 # scale.{json,md,svg} are left in BUILD/bench/.  See docs/performance.md.
 BUILD=${1:-build}
 DATA=${BGPWATCH_MRT_DATA:-../shared/data/mrt}
 FULL="$DATA/updates.et-header.2015.gz"
-PARTS=${BENCH:-codec recv detect scale bmp mrt kafka rislive}
+PARTS=${BENCH:-codec recv detect scale bmp mrt kafka rislive latency}
 set -e
 
 want() {
@@ -49,9 +53,9 @@ skipped() {
 
 for p in $PARTS; do
 	case $p in
-	codec|recv|detect|scale|bmp|mrt|kafka|rislive) ;;
+	codec|recv|detect|scale|bmp|mrt|kafka|rislive|latency) ;;
 	*) echo "bench: unknown part '$p' (codec recv detect scale bmp mrt" \
-	    "kafka rislive)" >&2; exit 2 ;;
+	    "kafka rislive latency)" >&2; exit 2 ;;
 	esac
 done
 
@@ -133,6 +137,13 @@ if want rislive && ! skipped rislive; then
 	echo
 	echo "rislive: the RIS Live stream (tests/bench/rislive.sh)"
 	run sh tests/bench/rislive.sh "$BUILD"
+fi
+
+if want latency && ! skipped latency; then
+	echo
+	echo "latency: event latency and the detector's recompute (tests/bench/event_latency.py)"
+	run /usr/bin/python3 -B tests/bench/event_latency.py "$BUILD" "$DATA" \
+	    "$WORK/latency" --json "$WORK/latency.json"
 fi
 
 # The generated section of docs/performance.md.
