@@ -134,8 +134,11 @@ class TestBmpGoBgp(LabTest):
         args = ["show", "rib", "router", "127.0.0.1", "view", view]
         if peer is not None:
             args[2:2] = ["neighbor", peer]
+        # A full table's JSON takes longer than lib's 30 s.
+        out = run([BGPWATCHCTL, "-s", bw.sock, "-j"] + args,
+                  timeout=600).stdout
         res = {}
-        for r in bw.ctl(*args)["routes"]:
+        for r in json.loads(out)["routes"]:
             res[r["prefix"]] = (r["as_path"], sorted(r["communities"]))
         return res
 
