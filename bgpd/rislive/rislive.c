@@ -1054,8 +1054,6 @@ rl_publish(struct rislive *rl, const struct rl_view *v)
 				    (ssize_t)zlen[raw]);
 			}
 			rl_send_rsv(c, zp[raw], zlen[raw], WSLAY_RSV1_BIT);
-			/* counted as the text it carries */
-			rl->st.bytes += len[raw] - zlen[raw];
 		} else
 			rl_send(c, p[raw], len[raw]);
 		rl_reap(c);
