@@ -207,6 +207,17 @@ uint16_t mrt_bgp4mp_msg_subtype(int as4, int addpath, int local);
 int	mrt_enc_bgp4mp_msg(struct wbuf *, uint32_t ts, uint32_t usec,
 	    uint16_t subtype, const struct mrt_bgp4mp_peer *,
 	    const uint8_t *msg, size_t len);
+/*
+ * The same for an UPDATE received on a 2-octet session, written under an
+ * _AS4 subtype: its AS_PATH made 4-octet with AS4_PATH merged in (as the
+ * decoder did into u, RFC 6793 4.2.3), AGGREGATOR 4-octet with
+ * AS4_AGGREGATOR merged, AS4_PATH and AS4_AGGREGATOR dropped, the rest
+ * as received (docs/archive.md).  u is msg decoded.  Returns 0, or -1
+ * (nothing written): the caller then writes msg as received.
+ */
+int	mrt_enc_bgp4mp_msg_as4(struct wbuf *, uint32_t ts, uint32_t usec,
+	    uint16_t subtype, const struct mrt_bgp4mp_peer *,
+	    const uint8_t *msg, size_t len, const struct bgp_update *u);
 /* One BGP4MP_ET STATE_CHANGE_AS4 record (states MRT_STATE_*, 1..6). */
 int	mrt_enc_bgp4mp_state(struct wbuf *, uint32_t ts, uint32_t usec,
 	    const struct mrt_bgp4mp_peer *, uint16_t old_state,

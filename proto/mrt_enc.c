@@ -117,6 +117,120 @@ mrt_enc_bgp4mp_msg(struct wbuf *w, uint32_t ts, uint32_t usec,
 	return mrt_enc_fin(w, off);
 }
 
+/* An attribute header, the extended length only where needed. */
+static void
+mrt_enc_attr_hdr(struct wbuf *w, uint8_t flags, uint8_t code, size_t len)
+{
+	if (len > UINT16_MAX) {
+		w->err = 1;
+		return;
+	}
+	flags &= (uint8_t)~ATTR_EXTLEN;
+	if (len > UINT8_MAX) {
+		wbuf_put_u8(w, flags | ATTR_EXTLEN);
+		wbuf_put_u8(w, code);
+		wbuf_put_u16(w, (uint16_t)len);
+	} else {
+		wbuf_put_u8(w, flags);
+		wbuf_put_u8(w, code);
+		wbuf_put_u8(w, (uint8_t)len);
+	}
+}
+
+/*
+ * The UPDATE msg of a 2-octet session, made 4-octet: its attributes in
+ * their order, AS_PATH replaced by u's (4-octet, AS4_PATH merged in by
+ * the decoder as RFC 6793 4.2.3 says), AGGREGATOR by u's 4-octet one
+ * (AS4_AGGREGATOR merged), AS4_PATH and AS4_AGGREGATOR dropped, every
+ * other attribute, the withdrawn routes and the NLRI copied.  Returns 0,
+ * or -1 (the caller takes the record back).
+ */
+static int
+mrt_enc_update_as4(struct wbuf *w, const uint8_t *msg, size_t len,
+    const struct bgp_update *u)
+{
+	struct buf	 b, wd, attrs, v;
+	size_t		 start = w->len, len_off, alen_off;
+	uint16_t	 wlen, alen, l16;
+	uint8_t		 flags, code, l8, done_path = 0, done_aggr = 0;
+
+	if (len < BGP_HDR_LEN || msg[18] != BGP_UPDATE)
+		return -1;
+	buf_init(&b, msg + BGP_HDR_LEN, len - BGP_HDR_LEN);
+	if (buf_get_u16(&b, &wlen) == -1 || buf_get_sub(&b, wlen, &wd) == -1 ||
+	    buf_get_u16(&b, &alen) == -1 || buf_get_sub(&b, alen, &attrs) == -1)
+		return -1;
+	wbuf_put_bytes(w, msg, 16);		/* marker */
+	len_off = wbuf_reserve(w, 2);
+	wbuf_put_u8(w, BGP_UPDATE);
+	wbuf_put_u16(w, wlen);
+	wbuf_put_bytes(w, buf_cur(&wd), wlen);
+	alen_off = wbuf_reserve(w, 2);
+	while (buf_left(&attrs) > 0) {
+		if (buf_get_u8(&attrs, &flags) == -1 ||
+		    buf_get_u8(&attrs, &code) == -1)
+			return -1;
+		if (flags & ATTR_EXTLEN) {
+			if (buf_get_u16(&attrs, &l16) == -1)
+				return -1;
+		} else {
+			if (buf_get_u8(&attrs, &l8) == -1)
+				return -1;
+			l16 = l8;
+		}
+		if (buf_get_sub(&attrs, l16, &v) == -1)
+			return -1;
+		switch (code) {
+		case ATTR_AS_PATH:
+			if (done_path++ || !ATTR_HAS(&u->attrs, ATTR_AS_PATH))
+				break;
+			mrt_enc_attr_hdr(w, flags, code, u->attrs.aspath.len);
+			wbuf_put_bytes(w, u->attrs.aspath.p, u->attrs.aspath.len);
+			break;
+		case ATTR_AGGREGATOR:
+			if (done_aggr++ || !ATTR_HAS(&u->attrs, ATTR_AGGREGATOR))
+				break;
+			mrt_enc_attr_hdr(w, flags, code, 8);
+			wbuf_put_u32(w, u->attrs.aggr_as);
+			wbuf_put_u32(w, u->attrs.aggr_id);
+			break;
+		case ATTR_AS4_PATH:
+		case ATTR_AS4_AGGREGATOR:
+			break;
+		default:
+			mrt_enc_attr_hdr(w, flags, code, l16);
+			wbuf_put_bytes(w, buf_cur(&v), l16);
+			break;
+		}
+	}
+	if (w->len - alen_off - 2 > UINT16_MAX)
+		w->err = 1;
+	wbuf_set_u16(w, alen_off, (uint16_t)(w->len - alen_off - 2));
+	wbuf_put_bytes(w, buf_cur(&b), buf_left(&b));	/* NLRI */
+	if (w->err || w->len - start > BGP_MAX_EXT_LEN)
+		return -1;
+	wbuf_set_u16(w, len_off, (uint16_t)(w->len - start));
+	return 0;
+}
+
+int
+mrt_enc_bgp4mp_msg_as4(struct wbuf *w, uint32_t ts, uint32_t usec,
+    uint16_t subtype, const struct mrt_bgp4mp_peer *p, const uint8_t *msg,
+    size_t len, const struct bgp_update *u)
+{
+	size_t	off = mrt_enc_hdr(w, ts, MRT_BGP4MP_ET, subtype);
+
+	wbuf_put_u32(w, usec);
+	mrt_enc_bgp4mp_peer(w, p, 1);
+	if (!subtype_as4(subtype) || u == NULL ||
+	    mrt_enc_update_as4(w, msg, len, u) == -1) {
+		w->err = 1;
+		w->len = off;
+		return -1;
+	}
+	return mrt_enc_fin(w, off);
+}
+
 int
 mrt_enc_bgp4mp_state(struct wbuf *w, uint32_t ts, uint32_t usec,
     const struct mrt_bgp4mp_peer *p, uint16_t old_state, uint16_t new_state)

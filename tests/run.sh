@@ -39,8 +39,9 @@ if [ "$WHAT" = all ]; then
 		[ -f "$s" ] || continue
 		run "check/$(basename "$s" .sh)" env BUILD="$BUILD" sh "$s"
 	done
+	# FUZZ_SMOKE=0 (make check SAN=1): the plain check ran them already.
 	for f in "$BUILD"/fuzz/fuzz_*; do
-		[ -x "$f" ] || continue
+		[ -x "$f" ] && [ "${FUZZ_SMOKE:-1}" != 0 ] || continue
 		run "fuzz-smoke/$(basename "$f")" sh tests/fuzz/run.sh "$BUILD" \
 		    "${FUZZ_SMOKE_SECONDS:-5}" "$(basename "$f")"
 	done

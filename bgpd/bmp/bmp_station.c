@@ -7,9 +7,11 @@
  *   Initiation        sysName and sysDescr kept (shown, put in events)
  *   Termination       reason logged, the connection closed
  *   Peer Up           the two OPENs decide 4-octet AS and ADD-PATH of
- *                     that peer's Route Monitoring (RFC 7854 4.10); its
- *                     source comes up in the door
- *   Peer Down         its source goes down (reason from the message)
+ *                     that peer's Route Monitoring (RFC 7854 4.10), in
+ *                     every view of it (struct bmp_pup); its sources
+ *                     come up in the door
+ *   Peer Down         every view of the peer goes down (reason from the
+ *                     message)
  *   Route Monitoring  the UPDATE through the BGP codec with RFC 7606
  *                     handling, to the door and the message tap;
  *                     End-of-RIB for every family makes it eligible
@@ -123,11 +125,133 @@ bmp_mpeer_find(struct bmp_router *r, const struct bmp_peer_hdr *ph,
 	return NULL;
 }
 
+/* Same peer (type, distinguisher, address), any view. */
+static int
+bmp_same_peer(uint8_t type, uint64_t rd, const struct bw_addr *a,
+    const struct bmp_peer_hdr *ph)
+{
+	return type == ph->type && rd == ph->rd &&
+	    memcmp(a, &ph->addr, sizeof(*a)) == 0;
+}
+
+static struct bmp_pup *
+bmp_pup_find(struct bmp_router *r, const struct bmp_peer_hdr *ph)
+{
+	struct bmp_pup *pu;
+
+	TAILQ_FOREACH(pu, &r->pups, entry)
+		if (bmp_same_peer(pu->peer_type, pu->rd, &pu->addr, ph))
+			return pu;
+	return NULL;
+}
+
+static void
+bmp_pup_remove(struct bmp_router *r, struct bmp_pup *pu)
+{
+	TAILQ_REMOVE(&r->pups, pu, entry);
+	r->npups--;
+	free(pu);
+}
+
+/*
+ * Records a Peer Up: the two OPENs negotiated both ways, as RFC 7854
+ * 4.10 says (the router's sent OPEN against the received one for the
+ * Adj-RIB-In, reversed for the Adj-RIB-Out).  NULL when the router has
+ * more Peer Ups than max-peers allows.
+ */
+static struct bmp_pup *
+bmp_pup_set(struct bmp_router *r, const struct bmp_msg *m)
+{
+	struct bmp_pup *pu;
+	struct bgp_open sent, rcvd;
+	struct bgp_err e;
+	uint32_t max = r->conf ? r->conf->max_peers : 0;
+
+	if ((pu = bmp_pup_find(r, &m->peer)) == NULL) {
+		if (max != 0 && r->npups >= max) {
+			log_peer_warnx_rl(&r->rl, &r->addr, "bmp: max-peers %u "
+			    "reached, peer up ignored", max);
+			return NULL;
+		}
+		if ((pu = calloc(1, sizeof(*pu))) == NULL)
+			fatal("bmp_pup");
+		pu->peer_type = m->peer.type;
+		pu->rd = m->peer.rd;
+		pu->addr = m->peer.addr;
+		TAILQ_INSERT_TAIL(&r->pups, pu, entry);
+		r->npups++;
+	}
+	pu->asn = m->peer.asn;
+	pu->bgp_id = m->peer.bgp_id;
+	pu->local_addr = m->local_addr;
+	pu->local_port = m->local_port;
+	pu->remote_port = m->remote_port;
+	pu->a_flag = (m->peer.flags & BMP_PF_A) != 0;
+	memset(&e, 0, sizeof(e));
+	if (bgp_open_decode(m->open_sent.p + BGP_HDR_LEN,
+	    m->open_sent.len - BGP_HDR_LEN, &sent, &e) == -1 ||
+	    bgp_open_decode(m->open_rcvd.p + BGP_HDR_LEN,
+	    m->open_rcvd.len - BGP_HDR_LEN, &rcvd, &e) == -1) {
+		log_peer_warnx_rl(&r->rl, &m->peer.addr, "bmp: router "
+		    "%s: undecodable OPEN in peer up (%s); assuming 4-octet "
+		    "AS, no ADD-PATH", r->addr_s, e.reason ? e.reason : "?");
+		pu->ok = 0;
+		pu->local_as = 0;
+		return pu;
+	}
+	pu->ok = 1;
+	bgp_caps_negotiate(&sent.caps, &rcvd.caps, &pu->in);
+	bgp_caps_negotiate(&rcvd.caps, &sent.caps, &pu->out);
+	pu->ebgp = bgp_open_as(&sent) != bgp_open_as(&rcvd);
+	/* The router's own AS: the local side of the MRT archive's records. */
+	pu->local_as = bgp_open_as(&sent);
+	return pu;
+}
+
+/* A monitored peer (any of its views) decodes as its Peer Up said. */
+static void
+bmp_pup_apply(struct bmp_mpeer *mp, const struct bmp_pup *pu)
+{
+	const struct bgp_neg *neg;
+	int aid;
+
+	mp->peer_up = 1;
+	mp->asn = pu->asn;
+	mp->src.asn = pu->asn;
+	mp->bgp_id = pu->bgp_id;
+	mp->local_addr = pu->local_addr;
+	mp->local_port = pu->local_port;
+	mp->remote_port = pu->remote_port;
+	mp->local_as = pu->local_as;
+	if (!pu->ok) {
+		mp->dec.as4 = !pu->a_flag;
+		for (aid = AID_INET; aid < AID_MAX; aid++) {
+			mp->dec.addpath[aid] = 0;
+			mp->src.addpath[aid] = 0;
+			mp->src.af[aid] = 1;
+		}
+		return;
+	}
+	neg = mp->view == BMP_VIEW_OUT_PRE || mp->view == BMP_VIEW_OUT_POST ?
+	    &pu->out : &pu->in;
+	mp->dec.as4 = neg->as4;
+	mp->dec.ebgp = pu->ebgp;
+	for (aid = AID_INET; aid < AID_MAX; aid++) {
+		mp->dec.addpath[aid] = neg->addpath_recv[aid];
+		mp->src.addpath[aid] = neg->addpath_recv[aid];
+		mp->src.af[aid] = neg->af[aid];
+	}
+	if (mp->peer_type == BMP_PEER_LOC_RIB)	/* OPENs are made up */
+		for (aid = AID_INET; aid < AID_MAX; aid++)
+			mp->src.af[aid] = 1;
+}
+
 /* The monitored peer of a per-peer header, made if new and allowed. */
 static struct bmp_mpeer *
 bmp_mpeer_get(struct bmp_router *r, const struct bmp_peer_hdr *ph)
 {
 	struct bmp_station *st = r->st;
+	struct bmp_pup *pu;
 	struct bmp_mpeer *mp;
 	uint8_t view = (uint8_t)bmp_peer_view(ph);
 	uint32_t max;
@@ -179,6 +303,9 @@ bmp_mpeer_get(struct bmp_router *r, const struct bmp_peer_hdr *ph)
 		mp->src.af[aid] = 1;
 	TAILQ_INSERT_TAIL(&r->peers, mp, entry);
 	r->npeers++;
+	/* A view first seen after the peer's Peer Up: decode by it. */
+	if ((pu = bmp_pup_find(r, ph)) != NULL)
+		bmp_pup_apply(mp, pu);
 	return mp;
 }
 
@@ -259,72 +386,36 @@ bmp_on_termination(struct bmp_router *r, const struct bmp_msg *m)
 	return -1;
 }
 
-/* Decodes the two OPENs of a Peer Up into the peer's decoder context. */
-static void
-bmp_peer_caps(struct bmp_mpeer *mp, const struct bmp_msg *m)
-{
-	struct bgp_open sent, rcvd;
-	struct bgp_neg neg;
-	struct bgp_err e;
-	int aid, out = mp->view == BMP_VIEW_OUT_PRE ||
-	    mp->view == BMP_VIEW_OUT_POST;
-
-	if (bgp_open_decode(m->open_sent.p + BGP_HDR_LEN,
-	    m->open_sent.len - BGP_HDR_LEN, &sent, &e) == -1 ||
-	    bgp_open_decode(m->open_rcvd.p + BGP_HDR_LEN,
-	    m->open_rcvd.len - BGP_HDR_LEN, &rcvd, &e) == -1) {
-		log_peer_warnx_rl(&mp->src.rl, &mp->src.addr, "bmp: router "
-		    "%s: undecodable OPEN in peer up (%s); assuming 4-octet "
-		    "AS, no ADD-PATH", mp->router->addr_s,
-		    e.reason ? e.reason : "?");
-		mp->dec.as4 = (m->peer.flags & BMP_PF_A) == 0;
-		mp->local_as = 0;
-		return;
-	}
-	/* Adj-RIB-Out: the router speaks, the peer listens. */
-	if (out)
-		bgp_caps_negotiate(&rcvd.caps, &sent.caps, &neg);
-	else
-		bgp_caps_negotiate(&sent.caps, &rcvd.caps, &neg);
-	mp->dec.as4 = neg.as4;
-	mp->dec.ebgp = bgp_open_as(&sent) != bgp_open_as(&rcvd);
-	/* The router's own AS: the local side of the MRT archive's records. */
-	mp->local_as = bgp_open_as(&sent);
-	for (aid = AID_INET; aid < AID_MAX; aid++) {
-		mp->dec.addpath[aid] = neg.addpath_recv[aid];
-		mp->src.addpath[aid] = neg.addpath_recv[aid];
-		mp->src.af[aid] = neg.af[aid];
-	}
-	if (mp->peer_type == BMP_PEER_LOC_RIB)	/* OPENs are made up */
-		for (aid = AID_INET; aid < AID_MAX; aid++)
-			mp->src.af[aid] = 1;
-}
-
+/*
+ * A Peer Up: recorded for the peer, then every kept view of it that
+ * exists (and the view its header names, made if kept) starts anew by
+ * it.  A view that was up lost its session unseen: it goes down first.
+ */
 static int
 bmp_on_peer_up(struct bmp_router *r, const struct bmp_msg *m)
 {
 	struct bmp_mpeer *mp;
+	struct bmp_pup *pu;
+	size_t n;
 
-	if ((mp = bmp_mpeer_get(r, &m->peer)) == NULL)
+	if ((pu = bmp_pup_set(r, m)) == NULL) {
+		r->dropped++;
 		return 0;
-	if (mp->peer_up && mp->src.up) {
-		/* A second Peer Up: the session restarted unseen. */
-		size_t n = bmp_mpeer_count(mp);
-
-		bmp_tap_state(mp, 5, 0);
-		(void)adjrib_down(&mp->src, "bmp peer up again", NULL);
-		adjrib_settle(&mp->src);
-		r->routes -= n <= r->routes ? n : r->routes;
 	}
-	mp->peer_up = 1;
-	mp->asn = m->peer.asn;
-	mp->src.asn = m->peer.asn;
-	mp->bgp_id = m->peer.bgp_id;
-	mp->local_addr = m->local_addr;
-	mp->local_port = m->local_port;
-	mp->remote_port = m->remote_port;
-	bmp_peer_caps(mp, m);
-	bmp_mpeer_up(mp);
+	(void)bmp_mpeer_get(r, &m->peer);	/* its own view, if kept */
+	TAILQ_FOREACH(mp, &r->peers, entry) {
+		if (!bmp_same_peer(mp->peer_type, mp->rd, &mp->addr, &m->peer))
+			continue;
+		if (mp->src.up) {
+			n = bmp_mpeer_count(mp);
+			bmp_tap_state(mp, 5, 0);
+			(void)adjrib_down(&mp->src, "bmp peer up again", NULL);
+			adjrib_settle(&mp->src);
+			r->routes -= n <= r->routes ? n : r->routes;
+		}
+		bmp_pup_apply(mp, pu);
+		bmp_mpeer_up(mp);
+	}
 	return 0;
 }
 
@@ -358,14 +449,19 @@ bmp_down_reason(const struct bmp_msg *m, char *out, size_t outlen)
 static int
 bmp_on_peer_down(struct bmp_router *r, const struct bmp_msg *m)
 {
-	struct bmp_mpeer *mp;
+	struct bmp_mpeer *mp, *next;
+	struct bmp_pup *pu;
 	char why[BMP_REASON_MAX];
 
-	if ((mp = bmp_mpeer_find(r, &m->peer, (uint8_t)bmp_peer_view(&m->peer)))
-	    == NULL)
-		return 0;
+	/* The session is down: every view of the peer goes. */
 	bmp_down_reason(m, why, sizeof(why));
-	bmp_mpeer_remove(mp, why);
+	for (mp = TAILQ_FIRST(&r->peers); mp != NULL; mp = next) {
+		next = TAILQ_NEXT(mp, entry);
+		if (bmp_same_peer(mp->peer_type, mp->rd, &mp->addr, &m->peer))
+			bmp_mpeer_remove(mp, why);
+	}
+	if ((pu = bmp_pup_find(r, &m->peer)) != NULL)
+		bmp_pup_remove(r, pu);
 	return 0;
 }
 
@@ -586,6 +682,7 @@ static void
 bmp_router_close(struct bmp_router *r, const char *why)
 {
 	struct bmp_mpeer *mp;
+	struct bmp_pup *pu;
 
 	if (r->bev == NULL)
 		return;
@@ -604,6 +701,8 @@ bmp_router_close(struct bmp_router *r, const char *why)
 		r->errors++;
 	while ((mp = TAILQ_FIRST(&r->peers)) != NULL)
 		bmp_mpeer_remove(mp, BMP_SESSION_LOST);
+	while ((pu = TAILQ_FIRST(&r->pups)) != NULL)
+		bmp_pup_remove(r, pu);
 	r->routes = 0;
 	bufferevent_free(r->bev);
 	r->bev = NULL;
@@ -628,6 +727,7 @@ bmp_router_get(struct bmp_station *st, const struct bw_addr *a,
 	r->conf = cr;
 	addr_fmt(a, r->addr_s, sizeof(r->addr_s));
 	TAILQ_INIT(&r->peers);
+	TAILQ_INIT(&r->pups);
 	if ((r->ev_more = evtimer_new(st->loop->base, bmp_more_cb, r)) == NULL)
 		fatalx("evtimer_new");
 	TAILQ_INSERT_TAIL(&st->routers, r, entry);

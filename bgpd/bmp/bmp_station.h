@@ -65,6 +65,31 @@ struct bmp_mpeer {
 TAILQ_HEAD(bmp_mpeers, bmp_mpeer);
 
 /*
+ * What a Peer Up said of one monitored peer (peer type, distinguisher,
+ * address), whatever view its per-peer header named: RFC 7854 sends one
+ * Peer Up per peer, and exporters (GoBGP, FRR) flag it pre-policy even
+ * when they send post-policy Route Monitoring too.  Every kept view of
+ * the peer, made now or later, decodes by it; a Peer Down ends them all.
+ */
+struct bmp_pup {
+	TAILQ_ENTRY(bmp_pup)	 entry;
+	uint8_t			 peer_type;
+	uint64_t		 rd;
+	struct bw_addr		 addr;
+	uint32_t		 asn;
+	uint32_t		 bgp_id;
+	struct bw_addr		 local_addr;
+	uint32_t		 local_as;	/* 0: OPENs undecodable */
+	uint16_t		 local_port, remote_port;
+	uint8_t			 ok;		/* OPENs decoded */
+	uint8_t			 a_flag;	/* per-peer header A flag */
+	uint8_t			 ebgp;
+	struct bgp_neg		 in;		/* Adj-RIB-In: router receives */
+	struct bgp_neg		 out;		/* Adj-RIB-Out: router sends */
+};
+TAILQ_HEAD(bmp_pups, bmp_pup);
+
+/*
  * A router allowed by the configuration.  Made on its first connection
  * and kept (with its counters) until the station goes, so that the
  * strings its sources' events name stay valid.
@@ -87,6 +112,8 @@ struct bmp_router {
 	time_t			 connected_wall;
 	struct bmp_mpeers	 peers;
 	uint32_t		 npeers;
+	struct bmp_pups		 pups;		/* Peer Ups of this connection */
+	uint32_t		 npups;
 	uint64_t		 routes;	/* over all its peers */
 	uint64_t		 msgs[BMP_TYPE_MAX];
 	uint64_t		 bytes;

@@ -101,6 +101,28 @@ metrics_region_gauge(struct evbuffer *b, const struct view_regions *vr,
 	}
 }
 
+/*
+ * A change waiting out its hold-down: the seconds left before the region
+ * reports state `to` if nothing changes.  Only regions with a pending
+ * change have a series (as `show regions`' "up -> down in 3 s").
+ */
+static void
+metrics_region_pending(struct evbuffer *b, const struct view_regions *vr)
+{
+	char	name[256];
+	size_t	i;
+
+	metrics_head(b, "bgpwatch_region_pending_seconds", "gauge", "seconds "
+	    "of hold-down left before the region reports the state `to`; "
+	    "present only while a change is pending");
+	for (i = 0; i < vr->n; i++)
+		if (vr->r[i].pending != NULL)
+			evbuffer_add_printf(b, "bgpwatch_region_pending_seconds"
+			    "{region=\"%s\",to=\"%s\"} %.3f\n", metrics_label(
+			    vr->r[i].name, name, sizeof(name)),
+			    vr->r[i].pending, vr->r[i].pending_in);
+}
+
 int
 metrics_regions(struct evbuffer *b, struct bgpd *bgpd)
 {
@@ -128,6 +150,7 @@ metrics_regions(struct evbuffer *b, struct bgpd *bgpd)
 	if (view_regions_gather(bgpd, NULL, &vr) == -1)
 		return -1;
 	metrics_region_states(b, &vr);
+	metrics_region_pending(b, &vr);
 	for (i = 0; i < sizeof(g) / sizeof(g[0]); i++)
 		metrics_region_gauge(b, &vr, g[i].name, g[i].help, (int)i, now,
 		    (double)bgpd->started);

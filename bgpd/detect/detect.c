@@ -24,6 +24,13 @@
 
 #define DET_RUN_BUDGET		256	/* chunks per run: ~20 ms at 10 full feeds */
 #define DET_RECOUNT_BUDGET	65536	/* prefix slots recounted per run */
+/*
+ * And at most d->work_run work (DET_WORK_RUN): how much a chunk or a
+ * recount costs depends on the table and the number of regions (a cell
+ * is recomputed once per region that has it), so the counts above alone
+ * let a run after a change of the eligible set stall the loop for far
+ * longer with every country watched.
+ */
 #define DET_FULLFEED_EVERY	10.0	/* seconds between full-feed checks */
 
 /* floor() without libm. */
@@ -75,6 +82,7 @@ detect_new(struct rib *rib, double now)
 	d->rib = rib;
 	d->rs = rirstats_new();
 	d->dirty_head = UINT32_MAX;
+	d->work_run = DET_WORK_RUN;
 	for (aid = AID_INET; aid < AID_MAX; aid++) {
 		trie_init(&d->bidx[aid], (uint8_t)aid);
 		trie_init(&d->cidx[aid], (uint8_t)aid);
@@ -91,6 +99,7 @@ det_regions_free(struct det_region *r, size_t n)
 		free(r[i].name);
 		free(r[i].via);
 		free(r[i].pfx);
+		free(r[i].cr4);
 	}
 	free(r);
 }
@@ -106,6 +115,7 @@ detect_free(struct detect *d)
 	free(d->peers);
 	free(d->cmask);
 	free(d->scratch);
+	free(d->touched);
 	free(d);
 }
 
@@ -403,6 +413,7 @@ det_unstable_count(struct detect *d, struct det_region *r, double now)
 	r->bucket[b % DET_NBUCKETS]++;
 	r->wsum++;
 	r->calm_since = 0;
+	region_touch(d, (uint16_t)(r - d->regions));
 	if (r->unstable || r->wsum <= r->unstable_changes)
 		return;
 	r->unstable = 1;
@@ -471,6 +482,30 @@ det_prefix_event(struct detect *d, const struct detect_peer *dp,
 	det_emit(d, DETECT_EV_PREFIX, &ev);
 }
 
+/*
+ * 1 if a route of another peer at p has the origin AS of a: then p's
+ * membership for that origin (member prefixes, learned blocks, chunks of
+ * derived space) was settled when that route came (or when the regions
+ * were configured: det_learn_rib), and a route of a peer that does not
+ * count changes nothing else.  The RIB node was just touched by
+ * rib_update, so this lookup is cache-warm.
+ */
+static int
+det_route_known(struct detect *d, uint16_t slot, const struct bw_prefix *p,
+    const struct rattr *a)
+{
+	const struct rib_route *r;
+	uint32_t origin = a != NULL ? a->origin_as : 0;
+	size_t n, i;
+
+	r = rib_lookup(d->rib, p, &n);
+	for (i = 0; i < n; i++)
+		if (r[i].peer != slot && (r[i].attrs == a ||
+		    (r[i].attrs != NULL ? r[i].attrs->origin_as : 0) == origin))
+			return 1;
+	return 0;
+}
+
 /* What both route hooks do for each region of the prefix. */
 static void
 det_route(struct detect *d, const struct detect_peer *dp,
@@ -484,6 +519,15 @@ det_route(struct detect *d, const struct detect_peer *dp,
 	uint16_t vis, vis_any = 0;
 
 	counting = dp->slot < d->npeers && d->peers[dp->slot].counting;
+	/*
+	 * A peer that does not count (its table still loading, not a full
+	 * feed) changes no prefix's count of counting peers: its withdrawal
+	 * changes nothing, its announcement only what its origin makes a
+	 * member, once per prefix and origin, not once per route.
+	 */
+	if (!counting && !d->reference && (!announce ||
+	    det_route_known(d, dp->slot, p, a)))
+		return;
 	if (counting)
 		region_mark_dirty(d, p);
 	n = region_match(d, p, a != NULL ? a->origin_as : 0, m,
@@ -597,17 +641,23 @@ det_evaluate(struct detect *d, struct det_region *r, double now)
 }
 
 static void
-det_recount(struct detect *d, struct det_region *r, size_t *budget)
+det_recount(struct detect *d, struct det_region *r, size_t *budget,
+    size_t *work)
 {
 	uint32_t q;
 	size_t i;
 
 	while (r->recount < r->pfxcap && *budget > 0) {
+		if (*work == 0) {
+			*budget = 0;
+			return;
+		}
 		i = r->recount++;
 		(*budget)--;
-		if (r->pfx[i].used)
-			r->pfx[i].vis = region_pfx_count(d, &r->pfx[i].p,
-			    r->via_as);
+		if (!r->pfx[i].used)
+			continue;
+		*work = *work > DET_WORK_RECOUNT ? *work - DET_WORK_RECOUNT : 0;
+		r->pfx[i].vis = region_pfx_count(d, &r->pfx[i].p, r->via_as);
 	}
 	if (r->recount < r->pfxcap)
 		return;
@@ -656,28 +706,51 @@ det_next(double *next, double t)
 		*next = t;
 }
 
+/* detect_run's work on one region; 1 if it must look at it again. */
+static int
+det_region_run(struct detect *d, struct det_region *r, double now,
+    double *next, size_t *budget, size_t *work)
+{
+	if (r->recount != SIZE_MAX)
+		det_recount(d, r, budget, work);
+	det_calm(d, r, now, next);
+	if (d->ncounting > 0 && r->ndirty == 0 && r->recount == SIZE_MAX)
+		det_next(next, det_evaluate(d, r, now));
+	return r->pending || r->unstable || r->ndirty > 0 ||
+	    r->recount != SIZE_MAX;
+}
+
 double
 detect_run(struct detect *d, double now)
 {
-	size_t i, budget = DET_RECOUNT_BUDGET;
-	struct det_region *r;
+	size_t i, w, budget = DET_RECOUNT_BUDGET, work = d->work_run;
 	double next = -1;
+	uint64_t bits;
+	int b;
 
 	if (d->full_feed > 0 && now >= d->ff_next)
 		det_fullfeed(d, now);
 	if (d->full_feed > 0)
 		det_next(&next, d->ff_next - now);
-	region_recompute(d, DET_RUN_BUDGET, now);
-	region_promote(d, now, &next);
-	for (i = 0; i < d->nregions; i++) {
-		r = &d->regions[i];
-		if (r->recount != SIZE_MAX)
-			det_recount(d, r, &budget);
-		det_calm(d, r, now, &next);
-		if (d->ncounting == 0 || r->ndirty > 0 ||
-		    r->recount != SIZE_MAX)
-			continue;
-		det_next(&next, det_evaluate(d, r, now));
+	region_recompute(d, DET_RUN_BUDGET, &work, now);
+	region_promote(d, now, &next, &work);
+	/*
+	 * Only the regions something happened to (region_touch): with every
+	 * country watched a run after one withdrawal must not cost a look at
+	 * each of a thousand regions.  In region order, as the events were.
+	 */
+	for (w = 0; w < d->touchw; w++) {
+		bits = d->touched[w];
+		while (bits != 0) {
+			b = __builtin_ctzll(bits);
+			bits &= bits - 1;
+			i = w * 64 + (size_t)b;
+			if (i >= d->nregions)
+				continue;
+			if (!det_region_run(d, &d->regions[i], now, &next,
+			    &budget, &work) && !d->reference)
+				d->touched[w] &= ~((uint64_t)1 << b);
+		}
 	}
 	if (d->dirty_head != UINT32_MAX || budget == 0)
 		next = 0;
@@ -820,7 +893,7 @@ detect_configure(struct detect *d, const struct config *conf, double now,
 	const struct config_region *cr;
 	struct det_region *regions, *old = d->regions;
 	struct rirstats *rs = rirstats_new();
-	size_t n = 0, nold = d->nregions;
+	size_t i, n = 0, nold = d->nregions;
 
 	if (det_check_sizes(conf, err, errlen) == -1 ||
 	    det_load_stats(rs, conf, err, errlen) == -1) {
@@ -847,6 +920,13 @@ detect_configure(struct detect *d, const struct config *conf, double now,
 	d->regions = regions;
 	d->nregions = n;
 	det_regions_free(old, nold);
+	free(d->touched);
+	d->touchw = (n + 63) / 64;
+	if ((d->touched = calloc(d->touchw + 1, sizeof(*d->touched))) == NULL)
+		fatal("detect");
+	/* The reference looks at every region on every run. */
+	for (i = 0; i < n && d->reference; i++)
+		region_touch(d, (uint16_t)i);
 	d->full_feed = conf->full_feed;
 	if (region_index_build(d, conf, err, errlen) == -1)
 		return -1;

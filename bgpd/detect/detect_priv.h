@@ -24,6 +24,16 @@
 #define DET_CHUNKS_PER_PREFIX 65536	/* chunks of a `prefix` line */
 #define DET_NBUCKETS	32		/* unstable-rate window buckets */
 #define DET_NOFILE	0xffff
+/*
+ * The work a detect_run may do, in route visits: a chunk costs its
+ * cell's routes (once per region that has the cell) plus DET_WORK_CHUNK,
+ * a recounted prefix DET_WORK_RECOUNT.  About 5 ms of CPU here; counted,
+ * not timed, so that replay and tests stay deterministic.
+ */
+#define DET_WORK_RUN	150000
+#define DET_WORK_CHUNK	64
+#define DET_WORK_RECOUNT 16
+#define DET_WORK_PEND	4	/* a pending chunk looked at */
 
 /* How a route got into a region (the `via` of events). */
 enum det_via {
@@ -40,6 +50,16 @@ struct det_fam {
 };
 extern const struct det_fam det_fam[AID_MAX];
 
+/* detmap.c: nonzero uint64_t keys to uint32_t values. */
+struct det_map {
+	uint64_t	*key;
+	uint32_t	*val;
+	size_t		 cap, n;
+};
+uint32_t *det_map_get(const struct det_map *, uint64_t key);
+void	det_map_put(struct det_map *, uint64_t key, uint32_t val);
+void	det_map_clear(struct det_map *);
+
 /* A membership block: row of the block index (trie payload path_id). */
 struct det_block {
 	struct bw_prefix pfx;
@@ -49,6 +69,7 @@ struct det_block {
 	uint16_t	 file;		/* stats file, or DET_NOFILE */
 	uint32_t	 asn;		/* VIA_ORIGIN: the origin AS */
 	char		 cc[3];		/* VIA_COUNTRY, or a country's asn */
+	uint32_t	 next;		/* IPv4 learned: chain in lmap */
 };
 
 /* An origin AS of a region (hash chain). */
@@ -71,6 +92,13 @@ struct det_match {
 	struct bw_prefix block;
 };
 
+/* A region's IPv4 country block as an address range (sorted by start). */
+struct det_range {
+	uint32_t	 start, end;	/* first and last address */
+	uint32_t	 maxend;	/* largest end of this and all before */
+	uint32_t	 block;		/* row in blocks */
+};
+
 /* One /16 (IPv4) or /40 (IPv6) cell of one region's space. */
 struct det_chunk {
 	struct bw_prefix cell;
@@ -78,6 +106,7 @@ struct det_chunk {
 	uint8_t		 dirty;
 	uint8_t		 pending_listed;
 	uint32_t	 next_dirty;	/* UINT32_MAX: end */
+	uint32_t	 next_cell;	/* IPv4: the cell's next chunk */
 	uint64_t	 member[DET_WORDS];	/* the region's units */
 	uint64_t	 fixed[DET_WORDS];	/* of `prefix` lines */
 	uint64_t	 seen[DET_WORDS];	/* baseline of derived units */
@@ -109,6 +138,9 @@ struct det_region {
 	uint64_t	 units_vis, units_tot;
 	uint32_t	 ndirty;	/* chunks waiting for recompute */
 	uint32_t	 nlearned;	/* origin-AS members learned */
+	uint8_t		 has_blocks;	/* `prefix` or `country` lines */
+	struct det_range *cr4;		/* its IPv4 country blocks */
+	size_t		 ncr4;
 	struct det_pfx	*pfx;
 	size_t		 pfxcap, npfx;
 	uint32_t	 pfx_visible;
@@ -168,9 +200,16 @@ struct detect {
 	struct det_chunk	**chunks;
 	size_t			 nchunks, chunkcap;
 	struct trie		 cidx[AID_MAX];		/* chunks */
+	struct det_map		 cmap;		/* (cell, region) -> chunk;
+						 * IPv4 (cell, -) -> first */
+	struct det_map		 lmap;		/* IPv4 prefix -> learned */
+	struct det_chunk	**pools;	/* chunk_alloc */
+	size_t			 npools, poolcap, pool_left;
 	uint32_t		 dirty_head;
 	uint32_t		*pendlist;		/* chunks with pending */
 	size_t			 npend, pendcap;
+	size_t			 pend_cur;	/* region_promote's pass */
+	double			 pend_first;
 	double			 pend_due;	/* no pending unit is due
 						 * before (0: unknown) */
 
@@ -185,6 +224,12 @@ struct detect {
 
 	uint64_t		*scratch;	/* DET_UNITS * cwords */
 	size_t			 scratchw;
+	int			 reference;	/* tests: the per-route path
+						 * for every route */
+	size_t			 work_run;	/* work per detect_run */
+	uint64_t		*touched;	/* regions detect_run must look
+						 * at, a bit per region */
+	size_t			 touchw;
 };
 
 /* region.c */
@@ -199,8 +244,15 @@ void	region_materialize(struct detect *, const struct bw_prefix *,
 	    const struct det_match *);
 void	region_mark_dirty(struct detect *, const struct bw_prefix *);
 void	region_mark_all_dirty(struct detect *);
-size_t	region_recompute(struct detect *, size_t budget, double now);
-void	region_promote(struct detect *, double now, double *next);
+void	region_touch(struct detect *, uint16_t region);
+/*
+ * Stops after budget chunks or once *work is used up (a chunk costs
+ * DET_WORK_CHUNK plus the RIB routes its walks visit).
+ */
+size_t	region_recompute(struct detect *, size_t budget, size_t *work,
+	    double now);
+void	region_promote(struct detect *, double now, double *next,
+	    size_t *work);
 uint32_t region_quorum(const struct detect *, const struct det_region *);
 /* via_as 0: any path counts; else only paths through that AS. */
 int	region_route_counts(const struct detect *, const struct rib_route *,

@@ -74,13 +74,18 @@ region_index_clear(struct detect *d)
 		trie_init(&d->bidx[aid], (uint8_t)aid);
 		trie_init(&d->cidx[aid], (uint8_t)aid);
 	}
-	for (i = 0; i < d->nchunks; i++)
-		free(d->chunks[i]);
+	for (i = 0; i < d->npools; i++)
+		free(d->pools[i]);
+	free(d->pools);
+	d->pools = NULL;
+	d->npools = d->poolcap = d->pool_left = 0;
 	free(d->chunks);
 	free(d->blocks);
 	free(d->asns);
 	free(d->asnhash);
 	free(d->pendlist);
+	det_map_clear(&d->cmap);
+	det_map_clear(&d->lmap);
 	d->chunks = NULL;
 	d->blocks = NULL;
 	d->asns = NULL;
@@ -89,6 +94,8 @@ region_index_clear(struct detect *d)
 	d->nchunks = d->chunkcap = d->nblocks = d->blockcap = 0;
 	d->nasns = d->asncap = d->asnhsize = d->npend = d->pendcap = 0;
 	d->pend_due = 0;
+	d->pend_cur = 0;
+	d->pend_first = 0;
 	d->dirty_head = UINT32_MAX;
 }
 
@@ -107,6 +114,31 @@ det_grow(void *p, size_t *cap, size_t need, size_t size)
 	return p;
 }
 
+static uint64_t
+lmap_key(const struct bw_prefix *p)
+{
+	return (uint64_t)1 << 63 | (uint64_t)p->len << 32 |
+	    (uint32_t)p->b[0] << 24 | (uint32_t)p->b[1] << 16 |
+	    (uint32_t)p->b[2] << 8 | p->b[3];
+}
+
+static void
+lmap_add(struct detect *d, uint32_t id)
+{
+	uint64_t k = lmap_key(&d->blocks[id].pfx);
+	uint32_t *head = det_map_get(&d->lmap, k), i;
+
+	/* At the tail: matches come in the order they were learned. */
+	d->blocks[id].next = UINT32_MAX;
+	if (head == NULL) {
+		det_map_put(&d->lmap, k, id);
+		return;
+	}
+	for (i = *head; d->blocks[i].next != UINT32_MAX; i = d->blocks[i].next)
+		;
+	d->blocks[i].next = id;
+}
+
 static void
 block_add(struct detect *d, const struct det_block *b)
 {
@@ -115,8 +147,17 @@ block_add(struct detect *d, const struct det_block *b)
 	d->blocks = det_grow(d->blocks, &d->blockcap, d->nblocks + 1,
 	    sizeof(*d->blocks));
 	d->blocks[d->nblocks] = *b;
-	idx_add(&d->bidx[b->pfx.aid], &b->pfx, (uint32_t)d->nblocks,
-	    b->region);
+	d->blocks[d->nblocks].next = UINT32_MAX;
+	/*
+	 * An IPv4 prefix learned by origin AS matches that prefix only: a
+	 * map finds it in one probe, and it stays out of the block index
+	 * (smaller, faster to walk; no insert per learned prefix).
+	 */
+	if (b->exact && b->pfx.aid == AID_INET && !d->reference)
+		lmap_add(d, (uint32_t)d->nblocks);
+	else
+		idx_add(&d->bidx[b->pfx.aid], &b->pfx, (uint32_t)d->nblocks,
+		    b->region);
 	d->nblocks++;
 }
 
@@ -252,37 +293,206 @@ chunk_mark(struct detect *d, uint32_t id)
 	d->regions[c->region].ndirty++;
 }
 
-/* One region's chunk of a cell, created (and marked dirty) if absent. */
+static uint32_t
+v4_addr(const struct bw_prefix *p)
+{
+	return (uint32_t)p->b[0] << 24 | (uint32_t)p->b[1] << 16 |
+	    (uint32_t)p->b[2] << 8 | p->b[3];
+}
+
+static uint32_t
+v4_last(const struct bw_prefix *p)
+{
+	return v4_addr(p) | (p->len >= 32 ? 0 : UINT32_MAX >> p->len);
+}
+
+static int
+range_cmp(const void *a, const void *b)
+{
+	const struct det_range *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->end < y->end ? -1 : x->end > y->end;
+}
+
+/* Each region's IPv4 country blocks, sorted, for chunk_fill_v4. */
+static void
+region_ranges_build(struct detect *d)
+{
+	const struct det_block *b;
+	struct det_region *r;
+	size_t i, j, *cnt;
+
+	if ((cnt = calloc(d->nregions + 1, sizeof(*cnt))) == NULL)
+		fatal("detect");
+	for (i = 0; i < d->nblocks; i++)
+		if (d->blocks[i].via == VIA_COUNTRY &&
+		    d->blocks[i].pfx.aid == AID_INET)
+			cnt[d->blocks[i].region]++;
+	for (i = 0; i < d->nregions; i++) {
+		r = &d->regions[i];
+		free(r->cr4);
+		r->cr4 = NULL;
+		r->ncr4 = 0;
+		if (cnt[i] > 0 && (r->cr4 = calloc(cnt[i],
+		    sizeof(*r->cr4))) == NULL)
+			fatal("detect");
+	}
+	for (i = 0; i < d->nblocks; i++) {
+		b = &d->blocks[i];
+		if (b->via != VIA_COUNTRY || b->pfx.aid != AID_INET)
+			continue;
+		r = &d->regions[b->region];
+		r->cr4[r->ncr4].start = v4_addr(&b->pfx);
+		r->cr4[r->ncr4].end = v4_last(&b->pfx);
+		r->cr4[r->ncr4++].block = (uint32_t)i;
+	}
+	for (i = 0; i < d->nregions; i++) {
+		r = &d->regions[i];
+		if (r->ncr4 == 0)
+			continue;
+		qsort(r->cr4, r->ncr4, sizeof(*r->cr4), range_cmp);
+		r->cr4[0].maxend = r->cr4[0].end;
+		for (j = 1; j < r->ncr4; j++)
+			r->cr4[j].maxend = r->cr4[j].end > r->cr4[j - 1].maxend ?
+			    r->cr4[j].end : r->cr4[j - 1].maxend;
+	}
+	free(cnt);
+}
+
+/* The units of IPv4 cell [cs, ce] that country range g meets. */
+static void
+range_units(struct det_chunk *c, uint32_t cs, uint32_t ce,
+    const struct det_range *g)
+{
+	uint32_t lo = g->start > cs ? g->start : cs;
+	uint32_t hi = g->end < ce ? g->end : ce;
+	unsigned first, last;
+
+	if (lo > hi)
+		return;
+	first = (lo - cs) >> (32 - det_fam[AID_INET].unit);
+	last = (hi - cs) >> (32 - det_fam[AID_INET].unit);
+	bits_set(c->member, first, last - first + 1);
+}
+
+/*
+ * A new IPv4 chunk made by a route: its region's blocks that meet the
+ * cell are country blocks only.  Learned blocks made their chunks when
+ * they were learned (region_materialize follows every region_learn; an
+ * IPv4 route at the floor spans 256 cells, which it materializes), and
+ * every cell a `prefix` line meets has had its chunk since configuration.
+ * So a binary search in the region's sorted country ranges replaces the
+ * walks of the block index, which visit every region's blocks.
+ */
+static void
+chunk_fill_v4(struct detect *d, struct det_chunk *c)
+{
+	const struct det_region *r = &d->regions[c->region];
+	uint32_t cs = v4_addr(&c->cell), ce = v4_last(&c->cell);
+	size_t lo = 0, hi = r->ncr4, i;
+
+	while (lo < hi) {
+		i = lo + (hi - lo) / 2;
+		if (r->cr4[i].start < cs)
+			lo = i + 1;
+		else
+			hi = i;
+	}
+	for (i = lo; i < r->ncr4 && r->cr4[i].start <= ce; i++)
+		range_units(c, cs, ce, &r->cr4[i]);
+	for (i = lo; i > 0 && r->cr4[i - 1].maxend >= cs; i--)
+		range_units(c, cs, ce, &r->cr4[i - 1]);
+}
+
+/* Chunks come from pools of DET_POOL, freed with the index. */
+#define DET_POOL	1024
+
 static struct det_chunk *
-chunk_get(struct detect *d, uint16_t region, const struct bw_prefix *cell)
+chunk_alloc(struct detect *d)
+{
+	if (d->pool_left == 0) {
+		d->pools = det_grow(d->pools, &d->poolcap, d->npools + 1,
+		    sizeof(*d->pools));
+		if ((d->pools[d->npools++] = calloc(DET_POOL,
+		    sizeof(struct det_chunk))) == NULL)
+			fatal("detect");
+		d->pool_left = DET_POOL;
+	}
+	return &d->pools[d->npools - 1][DET_POOL - d->pool_left--];
+}
+
+/*
+ * The chunk map key: (family, cell bits, region) in one nonzero word, so
+ * finding a route's chunk is one probe, not a descent of the chunk index.
+ * Region 0xffff (never a region id) keys an IPv4 cell's first chunk.
+ */
+#define CELL_ALL	0xffff
+
+static uint64_t
+chash_key(uint16_t region, const struct bw_prefix *cell)
+{
+	uint64_t k = (uint64_t)1 << 63 | (uint64_t)(cell->aid == AID_INET6) <<
+	    56 | region;
+	int i;
+
+	for (i = 0; i < det_fam[cell->aid].chunk / 8; i++)
+		k |= (uint64_t)cell->b[i] << (16 + 8 * i);
+	return k;
+}
+
+/*
+ * One region's chunk of a cell, created (and marked dirty) if absent.
+ * conf: made by configuration (fills from every block of the index),
+ * else by a route (chunk_fill_v4 for IPv4).
+ */
+static struct det_chunk *
+chunk_get(struct detect *d, uint16_t region, const struct bw_prefix *cell,
+    int conf)
 {
 	struct trie *t = &d->cidx[cell->aid];
-	const struct trie_node *n;
-	const struct rib_route *r;
+	uint64_t k = chash_key(region, cell);
 	struct chunk_fill cf;
 	struct det_chunk *c;
-	size_t i;
+	uint32_t *id;
 
-	if ((n = trie_lookup(t, cell)) != NULL) {
-		r = trie_routes(t, n);
-		for (i = 0; i < n->nroutes; i++)
-			if (r[i].peer == region)
-				return d->chunks[r[i].path_id];
-	}
+	if ((id = det_map_get(&d->cmap, k)) != NULL)
+		return d->chunks[*id];
 	if (d->nchunks >= UINT32_MAX - 1)
 		fatalx("detect: too many chunks");
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		fatal("detect");
+	c = chunk_alloc(d);
 	c->cell = *cell;
 	c->region = region;
 	d->chunks = det_grow(d->chunks, &d->chunkcap, d->nchunks + 1,
 	    sizeof(*d->chunks));
 	d->chunks[d->nchunks] = c;
-	idx_add(t, cell, (uint32_t)d->nchunks, region);
+	det_map_put(&d->cmap, k, (uint32_t)d->nchunks);
+	c->next_cell = UINT32_MAX;
+	if (cell->aid == AID_INET && !d->reference) {
+		/* IPv4: the cell's chunks in a list, for region_mark_dirty. */
+		k = chash_key(CELL_ALL, cell);
+		if ((id = det_map_get(&d->cmap, k)) != NULL)
+			c->next_cell = *id;
+		det_map_put(&d->cmap, k, (uint32_t)d->nchunks);
+	} else
+		idx_add(t, cell, (uint32_t)d->nchunks, region);
 	cf.d = d;
 	cf.c = c;
-	trie_walk_covering(&d->bidx[cell->aid], cell, chunk_fill_cb, &cf);
-	trie_walk_covered(&d->bidx[cell->aid], cell, chunk_fill_cb, &cf);
+	if (!conf && !d->reference && cell->aid == AID_INET)
+		chunk_fill_v4(d, c);
+	else {
+		trie_walk_covering(&d->bidx[cell->aid], cell, chunk_fill_cb,
+		    &cf);
+		/*
+		 * Blocks inside the cell: a region of origin ASes only has
+		 * none that did not make this chunk already
+		 * (region_materialize follows every region_learn).
+		 */
+		if (conf || d->regions[region].has_blocks)
+			trie_walk_covered(&d->bidx[cell->aid], cell,
+			    chunk_fill_cb, &cf);
+	}
 	chunk_mark(d, (uint32_t)d->nchunks++);
 	return c;
 }
@@ -334,7 +544,7 @@ static void
 cell_fixed(struct detect *d, uint16_t region, const struct bw_prefix *cell,
     const struct bw_prefix *p)
 {
-	struct det_chunk *c = chunk_get(d, region, cell);
+	struct det_chunk *c = chunk_get(d, region, cell, 1);
 	unsigned first, n;
 
 	if (units_of(cell, p, &first, &n)) {
@@ -347,7 +557,7 @@ static void
 cell_derived(struct detect *d, uint16_t region, const struct bw_prefix *cell,
     const struct bw_prefix *p)
 {
-	struct det_chunk *c = chunk_get(d, region, cell);
+	struct det_chunk *c = chunk_get(d, region, cell, 0);
 	unsigned first, n;
 
 	if (units_of(cell, p, &first, &n))
@@ -400,6 +610,7 @@ region_add_conf(struct detect *d, uint16_t id, const struct config_region *cr)
 	size_t i, j, n, budget = DET_MAX_STATS_ASNS;
 	uint32_t k;
 
+	d->regions[id].has_blocks = cr->nprefixes > 0 || cr->ncountries > 0;
 	for (i = 0; i < cr->nprefixes; i++) {
 		memset(&b, 0, sizeof(b));
 		b.pfx = cr->prefixes[i];
@@ -452,6 +663,7 @@ region_index_build(struct detect *d, const struct config *conf, char *err,
 		region_via_summary(d, &d->regions[id], cr);
 		id++;
 	}
+	region_ranges_build(d);
 	/* `prefix` lines count in full: their chunks exist from the start. */
 	id = 0;
 	TAILQ_FOREACH(cr, &conf->regions, entry) {
@@ -494,29 +706,33 @@ match_add(struct match_walk *w, const struct det_match *m)
 		w->m[w->n++] = *m;
 }
 
+static void
+match_block(struct match_walk *w, const struct det_block *b)
+{
+	struct det_match m;
+
+	if (b->exact && b->pfx.len != w->p->len)
+		return;
+	memset(&m, 0, sizeof(m));
+	m.region = b->region;
+	m.via = b->via;
+	m.learned = b->exact;
+	m.file = b->file;
+	m.asn = b->asn;
+	memcpy(m.cc, b->cc, 3);
+	m.block = b->pfx;
+	match_add(w, &m);
+}
+
 static int
 match_cb(const struct trie *t, const struct trie_node *n, void *arg)
 {
 	struct match_walk *w = arg;
 	const struct rib_route *r = trie_routes(t, n);
-	const struct det_block *b;
-	struct det_match m;
 	size_t i;
 
-	for (i = 0; i < n->nroutes; i++) {
-		b = &w->d->blocks[r[i].path_id];
-		if (b->exact && b->pfx.len != w->p->len)
-			continue;
-		memset(&m, 0, sizeof(m));
-		m.region = b->region;
-		m.via = b->via;
-		m.learned = b->exact;
-		m.file = b->file;
-		m.asn = b->asn;
-		memcpy(m.cc, b->cc, 3);
-		m.block = b->pfx;
-		match_add(w, &m);
-	}
+	for (i = 0; i < n->nroutes; i++)
+		match_block(w, &w->d->blocks[r[i].path_id]);
 	return 0;
 }
 
@@ -526,11 +742,15 @@ region_match(struct detect *d, const struct bw_prefix *p, uint32_t origin,
 {
 	struct match_walk w = { d, p, out, 0, max };
 	struct det_match m;
-	uint32_t i;
+	uint32_t i, *lid;
 
 	if (p->aid != AID_INET && p->aid != AID_INET6)
 		return 0;
 	trie_walk_covering(&d->bidx[p->aid], p, match_cb, &w);
+	if (p->aid == AID_INET && (lid = det_map_get(&d->lmap,
+	    lmap_key(p))) != NULL)
+		for (i = *lid; i != UINT32_MAX; i = d->blocks[i].next)
+			match_block(&w, &d->blocks[i]);
 	if (origin == 0 || d->asnhsize == 0)
 		return w.n;
 	for (i = d->asnhash[asn_hash(origin, d->asnhsize)]; i != UINT32_MAX;
@@ -602,6 +822,21 @@ dirty_cb(const struct trie *t, const struct trie_node *n, void *arg)
 	return 0;
 }
 
+/* IPv4: marks the chunks of a cell (cells_each callback). */
+static void
+cell_dirty(struct detect *d, uint16_t region, const struct bw_prefix *cell,
+    const struct bw_prefix *p)
+{
+	uint32_t *head, id;
+
+	(void)region;
+	(void)p;
+	if ((head = det_map_get(&d->cmap, chash_key(CELL_ALL, cell))) == NULL)
+		return;
+	for (id = *head; id != UINT32_MAX; id = d->chunks[id]->next_cell)
+		chunk_mark(d, id);
+}
+
 void
 region_mark_dirty(struct detect *d, const struct bw_prefix *p)
 {
@@ -614,6 +849,10 @@ region_mark_dirty(struct detect *d, const struct bw_prefix *p)
 	f = &det_fam[p->aid];
 	if (p->len < f->floor || p->len > f->unit)
 		return;		/* routes that never make a unit visible */
+	if (p->aid == AID_INET && !d->reference) {
+		cells_each(p, DET_CHUNKS_PER_ROUTE, cell_dirty, d, 0);
+		return;
+	}
 	if (p->len < f->chunk) {
 		trie_walk_covered(&d->cidx[p->aid], p, dirty_cb, d);
 		return;
@@ -630,8 +869,10 @@ region_mark_all_dirty(struct detect *d)
 
 	for (i = 0; i < d->nchunks; i++)
 		chunk_mark(d, (uint32_t)i);
-	for (i = 0; i < d->nregions; i++)
+	for (i = 0; i < d->nregions; i++) {
 		d->regions[i].recount = 0;
+		region_touch(d, (uint16_t)i);
+	}
 }
 
 uint32_t
@@ -677,6 +918,7 @@ struct vis_walk {
 	uint64_t		*units;		/* per unit: peers covering it */
 	size_t			 w;
 	uint32_t		 via_as;	/* the region's, 0: none */
+	size_t			 routes;	/* visited: the work done */
 };
 
 static void
@@ -692,6 +934,7 @@ vis_covering_cb(const struct bw_prefix *p, const struct rib_route *r,
 	struct vis_walk *v = arg;
 	size_t i;
 
+	v->routes += n;
 	if (p->len < det_fam[p->aid].floor)
 		return 0;
 	for (i = 0; i < n; i++)
@@ -708,6 +951,7 @@ vis_covered_cb(const struct bw_prefix *p, const struct rib_route *r,
 	unsigned first, cnt, u;
 	size_t i;
 
+	v->routes += n;
 	/* Equal: done by the covering walk; longer than a unit: no unit. */
 	if (p->len == v->cell->len || p->len > det_fam[p->aid].unit ||
 	    !units_of(v->cell, p, &first, &cnt))
@@ -732,6 +976,14 @@ pend_list(struct detect *d, uint32_t id)
 	d->pendlist[d->npend++] = id;
 }
 
+/* detect_run looks at the region again (its totals may have moved). */
+void
+region_touch(struct detect *d, uint16_t region)
+{
+	if ((size_t)region / 64 < d->touchw)
+		d->touched[region / 64] |= (uint64_t)1 << (region % 64);
+}
+
 /* Recounts what a chunk adds to its region from its bitmaps. */
 static void
 chunk_totals(struct detect *d, struct det_chunk *c)
@@ -741,6 +993,7 @@ chunk_totals(struct detect *d, struct det_chunk *c)
 	unsigned ntot, nvis;
 	int k;
 
+	region_touch(d, c->region);
 	for (k = 0; k < DET_WORDS; k++) {
 		counted[k] = (c->fixed[k] | c->seen[k]) & c->member[k];
 		vis[k] = c->visible[k] & counted[k];
@@ -753,8 +1006,11 @@ chunk_totals(struct detect *d, struct det_chunk *c)
 	c->nvis = (uint16_t)nvis;
 }
 
-/* Which member units at least quorum counting peers cover. */
-static void
+/*
+ * Which member units at least quorum counting peers cover.  Returns the
+ * work it took: routes visited, plus a chunk's fixed cost.
+ */
+static size_t
 chunk_visible(struct detect *d, struct det_chunk *c, uint64_t *vis)
 {
 	struct vis_walk v;
@@ -764,7 +1020,7 @@ chunk_visible(struct detect *d, struct det_chunk *c, uint64_t *vis)
 
 	memset(vis, 0, DET_WORDS * sizeof(*vis));
 	if (d->ncounting == 0)
-		return;
+		return DET_WORK_CHUNK;
 	memset(d->scratch, 0, (DET_UNITS + 1) * w * sizeof(*d->scratch));
 	v.d = d;
 	v.cell = &c->cell;
@@ -772,6 +1028,7 @@ chunk_visible(struct detect *d, struct det_chunk *c, uint64_t *vis)
 	v.units = d->scratch + w;
 	v.w = w;
 	v.via_as = d->regions[c->region].via_as;
+	v.routes = 0;
 	rib_walk_covering(d->rib, &c->cell, vis_covering_cb, &v);
 	rib_walk_covered(d->rib, &c->cell, vis_covered_cb, &v);
 	for (u = 0; u < DET_UNITS; u++) {
@@ -783,17 +1040,19 @@ chunk_visible(struct detect *d, struct det_chunk *c, uint64_t *vis)
 		if (cnt >= q)
 			vis[u / 64] |= (uint64_t)1 << (u % 64);
 	}
+	return DET_WORK_CHUNK + v.routes;
 }
 
-static void
+static size_t
 chunk_recompute(struct detect *d, uint32_t id, double now)
 {
 	struct det_chunk *c = d->chunks[id];
 	uint64_t vis[DET_WORDS], newly;
 	double due;
+	size_t work;
 	int k, had = 0, add = 0;
 
-	chunk_visible(d, c, vis);
+	work = chunk_visible(d, c, vis);
 	for (k = 0; k < DET_WORDS; k++) {
 		had |= c->pending[k] != 0;
 		c->pending[k] &= vis[k];
@@ -813,33 +1072,35 @@ chunk_recompute(struct detect *d, uint32_t id, double now)
 		pend_list(d, id);
 	}
 	chunk_totals(d, c);
+	return work;
 }
 
 size_t
-region_recompute(struct detect *d, size_t budget, double now)
+region_recompute(struct detect *d, size_t budget, size_t *work, double now)
 {
 	struct det_chunk *c;
-	size_t done = 0;
+	size_t done = 0, w;
 	uint32_t id;
 
-	while (d->dirty_head != UINT32_MAX && done < budget) {
+	while (d->dirty_head != UINT32_MAX && done < budget && *work > 0) {
 		id = d->dirty_head;
 		c = d->chunks[id];
 		d->dirty_head = c->next_dirty;
 		c->dirty = 0;
 		d->regions[c->region].ndirty--;
-		chunk_recompute(d, id, now);
+		w = chunk_recompute(d, id, now);
+		*work = w < *work ? *work - w : 0;
 		done++;
 	}
 	return done;
 }
 
 void
-region_promote(struct detect *d, double now, double *next)
+region_promote(struct detect *d, double now, double *next, size_t *work)
 {
 	struct det_chunk *c;
-	double due, first = 0;
-	size_t i = 0;
+	double due;
+	size_t i;
 	int k, any;
 
 	/*
@@ -851,16 +1112,23 @@ region_promote(struct detect *d, double now, double *next)
 			*next = d->pend_due - now;
 		return;
 	}
-	while (i < d->npend) {
+	/*
+	 * One pass over the list, in runs of bounded work: after a table
+	 * loaded, every chunk falls due at about the same time, and
+	 * promoting them all in one run stalled the loop.  The pass goes on
+	 * from pend_cur; pend_first is the earliest due time it has seen.
+	 */
+	if (d->pend_cur == 0)
+		d->pend_first = 0;
+	for (i = d->pend_cur; i < d->npend && *work > 0; ) {
 		c = d->chunks[d->pendlist[i]];
 		for (k = 0, any = 0; k < DET_WORDS; k++)
 			any |= c->pending[k] != 0;
 		due = c->pending_since + d->regions[c->region].hold_down;
+		*work = *work > DET_WORK_PEND ? *work - DET_WORK_PEND : 0;
 		if (any && now < due) {
-			if (*next < 0 || due - now < *next)
-				*next = due - now;
-			if (first == 0 || due < first)
-				first = due;
+			if (d->pend_first == 0 || due < d->pend_first)
+				d->pend_first = due;
 			i++;
 			continue;
 		}
@@ -869,10 +1137,20 @@ region_promote(struct detect *d, double now, double *next)
 			c->pending[k] = 0;
 		}
 		chunk_totals(d, c);
+		*work = *work > DET_WORK_CHUNK ? *work - DET_WORK_CHUNK : 0;
 		c->pending_listed = 0;
 		d->pendlist[i] = d->pendlist[--d->npend];
 	}
-	d->pend_due = first;
+	if (i < d->npend) {		/* more next run */
+		d->pend_cur = i;
+		d->pend_due = 0;
+		*next = 0;
+		return;
+	}
+	d->pend_cur = 0;
+	d->pend_due = d->pend_first;
+	if (d->pend_first > 0 && (*next < 0 || d->pend_first - now < *next))
+		*next = d->pend_first - now > 0 ? d->pend_first - now : 0;
 }
 
 uint16_t

@@ -2,10 +2,11 @@
  * The MRT archive (mrt_archive.h): configuration, the peers as the
  * message tap shows them, and the updates files.
  *
- * Every UPDATE received (every message with `all`) becomes one
- * BGP4MP_ET MESSAGE record holding the bytes as received, stamped with
- * the loop's clock, the events' clock; every FSM transition one
- * STATE_CHANGE_AS4 record.  Records collect in a chunk that goes to the
+ * Every UPDATE received (every message received and sent with `all`)
+ * becomes one BGP4MP_ET MESSAGE_AS4 record holding the bytes as received
+ * (a 2-octet session's UPDATEs made 4-octet), stamped with the loop's
+ * clock, the events' clock; every FSM transition one STATE_CHANGE_AS4
+ * record.  Records collect in a chunk that goes to the
  * writer thread when full and at least once a second.  The file is
  * chosen by the record's time: the interval it falls in (aligned to
  * `rotate`, as RIS names its files) expanded into the strftime path.
@@ -216,24 +217,59 @@ mrt_tap_message(void *arg, const struct tap_peer *tp, const struct tap_msg *m)
 	struct wbuf w;
 	uint32_t sec, usec;
 	uint16_t st;
-	int i;
+	int i, as2upd;
 
 	mrt_peer_seen(a, tp);
-	if (m->dir != TAP_RX || !mrt_wants(a, tp) ||
+	if (!mrt_wants(a, tp) || (m->dir == TAP_TX && !a->conf.all_messages) ||
 	    (m->type != BGP_UPDATE && !a->conf.all_messages))
 		return;
 	mrt_split_ts(m->ts, &sec, &usec);
 	mrt_updates_rotate(a, sec);
 	mrt_bgp4mp_peer(tp, &p);
-	st = mrt_bgp4mp_msg_subtype(tp->as4,
-	    m->type == BGP_UPDATE && tp->addpath[mrt_msg_aid(m)], 0);
+	/*
+	 * What we send: BGP4MP_MESSAGE_AS4_LOCAL, the peer fields naming
+	 * the recipient (RFC 6396 4.4.5, 4.4.6).  Our UPDATEs (End-of-RIB)
+	 * carry no AS path, so the _AS4 subtype is right on any session.
+	 */
+	if (m->dir == TAP_TX)
+		st = mrt_bgp4mp_msg_subtype(1, 0, 1);
+	else
+		st = mrt_bgp4mp_msg_subtype(1,
+		    m->type == BGP_UPDATE && tp->addpath[mrt_msg_aid(m)], 0);
+	/*
+	 * An UPDATE of a 2-octet session: made 4-octet for the _AS4
+	 * subtype (mrt_enc_bgp4mp_msg_as4).  Any other message of such a
+	 * session holds no AS path and goes as received.  An UPDATE that
+	 * could not be decoded, or whose attributes were treated as a
+	 * withdrawal, goes as received under the 2-octet subtype.
+	 */
+	as2upd = m->dir == TAP_RX && !tp->as4 && m->type == BGP_UPDATE;
+	if (as2upd && (m->upd == NULL ||
+	    m->upd->action >= ACT_TREAT_AS_WITHDRAW)) {
+		st = mrt_bgp4mp_msg_subtype(0, tp->addpath[mrt_msg_aid(m)], 0);
+		as2upd = 0;
+	}
 	for (i = 0; i < 2; i++) {
+		if (as2upd && mrt_enc_bgp4mp_msg_as4(mrt_chunk_room(a, &w),
+		    sec, usec, st, &p, m->bytes, m->len, m->upd) == 0) {
+			mrt_chunk_done(a, &w);
+			return;
+		}
+		if (!as2upd && mrt_enc_bgp4mp_msg(mrt_chunk_room(a, &w), sec,
+		    usec, st, &p, m->bytes, m->len) == 0) {
+			mrt_chunk_done(a, &w);
+			return;
+		}
+		mrt_flush(a);
+	}
+	if (as2upd) {
+		/* Too long once widened: as received, 2-octet subtype. */
+		st = mrt_bgp4mp_msg_subtype(0, tp->addpath[mrt_msg_aid(m)], 0);
 		if (mrt_enc_bgp4mp_msg(mrt_chunk_room(a, &w), sec, usec, st,
 		    &p, m->bytes, m->len) == 0) {
 			mrt_chunk_done(a, &w);
 			return;
 		}
-		mrt_flush(a);
 	}
 	a->dropped++;		/* larger than a chunk: cannot be */
 }

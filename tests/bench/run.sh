@@ -83,4 +83,14 @@ echo "5. Kafka output into the mock cluster (tests/bench/kafka_bench.py)"
 /usr/bin/python3 -B tests/bench/kafka_bench.py "$BUILD" || rc=1
 # 6. the RIS Live stream (tests/bench/rislive.sh).
 case " $BENCH_SKIP " in *" rislive "*) ;; *) sh tests/bench/rislive.sh "$BUILD" ;; esac
+# 7. prefix_withdrawn wire -> subscriber latency, one full table, one region
+# and every country; the loop stall of a detector recompute after one of
+# 10 full-table sessions goes down (tests/bench/event_latency.py).
+case " $BENCH_SKIP " in *" latency "*) ;; *)
+	echo
+	echo "7. event latency and the detector's recompute (tests/bench/event_latency.py)"
+	/usr/bin/python3 -B tests/bench/event_latency.py "$BUILD" "$DATA" \
+	    "$WORK/latency" --json "$WORK/latency.json" || rc=1
+	;;
+esac
 exit $rc

@@ -229,7 +229,7 @@ events {{
 with open(os.path.join(work, "replay.conf"), "w") as fh:
     fh.write(conf.replace("live.mpk", "replay.mpk"))
 if not FULLMODE:
-    conf += 'mrt {{\n    updates "{w}/updates.%Y%m%d.%H%M%S" rotate 1h\n' \
+    conf += 'mrt {{\n    updates "{w}/updates.%Y%m%d.%H%M%S" rotate 1h all\n' \
         '    table "{w}/sched.%H%M%S" every 8s\n    compress bzip2\n}}\n' \
         .format(w=work)
 conf += "neighbor %s {\n    remote-as %d\n    passive\n    add-path receive\n}\n" % (GB, GBAS)
@@ -294,8 +294,9 @@ try:
                          ("%s:%d" % (BIRD, BIRDPORT), "bird")):
             if tag == "bird" and FULLMODE:
                 continue
-            # The first peer (AS59689) speaks 2-octet AS: archived
-            # as BGP4MP MESSAGE, AS_TRANS in its fields, AS4_PATH inside.
+            # The first peer (AS59689) speaks 2-octet AS: AS_TRANS and
+            # AS4_PATH in what it sends, archived as MESSAGE_AS4 with the
+            # AS path made 4-octet (docs/archive.md).
             as2 = ["--as2"] if src == peers[0][2] else []
             start([os.path.join(build, "bgpfeed"), "--mrt", feedfile,
                    "--peer", mrtpeer, "--bind", src, "--hold", "forever"] +
@@ -419,11 +420,34 @@ if states < 2 * (len(peers) + 1):
 print("updates: %d files, %d A/W lines, %d state changes" %
       (len(upd), sum(len(v) for v in got.values()), states))
 
-# The subtypes, read raw: 2-octet session MESSAGE (1), 4-octet
-# MESSAGE_AS4 (4), ADD-PATH MESSAGE_AS4_ADDPATH (9), STATE_CHANGE_AS4 (5).
+# The subtypes, read raw: MESSAGE_AS4 (4) for 2-octet and 4-octet
+# sessions, ADD-PATH MESSAGE_AS4_ADDPATH (9), STATE_CHANGE_AS4 (5), and
+# with `all` what we sent as MESSAGE_AS4_LOCAL (7), the peer fields the
+# recipient (RFC 6396 4.4.5).  The 2-octet session's UPDATEs hold no
+# AS4_PATH / AS4_AGGREGATOR any more, and its input did have AS_TRANS.
 import bz2
 import struct
+
+
+def attr_codes(msg):
+    """The path attribute codes of a BGP UPDATE."""
+    wl = struct.unpack(">H", msg[19:21])[0]
+    al = struct.unpack(">H", msg[21 + wl:23 + wl])[0]
+    a, end, codes = 23 + wl, 23 + wl + al, []
+    while a < end:
+        fl, code = msg[a], msg[a + 1]
+        if fl & 0x10:
+            ln, a = struct.unpack(">H", msg[a + 2:a + 4])[0], a + 4
+        else:
+            ln, a = msg[a + 2], a + 3
+        codes.append(code)
+        a += ln
+    return codes
+
+
 subtypes = {}
+msgtypes = {}
+as2_as4attrs = 0
 for path in upd:
     raw = bz2.open(path).read()
     i = 0
@@ -432,17 +456,49 @@ for path in upd:
         body = raw[i + 16:i + 12 + ln]
         off = 8 if st == 1 else 12		# AS fields, ifindex, AFI
         afi = struct.unpack(">H", body[off - 2:off])[0]
+        alen = 4 if afi == 1 else 16
         peer = socket.inet_ntop(socket.AF_INET if afi == 1 else
-                                socket.AF_INET6, body[off:off + (4 if afi == 1
-                                                               else 16)])
+                                socket.AF_INET6, body[off:off + alen])
         subtypes.setdefault(peer, set()).add((typ, st))
+        if st in (4, 7):
+            msg = body[off + 2 * alen:]
+            msgtypes.setdefault((peer, st), set()).add(msg[18])
+            if peer == peers[0][2] and st == 4 and msg[18] == 2 and \
+                    set(attr_codes(msg)) & {17, 18}:
+                as2_as4attrs += 1
         i += 12 + ln
-for peer, want_st in ((peers[0][2], {(17, 1), (17, 5)}),
-                      (peers[1][2], {(17, 4), (17, 5)}),
-                      (GB, {(17, 9), (17, 5)})):
+for peer, want_st in ((peers[0][2], {(17, 4), (17, 5), (17, 7)}),
+                      (peers[1][2], {(17, 4), (17, 5), (17, 7)}),
+                      (GB, {(17, 9), (17, 5), (17, 4), (17, 7)})):
     if subtypes.get(peer) != want_st:
         fail("%s: MRT (type, subtype) %s, expected %s" %
              (peer, sorted(subtypes.get(peer, ())), sorted(want_st)))
+if as2_as4attrs:
+    fail("%d UPDATEs of the 2-octet session still hold AS4_PATH or "
+         "AS4_AGGREGATOR" % as2_as4attrs)
+if not any(int(a) > 65535 for x in want[peers[0][2]] if x[0] == "A"
+           for a in x[2].replace("{", " ").replace("}", " ")
+           .replace(",", " ").split()):
+    fail("the 2-octet peer's input has no 4-octet AS: nothing tested")
+# `all`: OPEN (1), UPDATE (2), KEEPALIVE (4) received and sent (the sent
+# UPDATEs are our End-of-RIBs), and the NOTIFICATION (3) we sent as we
+# stopped (Cease).
+for peer in (peers[0][2], peers[1][2]):
+    for st, want_t in ((4, {1, 2, 4}), (7, {1, 2, 3, 4})):
+        if msgtypes.get((peer, st), set()) != want_t:
+            fail("%s: subtype %d message types %s, expected %s" %
+                 (peer, st, sorted(msgtypes.get((peer, st), ())),
+                  sorted(want_t)))
+# bgpdump tells what we sent from what we received: our OPEN to the
+# 2-octet peer is MESSAGE_LOCAL, from us (AS65000) to it.
+vb = subprocess.run(["bgpdump", upd[0]], capture_output=True,
+                    text=True).stdout
+blocks = vb.split("\n\n")
+sent_open = [b for b in blocks if "TYPE: BGP4MP_ET/MESSAGE_LOCAL/Open" in b
+             and ("TO: %s AS%d" % (peers[0][2], peers[0][1])) in b]
+if not sent_open:
+    fail("bgpdump shows no OPEN sent to %s as MESSAGE_LOCAL:\n%s" %
+         (peers[0][2], "\n\n".join(b for b in blocks if "Open" in b)[:1500]))
 
 sched = glob.glob(os.path.join(work, "sched.*.bz2"))
 if not sched:

@@ -34,5 +34,5 @@ echo "== parsers: file, lines, lines missed, line coverage"
 llvm-cov report $objs -instr-profile="$out/all.profdata" bgpd/conf/parse*.c \
     bgpd/conf/printconf.c bgpd/detect/rirstats.c bgpd/event/evt_reader.c \
     bgpd/event/evt_json.c bgpd/rislive/rislive_sub.c bgpd/ctl/control.c \
-    bgpd/ctl/control_cmd.c |
+    bgpd/ctl/control_cmd.c bgpd/bmp/bmp_station.c bgpd/rislive/rislive.c |
     awk 'NF >= 13 && $1 != "Filename" { print $1, $8, $9, $10 }' | column -t

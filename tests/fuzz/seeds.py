@@ -215,6 +215,60 @@ def rislive(d):
                                                             "rrc00"}}).encode())
 
 
+def ws_frame(op, payload, mask=b"\x11\x22\x33\x44", fin=True):
+    n = len(payload)
+    h = bytes([(0x80 if fin else 0) | op])
+    if n < 126:
+        h += bytes([0x80 | n])
+    elif n < 65536:
+        h += bytes([0x80 | 126]) + struct.pack(">H", n)
+    else:
+        h += bytes([0x80 | 127]) + struct.pack(">Q", n)
+    return h + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+def rislive_http(d):
+    """One client connection: byte 0 says how it is cut into reads, then
+    what real clients sent (tests/fuzz/corpus/wsclient: python3-websockets
+    10.4 sessions and curl 7.88, captured) and made-up handshakes with
+    frames carrying every client message."""
+    caps = []
+    for f in sorted(glob.glob("tests/fuzz/corpus/wsclient/*")):
+        with open(f, "rb") as fh:
+            caps.append(fh.read())
+    up = (b"GET /v1/ws/ HTTP/1.1\r\nHost: 127.0.7.91:37091\r\n"
+          b"Upgrade: WebSocket\r\nConnection: keep-alive, Upgrade\r\n"
+          b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+          b"Sec-WebSocket-Version: 13\r\n\r\n")
+    tmp = tempfile.mkdtemp()
+    rislive(tmp)
+    msgs = []
+    for f in sorted(os.listdir(tmp)):
+        with open(os.path.join(tmp, f), "rb") as fh:
+            msgs.append(fh.read())
+        os.unlink(os.path.join(tmp, f))
+    os.rmdir(tmp)
+    msgs += [b'{"type":"ping"}', b'{"type":"request_rrc_list"}',
+             b'{"type":"bgpwatch_unsubscribe"}', b'{"type":"nope"}',
+             b'[1,2]', b'{"type":"ping","type":"ping"}']
+    frames = b"".join(ws_frame(1, m) for m in msgs)
+    caps.append(up + frames + ws_frame(8, b"\x03\xe8"))
+    caps.append(up + ws_frame(1, msgs[0][:10], fin=False) +
+                ws_frame(9, b"hi") + ws_frame(0, msgs[0][10:]) +
+                ws_frame(2, b"\x00\x01") + ws_frame(10, b""))
+    caps.append(up + ws_frame(1, b" " * 20000))
+    for m in msgs:
+        caps.append(up + ws_frame(1, m))
+    for h in (b"GET / HTTP/1.0\r\n\r\n", b"POST /v1/ws/ HTTP/1.1\r\n\r\n",
+              b"GET /x HTTP/1.1\r\n\r\n", b"GET /v1/ws HTTP/1.1\r\n"
+              b"Upgrade: websocket\r\n\r\n", b"\r\n\r\n",
+              b"GET /index.html?x=1 HTTP/1.1\r\nHost: a\r\n\r\n"):
+        caps.append(h)
+    for c in caps:
+        for cut in (0, 1, 2, 3, 4, 6 + 8 * 3):
+            put(d, bytes([cut]) + c)
+
+
 def bmp_msg(t, body):
     return struct.pack(">BIB", 3, 6 + len(body), t) + body
 
@@ -252,13 +306,38 @@ def bmp(d):
 BMP_PF_L = 0x40
 
 
+def bmp_station(d):
+    """The station's stream: byte 0 says how it is cut into reads, then
+    whole sessions of the real exporter captures (tests/fuzz/corpus/bmp,
+    FRR 8.4 and GoBGP 3.10, in order) and of the made-up ones above."""
+    cap = {}
+    for f in sorted(glob.glob("tests/fuzz/corpus/bmp/*")):
+        who = os.path.basename(f).split("-")[0]
+        with open(f, "rb") as fh:
+            cap[who] = cap.get(who, b"") + fh.read()
+    streams = list(cap.values())
+    if len(streams) > 1:
+        streams.append(b"".join(streams))
+    for s in streams:
+        for cut in (0, 1, 2, 3, 4, 5, 6, 7 + 8 * 5):
+            put(d, bytes([cut]) + s)
+    tmp = tempfile.mkdtemp()
+    bmp(tmp)
+    for f in sorted(os.listdir(tmp)):
+        with open(os.path.join(tmp, f), "rb") as fh:
+            put(d, b"\x00" + fh.read())
+        os.unlink(os.path.join(tmp, f))
+    os.rmdir(tmp)
+
+
 def main():
     name, d = sys.argv[1], sys.argv[2]
     build = sys.argv[3] if len(sys.argv) > 3 else "build"
     os.makedirs(d, exist_ok=True)
     fn = {"stream": stream, "update": update, "config": config,
           "rirstats": rirstats, "subreq": subreq, "control": control,
-          "rislive": rislive, "bmp": bmp,
+          "rislive": rislive, "bmp": bmp, "bmp_station": bmp_station,
+          "rislive_http": rislive_http,
           "evtlog": lambda x: evtlog(x, build)}.get(name)
     if fn is not None:
         fn(d)

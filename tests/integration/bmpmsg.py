@@ -58,13 +58,15 @@ def bgp_open(asn, bgp_id, as4=True):
                struct.pack("!B", len(opt)) + opt)
 
 
-def peer_up(addr, asn, local_addr="192.0.2.1", local_as=65000, **kw):
+def peer_up(addr, asn, local_addr="192.0.2.1", local_as=65000, as4=True,
+            **kw):
+    """as4=False: neither OPEN offers 4-octet AS (a 2-octet session)."""
     la = ipaddress.ip_address(local_addr)
     lab = la.packed if la.version == 6 else b"\0" * 12 + la.packed
     return msg(PEER_UP, peer_hdr(addr, asn, **kw) + lab +
                struct.pack("!HH", 179, 40000) +
-               bgp_open(local_as, "192.0.2.1") +
-               bgp_open(asn, kw.get("bgp_id", "10.0.0.1")))
+               bgp_open(local_as, "192.0.2.1", as4) +
+               bgp_open(asn, kw.get("bgp_id", "10.0.0.1"), as4))
 
 
 def peer_down(addr, asn, reason=4, **kw):
@@ -80,12 +82,14 @@ def nlri(prefixes):
     return out
 
 
-def update(prefixes=(), withdrawn=(), path=(65001,), nexthop="192.0.2.9"):
+def update(prefixes=(), withdrawn=(), path=(65001,), nexthop="192.0.2.9",
+           as2=False):
+    """as2: the AS_PATH in 2-octet numbers (a 2-octet session's)."""
     wd = nlri(withdrawn)
     attrs = b""
     if prefixes:
         seg = struct.pack("!BB", 2, len(path)) + b"".join(
-            struct.pack("!I", a) for a in path)
+            struct.pack("!H" if as2 else "!I", a) for a in path)
         attrs += b"\x40\x01\x01\x00"                    # ORIGIN IGP
         attrs += struct.pack("!BBB", 0x40, 2, len(seg)) + seg
         attrs += b"\x40\x03\x04" + ipaddress.ip_address(nexthop).packed

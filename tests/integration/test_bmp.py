@@ -15,6 +15,9 @@ peer with peer.router; region T, seen only through BMP-monitored peers,
 goes down and up; killing FRR gives peer_down "bmp session lost" for each
 of its peers and no withdrawals; FRR restarting is picked up again with
 no duplicate source.
+test_3: one Peer Up (flagged pre-policy, as GoBGP and FRR send it) of a
+2-octet session decides the decoding of the post-policy view too, and
+one Peer Down ends both views.
 test_2: hostile BMP from a feeder playing a router: malformed messages
 close that router only (log line naming it), an unlisted router is
 refused, the daemon and the other router stay up.
@@ -532,4 +535,40 @@ class TestBmp(LabTest):
         self.assertEqual(self.prefixes(bw, "router", good), set())
         g2.close()
         g3.close()
+        bw.stop()
+
+    def test_3_views_share_peer_up(self):
+        rtr, peer = "127.0.2.8", "192.0.2.70"
+        bw = self.bw_start("""    router %s {
+        description "views"
+        views pre-policy post-policy
+    }""" % rtr)
+        g = bmpmsg.connect(rtr, BW, BMP_PORT)
+        upd = bmpmsg.update(["10.70.0.0/24"], path=(64570, 3), as2=True)
+        # Neither OPEN has the 4-octet AS capability; the per-peer
+        # headers' A flag is not set (as some exporters do): only the
+        # Peer Up says the AS_PATH is 2-octet, for both views.
+        g.sendall(bmpmsg.initiation("views") +
+                  bmpmsg.peer_up(peer, 64570, as4=False) +
+                  bmpmsg.route_monitoring(peer, 64570, upd) +
+                  bmpmsg.route_monitoring(peer, 64570, upd, flags=0x40))
+
+        def paths():
+            return sorted((r["view"], r["as_path"]) for r in bw.ctl(
+                "show", "rib", "router", rtr)["routes"])
+        wait_for(lambda: len(paths()) == 2, 10, "both views' routes")
+        self.assertEqual(paths(), [("post-policy", "64570 3"),
+                                   ("pre-policy", "64570 3")])
+        mark = len(read_events(self.evlog))
+        g.sendall(bmpmsg.peer_down(peer, 64570, 2))
+        downs = wait_for(lambda: (lambda d: d if len(d) == 2 else None)(
+            self.events(mark, type="peer_down", router=rtr)), 10,
+            "peer_down for both views")
+        self.assertEqual(sorted(d["peer"]["view"] for d in downs),
+                         ["post-policy", "pre-policy"])
+        wait_for(lambda: self.bmp(bw)[rtr]["peers"] == [], 5,
+                 "both views gone")
+        self.assertEqual(paths(), [])
+        self.assertEqual(self.events(mark, type="prefix_withdrawn"), [])
+        g.close()
         bw.stop()

@@ -13,7 +13,10 @@ address and AS from the per-peer header), exactly the prefixes and AS
 paths FRR holds for it (vtysh received-routes JSON; Debian's FRR
 prepends its own AS in Route Monitoring, FRR PR 21815), and the BGP4MP
 record's local side is the router (Peer Up local address, the AS of the
-router's sent OPEN).
+router's sent OPEN).  A table dump (`bgpwatchctl dump table`) taken
+while FRR's tables are loaded has the monitored peers in its peer index
+(address and AS from the per-peer header) and, per peer, exactly the
+same prefixes and AS paths, as bgpdump -m reads it.
 """
 import glob
 import json
@@ -169,24 +172,52 @@ bmp {
         wait_for(lambda: bw.ctl("show", "rib", "count", "router", FRR,
                                 "neighbor", EXA)["ipv4"] == len(ROUTES),
                  20, "exabgp's routes via BMP")
+        # A table dump now: the monitored peers are in its peer index
+        # with their address and AS, their routes with FRR's paths.
+        bview = os.path.join(mrtdir, "bview.gz")
+        ans = bw.ctl("dump", "table", bview)
+        self.assertEqual(ans["routes"], sum(len(r) for _, r in want.values()))
+        dumped = self.table(bview)
         bw.stop()       # flushes the archive
         tabs = self.archive(mrtdir)
-        for peer, (asn, routes) in want.items():
-            self.assertIn((peer, asn), tabs,
-                          "no MRT records for %s AS%s: %s"
-                          % (peer, asn, list(tabs)))
-            got = tabs[(peer, asn)]
-            self.assertEqual(set(got), set(routes), peer)
-            # Debian's FRR encodes Route Monitoring with the outbound
-            # serializer and prepends its own AS (fixed upstream, FRR
-            # PR 21815): the archive holds what FRR sent, byte for byte.
-            bad = [(p, got[p], a) for p, a in routes.items()
-                   if got[p] not in (a, "65062 " + a)]
-            self.assertEqual(bad, [], "AS paths differ for %s" % peer)
-        self.assertEqual(set(p for p, _ in tabs), set(want), tabs.keys())
+        self.check_tabs(tabs, want, "updates archive")
+        self.check_tabs(dumped, want, "table dump")
+        self.assertEqual(set(p for p, _ in dumped), set(want),
+                         dumped.keys())
         # The local side of each record is the router: the Peer Up local
         # address and the router's AS.
         sides = self.local_sides(mrtdir)
         self.assertIn((EXA, "AS65064"), [f for f, _ in sides], sides)
         for frm, to in sides:
             self.assertEqual(to, (FRR, "AS65062"), (frm, to))
+
+    def table(self, path):
+        """bgpdump -m of a table dump: {(peer, as): {prefix: path}}."""
+        r = subprocess.run(["bgpdump", "-m", path], capture_output=True,
+                           text=True)
+        err = [x for x in r.stderr.splitlines() if "syslog" not in x]
+        self.assertEqual((r.returncode, err), (0, []), path)
+        tabs = {}
+        for line in r.stdout.splitlines():
+            x = line.split("|")
+            self.assertEqual(x[0], "TABLE_DUMP2", line)
+            t = tabs.setdefault((x[3], x[4]), {})
+            self.assertNotIn(x[5], t, "route twice: " + line)
+            t[x[5]] = x[6]
+        return tabs
+
+    def check_tabs(self, tabs, want, what):
+        for peer, (asn, routes) in want.items():
+            self.assertIn((peer, asn), tabs,
+                          "%s: no records for %s AS%s: %s"
+                          % (what, peer, asn, list(tabs)))
+            got = tabs[(peer, asn)]
+            self.assertEqual(set(got), set(routes), "%s: %s" % (what, peer))
+            # Debian's FRR encodes Route Monitoring with the outbound
+            # serializer and prepends its own AS (fixed upstream, FRR
+            # PR 21815): the archive holds what FRR sent, byte for byte.
+            bad = [(p, got[p], a) for p, a in routes.items()
+                   if got[p] not in (a, "65062 " + a)]
+            self.assertEqual(bad, [], "%s: AS paths differ for %s"
+                             % (what, peer))
+        self.assertEqual(set(p for p, _ in tabs), set(want), tabs.keys())

@@ -13,9 +13,12 @@ carries it, and 1 of 2 is half.  The event log is read with Debian's
 python3-msgpack, not bgpwatch's reader.
 """
 
+import re
+import urllib.request
+
 import msgpack
 
-from lib import Bgpwatchd, Bird, LabTest, stays, wait_for
+from lib import Bgpwatchd, Bird, LabTest, free_port, stays, wait_for
 
 HOLD = 1.0
 HOLD4837 = 4.0          # long enough to see the pending change
@@ -36,6 +39,16 @@ def regional(evs, typ, region):
     return [e for e in evs if e["type"] == typ and e.get("region") == region]
 
 
+def pending_metric(port):
+    """bgpwatch_region_pending_seconds series: {(region, to): seconds}."""
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port,
+                                timeout=5) as r:
+        body = r.read().decode()
+    return {(m.group(1), m.group(2)): float(m.group(3)) for m in
+            re.finditer(r'^bgpwatch_region_pending_seconds\{region="([^"]*)",'
+                        r'to="([^"]*)"\} (\S+)$', body, re.M)}
+
+
 def kp_routes(on):
     return [(p, "bgp_path.prepend(131279);") for p in KP24] if on else []
 
@@ -45,7 +58,9 @@ class TestVia(LabTest):
     def test_via_as_and_half_quorum(self):
         lab = self.lab
         log = lab.path("events.mpk")
+        mport = free_port()
         extra = """eligible-after 1s
+metrics on 127.0.0.1 port %d
 region "KP" {
     prefix 175.45.176.0/22
     hold-down %gs
@@ -59,7 +74,7 @@ region "KP-4837" {
 events {
     log "%s"
 }
-""" % (HOLD, HOLD4837, log)
+""" % (mport, HOLD, HOLD4837, log)
         bw = Bgpwatchd(lab, extra=extra)
         birds = {}
         for name, addr, asn in PEERS:
@@ -95,6 +110,10 @@ events {
         self.assertTrue(0 <= p["in"] <= HOLD4837, p)
         text = bw.ctl_raw("show", "regions", json_out=False).stdout
         self.assertRegex(text, r"up -> down in \d s")
+        # ... and so does the metric, counting down.
+        pm = pending_metric(mport)
+        self.assertEqual(list(pm), [("KP-4837", "down")], pm)
+        self.assertTrue(0 <= pm[("KP-4837", "down")] <= HOLD4837, pm)
         down = wait_for(lambda: regional(events(log)[mark:], "region_down",
                                          "KP-4837"), 30,
                         "region_down of KP-4837")[0]
@@ -115,6 +134,7 @@ events {
         self.assertEqual(rg["KP"]["state"], "up")
         self.assertEqual(rg["KP-4837"]["state"], "down")
         self.assertNotIn("pending", rg["KP-4837"])
+        self.assertEqual(pending_metric(mport), {})
 
         # And back through AS4837.
         mark = len(events(log))
