@@ -140,6 +140,7 @@ async def load(nclients):
                 break
             await asyncio.sleep(0.1)
         done = max((r.last or t0) for r in readers) - t0 if readers else 0
+        load.total_cpu = cpu(d) - c0
         got = metric("bgpwatch_rislive_messages_total")
         nbytes = sum(r.bytes for r in readers)
         for t in tasks:
@@ -252,6 +253,10 @@ async def main():
                  "%d" % with10[2]))
     rows.append(("  MB of JSON received", "%.1f" % (with10[3] / 1e6)))
     rows.append(("  last client complete after (s)", "%.3f" % with10[4]))
+    rows.append(("  bgpwatchd CPU until the clients had all (s)",
+                 "%.3f" % load.total_cpu))
+    rows.append(("  stream CPU per message and client (us)", "%.2f" % (
+        (load.total_cpu - l_base) / with10[2] * 1e6 if with10[2] else 0)))
     rows.append(("  messages/s to the clients (all 10)",
                  "%.0f" % (with10[2] / with10[4] if with10[4] else 0)))
     lat, inside = await latency()
