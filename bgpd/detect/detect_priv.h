@@ -200,8 +200,8 @@ struct detect {
 	struct det_chunk	**chunks;
 	size_t			 nchunks, chunkcap;
 	struct trie		 cidx[AID_MAX];		/* chunks */
-	struct det_map		 cmap;		/* (cell, region) -> chunk;
-						 * IPv4 (cell, -) -> first */
+	struct det_map		 cmap;		/* (cell, region) -> chunk */
+	uint32_t		*cell4;		/* IPv4 /16 -> its first chunk */
 	struct det_map		 lmap;		/* IPv4 prefix -> learned */
 	struct det_chunk	**pools;	/* chunk_alloc */
 	size_t			 npools, poolcap, pool_left;

@@ -86,6 +86,8 @@ region_index_clear(struct detect *d)
 	free(d->pendlist);
 	det_map_clear(&d->cmap);
 	det_map_clear(&d->lmap);
+	free(d->cell4);
+	d->cell4 = NULL;
 	d->chunks = NULL;
 	d->blocks = NULL;
 	d->asns = NULL;
@@ -426,9 +428,7 @@ chunk_alloc(struct detect *d)
 /*
  * The chunk map key: (family, cell bits, region) in one nonzero word, so
  * finding a route's chunk is one probe, not a descent of the chunk index.
- * Region 0xffff (never a region id) keys an IPv4 cell's first chunk.
  */
-#define CELL_ALL	0xffff
 
 static uint64_t
 chash_key(uint16_t region, const struct bw_prefix *cell)
@@ -440,6 +440,18 @@ chash_key(uint16_t region, const struct bw_prefix *cell)
 	for (i = 0; i < det_fam[cell->aid].chunk / 8; i++)
 		k |= (uint64_t)cell->b[i] << (16 + 8 * i);
 	return k;
+}
+
+/* The first chunk of an IPv4 /16 cell, UINT32_MAX: none (a flat table). */
+static uint32_t *
+cell4_head(struct detect *d, const struct bw_prefix *cell)
+{
+	if (d->cell4 == NULL) {
+		if ((d->cell4 = malloc(65536 * sizeof(*d->cell4))) == NULL)
+			fatal("detect");
+		memset(d->cell4, 0xff, 65536 * sizeof(*d->cell4));
+	}
+	return &d->cell4[(unsigned)cell->b[0] << 8 | cell->b[1]];
 }
 
 /*
@@ -471,10 +483,8 @@ chunk_get(struct detect *d, uint16_t region, const struct bw_prefix *cell,
 	c->next_cell = UINT32_MAX;
 	if (cell->aid == AID_INET && !d->reference) {
 		/* IPv4: the cell's chunks in a list, for region_mark_dirty. */
-		k = chash_key(CELL_ALL, cell);
-		if ((id = det_map_get(&d->cmap, k)) != NULL)
-			c->next_cell = *id;
-		det_map_put(&d->cmap, k, (uint32_t)d->nchunks);
+		c->next_cell = cell4_head(d, cell)[0];
+		cell4_head(d, cell)[0] = (uint32_t)d->nchunks;
 	} else
 		idx_add(t, cell, (uint32_t)d->nchunks, region);
 	cf.d = d;
@@ -827,13 +837,14 @@ static void
 cell_dirty(struct detect *d, uint16_t region, const struct bw_prefix *cell,
     const struct bw_prefix *p)
 {
-	uint32_t *head, id;
+	uint32_t id;
 
 	(void)region;
 	(void)p;
-	if ((head = det_map_get(&d->cmap, chash_key(CELL_ALL, cell))) == NULL)
+	if (d->cell4 == NULL)
 		return;
-	for (id = *head; id != UINT32_MAX; id = d->chunks[id]->next_cell)
+	for (id = cell4_head(d, cell)[0]; id != UINT32_MAX;
+	    id = d->chunks[id]->next_cell)
 		chunk_mark(d, id);
 }
 
