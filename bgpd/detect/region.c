@@ -86,6 +86,11 @@ region_index_clear(struct detect *d)
 	free(d->pendlist);
 	det_map_clear(&d->cmap);
 	det_map_clear(&d->lmap);
+	free(d->vb);
+	free(d->vb16);
+	d->vb = NULL;
+	d->vb16 = NULL;
+	d->nvb = 0;
 	free(d->cell4);
 	d->cell4 = NULL;
 	d->chunks = NULL;
@@ -361,6 +366,102 @@ region_ranges_build(struct detect *d)
 			    r->cr4[j].end : r->cr4[j - 1].maxend;
 	}
 	free(cnt);
+}
+
+static int
+vb_cmp(const void *a, const void *b)
+{
+	const struct det_vblock *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->end != y->end)
+		return x->end > y->end ? -1 : 1;	/* the larger first */
+	return x->block < y->block ? -1 : x->block > y->block;
+}
+
+/*
+ * Every IPv4 block of configuration (`prefix` lines, country blocks) as
+ * a sorted array with, for each, the nearest block before it that holds
+ * it (CIDR blocks nest or are apart), and the first entry of each /16:
+ * the blocks holding a prefix are a binary search and a walk up parent
+ * links, not a walk of the block trie (region_match, once per prefix).
+ */
+static void
+vtab_build(struct detect *d)
+{
+	const struct det_block *b;
+	uint32_t *stack, top = 0, h;
+	size_t i, n = 0;
+
+	free(d->vb);
+	free(d->vb16);
+	d->vb = NULL;
+	d->vb16 = NULL;
+	d->nvb = 0;
+	for (i = 0; i < d->nblocks; i++)
+		n += d->blocks[i].pfx.aid == AID_INET && !d->blocks[i].exact;
+	if ((d->vb = calloc(n + 1, sizeof(*d->vb))) == NULL ||
+	    (d->vb16 = calloc(65537, sizeof(*d->vb16))) == NULL ||
+	    (stack = calloc(n + 1, sizeof(*stack))) == NULL)
+		fatal("detect");
+	for (i = 0; i < d->nblocks; i++) {
+		b = &d->blocks[i];
+		if (b->pfx.aid != AID_INET || b->exact)
+			continue;
+		d->vb[d->nvb].start = v4_addr(&b->pfx);
+		d->vb[d->nvb].end = v4_last(&b->pfx);
+		d->vb[d->nvb++].block = (uint32_t)i;
+	}
+	qsort(d->vb, d->nvb, sizeof(*d->vb), vb_cmp);
+	for (i = 0; i < d->nvb; i++) {
+		while (top > 0 && d->vb[stack[top - 1]].end < d->vb[i].start)
+			top--;
+		d->vb[i].parent = top > 0 ? stack[top - 1] : UINT32_MAX;
+		stack[top++] = (uint32_t)i;
+	}
+	free(stack);
+	for (i = 0, h = 0; h <= 65536; h++) {
+		while (i < d->nvb && (d->vb[i].start >> 16) < h)
+			i++;
+		d->vb16[h] = (uint32_t)i;
+	}
+}
+
+/* The blocks holding IPv4 prefix p, shortest first; -1: more than max. */
+static int
+vtab_match(const struct detect *d, const struct bw_prefix *p, uint32_t *out,
+    int max)
+{
+	uint32_t ps = v4_addr(p), pe = v4_last(p), h = ps >> 16, lo, hi, mid;
+	uint32_t j;
+	int n = 0, k;
+
+	lo = d->vb16[h];
+	hi = d->vb16[h + 1];
+	while (lo < hi) {		/* the first start after ps */
+		mid = lo + (hi - lo) / 2;
+		if (d->vb[mid].start <= ps)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return 0;
+	for (j = lo - 1; j != UINT32_MAX && d->vb[j].end < pe;
+	    j = d->vb[j].parent)
+		;
+	for (; j != UINT32_MAX; j = d->vb[j].parent) {
+		if (n == max)
+			return -1;
+		out[n++] = d->vb[j].block;
+	}
+	for (k = 0; k < n / 2; k++) {	/* outermost first, as the trie */
+		j = out[k];
+		out[k] = out[n - 1 - k];
+		out[n - 1 - k] = j;
+	}
+	return n;
 }
 
 /* The units of IPv4 cell [cs, ce] that country range g meets. */
@@ -674,6 +775,7 @@ region_index_build(struct detect *d, const struct config *conf, char *err,
 		id++;
 	}
 	region_ranges_build(d);
+	vtab_build(d);
 	/* `prefix` lines count in full: their chunks exist from the start. */
 	id = 0;
 	TAILQ_FOREACH(cr, &conf->regions, entry) {
@@ -754,9 +856,17 @@ region_match(struct detect *d, const struct bw_prefix *p, uint32_t origin,
 	struct det_match m;
 	uint32_t i, *lid;
 
+	uint32_t vb[256];
+	int k, nvb = -1;
+
 	if (p->aid != AID_INET && p->aid != AID_INET6)
 		return 0;
-	trie_walk_covering(&d->bidx[p->aid], p, match_cb, &w);
+	if (p->aid == AID_INET && !d->reference && d->vb16 != NULL)
+		nvb = vtab_match(d, p, vb, 256);
+	for (k = 0; k < nvb; k++)
+		match_block(&w, &d->blocks[vb[k]]);
+	if (nvb < 0)
+		trie_walk_covering(&d->bidx[p->aid], p, match_cb, &w);
 	if (p->aid == AID_INET && (lid = det_map_get(&d->lmap,
 	    lmap_key(p))) != NULL)
 		for (i = *lid; i != UINT32_MAX; i = d->blocks[i].next)
