@@ -15,6 +15,9 @@
  * session state change and one region event are published, so the
  * subscriptions the input made are matched and encoded.
  *
+ * The limits are small (2 subscriptions, a 4 KB queue, 1 subscribe a
+ * second) so that short inputs reach them.
+ *
  * Checks: whatever the server writes starts with an HTTP/1.1 status line;
  * a 101 carries Sec-WebSocket-Accept; the client count stays within
  * max-clients and every connection is accounted for once freed.
@@ -35,10 +38,10 @@ static const char conftext[] =
     "collector-id \"fuzz\"\n"
     "websocket on 127.0.7.91 port 37091 {\n"
     "    max-clients 4\n"
-    "    max-subscriptions 8\n"
+    "    max-subscriptions 2\n"
     "    max-message 16K\n"
-    "    queue-limit 64K\n"
-    "    subscribe-rate 50\n"
+    "    queue-limit 4K\n"
+    "    subscribe-rate 1\n"
     "}\n";
 
 /* UPDATE: 175.45.176.0/24, AS_PATH 64511 4837 131279, 4-octet AS. */

@@ -81,10 +81,7 @@ bench_emit(struct bench *b)
 static uint64_t
 bench_acked(struct bench *b)
 {
-	struct evt_kafka_info	in;
-
-	evt_kafka_info(b->kafka, &in);
-	return in.acked;
+	return evt_kafka_acked(b->kafka);
 }
 
 static void
