@@ -99,6 +99,14 @@ struct det_range {
 	uint32_t	 block;		/* row in blocks */
 };
 
+/* An IPv4 block of configuration in the sorted table (vtab_build). */
+struct det_vblock {
+	uint32_t	 start, end;
+	uint32_t	 parent;	/* nearest entry holding it, or
+					 * UINT32_MAX */
+	uint32_t	 block;		/* row in blocks */
+};
+
 /* One /16 (IPv4) or /40 (IPv6) cell of one region's space. */
 struct det_chunk {
 	struct bw_prefix cell;
@@ -200,8 +208,11 @@ struct detect {
 	struct det_chunk	**chunks;
 	size_t			 nchunks, chunkcap;
 	struct trie		 cidx[AID_MAX];		/* chunks */
-	struct det_map		 cmap;		/* (cell, region) -> chunk;
-						 * IPv4 (cell, -) -> first */
+	struct det_map		 cmap;		/* (cell, region) -> chunk */
+	uint32_t		*cell4;		/* IPv4 /16 -> its first chunk */
+	struct det_vblock	*vb;		/* IPv4 blocks, sorted */
+	size_t			 nvb;
+	uint32_t		*vb16;		/* /16 -> its first vb entry */
 	struct det_map		 lmap;		/* IPv4 prefix -> learned */
 	struct det_chunk	**pools;	/* chunk_alloc */
 	size_t			 npools, poolcap, pool_left;
@@ -227,6 +238,7 @@ struct detect {
 	int			 reference;	/* tests: the per-route path
 						 * for every route */
 	size_t			 work_run;	/* work per detect_run */
+	size_t			 chunks_run;	/* chunks per detect_run */
 	uint64_t		*touched;	/* regions detect_run must look
 						 * at, a bit per region */
 	size_t			 touchw;
