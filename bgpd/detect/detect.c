@@ -83,6 +83,7 @@ detect_new(struct rib *rib, double now)
 	d->rs = rirstats_new();
 	d->dirty_head = UINT32_MAX;
 	d->work_run = DET_WORK_RUN;
+	d->chunks_run = DET_RUN_BUDGET;
 	for (aid = AID_INET; aid < AID_MAX; aid++) {
 		trie_init(&d->bidx[aid], (uint8_t)aid);
 		trie_init(&d->cidx[aid], (uint8_t)aid);
@@ -732,8 +733,8 @@ detect_run(struct detect *d, double now)
 		det_fullfeed(d, now);
 	if (d->full_feed > 0)
 		det_next(&next, d->ff_next - now);
-	region_recompute(d, DET_RUN_BUDGET, &work, now);
-	region_promote(d, now, &next);
+	region_recompute(d, d->chunks_run, &work, now);
+	region_promote(d, now, &next, &work);
 	/*
 	 * Only the regions something happened to (region_touch): with every
 	 * country watched a run after one withdrawal must not cost a look at

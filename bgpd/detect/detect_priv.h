@@ -33,6 +33,7 @@
 #define DET_WORK_RUN	150000
 #define DET_WORK_CHUNK	64
 #define DET_WORK_RECOUNT 16
+#define DET_WORK_PEND	4	/* a pending chunk looked at */
 
 /* How a route got into a region (the `via` of events). */
 enum det_via {
@@ -95,6 +96,14 @@ struct det_match {
 struct det_range {
 	uint32_t	 start, end;	/* first and last address */
 	uint32_t	 maxend;	/* largest end of this and all before */
+	uint32_t	 block;		/* row in blocks */
+};
+
+/* An IPv4 block of configuration in the sorted table (vtab_build). */
+struct det_vblock {
+	uint32_t	 start, end;
+	uint32_t	 parent;	/* nearest entry holding it, or
+					 * UINT32_MAX */
 	uint32_t	 block;		/* row in blocks */
 };
 
@@ -199,14 +208,19 @@ struct detect {
 	struct det_chunk	**chunks;
 	size_t			 nchunks, chunkcap;
 	struct trie		 cidx[AID_MAX];		/* chunks */
-	struct det_map		 cmap;		/* (cell, region) -> chunk;
-						 * IPv4 (cell, -) -> first */
+	struct det_map		 cmap;		/* (cell, region) -> chunk */
+	uint32_t		*cell4;		/* IPv4 /16 -> its first chunk */
+	struct det_vblock	*vb;		/* IPv4 blocks, sorted */
+	size_t			 nvb;
+	uint32_t		*vb16;		/* /16 -> its first vb entry */
 	struct det_map		 lmap;		/* IPv4 prefix -> learned */
 	struct det_chunk	**pools;	/* chunk_alloc */
 	size_t			 npools, poolcap, pool_left;
 	uint32_t		 dirty_head;
 	uint32_t		*pendlist;		/* chunks with pending */
 	size_t			 npend, pendcap;
+	size_t			 pend_cur;	/* region_promote's pass */
+	double			 pend_first;
 	double			 pend_due;	/* no pending unit is due
 						 * before (0: unknown) */
 
@@ -224,6 +238,7 @@ struct detect {
 	int			 reference;	/* tests: the per-route path
 						 * for every route */
 	size_t			 work_run;	/* work per detect_run */
+	size_t			 chunks_run;	/* chunks per detect_run */
 	uint64_t		*touched;	/* regions detect_run must look
 						 * at, a bit per region */
 	size_t			 touchw;
@@ -248,7 +263,8 @@ void	region_touch(struct detect *, uint16_t region);
  */
 size_t	region_recompute(struct detect *, size_t budget, size_t *work,
 	    double now);
-void	region_promote(struct detect *, double now, double *next);
+void	region_promote(struct detect *, double now, double *next,
+	    size_t *work);
 uint32_t region_quorum(const struct detect *, const struct det_region *);
 /* via_as 0: any path counts; else only paths through that AS. */
 int	region_route_counts(const struct detect *, const struct rib_route *,

@@ -81,23 +81,44 @@ evt_write_cb(void *data, const char *p, size_t len)
 	return 0;
 }
 
+/*
+ * One freed record is kept per thread for the next evt_new(): events are
+ * built and freed one at a time, and two allocations (plus clearing) per
+ * event were a visible share of the Kafka bench's CPU.
+ */
+#define EVT_SPARE_MAX	4096	/* a larger buffer is not kept */
+static _Thread_local struct evt *evt_spare;
+
 struct evt *
 evt_new(const char *type, const struct timespec *ts)
 {
 	struct evt	*e;
+	uint8_t		*buf;
+	size_t		 n, cap;
 
-	if ((e = calloc(1, sizeof(*e))) == NULL ||
-	    (e->buf = malloc(EVT_BODY_INIT)) == NULL)
-		fatal("evt_new");
-	e->cap = EVT_BODY_INIT;
+	if ((e = evt_spare) != NULL) {
+		evt_spare = NULL;
+		buf = e->buf;
+		cap = e->cap;
+	} else {
+		if ((e = malloc(sizeof(*e))) == NULL ||
+		    (buf = malloc(EVT_BODY_INIT)) == NULL)
+			fatal("evt_new");
+		cap = EVT_BODY_INIT;
+	}
+	memset(e, 0, sizeof(*e));
+	e->buf = buf;
+	e->cap = cap;
 	e->len = EVT_HEAD;
 	if (ts != NULL)
 		e->ts = *ts;
 	else
 		clock_gettime(CLOCK_REALTIME, &e->ts);
-	if (strlen(type) > EVT_TYPE_MAX)
+	if ((n = strlen(type)) > EVT_TYPE_MAX) {
 		evt_fail(e, "type name too long");
-	snprintf(e->type, sizeof(e->type), "%s", type);
+		n = EVT_TYPE_MAX;
+	}
+	memcpy(e->type, type, n);	/* e is zeroed: NUL-terminated */
 	msgpack_packer_init(&e->pk, e, evt_write_cb);
 	return e;
 }
@@ -107,6 +128,10 @@ evt_free(struct evt *e)
 {
 	if (e == NULL)
 		return;
+	if (evt_spare == NULL && e->cap <= EVT_SPARE_MAX) {
+		evt_spare = e;
+		return;
+	}
 	free(e->buf);
 	free(e);
 }

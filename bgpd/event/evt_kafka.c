@@ -59,6 +59,7 @@
 #define KAFKA_CLOSE_MSEC	3000	/* flush on close/reconfigure */
 #define KAFKA_MAX_FAILS		5	/* same record failing: skip it */
 #define KAFKA_KEY_MAX		128
+#define KAFKA_LAT_EVERY		8	/* latency sampled 1 record in so many */
 
 struct evt_kafka_gap {
 	uint64_t	 first, last;	/* 0: none */
@@ -89,6 +90,7 @@ struct evt_kafka {
 	uint64_t		 fail_seq;
 	unsigned		 fail_count;
 	int			 connected;
+	rd_kafka_resp_err_t	 prod_err;	/* last producev() refusal */
 
 	struct evt_reader	*rd;		/* catch-up reader */
 	uint64_t		 rd_gen;
@@ -98,6 +100,8 @@ struct evt_kafka {
 	uint64_t		 state_usec;
 
 	struct evt_kafka_gap	 gap;		/* to be emitted */
+	uint64_t		 gap_sent_seq;	/* the last gap event emitted */
+	uint64_t		 gap_sent_first, gap_sent_last;
 	struct evbuffer		*json;
 	msgpack_zone		 zone;
 
@@ -177,16 +181,17 @@ strlcat_gap(char *dst, const char *src, size_t size)
 		snprintf(dst + n, size - n, "%s", src);
 }
 
+/* Merges first..last into the pending gap event. */
 static void
-kafka_gap_add(struct evt_kafka *k, uint64_t first, uint64_t last,
+kafka_gap_merge(struct evt_kafka *k, uint64_t first, uint64_t last,
     const char *reason)
 {
 	if (k->gap.first == 0) {
 		k->gap.first = first;
 		k->gap.last = last;
 		snprintf(k->gap.reason, sizeof(k->gap.reason), "%s", reason);
-	} else if (first > k->gap.last + 1 && strstr(k->gap.reason,
-	    "not all") == NULL)
+	} else if ((first > k->gap.last + 1 || last + 1 < k->gap.first) &&
+	    strstr(k->gap.reason, "not all") == NULL)
 		/* One event per tick: say the range has holes. */
 		strlcat_gap(k->gap.reason, " (not all of first..last)",
 		    sizeof(k->gap.reason));
@@ -194,9 +199,26 @@ kafka_gap_add(struct evt_kafka *k, uint64_t first, uint64_t last,
 		k->gap.first = first;
 	if (last > k->gap.last)
 		k->gap.last = last;
+}
+
+static void
+kafka_gap_add(struct evt_kafka *k, uint64_t first, uint64_t last,
+    const char *reason)
+{
+	uint64_t	f = k->gap_sent_first, l = k->gap_sent_last;
+
 	k->lost += last - first + 1;
 	log_warnx("kafka: events %" PRIu64 "..%" PRIu64 " lost to the "
 	    "topic: %s", first, last, reason);
+	/* The gap event that named earlier losses is lost itself: the
+	 * next one names them again, or they would be known to the log
+	 * only. */
+	if (k->gap_sent_seq != 0 && first <= k->gap_sent_seq &&
+	    k->gap_sent_seq <= last) {
+		k->gap_sent_seq = 0;
+		kafka_gap_merge(k, f, l, reason);
+	}
+	kafka_gap_merge(k, first, last, reason);
 }
 
 /* Emits the pending gap event through the fan-out (from a timer). */
@@ -216,8 +238,10 @@ kafka_gap_emit(struct evt_kafka *k)
 	evt_uint(e, "last", k->gap.last);
 	evt_str(e, "reason", k->gap.reason);
 	evt_str(e, "output", "kafka");
+	k->gap_sent_first = k->gap.first;
+	k->gap_sent_last = k->gap.last;
 	memset(&k->gap, 0, sizeof(k->gap));
-	(void)evt_fanout_emit(k->fo, e);
+	k->gap_sent_seq = evt_fanout_emit(k->fo, e);
 }
 
 /*
@@ -248,6 +272,37 @@ kafka_advance(struct evt_kafka *k)
 	}
 }
 
+/*
+ * Errors that say nothing about the record itself: the topic, the
+ * cluster or the connection refuse everything for now.  They never count
+ * towards skipping a record (KAFKA_MAX_FAILS): the record waits.
+ */
+static int
+kafka_err_whole(rd_kafka_resp_err_t err)
+{
+	switch (err) {
+	case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+	case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+	case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+	case RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED:
+	case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+	case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
+	case RD_KAFKA_RESP_ERR__AUTHENTICATION:
+	case RD_KAFKA_RESP_ERR__SSL:
+	case RD_KAFKA_RESP_ERR__TRANSPORT:
+	case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+	case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT:
+	case RD_KAFKA_RESP_ERR__TIMED_OUT:
+	case RD_KAFKA_RESP_ERR__PURGE_QUEUE:
+	case RD_KAFKA_RESP_ERR__PURGE_INFLIGHT:
+	case RD_KAFKA_RESP_ERR__DESTROY:
+	case RD_KAFKA_RESP_ERR__FATAL:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 static void
 kafka_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *arg)
 {
@@ -265,11 +320,17 @@ kafka_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *arg)
 			log_warnx("kafka: event %" PRIu64 " not delivered: "
 			    "%s; resending from the log", seq,
 			    rd_kafka_err2str(m->err));
-		if (seq == k->fail_seq)
-			k->fail_count++;
-		else {
-			k->fail_seq = seq;
-			k->fail_count = 1;
+		/* Only the oldest unacknowledged record counts towards
+		 * KAFKA_MAX_FAILS: it is the one every resend starts with,
+		 * and the others of its batch fail along with it.  Errors
+		 * of the whole topic or connection never make it skip. */
+		if (seq == k->acked + 1 && !kafka_err_whole(m->err)) {
+			if (seq == k->fail_seq)
+				k->fail_count++;
+			else {
+				k->fail_seq = seq;
+				k->fail_count = 1;
+			}
 		}
 		k->rewind = 1;
 		return;
@@ -315,31 +376,214 @@ kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac,
  * Producing one record.
  */
 
-/* Finds the string value of key in the top-level map o. */
-static int
-kafka_get_str(const msgpack_object *o, const char *key, const char **s,
-    size_t *len)
-{
-	const msgpack_object_kv	*kv;
-	size_t			 klen = strlen(key);
-	uint32_t		 i;
+/*
+ * The record's keys, read in place.  The output needs four strings of
+ * the top-level map (type, collector, region, peer.address); a full
+ * msgpack_unpack() into a zone cost more than the produce itself, so
+ * this walks the map once and skips every other value.  Bounds are
+ * checked at every step: a record it cannot walk is sent with what was
+ * found (the log has been written by our own encoder anyway).
+ */
+struct kafka_keys {
+	const char	*type, *coll, *region, *peer;
+	size_t		 tlen, clen, rlen, plen;
+};
 
-	for (i = 0; i < o->via.map.size; i++) {
-		kv = &o->via.map.ptr[i];
-		if (kv->key.type != MSGPACK_OBJECT_STR ||
-		    kv->key.via.str.size != klen ||
-		    memcmp(kv->key.via.str.ptr, key, klen) != 0)
-			continue;
-		if (kv->val.type == MSGPACK_OBJECT_STR) {
-			*s = kv->val.via.str.ptr;
-			*len = kv->val.via.str.size;
-			return 0;
-		}
-		if (kv->val.type == MSGPACK_OBJECT_MAP)
-			return kafka_get_str(&kv->val, "address", s, len);
+/* Reads a length of n big-endian bytes.  Returns 0, or -1 past end. */
+static int
+mp_be(const uint8_t **p, const uint8_t *end, size_t n, uint64_t *v)
+{
+	size_t	i;
+
+	if ((size_t)(end - *p) < n)
 		return -1;
+	for (*v = 0, i = 0; i < n; i++)
+		*v = *v << 8 | (*p)[i];
+	*p += n;
+	return 0;
+}
+
+/* Reads a str header: 1 and its body, 0 if not a str, -1 malformed. */
+static int
+mp_str(const uint8_t **p, const uint8_t *end, const char **s, size_t *len)
+{
+	const uint8_t	*q = *p;
+	uint64_t	 n;
+
+	if (q >= end)
+		return -1;
+	if ((*q & 0xe0) == 0xa0)
+		n = *q++ & 0x1f;
+	else if (*q >= 0xd9 && *q <= 0xdb) {
+		q++;
+		if (mp_be(&q, end, (size_t)1 << (q[-1] - 0xd9), &n) == -1)
+			return -1;
+	} else
+		return 0;
+	if ((uint64_t)(end - q) < n)
+		return -1;
+	*s = (const char *)q;
+	*len = (size_t)n;
+	*p = q + n;
+	return 1;
+}
+
+/* Reads a map header: 1 with its size, 0 if not a map, -1 malformed. */
+static int
+mp_map(const uint8_t **p, const uint8_t *end, uint64_t *n)
+{
+	if (*p >= end)
+		return -1;
+	if ((**p & 0xf0) == 0x80) {
+		*n = *(*p)++ & 0x0f;
+		return 1;
 	}
-	return -1;
+	if (**p == 0xde || **p == 0xdf) {
+		(*p)++;
+		return mp_be(p, end, (*p)[-1] == 0xde ? 2 : 4, n) == -1 ?
+		    -1 : 1;
+	}
+	return 0;
+}
+
+/* Skips one object.  Returns 0, or -1 if malformed or too deep. */
+static int
+mp_skip(const uint8_t **p, const uint8_t *end, int depth)
+{
+	const uint8_t	*q = *p;
+	uint64_t	 n, i;
+	uint8_t		 b;
+	size_t		 fix;
+
+	if (q >= end || depth > 16)
+		return -1;
+	b = *q++;
+	n = 0;
+	if (b <= 0x7f || b >= 0xe0 || (b >= 0xc0 && b <= 0xc3))
+		fix = 0;				/* fixint, nil, bool */
+	else if ((b & 0xe0) == 0xa0)
+		fix = b & 0x1f;				/* fixstr */
+	else if ((b & 0xf0) == 0x80 || (b & 0xf0) == 0x90) {
+		n = (uint64_t)(b & 0x0f) * ((b & 0xf0) == 0x80 ? 2 : 1);
+		goto nested;
+	} else if (b >= 0xc4 && b <= 0xc6) {		/* bin 8/16/32 */
+		if (mp_be(&q, end, (size_t)1 << (b - 0xc4), &n) == -1)
+			return -1;
+		fix = 0;
+		if ((uint64_t)(end - q) < n)
+			return -1;
+		q += n;
+	} else if (b >= 0xd9 && b <= 0xdb) {		/* str 8/16/32 */
+		if (mp_be(&q, end, (size_t)1 << (b - 0xd9), &n) == -1 ||
+		    (uint64_t)(end - q) < n)
+			return -1;
+		fix = 0;
+		q += n;
+	} else if (b >= 0xcc && b <= 0xd3)		/* (u)int 8..64 */
+		fix = (size_t)1 << ((b - 0xcc) & 3);
+	else if (b == 0xca || b == 0xcb)		/* float 32/64 */
+		fix = b == 0xca ? 4 : 8;
+	else if (b >= 0xd4 && b <= 0xd8)		/* fixext 1..16 */
+		fix = 1 + ((size_t)1 << (b - 0xd4));
+	else if (b >= 0xc7 && b <= 0xc9) {		/* ext 8/16/32 */
+		if (mp_be(&q, end, (size_t)1 << (b - 0xc7), &n) == -1)
+			return -1;
+		fix = 1 + n;
+	} else {					/* array/map 16/32 */
+		if (mp_be(&q, end, b == 0xdc || b == 0xde ? 2 : 4, &n) == -1)
+			return -1;
+		if (b >= 0xde)
+			n *= 2;
+		goto nested;
+	}
+	if ((size_t)(end - q) < fix)
+		return -1;
+	*p = q + fix;
+	return 0;
+nested:
+	if (n > (uint64_t)(end - q))
+		return -1;			/* each object is >= 1 byte */
+	for (i = 0; i < n; i++)
+		if (mp_skip(&q, end, depth + 1) == -1)
+			return -1;
+	*p = q;
+	return 0;
+}
+
+static int
+kafka_keyis(const char *k, size_t klen, const char *name, size_t nlen)
+{
+	return klen == nlen && memcmp(k, name, nlen) == 0;
+}
+
+/* Finds the keys of record rec (missing ones stay NULL). */
+static void
+kafka_keys(const uint8_t *rec, size_t len, struct kafka_keys *kk)
+{
+	const uint8_t	*p = rec, *end = rec + len;
+	const char	*key, *s;
+	size_t		 klen, slen;
+	uint64_t	 n, m, i, j;
+	int		 rv;
+
+	memset(kk, 0, sizeof(*kk));
+	if (mp_map(&p, end, &n) != 1)
+		return;
+	for (i = 0; i < n; i++) {
+		if (mp_str(&p, end, &key, &klen) != 1)
+			return;
+		if ((rv = mp_str(&p, end, &s, &slen)) == -1)
+			return;
+		if (rv == 1) {
+			if (kafka_keyis(key, klen, "type", 4)) {
+				kk->type = s;
+				kk->tlen = slen;
+			} else if (kafka_keyis(key, klen, "collector", 9)) {
+				kk->coll = s;
+				kk->clen = slen;
+			} else if (kafka_keyis(key, klen, "region", 6)) {
+				kk->region = s;
+				kk->rlen = slen;
+			} else if (kafka_keyis(key, klen, "peer", 4)) {
+				kk->peer = s;
+				kk->plen = slen;
+			}
+			continue;
+		}
+		if (kafka_keyis(key, klen, "peer", 4) &&
+		    mp_map(&p, end, &m) == 1) {
+			/* peer: {address, ...} */
+			for (j = 0; j < m; j++) {
+				if (mp_str(&p, end, &key, &klen) != 1)
+					return;
+				if (kafka_keyis(key, klen, "address", 7) &&
+				    mp_str(&p, end, &s, &slen) == 1) {
+					kk->peer = s;
+					kk->plen = slen;
+				} else if (mp_skip(&p, end, 1) == -1)
+					return;
+			}
+			continue;
+		}
+		if (mp_skip(&p, end, 0) == -1)
+			return;
+	}
+}
+
+/* seq in decimal into buf (>= 21 bytes); returns its length. */
+static size_t
+kafka_u64(char *buf, uint64_t v)
+{
+	char	tmp[20];
+	size_t	n = 0, i;
+
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	for (i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	buf[n] = '\0';
+	return n;
 }
 
 /*
@@ -351,27 +595,35 @@ kafka_produce(struct evt_kafka *k, const uint8_t *rec, size_t len,
     uint64_t seq, int live)
 {
 	msgpack_object		 o;
+	struct kafka_keys	 kk;
 	rd_kafka_headers_t	*hdrs;
 	rd_kafka_resp_err_t	 err;
-	const char		*type = "", *key = NULL, *coll = "";
+	const char		*key;
 	const void		*val = rec;
-	size_t			 tlen = 0, klen = 0, clen = 0, vlen = len, off = 0;
+	size_t			 klen, vlen = len, off = 0, slen;
 	char			 seqs[24];
 
-	msgpack_zone_clear(&k->zone);
-	if (msgpack_unpack((const char *)rec, len, &off, &k->zone, &o) !=
-	    MSGPACK_UNPACK_SUCCESS || o.type != MSGPACK_OBJECT_MAP)
-		return 0;		/* not ours to judge: the log has it */
-	(void)kafka_get_str(&o, "type", &type, &tlen);
-	(void)kafka_get_str(&o, "collector", &coll, &clen);
-	if (kafka_get_str(&o, "region", &key, &klen) == -1 &&
-	    kafka_get_str(&o, "peer", &key, &klen) == -1) {
-		key = type;
-		klen = tlen;
+	kafka_keys(rec, len, &kk);
+	if (kk.type == NULL)
+		kk.type = "";
+	if (kk.coll == NULL)
+		kk.coll = "";
+	if ((key = kk.region) != NULL)
+		klen = kk.rlen;
+	else if ((key = kk.peer) != NULL)
+		klen = kk.plen;
+	else {
+		key = kk.type;
+		klen = kk.tlen;
 	}
 	if (klen > KAFKA_KEY_MAX)
 		klen = KAFKA_KEY_MAX;
 	if (k->conf->format == CONF_KAFKA_JSON) {
+		msgpack_zone_clear(&k->zone);
+		if (msgpack_unpack((const char *)rec, len, &off, &k->zone,
+		    &o) != MSGPACK_UNPACK_SUCCESS ||
+		    o.type != MSGPACK_OBJECT_MAP)
+			return 0;	/* not ours to judge: the log has it */
 		evbuffer_drain(k->json, evbuffer_get_length(k->json));
 		if (evt_json(k->json, &o) == -1)
 			return 0;
@@ -380,28 +632,22 @@ kafka_produce(struct evt_kafka *k, const uint8_t *rec, size_t len,
 		if (vlen > 0 && ((const char *)val)[vlen - 1] == '\n')
 			vlen--;
 	}
-	snprintf(seqs, sizeof(seqs), "%" PRIu64, seq);
+	slen = kafka_u64(seqs, seq);
 	hdrs = rd_kafka_headers_new(4);
 	rd_kafka_header_add(hdrs, "v", 1, "1", 1);
-	rd_kafka_header_add(hdrs, "seq", 3, seqs, -1);
-	rd_kafka_header_add(hdrs, "type", 4, type, (ssize_t)tlen);
-	rd_kafka_header_add(hdrs, "collector", 9, coll, (ssize_t)clen);
+	rd_kafka_header_add(hdrs, "seq", 3, seqs, (ssize_t)slen);
+	rd_kafka_header_add(hdrs, "type", 4, kk.type, (ssize_t)kk.tlen);
+	rd_kafka_header_add(hdrs, "collector", 9, kk.coll,
+	    (ssize_t)kk.clen);
 	err = rd_kafka_producev(k->rk, RD_KAFKA_V_RKT(k->rkt),
 	    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 	    RD_KAFKA_V_VALUE((void *)(uintptr_t)val, vlen),
 	    RD_KAFKA_V_KEY(key, klen), RD_KAFKA_V_HEADERS(hdrs),
 	    RD_KAFKA_V_OPAQUE((void *)(uintptr_t)seq), RD_KAFKA_V_END);
-	if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL ||
-	    err == RD_KAFKA_RESP_ERR__FATAL) {
-		/* Later, from the log (after a reset for a fatal error). */
-		if (err == RD_KAFKA_RESP_ERR__FATAL)
-			k->reset = 1;
-		rd_kafka_headers_destroy(hdrs);
-		return -1;
-	}
-	if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-		/* Refused for good (e.g. larger than message.max.bytes):
-		 * retrying cannot help. */
+	if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ||
+	    err == RD_KAFKA_RESP_ERR__INVALID_ARG) {
+		/* This record is refused for good (larger than
+		 * message.max.bytes): retrying cannot help. */
 		rd_kafka_headers_destroy(hdrs);
 		kafka_gap_add(k, seq, seq, rd_kafka_err2str(err));
 		k->done[seq % k->cap] = 1;
@@ -410,7 +656,30 @@ kafka_produce(struct evt_kafka *k, const uint8_t *rec, size_t len,
 		kafka_advance(k);
 		return 0;
 	}
-	k->t0[seq % k->cap] = live ? kafka_nsec() : 0;
+	if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		/* Full, fatal (reset), or an error of the topic rather than
+		 * of this record (it does not exist, we are not authorized
+		 * any more: librdkafka fails every record at once until its
+		 * metadata says otherwise): later, from the log. */
+		if (err == RD_KAFKA_RESP_ERR__FATAL)
+			k->reset = 1;
+		else if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL &&
+		    err != k->prod_err)
+			log_warnx("kafka: topic %s refuses events for now: %s; "
+			    "retrying from event %" PRIu64, k->conf->topic,
+			    rd_kafka_err2str(err), seq);
+		k->prod_err = err;
+		rd_kafka_headers_destroy(hdrs);
+		return -1;
+	}
+	if (k->prod_err != RD_KAFKA_RESP_ERR_NO_ERROR &&
+	    k->prod_err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+		log_info("kafka: topic %s takes events again", k->conf->topic);
+	k->prod_err = RD_KAFKA_RESP_ERR_NO_ERROR;
+	/* Latency of one live record in KAFKA_LAT_EVERY (clock reads are
+	 * a visible share of the per-record cost). */
+	k->t0[seq % k->cap] = live && seq % KAFKA_LAT_EVERY == 0 ?
+	    kafka_nsec() : 0;
 	k->done[seq % k->cap] = 0;
 	k->lens[seq % k->cap] = (uint32_t)len;
 	k->bytes += len;
@@ -671,6 +940,10 @@ kafka_conf(const struct config_kafka *c, char *err, size_t errlen)
 	rv |= kafka_set(rc, "queue.buffering.max.messages", qmax, err,
 	    errlen);
 	rv |= kafka_set(rc, "compression.codec", "lz4", err, errlen);
+	/* A topic refused as a whole (not authorized, deleted) is looked
+	 * up again this often; until then events wait in the log. */
+	rv |= kafka_set(rc, "topic.metadata.refresh.interval.ms", "10000",
+	    err, errlen);
 	/* Back quickly after an outage: the backlog waits in the log. */
 	rv |= kafka_set(rc, "reconnect.backoff.max.ms", "1000", err, errlen);
 	if (c->tls || c->sasl_mech != NULL)
@@ -1088,6 +1361,12 @@ const void *
 evt_kafka_state(const struct evt_fanout *fo)
 {
 	return evt_fanout_output_state(fo, "kafka");
+}
+
+uint64_t
+evt_kafka_acked(const void *state)
+{
+	return ((const struct evt_kafka *)state)->acked;
 }
 
 void

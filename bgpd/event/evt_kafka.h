@@ -25,7 +25,7 @@ struct evt_kafka_info {
 	int		 connected;	/* a delivery succeeded since the
 					 * brokers were last all down */
 	/* Publish-to-acknowledgement latency of live records, microseconds
-	 * (over the last EVT_KAFKA_LAT_SAMPLES). */
+	 * (over the last EVT_KAFKA_LAT_SAMPLES; one record in 8 sampled). */
 	double		 lat_p50_us;
 	double		 lat_p99_us;
 	uint64_t	 lat_samples;
@@ -38,6 +38,8 @@ void	evt_kafka_info(const void *state, struct evt_kafka_info *info);
 struct evt_fanout;
 /* The kafka output's state in fo, or NULL if it has none (metrics). */
 const void *evt_kafka_state(const struct evt_fanout *fo);
+/* acked of evt_kafka_info() without the latency percentiles (bench). */
+uint64_t evt_kafka_acked(const void *state);
 /* Forgets the latency samples so far (bench phases). */
 void	evt_kafka_reset_latency(void *state);
 /*

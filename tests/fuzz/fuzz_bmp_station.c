@@ -15,6 +15,9 @@
  * FRR and GoBGP exporter captures (tests/fuzz/corpus/bmp), whole
  * sessions in order (seeds.py).
  *
+ * The router's limits are small (max-routes 300, max-peers 4) and one view
+ * (Adj-RIB-Out post-policy) is not kept, so that inputs reach every limit.
+ *
  * Checks after every read: the router's route count equals the sum of
  * its monitored peers' routes in the RIB and its peer count the list's
  * length; a peer is never over max-peers; after the connection ends
@@ -40,10 +43,9 @@ static const char conftext[] =
     "    max-message 64K\n"
     "    buffer 1M\n"
     "    router 127.0.7.90 {\n"
-    "        max-routes 20000\n"
-    "        max-peers 12\n"
-    "        views pre-policy post-policy adj-rib-out-pre "
-    "adj-rib-out-post loc-rib\n"
+    "        max-routes 300\n"
+    "        max-peers 4\n"
+    "        views pre-policy post-policy adj-rib-out-pre loc-rib\n"
     "    }\n"
     "}\n";
 

@@ -211,6 +211,11 @@ def rislive(d):
     put(d, json.dumps({"type": "bgpwatch_subscribe", "data": {
         "regions": ["KP"], "types": ["region_down", "prefix_withdrawn"],
         "from": 12}}).encode())
+    for data in ({"region": ["KP"], "type": ["region_down", "region_up"],
+                  "from": 5}, {"region": "KP", "from": 2000},
+                 {"type": "region_down"}, None):
+        put(d, json.dumps({"type": "bgpwatch_subscribe",
+                           "data": data}).encode())
     put(d, json.dumps({"type": "ris_unsubscribe", "data": {"host":
                                                             "rrc00"}}).encode())
 
@@ -257,6 +262,9 @@ def rislive_http(d):
                 ws_frame(9, b"hi") + ws_frame(0, msgs[0][10:]) +
                 ws_frame(2, b"\x00\x01") + ws_frame(10, b""))
     caps.append(up + ws_frame(1, b" " * 20000))
+    # Past the subscribe rate (then the flood cut) and the queue limit.
+    caps.append(up + ws_frame(1, msgs[0]) * 110)
+    caps.append(up + ws_frame(1, b'{"type":"request_rrc_list"}') * 120)
     for m in msgs:
         caps.append(up + ws_frame(1, m))
     for h in (b"GET / HTTP/1.0\r\n\r\n", b"POST /v1/ws/ HTTP/1.1\r\n\r\n",
@@ -321,6 +329,8 @@ def bmp_station(d):
     for s in streams:
         for cut in (0, 1, 2, 3, 4, 5, 6, 7 + 8 * 5):
             put(d, bytes([cut]) + s)
+    # More messages than one read callback takes (1,024): the rest waits.
+    put(d, b"\x00" + bmp_msg(4, b"") * 1100 + b"".join(streams[:1]))
     tmp = tempfile.mkdtemp()
     bmp(tmp)
     for f in sorted(os.listdir(tmp)):

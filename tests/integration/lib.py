@@ -10,12 +10,19 @@ lab closes, whatever happened.  Waiting is always polling with a timeout
 Only 127.0.0.0/8 is ever contacted.  Standard library (+ msgpack) only:
 run with Debian's /usr/bin/python3.
 
+Every event bgpwatchd logs is validated against docs/events.schema.json
+(Debian's python3-jsonschema) when the test stops it (Bgpwatchd.stop(),
+check_events()): without an events {} block of its own, the harness
+gives bgpwatchd an event log in the lab, so the schema and the code can't
+drift.
+
 Environment: BUILD (default "build") selects the binaries; KEEP=1 keeps
 the temporary directories of the tests.
 """
 import atexit
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -32,6 +39,8 @@ BIN = BUILD if os.path.isabs(BUILD) else os.path.join(TOP, BUILD)
 BGPWATCHD = os.path.join(BIN, "bgpwatchd")
 BGPWATCHCTL = os.path.join(BIN, "bgpwatchctl")
 BGPFEED = os.path.join(BIN, "bgpfeed")
+
+SCHEMA = os.path.join(TOP, "docs", "events.schema.json")
 
 # Every process any lab started and has not stopped yet (atexit safety net).
 _LIVE = {}
@@ -238,6 +247,69 @@ class LabTest(unittest.TestCase):
         self.lab.close(self._failures() > self._failed_before)
 
 
+# ---------------------------------------------------------------- events
+
+_VALIDATOR = []
+EVENTS_VALIDATED = [0]      # over the whole run (main() prints it)
+
+
+def event_json(ev):
+    """A decoded msgpack event in its JSON form (docs/events.md, as
+    bgpwatchctl prints it): timestamps become ISO-8601 UTC strings with
+    microseconds."""
+    import msgpack
+    if isinstance(ev, dict):
+        return {k: event_json(v) for k, v in ev.items()}
+    if isinstance(ev, list):
+        return [event_json(v) for v in ev]
+    if isinstance(ev, msgpack.Timestamp):
+        t = ev.to_unix_nano()
+        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(
+            t // 10**9)) + ".%06dZ" % (t % 10**9 // 1000)
+    return ev
+
+
+def schema_errors(ev):
+    """The errors of one event (decoded msgpack, or its JSON form)
+    against docs/events.schema.json: an iterator of jsonschema errors."""
+    if not _VALIDATOR:
+        import jsonschema
+        with open(SCHEMA) as f:
+            schema = json.load(f)
+        cls = jsonschema.validators.validator_for(schema)
+        cls.check_schema(schema)
+        _VALIDATOR.append(cls(schema))
+    return _VALIDATOR[0].iter_errors(event_json(ev))
+
+
+def read_events(path):
+    """Every record of an event log, decoded (python3-msgpack)."""
+    import msgpack
+    if not os.path.exists(path):
+        return []
+    with open(path, "rb") as f:
+        return list(msgpack.Unpacker(f, raw=False))
+
+
+def assert_events_valid(evs, what="event"):
+    """Raises AssertionError naming the first few events that do not
+    validate against docs/events.schema.json.  Returns len(evs)."""
+    bad = []
+    for ev in evs:
+        errs = [e.message for e in schema_errors(ev)]
+        if errs:
+            bad.append("%s seq %s (%s): %s" % (
+                what, ev.get("seq") if isinstance(ev, dict) else "?",
+                ev.get("type") if isinstance(ev, dict) else "?",
+                "; ".join(errs[:3])))
+    if bad:
+        raise AssertionError("%d of %d events not valid per "
+                             "docs/events.schema.json:\n  %s"
+                             % (len(bad), len(evs), "\n  ".join(bad[:5])))
+    EVENTS_VALIDATED[0] += len(evs)
+    return len(evs)
+
+
 # ---------------------------------------------------------------- bgpwatchd
 
 class Bgpwatchd:
@@ -255,6 +327,11 @@ class Bgpwatchd:
         self.extra = extra
         self.neighbors = {}     # address -> block body (list of statements)
         self.proc = None
+        # The event log whose every record is checked against the schema
+        # on stop(): the test's own (events { log "..." }) or the lab's
+        # (config_text() decides, as tests may set extra after __init__).
+        self.evlog = None
+        self.events_checked = 0
 
     def neighbor(self, addr, remote_as, *stmts):
         self.neighbors[addr] = ["remote-as %d" % remote_as] + list(stmts)
@@ -267,6 +344,15 @@ class Bgpwatchd:
                "connect-retry 1s",
                "hold-time 9",
                self.extra]
+        m = re.search(r'^\s*events\s*\{[^}]*?\blog\s+"([^"]+)"',
+                      self.extra, re.M | re.S)
+        if m:
+            self.evlog = m.group(1)
+        elif re.search(r'^\s*events\s*\{', self.extra, re.M):
+            self.evlog = None           # its events {} has no log
+        else:
+            self.evlog = self.lab.path("events.mpk")
+            out.append('events {\n    log "%s"\n}' % self.evlog)
         for addr, body in self.neighbors.items():
             out.append("neighbor %s {" % addr)
             out += ["    " + s for s in body]
@@ -300,7 +386,19 @@ class Bgpwatchd:
                 raise AssertionError("bgpwatchd log has %r" % bad)
         if rc != 0:
             raise AssertionError("bgpwatchd exited %r after SIGTERM" % rc)
+        self.check_events()
         return rc
+
+    def events(self):
+        """The records of the event log so far (decoded msgpack)."""
+        return read_events(self.evlog) if self.evlog else []
+
+    def check_events(self):
+        """Every logged event against docs/events.schema.json (stop()
+        calls it).  Returns how many were checked."""
+        self.events_checked = assert_events_valid(self.events(),
+                                                  "bgpwatchd event")
+        return self.events_checked
 
     def assert_alive(self):
         if not self.proc.alive():
@@ -694,6 +792,8 @@ def main(modules):
             sys.stderr.flush()
             print("%-50s %s (%.0fs)" % (test.id().split(".", 1)[-1], status,
                                        secs), flush=True)
+    print("%d events of bgpwatchd's logs valid per docs/events.schema.json"
+          % EVENTS_VALIDATED[0], flush=True)
     print("%d passed, %d failed" % (passed, failed), flush=True)
     return 1 if failed else 0
 

@@ -127,6 +127,8 @@ class TestBird(LabTest):
 
         # SIGTERM: BIRD is told Cease / Administrative shutdown.
         bw.stop()
+        # Its events (peer_up/peer_down...) are valid per the schema.
+        self.assertGreater(bw.events_checked, 0, "no events were logged")
         wait_for(lambda: "Administrative shutdown" in bird.protocol(), 10,
                  "BIRD to report the Cease/Administrative shutdown")
 

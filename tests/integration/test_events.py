@@ -74,20 +74,9 @@ def peer(name):
     return {"address": ADDR[name], "asn": ASN[name]}
 
 
-_SCHEMA = []
-
-
 def schema_errors(ev):
-    """ev (decoded msgpack) against docs/events.schema.json."""
-    if not _SCHEMA:
-        import jsonschema
-        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                               "..", "..", "docs", "events.schema.json")) as f:
-            _SCHEMA.append(jsonschema.Draft7Validator(json.load(f)))
-    j = {k: (time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(int(tsf(ev)))) +
-             ".%06dZ" % int(round((tsf(ev) % 1) * 1e6) % 1000000)
-             if k == "ts" else v) for k, v in ev.items()}
-    return _SCHEMA[0].iter_errors(j)
+    """ev (decoded msgpack) against docs/events.schema.json (lib.py)."""
+    return lib.schema_errors(ev)
 
 
 def read_log(path):

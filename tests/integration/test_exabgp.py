@@ -75,3 +75,5 @@ class TestExaBGP(LabTest):
         bw.wait_routes(0)
         self.assertEqual(bw.state(E1), "Established")
         bw.stop()
+        # Its events (peer_up/peer_down...) are valid per the schema.
+        self.assertGreater(bw.events_checked, 0, "no events were logged")

@@ -140,3 +140,5 @@ class TestFeed(LabTest):
         self.assertTrue(feed.alive(), "bgpfeed ended before --hold")
         feed.stop()
         bw.stop()
+        # Its events (peer_up/peer_down...) are valid per the schema.
+        self.assertGreater(bw.events_checked, 0, "no events were logged")

@@ -125,6 +125,8 @@ class TestGoBGP(LabTest):
         gb.cli("global", "rib", "-a", "ipv4", "del", PFX, "identifier", "3")
         bw.wait_routes(0)
         bw.stop()
+        # Its events (peer_up/peer_down...) are valid per the schema.
+        self.assertGreater(bw.events_checked, 0, "no events were logged")
 
     def test_6b_no_add_path(self):
         """Without `add-path receive` only GoBGP's best path arrives."""

@@ -15,6 +15,21 @@ outage   every broker down while events keep coming: the state file
          stands still, RSS stays flat (the backlog is the log's), and
          once the brokers are back the backlog drains, nothing missing.
 json     format json: the values are JSON documents of the same events.
+refused  the brokers refuse records for good (mock: the next Produce
+         requests fail with MESSAGE_TOO_LARGE, as a broker with a smaller
+         message.max.bytes would): a record that
+         failed KAFKA_MAX_FAILS (5) times as the oldest unacknowledged
+         one is skipped with a `gap` event (reason "the brokers refused
+         it"); every other event arrives, and the output goes on.  Then
+         the topic as a whole is refused for a while
+         (TOPIC_AUTHORIZATION_FAILED): nothing is skipped, the events
+         wait and all arrive.
+secure   TLS and SASL for real through tests/kafka/kafkaproxy.py (the
+         mock speaks neither): sasl_ssl SCRAM-SHA-256 with a client
+         certificate, a wrong password (nothing acknowledged, then all
+         after the right one), sasl_plaintext PLAIN, ssl with an
+         untrusted broker certificate (nothing, then all with the right
+         CA); the consumer reads through the same front.
 
 Every event read is validated against docs/events.schema.json.
   /usr/bin/python3 tests/kafka/kafka_test.py BUILD SCENARIO
@@ -304,6 +319,236 @@ def scenario_json(work):
     mock.stop()
 
 
+def scenario_refused(work):
+    mock = K.Mock(BUILD, port=33070)
+    d = K.Daemon(BUILD, work, "r1", 33073, ["127.0.3.18"], mock.bootstrap,
+                 "r1", extra="metrics on 127.0.3.2 port 33074\n",
+                 kafka_opts='\t\toption "topic.metadata.refresh.interval.ms"'
+                 ' "1000"\n')
+    K.feed(BUILD, 33073, "127.0.3.18", prefixes=20)
+    d.wait_drained()
+    before = d.last_seq()
+    # Every Produce request fails until 40 have: each resend of the
+    # oldest record is one request at least, so it fails 5 times.
+    mock.cmd("err 40 10")
+    K.feed(BUILD, 33073, "127.0.3.18", prefixes=20)
+    K.wait_for(lambda: metrics(33074).get(
+        "bgpwatch_kafka_lost_events_total", 0) > 0, 30, "a refused event")
+    time.sleep(1)
+    # Afterwards the output goes on as before.
+    K.feed(BUILD, 33073, "127.0.3.18", prefixes=20)
+    d.wait_drained()
+    m = metrics(33074)
+    last = d.last_seq()
+    msgs = K.consume(mock.bootstrap, group="r", idle=3)
+    evs = [K.decode(x[4]) for x in msgs]
+    gaps = [e for e in evs if e["type"] == "gap"]
+    have = {e["seq"] for e in evs}
+    skipped = set()
+    for g in gaps:
+        skipped |= set(range(g["first"], g["last"] + 1))
+    say("refused: %d events logged (%d before the errors), %d messages, "
+        "gaps %s, delivery errors %d, lost %d" % (
+            last, before, len(evs),
+            [(g["first"], g["last"], g["reason"]) for g in gaps],
+            m.get("bgpwatch_kafka_delivery_errors_total", -1),
+            m.get("bgpwatch_kafka_lost_events_total", -1)))
+    if not gaps:
+        fail("no gap event though the brokers refused records")
+    for g in gaps:
+        if not g["reason"].startswith("the brokers refused it"):
+            fail("gap reason %r" % g["reason"])
+        if g.get("output") != "kafka":
+            fail("gap output %r" % g.get("output"))
+    if any(s <= before for s in skipped):
+        fail("events from before the errors skipped: %s" % sorted(skipped))
+    missing = [s for s in range(1, last + 1)
+               if s not in have and s not in skipped]
+    if missing:
+        fail("%d events neither in the topic nor in a gap: %s"
+             % (len(missing), missing[:10]))
+    both = sorted(have & set().union(*[
+        range(g["first"], g["last"] + 1) for g in gaps
+        if "not all" not in g["reason"]]))
+    if both:
+        fail("events both in the topic and in a gap: %s" % both[:10])
+    if m.get("bgpwatch_kafka_lost_events_total") != len(skipped):
+        fail("lost_events_total %s, gaps cover %d" % (
+            m.get("bgpwatch_kafka_lost_events_total"), len(skipped)))
+    # Skipped only after the retry limit: 5 failed deliveries each.
+    if m.get("bgpwatch_kafka_delivery_errors_total", 0) < 5 * len(skipped):
+        fail("%s delivery errors for %d skipped events (5 each at least)"
+             % (m.get("bgpwatch_kafka_delivery_errors_total"),
+                len(skipped)))
+    if m.get("bgpwatch_kafka_acked_seq") != last:
+        fail("acked %s, last %d" % (m.get("bgpwatch_kafka_acked_seq"),
+                                    last))
+    val = K.schema_validator(SCHEMA)
+    for e in evs:
+        for err in val.iter_errors(K.to_json(e)):
+            fail("seq %d (%s) not valid: %s" % (e["seq"], e["type"],
+                                                err.message))
+            break
+    if fails:
+        for e in d.events():
+            if e["seq"] > before:
+                say("  log: %d %s %s" % (e["seq"], e["type"], {
+                    k: e[k] for k in ("first", "last", "reason") if k in e}))
+        say("  topic: %s" % sorted(have))
+
+    # b. The topic as a whole is refused for a while (authorization
+    # revoked: librdkafka then fails every record at once until its
+    # metadata is refreshed): nothing is skipped, the events wait.
+    mock.cmd("err 10 29")
+    K.feed(BUILD, 33073, "127.0.3.18", prefixes=20)
+    d.wait_drained()
+    m2 = metrics(33074)
+    last2 = d.last_seq()
+    msgs = K.consume(mock.bootstrap, group="r2", idle=3)
+    have2 = {K.decode(x[4])["seq"] for x in msgs}
+    missing = [s for s in range(last + 1, last2 + 1) if s not in have2]
+    say("topic refused: events %d..%d, delivery errors %d, lost %d" % (
+        last + 1, last2, m2.get("bgpwatch_kafka_delivery_errors_total") -
+        m.get("bgpwatch_kafka_delivery_errors_total"),
+        m2.get("bgpwatch_kafka_lost_events_total")))
+    if missing:
+        fail("after the topic was refused, %d events missing: %s"
+             % (len(missing), missing[:10]))
+    if m2.get("bgpwatch_kafka_lost_events_total") != \
+            m.get("bgpwatch_kafka_lost_events_total"):
+        fail("events skipped while the topic as a whole was refused")
+    if m2.get("bgpwatch_kafka_delivery_errors_total") == \
+            m.get("bgpwatch_kafka_delivery_errors_total"):
+        fail("no delivery error: the topic was not refused")
+    d.kill(signal.SIGTERM)
+    mock.stop()
+
+
+def scenario_secure(work):
+    """TLS and SASL for real: the mock cluster speaks neither, so a front
+    (tests/kafka/kafkaproxy.py: Python's ssl, the Kafka SASL exchange)
+    listens where the brokers say they are (kafkamock -A) and forwards to
+    them.  Both bgpwatchd and the independent consumer go through it."""
+    c = K.make_certs(work)
+    mock = K.Mock(BUILD, port=33063, advertise=33066)
+    plog = os.path.join(work, "proxy.log")
+    pw = "s3cret pw"
+    px = K.Proxy(33066, 33063, plog, tls=(c["srv.pem"], c["srv.key"]),
+                 client_ca=c["ca.pem"], sasl="SCRAM-SHA-256",
+                 user="bgpwatch", password=pw)
+    tls = '\t\ttls ca "%s" cert "%s" key "%s"\n' % (
+        c["ca.pem"], c["cli.pem"], c["cli.key"])
+    sasl = '\t\tsasl scram-sha-256 user "bgpwatch" password "%s"\n' % pw
+    d = K.Daemon(BUILD, work, "s1", 33069, ["127.0.3.19"], mock.bootstrap,
+                 "s1", kafka_opts=tls + sasl)
+    cconf = {"security.protocol": "sasl_ssl", "ssl.ca.location": c["ca.pem"],
+             "ssl.certificate.location": c["cli.pem"],
+             "ssl.key.location": c["cli.key"],
+             "sasl.mechanisms": "SCRAM-SHA-256", "sasl.username": "bgpwatch",
+             "sasl.password": pw}
+
+    def proxy_log():
+        with open(plog) as f:
+            return f.read()
+
+    def daemon_log():
+        with open(os.path.join(work, "s1.log"), errors="replace") as f:
+            return f.read()
+
+    # a. sasl_ssl: SCRAM-SHA-256, the server verified against our CA (and
+    # its name, 127.0.3.1), our client certificate verified by it.
+    K.feed(BUILD, 33069, "127.0.3.19", prefixes=50)
+    d.wait_drained(30)
+    msgs = K.consume(mock.bootstrap, group="s1", want=d.last_seq(),
+                     conf=cconf)
+    say("a. sasl_ssl, SCRAM-SHA-256, client certificate:")
+    check_topic(d, msgs)
+    for want in ("client bgpwatchd", "SCRAM-SHA-256 authenticated as "
+                 "bgpwatch"):
+        if want not in proxy_log():
+            fail("proxy log lacks %r" % want)
+
+    # b. A wrong password: nothing is acknowledged, the events wait; the
+    # right one again (reload): they all arrive.
+    acked = d.acked()
+    d.rewrite('password "%s"' % pw, 'password "wrong"')
+    time.sleep(1)
+    K.feed(BUILD, 33069, "127.0.3.19", prefixes=20)
+    time.sleep(2)
+    say("b. wrong password: acked %d -> %d, last %d" % (
+        acked, d.acked(), d.last_seq()))
+    if d.acked() != acked:
+        fail("events acknowledged with a wrong password")
+    if "SASL authentication error" not in daemon_log():
+        fail("bgpwatchd did not log the SASL authentication error")
+    d.rewrite('password "wrong"', 'password "%s"' % pw)
+    d.wait_drained(30)
+    msgs = K.consume(mock.bootstrap, group="s2", want=d.last_seq(),
+                     conf=cconf)
+    check_topic(d, msgs, dup_above=acked, exact=False)
+
+    # c. sasl_plaintext, PLAIN (the front without TLS).
+    px.stop()
+    px = K.Proxy(33066, 33063, plog, sasl="PLAIN", user="bgpwatch",
+                 password=pw)
+    acked = d.acked()
+    d.rewrite(tls + sasl,
+              '\t\tsasl plain user "bgpwatch" password "%s"\n' % pw)
+    time.sleep(1)
+    K.feed(BUILD, 33069, "127.0.3.19", prefixes=20)
+    d.wait_drained(30)
+    pconf = {"security.protocol": "sasl_plaintext",
+             "sasl.mechanisms": "PLAIN", "sasl.username": "bgpwatch",
+             "sasl.password": pw}
+    msgs = K.consume(mock.bootstrap, group="s3", want=d.last_seq(),
+                     conf=pconf)
+    say("c. sasl_plaintext, PLAIN:")
+    check_topic(d, msgs, dup_above=acked, exact=False)
+    if "PLAIN authenticated as bgpwatch" not in proxy_log():
+        fail("proxy log lacks the PLAIN authentication")
+
+    # d. ssl alone, the brokers' certificate from a CA we do not trust:
+    # nothing goes out; trusting the right CA, everything does.
+    px.stop()
+    px = K.Proxy(33066, 33063, plog, tls=(c["srv.pem"], c["srv.key"]))
+    acked = d.acked()
+    d.rewrite('\t\tsasl plain user "bgpwatch" password "%s"\n' % pw,
+              '\t\ttls ca "%s"\n' % c["other.pem"])
+    time.sleep(1)
+    K.feed(BUILD, 33069, "127.0.3.19", prefixes=20)
+    time.sleep(2)
+    say("d. untrusted broker certificate: acked %d -> %d, last %d" % (
+        acked, d.acked(), d.last_seq()))
+    if d.acked() != acked:
+        fail("events acknowledged by a broker whose certificate we do "
+             "not trust")
+    if "certificate verify failed" not in daemon_log():
+        fail("bgpwatchd did not log the certificate failure")
+    d.rewrite('\t\ttls ca "%s"\n' % c["other.pem"],
+              '\t\ttls ca "%s"\n' % c["ca.pem"])
+    d.wait_drained(30)
+    msgs = K.consume(mock.bootstrap, group="s4", want=d.last_seq(),
+                     conf={"security.protocol": "ssl",
+                           "ssl.ca.location": c["ca.pem"]})
+    say("   then the right CA:")
+    check_topic(d, msgs, dup_above=acked, exact=False)
+    d.kill(signal.SIGTERM)
+    px.stop()
+    mock.stop()
+
+
+def metrics(port):
+    import urllib.request
+    text = urllib.request.urlopen("http://127.0.3.2:%d/metrics" % port,
+                                  timeout=10).read().decode()
+    got = {}
+    for line in text.splitlines():
+        if line.startswith("bgpwatch_kafka_") and "{" not in line:
+            k, v = line.split()
+            got[k] = float(v)
+    return got
+
+
 def region_states(d, region="KP"):
     return [ev["state"] for ev in d.events()
             if ev["type"].startswith("region_") and ev.get("region") == region]
@@ -390,7 +635,8 @@ def main():
     try:
         {"stream": scenario_stream, "outage": scenario_outage,
          "json": scenario_json, "gap": scenario_gap,
-         "nolog": scenario_nolog,
+         "nolog": scenario_nolog, "refused": scenario_refused,
+         "secure": scenario_secure,
          "collectors": scenario_collectors}[WHAT](work)
     except Exception as e:  # noqa: BLE001
         fail("%s: %s" % (type(e).__name__, e))

@@ -62,11 +62,15 @@ def wait_for(fn, timeout, what, interval=0.05):
 class Mock:
     """The mock cluster: 3 brokers; down(N)/up(N) through its stdin."""
 
-    def __init__(self, build, port=33000, brokers=3, partitions=4):
+    def __init__(self, build, port=33000, brokers=3, partitions=4,
+                 advertise=None):
+        """advertise: the brokers say they are at 127.0.3.1:advertise+i
+        (a Proxy listens there)."""
         self.proc = spawn([os.path.join(build, "tools", "kafkamock"),
                            "-a", "127.0.3.1", "-p", str(port),
                            "-b", str(brokers), "-n", str(partitions),
-                           "-t", TOPIC],
+                           "-t", TOPIC] +
+                          (["-A", str(advertise)] if advertise else []),
                           stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                           stderr=subprocess.DEVNULL, text=True, bufsize=1)
         self.bootstrap = self.proc.stdout.readline().strip()
@@ -93,13 +97,66 @@ class Mock:
         stop(self.proc)
 
 
+class Proxy:
+    """tests/kafka/kafkaproxy.py: TLS and/or SASL in front of a Mock
+    started with advertise=port."""
+
+    def __init__(self, port, mock_port, log, tls=None, client_ca=None,
+                 sasl=None, user="", password=""):
+        argv = ["/usr/bin/python3", "-u", os.path.join(
+            os.path.dirname(os.path.abspath(__file__)), "kafkaproxy.py"),
+            "--listen", str(port), "--mock", str(mock_port)]
+        if tls:
+            argv += ["--tls"] + list(tls)
+        if client_ca:
+            argv += ["--client-ca", client_ca]
+        if sasl:
+            argv += ["--sasl", sasl, "--user", user, "--password", password]
+        self.errf = open(log, "a")
+        self.proc = spawn(argv, stdout=subprocess.PIPE, stderr=self.errf,
+                          text=True)
+        if self.proc.stdout.readline().strip() != "ready":
+            raise RuntimeError("kafkaproxy did not start")
+
+    def stop(self):
+        stop(self.proc)
+        self.errf.close()
+
+
+def make_certs(work):
+    """A CA, a server certificate for 127.0.3.1 (IP SAN, which librdkafka
+    2.x verifies) and a client certificate, with openssl(1).  Returns
+    their paths."""
+    def ossl(*args):
+        subprocess.run(["openssl"] + list(args), cwd=work, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+          "-nodes"]
+    ossl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem",
+         "-days", "2", "-subj", "/CN=bgpwatch test CA")
+    with open(os.path.join(work, "srv.ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.3.1\n")
+    for name, cn, ext in (("srv", "127.0.3.1", ["-extfile", "srv.ext"]),
+                          ("cli", "bgpwatchd", [])):
+        ossl("req", *ec, "-keyout", name + ".key", "-out", name + ".csr",
+             "-subj", "/CN=" + cn)
+        ossl("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem",
+             "-CAkey", "ca.key", "-CAcreateserial", "-out", name + ".pem",
+             "-days", "2", *ext)
+    # A second CA that signed nothing here: trusting it must fail.
+    ossl("req", "-x509", *ec, "-keyout", "other.key", "-out", "other.pem",
+         "-days", "2", "-subj", "/CN=another CA")
+    return {n: os.path.join(work, n) for n in (
+        "ca.pem", "srv.pem", "srv.key", "cli.pem", "cli.key", "other.pem")}
+
+
 class Daemon:
     """bgpwatchd with neighbors 127.0.3.N, a region over everything and
     the kafka output."""
 
     def __init__(self, build, work, tag, port, neighbors, bootstrap,
                  collector, queue=None, fmt="msgpack", extra="",
-                 log_opts="", nolog=False):
+                 log_opts="", nolog=False, kafka_opts=""):
         self.build, self.work, self.tag = build, work, tag
         self.port = port
         self.nolog = nolog
@@ -121,9 +178,22 @@ class Daemon:
                     '\t\ttopic "%s"\n\t\tformat %s\n%s\t}\n}\n'
                     % (extra, "# " if nolog else "", self.log, log_opts,
                        bootstrap, TOPIC, fmt,
-                       "\t\tqueue %d\n" % queue if queue else ""))
+                       ("\t\tqueue %d\n" % queue if queue else "") +
+                       kafka_opts))
+        # Private: it may hold a SASL password (bgpwatchd refuses it else).
+        os.chmod(self.conf, 0o600)
         self.proc = None
         self.start()
+
+    def rewrite(self, old, new):
+        """Replaces old by new in the configuration; SIGHUP reloads."""
+        with open(self.conf) as f:
+            text = f.read()
+        if old not in text:
+            raise ValueError("%r not in %s" % (old, self.conf))
+        with open(self.conf, "w") as f:
+            f.write(text.replace(old, new))
+        os.kill(self.proc.pid, signal.SIGHUP)
 
     def start(self):
         self.errf = open(os.path.join(self.work, self.tag + ".log"), "a")
@@ -292,13 +362,16 @@ class FeedLoop:
         self.t.join(90)
 
 
-def consume(bootstrap, group="check", idle=2.0, timeout=60, want=None):
+def consume(bootstrap, group="check", idle=2.0, timeout=60, want=None,
+            conf=None):
     """Every message of the topic: [(partition, offset, key, headers,
     value)], read with confluent-kafka from offset 0 of every partition
-    until nothing came for `idle` seconds (or `want` messages came)."""
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": group,
-                  "enable.auto.commit": False,
-                  "auto.offset.reset": "earliest"})
+    until nothing came for `idle` seconds (or `want` messages came).
+    conf: more client settings (TLS, SASL)."""
+    cc = {"bootstrap.servers": bootstrap, "group.id": group,
+          "enable.auto.commit": False, "auto.offset.reset": "earliest"}
+    cc.update(conf or {})
+    c = Consumer(cc)
     md = c.list_topics(TOPIC, timeout=10)
     parts = sorted(md.topics[TOPIC].partitions)
     c.assign([TopicPartition(TOPIC, p, 0) for p in parts])
