@@ -715,9 +715,9 @@ det_region_run(struct detect *d, struct det_region *r, double now,
 	if (r->recount != SIZE_MAX)
 		det_recount(d, r, budget, work);
 	det_calm(d, r, now, next);
-	if (d->ncounting > 0 && r->ndirty == 0 && r->recount == SIZE_MAX)
+	if (d->ncounting > 0 && !REGION_DIRTY(r) && r->recount == SIZE_MAX)
 		det_next(next, det_evaluate(d, r, now));
-	return r->pending || r->unstable || r->ndirty > 0 ||
+	return r->pending || r->unstable || REGION_DIRTY(r) ||
 	    r->recount != SIZE_MAX;
 }
 
@@ -753,7 +753,8 @@ detect_run(struct detect *d, double now)
 				d->touched[w] &= ~((uint64_t)1 << b);
 		}
 	}
-	if (d->dirty_head != UINT32_MAX || budget == 0)
+	if (d->dirty_head != UINT32_MAX || d->sweep_next < d->sweep_end ||
+	    budget == 0)
 		next = 0;
 	return next;
 }

@@ -115,6 +115,7 @@ struct det_chunk {
 	uint8_t		 pending_listed;
 	uint32_t	 next_dirty;	/* UINT32_MAX: end */
 	uint32_t	 next_cell;	/* IPv4: the cell's next chunk */
+	uint32_t	 gen;		/* sweep_gen when last recomputed */
 	uint64_t	 member[DET_WORDS];	/* the region's units */
 	uint64_t	 fixed[DET_WORDS];	/* of `prefix` lines */
 	uint64_t	 seen[DET_WORDS];	/* baseline of derived units */
@@ -145,6 +146,8 @@ struct det_region {
 
 	uint64_t	 units_vis, units_tot;
 	uint32_t	 ndirty;	/* chunks waiting for recompute */
+	uint32_t	 nchunks;	/* its chunks */
+	uint32_t	 nsweep;	/* of them, not yet swept */
 	uint32_t	 nlearned;	/* origin-AS members learned */
 	uint8_t		 has_blocks;	/* `prefix` or `country` lines */
 	struct det_range *cr4;		/* its IPv4 country blocks */
@@ -217,6 +220,9 @@ struct detect {
 	struct det_chunk	**pools;	/* chunk_alloc */
 	size_t			 npools, poolcap, pool_left;
 	uint32_t		 dirty_head;
+	size_t			 sweep_next;	/* region_mark_all_dirty: chunks */
+	size_t			 sweep_end;	/* [next, end) to recompute */
+	uint32_t		 sweep_gen;	/* region_mark_all_dirty calls */
 	uint32_t		*pendlist;		/* chunks with pending */
 	size_t			 npend, pendcap;
 	size_t			 pend_cur;	/* region_promote's pass */
@@ -248,6 +254,8 @@ struct detect {
 void	region_index_clear(struct detect *);
 int	region_index_build(struct detect *, const struct config *,
 	    char *err, size_t errlen);
+/* Chunks of the region not recomputed yet (dirty or not yet swept). */
+#define REGION_DIRTY(r)	((r)->ndirty > 0 || (r)->nsweep > 0)
 int	region_match(struct detect *, const struct bw_prefix *,
 	    uint32_t origin, struct det_match *, int max);
 void	region_learn(struct detect *, const struct bw_prefix *,
