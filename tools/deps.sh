@@ -8,7 +8,7 @@ valgrind frr librdkafka-dev kafkacat python3-confluent-kafka libwslay-dev
 libjansson-dev python3-websockets python3-jsonschema chromium mandoc man-db
 prometheus libcap-dev libcap2-bin libsystemd-dev systemd util-linux
 dpkg-dev podman runc mmdebstrap uidmap slirp4netns fuse-overlayfs
-bsdextrautils python3-yaml curl"
+bsdextrautils python3-yaml curl gnuplot-nox"
 
 missing=""
 for p in $PKGS; do

@@ -450,7 +450,9 @@ class Bench:
             row("worst loop stall: load; flush", "%.1f ms; %.1f ms" %
                 (p4["load_stall_ms"], p4["flush_stall_ms"]),
                 "<= 50 ms: %s" % ("met" if worst <= 50 else "MISSED"))
-        if r.get("part5") is None:
+        if "part5" not in r:
+            pass			# not asked for (BENCH_ONLY)
+        elif r["part5"] is None:
             row("detector event latency", "detector: not built yet")
         else:
             for line in r["part5"]:
@@ -467,12 +469,18 @@ class Bench:
             if shutil.which(tool) is None and what not in self.skip:
                 self.note("%s not found: %s left out" % (tool, what))
                 self.skip.append(what)
-        parts = [("full table", self.part1)]
-        if "many" not in self.skip:
-            parts.append(("many peers", self.part2))
-        if "churn" not in self.skip:
-            parts.append(("churn", self.part3))
-        parts.append(("detector", self.part5))
+        # BENCH_ONLY="recv" (parts 1-3) and/or "detect" (part 5); both
+        # by default.
+        only = os.environ.get("BENCH_ONLY", "recv detect").split()
+        parts = []
+        if "recv" in only:
+            parts.append(("full table", self.part1))
+            if "many" not in self.skip:
+                parts.append(("many peers", self.part2))
+            if "churn" not in self.skip:
+                parts.append(("churn", self.part3))
+        if "detect" in only:
+            parts.append(("detector", self.part5))
         for name, fn in parts:
             try:
                 fn()

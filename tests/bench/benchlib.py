@@ -246,16 +246,18 @@ class Receiver:
 class Bgpwatchd(Receiver):
     name = "bgpwatchd"
 
-    def __init__(self, build, workdir, neighbors, port=None, tag="bw"):
-        """neighbors: [(address, as)]."""
+    def __init__(self, build, workdir, neighbors, port=None, tag="bw",
+                 addr="127.0.0.1"):
+        """neighbors: [(address, as)]; listens on addr:port."""
         self.build = build
+        self.addr = addr
         self.port = port or free_port()
         self.sock = os.path.join(workdir, tag + ".sock")
         self.conf = os.path.join(workdir, tag + ".conf")
         with open(self.conf, "w") as f:
             f.write("local-as 4200000001\nrouter-id 192.0.2.254\n"
-                    "listen on 127.0.0.1 port %d\ncontrol \"%s\"\n" %
-                    (self.port, self.sock))
+                    "listen on %s port %d\ncontrol \"%s\"\n" %
+                    (addr, self.port, self.sock))
             for addr, asn in neighbors:
                 f.write("neighbor %s {\n    remote-as %d\n    passive\n}\n"
                         % (addr, asn))
@@ -306,7 +308,9 @@ class Bird(Receiver):
     name = "BIRD"
 
     def __init__(self, workdir, neighbors, port=None, import_table=False,
-                 tag="bird"):
+                 tag="bird", addr="127.0.0.1", families=("ipv4",)):
+        """families: the channels of each session (ipv4, ipv6)."""
+        self.addr = addr
         self.port = port or free_port()
         self.sock = os.path.join(workdir, tag + ".ctl")
         self.conf = os.path.join(workdir, tag + ".conf")
@@ -314,13 +318,15 @@ class Bird(Receiver):
         with open(self.conf, "w") as f:
             f.write('router id 192.0.2.253;\nlog "%s" { error, fatal };\nprotocol device { }\n' % logp)
             for i, (addr, asn) in enumerate(neighbors):
+                chan = "".join(
+                    "  %s { import all; export none;%s };\n" %
+                    (fam, " import table on;" if import_table else "")
+                    for fam in families)
                 f.write("protocol bgp s%d {\n"
-                        "  local 127.0.0.1 port %d as 4200000001;\n"
+                        "  local %s port %d as 4200000001;\n"
                         "  neighbor %s as %d;\n"
-                        "  passive on;\n  multihop;\n"
-                        "  ipv4 { import all; export none;%s };\n}\n" %
-                        (i + 1, self.port, addr, asn,
-                         " import table on;" if import_table else ""))
+                        "  passive on;\n  multihop;\n%s}\n" %
+                        (i + 1, self.addr, self.port, addr, asn, chan))
         self.errf = open(os.path.join(workdir, tag + ".stderr"), "w")
         self.proc = spawn(["bird", "-f", "-c", self.conf, "-s", self.sock],
                           stdout=self.errf, stderr=subprocess.STDOUT)
@@ -393,33 +399,35 @@ class Bird(Receiver):
 class Gobgp(Receiver):
     name = "GoBGP"
 
-    def __init__(self, workdir, neighbors, port=None, tag="gobgp"):
+    def __init__(self, workdir, neighbors, port=None, tag="gobgp",
+                 addr="127.0.0.1", api=None, families=("ipv4",)):
+        self.addr = addr
         self.port = port or free_port()
-        self.api = free_port()
+        self.api = api or free_port()
         self.conf = os.path.join(workdir, tag + ".toml")
         with open(self.conf, "w") as f:
             f.write('[global.config]\n  as = 4200000001\n'
                     '  router-id = "192.0.2.252"\n  port = %d\n'
-                    '  local-address-list = ["127.0.0.1"]\n' % self.port)
+                    '  local-address-list = ["%s"]\n' % (self.port, addr))
             for addr, asn in neighbors:
                 f.write('\n[[neighbors]]\n  [neighbors.config]\n'
                         '    neighbor-address = "%s"\n    peer-as = %d\n'
                         '  [neighbors.transport.config]\n'
-                        '    passive-mode = true\n'
-                        '  [[neighbors.afi-safis]]\n'
-                        '    [neighbors.afi-safis.config]\n'
-                        '      afi-safi-name = "ipv4-unicast"\n'
-                        % (addr, asn))
+                        '    passive-mode = true\n' % (addr, asn))
+                for fam in families:
+                    f.write('  [[neighbors.afi-safis]]\n'
+                            '    [neighbors.afi-safis.config]\n'
+                            '      afi-safi-name = "%s-unicast"\n' % fam)
         self.logf = open(os.path.join(workdir, tag + ".log"), "w")
         self.proc = spawn(["gobgpd", "-f", self.conf, "-p", "-l", "warn",
-                           "--api-hosts", "127.0.0.1:%d" % self.api,
+                           "--api-hosts", "%s:%d" % (self.addr, self.api),
                            "--pprof-disable"],
                           stdout=self.logf, stderr=subprocess.STDOUT)
         wait_for(lambda: self.cli("global") is not None, 20, "gobgpd API",
                  0.1)
 
     def cli(self, *args):
-        r = subprocess.run(["gobgp", "-u", "127.0.0.1", "-p", str(self.api)]
+        r = subprocess.run(["gobgp", "-u", self.addr, "-p", str(self.api)]
                            + list(args), capture_output=True, text=True,
                            timeout=60)
         if r.returncode != 0:
