@@ -187,8 +187,10 @@ class Scale:
                 return not r.alive() or feed.proc.poll() is not None or \
                     now() - seen["t"] > STUCK
             try:
+                # bgpwatchd is never capped: it gets 30 minutes.
                 lo, hi, v, polls = poll_until(
-                    count, target, 2 * self.tcap, POLL[kind], since=t0,
+                    count, target, 1800 if kind == "bgpwatchd" else
+                    2 * self.tcap, POLL[kind], since=t0,
                     stop_if=stuck)
             except RuntimeError as e:
                 m = {"receiver": kind, "table": tname, "sessions": k,
