@@ -3,8 +3,16 @@
  * the message tap when `websocket on` is configured, and lends it what
  * it cannot see from its layer: the region events, as JSON, from the
  * fan-out (live, through the fan-out's tap) and from the event log
- * (bgpwatch_subscribe "from": a replay).
+ * (bgpwatch_subscribe "from": a replay, through the rotated files too).
+ *
+ * The replay runs on the stream's worker thread: it reads the log's
+ * files by name (PATH.keep ... PATH.1, PATH) with its own readers, and
+ * sees the configuration only through core_rl_log, a copy of the log's
+ * path and keep under a mutex (a reload changes it on the loop thread).
  */
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +26,28 @@
 #include "evt_reader.h"
 #include "log.h"
 #include "rislive.h"
+
+/* What the replay (on the worker) may know of the event log. */
+static struct {
+	pthread_mutex_t	 mu;
+	char		*path;		/* NULL: no log */
+	uint32_t	 keep;
+} core_rl_log = { PTHREAD_MUTEX_INITIALIZER, NULL, 0 };
+
+static void
+core_rl_log_set(const struct config *conf)
+{
+	char *p = NULL;
+
+	if (conf->events.log_path != NULL &&
+	    (p = strdup(conf->events.log_path)) == NULL)
+		fatal("rislive log path");
+	pthread_mutex_lock(&core_rl_log.mu);
+	free(core_rl_log.path);
+	core_rl_log.path = p;
+	core_rl_log.keep = conf->events.log_keep;
+	pthread_mutex_unlock(&core_rl_log.mu);
+}
 
 /* A string member of an event map, copied into out ("" if none). */
 static const char *
@@ -95,39 +125,128 @@ core_rl_tap(const void *rec, size_t len, uint64_t seq, void *arg)
 	evbuffer_free(b);
 }
 
-static long
-core_rl_replay(void *arg, uint64_t from, size_t max, rislive_emit_fn emit,
-    void *ctx)
+/* PATH, or PATH.i for a rotated file. */
+static void
+core_rl_file(const char *path, uint32_t i, char *out, size_t len)
 {
-	struct bgpd *bgpd = arg;
+	if (i == 0)
+		snprintf(out, len, "%s", path);
+	else
+		snprintf(out, len, "%s.%" PRIu32, path, i);
+}
+
+/*
+ * The file that holds seq next or, if none, the oldest that has later
+ * ones: among PATH.keep ... PATH, the newest whose first seq is <= next,
+ * else (when after is set, or when next is older than all) the one with
+ * the smallest first seq above next.  Returns 0 and the name, or -1.
+ */
+static int
+core_rl_find(const char *path, uint32_t keep, uint64_t next, int after,
+    char *out, size_t len)
+{
+	char name[PATH_MAX];
+	uint64_t first, best_gt = UINT64_MAX;
+	uint32_t i;
+	int found = -1;
+
+	for (i = 0; !after && i <= keep; i++) {
+		core_rl_file(path, i, name, sizeof(name));
+		if ((first = evt_reader_first_seq(name)) != 0 &&
+		    first <= next) {
+			snprintf(out, len, "%s", name);
+			return 0;
+		}
+	}
+	for (i = 0; i <= keep; i++) {
+		core_rl_file(path, i, name, sizeof(name));
+		if ((first = evt_reader_first_seq(name)) > next &&
+		    first < best_gt) {
+			best_gt = first;
+			snprintf(out, len, "%s", name);
+			found = 0;
+		}
+	}
+	return found;
+}
+
+/* Emits the records of file with seq >= *next; advances *next. */
+static long
+core_rl_replay_file(const char *file, uint64_t *next, size_t max,
+    struct evbuffer *b, rislive_emit_fn emit, void *ctx)
+{
 	struct evt_reader *r;
 	struct evt_record rec;
-	struct evbuffer *b;
 	char err[256];
 	long n = 0;
 
-	if (bgpd->conf->events.log_path == NULL)
-		return -1;
-	if ((r = evt_reader_open(bgpd->conf->events.log_path, err,
-	    sizeof(err))) == NULL) {
-		log_warnx("rislive replay: %s", err);
-		return -1;
-	}
-	if ((b = evbuffer_new()) == NULL || evt_reader_seek_seq(r, from) ==
-	    -1) {
-		if (b != NULL)
-			evbuffer_free(b);
+	if ((r = evt_reader_open(file, err, sizeof(err))) == NULL)
+		return 0;	/* rotated away meanwhile: the next search */
+	if (evt_reader_seek_seq(r, *next) == -1) {
 		evt_reader_close(r);
 		return -1;
 	}
 	while ((size_t)n < max && evt_reader_next(r, &rec) == 1) {
-		if (rec.seq < from)
+		if (rec.seq < *next)
 			continue;
 		core_rl_emit(rec.obj, rec.seq, b, emit, ctx);
+		*next = rec.seq + 1;
 		n++;
 	}
-	evbuffer_free(b);
 	evt_reader_close(r);
+	return n;
+}
+
+/*
+ * On the stream's worker: every logged event with seq >= from, at most
+ * max, in order, across the rotated files.  Each step looks the file up
+ * again by its first seq, so a rotation during the replay (names move
+ * up by one) neither skips nor repeats a record.
+ */
+static long
+core_rl_replay(void *arg, uint64_t from, size_t max, rislive_emit_fn emit,
+    void *ctx)
+{
+	char file[PATH_MAX], *path;
+	struct evbuffer *b;
+	uint64_t next = from;
+	uint32_t keep;
+	long n = 0, got;
+	int after = 0;
+
+	(void)arg;
+	pthread_mutex_lock(&core_rl_log.mu);
+	path = core_rl_log.path ? strdup(core_rl_log.path) : NULL;
+	keep = core_rl_log.keep;
+	pthread_mutex_unlock(&core_rl_log.mu);
+	if (path == NULL)
+		return -1;
+	if ((b = evbuffer_new()) == NULL) {
+		free(path);
+		return -1;
+	}
+	while ((size_t)n < max) {
+		if (core_rl_find(path, keep, next, after, file,
+		    sizeof(file)) == -1)
+			break;
+		if ((got = core_rl_replay_file(file, &next, max - (size_t)n,
+		    b, emit, ctx)) < 0) {
+			if (n == 0)
+				n = -1;
+			break;
+		}
+		n += got;
+		/* Nothing more in the file that holds next: try the first
+		 * later one once; nothing there either: done. */
+		if (got == 0) {
+			if (after)
+				break;
+			after = 1;
+		} else
+			after = 0;
+	}
+	evbuffer_free(b);
+	free(path);
 	return n;
 }
 
@@ -145,6 +264,8 @@ core_rl_start(struct bgpd *bgpd, const struct config *conf, char *err,
 {
 	struct rislive_hooks hooks = { core_rl_replay, core_rl_next_seq,
 	    bgpd };
+
+	core_rl_log_set(conf);
 
 	if ((bgpd->rislive = rislive_open(&bgpd->loop, &bgpd->tap, conf,
 	    &hooks, err, errlen)) == NULL)
@@ -188,7 +309,10 @@ core_rislive_reload(struct bgpd *bgpd, const struct config *nconf,
 	}
 	if (bgpd->rislive == NULL)
 		return core_rl_start(bgpd, nconf, err, errlen);
-	return rislive_reconfigure(bgpd->rislive, nconf, err, errlen);
+	if (rislive_reconfigure(bgpd->rislive, nconf, err, errlen) == -1)
+		return -1;
+	core_rl_log_set(nconf);
+	return 0;
 }
 
 void

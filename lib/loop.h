@@ -36,6 +36,15 @@ void	loop_set_record_time(struct loop *, double t);
 /* Monotonic seconds. */
 time_t	loop_monotime(void);
 
+/*
+ * 1 once the loop's current turn (the callbacks run since its last poll)
+ * has taken more than secs: work that runs in slices (a session's
+ * messages, a flush) stops there and goes on after the next poll, so
+ * that many such jobs together still keep the turn short.
+ */
+#define LOOP_TURN_MAX	0.015
+int	loop_turn_spent(struct event_base *, double secs);
+
 /* Arms ev to fire after secs / ms. */
 void	loop_timer_set(struct event *ev, unsigned int secs);
 void	loop_timer_set_ms(struct event *ev, unsigned int ms);

@@ -237,6 +237,90 @@ test_encode_update(void **state)
 	evbuffer_free(b);
 }
 
+/* RIS Live's peer states, as its ExaBGP collectors report them. */
+static void
+test_peer_state(void **state)
+{
+	(void)state;
+	assert_null(rl_peer_state(0, 1));		/* Idle -> Connect */
+	assert_null(rl_peer_state(1, 2));		/* Connect -> Active */
+	assert_string_equal(rl_peer_state(2, 3), "connected");
+	assert_string_equal(rl_peer_state(0, 3), "connected");
+	assert_null(rl_peer_state(3, 4));		/* OpenSent -> OpenConfirm */
+	assert_string_equal(rl_peer_state(4, 5), "up");
+	assert_string_equal(rl_peer_state(0, 5), "up");	/* BMP peer up */
+	assert_string_equal(rl_peer_state(5, 0), "down");
+	assert_string_equal(rl_peer_state(3, 2), "down");
+	assert_null(rl_peer_state(5, 5));
+}
+
+/* permessage-deflate: the offers taken and refused, and a message
+ * deflated for all then inflated as a client would. */
+static void
+test_deflate(void **state)
+{
+	struct rislive rl;
+	struct rl_client c;
+	struct evbuffer *out;
+	char resp[160], msg[2000], *got;
+	size_t i, n, zlen;
+	const uint8_t *z;
+	uint8_t *zc;
+
+	(void)state;
+	assert_int_equal(rl_deflate_negotiate("permessage-deflate; "
+	    "client_max_window_bits", resp, sizeof(resp)), 1);
+	assert_string_equal(resp, "permessage-deflate; "
+	    "server_no_context_takeover");
+	assert_int_equal(rl_deflate_negotiate("permessage-deflate; "
+	    "server_max_window_bits=10, permessage-deflate", resp,
+	    sizeof(resp)), 1);
+	assert_int_equal(rl_deflate_negotiate("permessage-deflate; "
+	    "server_max_window_bits=10", resp, sizeof(resp)), 0);
+	assert_int_equal(rl_deflate_negotiate("x-webkit-deflate-frame", resp,
+	    sizeof(resp)), 0);
+	assert_int_equal(rl_deflate_negotiate("permessage-deflate; bogus",
+	    resp, sizeof(resp)), 0);
+	assert_int_equal(rl_deflate_negotiate("permessage-deflate; "
+	    "client_max_window_bits=\"12\"; server_no_context_takeover",
+	    resp, sizeof(resp)), 1);
+
+	memset(&rl, 0, sizeof(rl));
+	memset(&c, 0, sizeof(c));
+	for (i = 0; i < sizeof(msg) - 1; i++)
+		msg[i] = "{\"type\":\"ris_message\"}"[i % 22];
+	msg[sizeof(msg) - 1] = '\0';
+	out = evbuffer_new();
+	for (i = 0; i < 3; i++) {	/* each message stands alone */
+		assert_int_equal(rl_deflate(&rl, msg, strlen(msg)), 0);
+		zlen = evbuffer_get_length(rl.zbuf);
+		assert_true(zlen > 0 && zlen < strlen(msg) / 4);
+		z = evbuffer_pullup(rl.zbuf, (ssize_t)zlen);
+		zc = malloc(zlen);
+		memcpy(zc, z, zlen);
+		assert_int_equal(rl_inflate(&c, zc, zlen, out, 4096), 0);
+		n = evbuffer_get_length(out);
+		assert_int_equal(n, strlen(msg));
+		got = calloc(1, n + 1);
+		evbuffer_remove(out, got, n);
+		assert_string_equal(got, msg);
+		free(got);
+		/* Past the cap: refused, however small the frame. */
+		rl_inflate_free(&c);
+		assert_int_equal(rl_inflate(&c, zc, zlen, out, 100), 1);
+		evbuffer_drain(out, evbuffer_get_length(out));
+		rl_inflate_free(&c);
+		/* Not deflate at all. */
+		assert_int_equal(rl_inflate(&c, (const uint8_t *)"\xff\xff\xff",
+		    3, out, 4096), -1);
+		evbuffer_drain(out, evbuffer_get_length(out));
+		rl_inflate_free(&c);
+		free(zc);
+	}
+	rl_deflate_free(&rl);
+	evbuffer_free(out);
+}
+
 int
 main(void)
 {
@@ -245,6 +329,8 @@ main(void)
 		cmocka_unit_test(test_parse_refused),
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_encode_update),
+		cmocka_unit_test(test_peer_state),
+		cmocka_unit_test(test_deflate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -146,4 +146,14 @@ status_metrics(struct evbuffer *b, struct bgpd *bgpd)
 		evbuffer_add_printf(b, "bgpwatch_rislive_drops_total{reason="
 		    "\"%s\"} %llu\n", rislive_drop_name(i),
 		    (unsigned long long)st.drops[i]);
+	evbuffer_add_printf(b,
+	    "# HELP bgpwatch_rislive_deflate_clients clients with "
+	    "permessage-deflate\n"
+	    "# TYPE bgpwatch_rislive_deflate_clients gauge\n"
+	    "bgpwatch_rislive_deflate_clients %llu\n"
+	    "# HELP bgpwatch_rislive_lost_total messages not streamed: the "
+	    "stream's thread was behind by its whole inbox\n"
+	    "# TYPE bgpwatch_rislive_lost_total counter\n"
+	    "bgpwatch_rislive_lost_total %llu\n",
+	    (unsigned long long)st.deflate, (unsigned long long)st.lost);
 }

@@ -202,8 +202,11 @@ adjrib_flush_cb(evutil_socket_t fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
-	if (adjrib_flush_slice(src, FLUSH_BUDGET))
-		loop_timer_soon(src->ev_flush);
+	while (adjrib_flush_slice(src, FLUSH_BUDGET))
+		if (loop_turn_spent(src->door->loop->base, LOOP_TURN_MAX)) {
+			loop_timer_soon(src->ev_flush);
+			return;
+		}
 }
 
 void
@@ -315,21 +318,43 @@ adjrib_withdraw_one(struct rib_src *src, const struct bw_prefix *pfx,
 	return 1;
 }
 
+/*
+ * The next prefixes of an NLRI field (up to RIB_PREFETCH_MAX), with the
+ * RIB told to prefetch what applying them will touch; 0 at the end.
+ * The routes are then applied one by one, in order, as before: the
+ * prefetch is only a hint, so nothing changes but the cache misses
+ * overlapping.
+ */
+static size_t
+adjrib_nlri_batch(struct adjrib *door, struct bgp_nlri_iter *it,
+    struct bw_prefix *pfx, uint32_t *id)
+{
+	size_t k = 0;
+
+	while (k < RIB_PREFETCH_MAX && bgp_nlri_next(it, &pfx[k], &id[k]) == 1)
+		k++;
+	if (k > 1)
+		rib_prefetch(door->rib, pfx, k);
+	return k;
+}
+
 /* Withdraws every route of an NLRI field; returns how many were there. */
 static int
 adjrib_withdraw_nlri(struct rib_src *src, const struct bgp_view *v,
     uint8_t aid)
 {
 	struct bgp_nlri_iter it;
-	struct bw_prefix pfx;
-	uint32_t id;
+	struct bw_prefix pfx[RIB_PREFETCH_MAX];
+	uint32_t id[RIB_PREFETCH_MAX];
+	size_t i, k;
 	int n = 0;
 
 	bgp_nlri_iter_init(&it, v, aid, src->addpath[aid]);
-	while (bgp_nlri_next(&it, &pfx, &id) == 1) {
-		src->stats.withdraws_in++;
-		n += adjrib_withdraw_one(src, &pfx, id);
-	}
+	while ((k = adjrib_nlri_batch(src->door, &it, pfx, id)) > 0)
+		for (i = 0; i < k; i++) {
+			src->stats.withdraws_in++;
+			n += adjrib_withdraw_one(src, &pfx[i], id[i]);
+		}
 	return n;
 }
 
@@ -356,15 +381,17 @@ adjrib_announce_nlri(struct rib_src *src, const struct bgp_view *v,
     uint8_t aid, struct rattr *a)
 {
 	struct bgp_nlri_iter it;
-	struct bw_prefix pfx;
-	uint32_t id;
+	struct bw_prefix pfx[RIB_PREFETCH_MAX];
+	uint32_t id[RIB_PREFETCH_MAX];
+	size_t i, k;
 	int n = 0;
 
 	bgp_nlri_iter_init(&it, v, aid, src->addpath[aid]);
-	while (bgp_nlri_next(&it, &pfx, &id) == 1) {
-		adjrib_announce_one(src, &pfx, id, a);
-		n++;
-	}
+	while ((k = adjrib_nlri_batch(src->door, &it, pfx, id)) > 0)
+		for (i = 0; i < k; i++) {
+			adjrib_announce_one(src, &pfx[i], id[i], a);
+			n++;
+		}
 	return n;
 }
 

@@ -37,8 +37,12 @@
 #include "rib.h"
 #include "update.h"
 
-/* Routes removed per slice of a flush. */
-#define FLUSH_BUDGET		20000
+/*
+ * Work of one slice of a flush (a prefix visited counts 1, plus the
+ * routes removed from it); a flush runs slices until the loop's turn
+ * has taken LOOP_TURN_MAX, so ten peers flushed at once do not add up.
+ */
+#define FLUSH_BUDGET		2000
 
 struct loop;
 struct rib_src;

@@ -23,9 +23,15 @@
 #include "rib.h"
 #include "trie.h"
 
+/* A peer's flush under way in a family (rib_peer_cnt.flush). */
+#define RIB_FL_NONE	0
+#define RIB_FL_ALL	1	/* all its routes go */
+#define RIB_FL_STALE	2	/* its stale routes go */
+
 struct rib_peer_cnt {
 	uint32_t	routes[AID_MAX];
 	uint32_t	stale[AID_MAX];
+	uint8_t		flush[AID_MAX];	/* RIB_FL_* */
 };
 
 struct rib {
@@ -33,6 +39,14 @@ struct rib {
 	struct trie		 trie[AID_MAX];
 	struct rib_peer_cnt	*cnt;		/* by peer slot */
 	size_t			 ncnt;
+	/*
+	 * Peers with a flush under way, per family.  Any flush slice
+	 * removes the routes of all of them from the prefixes it visits:
+	 * when routers reboot together, each prefix is visited (and its
+	 * route array shrunk) once, not once per peer.
+	 */
+	uint16_t		*fl[AID_MAX];
+	size_t			 nfl[AID_MAX], capfl[AID_MAX];
 };
 
 static struct trie *
@@ -95,6 +109,8 @@ rib_free(struct rib *rib)
 		return;
 	trie_clear(&rib->trie[AID_INET], rib_unref_routes, rib);
 	trie_clear(&rib->trie[AID_INET6], rib_unref_routes, rib);
+	free(rib->fl[AID_INET]);
+	free(rib->fl[AID_INET6]);
 	free(rib->cnt);
 	free(rib);
 }
@@ -164,6 +180,21 @@ rib_update(struct rib *rib, uint16_t peer, const struct bw_prefix *p,
 	r->flags = 0;
 	c->routes[p->aid]++;
 	return newpfx ? RIB_UPD_NEW_PREFIX : RIB_UPD_NEW_PATH;
+}
+
+void
+rib_prefetch(const struct rib *rib, const struct bw_prefix *p, size_t n)
+{
+	const struct trie *t;
+	size_t i, k;
+
+	/* In runs of one family (an NLRI field is one). */
+	for (i = 0; i < n; i = k) {
+		for (k = i + 1; k < n && p[k].aid == p[i].aid; k++)
+			;
+		if ((t = rib_trie(rib, p[i].aid)) != NULL)
+			trie_prefetch(t, p + i, k - i);
+	}
 }
 
 int
@@ -347,22 +378,28 @@ struct rib_peer_op {
 	uint16_t		 peer;
 	uint8_t			 aid;
 	enum rib_op		 op;
+	size_t			 work;		/* prefixes + routes removed */
+	size_t			 budget;
 };
 
-/* Is there nothing left for the operation to do? */
+/* Is there nothing left for a peer's operation to do? */
+static int
+rib_cnt_done(const struct rib_peer_cnt *c, uint8_t aid, enum rib_op op)
+{
+	switch (op) {
+	case RIB_OP_FLUSH:
+		return c->routes[aid] == 0;
+	case RIB_OP_FLUSH_STALE:
+		return c->stale[aid] == 0;
+	default:
+		return c->stale[aid] == c->routes[aid];
+	}
+}
+
 static int
 rib_op_done(const struct rib_peer_op *op)
 {
-	const struct rib_peer_cnt *c = op->cnt;
-
-	switch (op->op) {
-	case RIB_OP_FLUSH:
-		return c->routes[op->aid] == 0;
-	case RIB_OP_FLUSH_STALE:
-		return c->stale[op->aid] == 0;
-	default:
-		return c->stale[op->aid] == c->routes[op->aid];
-	}
+	return rib_cnt_done(op->cnt, op->aid, op->op);
 }
 
 /* The peer's routes in a node: [*lo, *hi). */
@@ -379,31 +416,77 @@ rib_peer_range(const struct trie *t, const struct trie_node *n,
 	return r;
 }
 
+/* Registers peer's flush of a family (or changes its kind). */
+static int
+rib_fl_add(struct rib *rib, struct rib_peer_cnt *c, uint16_t peer,
+    uint8_t aid, enum rib_op kind)
+{
+	uint16_t *v;
+	size_t n;
+
+	if (c->flush[aid] == RIB_FL_NONE) {
+		if (rib->nfl[aid] == rib->capfl[aid]) {
+			n = rib->capfl[aid] ? rib->capfl[aid] * 2 : 16;
+			if ((v = reallocarray(rib->fl[aid], n,
+			    sizeof(*v))) == NULL)
+				return -1;
+			rib->fl[aid] = v;
+			rib->capfl[aid] = n;
+		}
+		rib->fl[aid][rib->nfl[aid]++] = peer;
+	}
+	c->flush[aid] = kind == RIB_OP_FLUSH ? RIB_FL_ALL : RIB_FL_STALE;
+	return 0;
+}
+
+/* Unregisters the flushes that have nothing left to do. */
+static void
+rib_fl_sweep(struct rib *rib, uint8_t aid)
+{
+	struct rib_peer_cnt *c;
+	size_t i, j;
+
+	for (i = j = 0; i < rib->nfl[aid]; i++) {
+		c = &rib->cnt[rib->fl[aid][i]];
+		if (rib_cnt_done(c, aid, c->flush[aid] == RIB_FL_ALL ?
+		    RIB_OP_FLUSH : RIB_OP_FLUSH_STALE))
+			c->flush[aid] = RIB_FL_NONE;
+		else
+			rib->fl[aid][j++] = rib->fl[aid][i];
+	}
+	rib->nfl[aid] = j;
+}
+
+/* Removes the routes of every flushing peer from a node. */
 static int
 rib_flush_visit(struct trie *t, struct trie_node **np, void *arg)
 {
 	struct rib_peer_op *op = arg;
-	struct rib_route *r;
-	size_t lo, hi, i, j, nr = (*np)->nroutes;
+	struct rib_peer_cnt *cnt = op->rib->cnt, *c;
+	struct rib_route *r = trie_routes(t, *np);
+	size_t i, j, nr = (*np)->nroutes;
+	uint8_t aid = op->aid, m;
 
-	r = rib_peer_range(t, *np, op->peer, &lo, &hi);
-	for (i = j = lo; i < hi; i++) {
-		if (op->op == RIB_OP_FLUSH_STALE &&
-		    !(r[i].flags & ROUTE_STALE)) {
-			r[j++] = r[i];
+	for (i = j = 0; i < nr; i++) {
+		m = cnt[r[i].peer].flush[aid];
+		if (m == RIB_FL_NONE || (m == RIB_FL_STALE &&
+		    !(r[i].flags & ROUTE_STALE))) {
+			if (j < i)
+				r[j] = r[i];
+			j++;
 			continue;
 		}
+		c = &cnt[r[i].peer];
 		if (r[i].flags & ROUTE_STALE)
-			op->cnt->stale[op->aid]--;
-		op->cnt->routes[op->aid]--;
+			c->stale[aid]--;
+		c->routes[aid]--;
 		rattr_unref(op->rib->in, r[i].attrs);
 	}
-	if (j < hi) {
-		memmove(r + j, r + hi, (nr - hi) * sizeof(*r));
-		trie_shrink(t, np, nr - (hi - j));
-	}
-	/* Stop the slice as soon as there is nothing left to flush. */
-	return rib_op_done(op);
+	if (j < nr)
+		trie_shrink(t, np, j);
+	op->work += 1 + (nr - j);
+	/* Stop as soon as this peer is done, or the slice's work is. */
+	return rib_op_done(op) || op->work >= op->budget;
 }
 
 static int
@@ -430,8 +513,9 @@ rib_peer_slice(struct rib *rib, struct rib_cursor *c, uint16_t peer,
 {
 	struct trie *t = rib_trie(rib, c->aid);
 	struct rib_peer_op op;
-	int more, wrap;
+	int more, wrap, fl = kind != RIB_OP_MARK_STALE;
 
+	memset(&op, 0, sizeof(op));
 	if (c->done || t == NULL ||
 	    (op.cnt = rib_peer(rib, peer, 0)) == NULL)
 		return rib_cursor_step(c, 0);
@@ -439,10 +523,19 @@ rib_peer_slice(struct rib *rib, struct rib_cursor *c, uint16_t peer,
 	op.peer = peer;
 	op.aid = c->aid;
 	op.op = kind;
+	op.budget = budget;
+	if (fl) {
+		if (!rib_op_done(&op) && rib_fl_add(rib, op.cnt, peer, c->aid,
+		    kind) == -1)
+			return 1;	/* out of memory: try again later */
+		rib_fl_sweep(rib, c->aid);
+	}
 	if (rib_op_done(&op))
 		return rib_cursor_step(c, 0);
-	wrap = c->started && !c->wrapped && kind != RIB_OP_MARK_STALE;
+	wrap = c->started && !c->wrapped && fl;
 	more = trie_slice(t, &c->next, c->started, budget, visit, &op);
+	if (fl)
+		rib_fl_sweep(rib, c->aid);
 	if (rib_op_done(&op))
 		return rib_cursor_step(c, 0);
 	if (!more && wrap) {

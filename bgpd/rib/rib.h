@@ -57,6 +57,16 @@ void	rib_free(struct rib *);
  */
 int	rib_update(struct rib *, uint16_t peer, const struct bw_prefix *,
 	    uint32_t path_id, struct rattr *attrs);
+/*
+ * A hint that changes nothing: warms the cache for rib_update or
+ * rib_withdraw calls on p[0..n) that follow (at most RIB_PREFETCH_MAX
+ * prefixes at a time are worth giving).  With a table far larger than
+ * the cache, each route costs several cache misses in a row (index slot,
+ * node, route array, or a descent of the trie); taken a batch at a time
+ * the misses overlap.
+ */
+#define RIB_PREFETCH_MAX	64
+void	rib_prefetch(const struct rib *, const struct bw_prefix *p, size_t n);
 /* Removes peer's route (prefix, path_id).  Returns an enum rib_wd. */
 int	rib_withdraw(struct rib *, uint16_t peer, const struct bw_prefix *,
 	    uint32_t path_id);
@@ -119,10 +129,15 @@ int	rib_walk_slice(const struct rib *, struct rib_cursor *, size_t budget,
 
 /*
  * Removes a peer's routes of one family (with only_stale, just its
- * ROUTE_STALE ones), examining at most budget prefixes per call, from
- * the cursor on; routes that appeared behind the cursor are found by
- * wrapping around once.  Returns 1 while there is more, 0 once the peer
- * has none left (of that kind) in the family.
+ * ROUTE_STALE ones), examining at most budget prefixes per call (and
+ * fewer when many routes go: a prefix counts 1 plus the routes removed
+ * from it), from the cursor on; routes that appeared behind the cursor
+ * are found by wrapping around once.  Returns 1 while there is more, 0
+ * once the peer has none left (of that kind) in the family.  Peers whose
+ * flushes of a family are under way at the same time share the work:
+ * each slice removes the routes of all of them from the prefixes it
+ * visits (a peer's flush is under way from its first call until it has
+ * nothing left; a flush must be run to its end).
  */
 int	rib_flush_slice(struct rib *, struct rib_cursor *, uint16_t peer,
 	    int only_stale, size_t budget);

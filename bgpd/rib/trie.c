@@ -188,21 +188,53 @@ key_hash(const struct trie *t, const uint8_t *key, int plen)
 	return h ^ (h >> 29);
 }
 
+#define SLOT_PTR	((UINT64_C(1) << 48) - 1)
+
+static inline struct trie_node *
+slot_node(uint64_t v)
+{
+	return (struct trie_node *)(uintptr_t)(v & SLOT_PTR);
+}
+
+/* The slot value of n whose prefix hashes to h. */
+static inline uint64_t
+slot_make(const struct trie_node *n, uint64_t h)
+{
+	return (uint64_t)(uintptr_t)n | (h & ~SLOT_PTR);
+}
+
+/* Could v be the slot of a prefix that hashes to h? */
+static inline int
+slot_maybe(uint64_t v, uint64_t h)
+{
+	return ((v ^ h) & ~SLOT_PTR) == 0;
+}
+
 static int
 hash_grow(struct trie *t)
 {
-	struct trie_node **old = t->hslot, **ns, *n;
+	uint64_t *old = t->hslot, *ns, h;
 	size_t ocap = t->hcap, cap = ocap ? ocap * 2 : 1024, i, j;
+	struct trie_node *n;
 
 	if ((ns = calloc(cap, sizeof(*ns))) == NULL)
 		return -1;
+	/* Every node is read for its hash: ask for them well ahead (a
+	 * cold table of a million is otherwise a 100 ms stall). */
+	for (i = 0; i < ocap && i < 16; i++)
+		if (old[i] != 0)
+			__builtin_prefetch(slot_node(old[i]));
 	for (i = 0; i < ocap; i++) {
-		if ((n = old[i]) == NULL)
+		if (i + 16 < ocap && old[i + 16] != 0)
+			__builtin_prefetch(slot_node(old[i + 16]));
+		if (old[i] == 0)
 			continue;
-		j = key_hash(t, n->key, n->plen) & (cap - 1);
-		while (ns[j] != NULL)
+		n = slot_node(old[i]);
+		h = key_hash(t, n->key, n->plen);
+		j = h & (cap - 1);
+		while (ns[j] != 0)
 			j = (j + 1) & (cap - 1);
-		ns[j] = n;
+		ns[j] = old[i];
 	}
 	free(old);
 	t->hslot = ns;
@@ -210,18 +242,25 @@ hash_grow(struct trie *t)
 	return 0;
 }
 
-/* Adds n; on allocation failure n is just not indexed (found by descent). */
+/*
+ * Adds n; on allocation failure (or an address above 48 bits) n is just
+ * not indexed (found by descent).
+ */
 static void
 hash_add(struct trie *t, struct trie_node *n)
 {
+	uint64_t h;
 	size_t j;
 
+	if (((uint64_t)(uintptr_t)n & ~SLOT_PTR) != 0)
+		return;
 	if ((t->hn + 1) * 2 > t->hcap && hash_grow(t) == -1)
 		return;
-	j = key_hash(t, n->key, n->plen) & (t->hcap - 1);
-	while (t->hslot[j] != NULL)
+	h = key_hash(t, n->key, n->plen);
+	j = h & (t->hcap - 1);
+	while (t->hslot[j] != 0)
 		j = (j + 1) & (t->hcap - 1);
-	t->hslot[j] = n;
+	t->hslot[j] = slot_make(n, h);
 	t->hn++;
 }
 
@@ -230,48 +269,141 @@ static void
 hash_del(struct trie *t, const struct trie_node *n)
 {
 	size_t m = t->hcap - 1, i, j, k;
+	uint64_t h;
 
 	if (t->hn == 0)
 		return;
-	i = key_hash(t, n->key, n->plen) & m;
-	while (t->hslot[i] != n) {
-		if (t->hslot[i] == NULL)
+	h = key_hash(t, n->key, n->plen);
+	i = h & m;
+	while (t->hslot[i] != slot_make(n, h)) {
+		if (t->hslot[i] == 0)
 			return;
 		i = (i + 1) & m;
 	}
 	for (j = i;;) {
 		j = (j + 1) & m;
-		if (t->hslot[j] == NULL)
+		if (t->hslot[j] == 0)
 			break;
-		k = key_hash(t, t->hslot[j]->key, t->hslot[j]->plen) & m;
+		k = key_hash(t, slot_node(t->hslot[j])->key,
+		    slot_node(t->hslot[j])->plen) & m;
 		/* Move j back to i unless its home lies cyclically in (i, j]. */
 		if (i <= j ? (k <= i || k > j) : (k <= i && k > j)) {
 			t->hslot[i] = t->hslot[j];
 			i = j;
 		}
 	}
-	t->hslot[i] = NULL;
+	t->hslot[i] = 0;
 	t->hn--;
+}
+
+/* The indexed node of key (masked) and plen; h is their hash. */
+static inline struct trie_node *
+hash_probe(const struct trie *t, const uint8_t *key, int plen, uint64_t h)
+{
+	size_t m = t->hcap - 1, j;
+	struct trie_node *n;
+	uint64_t v;
+
+	for (j = h & m; (v = t->hslot[j]) != 0; j = (j + 1) & m) {
+		if (!slot_maybe(v, h))
+			continue;
+		n = slot_node(v);
+		if (n->plen == plen && memcmp(n->key, key, t->keylen) == 0)
+			return n;
+	}
+	return NULL;
 }
 
 static struct trie_node *
 hash_find(const struct trie *t, const struct bw_prefix *p)
 {
 	uint8_t key[16];
-	size_t m = t->hcap - 1, j, full = (size_t)p->len / 8;
-	struct trie_node *n;
+	size_t full = (size_t)p->len / 8;
 
 	memset(key, 0, sizeof(key));
 	memcpy(key, p->b, full);
 	if (p->len % 8)
 		key[full] = p->b[full] & (uint8_t)(0xff << (8 - p->len % 8));
-	j = key_hash(t, key, p->len) & m;
-	while ((n = t->hslot[j]) != NULL) {
-		if (n->plen == p->len && memcmp(n->key, key, t->keylen) == 0)
-			return n;
-		j = (j + 1) & m;
+	return hash_probe(t, key, p->len, key_hash(t, key, p->len));
+}
+
+/* --- prefetching a batch --------------------------------------------- */
+
+#define PF(a)	__builtin_prefetch((const void *)(a), 0, 3)
+
+/* Prefetches the lines of an external array a route of peer may touch. */
+static inline void
+pf_routes(const struct trie *t, const struct trie_node *n)
+{
+	const struct rib_route *r = trie_routes(t, n);
+	size_t bytes = n->nroutes * sizeof(*r);
+
+	PF(r);
+	if (bytes > 64)
+		PF((const uint8_t *)r + bytes / 2);
+	if (bytes > 128)
+		PF((const uint8_t *)r + bytes - 1);
+}
+
+void
+trie_prefetch(const struct trie *t, const struct bw_prefix *p, size_t n)
+{
+	const struct trie_node *cur[TRIE_PREFETCH_MAX], *x;
+	uint64_t h[TRIE_PREFETCH_MAX], v;
+	size_t m = t->hcap - 1, i, j, left;
+	int probe = t->hn > 0;
+
+	if (n > TRIE_PREFETCH_MAX)
+		n = TRIE_PREFETCH_MAX;
+	/* 1: the index slots (the prefixes come masked from the decoder;
+	 * a prefix that is not only warms a wrong line). */
+	if (probe)
+		for (i = 0; i < n; i++) {
+			h[i] = key_hash(t, p[i].b, p[i].len);
+			PF(&t->hslot[h[i] & m]);
+		}
+	/* 2: the nodes whose hash matches (most often the one). */
+	if (probe)
+		for (i = 0; i < n; i++)
+			for (j = h[i] & m; (v = t->hslot[j]) != 0;
+			    j = (j + 1) & m)
+				if (slot_maybe(v, h[i])) {
+					PF(slot_node(v));
+					break;
+				}
+	/* 3: found: its routes; not found: a descent follows. */
+	left = 0;
+	for (i = 0; i < n; i++) {
+		cur[i] = NULL;
+		if (probe && (x = hash_probe(t, p[i].b, p[i].len, h[i])) !=
+		    NULL) {
+			pf_routes(t, x);
+			continue;
+		}
+		cur[i] = t->root;
+		left++;
 	}
-	return NULL;
+	/* 4: the descents, in lock step, one level per round: each round
+	 * reads the nodes the previous one asked for. */
+	while (left > 0) {
+		left = 0;
+		for (i = 0; i < n; i++) {
+			if ((x = cur[i]) == NULL)
+				continue;
+			if (x->plen >= p[i].len || !trie_haskids(x) ||
+			    key_common(t, x->key, p[i].b, x->plen) < x->plen) {
+				if (x->nroutes > 0 && x->plen == p[i].len)
+					pf_routes(t, x);
+				cur[i] = NULL;
+				continue;
+			}
+			cur[i] = x = trie_child(t, x, key_bit(p[i].b, x->plen));
+			if (x != NULL) {
+				PF(x);
+				left++;
+			}
+		}
+	}
 }
 
 /* --- nodes ------------------------------------------------------------ */

@@ -56,8 +56,10 @@ struct trie {
 	struct slab		*slab[TRIE_NCLASS];
 	/* Index of the TRIE_EXT nodes by prefix (open addressing, linear
 	 * probing, at most half full); only an accelerator: a node it
-	 * lacks is still found by descent. */
-	struct trie_node	**hslot;
+	 * lacks is still found by descent.  A slot is the node's address
+	 * with 16 bits of its prefix's hash above bit 48, so a probe
+	 * reads a node only when those match (0: empty). */
+	uint64_t		*hslot;
 	size_t			 hcap, hn;
 };
 
@@ -134,6 +136,14 @@ int	trie_walk_covering(const struct trie *, const struct bw_prefix *,
 int	trie_walk_covered(const struct trie *, const struct bw_prefix *,
 	    trie_cb, void *);
 
+/*
+ * A hint, no change: brings into the cache what seeking each of p[0..n)
+ * will touch (index slots, nodes, route arrays; descents run in lock
+ * step so that their cache misses overlap).  At most TRIE_PREFETCH_MAX
+ * prefixes are looked at.
+ */
+#define TRIE_PREFETCH_MAX	64
+void	trie_prefetch(const struct trie *, const struct bw_prefix *, size_t n);
 /*
  * Finds the node of p (with or without routes) and fills pos for
  * trie_add / trie_del.  Returns the node, or NULL if p has none.

@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
@@ -50,6 +51,7 @@ rislive_drop_name(enum rislive_drop d)
 }
 
 static void	rl_client_free(struct rl_client *);
+static void	rl_update_active(struct rislive *);
 static void	rl_ws_read(struct rl_client *);
 static void	rl_linger(struct rl_client *);
 
@@ -170,9 +172,12 @@ rl_over_cap(struct rl_client *c)
 	return evbuffer_get_length(out) > c->rl->conf.queue_limit;
 }
 
-/* Queues one text message to c; marks c if its queue is over the cap. */
+/*
+ * Queues one text message to c (rsv: WSLAY_RSV1_BIT when p is deflated);
+ * marks c if its queue is over the cap.
+ */
 static void
-rl_send(struct rl_client *c, const void *p, size_t len)
+rl_send_rsv(struct rl_client *c, const void *p, size_t len, uint8_t rsv)
 {
 	struct wslay_event_msg m;
 
@@ -181,7 +186,7 @@ rl_send(struct rl_client *c, const void *p, size_t len)
 	m.opcode = WSLAY_TEXT_FRAME;
 	m.msg = p;
 	m.msg_length = len;
-	if (wslay_event_queue_msg(c->ws, &m) != 0)
+	if (wslay_event_queue_msg_ex(c->ws, &m, rsv) != 0)
 		return;
 	if (wslay_event_send(c->ws) != 0) {
 		rl_kill(c, RL_DROP_PROTOCOL, "send failed");
@@ -193,6 +198,12 @@ rl_send(struct rl_client *c, const void *p, size_t len)
 		rl_kill(c, RL_DROP_SLOW, "send queue over %llu bytes (client "
 		    "does not read)", (unsigned long long)
 		    c->rl->conf.queue_limit);
+}
+
+static void
+rl_send(struct rl_client *c, const void *p, size_t len)
+{
+	rl_send_rsv(c, p, len, WSLAY_RSV_NONE);
 }
 
 static void
@@ -337,6 +348,7 @@ rl_subscribe(struct rl_client *c, json_t *data)
 		c->subs[c->nsubs++] = s;
 		c->rl->st.subscriptions++;
 		rl_recount_raw(c);
+		rl_update_active(c->rl);
 	} else
 		rl_sub_free(&s);
 	if (!ack)
@@ -371,6 +383,7 @@ rl_unsubscribe(struct rl_client *c, json_t *data)
 		}
 	free(key);
 	rl_recount_raw(c);
+	rl_update_active(c->rl);
 }
 
 /* {"type":"bgpwatch_event","data":EVENT} */
@@ -399,7 +412,8 @@ rl_replay_emit(void *arg, const struct rislive_event *ev)
 {
 	struct rl_replay *r = arg;
 
-	r->last = ev->seq;
+	if (ev->seq > r->last)
+		r->last = ev->seq;
 	if (rl_evsub_match(r->es, ev))
 		rl_send_event(r->c, ev);
 }
@@ -433,7 +447,7 @@ rl_bgpwatch_subscribe(struct rl_client *c, json_t *data)
 	c->evsubs[c->nevsubs++] = es;
 	snprintf(ok, sizeof(ok), "{\"type\":\"bgpwatch_subscribe_ok\","
 	    "\"data\":{\"next_seq\":%llu}}", (unsigned long long)
-	    (rl->hooks.next_seq ? rl->hooks.next_seq(rl->hooks.arg) : 0));
+	    rl->live_next);
 	rl_send_str(c, ok);
 	if (!has_from)
 		return;
@@ -448,6 +462,10 @@ rl_bgpwatch_subscribe(struct rl_client *c, json_t *data)
 	    rl_replay_emit, &r);
 	if (n < 0)
 		rl_error(c, "cannot read the event log");
+	/* Live events that the log had already are not sent twice (the
+	 * loop thread logs an event before it queues it here). */
+	if (r.last > c->ev_after)
+		c->ev_after = r.last;
 }
 
 static void
@@ -497,17 +515,53 @@ rl_client_message(struct rl_client *c, const uint8_t *msg, size_t len)
 }
 
 static void
+rl_ws_dispatch(struct rl_client *c, uint8_t opcode, const uint8_t *msg,
+    size_t len)
+{
+	if (opcode == WSLAY_TEXT_FRAME)
+		rl_client_message(c, msg, len);
+	else if (opcode == WSLAY_BINARY_FRAME)
+		rl_error(c, "binary messages are not understood (send JSON "
+		    "text)");
+}
+
+static void
 rl_ws_msg_cb(wslay_event_context_ptr ctx,
     const struct wslay_event_on_msg_recv_arg *arg, void *user)
 {
 	struct rl_client *c = user;
+	struct evbuffer *b;
+	uint8_t *msg;
+	size_t len;
+	int r;
 
-	(void)ctx;
-	if (arg->opcode == WSLAY_TEXT_FRAME)
-		rl_client_message(c, arg->msg, arg->msg_length);
-	else if (arg->opcode == WSLAY_BINARY_FRAME)
-		rl_error(c, "binary messages are not understood (send JSON "
-		    "text)");
+	if ((arg->opcode != WSLAY_TEXT_FRAME &&
+	    arg->opcode != WSLAY_BINARY_FRAME) ||
+	    !(arg->rsv & WSLAY_RSV1_BIT)) {
+		rl_ws_dispatch(c, arg->opcode, arg->msg, arg->msg_length);
+		return;
+	}
+	/* Compressed (permessage-deflate): every one goes through the
+	 * client's inflate stream, which keeps its context. */
+	if ((b = evbuffer_new()) == NULL)
+		fatal("rislive inflate");
+	r = rl_inflate(c, arg->msg, arg->msg_length, b,
+	    c->rl->conf.max_message);
+	if (r == 1) {
+		c->rl->st.drops[RL_DROP_TOO_BIG]++;
+		wslay_event_queue_close(ctx, WSLAY_CODE_MESSAGE_TOO_BIG, NULL,
+		    0);
+	} else if (r == -1) {
+		c->rl->st.drops[RL_DROP_PROTOCOL]++;
+		wslay_event_queue_close(ctx,
+		    WSLAY_CODE_INVALID_FRAME_PAYLOAD_DATA, NULL, 0);
+	} else {
+		len = evbuffer_get_length(b);
+		msg = evbuffer_pullup(b, (ssize_t)len);
+		rl_ws_dispatch(c, arg->opcode, msg != NULL ? msg :
+		    (const uint8_t *)"", len);
+	}
+	evbuffer_free(b);
 }
 
 static const struct wslay_event_callbacks rl_ws_callbacks = {
@@ -642,7 +696,7 @@ rl_upgrade(struct rl_client *c, char *head)
 {
 	struct wslay_event_callbacks cb = rl_ws_callbacks;
 	struct rislive *rl = c->rl;
-	char key[64], acc[64], v[128];
+	char key[64], acc[64], v[128], ext[512], resp[160];
 
 	if (rl_header(head, "Upgrade", v, sizeof(v)) == NULL ||
 	    strcasecmp(v, "websocket") != 0 ||
@@ -668,9 +722,17 @@ rl_upgrade(struct rl_client *c, char *head)
 		fatal("wslay");
 	wslay_event_config_set_max_recv_msg_length(c->ws,
 	    rl->conf.max_message);
+	resp[0] = '\0';
+	if (rl_header(head, "Sec-WebSocket-Extensions", ext, sizeof(ext)) !=
+	    NULL && rl_deflate_negotiate(ext, resp, sizeof(resp)) == 1) {
+		c->deflate = 1;
+		wslay_event_config_set_allowed_rsv_bits(c->ws, WSLAY_RSV1_BIT);
+	}
 	evbuffer_add_printf(bufferevent_get_output(c->bev),
 	    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-	    "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", acc);
+	    "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n%s%s%s\r\n",
+	    acc, c->deflate ? "Sec-WebSocket-Extensions: " : "", resp,
+	    c->deflate ? "\r\n" : "");
 	c->state = RL_C_WS;
 	rl->nclients++;
 	c->tokens = 2.0 * rl->conf.subscribe_rate;
@@ -686,7 +748,8 @@ rl_upgrade(struct rl_client *c, char *head)
 
 		bufferevent_set_timeouts(c->bev, &rtv, &wtv);
 	}
-	rl_log("%s connected", c->name);
+	rl_log("%s connected%s", c->name, c->deflate ?
+	    " (permessage-deflate)" : "");
 	return 0;
 }
 
@@ -835,11 +898,13 @@ rl_client_free(struct rl_client *c)
 		rl_sub_free(&c->subs[i]);
 	rl->st.subscriptions -= c->nsubs;
 	free(c->subs);
+	rl_inflate_free(c);
 	for (i = 0; i < c->nevsubs; i++)
 		rl_evsub_free(&c->evsubs[i]);
 	free(c->evsubs);
 	bufferevent_free(c->bev);
 	free(c);
+	rl_update_active(rl);
 }
 
 static int
@@ -923,24 +988,36 @@ rl_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 }
 
 /*
- * The tap's observer
+ * Publishing, on the worker
  */
 
-static struct rl_view rl_view;	/* reused: its arrays keep their size */
-
 static void
+rl_update_active(struct rislive *rl)
+{
+	__atomic_store_n(&rl->active, rl->st.subscriptions > 0 ? 1 : 0,
+	    __ATOMIC_RELAXED);
+}
+
+/*
+ * Sends v to every client with a matching subscription.  The message is
+ * encoded once (and once more with raw), and deflated once for all the
+ * clients with permessage-deflate (no context takeover: each message
+ * stands alone, so one compressed copy serves them all).
+ */
+void
 rl_publish(struct rislive *rl, const struct rl_view *v)
 {
 	struct rl_client *c, *next;
-	struct evbuffer *enc[2] = { NULL, NULL };
-	const void *p[2] = { NULL, NULL };
-	size_t len[2] = { 0, 0 }, i;
+	const void *p[2] = { NULL, NULL }, *zp[2] = { NULL, NULL };
+	size_t len[2] = { 0, 0 }, zlen[2] = { 0, 0 }, i;
+	struct evbuffer *zb[2] = { NULL, NULL };
+	struct evbuffer *eb[2] = { NULL, NULL };
 	uint64_t id = 0;
 	int raw;
 
 	for (c = TAILQ_FIRST(&rl->clients); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
-		if (c->state != RL_C_WS || c->nsubs == 0)
+		if (c->state != RL_C_WS || c->nsubs == 0 || c->kill)
 			continue;
 		raw = 0;
 		for (i = 0; i < c->nsubs; i++)
@@ -952,64 +1029,52 @@ rl_publish(struct rislive *rl, const struct rl_view *v)
 			continue;
 		if (v->m == NULL)
 			raw = 0;
-		if (enc[raw] == NULL) {
+		if (eb[raw] == NULL) {
 			if (id == 0)
 				id = ++rl->msgid;
-			if ((enc[raw] = evbuffer_new()) == NULL)
+			if ((eb[raw] = evbuffer_new()) == NULL)
 				fatal("rislive encode");
-			if (rl_encode(enc[raw], v, rl->host, id, raw) == -1) {
+			if (rl_encode(eb[raw], v, rl->host, id, raw) == -1) {
 				log_warnx("rislive: cannot encode a message");
 				break;
 			}
-			len[raw] = evbuffer_get_length(enc[raw]);
-			p[raw] = evbuffer_pullup(enc[raw], (ssize_t)len[raw]);
+			len[raw] = evbuffer_get_length(eb[raw]);
+			p[raw] = evbuffer_pullup(eb[raw], (ssize_t)len[raw]);
 		}
-		/* Encoded once; wslay frames it for each client. */
-		rl_send(c, p[raw], len[raw]);
+		if (c->deflate) {
+			if (zb[raw] == NULL) {
+				if (rl_deflate(rl, p[raw], len[raw]) == -1 ||
+				    (zb[raw] = evbuffer_new()) == NULL) {
+					log_warnx("rislive: cannot deflate");
+					break;
+				}
+				evbuffer_add_buffer(zb[raw], rl->zbuf);
+				zlen[raw] = evbuffer_get_length(zb[raw]);
+				zp[raw] = evbuffer_pullup(zb[raw],
+				    (ssize_t)zlen[raw]);
+			}
+			rl_send_rsv(c, zp[raw], zlen[raw], WSLAY_RSV1_BIT);
+		} else
+			rl_send(c, p[raw], len[raw]);
 		rl_reap(c);
 	}
 	for (i = 0; i < 2; i++) {
-		if (enc[i] != NULL)
-			evbuffer_free(enc[i]);
+		if (eb[i] != NULL)
+			evbuffer_free(eb[i]);
+		if (zb[i] != NULL)
+			evbuffer_free(zb[i]);
 	}
 }
 
-static void
-rl_tap_message(void *arg, const struct tap_peer *tp, const struct tap_msg *m)
-{
-	struct rislive *rl = arg;
-
-	if (rl->nclients == 0)
-		return;
-	if (rl_view_message(&rl_view, tp, m) == -1)
-		return;
-	rl_publish(rl, &rl_view);
-}
-
-static void
-rl_tap_state(void *arg, const struct tap_peer *tp, double ts, int old_state,
-    int new_state)
-{
-	struct rislive *rl = arg;
-
-	if (rl->nclients == 0 || (old_state != RL_ESTABLISHED &&
-	    new_state != RL_ESTABLISHED) || old_state == new_state)
-		return;
-	rl_view_state(&rl_view, tp, ts, old_state, new_state);
-	rl_publish(rl, &rl_view);
-}
-
 void
-rislive_publish_event(struct rislive *rl, const struct rislive_event *ev)
+rl_publish_event(struct rislive *rl, const struct rislive_event *ev)
 {
 	struct rl_client *c, *next;
 	size_t i;
 
-	if (rl == NULL)
-		return;
 	for (c = TAILQ_FIRST(&rl->clients); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
-		if (c->state != RL_C_WS)
+		if (c->state != RL_C_WS || ev->seq <= c->ev_after)
 			continue;
 		for (i = 0; i < c->nevsubs; i++)
 			if (rl_evsub_match(&c->evsubs[i], ev))
@@ -1019,6 +1084,70 @@ rislive_publish_event(struct rislive *rl, const struct rislive_event *ev)
 		rl_send_event(c, ev);
 		rl_reap(c);
 	}
+}
+
+/*
+ * Hands what is queued to the kernel now, plain sockets only (TLS goes
+ * through its bufferevent): a message reaches its client in the turn it
+ * was made, not one epoll round later.
+ */
+void
+rl_flush(struct rislive *rl)
+{
+	struct rl_client *c;
+	struct evbuffer *out;
+
+	if (rl->ssl != NULL)
+		return;
+	TAILQ_FOREACH(c, &rl->clients, entry) {
+		if (c->state != RL_C_WS || c->kill)
+			continue;
+		out = bufferevent_get_output(c->bev);
+		if (evbuffer_get_length(out) > 0)
+			(void)evbuffer_write(out, bufferevent_getfd(c->bev));
+	}
+}
+
+void
+rl_snapshot(struct rislive *rl)
+{
+	struct rl_client *c;
+	struct rislive_stats st = rl->st;
+
+	st.clients = rl->nclients;
+	st.queued = 0;
+	st.deflate = 0;
+	TAILQ_FOREACH(c, &rl->clients, entry) {
+		st.queued += rl_queued(c);
+		st.deflate += c->deflate && c->state == RL_C_WS;
+	}
+	pthread_mutex_lock(&rl->stmu);
+	rl->snap = st;
+	pthread_mutex_unlock(&rl->stmu);
+}
+
+/* After an accept error (EMFILE): accept again a second later. */
+static void
+rl_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct rislive *rl = arg;
+
+	(void)fd;
+	(void)what;
+	if (rl->lev != NULL)
+		evconnlistener_enable(rl->lev);
+}
+
+static void
+rl_accept_error_cb(struct evconnlistener *lev, void *arg)
+{
+	struct rislive *rl = arg;
+	struct timeval tv = { 1, 0 };
+
+	log_warn("rislive: accept (pausing 1 s)");
+	evconnlistener_disable(lev);
+	if (evtimer_add(rl->ev_resume, &tv) == -1)
+		evconnlistener_enable(lev);
 }
 
 /*
@@ -1081,18 +1210,20 @@ rl_conf_copy(struct config_websocket *dst, const struct config_websocket *s)
 	}
 }
 
-/* Opens the listener of ws.  Returns 0, or -1 with err set. */
+/*
+ * Opens the listener of ws on the worker's base (on the worker, or
+ * before it starts).  Returns 0, or -1 with err set.
+ */
 static int
 rl_listen(struct rislive *rl, const struct config_websocket *ws,
-    struct evconnlistener **levp, struct sock_pause **pausep, char *err,
-    size_t errlen)
+    struct evconnlistener **levp, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen;
 	char ab[BW_ADDR_STRLEN];
 
 	sslen = sock_to_sockaddr(&ws->addr, ws->port, 0, &ss);
-	*levp = evconnlistener_new_bind(rl->loop->base, rl_accept_cb, rl,
+	*levp = evconnlistener_new_bind(rl->base, rl_accept_cb, rl,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC |
 	    LEV_OPT_REUSEABLE, RL_BACKLOG, (struct sockaddr *)&ss, (int)sslen);
 	if (*levp == NULL) {
@@ -1101,9 +1232,7 @@ rl_listen(struct rislive *rl, const struct config_websocket *ws,
 		    strerror(errno));
 		return -1;
 	}
-	if ((*pausep = sock_pause_attach(rl->loop->base, *levp,
-	    "websocket")) == NULL)
-		fatal("rislive pause");
+	evconnlistener_set_error_cb(*levp, rl_accept_error_cb);
 	log_info("rislive: %s://%s:%u/v1/ws/ listening", ws->cert ? "wss" :
 	    "ws", addr_fmt(&ws->addr, ab, sizeof(ab)), ws->port);
 	return 0;
@@ -1120,64 +1249,102 @@ rislive_open(struct loop *loop, struct msgtap *tap,
 	if ((rl = calloc(1, sizeof(*rl))) == NULL)
 		fatal("rislive");
 	rl->loop = loop;
-	rl->tap = tap;
 	TAILQ_INIT(&rl->clients);
+	if (rl_inbox_init(&rl->in) == -1 ||
+	    pthread_mutex_init(&rl->stmu, NULL) != 0)
+		fatal("rislive inbox");
 	if (hooks != NULL)
 		rl->hooks = *hooks;
+	if (rl->hooks.next_seq != NULL)
+		rl->live_next = rl->hooks.next_seq(rl->hooks.arg);
 	rl_conf_copy(&rl->conf, &conf->websocket);
 	if ((rl->host = strdup(config_collector_id(conf))) == NULL ||
-	    (rl->scratch = evbuffer_new()) == NULL)
+	    (rl->scratch = evbuffer_new()) == NULL ||
+	    (rl->base = event_base_new()) == NULL ||
+	    (rl->ev_resume = evtimer_new(rl->base, rl_resume_cb, rl)) ==
+	    NULL ||
+	    (rl->ev_kick = event_new(loop->base, -1, 0, rl_kick_cb, rl)) ==
+	    NULL)
 		fatal("rislive");
 	if ((rl->conf.cert != NULL &&
 	    (rl->ssl = rl_tls_ctx(&rl->conf, err, errlen)) == NULL) ||
-	    rl_listen(rl, &rl->conf, &rl->lev, &rl->pause, err, errlen) == -1)
+	    rl_listen(rl, &rl->conf, &rl->lev, err, errlen) == -1)
 		goto fail;
+	if (rl_thread_start(rl) == -1) {
+		snprintf(err, errlen, "rislive: cannot start its thread");
+		goto fail;
+	}
 	obs.arg = rl;
 	if (tap != NULL && msgtap_add(tap, &obs) == -1) {
 		snprintf(err, errlen, "rislive: the message tap is full");
 		goto fail;
 	}
+	rl->tap = tap;
 	return rl;
  fail:
 	rislive_close(rl);
 	return NULL;
 }
 
-int
-rislive_reconfigure(struct rislive *rl, const struct config *conf,
-    char *err, size_t errlen)
+struct rl_reconf {
+	const struct config_websocket	*ws;
+	SSL_CTX				*ssl;
+	char				*host;
+	char				*err;
+	size_t				 errlen;
+	int				 ret;
+};
+
+/* On the worker: the new listener (if it moved), context, limits. */
+static void
+rl_do_reconf(struct rislive *rl, void *arg)
 {
-	const struct config_websocket *ws = &conf->websocket;
+	struct rl_reconf *r = arg;
+	const struct config_websocket *ws = r->ws;
 	struct evconnlistener *lev = NULL;
-	struct sock_pause *pause = NULL;
-	SSL_CTX *ssl = NULL;
-	char *host;
 	int same;
 
 	same = memcmp(&ws->addr, &rl->conf.addr, sizeof(ws->addr)) == 0 &&
 	    ws->port == rl->conf.port;
-	if (ws->cert != NULL && (ssl = rl_tls_ctx(ws, err, errlen)) == NULL)
-		return -1;
 	if (!same) {
-		if (rl_listen(rl, ws, &lev, &pause, err, errlen) == -1) {
-			SSL_CTX_free(ssl);
-			return -1;
+		if (rl_listen(rl, ws, &lev, r->err, r->errlen) == -1) {
+			r->ret = -1;
+			return;
 		}
-		sock_pause_free(rl->pause);
 		evconnlistener_free(rl->lev);
 		rl->lev = lev;
-		rl->pause = pause;
 	}
 	/* Connections made with the old context keep it (refcounted). */
 	SSL_CTX_free(rl->ssl);
-	rl->ssl = ssl;
+	rl->ssl = r->ssl;
+	r->ssl = NULL;
 	config_websocket_free(&rl->conf);
 	rl_conf_copy(&rl->conf, ws);
-	if ((host = strdup(config_collector_id(conf))) == NULL)
-		fatal("rislive");
 	free(rl->host);
-	rl->host = host;
-	return 0;
+	rl->host = r->host;
+	r->host = NULL;
+	r->ret = 0;
+}
+
+int
+rislive_reconfigure(struct rislive *rl, const struct config *conf,
+    char *err, size_t errlen)
+{
+	struct rl_reconf r;
+
+	memset(&r, 0, sizeof(r));
+	r.ws = &conf->websocket;
+	r.err = err;
+	r.errlen = errlen;
+	if (r.ws->cert != NULL && (r.ssl = rl_tls_ctx(r.ws, err, errlen)) ==
+	    NULL)
+		return -1;
+	if ((r.host = strdup(config_collector_id(conf))) == NULL)
+		fatal("rislive");
+	rl_call(rl, rl_do_reconf, &r);
+	SSL_CTX_free(r.ssl);
+	free(r.host);
+	return r.ret;
 }
 
 void
@@ -1189,19 +1356,38 @@ rislive_close(struct rislive *rl)
 		return;
 	if (rl->tap != NULL)
 		msgtap_remove(rl->tap, rl);
+	rl_thread_stop(rl);
+	/* The worker is gone: its data is ours now. */
 	if (rl->lev != NULL)
 		log_info("rislive: closing, %zu clients", rl->nclients);
 	while ((c = TAILQ_FIRST(&rl->clients)) != NULL)
 		rl_client_free(c);
-	sock_pause_free(rl->pause);
 	if (rl->lev != NULL)
 		evconnlistener_free(rl->lev);
+	if (rl->ev_kick != NULL)
+		event_free(rl->ev_kick);
+	if (rl->ev_wake != NULL)
+		event_free(rl->ev_wake);
+	if (rl->ev_tick != NULL)
+		event_free(rl->ev_tick);
+	if (rl->ev_resume != NULL)
+		event_free(rl->ev_resume);
 	SSL_CTX_free(rl->ssl);
 	config_websocket_free(&rl->conf);
 	free(rl->host);
 	if (rl->scratch != NULL)
 		evbuffer_free(rl->scratch);
-	rl_view_free(&rl_view);
+	rl_deflate_free(rl);
+	if (rl->view != NULL) {
+		rl_view_free(rl->view);
+		free(rl->view);
+	}
+	free(rl->spare);
+	free(rl->scratch_upd);
+	if (rl->base != NULL)
+		event_base_free(rl->base);
+	rl_inbox_free(&rl->in);
+	pthread_mutex_destroy(&rl->stmu);
 	free(rl);
 }
 
@@ -1221,15 +1407,17 @@ rislive_url(const struct config_websocket *ws, char *out, size_t len)
 }
 
 void
-rislive_stats(const struct rislive *rl, struct rislive_stats *st)
+rislive_stats(const struct rislive *crl, struct rislive_stats *st)
 {
-	const struct rl_client *c;
+	struct rislive *rl = (struct rislive *)(uintptr_t)crl;
 
 	memset(st, 0, sizeof(*st));
 	if (rl == NULL)
 		return;
-	*st = rl->st;
-	st->clients = rl->nclients;
-	TAILQ_FOREACH(c, &rl->clients, entry)
-		st->queued += rl_queued(c);
+	pthread_mutex_lock(&rl->stmu);
+	*st = rl->snap;
+	pthread_mutex_unlock(&rl->stmu);
+	pthread_mutex_lock(&rl->in.mu);
+	st->lost = rl->in.lost;
+	pthread_mutex_unlock(&rl->in.mu);
 }

@@ -67,6 +67,9 @@ struct rislive_stats {
 	uint64_t	subscriptions;	/* active subscriptions now */
 	uint64_t	queued;		/* bytes queued to clients now */
 	uint64_t	pages;		/* status pages served */
+	uint64_t	lost;		/* messages not streamed: the worker's
+					 * inbox was full */
+	uint64_t	deflate;	/* clients with permessage-deflate */
 	uint64_t	drops[RL_DROP_MAX];
 };
 

@@ -137,6 +137,29 @@ rl_view_free(struct rl_view *v)
 	memset(v, 0, sizeof(*v));
 }
 
+/*
+ * RIS Live's peer states are those its collectors (ExaBGP) report:
+ * "connected" when the TCP connection is up and the OPEN sent,
+ * "up" when the session is Established, "down" when a connection or
+ * session is lost.  Other FSM moves (Idle, Connect, Active among
+ * themselves; OpenSent to OpenConfirm) show nothing, as in RIS.
+ */
+const char *
+rl_peer_state(int old_state, int new_state)
+{
+	int was = old_state >= RL_OPENSENT, is = new_state >= RL_OPENSENT;
+
+	if (old_state == new_state)
+		return NULL;
+	if (new_state == RL_ESTABLISHED)
+		return "up";
+	if (!was && is)
+		return "connected";
+	if (was && !is)
+		return "down";
+	return NULL;
+}
+
 static const char *const rl_type_names[RL_T_MAX] = {
 	"UPDATE", "OPEN", "NOTIFICATION", "KEEPALIVE", "RIS_PEER_STATE"
 };
@@ -398,7 +421,8 @@ rl_encode(struct evbuffer *out, const struct rl_view *v, const char *host,
 		rl_enc_notification(&j, v);
 		break;
 	case RL_T_PEER_STATE:
-		json_str(&j, "state", v->new_state == RL_ESTABLISHED ? "connected" :
+		json_str(&j, "state", rl_peer_state(v->old_state,
+		    v->new_state) ? rl_peer_state(v->old_state, v->new_state) :
 		    "down");
 		break;
 	default:

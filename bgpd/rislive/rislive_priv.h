@@ -7,6 +7,7 @@
 
 #include <sys/queue.h>
 
+#include <pthread.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -15,6 +16,7 @@
 #include <event2/listener.h>
 #include <openssl/ssl.h>
 #include <wslay/wslay.h>
+#include <zlib.h>
 
 #include "rislive.h"
 #include "update.h"
@@ -33,7 +35,8 @@ enum rl_type {
 	RL_T_MAX
 };
 
-/* enum fsm_state FSM_ESTABLISHED (session.h, a layer we do not see). */
+/* enum fsm_state values (session.h, a layer we do not see). */
+#define RL_OPENSENT	3
 #define RL_ESTABLISHED	5
 
 #define RL_REQ_ANN	1	/* require "announcements" */
@@ -47,6 +50,8 @@ enum rl_type {
 #define RL_WRITE_TIMEOUT 60	/* seconds a write may stall */
 #define RL_LINGER	5	/* seconds to wait for a closing client */
 #define RL_REPLAY_MAX	100000	/* events replayed per subscribe */
+#define RL_INBOX_MAX	(32 * 1024 * 1024) /* bytes waiting for the worker */
+#define RL_ROUTER_MAX	64	/* bytes of a BMP router's name kept */
 
 /* One ris_subscribe: every filter given must match. */
 struct rl_sub {
@@ -101,25 +106,105 @@ struct rl_client {
 	int			 kill;		/* enum rislive_drop + 1 */
 	time_t			 accepted;	/* monotonic */
 	int			 lingering;	/* half-closed, awaiting EOF */
+	uint8_t			 deflate;	/* permessage-deflate agreed */
+	z_stream		*inflate;	/* its client's messages, lazily */
 	char			 kill_why[96];
 };
 TAILQ_HEAD(rl_clients, rl_client);
 
+/*
+ * What the loop thread hands the worker (rislive_thread.c): items, each
+ * a struct rl_item head then its bytes, appended to buf under mu; the
+ * worker takes the whole buffer at once (swaps it with its own).
+ */
+enum rl_item_kind {
+	RL_I_MSG = 0,		/* a tap message: struct rl_item_tap, bytes */
+	RL_I_STATE,		/* a state change: struct rl_item_tap */
+	RL_I_EVENT,		/* a region event: rl_item_event, strings */
+	RL_I_CALL		/* run fn on the worker, then signal */
+};
+
+struct rl_item {
+	uint32_t	size;		/* whole item, a multiple of 8 */
+	uint8_t		kind;
+};
+
+struct rl_item_tap {
+	struct rl_item	 h;
+	struct tap_peer	 tp;		/* kind and router point nowhere */
+	double		 ts;
+	int		 old_state, new_state;
+	uint8_t		 dir, type, has_upd, bmp;
+	uint32_t	 len;		/* message bytes that follow */
+	char		 router[RL_ROUTER_MAX];
+};
+
+struct rl_item_event {
+	struct rl_item	 h;
+	uint64_t	 seq;
+	uint32_t	 tlen, rlen, jlen; /* type, region (UINT32_MAX: none),
+					 * json: the strings that follow */
+};
+
+struct rislive;
+struct rl_view;
+typedef void (*rl_call_fn)(struct rislive *, void *);
+
+struct rl_item_call {
+	struct rl_item	 h;
+	rl_call_fn	 fn;
+	void		*arg;
+};
+
+struct rl_inbox {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;		/* a call is done */
+	uint8_t		*buf;
+	size_t		 len, cap;
+	uint64_t	 lost;		/* messages refused: inbox full */
+	uint64_t	 calls, calls_done;
+	int		 efd;		/* eventfd: the worker's wake-up */
+	int		 signalled;	/* efd written, worker not yet up */
+};
+
 struct rislive {
+	/* The loop thread's side */
 	struct loop		*loop;
 	struct msgtap		*tap;
+	struct event		*ev_kick;	/* wakes the worker once per
+						 * loop turn */
+	int			 kick_pending;
+	/* Shared */
+	struct rl_inbox		 in;
+	int			 active;	/* clients with a subscription
+						 * (atomic): 0 = tap idle */
+	pthread_mutex_t		 stmu;
+	struct rislive_stats	 snap;		/* stats as of the last turn */
+	pthread_t		 thr;
+	int			 running;
+	struct rislive_hooks	 hooks;
+	/* The worker's: everything below */
+	struct event_base	*base;
+	struct event		*ev_wake;	/* efd readable */
+	struct event		*ev_tick;	/* stats snapshot */
+	struct event		*ev_resume;	/* accept again after EMFILE */
+	uint8_t			*spare;		/* the taken inbox */
+	size_t			 spare_cap;
+	uint8_t			*scratch_upd;	/* AS path rebuilds */
+	uint64_t		 live_next;	/* seq of the next live event */
 	struct config_websocket	 conf;		/* our copy */
 	char			*host;		/* collector id */
-	struct rislive_hooks	 hooks;
 	SSL_CTX			*ssl;
 	struct evconnlistener	*lev;
-	struct sock_pause	*pause;
 	struct rl_clients	 clients;	/* HTTP and WebSocket */
 	size_t			 nclients;	/* WebSocket ones */
 	size_t			 nconns;	/* all */
 	uint64_t		 msgid;
 	struct rislive_stats	 st;
 	struct evbuffer		*scratch;	/* one encoded message */
+	z_stream		*deflate;	/* shared: no context takeover */
+	struct evbuffer		*zbuf;		/* one deflated message */
+	struct rl_view		*view;		/* arrays reused */
 };
 
 /* The parts of one tap message that filters look at. */
@@ -156,6 +241,47 @@ int	rl_evsub_parse(struct json_t *data, struct rl_evsub *, uint64_t *from,
 	    int *has_from, char *err, size_t len);
 void	rl_evsub_free(struct rl_evsub *);
 int	rl_evsub_match(const struct rl_evsub *, const struct rislive_event *);
+
+/* rislive.c, on the worker */
+void	rl_publish(struct rislive *, const struct rl_view *);
+void	rl_publish_event(struct rislive *, const struct rislive_event *);
+void	rl_flush(struct rislive *);
+void	rl_snapshot(struct rislive *);
+
+/* rislive_thread.c */
+/* Starts the worker on rl->base.  Returns 0, or -1. */
+int	rl_thread_start(struct rislive *);
+/* Runs fn(rl, arg) on the worker and waits for it (or here, when the
+ * worker is not running). */
+void	rl_call(struct rislive *, rl_call_fn, void *);
+/* Stops the worker and waits for it to end. */
+void	rl_thread_stop(struct rislive *);
+int	rl_inbox_init(struct rl_inbox *);
+void	rl_inbox_free(struct rl_inbox *);
+void	rl_tap_message(void *, const struct tap_peer *, const struct tap_msg *);
+void	rl_tap_state(void *, const struct tap_peer *, double, int, int);
+void	rl_wake_cb(int, short, void *);
+void	rl_kick_cb(int, short, void *);
+/* RIS Live's state string for a session state change, or NULL. */
+const char *rl_peer_state(int old_state, int new_state);
+
+/* rislive_deflate.c: permessage-deflate (RFC 7692) */
+/*
+ * Reads a Sec-WebSocket-Extensions offer; returns 1 and writes the
+ * response header value when permessage-deflate is agreed, else 0.
+ */
+int	rl_deflate_negotiate(const char *offer, char *resp, size_t len);
+/* Deflates p into rl->zbuf (no context takeover, tail stripped).
+ * Returns 0, or -1. */
+int	rl_deflate(struct rislive *, const void *p, size_t len);
+void	rl_deflate_free(struct rislive *);
+/*
+ * Inflates a compressed client message into out, at most max bytes.
+ * Returns 0, 1 if it would exceed max, or -1 if it is not deflate.
+ */
+int	rl_inflate(struct rl_client *, const uint8_t *p, size_t len,
+	    struct evbuffer *out, size_t max);
+void	rl_inflate_free(struct rl_client *);
 
 /* rislive_msg.c */
 /* Fills v from a tap message (prefixes and path of an UPDATE).

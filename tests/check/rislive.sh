@@ -40,7 +40,7 @@ neighbor 127.0.4.11 { remote-as 49463; passive }
 neighbor 127.0.4.12 { remote-as 8218; passive }
 neighbor 127.0.4.13 { remote-as 34019; passive }
 region "R190" { prefix 190.0.0.0/8; hold-down 1s; down-below 50% }
-events { log "$TMP/events.mpk" }
+events { log "$TMP/events.mpk" max-size 3K keep 100 }
 metrics on $A port 34021
 websocket on $A port 34022 { max-clients 50 }
 CONF
@@ -80,9 +80,16 @@ $(timeout 5 "$PY" -c "import urllib.request as u; print(u.urlopen('http://$A:340
 EOF2
 
 # Region events: the feeds above made R190 go up and down; compare
-# bgpwatch_subscribe (from 1, then from a later seq) with the log.
-timeout 20 "$BUILD/bgpwatchctl" events "$TMP/events.mpk" >"$TMP/events.json" \
-    || fail "bgpwatchctl events"
+# bgpwatch_subscribe (from 1, then from a later seq) with the log, which
+# max-size 3K rotated into several files: a replay reads them all.
+: >"$TMP/events.json"
+nrot=$(ls "$TMP"/events.mpk.* 2>/dev/null | wc -l)
+[ "$nrot" -ge 2 ] || fail "the event log did not rotate ($nrot files)"
+for i in $(seq "$nrot" -1 1) ""; do
+	timeout 20 "$BUILD/bgpwatchctl" events "$TMP/events.mpk${i:+.$i}" \
+	    >>"$TMP/events.json" || fail "bgpwatchctl events"
+done
+echo "event log: the current file and $nrot rotated ones"
 timeout 30 "$PY" tests/rislive/events_check.py "ws://$A:34022/v1/ws/" \
     "$TMP/events.json" || fail "bgpwatch_subscribe"
 

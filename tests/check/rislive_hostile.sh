@@ -33,7 +33,7 @@ websocket on $A port 34032 {
 	max-clients 8
 	max-subscriptions 20
 	max-message 4K
-	queue-limit 256K
+	queue-limit 1M
 	idle-timeout 3s
 	subscribe-rate 50
 }

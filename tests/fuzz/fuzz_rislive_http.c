@@ -12,8 +12,10 @@
  * Input: byte 0 chooses how the bytes are cut into reads (all at once,
  * 1, 3, 64, 700 bytes, or sizes from the stream; past 4 KB the rest at
  * once); the rest is what a client sends on one connection.  After the input, one UPDATE, one
- * session state change and one region event are published, so the
- * subscriptions the input made are matched and encoded.
+ * session state change and one region event are published (queued as
+ * the loop thread does, then taken as the stream's thread does, here in
+ * one thread), so the subscriptions the input made are matched and
+ * encoded.
  *
  * The limits are small (2 subscriptions, a 4 KB queue, 1 subscribe a
  * second) so that short inputs reach them.
@@ -126,6 +128,13 @@ init(void)
 	rl_conf_copy(&rl->conf, &conf->websocket);
 	CHECK((rl->host = strdup(config_collector_id(conf))) != NULL);
 	CHECK((rl->scratch = evbuffer_new()) != NULL);
+	/* The worker's side runs here, in this thread: no thread is
+	 * started; what the tap queues is handed over by rl_wake_cb(). */
+	CHECK(rl_inbox_init(&rl->in) == 0);
+	CHECK(pthread_mutex_init(&rl->stmu, NULL) == 0);
+	rl->base = loop.base;
+	CHECK((rl->ev_kick = event_new(loop.base, -1, 0, rl_kick_cb, rl)) !=
+	    NULL);
 	config_free(conf);
 	/* The accept callback asks its listener for the event base only. */
 	CHECK((fd = socket(AF_INET, SOCK_STREAM, 0)) != -1);
@@ -255,6 +264,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rl_tap_message(rl, &tpeer, &m);
 	rl_tap_state(rl, &tpeer, 1700000001.0, RL_ESTABLISHED, 0);
 	rislive_publish_event(rl, &ev);
+	rl_wake_cb(rl->in.efd, EV_READ, rl);	/* the worker's turn */
 	while ((c = TAILQ_FIRST(&rl->clients)) != NULL)
 		rl_client_free(c);
 	CHECK(rl->nclients == 0 && rl->nconns == 0);

@@ -127,9 +127,10 @@ async def load(nclients):
         while len(ready) < nclients:
             await asyncio.sleep(0.05)
         t0 = time.time()
-        c0 = cpu(d)
+        c0, l0 = cpu(d), cpu(d, d.pid)
         acked, msgs = await feed()
         load.cpu = cpu(d) - c0
+        load.loop_cpu = cpu(d, d.pid) - l0
         want = (msgs - 2) * nclients   # End-of-RIB markers are not sent
         deadline = time.time() + 300
         while nclients and time.time() < deadline:
@@ -216,9 +217,12 @@ def pct(v, q):
     return v[min(len(v) - 1, int(round(q * (len(v) - 1))))]
 
 
-def cpu(p):
-    """CPU seconds (user + system) of process p so far."""
-    with open("/proc/%d/stat" % p.pid) as f:
+def cpu(p, tid=None):
+    """CPU seconds (user + system) of process p so far, or of its thread
+    tid (the loop thread's tid is the pid)."""
+    path = "/proc/%d/stat" % p.pid if tid is None else \
+        "/proc/%d/task/%d/stat" % (p.pid, tid)
+    with open(path) as f:
         v = f.read().rsplit(")", 1)[1].split()
     return (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK")
 
@@ -232,10 +236,15 @@ async def main():
     c_base = load.cpu
     rows.append(("full table load, no client (s)", "%.3f" % base[0]))
     rows.append(("  bgpwatchd CPU during it (s)", "%.3f" % c_base))
+    rows.append(("  of it the loop thread (s)", "%.3f" % load.loop_cpu))
+    l_base = load.loop_cpu
     with10 = await load(10)
     rows.append(("full table load, 10 clients on every UPDATE (s)",
                  "%.3f" % with10[0]))
     rows.append(("  bgpwatchd CPU during it (s)", "%.3f" % load.cpu))
+    rows.append(("  of it the loop thread (s)", "%.3f" % load.loop_cpu))
+    rows.append(("  loop thread CPU growth", "%+.1f%%" % (
+        (load.loop_cpu / l_base - 1) * 100 if l_base else 0)))
     rows.append(("  growth (target <= 20%)",
                  "%+.1f%%" % ((with10[0] / base[0] - 1) * 100)))
     rows.append(("  UPDATEs sent by the feed", "%d" % with10[1]))

@@ -262,9 +262,13 @@ async def main():
     opens = [d for d in got["type_open"]]
     check(any(d["direction"] == "received" and d["asn"] == 49463
               for d in opens), "OPEN received from AS49463")
-    st = [d["state"] for d in got["state"]]
-    check(st.count("connected") == len(LOCALS) and
-          st.count("down") == len(LOCALS), "RIS_PEER_STATE up and down")
+    # RIS Live's states (its collectors are ExaBGP): "connected" when the
+    # TCP connection is up, "up" when Established, "down" when lost; per
+    # peer in that order, once each for one session.
+    for a in LOCALS:
+        st = [d["state"] for d in got["state"] if d["peer"] == a]
+        check(st == ["connected", "up", "down"],
+              "RIS_PEER_STATE of %s: %s" % (a, st))
 
 
 asyncio.run(main())

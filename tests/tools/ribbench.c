@@ -2,7 +2,7 @@
  * ribbench: loads MRT UPDATE files straight into the RIB (no sessions)
  * and reports time and memory.
  *
- *   ribbench [-p N] [-s SEED] [-f] [-b BUDGET] [-c CHURN] FILE
+ *   ribbench [-p N] [-i K] [-P] [-s SEED] [-f] [-b BUDGET] [-c CHURN] FILE
  *
  * Every record is read (and decompressed) into memory first, so the load
  * time is decode + intern + insert only.  -s SEED shuffles the records
@@ -12,7 +12,11 @@
  * of BUDGET prefixes (default 10000), timing the whole flush and the
  * worst slice; -c replays CHURN on top of the loaded table, each of its
  * peers mapped onto slot (k mod N), and reports prefix changes per
- * second.  RSS comes from /proc/self/statm; "accounted" bytes from
+ * second.  -i K interleaves the peers as live sessions do: K records of
+ * peer 0, the same K of peer 1, ... then the next K (default: one whole
+ * peer after the other, as a router dumping its peers does over BMP).
+ * -P leaves out rib_prefetch() (the door batches each NLRI field and
+ * prefetches it; -P shows what that gains).  RSS comes from /proc/self/statm; "accounted" bytes from
  * rib_mem() and intern_mem().
  */
 #include <stdio.h>
@@ -51,6 +55,7 @@ struct peermap {
 };
 
 static uint8_t	scratch[BGP_SCRATCH_LEN];
+static int	noprefetch;	/* -P: no rib_prefetch (to compare) */
 
 static double
 now(void)
@@ -124,20 +129,32 @@ apply_nlri(struct rib *rib, uint16_t slot, const struct bgp_view *v,
     uint8_t aid, int addpath, struct rattr *a, struct stats *st)
 {
 	struct bgp_nlri_iter it;
-	struct bw_prefix p;
-	uint32_t id;
+	struct bw_prefix p[RIB_PREFETCH_MAX];
+	uint32_t id[RIB_PREFETCH_MAX];
+	size_t i, k;
 
+	/* As the door (adjrib.c) does: a batch, prefetched, then in order. */
 	bgp_nlri_iter_init(&it, v, aid, addpath);
-	while (bgp_nlri_next(&it, &p, &id) == 1) {
-		if (a != NULL) {
-			if (rib_update(rib, slot, &p, id, a) == -1) {
-				fprintf(stderr, "ribbench: rib_update\n");
-				exit(1);
+	for (;;) {
+		for (k = 0; k < RIB_PREFETCH_MAX &&
+		    bgp_nlri_next(&it, &p[k], &id[k]) == 1; k++)
+			;
+		if (k == 0)
+			break;
+		if (k > 1 && !noprefetch)
+			rib_prefetch(rib, p, k);
+		for (i = 0; i < k; i++) {
+			if (a != NULL) {
+				if (rib_update(rib, slot, &p[i], id[i], a) ==
+				    -1) {
+					fprintf(stderr, "ribbench: rib_update\n");
+					exit(1);
+				}
+				st->announce++;
+			} else {
+				rib_withdraw(rib, slot, &p[i], id[i]);
+				st->withdraw++;
 			}
-			st->announce++;
-		} else {
-			rib_withdraw(rib, slot, &p, id);
-			st->withdraw++;
 		}
 	}
 }
@@ -201,15 +218,16 @@ churn_slot(struct peermap *pm, const struct bw_addr *addr, int npeers)
 }
 
 static void
-replay(struct rib *rib, struct intern *in, const struct recs *rs, int slot,
-    struct peermap *pm, int npeers, struct stats *st)
+replay_range(struct rib *rib, struct intern *in, const struct recs *rs,
+    size_t from, size_t to, int slot, struct peermap *pm, int npeers,
+    struct stats *st)
 {
 	struct mrt_record r;
 	const char *errstr;
 	size_t i;
 	uint16_t s;
 
-	for (i = 0; i < rs->n; i++) {
+	for (i = from; i < to && i < rs->n; i++) {
 		if (mrt_record_decode(&rs->v[i].hdr, rs->v[i].body,
 		    rs->v[i].hdr.len, &r, &errstr) == -1 ||
 		    r.kind != MRT_K_MESSAGE) {
@@ -221,6 +239,13 @@ replay(struct rib *rib, struct intern *in, const struct recs *rs, int slot,
 		    (uint16_t)slot;
 		apply_update(rib, in, s, &r.u.bgp4mp, st);
 	}
+}
+
+static void
+replay(struct rib *rib, struct intern *in, const struct recs *rs, int slot,
+    struct peermap *pm, int npeers, struct stats *st)
+{
+	replay_range(rib, in, rs, 0, rs->n, slot, pm, npeers, st);
 }
 
 static size_t
@@ -332,8 +357,8 @@ shuffle(struct recs *rs, uint64_t seed)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: ribbench [-f] [-p npeers] [-s seed] "
-	    "[-b budget] [-c churnfile] file\n");
+	fprintf(stderr, "usage: ribbench [-fP] [-p npeers] [-i records] "
+	    "[-s seed] [-b budget] [-c churnfile] file\n");
 	exit(1);
 }
 
@@ -349,10 +374,11 @@ main(int argc, char *argv[])
 	double rss0, t0, t1, first = 0, firstcpu = 0, cpu0;
 	size_t budget = 10000, acc1 = 0, routes1 = 0, i;
 	double rss1 = 0;
+	size_t interleave = 0;
 	int ch, npeers = 1, flush = 0, p;
 	uint64_t seed = 0;
 
-	while ((ch = getopt(argc, argv, "b:c:fp:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:c:fi:p:Ps:")) != -1) {
 		switch (ch) {
 		case 'b':
 			budget = strtoul(optarg, NULL, 10);
@@ -362,6 +388,12 @@ main(int argc, char *argv[])
 			break;
 		case 'f':
 			flush = 1;
+			break;
+		case 'i':
+			interleave = strtoul(optarg, NULL, 10);
+			break;
+		case 'P':
+			noprefetch = 1;
 			break;
 		case 's':
 			seed = strtoull(optarg, NULL, 10);
@@ -390,7 +422,11 @@ main(int argc, char *argv[])
 	memset(&st, 0, sizeof(st));
 	t0 = now();
 	cpu0 = cpu();
-	for (p = 0; p < npeers; p++) {
+	for (i = 0; interleave > 0 && i < rs.n; i += interleave)
+		for (p = 0; p < npeers; p++)
+			replay_range(rib, in, &rs, i, i + interleave, p, NULL,
+			    npeers, &st);
+	for (p = 0; interleave == 0 && p < npeers; p++) {
 		replay(rib, in, &rs, p, NULL, npeers, &st);
 		if (p == 0) {
 			first = now() - t0;
@@ -409,7 +445,7 @@ main(int argc, char *argv[])
 	    firstcpu * 1e9 / (st.announce / npeers), t1 - t0, cpu() - cpu0,
 	    (cpu() - cpu0) * 1e9 / st.announce);
 	report_mem("loaded", rib, in, rss0);
-	if (npeers > 1 && total_routes(rib) > routes1)
+	if (npeers > 1 && interleave == 0 && total_routes(rib) > routes1)
 		printf("  per additional peer's route: accounted %.1f B, "
 		    "RSS %.1f B\n",
 		    (double)(accounted(rib, in) - acc1) /
