@@ -610,6 +610,102 @@ test_rib_flush(void **state)
 	intern_free(in);
 }
 
+/*
+ * Several peers flushed at the same time share the walk (every slice
+ * removes the routes of all flushing peers): peers 0 and 1 go entirely,
+ * peer 2 loses only its stale routes, peer 3 keeps everything, whatever
+ * order the interleaved small slices run in; a peer that starts flushing
+ * half-way still ends with nothing.  Checked against what each prefix
+ * held before.
+ */
+static void
+test_rib_flush_shared(void **state)
+{
+	enum { N = 3000 };
+	struct intern *in = intern_new();
+	struct rib *rib = rib_new(in);
+	struct rattr *a = attrs(in, 1);
+	struct rib_cursor c[4][AID_MAX];
+	static struct bw_prefix p[N];
+	static uint8_t has[N];
+	const struct rib_route *r;
+	size_t i, j, n, keep2 = 0;
+	int aid, more, peer, round;
+
+	(void)state;
+	for (i = 0; i < N; i++) {
+		p[i] = rand_pfx(i % 3 ? AID_INET : AID_INET6);
+		for (peer = 0; peer < 4; peer++)
+			if ((rnd() % 4) != 0) {
+				rib_update(rib, (uint16_t)peer, &p[i], 0, a);
+				has[i] |= (uint8_t)(1 << peer);
+			}
+	}
+	for (aid = AID_INET; aid < AID_MAX; aid++) {
+		rib_cursor_init(&c[2][aid], (uint8_t)aid);
+		while (rib_mark_stale_slice(rib, &c[2][aid], 2, SIZE_MAX))
+			;
+	}
+	/* Peer 2's new session refreshes some: those stay. */
+	for (i = 0; i < N; i += 4)
+		if (rib_update(rib, 2, &p[i], 0, a) == RIB_UPD_NEW_PREFIX)
+			has[i] |= 4;
+	for (aid = AID_INET; aid < AID_MAX; aid++)
+		for (peer = 0; peer < 3; peer++)
+			rib_cursor_init(&c[peer][aid], (uint8_t)aid);
+	for (round = 0, more = 1; more; round++) {
+		more = 0;
+		for (aid = AID_INET; aid < AID_MAX; aid++)
+			for (peer = 0; peer < 3; peer++) {
+				if (peer == 1 && round < 5)
+					continue;	/* starts later */
+				if (rib_flush_slice(rib, &c[peer][aid],
+				    (uint16_t)peer, peer == 2, 1 + rnd() % 40))
+					more = 1;
+			}
+		if (round < 5)
+			more = 1;
+		assert_true(round < 100000);
+	}
+	for (aid = AID_INET; aid < AID_MAX; aid++) {
+		assert_int_equal(rib_count(rib, 0, (uint8_t)aid), 0);
+		assert_int_equal(rib_count(rib, 1, (uint8_t)aid), 0);
+		assert_int_equal(rib_count_stale(rib, 2, (uint8_t)aid), 0);
+	}
+	for (i = 0; i < N; i++) {
+		int want3 = 0, want2 = 0;
+
+		r = rib_lookup(rib, &p[i], &n);
+		for (j = 0; j < n; j++) {
+			assert_true(r[j].peer == 2 || r[j].peer == 3);
+			assert_int_equal(r[j].flags, 0);
+			if (r[j].peer == 3)
+				want3++;
+			else
+				want2++;
+		}
+		/* Duplicated random prefixes: at least what was put. */
+		if (has[i] & 8)
+			assert_true(want3 >= 1);
+		if (i % 4 == 0 && (has[i] & 4))
+			assert_true(want2 >= 1);
+		keep2 += (size_t)want2;
+	}
+	assert_true(keep2 > 0);
+	/* Later flushes of the remaining peers find nothing left behind. */
+	for (peer = 2; peer < 4; peer++)
+		for (aid = AID_INET; aid < AID_MAX; aid++) {
+			rib_cursor_init(&c[0][aid], (uint8_t)aid);
+			while (rib_flush_slice(rib, &c[0][aid], (uint16_t)peer,
+			    0, 100))
+				;
+		}
+	rattr_unref(in, a);
+	check_empty(in, rib);
+	rib_free(rib);
+	intern_free(in);
+}
+
 /* Churn: random updates and withdrawals against a model, many times. */
 static void
 test_rib_churn(void **state)
@@ -720,6 +816,7 @@ main(void)
 		cmocka_unit_test(test_rib_cursor),
 		cmocka_unit_test(test_rib_cursor_start),
 		cmocka_unit_test(test_rib_flush),
+		cmocka_unit_test(test_rib_flush_shared),
 		cmocka_unit_test(test_rib_churn),
 		cmocka_unit_test(test_rib_withdraw_take),
 	};

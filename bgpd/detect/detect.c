@@ -83,6 +83,7 @@ detect_new(struct rib *rib, double now)
 	d->rs = rirstats_new();
 	d->dirty_head = UINT32_MAX;
 	d->work_run = DET_WORK_RUN;
+	d->chunks_run = DET_RUN_BUDGET;
 	for (aid = AID_INET; aid < AID_MAX; aid++) {
 		trie_init(&d->bidx[aid], (uint8_t)aid);
 		trie_init(&d->cidx[aid], (uint8_t)aid);
@@ -714,9 +715,9 @@ det_region_run(struct detect *d, struct det_region *r, double now,
 	if (r->recount != SIZE_MAX)
 		det_recount(d, r, budget, work);
 	det_calm(d, r, now, next);
-	if (d->ncounting > 0 && r->ndirty == 0 && r->recount == SIZE_MAX)
+	if (d->ncounting > 0 && !REGION_DIRTY(r) && r->recount == SIZE_MAX)
 		det_next(next, det_evaluate(d, r, now));
-	return r->pending || r->unstable || r->ndirty > 0 ||
+	return r->pending || r->unstable || REGION_DIRTY(r) ||
 	    r->recount != SIZE_MAX;
 }
 
@@ -732,7 +733,7 @@ detect_run(struct detect *d, double now)
 		det_fullfeed(d, now);
 	if (d->full_feed > 0)
 		det_next(&next, d->ff_next - now);
-	region_recompute(d, DET_RUN_BUDGET, &work, now);
+	region_recompute(d, d->chunks_run, &work, now);
 	region_promote(d, now, &next, &work);
 	/*
 	 * Only the regions something happened to (region_touch): with every
@@ -752,7 +753,8 @@ detect_run(struct detect *d, double now)
 				d->touched[w] &= ~((uint64_t)1 << b);
 		}
 	}
-	if (d->dirty_head != UINT32_MAX || budget == 0)
+	if (d->dirty_head != UINT32_MAX || d->sweep_next < d->sweep_end ||
+	    budget == 0)
 		next = 0;
 	return next;
 }

@@ -99,6 +99,14 @@ struct det_range {
 	uint32_t	 block;		/* row in blocks */
 };
 
+/* An IPv4 block of configuration in the sorted table (vtab_build). */
+struct det_vblock {
+	uint32_t	 start, end;
+	uint32_t	 parent;	/* nearest entry holding it, or
+					 * UINT32_MAX */
+	uint32_t	 block;		/* row in blocks */
+};
+
 /* One /16 (IPv4) or /40 (IPv6) cell of one region's space. */
 struct det_chunk {
 	struct bw_prefix cell;
@@ -107,6 +115,7 @@ struct det_chunk {
 	uint8_t		 pending_listed;
 	uint32_t	 next_dirty;	/* UINT32_MAX: end */
 	uint32_t	 next_cell;	/* IPv4: the cell's next chunk */
+	uint32_t	 gen;		/* sweep_gen when last recomputed */
 	uint64_t	 member[DET_WORDS];	/* the region's units */
 	uint64_t	 fixed[DET_WORDS];	/* of `prefix` lines */
 	uint64_t	 seen[DET_WORDS];	/* baseline of derived units */
@@ -137,6 +146,8 @@ struct det_region {
 
 	uint64_t	 units_vis, units_tot;
 	uint32_t	 ndirty;	/* chunks waiting for recompute */
+	uint32_t	 nchunks;	/* its chunks */
+	uint32_t	 nsweep;	/* of them, not yet swept */
 	uint32_t	 nlearned;	/* origin-AS members learned */
 	uint8_t		 has_blocks;	/* `prefix` or `country` lines */
 	struct det_range *cr4;		/* its IPv4 country blocks */
@@ -200,12 +211,18 @@ struct detect {
 	struct det_chunk	**chunks;
 	size_t			 nchunks, chunkcap;
 	struct trie		 cidx[AID_MAX];		/* chunks */
-	struct det_map		 cmap;		/* (cell, region) -> chunk;
-						 * IPv4 (cell, -) -> first */
+	struct det_map		 cmap;		/* (cell, region) -> chunk */
+	uint32_t		*cell4;		/* IPv4 /16 -> its first chunk */
+	struct det_vblock	*vb;		/* IPv4 blocks, sorted */
+	size_t			 nvb;
+	uint32_t		*vb16;		/* /16 -> its first vb entry */
 	struct det_map		 lmap;		/* IPv4 prefix -> learned */
 	struct det_chunk	**pools;	/* chunk_alloc */
 	size_t			 npools, poolcap, pool_left;
 	uint32_t		 dirty_head;
+	size_t			 sweep_next;	/* region_mark_all_dirty: chunks */
+	size_t			 sweep_end;	/* [next, end) to recompute */
+	uint32_t		 sweep_gen;	/* region_mark_all_dirty calls */
 	uint32_t		*pendlist;		/* chunks with pending */
 	size_t			 npend, pendcap;
 	size_t			 pend_cur;	/* region_promote's pass */
@@ -227,6 +244,7 @@ struct detect {
 	int			 reference;	/* tests: the per-route path
 						 * for every route */
 	size_t			 work_run;	/* work per detect_run */
+	size_t			 chunks_run;	/* chunks per detect_run */
 	uint64_t		*touched;	/* regions detect_run must look
 						 * at, a bit per region */
 	size_t			 touchw;
@@ -236,6 +254,8 @@ struct detect {
 void	region_index_clear(struct detect *);
 int	region_index_build(struct detect *, const struct config *,
 	    char *err, size_t errlen);
+/* Chunks of the region not recomputed yet (dirty or not yet swept). */
+#define REGION_DIRTY(r)	((r)->ndirty > 0 || (r)->nsweep > 0)
 int	region_match(struct detect *, const struct bw_prefix *,
 	    uint32_t origin, struct det_match *, int max);
 void	region_learn(struct detect *, const struct bw_prefix *,

@@ -86,6 +86,13 @@ region_index_clear(struct detect *d)
 	free(d->pendlist);
 	det_map_clear(&d->cmap);
 	det_map_clear(&d->lmap);
+	free(d->vb);
+	free(d->vb16);
+	d->vb = NULL;
+	d->vb16 = NULL;
+	d->nvb = 0;
+	free(d->cell4);
+	d->cell4 = NULL;
 	d->chunks = NULL;
 	d->blocks = NULL;
 	d->asns = NULL;
@@ -96,6 +103,7 @@ region_index_clear(struct detect *d)
 	d->pend_due = 0;
 	d->pend_cur = 0;
 	d->pend_first = 0;
+	d->sweep_next = d->sweep_end = 0;
 	d->dirty_head = UINT32_MAX;
 }
 
@@ -361,6 +369,102 @@ region_ranges_build(struct detect *d)
 	free(cnt);
 }
 
+static int
+vb_cmp(const void *a, const void *b)
+{
+	const struct det_vblock *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->end != y->end)
+		return x->end > y->end ? -1 : 1;	/* the larger first */
+	return x->block < y->block ? -1 : x->block > y->block;
+}
+
+/*
+ * Every IPv4 block of configuration (`prefix` lines, country blocks) as
+ * a sorted array with, for each, the nearest block before it that holds
+ * it (CIDR blocks nest or are apart), and the first entry of each /16:
+ * the blocks holding a prefix are a binary search and a walk up parent
+ * links, not a walk of the block trie (region_match, once per prefix).
+ */
+static void
+vtab_build(struct detect *d)
+{
+	const struct det_block *b;
+	uint32_t *stack, top = 0, h;
+	size_t i, n = 0;
+
+	free(d->vb);
+	free(d->vb16);
+	d->vb = NULL;
+	d->vb16 = NULL;
+	d->nvb = 0;
+	for (i = 0; i < d->nblocks; i++)
+		n += d->blocks[i].pfx.aid == AID_INET && !d->blocks[i].exact;
+	if ((d->vb = calloc(n + 1, sizeof(*d->vb))) == NULL ||
+	    (d->vb16 = calloc(65537, sizeof(*d->vb16))) == NULL ||
+	    (stack = calloc(n + 1, sizeof(*stack))) == NULL)
+		fatal("detect");
+	for (i = 0; i < d->nblocks; i++) {
+		b = &d->blocks[i];
+		if (b->pfx.aid != AID_INET || b->exact)
+			continue;
+		d->vb[d->nvb].start = v4_addr(&b->pfx);
+		d->vb[d->nvb].end = v4_last(&b->pfx);
+		d->vb[d->nvb++].block = (uint32_t)i;
+	}
+	qsort(d->vb, d->nvb, sizeof(*d->vb), vb_cmp);
+	for (i = 0; i < d->nvb; i++) {
+		while (top > 0 && d->vb[stack[top - 1]].end < d->vb[i].start)
+			top--;
+		d->vb[i].parent = top > 0 ? stack[top - 1] : UINT32_MAX;
+		stack[top++] = (uint32_t)i;
+	}
+	free(stack);
+	for (i = 0, h = 0; h <= 65536; h++) {
+		while (i < d->nvb && (d->vb[i].start >> 16) < h)
+			i++;
+		d->vb16[h] = (uint32_t)i;
+	}
+}
+
+/* The blocks holding IPv4 prefix p, shortest first; -1: more than max. */
+static int
+vtab_match(const struct detect *d, const struct bw_prefix *p, uint32_t *out,
+    int max)
+{
+	uint32_t ps = v4_addr(p), pe = v4_last(p), h = ps >> 16, lo, hi, mid;
+	uint32_t j;
+	int n = 0, k;
+
+	lo = d->vb16[h];
+	hi = d->vb16[h + 1];
+	while (lo < hi) {		/* the first start after ps */
+		mid = lo + (hi - lo) / 2;
+		if (d->vb[mid].start <= ps)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return 0;
+	for (j = lo - 1; j != UINT32_MAX && d->vb[j].end < pe;
+	    j = d->vb[j].parent)
+		;
+	for (; j != UINT32_MAX; j = d->vb[j].parent) {
+		if (n == max)
+			return -1;
+		out[n++] = d->vb[j].block;
+	}
+	for (k = 0; k < n / 2; k++) {	/* outermost first, as the trie */
+		j = out[k];
+		out[k] = out[n - 1 - k];
+		out[n - 1 - k] = j;
+	}
+	return n;
+}
+
 /* The units of IPv4 cell [cs, ce] that country range g meets. */
 static void
 range_units(struct det_chunk *c, uint32_t cs, uint32_t ce,
@@ -426,9 +530,7 @@ chunk_alloc(struct detect *d)
 /*
  * The chunk map key: (family, cell bits, region) in one nonzero word, so
  * finding a route's chunk is one probe, not a descent of the chunk index.
- * Region 0xffff (never a region id) keys an IPv4 cell's first chunk.
  */
-#define CELL_ALL	0xffff
 
 static uint64_t
 chash_key(uint16_t region, const struct bw_prefix *cell)
@@ -440,6 +542,18 @@ chash_key(uint16_t region, const struct bw_prefix *cell)
 	for (i = 0; i < det_fam[cell->aid].chunk / 8; i++)
 		k |= (uint64_t)cell->b[i] << (16 + 8 * i);
 	return k;
+}
+
+/* The first chunk of an IPv4 /16 cell, UINT32_MAX: none (a flat table). */
+static uint32_t *
+cell4_head(struct detect *d, const struct bw_prefix *cell)
+{
+	if (d->cell4 == NULL) {
+		if ((d->cell4 = malloc(65536 * sizeof(*d->cell4))) == NULL)
+			fatal("detect");
+		memset(d->cell4, 0xff, 65536 * sizeof(*d->cell4));
+	}
+	return &d->cell4[(unsigned)cell->b[0] << 8 | cell->b[1]];
 }
 
 /*
@@ -464,6 +578,7 @@ chunk_get(struct detect *d, uint16_t region, const struct bw_prefix *cell,
 	c = chunk_alloc(d);
 	c->cell = *cell;
 	c->region = region;
+	d->regions[region].nchunks++;
 	d->chunks = det_grow(d->chunks, &d->chunkcap, d->nchunks + 1,
 	    sizeof(*d->chunks));
 	d->chunks[d->nchunks] = c;
@@ -471,10 +586,8 @@ chunk_get(struct detect *d, uint16_t region, const struct bw_prefix *cell,
 	c->next_cell = UINT32_MAX;
 	if (cell->aid == AID_INET && !d->reference) {
 		/* IPv4: the cell's chunks in a list, for region_mark_dirty. */
-		k = chash_key(CELL_ALL, cell);
-		if ((id = det_map_get(&d->cmap, k)) != NULL)
-			c->next_cell = *id;
-		det_map_put(&d->cmap, k, (uint32_t)d->nchunks);
+		c->next_cell = cell4_head(d, cell)[0];
+		cell4_head(d, cell)[0] = (uint32_t)d->nchunks;
 	} else
 		idx_add(t, cell, (uint32_t)d->nchunks, region);
 	cf.d = d;
@@ -664,6 +777,7 @@ region_index_build(struct detect *d, const struct config *conf, char *err,
 		id++;
 	}
 	region_ranges_build(d);
+	vtab_build(d);
 	/* `prefix` lines count in full: their chunks exist from the start. */
 	id = 0;
 	TAILQ_FOREACH(cr, &conf->regions, entry) {
@@ -744,9 +858,17 @@ region_match(struct detect *d, const struct bw_prefix *p, uint32_t origin,
 	struct det_match m;
 	uint32_t i, *lid;
 
+	uint32_t vb[256];
+	int k, nvb = -1;
+
 	if (p->aid != AID_INET && p->aid != AID_INET6)
 		return 0;
-	trie_walk_covering(&d->bidx[p->aid], p, match_cb, &w);
+	if (p->aid == AID_INET && !d->reference && d->vb16 != NULL)
+		nvb = vtab_match(d, p, vb, 256);
+	for (k = 0; k < nvb; k++)
+		match_block(&w, &d->blocks[vb[k]]);
+	if (nvb < 0)
+		trie_walk_covering(&d->bidx[p->aid], p, match_cb, &w);
 	if (p->aid == AID_INET && (lid = det_map_get(&d->lmap,
 	    lmap_key(p))) != NULL)
 		for (i = *lid; i != UINT32_MAX; i = d->blocks[i].next)
@@ -827,13 +949,14 @@ static void
 cell_dirty(struct detect *d, uint16_t region, const struct bw_prefix *cell,
     const struct bw_prefix *p)
 {
-	uint32_t *head, id;
+	uint32_t id;
 
 	(void)region;
 	(void)p;
-	if ((head = det_map_get(&d->cmap, chash_key(CELL_ALL, cell))) == NULL)
+	if (d->cell4 == NULL)
 		return;
-	for (id = *head; id != UINT32_MAX; id = d->chunks[id]->next_cell)
+	for (id = cell4_head(d, cell)[0]; id != UINT32_MAX;
+	    id = d->chunks[id]->next_cell)
 		chunk_mark(d, id);
 }
 
@@ -862,13 +985,28 @@ region_mark_dirty(struct detect *d, const struct bw_prefix *p)
 		dirty_cb(&d->cidx[p->aid], n, d);
 }
 
+/*
+ * Every chunk again (the set of counting peers changed).  Not a walk of
+ * every chunk here, in the peer's hook (300,000 chunks with every
+ * country watched: 5 ms): a sweep of the chunks made so far, done by
+ * region_recompute in its slices; a region is judged again once its
+ * part of the sweep is done.
+ */
 void
 region_mark_all_dirty(struct detect *d)
 {
 	size_t i;
 
-	for (i = 0; i < d->nchunks; i++)
-		chunk_mark(d, (uint32_t)i);
+	if (d->reference)
+		for (i = 0; i < d->nchunks; i++)
+			chunk_mark(d, (uint32_t)i);
+	else {
+		d->sweep_next = 0;
+		d->sweep_end = d->nchunks;
+		d->sweep_gen++;
+		for (i = 0; i < d->nregions; i++)
+			d->regions[i].nsweep = d->regions[i].nchunks;
+	}
 	for (i = 0; i < d->nregions; i++) {
 		d->regions[i].recount = 0;
 		region_touch(d, (uint16_t)i);
@@ -1052,6 +1190,7 @@ chunk_recompute(struct detect *d, uint32_t id, double now)
 	size_t work;
 	int k, had = 0, add = 0;
 
+	c->gen = d->sweep_gen;
 	work = chunk_visible(d, c, vis);
 	for (k = 0; k < DET_WORDS; k++) {
 		had |= c->pending[k] != 0;
@@ -1088,6 +1227,20 @@ region_recompute(struct detect *d, size_t budget, size_t *work, double now)
 		d->dirty_head = c->next_dirty;
 		c->dirty = 0;
 		d->regions[c->region].ndirty--;
+		w = chunk_recompute(d, id, now);
+		*work = w < *work ? *work - w : 0;
+		done++;
+	}
+	while (d->sweep_next < d->sweep_end && done < budget && *work > 0) {
+		id = (uint32_t)d->sweep_next++;
+		c = d->chunks[id];
+		d->regions[c->region].nsweep--;
+		/* The dirty list does it, or did it since the mark. */
+		if (c->dirty || c->gen == d->sweep_gen) {
+			*work = *work > DET_WORK_PEND ? *work - DET_WORK_PEND :
+			    0;
+			continue;
+		}
 		w = chunk_recompute(d, id, now);
 		*work = w < *work ? *work - w : 0;
 		done++;

@@ -127,6 +127,10 @@ route_lower(const struct rib_route *r, size_t n, uint64_t key)
 {
 	size_t lo = 0, hi = n, mid;
 
+	/* Peers mostly come in slot order: a new route goes last, and the
+	 * last line of a long array is the one rib_prefetch brought in. */
+	if (n > 0 && route_key(r[n - 1].peer, r[n - 1].path_id) < key)
+		return n;
 	while (lo < hi) {
 		mid = (lo + hi) / 2;
 		if (route_key(r[mid].peer, r[mid].path_id) < key)

@@ -389,8 +389,10 @@ rl_wake_cb(int fd, short what, void *arg)
 	rl->in.len = 0;
 	pthread_mutex_unlock(&rl->in.mu);
 	rl_do_items(rl, p, len);
-	/* Keep a moderate buffer for the next swap; return a big one. */
-	if (cap > 4 * 1024 * 1024) {
+	/* Keep the buffer for the next swap (a full table load swaps
+	 * megabytes each turn: freeing them cost page faults); return
+	 * one only past a quarter of the cap. */
+	if (cap > RL_INBOX_MAX / 4) {
 		free(p);
 		p = NULL;
 		cap = 0;

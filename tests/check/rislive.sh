@@ -75,6 +75,10 @@ wait $CPID
 rc=$?
 cat "$TMP/check.out"
 [ $rc -eq 0 ] || fail "stream check (rc $rc)"
+# python3-websockets offers permessage-deflate by default: all of the
+# above ran over it.
+grep -q "connected (permessage-deflate)" "$TMP/d.log" ||
+    fail "the clients did not get permessage-deflate"
 grep -q "bgpwatch_rislive_messages_total [1-9]" <<EOF2 || fail "metrics"
 $(timeout 5 "$PY" -c "import urllib.request as u; print(u.urlopen('http://$A:34021/metrics', timeout=3).read().decode())")
 EOF2

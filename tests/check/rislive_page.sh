@@ -88,4 +88,7 @@ W
 timeout 60 "$PY" tests/rislive/page_check.py "http://$A:34041/" "$ART" $G \
     sh "$TMP/withdraw.sh" || fail "status page"
 ls -l "$ART"/rislive-status-*.png
+# Chromium offers permessage-deflate: the page ran over it.
+grep -q "connected (permessage-deflate)" "$TMP/d.log" ||
+    fail "Chromium's WebSocket did not get permessage-deflate"
 echo "rislive_page: ok"

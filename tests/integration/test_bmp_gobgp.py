@@ -134,8 +134,11 @@ class TestBmpGoBgp(LabTest):
         args = ["show", "rib", "router", "127.0.0.1", "view", view]
         if peer is not None:
             args[2:2] = ["neighbor", peer]
+        # A full table's JSON takes longer than lib's 30 s.
+        out = run([BGPWATCHCTL, "-s", bw.sock, "-j"] + args,
+                  timeout=600).stdout
         res = {}
-        for r in bw.ctl(*args)["routes"]:
+        for r in json.loads(out)["routes"]:
             res[r["prefix"]] = (r["as_path"], sorted(r["communities"]))
         return res
 
@@ -280,10 +283,12 @@ bmp {
             if per is None:
                 return None
             bad = []
+            self.pre = {}
             for _, _, src in peers:
                 pre = self.theirs_pre(src)
                 if not pre:
                     return None
+                self.pre[src] = pre
                 mine = self.ours(bw, "pre-policy", src)
                 if {p: a for p, (a, _) in mine.items()} != pre:
                     bad.append(("pre", src, len(mine), len(pre)))
@@ -303,14 +308,15 @@ bmp {
                            interval=0.2 if not FULLTABLE else 10)
         except AssertionError:
             raise AssertionError("views differ: %s" % self.last_bad)
-        time.sleep(2)                   # and they stay equal
-        per = same_views()
-        self.assertTrue(per, "views diverged: %s" % self.last_bad)
+        if not FULLTABLE:       # (a full table's round takes minutes)
+            time.sleep(2)               # and they stay equal
+            per = same_views()
+            self.assertTrue(per, "views diverged: %s" % self.last_bad)
         # The policy made a difference, and the views are not empty.
-        npre = sum(len(self.theirs_pre(src)) for _, _, src in peers)
+        npre = sum(len(self.pre[src]) for _, _, src in peers)
         npost = sum(len(per.get(src, {})) for _, _, src in peers)
         rejected = sum(1 for _, _, src in peers
-                       for p in self.theirs_pre(src) if in_low24(p))
+                       for p in self.pre[src] if in_low24(p))
         self.assertGreater(npre, 3000 if not FULLTABLE else 580000)
         self.assertGreater(rejected, 500)
         self.assertEqual(npost, npre - rejected)

@@ -89,9 +89,10 @@ class Reader:
     """A raw WebSocket client that subscribes to every UPDATE and then
     only counts bytes: a Python client parsing 36 MB of frames would take
     the CPU that bgpwatchd is measured with."""
-    def __init__(self):
+    def __init__(self, deflate=False):
         self.bytes = 0
         self.last = None
+        self.deflate = deflate
 
     async def run(self, ready):
         import base64
@@ -99,8 +100,11 @@ class Reader:
         key = base64.b64encode(os.urandom(16)).decode()
         w.write(("GET /v1/ws/ HTTP/1.1\r\nHost: x\r\nUpgrade: websocket"
                  "\r\nConnection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
-                 "Sec-WebSocket-Version: 13\r\n\r\n" % key).encode())
-        await r.readuntil(b"\r\n\r\n")
+                 "Sec-WebSocket-Version: 13\r\n%s\r\n" % (key,
+                     "Sec-WebSocket-Extensions: permessage-deflate\r\n"
+                     if self.deflate else "")).encode())
+        head = await r.readuntil(b"\r\n\r\n")
+        assert (b"permessage-deflate" in head) == self.deflate
         msg = json.dumps({"type": "ris_subscribe", "data": {
             "type": "UPDATE", "socketOptions": {"acknowledge": True}}})
         mask = os.urandom(4)
@@ -118,10 +122,10 @@ class Reader:
             self.last = time.time()
 
 
-async def load(nclients):
+async def load(nclients, deflate=False):
     d = start_daemon("load%d" % nclients)
     try:
-        readers = [Reader() for _ in range(nclients)]
+        readers = [Reader(deflate) for _ in range(nclients)]
         ready = []
         tasks = [asyncio.create_task(r.run(ready)) for r in readers]
         while len(ready) < nclients:
@@ -140,6 +144,7 @@ async def load(nclients):
                 break
             await asyncio.sleep(0.1)
         done = max((r.last or t0) for r in readers) - t0 if readers else 0
+        load.total_cpu = cpu(d) - c0
         got = metric("bgpwatch_rislive_messages_total")
         nbytes = sum(r.bytes for r in readers)
         for t in tasks:
@@ -231,6 +236,9 @@ async def main():
     if os.environ.get("RL_BENCH_ONLY") == "load10":
         print(await load(10))
         return
+    if os.environ.get("RL_BENCH_ONLY") == "deflate10":
+        print(await load(10, deflate=True), load.loop_cpu, load.total_cpu)
+        return
     rows = []
     base = await load(0)
     c_base = load.cpu
@@ -252,8 +260,20 @@ async def main():
                  "%d" % with10[2]))
     rows.append(("  MB of JSON received", "%.1f" % (with10[3] / 1e6)))
     rows.append(("  last client complete after (s)", "%.3f" % with10[4]))
+    rows.append(("  bgpwatchd CPU until the clients had all (s)",
+                 "%.3f" % load.total_cpu))
+    rows.append(("  stream CPU per message and client (us)", "%.2f" % (
+        (load.total_cpu - load.loop_cpu) / with10[2] * 1e6 if with10[2] else 0)))
     rows.append(("  messages/s to the clients (all 10)",
                  "%.0f" % (with10[2] / with10[4] if with10[4] else 0)))
+    if os.environ.get("RL_BENCH_DEFLATE", "1") != "0":
+        z = await load(10, deflate=True)
+        rows.append(("same, clients with permessage-deflate (s)",
+                     "%.3f" % z[0]))
+        rows.append(("  of it the loop thread (s)", "%.3f" % load.loop_cpu))
+        rows.append(("  MB on the wire (deflated)", "%.1f" % (z[3] / 1e6)))
+        rows.append(("  bgpwatchd CPU until the clients had all (s)",
+                     "%.3f" % load.total_cpu))
     lat, inside = await latency()
     rows.append(("wire-to-client latency, 1 prefix: p50 (ms)",
                  "%.3f" % statistics.median(lat)))

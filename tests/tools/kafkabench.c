@@ -14,6 +14,8 @@
  * the publish-to-acknowledgement latency (p50, p99) of those events.
  * Prints one line of key=value pairs.
  */
+#include <sys/resource.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +80,17 @@ bench_emit(struct bench *b)
 		fatalx("kafkabench: emit failed");
 }
 
+/* CPU seconds of the whole process (all threads: librdkafka's too). */
+static double
+cpu(void)
+{
+	struct rusage	ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
 static uint64_t
 bench_acked(struct bench *b)
 {
@@ -101,7 +114,7 @@ main(int argc, char *argv[])
 	struct bench		 b;
 	char			 err[256], logp[512], linger[16] = "5";
 	const char		*dir = "/tmp";
-	double			 t0, t1, temit, rate = 10000, secs = 3, next;
+	double			 t0, t1, temit, c0, c1, rate = 10000, secs = 3, next;
 	uint64_t		 n = 200000, first, i;
 	int			 c, json = 0;
 
@@ -168,6 +181,7 @@ main(int argc, char *argv[])
 	evt_fanout_tap(b.fo, bench_tap, &b);
 
 	/* Phase 1: as fast as the output takes them. */
+	c0 = cpu();
 	t0 = mono();
 	for (i = 0; i < n; i++) {
 		bench_emit(&b);
@@ -180,11 +194,13 @@ main(int argc, char *argv[])
 		event_base_loop(b.base, EVLOOP_NONBLOCK);
 	}
 	t1 = mono();
+	c1 = cpu();
 	evt_kafka_info(b.kafka, &in);
 	printf("format=%s linger_ms=%s events=%llu seconds=%.3f "
-	    "events_per_s=%.0f emit_s=%.3f read_back_from_log=%llu", json ? "json" :
+	    "events_per_s=%.0f emit_s=%.3f cpu_us_per_event=%.2f "
+	    "read_back_from_log=%llu", json ? "json" :
 	    "msgpack", linger, (unsigned long long)n, t1 - t0,
-	    (double)n / (t1 - t0), temit,
+	    (double)n / (t1 - t0), temit, (c1 - c0) / (double)n * 1e6,
 	    (unsigned long long)in.catching_up);
 
 	/* Phase 2: a steady rate; latency of those events only. */
