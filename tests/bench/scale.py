@@ -29,6 +29,11 @@ twice the time cap is stopped and reported as not finished.
 Writes WORKDIR/scale.json, scale.md (the generated tables, the targets
 with PASS/MISS) and scale.svg (gnuplot).
 
+BENCH_SCALE_KEEP=FILE (an earlier scale.json): its runs of receivers
+and tables not measured now are kept and marked with their date (e.g.
+BIRD and GoBGP measured once, bgpwatchd again after a change of its
+code).
+
 Environment: BENCH_SCALE_SESSIONS ("1 10 50 100"), BENCH_SCALE_TABLES
 ("2026 2015 2026v4"), BENCH_SCALE_RECEIVERS ("bgpwatchd BIRD GoBGP"),
 BENCH_SCALE_V4 (1000000), BENCH_SCALE_V6 (230000), BENCH_SCALE_TIME
@@ -187,8 +192,10 @@ class Scale:
                 return not r.alive() or feed.proc.poll() is not None or \
                     now() - seen["t"] > STUCK
             try:
+                # bgpwatchd is never capped: it gets 30 minutes.
                 lo, hi, v, polls = poll_until(
-                    count, target, 2 * self.tcap, POLL[kind], since=t0,
+                    count, target, 1800 if kind == "bgpwatchd" else
+                    2 * self.tcap, POLL[kind], since=t0,
                     stop_if=stuck)
             except RuntimeError as e:
                 m = {"receiver": kind, "table": tname, "sessions": k,
@@ -409,6 +416,8 @@ class Scale:
                   "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | "
                   "---: | ---: | ---: |"]
             for m in rows:
+                if "from" in m:		# kept from an earlier run
+                    m = dict(m, receiver=m["receiver"] + " †")
                 if "failed" in m:
                     L.append("| %s | %d | %s | not finished | %.1f | | | "
                              "%.0f | | | |" %
@@ -507,10 +516,46 @@ unset multiplot
             return None
         return out
 
+    def keep(self, path):
+        """Runs of an earlier scale.json for what this run leaves out."""
+        with open(path) as f:
+            old = json.load(f)
+        when = old["versions"]["date"]
+        n = 0
+        for m in old["runs"]:
+            if m["receiver"] in self.receivers and m["table"] in self.tables:
+                continue
+            m.setdefault("from", "%s, commit %s" %
+                         (when, old["versions"]["commit"]))
+            self.runs.append(m)
+            n += 1
+        if self.flush is None and old.get("flush") and \
+                "bgpwatchd" not in self.receivers:
+            self.flush = old["flush"]
+        for note in old.get("notes", []):
+            if not any(("%s, " % k) in note for k in self.receivers):
+                self.notes.append(note)
+        if n:
+            self.notes.append("† %d rows (%s) are from the run of %s at "
+                              "commit %s, kept with BENCH_SCALE_KEEP" %
+                              (n, ", ".join(sorted(set(
+                                  m["receiver"] for m in self.runs
+                                  if "from" in m))), when,
+                               old["versions"]["commit"]))
+        for t in old["versions"].get("tables", []):
+            if t not in self.tables:
+                self.tables.append(t)
+
     def run(self):
         self.ver = self.versions()
+        self.ver["tables"] = list(self.tables)
         for tname in self.tables:
             self.sweep(tname)
+        if os.environ.get("BENCH_SCALE_KEEP"):
+            self.keep(os.environ["BENCH_SCALE_KEEP"])
+            order = {"bgpwatchd": 0, "BIRD": 1, "GoBGP": 2}
+            self.runs.sort(key=lambda m: (order.get(m["receiver"], 9),
+                                          m["sessions"]))
         self.plot()
         md = self.markdown()
         with open(os.path.join(self.work, "scale.md"), "w") as f:
