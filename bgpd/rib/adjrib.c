@@ -256,15 +256,34 @@ adjrib_retired_done(struct rib_src *src)
 	free(r);
 }
 
+/*
+ * Runs a source's flush slices until the loop's turn is spent.  Every
+ * flushing source has its callback; once the turn is spent, only the
+ * first of them in a turn runs a slice (so that flushes go on while
+ * sessions take the turn), the others wait for the next turn: many
+ * flushes at once (peers flapping) cost a turn one slice more, not one
+ * slice each.
+ */
 static void
 adjrib_flush_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct rib_src *src = arg;
+	struct adjrib *door = src->door;
+	struct event_base *base = door->loop->base;
+	struct timeval turn;
 
 	(void)fd;
 	(void)ev;
+	if (event_base_gettimeofday_cached(base, &turn) == 0) {
+		if (timercmp(&turn, &door->flush_turn, ==) &&
+		    loop_turn_spent(base, LOOP_TURN_MAX)) {
+			loop_timer_soon(src->ev_flush);
+			return;
+		}
+		door->flush_turn = turn;
+	}
 	while (adjrib_flush_slice(src, FLUSH_BUDGET))
-		if (loop_turn_spent(src->door->loop->base, LOOP_TURN_MAX)) {
+		if (loop_turn_spent(base, LOOP_TURN_MAX)) {
 			loop_timer_soon(src->ev_flush);
 			return;
 		}

@@ -138,6 +138,7 @@ struct adjrib {
 	size_t			 nretired;
 	uint64_t		 renews_retired;	/* adjrib_renew: handed over */
 	uint64_t		 renews_settled;	/* adjrib_renew: flushed at once */
+	struct timeval		 flush_turn;	/* the turn of the last slice */
 };
 
 /* Sets up the door over rib; obs may be NULL (nobody watches). */
