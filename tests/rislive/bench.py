@@ -131,10 +131,13 @@ async def load(nclients, deflate=False):
         while len(ready) < nclients:
             await asyncio.sleep(0.05)
         t0 = time.time()
-        c0, l0 = cpu(d), cpu(d, d.pid)
+        c0, l0, s0 = cpu(d), cpu(d, d.pid), stream_cpu(d)
+        r0 = os.times()
         acked, msgs = await feed()
         load.cpu = cpu(d) - c0
         load.loop_cpu = cpu(d, d.pid) - l0
+        load.stream_cpu = stream_cpu(d) - s0
+        load.load_avg = os.getloadavg()[0]
         want = (msgs - 2) * nclients   # End-of-RIB markers are not sent
         deadline = time.time() + 300
         while nclients and time.time() < deadline:
@@ -145,6 +148,9 @@ async def load(nclients, deflate=False):
             await asyncio.sleep(0.1)
         done = max((r.last or t0) for r in readers) - t0 if readers else 0
         load.total_cpu = cpu(d) - c0
+        load.stream_total = stream_cpu(d) - s0
+        r1 = os.times()
+        load.client_cpu = (r1.user - r0.user) + (r1.system - r0.system)
         got = metric("bgpwatch_rislive_messages_total")
         nbytes = sum(r.bytes for r in readers)
         for t in tasks:
@@ -222,6 +228,18 @@ def pct(v, q):
     return v[min(len(v) - 1, int(round(q * (len(v) - 1))))]
 
 
+def stream_cpu(p):
+    """CPU seconds of the stream's thread (named bw-rislive)."""
+    for tid in os.listdir("/proc/%d/task" % p.pid):
+        try:
+            with open("/proc/%d/task/%s/comm" % (p.pid, tid)) as f:
+                if f.read().strip() == "bw-rislive":
+                    return cpu(p, int(tid))
+        except OSError:
+            pass
+    return 0.0
+
+
 def cpu(p, tid=None):
     """CPU seconds (user + system) of process p so far, or of its thread
     tid (the loop thread's tid is the pid)."""
@@ -234,7 +252,25 @@ def cpu(p, tid=None):
 
 async def main():
     if os.environ.get("RL_BENCH_ONLY") == "load10":
-        print(await load(10))
+        r = await load(10)
+        print("load10 acked=%.3f msgs=%d got=%d bytes=%d done=%.3f "
+              "cpu=%.3f loop=%.3f stream=%.3f total=%.3f stream_total=%.3f "
+              "client=%.3f loadavg=%.2f" % (r + (
+                  load.cpu, load.loop_cpu, load.stream_cpu, load.total_cpu,
+                  load.stream_total, load.client_cpu, load.load_avg)))
+        return
+    if os.environ.get("RL_BENCH_ONLY") == "load0":
+        r = await load(0)
+        print("load0 acked=%.3f msgs=%d cpu=%.3f loop=%.3f loadavg=%.2f" % (
+            r[0], r[1], load.cpu, load.loop_cpu, load.load_avg))
+        return
+    if os.environ.get("RL_BENCH_ONLY") == "latency":
+        lat, inside = await latency()
+        print("latency p50=%.3f p90=%.3f p99=%.3f max=%.3f inside_p50=%.3f "
+              "inside_p99=%.3f loadavg=%.2f" % (
+                  statistics.median(lat), pct(lat, 0.9), pct(lat, 0.99),
+                  max(lat), statistics.median(inside), pct(inside, 0.99),
+                  os.getloadavg()[0]))
         return
     if os.environ.get("RL_BENCH_ONLY") == "deflate10":
         print(await load(10, deflate=True), load.loop_cpu, load.total_cpu)
@@ -262,8 +298,13 @@ async def main():
     rows.append(("  last client complete after (s)", "%.3f" % with10[4]))
     rows.append(("  bgpwatchd CPU until the clients had all (s)",
                  "%.3f" % load.total_cpu))
+    rows.append(("  of it the stream thread (s)", "%.3f" % load.stream_total))
     rows.append(("  stream CPU per message and client (us)", "%.2f" % (
-        (load.total_cpu - load.loop_cpu) / with10[2] * 1e6 if with10[2] else 0)))
+        load.stream_total / with10[2] * 1e6 if with10[2] else 0)))
+    rows.append(("  the 10 readers' CPU (bench process) (s)",
+                 "%.3f" % load.client_cpu))
+    rows.append(("  load average (1 min) at the end of the load",
+                 "%.2f" % load.load_avg))
     rows.append(("  messages/s to the clients (all 10)",
                  "%.0f" % (with10[2] / with10[4] if with10[4] else 0)))
     if os.environ.get("RL_BENCH_DEFLATE", "1") != "0":
