@@ -132,11 +132,15 @@ async def load(nclients, deflate=False):
             await asyncio.sleep(0.05)
         t0 = time.time()
         c0, l0, s0 = cpu(d), cpu(d, d.pid), stream_cpu(d)
+        w0 = sched_wait(d)
         r0 = os.times()
         acked, msgs = await feed()
         load.cpu = cpu(d) - c0
         load.loop_cpu = cpu(d, d.pid) - l0
         load.stream_cpu = stream_cpu(d) - s0
+        load.loop_wait = sched_wait(d) - w0
+        load.feed_cpu = (os.times().children_user - r0.children_user +
+                         os.times().children_system - r0.children_system)
         load.load_avg = os.getloadavg()[0]
         want = (msgs - 2) * nclients   # End-of-RIB markers are not sent
         deadline = time.time() + 300
@@ -228,6 +232,15 @@ def pct(v, q):
     return v[min(len(v) - 1, int(round(q * (len(v) - 1))))]
 
 
+def sched_wait(p):
+    """Seconds the loop thread was runnable but waited for a CPU."""
+    try:
+        with open("/proc/%d/task/%d/schedstat" % (p.pid, p.pid)) as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def stream_cpu(p):
     """CPU seconds of the stream's thread (named bw-rislive)."""
     for tid in os.listdir("/proc/%d/task" % p.pid):
@@ -255,14 +268,17 @@ async def main():
         r = await load(10)
         print("load10 acked=%.3f msgs=%d got=%d bytes=%d done=%.3f "
               "cpu=%.3f loop=%.3f stream=%.3f total=%.3f stream_total=%.3f "
-              "client=%.3f loadavg=%.2f" % (r + (
+              "client=%.3f loop_wait=%.3f feed=%.3f loadavg=%.2f" % (r + (
                   load.cpu, load.loop_cpu, load.stream_cpu, load.total_cpu,
-                  load.stream_total, load.client_cpu, load.load_avg)))
+                  load.stream_total, load.client_cpu, load.loop_wait,
+                  load.feed_cpu, load.load_avg)))
         return
     if os.environ.get("RL_BENCH_ONLY") == "load0":
         r = await load(0)
-        print("load0 acked=%.3f msgs=%d cpu=%.3f loop=%.3f loadavg=%.2f" % (
-            r[0], r[1], load.cpu, load.loop_cpu, load.load_avg))
+        print("load0 acked=%.3f msgs=%d cpu=%.3f loop=%.3f loop_wait=%.3f "
+              "feed=%.3f loadavg=%.2f" % (
+                  r[0], r[1], load.cpu, load.loop_cpu, load.loop_wait,
+                  load.feed_cpu, load.load_avg))
         return
     if os.environ.get("RL_BENCH_ONLY") == "latency":
         lat, inside = await latency()
@@ -281,12 +297,16 @@ async def main():
     rows.append(("full table load, no client (s)", "%.3f" % base[0]))
     rows.append(("  bgpwatchd CPU during it (s)", "%.3f" % c_base))
     rows.append(("  of it the loop thread (s)", "%.3f" % load.loop_cpu))
+    rows.append(("  the loop thread waited for a CPU (s)",
+                 "%.3f" % load.loop_wait))
     l_base = load.loop_cpu
     with10 = await load(10)
     rows.append(("full table load, 10 clients on every UPDATE (s)",
                  "%.3f" % with10[0]))
     rows.append(("  bgpwatchd CPU during it (s)", "%.3f" % load.cpu))
     rows.append(("  of it the loop thread (s)", "%.3f" % load.loop_cpu))
+    rows.append(("  the loop thread waited for a CPU (s)",
+                 "%.3f" % load.loop_wait))
     rows.append(("  loop thread CPU growth", "%+.1f%%" % (
         (load.loop_cpu / l_base - 1) * 100 if l_base else 0)))
     rows.append(("  growth (target <= 20%)",
