@@ -17,6 +17,9 @@
  */
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <errno.h>
 #include <unistd.h>
 #include <stdarg.h>
@@ -941,6 +944,7 @@ rl_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	uint32_t scope;
 	char ab[BW_ADDR_STRLEN];
 	struct timeval tv = { rl_head_timeout(rl), 0 };
+	int one = 1;
 
 	(void)salen;
 	rl->st.connections++;
@@ -960,6 +964,9 @@ rl_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 		evutil_closesocket(fd);
 		return;
 	}
+	/* Writes are batched per turn already (rl_flush()): Nagle would
+	 * only hold a lone message back until the last one is acked. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		fatal("rislive client");
 	c->rl = rl;

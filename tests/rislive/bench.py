@@ -148,7 +148,7 @@ class CReaders:
         sub = json.dumps({"type": "ris_subscribe", "data": {
             "type": "UPDATE", "socketOptions": {"acknowledge": True}}})
         self.p = await asyncio.create_subprocess_exec(
-            WSREAD, A, str(WSPORT), str(self.n), sub, "-i", "5",
+            WSREAD, A, str(WSPORT), str(self.n), sub, "-i", "10",
             *(["-z"] if self.deflate else []), stdout=subprocess.PIPE,
             start_new_session=True)
         line = await asyncio.wait_for(self.p.stdout.readline(), 30)
