@@ -989,9 +989,9 @@ test_regions(void **state)
 	    "KP               blind       100.0%      0/3             0/0       "
 	    "     0\n"
 	    "\n  Prefix                                      Peers\n"
-	    "  175.45.177.0/24                                 0\n"
+	    "  175.45.176.0/22                                 0\n"
 	    "  175.45.176.0/24                                 0\n"
-	    "  175.45.176.0/22                                 0\n");
+	    "  175.45.177.0/24                                 0\n");
 	expect(f, "show region XX", "ERR no region XX\n");
 	expect(f, "json show region XX", "ERR no region XX\n");
 }

@@ -526,7 +526,16 @@ fsm_established(struct conn *c)
 	fsm_note_notification(p, ADJRIB_NOTIF_NONE, 0, 0);
 	fsm_set_state(p, FSM_ESTABLISHED);
 	adjrib_up(&p->src);
-	loop_timer_set(p->ev_eligible, p->env->conf->eligible_after);
+	/*
+	 * eligible-after 0s: eligible now, before any UPDATE.  A timer of
+	 * 0 fires only after the read under way, and the UPDATEs that came
+	 * in the same segment as the KEEPALIVE (hundreds of routes) would
+	 * count as an initial table: no events.
+	 */
+	if (p->env->conf->eligible_after == 0)
+		fsm_make_eligible(p);
+	else
+		loop_timer_set(p->ev_eligible, p->env->conf->eligible_after);
 	log_peer_info(&p->conf->addr, "session established: AS %u, hold %us%s%s",
 	    p->remote_as, p->holdtime, p->neg.as4 ? ", 4-octet AS" : "",
 	    p->neg.gr_peer ? ", graceful restart" : "");

@@ -317,6 +317,9 @@ bmp_mpeer_up(struct bmp_mpeer *mp)
 	memset(mp->eor, 0, sizeof(mp->eor));
 	mp->up_since = bmp_now(mp->router->st);
 	bmp_tap_state(mp, 0, 5);	/* Idle -> Established */
+	/* eligible-after 0s: from its first route on, not the next tick. */
+	if (mp->router->st->conf->eligible_after == 0)
+		adjrib_eligible(&mp->src);
 }
 
 /* Its session went: peer_down (never withdrawals), then the slot goes. */

@@ -85,7 +85,7 @@ region_index_clear(struct detect *d)
 	free(d->asnhash);
 	free(d->pendlist);
 	det_map_clear(&d->cmap);
-	det_map_clear(&d->lmap);
+	det_ptab_clear(&d->ptab);
 	free(d->vb);
 	free(d->vb16);
 	d->vb = NULL;
@@ -122,31 +122,6 @@ det_grow(void *p, size_t *cap, size_t need, size_t size)
 	return p;
 }
 
-static uint64_t
-lmap_key(const struct bw_prefix *p)
-{
-	return (uint64_t)1 << 63 | (uint64_t)p->len << 32 |
-	    (uint32_t)p->b[0] << 24 | (uint32_t)p->b[1] << 16 |
-	    (uint32_t)p->b[2] << 8 | p->b[3];
-}
-
-static void
-lmap_add(struct detect *d, uint32_t id)
-{
-	uint64_t k = lmap_key(&d->blocks[id].pfx);
-	uint32_t *head = det_map_get(&d->lmap, k), i;
-
-	/* At the tail: matches come in the order they were learned. */
-	d->blocks[id].next = UINT32_MAX;
-	if (head == NULL) {
-		det_map_put(&d->lmap, k, id);
-		return;
-	}
-	for (i = *head; d->blocks[i].next != UINT32_MAX; i = d->blocks[i].next)
-		;
-	d->blocks[i].next = id;
-}
-
 static void
 block_add(struct detect *d, const struct det_block *b)
 {
@@ -156,16 +131,8 @@ block_add(struct detect *d, const struct det_block *b)
 	    sizeof(*d->blocks));
 	d->blocks[d->nblocks] = *b;
 	d->blocks[d->nblocks].next = UINT32_MAX;
-	/*
-	 * An IPv4 prefix learned by origin AS matches that prefix only: a
-	 * map finds it in one probe, and it stays out of the block index
-	 * (smaller, faster to walk; no insert per learned prefix).
-	 */
-	if (b->exact && b->pfx.aid == AID_INET && !d->reference)
-		lmap_add(d, (uint32_t)d->nblocks);
-	else
-		idx_add(&d->bidx[b->pfx.aid], &b->pfx, (uint32_t)d->nblocks,
-		    b->region);
+	idx_add(&d->bidx[b->pfx.aid], &b->pfx, (uint32_t)d->nblocks,
+	    b->region);
 	d->nblocks++;
 }
 
@@ -241,13 +208,19 @@ units_of(const struct bw_prefix *c, const struct bw_prefix *p,
 	return 1;
 }
 
+/* Sets units [first, first + n) (clipped to the chunk), a word at a time. */
 static void
 bits_set(uint64_t *bm, unsigned first, unsigned n)
 {
-	unsigned u;
+	unsigned end = first + n > DET_UNITS ? DET_UNITS : first + n, k;
 
-	for (u = first; u < first + n && u < DET_UNITS; u++)
-		bm[u / 64] |= (uint64_t)1 << (u % 64);
+	while (first < end) {
+		k = end - first < 64 - first % 64 ? end - first :
+		    64 - first % 64;
+		bm[first / 64] |= (k == 64 ? ~(uint64_t)0 :
+		    (((uint64_t)1 << k) - 1)) << (first % 64);
+		first += k;
+	}
 }
 
 static unsigned
@@ -851,12 +824,13 @@ match_cb(const struct trie *t, const struct trie_node *n, void *arg)
 }
 
 int
-region_match(struct detect *d, const struct bw_prefix *p, uint32_t origin,
-    struct det_match *out, int max)
+region_match(struct detect *d, const struct bw_prefix *p, uint32_t ent,
+    uint32_t origin, struct det_match *out, int max)
 {
 	struct match_walk w = { d, p, out, 0, max };
+	const struct det_mem *e;
 	struct det_match m;
-	uint32_t i, *lid;
+	uint32_t i;
 
 	uint32_t vb[256];
 	int k, nvb = -1;
@@ -869,10 +843,27 @@ region_match(struct detect *d, const struct bw_prefix *p, uint32_t origin,
 		match_block(&w, &d->blocks[vb[k]]);
 	if (nvb < 0)
 		trie_walk_covering(&d->bidx[p->aid], p, match_cb, &w);
-	if (p->aid == AID_INET && (lid = det_map_get(&d->lmap,
-	    lmap_key(p))) != NULL)
-		for (i = *lid; i != UINT32_MAX; i = d->blocks[i].next)
-			match_block(&w, &d->blocks[i]);
+	/*
+	 * IPv4 prefixes learned by origin AS match that prefix only: their
+	 * memberships say so, found with the prefix's entry (no block, no
+	 * index insert per learned prefix).  In the order they were learned.
+	 */
+	if (p->aid == AID_INET && !d->reference && ent != UINT32_MAX)
+		for (i = d->ptab.ent[ent].first; i != UINT32_MAX;
+		    i = e->next) {
+			e = &d->ptab.mem[i];
+			if (!e->learned)
+				continue;
+			memset(&m, 0, sizeof(m));
+			m.region = e->region;
+			m.via = VIA_ORIGIN;
+			m.learned = 1;
+			m.file = e->file;
+			m.asn = e->asn;
+			memcpy(m.cc, e->cc, 3);
+			m.block = *p;
+			match_add(&w, &m);
+		}
 	if (origin == 0 || d->asnhsize == 0)
 		return w.n;
 	for (i = d->asnhash[asn_hash(origin, d->asnhsize)]; i != UINT32_MAX;
@@ -893,7 +884,7 @@ region_match(struct detect *d, const struct bw_prefix *p, uint32_t origin,
 
 void
 region_learn(struct detect *d, const struct bw_prefix *p,
-    const struct det_match *m)
+    const struct det_match *m, struct det_mem *e)
 {
 	struct det_region *r = &d->regions[m->region];
 	struct det_block b;
@@ -910,6 +901,13 @@ region_learn(struct detect *d, const struct bw_prefix *p,
 		return;
 	}
 	r->nlearned++;
+	if (p->aid == AID_INET && !d->reference) {
+		e->learned = 1;
+		e->file = m->file;
+		e->asn = m->asn;
+		memcpy(e->cc, m->cc, 3);
+		return;
+	}
 	memset(&b, 0, sizeof(b));
 	b.pfx = *p;
 	b.region = m->region;
@@ -1324,75 +1322,34 @@ region_pfx_count(const struct detect *d, const struct bw_prefix *p,
 	return cnt;
 }
 
-static uint32_t
-pfx_hash(const struct bw_prefix *p)
+struct det_mem *
+region_member(struct detect *d, uint32_t ent, struct det_region *r,
+    int create)
 {
-	uint32_t h = 2166136261u;
-	int i, n = p->aid == AID_INET ? 4 : 16;
+	struct det_mem *e;
+	uint32_t made;
 
-	h = (h ^ p->aid) * 16777619u;
-	h = (h ^ p->len) * 16777619u;
-	for (i = 0; i < n; i++)
-		h = (h ^ p->b[i]) * 16777619u;
-	return h;
-}
-
-static struct det_pfx *
-pfx_find(struct det_pfx *tab, size_t cap, const struct bw_prefix *p)
-{
-	size_t i = pfx_hash(p) & (cap - 1);
-
-	while (tab[i].used && memcmp(&tab[i].p, p, sizeof(*p)) != 0)
-		i = (i + 1) & (cap - 1);
-	return &tab[i];
-}
-
-static void
-pfx_grow(struct det_region *r)
-{
-	size_t cap = r->pfxcap ? r->pfxcap * 2 : 64, i;
-	struct det_pfx *tab, *e;
-
-	if ((tab = calloc(cap, sizeof(*tab))) == NULL)
-		fatal("detect");
-	for (i = 0; i < r->pfxcap; i++)
-		if (r->pfx[i].used) {
-			e = pfx_find(tab, cap, &r->pfx[i].p);
-			*e = r->pfx[i];
-		}
-	free(r->pfx);
-	r->pfx = tab;
-	r->pfxcap = cap;
-	if (r->recount != SIZE_MAX)
-		r->recount = 0;		/* slots moved */
-}
-
-struct det_pfx *
-region_pfx_get(struct det_region *r, const struct bw_prefix *p, int create)
-{
-	struct det_pfx *e;
-
-	if (r->pfxcap == 0) {
-		if (!create)
-			return NULL;
-		pfx_grow(r);
+	if (ent == UINT32_MAX)
+		return NULL;
+	e = det_ptab_member(&d->ptab, ent, (uint16_t)(r - d->regions), create,
+	    &made);
+	if (made != UINT32_MAX) {
+		r->mids = det_grow(r->mids, &r->midcap, r->npfx + 1,
+		    sizeof(*r->mids));
+		r->mids[r->npfx++] = made;
 	}
-	e = pfx_find(r->pfx, r->pfxcap, p);
-	if (e->used || !create)
-		return e->used ? e : NULL;
-	if (r->npfx + 1 > r->pfxcap / 2) {
-		pfx_grow(r);
-		e = pfx_find(r->pfx, r->pfxcap, p);
-	}
-	e->used = 1;
-	e->p = *p;
-	e->vis = 0;
-	r->npfx++;
 	return e;
 }
 
+struct det_mem *
+region_pfx_get(struct detect *d, struct det_region *r,
+    const struct bw_prefix *p)
+{
+	return region_member(d, det_ptab_find(&d->ptab, p), r, 0);
+}
+
 void
-region_pfx_update(struct detect *d, struct det_region *r, struct det_pfx *e,
+region_pfx_update(struct detect *d, struct det_region *r, struct det_mem *e,
     uint16_t vis)
 {
 	uint32_t q = region_quorum(d, r);
