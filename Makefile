@@ -241,12 +241,16 @@ unit: $(TESTS) $(TOOLS) $(PROGS)
 
 # Under SAN=1 the fuzz targets are not built again: they are always
 # ASan+UBSan builds, and the plain `make check` has run their smoke.
+# The build step uses every core unless JOBS says otherwise (or make was
+# given -j itself); the suites run one at a time.
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+CHECK_J = $(if $(findstring j,$(filter-out --%,$(MAKEFLAGS))),,-j$(JOBS))
 check: deps
 ifeq ($(SAN),1)
-	@$(MAKE) --no-print-directory all $(TESTS)
+	@$(MAKE) $(CHECK_J) --no-print-directory all $(TESTS)
 	@FUZZ_SMOKE=0 sh tests/run.sh $(BUILD) all
 else
-	@$(MAKE) --no-print-directory all $(TESTS) fuzz-build
+	@$(MAKE) $(CHECK_J) --no-print-directory all $(TESTS) fuzz-build
 	@sh tests/run.sh $(BUILD) all
 endif
 
