@@ -94,7 +94,9 @@ struct adjrib_observer {
 /* One source of routes: what the door needs to know of it. */
 struct rib_src {
 	struct adjrib		*door;
-	uint16_t		 slot;		/* RIB peer slot */
+	uint16_t		 slot;		/* RIB peer slot (a new one may
+						 * come with adjrib_renew: read
+						 * it here, never keep it) */
 	struct bw_addr		 addr;
 	uint32_t		 asn;
 	uint8_t			 af[AID_MAX];	/* families it may send */
