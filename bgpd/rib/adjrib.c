@@ -293,6 +293,14 @@ adjrib_src_detach(struct rib_src *src)
 	src->door->slots[src->slot / 8] &= (uint8_t)~(1 << (src->slot % 8));
 }
 
+void
+adjrib_src_abandon(struct rib_src *src)
+{
+	event_free(src->ev_flush);
+	src->ev_flush = NULL;
+	src->door->slots[src->slot / 8] &= (uint8_t)~(1 << (src->slot % 8));
+}
+
 /* Routes */
 
 /* Withdraws one route and tells the observer; 1 if it was there. */
