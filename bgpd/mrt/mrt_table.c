@@ -362,7 +362,7 @@ mrt_table_start(struct mrt_archive *a, const char *path, int compress,
 	a->stream_busy[s] = 1;
 	a->dumping++;
 	TAILQ_INSERT_TAIL(&a->dumps, d, entry);
-	mrt_io_open(a->io, s, path, compress, 1);
+	mrt_io_open(a->io, s, path, compress, a->conf.level, 1);
 	log_info("mrt: table dump to %s started (%u peers)", path, d->npeers);
 	loop_timer_soon(d->ev);
 	return 0;
