@@ -118,6 +118,22 @@ adjrib_run(struct adjrib *door, double now)
 	return -1;
 }
 
+/*
+ * The time a route gets in the RIB: the record's in a replay, else the
+ * time libevent took after its last poll (no system call per route).
+ */
+static inline uint32_t
+adjrib_secs(const struct adjrib *door)
+{
+	struct timeval tv;
+
+	if (door->loop->record_now > 0)
+		return (uint32_t)door->loop->record_now;
+	if (event_base_gettimeofday_cached(door->loop->base, &tv) == -1)
+		return 0;
+	return (uint32_t)tv.tv_sec;
+}
+
 /* Tells the observer of a lifecycle step. */
 static void
 adjrib_step(struct rib_src *src, enum adjrib_step step, const char *reason,
@@ -500,6 +516,14 @@ adjrib_src_detach(struct rib_src *src)
 	adjrib_slot_free(src->door, src->slot);
 }
 
+void
+adjrib_src_abandon(struct rib_src *src)
+{
+	event_free(src->ev_flush);
+	src->ev_flush = NULL;
+	src->door->slots[src->slot / 8] &= (uint8_t)~(1 << (src->slot % 8));
+}
+
 /* Routes */
 
 /* Withdraws one route and tells the observer; 1 if it was there. */
@@ -573,6 +597,7 @@ adjrib_announce_one(struct rib_src *src, const struct bw_prefix *pfx,
 	int r;
 
 	src->stats.prefixes_in++;
+	rib_set_time(door->rib, adjrib_secs(door));
 	if ((r = rib_update(door->rib, src->slot, pfx, id, a)) == -1)
 		fatal("rib_update");
 	if (door->obs != NULL && door->obs->announce != NULL &&

@@ -168,6 +168,13 @@ int	adjrib_src_attach(struct adjrib *, struct rib_src *,
 	    const struct bw_addr *, uint32_t asn);
 /* Removes every route of src at once, tells the detector, frees the slot. */
 void	adjrib_src_detach(struct rib_src *);
+/*
+ * Frees what the door holds for src but leaves its routes and tells the
+ * detector nothing: only for a RIB and a detector that are freed next
+ * (the end of a replay), where removing the routes source by source
+ * would walk the whole RIB once per source for nothing.
+ */
+void	adjrib_src_abandon(struct rib_src *);
 
 /*
  * A new session of src begins (before its first route): a flush of the
