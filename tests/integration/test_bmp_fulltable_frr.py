@@ -37,7 +37,8 @@ every monitored peer, no prefix_withdrawn, nothing left.
 import json
 import os
 import re
-import signal
+import resource
+import subprocess
 import time
 import types
 
@@ -78,15 +79,21 @@ FRR_COLS = re.compile(r"[ \d]{10}[ \d]{7}[ \d]{7} ")
 
 
 def frr_text_routes(text):
-    """{prefix: (AS path, origin char)} of vtysh's text received-routes
-    (IPv4 next hops).  Raises ValueError on any line off the layout."""
-    routes, pending, total = {}, None, None
+    """[{prefix: (AS path, origin char)}, ...]: one per received-routes
+    listing in vtysh's text (IPv4 next hops), each ended by its "Total
+    number of prefixes" line.  Raises ValueError on any line off the
+    layout or a count that differs."""
+    out, routes, pending = [], {}, None
     for line in text.splitlines():
         if pending is None:
             m = FRR_LINE.match(line)
             if not m:
                 if line.startswith("Total number of prefixes"):
-                    total = int(line.split()[-1])
+                    if int(line.split()[-1]) != len(routes):
+                        raise ValueError("%r, %d parsed" % (line,
+                                                            len(routes)))
+                    out.append(routes)
+                    routes = {}
                 continue
             pfx = m.group(1)
             if len(line.rstrip()) <= 3 + len(pfx):
@@ -101,14 +108,14 @@ def frr_text_routes(text):
         if pfx in routes:
             raise ValueError("twice: %r" % line)
         routes[pfx] = (line[61:-1].strip(), line[-1])
-    if total != len(routes):
-        raise ValueError("%r prefixes said, %d parsed" % (total, len(routes)))
-    return routes
+    if routes or pending:
+        raise ValueError("a listing without its total")
+    return out
 
 
 def ours_text_routes(text):
-    """{prefix: (AS path, origin char)} of bgpwatchctl's text show rib
-    (one neighbor, no ADD-PATH): flags, prefix, neighbor, gateway,
+    """{neighbor: {prefix: (AS path, origin char)}} of bgpwatchctl's
+    text show rib (no ADD-PATH): flags, prefix, neighbor, gateway,
     lpref, med, the AS path, the origin, communities in brackets."""
     routes = {}
     lines = text.splitlines()
@@ -120,10 +127,18 @@ def ours_text_routes(text):
             raise ValueError("stale route: %r" % line)
         rest = t[5:]
         k = [i for i, x in enumerate(rest) if x in ("i", "e", "?")][0]
-        if t[0] in routes:
+        nb = routes.setdefault(t[1], {})
+        if t[0] in nb:
             raise ValueError("twice: %r" % line)
-        routes[t[0]] = (" ".join(rest[:k]), rest[k])
+        nb[t[0]] = (" ".join(rest[:k]), rest[k])
     return routes
+
+
+def pid_cpu(pid):
+    """User + system CPU seconds of a live process (/proc)."""
+    with open("/proc/%d/stat" % pid) as f:
+        x = f.read().rsplit(")", 1)[1].split()
+    return (int(x[11]) + int(x[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def has_as(path, asn):
@@ -174,9 +189,11 @@ router bgp {las}
             "--vty_socket", self.dir, "-i", os.path.join(self.dir, "pid")])
         wait_for(lambda: self.summary() is not None, 20, "FRR's vty")
 
-    def vtysh(self, cmd, timeout=120):
-        return run(["vtysh", "--vty_socket", self.dir, "-c", cmd],
-                   timeout=timeout, check=False).stdout
+    def vtysh(self, *cmds, timeout=120):
+        argv = ["vtysh", "--vty_socket", self.dir]
+        for c in cmds:
+            argv += ["-c", c]
+        return run(argv, timeout=timeout, check=False).stdout
 
     def summary(self):
         """{peer: accepted prefixes} of the established sessions, or
@@ -200,9 +217,15 @@ router bgp {las}
         return {p: ((v.get("path") or "").strip(), v.get("bgpOriginCode"))
                 for p, v in (j.get("receivedRoutes") or {}).items()}
 
-    def received_text(self, peer):
-        return frr_text_routes(self.vtysh(
-            "show bgp ipv4 unicast neighbors %s received-routes" % peer))
+    def received_cmds(self, peers):
+        """The vtysh command line of every peer's text received-routes
+        (read by frr_text_routes(): 1 s of FRR's CPU for the full table,
+        where the JSON takes 16 s and 190 MB)."""
+        argv = ["vtysh", "--vty_socket", self.dir]
+        for p in peers:
+            argv += ["-c", "show bgp ipv4 unicast neighbors %s "
+                     "received-routes" % p]
+        return argv
 
 
 class TestBmpFullTableFrr(LabTest):
@@ -237,11 +260,14 @@ bmp {
         connect port %d
     }""" % (FRR, FRR_BMP_PORT) if with_router else "")
 
+    def ours_cmd(self, peer=None):
+        return [BGPWATCHCTL, "-s", self.bw.sock, "show", "rib", "router",
+                FRR] + (["neighbor", peer] if peer else []) + [
+                "view", "pre-policy"]
+
     def ours(self, peer):
-        out = run([BGPWATCHCTL, "-s", self.bw.sock, "show", "rib", "router",
-                   FRR, "neighbor", peer, "view", "pre-policy"],
-                  timeout=300).stdout
-        return ours_text_routes(out)
+        return ours_text_routes(run(self.ours_cmd(peer), timeout=300)
+                                .stdout).get(peer, {})
 
     def bmp_peers(self):
         return {p["address"]: p for r in self.bw.ctl("show", "bmp")["routers"]
@@ -378,40 +404,48 @@ bmp {
                  interval=1)
         t_loaded = time.monotonic() - t0
 
-        # Prefix by prefix, with AS path and origin.
-        prepend = []
+        # Prefix by prefix, with AS path and origin.  Debian's FRR 8.4
+        # prepends its AS to every path it exports; a fixed FRR (PR
+        # 21815) would not: either is accepted, a mix is not.
+        rounds = []
+        modes = set()
 
         def compare():
+            rounds.append(time.monotonic())
             bad, self.sizes, self.refused = [], {}, {}
-            for src, _ in peers:
-                if src == FULL_SRC:
-                    adj = frr.received_text(src)
-                else:
-                    adj = frr.received_json(src)
-                    if adj is None:
-                        return None
+            modes.clear()
+            # FRR's listings and ours, fetched side by side.
+            srcs = [src for src, _ in peers]
+            procs = [subprocess.Popen(argv, stdout=subprocess.PIPE,
+                                      stdin=subprocess.DEVNULL, text=True)
+                     for argv in (frr.received_cmds(srcs), self.ours_cmd())]
+            outs = [p.communicate(timeout=300)[0] for p in procs]
+            adjs = frr_text_routes(outs[0])
+            if len(adjs) != len(srcs):
+                return None
+            all_ours = ours_text_routes(outs[1])
+            for src, adj in zip(srcs, adjs):
                 refused = {p for p, (a, _) in adj.items()
                            if has_as(a, FRR_AS)}
-                ours = self.ours(src)
+                ours = all_ours.get(src, {})
                 mine = {p: v for p, v in adj.items() if p not in refused}
-                if not prepend and ours:
-                    p = next(iter(ours))
-                    prepend.append(p in mine and ours[p][0] ==
-                                   ("%d %s" % (FRR_AS, mine[p][0])).strip())
-                if prepend and prepend[0]:
-                    mine = {p: (("%d %s" % (FRR_AS, a)).strip(), o)
-                            for p, (a, o) in mine.items()}
-                if ours != mine:
-                    diff = [(p, ours.get(p), mine.get(p))
-                            for p in set(ours) | set(mine)
-                            if ours.get(p) != mine.get(p)]
+                pre = {p: (("%d %s" % (FRR_AS, a)).strip(), o)
+                       for p, (a, o) in mine.items()}
+                if ours == pre:
+                    modes.add("with FRR's AS prepended")
+                elif ours == mine:
+                    modes.add("as received")
+                else:
+                    diff = [(p, ours.get(p), pre.get(p))
+                            for p in set(ours) | set(pre)
+                            if ours.get(p) != pre.get(p)]
                     bad.append((src, len(ours), len(mine), diff[:3]))
                 self.sizes[src] = len(ours)
                 if src == FULL_SRC:
                     self.full_prefixes = set(ours)
                 self.refused[src] = sorted(refused)
-            self.bad = bad
-            return not bad
+            self.bad = bad or (len(modes) != 1 and modes)
+            return not self.bad
         self.bad = None
         try:
             wait_for(compare, 120, "our views = FRR's Adj-RIBs-In",
@@ -433,6 +467,11 @@ bmp {
         # a prefix_withdrawn event.
         self.assertTrue(set(REGION) <= self.full_prefixes)
         self.assertTrue(all(p["eligible"] for p in self.bmp_peers().values()))
+        cpu = "CPU: FRR %.1f s, bgpwatchd %.1f s, this script %.1f s, " \
+            "vtysh and bgpwatchctl %.1f s" % (
+                pid_cpu(frr.proc.pid), pid_cpu(self.bw.proc.pid),
+                sum(resource.getrusage(resource.RUSAGE_SELF)[:2]),
+                sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2]))
 
         # kill -9 of FRR: peer_down for every monitored peer, no
         # prefix_withdrawn, nothing left.
@@ -453,10 +492,11 @@ bmp {
         self.assertEqual(self.events(mark, type="prefix_withdrawn"), [])
         self.bw.stop()
         print("FRR full table: %d peers, %d routes (full peer %d, refused "
-              "%d), AS path %s; loaded in %.0f s, compared in %.0f s, "
-              "%.0f s in all" % (
+              "%d), AS path %s; loaded in %.0f s, compared in %.0f s (%d "
+              "rounds), %.0f s in all; %s; load %s" % (
                   len(peers), sum(self.sizes.values()),
                   self.sizes[FULL_SRC], len(self.refused[FULL_SRC]),
-                  "with FRR's AS prepended" if prepend and prepend[0]
-                  else "as received", t_loaded, t_compared - t_loaded,
-                  time.monotonic() - t0))
+                  modes.pop(), t_loaded, t_compared - t_loaded,
+                  len(rounds),
+                  time.monotonic() - t0, cpu,
+                  " ".join(open("/proc/loadavg").read().split()[:3])))
