@@ -362,7 +362,7 @@ def stall(build, full, work, regions, tag, sources):
     asn = feeder_as(build, full)
     peers = [("127.0.2.%d" % (i + 1), asn) for i in range(sources)]
     d = Daemon(build, work, peers, regions, tag)
-    feed = None
+    feed = back = None
     try:
         t0 = now()
         feed = Feed(build, feed_args(full, sources) +
@@ -394,6 +394,11 @@ def stall(build, full, work, regions, tag, sources):
         d.status(reset=True)
         cpu0 = d.cpu()
         d.command("neighbor %s up" % peers[-1][0])
+        # bgpfeed does not reconnect (the neighbor is passive): a feeder
+        # of its own from the same address.
+        back = Feed(build, feed_args(full, 1) + ["--bind", peers[-1][0],
+                                                 "127.0.0.1:%d" % d.port],
+                    os.path.join(work, tag + ".back.log"))
         wait_for(lambda: d.eligible() == sources, 600, "the peer eligible")
         d.quiet()
         st = d.status()
@@ -404,9 +409,10 @@ def stall(build, full, work, regions, tag, sources):
                     "load_avg": os.getloadavg()[0]})
         return res
     finally:
-        if feed is not None:
-            feed.close()
-            feed.stop()
+        for f in (back, feed):
+            if f is not None:
+                f.close()
+                f.stop()
         d.stop()
 
 
@@ -434,6 +440,9 @@ def main():
                                 (nreg + 1), regions, "latall")):
             r = latency(build, full, work, reg, tag, nwd)
             res[tag] = r
+            if out:
+                with open(out, "w") as f:
+                    json.dump(res, f, indent=1)
             lines.append("prefix_withdrawn wire -> unix subscriber, one full "
                          "table (%d routes), %s: p50 %.0f us, p99 %.0f us, "
                          "max %.0f us (%d withdrawals, %d over 1 ms; "
