@@ -157,6 +157,7 @@ t_test_mrt_enc := lib
 t_test_mrt_io := $(uses_mrt)
 t_test_trie := $(uses_rib)
 t_test_rib := $(uses_rib)
+t_test_adjrib := $(uses_rib)
 t_test_intern := $(uses_rib)
 t_test_msgtap := $(uses_rib)
 t_test_rislive := $(uses_rislive)

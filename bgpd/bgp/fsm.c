@@ -19,9 +19,9 @@
  *
  * Below it: the transport (session.c), which calls back only through
  * fsm_session_hooks, and the peer's source in the RIB door, which the
- * FSM drives through its lifecycle (up, eligible, down with or without
- * graceful restart, stale flushes, gone).  End-of-RIB is handled here,
- * before an UPDATE goes to the door.
+ * FSM drives through its lifecycle (renew and up, eligible, down with or
+ * without graceful restart, stale flushes, gone).  End-of-RIB is handled
+ * here, before an UPDATE goes to the door.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -271,8 +271,6 @@ fsm_connected(struct conn *c)
 		session_close(c, 0);
 		return;
 	}
-	/* A new session must not see an old flush still running. */
-	adjrib_settle(&p->src);
 	if (p->conn == NULL) {
 		if (p->connecting != NULL) {
 			/* Incoming won the race with our own connect. */
@@ -487,6 +485,12 @@ fsm_established(struct conn *c)
 		p->collision = p->conn;
 		p->conn = c;
 	}
+	/*
+	 * The previous session's routes may still be leaving (a flapping
+	 * peer): the door keeps them apart from this session's, without
+	 * walking the table here.
+	 */
+	adjrib_renew(&p->src);
 	fsm_our_caps(p, &ours);
 	bgp_caps_negotiate(&ours, &c->caps, &p->neg);
 	p->remote_as = c->remote_as;

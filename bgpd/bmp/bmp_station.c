@@ -312,7 +312,7 @@ bmp_mpeer_get(struct bmp_router *r, const struct bmp_peer_hdr *ph)
 static void
 bmp_mpeer_up(struct bmp_mpeer *mp)
 {
-	adjrib_settle(&mp->src);
+	adjrib_renew(&mp->src);
 	adjrib_up(&mp->src);
 	memset(mp->eor, 0, sizeof(mp->eor));
 	mp->up_since = bmp_now(mp->router->st);
@@ -413,7 +413,6 @@ bmp_on_peer_up(struct bmp_router *r, const struct bmp_msg *m)
 			n = bmp_mpeer_count(mp);
 			bmp_tap_state(mp, 5, 0);
 			(void)adjrib_down(&mp->src, "bmp peer up again", NULL);
-			adjrib_settle(&mp->src);
 			r->routes -= n <= r->routes ? n : r->routes;
 		}
 		bmp_pup_apply(mp, pu);

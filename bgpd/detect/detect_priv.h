@@ -107,23 +107,38 @@ struct det_vblock {
 	uint32_t	 block;		/* row in blocks */
 };
 
-/* One /16 (IPv4) or /40 (IPv6) cell of one region's space. */
+/*
+ * One /16 (IPv4) or /40 (IPv6) cell of one region's space.  168 bytes:
+ * with every country and 1,000 origin-AS regions watched there are
+ * about 1.5 chunks per routed prefix, most of them new memory.
+ */
 struct det_chunk {
-	struct bw_prefix cell;
+	uint8_t		 cb[5];		/* the cell's bytes */
+	uint8_t		 aid;
 	uint16_t	 region;
 	uint8_t		 dirty;
 	uint8_t		 pending_listed;
+	uint16_t	 nvis, ntot;	/* what the chunk adds to its region */
 	uint32_t	 next_dirty;	/* UINT32_MAX: end */
 	uint32_t	 next_cell;	/* IPv4: the cell's next chunk */
 	uint32_t	 gen;		/* sweep_gen when last recomputed */
+	uint32_t	 fixed;		/* its units of `prefix` lines in
+					 * d->fixed, or UINT32_MAX: none */
 	uint64_t	 member[DET_WORDS];	/* the region's units */
-	uint64_t	 fixed[DET_WORDS];	/* of `prefix` lines */
 	uint64_t	 seen[DET_WORDS];	/* baseline of derived units */
 	uint64_t	 pending[DET_WORDS];	/* visible, not yet baseline */
 	uint64_t	 visible[DET_WORDS];
 	double		 pending_since;
-	uint16_t	 nvis, ntot;	/* what the chunk adds to its region */
 };
+
+/* Units of `prefix` lines of a chunk (few chunks have any). */
+struct det_fixed {
+	uint64_t	 w[DET_WORDS];
+};
+
+/* Chunks live in pools of DET_POOL, in id order. */
+#define DET_POOL	1024
+#define DET_CHUNK(d, id) (&(d)->pools[(id) / DET_POOL][(id) % DET_POOL])
 
 /*
  * detpfx.c: the member prefixes of all regions, each once (an entry with
@@ -247,8 +262,9 @@ struct detect {
 	size_t			 nasns, asncap;
 	uint32_t		*asnhash;
 	size_t			 asnhsize;
-	struct det_chunk	**chunks;
-	size_t			 nchunks, chunkcap;
+	size_t			 nchunks;
+	struct det_fixed	*fixed;		/* chunks' `prefix` units */
+	size_t			 nfixed, fixedcap;
 	struct trie		 cidx[AID_MAX];		/* chunks */
 	struct det_map		 cmap;		/* (cell, region) -> chunk */
 	uint32_t		*cell4;		/* IPv4 /16 -> its first chunk */
@@ -257,7 +273,7 @@ struct detect {
 	uint32_t		*vb16;		/* /16 -> its first vb entry */
 	struct det_ptab		 ptab;		/* member prefixes */
 	struct det_chunk	**pools;	/* chunk_alloc */
-	size_t			 npools, poolcap, pool_left;
+	size_t			 npools, poolcap;
 	uint32_t		 dirty_head;
 	size_t			 sweep_next;	/* region_mark_all_dirty: chunks */
 	size_t			 sweep_end;	/* [next, end) to recompute */

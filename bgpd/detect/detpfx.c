@@ -97,7 +97,7 @@ det_ptab_add(struct det_ptab *t, const struct bw_prefix *p)
 	uint32_t h = ptab_hash(p);
 	size_t i;
 
-	if ((t->n + 1) * 2 > t->cap)
+	if ((t->n + 1) * 4 > t->cap * 3)		/* 3/4 full at most */
 		ptab_grow(t);
 	i = ptab_slot(t, p, h);
 	if (t->idx[i] != 0)
