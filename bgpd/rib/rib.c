@@ -594,6 +594,18 @@ rib_flush_slice(struct rib *rib, struct rib_cursor *c, uint16_t peer,
 }
 
 int
+rib_flush_start(struct rib *rib, uint16_t peer, uint8_t aid, int only_stale)
+{
+	enum rib_op kind = only_stale ? RIB_OP_FLUSH_STALE : RIB_OP_FLUSH;
+	struct rib_peer_cnt *c;
+
+	if (rib_trie(rib, aid) == NULL || (c = rib_peer(rib, peer, 0)) == NULL ||
+	    rib_cnt_done(c, aid, kind))
+		return 0;
+	return rib_fl_add(rib, c, peer, aid, kind);
+}
+
+int
 rib_mark_stale_slice(struct rib *rib, struct rib_cursor *c, uint16_t peer,
     size_t budget)
 {

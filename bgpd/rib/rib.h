@@ -183,6 +183,15 @@ int	rib_walk_slice(const struct rib *, struct rib_cursor *, size_t budget,
  */
 int	rib_flush_slice(struct rib *, struct rib_cursor *, uint16_t peer,
 	    int only_stale, size_t budget);
+/*
+ * Registers a peer's flush of a family (with only_stale, of its stale
+ * routes) without walking: any flush slice from then on removes its
+ * routes from the prefixes it visits, whichever peer it was called for.
+ * Returns 0, or -1 when out of memory (it is then registered by its
+ * own first slice).
+ */
+int	rib_flush_start(struct rib *, uint16_t peer, uint8_t aid,
+	    int only_stale);
 /* Marks a peer's routes of a family ROUTE_STALE, in slices like above. */
 int	rib_mark_stale_slice(struct rib *, struct rib_cursor *, uint16_t peer,
 	    size_t budget);
