@@ -142,7 +142,8 @@ def pid_cpu(pid):
 
 
 def has_as(path, asn):
-    return str(asn) in re.split(r"[ {},()\[\]]+", path)
+    a = str(asn)
+    return a in path and a in re.split(r"[ {},()\[\]]+", path)
 
 
 class Frr:
