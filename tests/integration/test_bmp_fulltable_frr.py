@@ -449,7 +449,7 @@ bmp {
             return not self.bad
         self.bad = None
         try:
-            wait_for(compare, 120, "our views = FRR's Adj-RIBs-In",
+            wait_for(compare, 300, "our views = FRR's Adj-RIBs-In",
                      interval=1)
         except AssertionError:
             raise AssertionError("views differ: %s" % self.bad)
