@@ -29,6 +29,9 @@
 #include "slab.h"
 #include "trie.h"
 
+/* Nodes on a path: lengths strictly grow, from 0 to 128. */
+#define TRIE_MAXDEPTH	130
+
 /* Big-endian loads of key bits; keys are 4 or 16 bytes. */
 static inline uint64_t
 load_be64(const uint8_t *p)
@@ -390,8 +393,8 @@ trie_prefetch(const struct trie *t, const struct bw_prefix *p, size_t n)
 		for (i = 0; i < n; i++) {
 			if ((x = cur[i]) == NULL)
 				continue;
-			if (x->plen >= p[i].len || !trie_haskids(x) ||
-			    key_common(t, x->key, p[i].b, x->plen) < x->plen) {
+			/* By bits only, as seek_descend goes. */
+			if (x->plen >= p[i].len || !trie_haskids(x)) {
 				if (x->nroutes > 0 && x->plen == p[i].len)
 					pf_routes(t, x);
 				cur[i] = NULL;
@@ -701,28 +704,53 @@ trie_walk_covered(const struct trie *t, const struct bw_prefix *p,
 	return 0;
 }
 
-/* trie_seek by descent: sets link and plink. */
+/*
+ * trie_seek by descent: sets link and plink.  The descent follows the
+ * prefix's bits only and records the links it took; one key comparison
+ * with the deepest node reached then tells which of them cover p (keys
+ * along a path extend each other, so an ancestor covers p exactly when
+ * its length is at most the bits p shares with that node).  A level is
+ * a load, a length test and a bit: no key comparison per level.
+ */
 static struct trie_node *
 seek_descend(struct trie *t, const struct bw_prefix *p, struct trie_pos *pos)
 {
-	struct trie_node **link = &t->root, **plink = NULL, *n;
+	struct trie_node **path[TRIE_MAXDEPTH], **link = &t->root, *n, *m;
+	int d = 0, c, lim;
 
 	pos->node = NULL;
-	while ((n = *link) != NULL && node_covers(t, n, p)) {
-		if (n->plen == p->len) {
-			pos->link = link;
-			pos->plink = plink;
-			return n;
-		}
-		plink = link;
-		if (!trie_haskids(n)) {
-			link = NULL;
+	while ((n = *link) != NULL) {
+		path[d++] = link;
+		if (n->plen >= p->len || !trie_haskids(n))
 			break;
-		}
 		link = &node_kids(t, n)[key_bit(p->b, n->plen)];
 	}
-	pos->link = link;
-	pos->plink = plink;
+	if (d == 0) {
+		/* Empty trie. */
+		pos->link = link;
+		pos->plink = NULL;
+		return NULL;
+	}
+	m = *path[d - 1];
+	lim = m->plen < p->len ? m->plen : p->len;
+	c = key_common(t, m->key, p->b, lim);
+	if (c == m->plen) {
+		/* m covers p: p is m, or goes below it. */
+		pos->plink = m->plen == p->len ? (d > 1 ? path[d - 2] : NULL) :
+		    path[d - 1];
+		if (m->plen == p->len) {
+			pos->link = path[d - 1];
+			return m;
+		}
+		/* Below a childless m (link NULL), or in m's empty slot. */
+		pos->link = n != NULL ? NULL : link;
+		return NULL;
+	}
+	/* The first node on the way that does not cover p: p goes there. */
+	while (d > 1 && (*path[d - 2])->plen > c)
+		d--;
+	pos->link = path[d - 1];
+	pos->plink = d > 1 ? path[d - 2] : NULL;
 	return NULL;
 }
 
