@@ -1,14 +1,16 @@
 /*
- * Fixed-size object slabs.  A chunk is 64 KiB, mapped on its own and
- * aligned to its size, so that the chunk of an object is found by
- * masking its address; a chunk header keeps the chunk's free list and
- * how many objects are free.  Chunks with room sit on the slab's partial
- * list; allocation takes from the first of them, first from its free
- * list, then from its never-used tail (so a fresh chunk is not touched
- * before it is needed).  An empty chunk is unmapped at once unless it is
- * the slab's only empty one: keeping one spare stops a slab that hovers
- * at a chunk boundary (a node freed and another allocated, over and over
- * during a flush) from mapping and unmapping a chunk every time.
+ * Fixed-size object slabs.  A chunk is 64 KiB, aligned to its size, so
+ * that the chunk of an object is found by masking its address; a chunk
+ * header keeps the chunk's free list and how many objects are free.
+ * Chunks are mapped SLAB_RESERVE at a time (address space only) and
+ * populated one by one as they are taken, in one call rather than a page
+ * fault per 4 KiB.  Chunks with room sit on the slab's partial list;
+ * allocation takes from the first of them, first from its free list,
+ * then from its never-used tail.  An empty chunk is unmapped at once
+ * unless it is the slab's only empty one: keeping one spare stops a slab
+ * that hovers at a chunk boundary (a node freed and another allocated,
+ * over and over during a flush) from mapping and unmapping a chunk every
+ * time.
  *
  * Under AddressSanitizer free objects are poisoned (all but the free
  * list link), so a use after free of a node or attribute set is caught
@@ -49,24 +51,51 @@ slab_init(struct slab *s, size_t size)
 	s->perchunk = (uint32_t)((SLAB_CHUNK - SLAB_HDR) / size);
 }
 
-/* Maps an aligned chunk: twice the size, then trims both ends. */
-static struct slab_chunk *
-slab_chunk_new(struct slab *s)
+/*
+ * Maps SLAB_RESERVE aligned chunks at once (one more, then trims both
+ * ends): address space only, nothing is touched until a chunk is used.
+ */
+static int
+slab_reserve(struct slab *s)
 {
-	struct slab_chunk *c;
 	uintptr_t base, aligned;
+	size_t len = (SLAB_RESERVE + 1) * (size_t)SLAB_CHUNK;
 	char *p;
 
-	p = mmap(NULL, 2 * SLAB_CHUNK, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+	    -1, 0);
 	if (p == MAP_FAILED)
-		return NULL;
+		return -1;
 	base = (uintptr_t)p;
 	aligned = (base + SLAB_CHUNK - 1) & ~(uintptr_t)(SLAB_CHUNK - 1);
 	if (aligned > base)
 		munmap(p, aligned - base);
-	munmap((char *)aligned + SLAB_CHUNK, base + SLAB_CHUNK - aligned);
-	c = (struct slab_chunk *)aligned;
+	if (base + len > aligned + SLAB_RESERVE * (size_t)SLAB_CHUNK)
+		munmap((char *)aligned + SLAB_RESERVE * (size_t)SLAB_CHUNK,
+		    base + len - aligned - SLAB_RESERVE * (size_t)SLAB_CHUNK);
+	s->res = (char *)aligned;
+	s->nres = SLAB_RESERVE;
+	return 0;
+}
+
+/*
+ * The next chunk of the reservation, its pages populated in one call:
+ * a page fault per 4 KiB is far dearer, on a VM most of all, and the
+ * chunk's objects are all used before the next chunk is taken.
+ */
+static struct slab_chunk *
+slab_chunk_new(struct slab *s)
+{
+	struct slab_chunk *c;
+
+	if (s->nres == 0 && slab_reserve(s) == -1)
+		return NULL;
+	c = (struct slab_chunk *)(void *)s->res;
+	s->res += SLAB_CHUNK;
+	s->nres--;
+#ifdef MADV_POPULATE_WRITE
+	(void)madvise(c, SLAB_CHUNK, MADV_POPULATE_WRITE);
+#endif
 	c->free = NULL;
 	c->fresh = (char *)c + SLAB_HDR;
 	c->nfree = s->perchunk;
@@ -141,6 +170,10 @@ slab_destroy(struct slab *s)
 		slab_chunk_free(s, c);
 	}
 	assert(s->chunks == 0);
+	if (s->nres > 0)
+		munmap(s->res, s->nres * (size_t)SLAB_CHUNK);
+	s->res = NULL;
+	s->nres = 0;
 }
 
 size_t

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #define SLAB_CHUNK	(64 * 1024)
+#define SLAB_RESERVE	16		/* chunks mapped at a time */
 
 struct slab_chunk;
 
@@ -24,6 +25,8 @@ struct slab {
 	size_t			 chunks;
 	size_t			 empty;		/* chunks kept with none used */
 	size_t			 live;		/* objects handed out */
+	char			*res;		/* mapped, not handed out yet */
+	size_t			 nres;		/* chunks left at res */
 };
 
 /* Sets up an empty slab of size-byte objects (8 <= size <= 4096). */
