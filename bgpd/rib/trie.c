@@ -29,9 +29,6 @@
 #include "slab.h"
 #include "trie.h"
 
-/* Nodes on a path: lengths strictly grow, from 0 to 128. */
-#define TRIE_MAXDEPTH	130
-
 /* Big-endian loads of key bits; keys are 4 or 16 bytes. */
 static inline uint64_t
 load_be64(const uint8_t *p)
@@ -72,6 +69,30 @@ static inline int
 key_bit(const uint8_t *k, int i)
 {
 	return (k[i >> 3] >> (7 - (i & 7))) & 1;
+}
+
+/* A key as two words, for descents: bit i is a shift, not a byte load. */
+struct kwords {
+	uint64_t	hi, lo;
+};
+
+static inline void
+kw_load(const struct trie *t, const uint8_t *k, struct kwords *w)
+{
+	if (t->keylen == 4) {
+		w->hi = (uint64_t)load_be32(k) << 32;
+		w->lo = 0;
+	} else {
+		w->hi = load_be64(k);
+		w->lo = load_be64(k + 8);
+	}
+}
+
+static inline unsigned int
+kw_bit(const struct kwords *w, int i)
+{
+	return (unsigned int)(i < 64 ? (w->hi << i) >> 63 :
+	    (w->lo << (i - 64)) >> 63);
 }
 
 /* Does node n's prefix cover p (equal or less specific)? */
@@ -348,12 +369,31 @@ pf_routes(const struct trie *t, const struct trie_node *n)
 		PF((const uint8_t *)r + bytes - 1);
 }
 
+/* Bits two keys share (up to 128). */
+static inline int
+kw_common(const struct kwords *a, const struct kwords *b)
+{
+	uint64_t x;
+
+	if ((x = a->hi ^ b->hi) != 0)
+		return __builtin_clzll(x);
+	if ((x = a->lo ^ b->lo) != 0)
+		return 64 + __builtin_clzll(x);
+	return 128;
+}
+
+/* A prefix this close to the one before it finds its way warm. */
+#define PF_NEAR		8
+
 void
 trie_prefetch(const struct trie *t, const struct bw_prefix *p, size_t n)
 {
 	const struct trie_node *cur[TRIE_PREFETCH_MAX], *x;
+	struct kwords kw[TRIE_PREFETCH_MAX], fk = { t->fkey[0], t->fkey[1] };
 	uint64_t h[TRIE_PREFETCH_MAX], v;
-	size_t m = t->hcap - 1, i, j, left;
+	uint8_t act[TRIE_PREFETCH_MAX];
+	const uintptr_t kidoff = t->kidoff;
+	size_t m = t->hcap - 1, i, j, k, left;
 	int probe = t->hn > 0;
 
 	if (n > TRIE_PREFETCH_MAX)
@@ -374,38 +414,51 @@ trie_prefetch(const struct trie *t, const struct bw_prefix *p, size_t n)
 					PF(slot_node(v));
 					break;
 				}
-	/* 3: found: its routes; not found: a descent follows. */
+	/*
+	 * 3: found: its routes; not found: a descent follows, unless the
+	 * prefix is near the one before it (the first: near the finger's;
+	 * a table in address order): the seek of that one will have
+	 * brought all but the last few levels in, and a descent here would
+	 * cost more than it saves.
+	 */
 	left = 0;
 	for (i = 0; i < n; i++) {
-		cur[i] = NULL;
+		kw_load(t, p[i].b, &kw[i]);
 		if (probe && (x = hash_probe(t, p[i].b, p[i].len, h[i])) !=
 		    NULL) {
 			pf_routes(t, x);
 			continue;
 		}
-		cur[i] = t->root;
-		left++;
+		if (kw_common(&kw[i], i > 0 ? &kw[i - 1] : &fk) + PF_NEAR >=
+		    p[i].len && (i > 0 || t->fn > 0))
+			continue;
+		if (t->root == NULL)
+			break;
+		cur[left] = t->root;
+		act[left++] = (uint8_t)i;
 	}
 	/* 4: the descents, in lock step, one level per round: each round
-	 * reads the nodes the previous one asked for. */
+	 * reads the nodes the previous one asked for (cur[k] is the next
+	 * node of prefix act[k]; finished ones leave the list). */
 	while (left > 0) {
-		left = 0;
-		for (i = 0; i < n; i++) {
-			if ((x = cur[i]) == NULL)
-				continue;
+		for (k = j = 0; k < left; k++) {
+			x = cur[k];
+			i = act[k];
 			/* By bits only, as seek_descend goes. */
 			if (x->plen >= p[i].len || !trie_haskids(x)) {
 				if (x->nroutes > 0 && x->plen == p[i].len)
 					pf_routes(t, x);
-				cur[i] = NULL;
 				continue;
 			}
-			cur[i] = x = trie_child(t, x, key_bit(p[i].b, x->plen));
+			x = *((struct trie_node *const *)(const void *)
+			    ((uintptr_t)x + kidoff) + kw_bit(&kw[i], x->plen));
 			if (x != NULL) {
 				PF(x);
-				left++;
+				cur[j] = x;
+				act[j++] = (uint8_t)i;
 			}
 		}
+		left = j;
 	}
 }
 
@@ -599,6 +652,7 @@ trie_clear(struct trie *t, void (*fn)(struct rib_route *, size_t, void *),
 	free(t->hslot);
 	t->hslot = NULL;
 	t->hcap = t->hn = 0;
+	t->fn = 0;
 	clear_rec(t, t->root, fn, arg);
 	t->root = NULL;
 	for (i = 0; i < TRIE_NCLASS; i++) {
@@ -705,25 +759,64 @@ trie_walk_covered(const struct trie *t, const struct bw_prefix *p,
 }
 
 /*
+ * Where a descent for key w may start: the deepest finger link whose
+ * node covers w's prefix of length plen (at most 8 links up from the
+ * bottom, else the root).  Returns how many links of t->fpath to keep.
+ */
+static inline int
+finger_start(const struct trie *t, const struct kwords *w, int plen)
+{
+	struct kwords f = { t->fkey[0], t->fkey[1] };
+	int j, c, stop;
+
+	if (t->fn == 0)
+		return 0;
+	/* Every finger node covers the finger's prefix: it covers ours
+	 * when it is no longer than the bits the two share. */
+	c = kw_common(w, &f);
+	if (c > plen)
+		c = plen;
+	stop = t->fn > 8 ? t->fn - 8 : 0;
+	for (j = t->fn - 1; j >= stop; j--)
+		if ((*t->fpath[j])->plen <= c)
+			return j;
+	return 0;
+}
+
+/*
  * trie_seek by descent: sets link and plink.  The descent follows the
- * prefix's bits only and records the links it took; one key comparison
- * with the deepest node reached then tells which of them cover p (keys
- * along a path extend each other, so an ancestor covers p exactly when
- * its length is at most the bits p shares with that node).  A level is
- * a load, a length test and a bit: no key comparison per level.
+ * prefix's bits only and records the links it took (in t->fpath); one
+ * key comparison with the deepest node reached then tells which of them
+ * cover p (keys along a path extend each other, so an ancestor covers p
+ * exactly when its length is at most the bits p shares with that node).
+ * A level is a load, a length test and a bit: no key comparison per
+ * level.  It starts from the finger when that covers p.
  */
 static struct trie_node *
 seek_descend(struct trie *t, const struct bw_prefix *p, struct trie_pos *pos)
 {
-	struct trie_node **path[TRIE_MAXDEPTH], **link = &t->root, *n, *m;
-	int d = 0, c, lim;
+	struct trie_node ***path = t->fpath, **link, *n, *m;
+	const uintptr_t kidoff = t->kidoff;
+	const uint8_t plen = p->len;
+	struct kwords w;
+	int d, c, lim;
 
 	pos->node = NULL;
+	kw_load(t, p->b, &w);
+	d = finger_start(t, &w, plen);
+	link = d > 0 ? path[d] : &t->root;
+	t->fn = 0;
+	t->fseq++;
+	t->fkey[0] = w.hi;
+	t->fkey[1] = w.lo;
+	pos->seq = t->fseq;
+	pos->fk = 0;
 	while ((n = *link) != NULL) {
 		path[d++] = link;
-		if (n->plen >= p->len || !trie_haskids(n))
+		if (n->plen >= plen || !trie_haskids(n))
 			break;
-		link = &node_kids(t, n)[key_bit(p->b, n->plen)];
+		link = (struct trie_node **)(void *)((uintptr_t)n + kidoff) +
+		    kw_bit(&w, n->plen);
 	}
 	if (d == 0) {
 		/* Empty trie. */
@@ -731,6 +824,7 @@ seek_descend(struct trie *t, const struct bw_prefix *p, struct trie_pos *pos)
 		pos->plink = NULL;
 		return NULL;
 	}
+	pos->fk = (uint16_t)d;
 	m = *path[d - 1];
 	lim = m->plen < p->len ? m->plen : p->len;
 	c = key_common(t, m->key, p->b, lim);
@@ -751,6 +845,7 @@ seek_descend(struct trie *t, const struct bw_prefix *p, struct trie_pos *pos)
 		d--;
 	pos->link = path[d - 1];
 	pos->plink = d > 1 ? path[d - 2] : NULL;
+	pos->fk = (uint16_t)d;
 	return NULL;
 }
 
@@ -814,8 +909,8 @@ trie_insert(struct trie *t, struct trie_node **link, const struct bw_prefix *p)
 	return x;
 }
 
-struct trie_node *
-trie_add(struct trie *t, const struct trie_pos *pos, const struct bw_prefix *p,
+static struct trie_node *
+add_at(struct trie *t, const struct trie_pos *pos, const struct bw_prefix *p,
     size_t at)
 {
 	struct trie_node *n, *par;
@@ -849,9 +944,23 @@ trie_add(struct trie *t, const struct trie_pos *pos, const struct bw_prefix *p,
 	    1);
 }
 
+struct trie_node *
+trie_add(struct trie *t, const struct trie_pos *pos, const struct bw_prefix *p,
+    size_t at)
+{
+	struct trie_node *n = add_at(t, pos, p, at);
+
+	/* An indexed node does not move; else the finger holds if pos came
+	 * from the last descent (see struct trie). */
+	if (pos->node == NULL)
+		t->fn = n != NULL && pos->seq == t->fseq ? pos->fk : 0;
+	return n;
+}
+
 void
 trie_shrink(struct trie *t, struct trie_node **np, size_t nroutes)
 {
+	t->fn = 0;
 	if (nroutes == (*np)->nroutes)
 		return;
 	if (node_resize(t, np, trie_haskids(*np), nroutes, nroutes, 0) == NULL)
@@ -880,8 +989,8 @@ node_collapse(struct trie *t, struct trie_node *n)
 	return c0 != NULL ? c0 : c1;
 }
 
-void
-trie_del(struct trie *t, const struct trie_pos *pos, size_t at)
+static void
+del_at(struct trie *t, const struct trie_pos *pos, size_t at)
 {
 	struct trie_node *n = pos->node != NULL ? pos->node : *pos->link;
 	struct trie_node *c0 = trie_child(t, n, 0), *c1 = trie_child(t, n, 1);
@@ -909,6 +1018,13 @@ trie_del(struct trie *t, const struct trie_pos *pos, size_t at)
 	node_free(t, n);
 	if (*pos->link == NULL && pos->plink != NULL)
 		*pos->plink = node_collapse(t, *pos->plink);
+}
+
+void
+trie_del(struct trie *t, const struct trie_pos *pos, size_t at)
+{
+	del_at(t, pos, at);
+	t->fn = 0;
 }
 
 /* Where a resumable walk stands relative to its key. */
@@ -1002,7 +1118,9 @@ trie_slice(struct trie *t, struct bw_prefix *next, int started,
 	s.visit = visit;
 	s.arg = arg;
 	s.next = next;
+	t->fn = 0;
 	t->root = slice_rec(t, &s, t->root, started ? SLICE_EDGE : SLICE_ALL);
+	t->fn = 0;
 	return s.stop;
 }
 
