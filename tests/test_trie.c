@@ -425,6 +425,69 @@ test_trie_sorted(void **state)
 }
 
 /*
+ * The index grows in steps (the old table's slots move a few per add):
+ * thousands of prefixes gain a second route in random order while
+ * others lose theirs, so nodes enter and leave the index while it is
+ * split over two tables; every check finds the index exact and every
+ * prefix with its count.
+ */
+#define GPOOL	6000
+
+static void
+test_trie_index_grow(void **state)
+{
+	static struct bw_prefix pool[GPOOL];
+	static uint8_t cnt[GPOOL];
+	struct trie t;
+	struct trie_pos pos;
+	struct trie_node *n;
+	const struct trie_node *c;
+	uint8_t b[16];
+	size_t i, k, op, split = 0;
+
+	(void)state;
+	rng = 0x1dc0ffee;
+	memset(cnt, 0, sizeof(cnt));
+	for (i = 0; i < GPOOL; i++) {
+		memset(b, 0, sizeof(b));
+		b[0] = (uint8_t)(i >> 8);
+		b[1] = (uint8_t)i;
+		b[2] = (uint8_t)rnd();
+		assert_int_equal(prefix_set(&pool[i], AID_INET, b,
+		    (uint8_t)(16 + rnd() % 9)), 0);
+	}
+	trie_init(&t, AID_INET);
+	for (op = 0; op < 6 * GPOOL; op++) {
+		i = rnd() % GPOOL;
+		n = trie_seek(&t, &pool[i], &pos);
+		if (cnt[i] < 3 && (cnt[i] == 0 || rnd() % 100 < 60)) {
+			n = trie_add(&t, &pos, &pool[i], cnt[i]);
+			assert_non_null(n);
+			memset(&trie_routes(&t, n)[cnt[i]], 0,
+			    sizeof(struct rib_route));
+			cnt[i]++;
+		} else if (cnt[i] > 0) {
+			assert_non_null(n);
+			trie_del(&t, &pos, 0);
+			cnt[i]--;
+		}
+		split += t.oslot != NULL;
+		if (op % 1500 == 0 || (t.oslot != NULL && op % 37 == 0)) {
+			assert_int_equal(trie_check_index(&t), 0);
+			for (k = 0; k < GPOOL; k++) {
+				c = trie_lookup(&t, &pool[k]);
+				assert_int_equal(c != NULL ? c->nroutes : 0,
+				    cnt[k]);
+			}
+		}
+	}
+	/* The growth was seen half done. */
+	assert_true(split > 0);
+	assert_int_equal(trie_check_index(&t), 0);
+	trie_clear(&t, NULL, NULL);
+}
+
+/*
  * Many routes per prefix, as with many peers: random inserts at random
  * places and random deletes over a pool of nested prefixes, so nodes go
  * from inline to external routes and back, gain and lose children, and
@@ -593,6 +656,7 @@ main(void)
 		cmocka_unit_test(test_trie_big_node),
 		cmocka_unit_test(test_trie_multi),
 		cmocka_unit_test(test_trie_sorted),
+		cmocka_unit_test(test_trie_index_grow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -234,33 +234,65 @@ slot_maybe(uint64_t v, uint64_t h)
 	return ((v ^ h) & ~SLOT_PTR) == 0;
 }
 
+/* An old slot whose entry moved or went (old table only). */
+#define SLOT_TOMB	SLOT_PTR
+#define HASH_MIGRATE	8	/* old slots moved per add */
+
+/*
+ * Moves up to k slots of the old table to the new one (reading each
+ * node for its hash, asked for well ahead); frees the old table when all
+ * have moved.  The growth thus costs a few slots per add, never one pass
+ * over a million nodes in a single loop turn.
+ */
+static void
+hash_migrate(struct trie *t, size_t k)
+{
+	size_t m = t->hcap - 1, end = t->omig + k, i, j;
+	uint64_t v, h;
+	struct trie_node *n;
+
+	if (end > t->ocap)
+		end = t->ocap;
+	for (i = t->omig; i < end; i++) {
+		if (i + 16 < t->ocap && (v = t->oslot[i + 16]) != 0 &&
+		    v != SLOT_TOMB)
+			__builtin_prefetch(slot_node(v));
+		if ((v = t->oslot[i]) == 0 || v == SLOT_TOMB)
+			continue;
+		n = slot_node(v);
+		h = key_hash(t, n->key, n->plen);
+		for (j = h & m; t->hslot[j] != 0; j = (j + 1) & m)
+			;
+		t->hslot[j] = v;
+		t->oslot[i] = SLOT_TOMB;
+	}
+	t->omig = end;
+	if (t->omig == t->ocap) {
+		free(t->oslot);
+		t->oslot = NULL;
+		t->ocap = t->omig = 0;
+	}
+}
+
+/*
+ * A table twice the size; the entries move over a few per add
+ * (hash_migrate).  A growth due before the last one is done finishes it.
+ */
 static int
 hash_grow(struct trie *t)
 {
-	uint64_t *old = t->hslot, *ns, h;
-	size_t ocap = t->hcap, cap = ocap ? ocap * 2 : 1024, i, j;
-	struct trie_node *n;
+	size_t cap = t->hcap ? t->hcap * 2 : 1024;
+	uint64_t *ns;
 
+	if (t->oslot != NULL)
+		hash_migrate(t, t->ocap);
 	if ((ns = calloc(cap, sizeof(*ns))) == NULL)
 		return -1;
-	/* Every node is read for its hash: ask for them well ahead (a
-	 * cold table of a million is otherwise a 100 ms stall). */
-	for (i = 0; i < ocap && i < 16; i++)
-		if (old[i] != 0)
-			__builtin_prefetch(slot_node(old[i]));
-	for (i = 0; i < ocap; i++) {
-		if (i + 16 < ocap && old[i + 16] != 0)
-			__builtin_prefetch(slot_node(old[i + 16]));
-		if (old[i] == 0)
-			continue;
-		n = slot_node(old[i]);
-		h = key_hash(t, n->key, n->plen);
-		j = h & (cap - 1);
-		while (ns[j] != 0)
-			j = (j + 1) & (cap - 1);
-		ns[j] = old[i];
+	if (t->hcap > 0) {
+		t->oslot = t->hslot;
+		t->ocap = t->hcap;
+		t->omig = 0;
 	}
-	free(old);
 	t->hslot = ns;
 	t->hcap = cap;
 	return 0;
@@ -286,9 +318,29 @@ hash_add(struct trie *t, struct trie_node *n)
 		j = (j + 1) & (t->hcap - 1);
 	t->hslot[j] = slot_make(n, h);
 	t->hn++;
+	if (t->oslot != NULL)
+		hash_migrate(t, HASH_MIGRATE);
 }
 
-/* Removes n if indexed, shifting later entries back (no tombstones). */
+/* Removes n from the old table if there; 1 if it was. */
+static int
+hash_del_old(struct trie *t, const struct trie_node *n, uint64_t h)
+{
+	size_t m = t->ocap - 1, i;
+
+	for (i = h & m; t->oslot[i] != 0; i = (i + 1) & m)
+		if (t->oslot[i] == slot_make(n, h)) {
+			t->oslot[i] = SLOT_TOMB;
+			return 1;
+		}
+	return 0;
+}
+
+/*
+ * Removes n if indexed: from the new table shifting later entries back
+ * (no tombstones there), or from the old one (a tombstone: its slots
+ * are being moved in order).
+ */
 static void
 hash_del(struct trie *t, const struct trie_node *n)
 {
@@ -300,8 +352,11 @@ hash_del(struct trie *t, const struct trie_node *n)
 	h = key_hash(t, n->key, n->plen);
 	i = h & m;
 	while (t->hslot[i] != slot_make(n, h)) {
-		if (t->hslot[i] == 0)
+		if (t->hslot[i] == 0) {
+			if (t->oslot != NULL && hash_del_old(t, n, h))
+				t->hn--;
 			return;
+		}
 		i = (i + 1) & m;
 	}
 	for (j = i;;) {
@@ -320,22 +375,35 @@ hash_del(struct trie *t, const struct trie_node *n)
 	t->hn--;
 }
 
-/* The indexed node of key (masked) and plen; h is their hash. */
+/* The node of key (masked) and plen in one table (tombstones skipped). */
 static inline struct trie_node *
-hash_probe(const struct trie *t, const uint8_t *key, int plen, uint64_t h)
+hash_probe1(const struct trie *t, const uint64_t *slot, size_t cap,
+    const uint8_t *key, int plen, uint64_t h)
 {
-	size_t m = t->hcap - 1, j;
+	size_t m = cap - 1, j;
 	struct trie_node *n;
 	uint64_t v;
 
-	for (j = h & m; (v = t->hslot[j]) != 0; j = (j + 1) & m) {
-		if (!slot_maybe(v, h))
+	for (j = h & m; (v = slot[j]) != 0; j = (j + 1) & m) {
+		if (!slot_maybe(v, h) || v == SLOT_TOMB)
 			continue;
 		n = slot_node(v);
 		if (n->plen == plen && memcmp(n->key, key, t->keylen) == 0)
 			return n;
 	}
 	return NULL;
+}
+
+/* The indexed node of key (masked) and plen; h is their hash. */
+static inline struct trie_node *
+hash_probe(const struct trie *t, const uint8_t *key, int plen, uint64_t h)
+{
+	struct trie_node *n;
+
+	if ((n = hash_probe1(t, t->hslot, t->hcap, key, plen, h)) == NULL &&
+	    t->oslot != NULL)
+		n = hash_probe1(t, t->oslot, t->ocap, key, plen, h);
+	return n;
 }
 
 static struct trie_node *
@@ -652,6 +720,9 @@ trie_clear(struct trie *t, void (*fn)(struct rib_route *, size_t, void *),
 	free(t->hslot);
 	t->hslot = NULL;
 	t->hcap = t->hn = 0;
+	free(t->oslot);
+	t->oslot = NULL;
+	t->ocap = t->omig = 0;
 	t->fn = 0;
 	clear_rec(t, t->root, fn, arg);
 	t->root = NULL;
@@ -1181,7 +1252,7 @@ trie_mem(const struct trie *t, struct trie_mem *m)
 	for (i = 0; i < TRIE_NCLASS; i++)
 		if (t->slab[i] != NULL)
 			m->reserved += slab_reserved(t->slab[i]);
-	m->reserved += t->hcap * sizeof(*t->hslot);
+	m->reserved += (t->hcap + t->ocap) * sizeof(*t->hslot);
 }
 
 static size_t
@@ -1204,10 +1275,27 @@ check_rec(const struct trie *t, const struct trie_node *n, int *bad)
 	    check_rec(t, trie_child(t, n, 1), bad);
 }
 
+/* Live slots of a table (neither empty nor tombstones). */
+static size_t
+slots_live(const uint64_t *slot, size_t cap)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < cap; i++)
+		k += slot[i] != 0 && slot[i] != SLOT_TOMB;
+	return k;
+}
+
 int
 trie_check_index(const struct trie *t)
 {
 	int bad = 0;
 
-	return check_rec(t, t->root, &bad) == t->hn && !bad ? 0 : -1;
+	/* Each EXT node is found, and nothing else is in either table. */
+	if (check_rec(t, t->root, &bad) != t->hn || bad)
+		return -1;
+	if (slots_live(t->hslot, t->hcap) + slots_live(t->oslot, t->ocap) !=
+	    t->hn)
+		return -1;
+	return 0;
 }

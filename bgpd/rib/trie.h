@@ -62,6 +62,10 @@ struct trie {
 	 * reads a node only when those match (0: empty). */
 	uint64_t		*hslot;
 	size_t			 hcap, hn;
+	/* While the index grows: the table before, whose slots below omig
+	 * have moved to hslot (a few per add); probes look in both. */
+	uint64_t		*oslot;
+	size_t			 ocap, omig;
 	/*
 	 * The finger: the links the last descent took (fpath[0] is &root),
 	 * for the prefix whose key words are fkey.  After that prefix's
