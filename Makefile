@@ -157,11 +157,13 @@ t_test_mrt_enc := lib
 t_test_mrt_io := $(uses_mrt)
 t_test_trie := $(uses_rib)
 t_test_rib := $(uses_rib)
+t_test_adjrib := $(uses_rib)
 t_test_intern := $(uses_rib)
 t_test_msgtap := $(uses_rib)
 t_test_rislive := $(uses_rislive)
 t_test_detect := $(uses_detect)
 t_test_detect_model := $(uses_detect)
+t_test_detpfx := $(uses_detect)
 t_test_rirstats := $(uses_detect)
 t_test_evt := $(uses_event)
 t_test_evt_fanout := $(uses_event)
@@ -240,12 +242,16 @@ unit: $(TESTS) $(TOOLS) $(PROGS)
 
 # Under SAN=1 the fuzz targets are not built again: they are always
 # ASan+UBSan builds, and the plain `make check` has run their smoke.
+# The build step uses every core unless JOBS says otherwise (or make was
+# given -j itself); the suites run one at a time.
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+CHECK_J = $(if $(findstring j,$(filter-out --%,$(MAKEFLAGS))),,-j$(JOBS))
 check: deps
 ifeq ($(SAN),1)
-	@$(MAKE) --no-print-directory all $(TESTS)
+	@$(MAKE) $(CHECK_J) --no-print-directory all $(TESTS)
 	@FUZZ_SMOKE=0 sh tests/run.sh $(BUILD) all
 else
-	@$(MAKE) --no-print-directory all $(TESTS) fuzz-build
+	@$(MAKE) $(CHECK_J) --no-print-directory all $(TESTS) fuzz-build
 	@sh tests/run.sh $(BUILD) all
 endif
 

@@ -172,6 +172,47 @@ json_int(struct json *j, const char *name, int64_t v)
 	json_add(j, p, (size_t)(num + 20 - p));
 }
 
+/*
+ * "%.*f" of v >= 0 without printf (a RIS Live stream prints a timestamp
+ * per message), when it is certain to equal printf's: below 2^51, the
+ * product v * 10^prec is computed within half an ulp (at most 0.125) of
+ * the exact one, so unless its fraction is near .5 it rounds as the
+ * exact value does.  Returns the length written to out (at least 40
+ * bytes), or -1: use printf.
+ */
+static int
+json_fixed(double v, int prec, char *out)
+{
+	static const double p10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6,
+	    1e7, 1e8, 1e9 };
+	char	 ib[21], *p;
+	double	 m, f;
+	uint64_t n, ip, fp;
+	int	 len, i;
+
+	if (prec > 9 || signbit(v))
+		return -1;
+	m = v * p10[prec];
+	if (!(m < 2251799813685248.0))		/* 2^51 */
+		return -1;
+	n = (uint64_t)m;			/* floor: m >= 0 */
+	f = m - (double)n;
+	if (f > 0.3 && f < 0.7)
+		return -1;
+	n += f >= 0.7;
+	ip = n / (uint64_t)p10[prec];
+	fp = n % (uint64_t)p10[prec];
+	p = json_utoa(ip, ib);
+	len = (int)(ib + 20 - p);
+	memcpy(out, p, (size_t)len);
+	if (prec == 0)
+		return len;
+	out[len++] = '.';
+	for (i = prec - 1; i >= 0; i--, fp /= 10)
+		out[len + i] = (char)('0' + fp % 10);
+	return len + prec;
+}
+
 void
 json_double(struct json *j, const char *name, double v, int prec)
 {
@@ -181,6 +222,10 @@ json_double(struct json *j, const char *name, double v, int prec)
 	json_member(j, name);
 	if (!isfinite(v) || prec < 0 || prec > 17) {
 		json_add(j, "null", 4);
+		return;
+	}
+	if ((len = json_fixed(v, prec, num)) >= 0) {
+		json_add(j, num, (size_t)len);
 		return;
 	}
 	len = snprintf(num, sizeof(num), "%.*f", prec, v);

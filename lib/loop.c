@@ -4,6 +4,12 @@
  * timer due every LAG_PERIOD_MS; how late it fires is how long some
  * callback kept the loop busy.  Cheap enough to run always, so `show
  * status` can tell whether a full-table load or flush ever blocked it.
+ * On a busy machine the lateness also counts time the process waited
+ * for a CPU.  The thread's CPU clock, read at each arming, gives the
+ * loop's own share: the CPU it used since the arming, capped at the
+ * lateness (overstated by at most one period, never by time spent
+ * waiting), so a stall the daemon made and one the machine made can be
+ * told apart.
  */
 #include <string.h>
 
@@ -109,9 +115,17 @@ loop_timer_new(struct loop *l, event_callback_fn fn, void *arg)
 	return ev;
 }
 
+static double
+loop_ts_diff(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(a->tv_sec - b->tv_sec) +
+	    (double)(a->tv_nsec - b->tv_nsec) / 1e9;
+}
+
 static void
 loop_lag_arm(struct loop *l)
 {
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &l->lag_cpu0);
 	clock_gettime(CLOCK_MONOTONIC, &l->lag_due);
 	l->lag_due.tv_nsec += LAG_PERIOD_MS * 1000000L;
 	if (l->lag_due.tv_nsec >= 1000000000L) {
@@ -125,16 +139,22 @@ static void
 loop_lag_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct loop *l = arg;
-	struct timespec now;
-	double late;
+	struct timespec now, cpu;
+	double late, ran;
 
 	(void)fd;
 	(void)ev;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	late = (double)(now.tv_sec - l->lag_due.tv_sec) +
-	    (double)(now.tv_nsec - l->lag_due.tv_nsec) / 1e9;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
+	late = loop_ts_diff(&now, &l->lag_due);
 	if (late > l->lag_max)
 		l->lag_max = late;
+	/* What the thread ran since the arming, up to the lateness. */
+	ran = loop_ts_diff(&cpu, &l->lag_cpu0);
+	if (ran > late)
+		ran = late;
+	if (ran > l->lag_cpu_max)
+		l->lag_cpu_max = ran;
 	if (late > 0.050)
 		l->lag_over_50ms++;
 	loop_lag_arm(l);
@@ -155,5 +175,15 @@ loop_stall(struct loop *l, int reset)
 
 	if (reset)
 		l->lag_max = 0;
+	return v;
+}
+
+double
+loop_stall_cpu(struct loop *l, int reset)
+{
+	double v = l->lag_cpu_max;
+
+	if (reset)
+		l->lag_cpu_max = 0;
 	return v;
 }

@@ -19,6 +19,8 @@ struct loop {
 	struct timespec		 lag_due;
 	double			 lag_max;	/* worst stall seen, seconds */
 	uint64_t		 lag_over_50ms;	/* stalls longer than 50 ms */
+	struct timespec		 lag_cpu0;	/* loop thread's CPU at arming */
+	double			 lag_cpu_max;	/* worst stall, own CPU only */
 };
 
 /* Creates the event base.  Returns 0, or -1. */
@@ -28,6 +30,13 @@ void	loop_free(struct loop *);
 void	loop_probe_start(struct loop *);
 /* Worst stall since the last reset (reset: 1 clears it). */
 double	loop_stall(struct loop *, int reset);
+/*
+ * The same, counting only the time the loop's thread ran: on a machine
+ * where other processes keep it waiting for a CPU, the part of a stall
+ * the daemon's own work made (overstated by at most the probe's 20 ms
+ * period, never by the waiting).
+ */
+double	loop_stall_cpu(struct loop *, int reset);
 
 /* Wall-clock seconds, or the record time while replaying. */
 double	loop_now(const struct loop *);

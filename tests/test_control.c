@@ -255,6 +255,7 @@ setup(void **state)
 	f->bgpd.conffile = "/nonexistent/bgpwatchd.conf";
 	f->bgpd.started = time(NULL) - 3600;
 	f->bgpd.loop.lag_max = 0.0043;
+	f->bgpd.loop.lag_cpu_max = 0.0012;
 	f->bgpd.loop.lag_over_50ms = 3;
 	f->bgpd.intern = intern_new();
 	assert_non_null(f->bgpd.intern);
@@ -825,7 +826,8 @@ test_status(void **state)
 	got = ask(f, "json show status");
 	normalize(got, "uptime", 3600, 3660);
 	snprintf(want, sizeof(want), "OK\n{\"version\":\"%s\",\"uptime\":N,"
-	    "\"loop\":{\"max_stall_ms\":4.3,\"stalls_over_50ms\":3},"
+	    "\"loop\":{\"max_stall_ms\":4.3,\"max_stall_cpu_ms\":1.2,"
+	    "\"stalls_over_50ms\":3},"
 	    "\"peers\":2,\"established\":1,\"routes\":6}\n",
 	    bgpwatch_version());
 	assert_string_equal(got, want);
@@ -834,13 +836,14 @@ test_status(void **state)
 	snprintf(want, sizeof(want), "OK\nbgpwatchd %s, up 01:0",
 	    bgpwatch_version());
 	assert_true(strncmp(got, want, strlen(want)) == 0);
-	assert_non_null(strstr(got, "\nEvent loop: worst stall 4.3 ms "
-	    "(now reset), 3 stalls over 50 ms\nPeers: 2 configured, "
+	assert_non_null(strstr(got, "\nEvent loop: worst stall 4.3 ms, "
+	    "1.2 ms of it running (now reset), 3 stalls over 50 ms\nPeers: "
+	    "2 configured, "
 	    "1 established\nRoutes: 6\n"));
 	free(got);
 	got = ask(f, "show status");
-	assert_non_null(strstr(got, "\nEvent loop: worst stall 0.0 ms, 3 "
-	    "stalls over 50 ms\n"));
+	assert_non_null(strstr(got, "\nEvent loop: worst stall 0.0 ms, "
+	    "0.0 ms of it running, 3 stalls over 50 ms\n"));
 	free(got);
 	expect(f, "show status now", "ERR usage: show status [reset]\n");
 }
@@ -986,9 +989,9 @@ test_regions(void **state)
 	    "KP               blind       100.0%      0/3             0/0       "
 	    "     0\n"
 	    "\n  Prefix                                      Peers\n"
-	    "  175.45.177.0/24                                 0\n"
+	    "  175.45.176.0/22                                 0\n"
 	    "  175.45.176.0/24                                 0\n"
-	    "  175.45.176.0/22                                 0\n");
+	    "  175.45.177.0/24                                 0\n");
 	expect(f, "show region XX", "ERR no region XX\n");
 	expect(f, "json show region XX", "ERR no region XX\n");
 }
@@ -1086,6 +1089,11 @@ test_metrics(void **state)
 	    "since start\n"
 	    "# TYPE bgpwatch_loop_max_stall_seconds gauge\n"
 	    "bgpwatch_loop_max_stall_seconds 0.004300\n"
+	    "# HELP bgpwatch_loop_max_stall_cpu_seconds longest event loop "
+	    "stall since start, counting only the time the loop ran (not its "
+	    "waits for a CPU)\n"
+	    "# TYPE bgpwatch_loop_max_stall_cpu_seconds gauge\n"
+	    "bgpwatch_loop_max_stall_cpu_seconds 0.001200\n"
 	    "# HELP bgpwatch_loop_stalls_over_50ms_total event loop stalls "
 	    "longer than 50 ms\n"
 	    "# TYPE bgpwatch_loop_stalls_over_50ms_total counter\n"

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -187,6 +188,57 @@ test_numbers(void **state)
 	evbuffer_free(b);
 }
 
+/* Fixed-point doubles print as printf's "%.*f" does, whichever way
+ * json_double() takes: timestamps, exact ties, near ties, negatives. */
+static void
+test_fixed(void **state)
+{
+	struct evbuffer	*b = evbuffer_new();
+	struct json	 j;
+	char		 want[96];
+	double		 v, p10;
+	unsigned int	 seed = 42;
+	uint64_t	 bits;
+	int		 i, k, prec;
+
+	(void)state;
+	for (i = 0; i < 200000; i++) {
+		prec = i % 10;
+		for (p10 = 1, k = 0; k < prec; k++)
+			p10 *= 10;
+		switch (i % 5) {
+		case 0:		/* a timestamp with microseconds */
+			v = 1.4e9 + rand_r(&seed) % 100000000 +
+			    (rand_r(&seed) % 1000000) / 1e6;
+			break;
+		case 1:		/* any timestamp */
+			v = 1.4e9 + rand_r(&seed) / (double)RAND_MAX * 1e8;
+			break;
+		case 2:		/* a tie, or one ulp off */
+			v = (rand_r(&seed) % 100000 + 0.5) / p10;
+			memcpy(&bits, &v, sizeof(v));
+			bits += (i & 8) ? 1 : (i & 16) ? -1 : 0;
+			memcpy(&v, &bits, sizeof(v));
+			break;
+		case 3:		/* small, large, negative */
+			v = rand_r(&seed) - RAND_MAX / 2;
+			for (k = rand_r(&seed) % 14; k > 0; k--)
+				v /= 10;
+			break;
+		default:
+			v = rand_r(&seed) % 1000;
+			break;
+		}
+		snprintf(want, sizeof(want), "[%.*f]\n", prec, v);
+		json_init(&j, b);
+		json_arr_open(&j, NULL);
+		json_double(&j, NULL, v, prec);
+		assert_int_equal(json_finish(&j), 0);
+		expect_doc(b, want);
+	}
+	evbuffer_free(b);
+}
+
 static void
 test_misuse(void **state)
 {
@@ -264,6 +316,7 @@ main(void)
 		cmocka_unit_test(test_strn),
 		cmocka_unit_test(test_key_escaping),
 		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_fixed),
 		cmocka_unit_test(test_misuse),
 		cmocka_unit_test(test_resume),
 	};

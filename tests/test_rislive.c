@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <event2/event.h>
 #include <jansson.h>
 
 #include "rislive_priv.h"
@@ -321,6 +322,139 @@ test_deflate(void **state)
 	evbuffer_free(out);
 }
 
+/* Reads one unmasked text frame off b; returns its payload length, or
+ * -1.  *rsv1 gets the RSV1 bit. */
+static long
+frame_take(struct evbuffer *b, char *out, size_t max, int *rsv1)
+{
+	uint8_t h[10];
+	size_t hlen = 2, len, i;
+
+	if (evbuffer_copyout(b, h, 2) != 2 || (h[0] & 0xbf) != 0x81 ||
+	    (h[1] & 0x80) != 0)
+		return -1;
+	*rsv1 = (h[0] & 0x40) != 0;
+	len = h[1];
+	if (len == 126)
+		hlen = 4;
+	else if (len == 127)
+		hlen = 10;
+	if (evbuffer_remove(b, h, hlen) != (int)hlen)
+		return -1;
+	if (hlen > 2)
+		for (len = 0, i = 2; i < hlen; i++)
+			len = len << 8 | h[i];
+	if (len > max || evbuffer_remove(b, out, len) != (int)len)
+		return -1;
+	return (long)len;
+}
+
+/*
+ * Shared frames: headers as RFC 6455 writes them, and two clients given
+ * interleaved frames of two kinds, a frame larger than a block and
+ * bytes written between (as wslay does), each read back in order.
+ */
+static void
+test_frames(void **state)
+{
+	static const struct {
+		size_t		len;
+		int		rsv1;
+		const char	*hex;
+	} hv[] = {
+		{ 0, 0, "8100" }, { 125, 0, "817d" }, { 126, 0, "817e007e" },
+		{ 65535, 1, "c17effff" },
+		{ 65536, 0, "817f0000000000010000" },
+		{ 5000000000ULL, 0, "817f000000012a05f200" },
+	};
+	struct event_base *base;
+	struct rislive rl;
+	struct rl_client c[2];
+	struct rl_frame f;
+	uint8_t h[RL_FRAME_HEAD_MAX];
+	char hex[2 * RL_FRAME_HEAD_MAX + 1], *msg, *got, name[32];
+	size_t i, j, n, len, want[2];
+	long r;
+	int rsv1, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(hv) / sizeof(hv[0]); i++) {
+		if ((size_t)(uint64_t)hv[i].len != hv[i].len)
+			continue;	/* 32-bit size_t */
+		n = rl_frame_head(h, hv[i].len, hv[i].rsv1);
+		for (j = 0; j < n; j++)
+			snprintf(hex + 2 * j, 3, "%02x", h[j]);
+		assert_string_equal(hex, hv[i].hex);
+	}
+
+	base = event_base_new();
+	memset(&rl, 0, sizeof(rl));
+	memset(c, 0, sizeof(c));
+	for (i = 0; i < 2; i++)
+		c[i].bev = bufferevent_socket_new(base, -1, 0);
+	msg = malloc(70000);
+	got = malloc(70000);
+	memset(msg, 'x', 70000);
+	/* 3000 messages of 2 kinds: client 0 gets kind 0 of all, client 1
+	 * kind 2 (deflate) of every third; message 1500 is 70000 bytes (its
+	 * own block), and after message 700 "wslay" writes to client 0. */
+	for (i = 0; i < 3000; i++) {
+		len = i == 1500 ? 70000 : 20 + i % 300;
+		n = (size_t)snprintf(msg, 32, "%zu:", i);
+		msg[n] = 'x';
+		for (k = 0; k < RL_FK_MAX; k += RL_FK_DEFLATE) {
+			rl_frame_make(&rl, k, msg, len, &f);
+			if (k == 0)
+				rl_run_add(&c[0], &f);
+			else if (i % 3 == 0)
+				rl_run_add(&c[1], &f);
+		}
+		if (i == 700) {
+			assert_int_equal(rl_run_flush(&c[0]), 0);
+			evbuffer_add(bufferevent_get_output(c[0].bev),
+			    "\x81\x02hi", 4);
+		}
+		if (i % 500 == 0)
+			for (j = 0; j < 2; j++)
+				assert_int_equal(rl_run_flush(&c[j]), 0);
+	}
+	for (j = 0; j < 2; j++)
+		assert_int_equal(rl_run_flush(&c[j]), 0);
+	rl_arena_free(&rl);	/* the buffers keep what they reference */
+	for (j = 0; j < 2; j++) {
+		struct evbuffer *out = bufferevent_get_output(c[j].bev);
+
+		want[j] = 0;
+		evbuffer_unfreeze(out, 1);	/* the bufferevent's, else */
+		for (i = 0; i < 3000; i++) {
+			if (j == 1 && i % 3 != 0)
+				continue;
+			len = i == 1500 ? 70000 : 20 + i % 300;
+			r = frame_take(out, got, 70000, &rsv1);
+			assert_int_equal(r, (long)len);
+			assert_int_equal(rsv1, j);
+			n = (size_t)snprintf(name, sizeof(name), "%zu:", i);
+			assert_memory_equal(got, name, n);
+			assert_int_equal(got[len - 1], 'x');
+			want[j]++;
+			if (j == 0 && i == 700) {
+				r = frame_take(out, got, 70000, &rsv1);
+				assert_int_equal(r, 2);
+				assert_memory_equal(got, "hi", 2);
+			}
+		}
+		assert_int_equal(evbuffer_get_length(out), 0);
+		bufferevent_free(c[j].bev);
+	}
+	/* The buffers are finalized with the base; their blocks return. */
+	event_base_free(base);
+	rl_arena_free(&rl);
+	assert_int_equal(want[0], 3000);
+	assert_int_equal(want[1], 1000);
+	free(msg);
+	free(got);
+}
+
 int
 main(void)
 {
@@ -331,6 +465,7 @@ main(void)
 		cmocka_unit_test(test_encode_update),
 		cmocka_unit_test(test_peer_state),
 		cmocka_unit_test(test_deflate),
+		cmocka_unit_test(test_frames),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,9 +19,9 @@
  *
  * Below it: the transport (session.c), which calls back only through
  * fsm_session_hooks, and the peer's source in the RIB door, which the
- * FSM drives through its lifecycle (up, eligible, down with or without
- * graceful restart, stale flushes, gone).  End-of-RIB is handled here,
- * before an UPDATE goes to the door.
+ * FSM drives through its lifecycle (renew and up, eligible, down with or
+ * without graceful restart, stale flushes, gone).  End-of-RIB is handled
+ * here, before an UPDATE goes to the door.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -271,8 +271,6 @@ fsm_connected(struct conn *c)
 		session_close(c, 0);
 		return;
 	}
-	/* A new session must not see an old flush still running. */
-	adjrib_settle(&p->src);
 	if (p->conn == NULL) {
 		if (p->connecting != NULL) {
 			/* Incoming won the race with our own connect. */
@@ -487,6 +485,12 @@ fsm_established(struct conn *c)
 		p->collision = p->conn;
 		p->conn = c;
 	}
+	/*
+	 * The previous session's routes may still be leaving (a flapping
+	 * peer): the door keeps them apart from this session's, without
+	 * walking the table here.
+	 */
+	adjrib_renew(&p->src);
 	fsm_our_caps(p, &ours);
 	bgp_caps_negotiate(&ours, &c->caps, &p->neg);
 	p->remote_as = c->remote_as;
@@ -522,7 +526,16 @@ fsm_established(struct conn *c)
 	fsm_note_notification(p, ADJRIB_NOTIF_NONE, 0, 0);
 	fsm_set_state(p, FSM_ESTABLISHED);
 	adjrib_up(&p->src);
-	loop_timer_set(p->ev_eligible, p->env->conf->eligible_after);
+	/*
+	 * eligible-after 0s: eligible now, before any UPDATE.  A timer of
+	 * 0 fires only after the read under way, and the UPDATEs that came
+	 * in the same segment as the KEEPALIVE (hundreds of routes) would
+	 * count as an initial table: no events.
+	 */
+	if (p->env->conf->eligible_after == 0)
+		fsm_make_eligible(p);
+	else
+		loop_timer_set(p->ev_eligible, p->env->conf->eligible_after);
 	log_peer_info(&p->conf->addr, "session established: AS %u, hold %us%s%s",
 	    p->remote_as, p->holdtime, p->neg.as4 ? ", 4-octet AS" : "",
 	    p->neg.gr_peer ? ", graceful restart" : "");

@@ -312,11 +312,14 @@ bmp_mpeer_get(struct bmp_router *r, const struct bmp_peer_hdr *ph)
 static void
 bmp_mpeer_up(struct bmp_mpeer *mp)
 {
-	adjrib_settle(&mp->src);
+	adjrib_renew(&mp->src);
 	adjrib_up(&mp->src);
 	memset(mp->eor, 0, sizeof(mp->eor));
 	mp->up_since = bmp_now(mp->router->st);
 	bmp_tap_state(mp, 0, 5);	/* Idle -> Established */
+	/* eligible-after 0s: from its first route on, not the next tick. */
+	if (mp->router->st->conf->eligible_after == 0)
+		adjrib_eligible(&mp->src);
 }
 
 /* Its session went: peer_down (never withdrawals), then the slot goes. */
@@ -410,7 +413,6 @@ bmp_on_peer_up(struct bmp_router *r, const struct bmp_msg *m)
 			n = bmp_mpeer_count(mp);
 			bmp_tap_state(mp, 5, 0);
 			(void)adjrib_down(&mp->src, "bmp peer up again", NULL);
-			adjrib_settle(&mp->src);
 			r->routes -= n <= r->routes ? n : r->routes;
 		}
 		bmp_pup_apply(mp, pu);

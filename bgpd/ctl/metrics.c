@@ -119,6 +119,11 @@ metrics_global(struct evbuffer *b, const struct view_status *st,
 	    "event loop stall since start");
 	evbuffer_add_printf(b, "bgpwatch_loop_max_stall_seconds %.6f\n",
 	    st->max_stall);
+	metrics_head(b, "bgpwatch_loop_max_stall_cpu_seconds", "gauge",
+	    "longest event loop stall since start, counting only the time "
+	    "the loop ran (not its waits for a CPU)");
+	evbuffer_add_printf(b, "bgpwatch_loop_max_stall_cpu_seconds %.6f\n",
+	    st->max_stall_cpu);
 	metrics_head(b, "bgpwatch_loop_stalls_over_50ms_total", "counter",
 	    "event loop stalls longer than 50 ms");
 	evbuffer_add_printf(b, "bgpwatch_loop_stalls_over_50ms_total %llu\n",

@@ -129,6 +129,7 @@ struct view_status {
 	long long	 uptime;		/* seconds */
 	time_t		 started;		/* realtime */
 	double		 max_stall;		/* seconds */
+	double		 max_stall_cpu;		/* the loop's own CPU of it */
 	int		 reset;			/* max_stall restarts at 0 */
 	uint64_t	 stalls_over_50ms;
 	size_t		 peers;			/* configured */

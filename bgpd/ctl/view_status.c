@@ -25,6 +25,7 @@ view_status_gather(struct bgpd *bgpd, int reset, struct view_status *s)
 	s->version = bgpwatch_version();
 	s->reset = reset;
 	s->max_stall = loop_stall(&bgpd->loop, reset);
+	s->max_stall_cpu = loop_stall_cpu(&bgpd->loop, reset);
 	s->stalls_over_50ms = bgpd->loop.lag_over_50ms;
 	s->started = bgpd->started;
 	s->uptime = (long long)(time(NULL) - bgpd->started);
@@ -52,6 +53,7 @@ view_status_json(const struct view_status *s, struct evbuffer *out)
 	json_uint(&j, "uptime", (uint64_t)s->uptime);
 	json_obj_open(&j, "loop");
 	json_double(&j, "max_stall_ms", s->max_stall * 1000.0, 1);
+	json_double(&j, "max_stall_cpu_ms", s->max_stall_cpu * 1000.0, 1);
 	json_uint(&j, "stalls_over_50ms", s->stalls_over_50ms);
 	json_obj_close(&j);
 	json_uint(&j, "peers", s->peers);
@@ -67,11 +69,12 @@ view_status_text(const struct view_status *s, struct evbuffer *out)
 
 	return evbuffer_add_printf(out,
 	    "bgpwatchd %s, up %s\n"
-	    "Event loop: worst stall %.1f ms%s, %llu stalls over 50 ms\n"
+	    "Event loop: worst stall %.1f ms, %.1f ms of it running%s, "
+	    "%llu stalls over 50 ms\n"
 	    "Peers: %zu configured, %zu established\n"
 	    "Routes: %zu\n", s->version,
 	    view_timeframe(s->uptime, tf, sizeof(tf)), s->max_stall * 1000.0,
-	    s->reset ? " (now reset)" : "",
+	    s->max_stall_cpu * 1000.0, s->reset ? " (now reset)" : "",
 	    (unsigned long long)s->stalls_over_50ms, s->peers,
 	    s->established, s->routes_total) < 0 ? -1 : 0;
 }

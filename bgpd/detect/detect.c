@@ -99,7 +99,7 @@ det_regions_free(struct det_region *r, size_t n)
 	for (i = 0; i < n; i++) {
 		free(r[i].name);
 		free(r[i].via);
-		free(r[i].pfx);
+		free(r[i].mids);
 		free(r[i].cr4);
 	}
 	free(r);
@@ -515,7 +515,8 @@ det_route(struct detect *d, const struct detect_peer *dp,
 {
 	struct det_match m[DET_MAX_MATCH];
 	struct det_region *r;
-	struct det_pfx *e;
+	struct det_mem *e;
+	uint32_t ent;
 	int i, n, counting;
 	uint16_t vis, vis_any = 0;
 
@@ -531,22 +532,29 @@ det_route(struct detect *d, const struct detect_peer *dp,
 		return;
 	if (counting)
 		region_mark_dirty(d, p);
-	n = region_match(d, p, a != NULL ? a->origin_as : 0, m,
+	/* The prefix's entry: its learned memberships, its counts. */
+	ent = det_ptab_find(&d->ptab, p);
+	n = region_match(d, p, ent, a != NULL ? a->origin_as : 0, m,
 	    DET_MAX_MATCH);
-	if (n > 0)
+	if (n == 0)
+		return;
+	/* Nobody counts (tables loading): no RIB lookup to find 0. */
+	if (d->ncounting > 0)
 		vis_any = region_pfx_count(d, p, 0);
+	if (announce && ent == UINT32_MAX)
+		ent = det_ptab_add(&d->ptab, p);
 	for (i = 0; i < n; i++) {
 		r = &d->regions[m[i].region];
-		vis = r->via_as == 0 ? vis_any :
+		vis = r->via_as == 0 || d->ncounting == 0 ? vis_any :
 		    region_pfx_count(d, p, r->via_as);
-		if (announce) {
-			region_learn(d, p, &m[i]);
-			region_materialize(d, p, &m[i]);
-		}
-		if ((e = region_pfx_get(r, p, announce)) != NULL) {
+		if ((e = region_member(d, ent, r, announce)) != NULL) {
+			if (announce)
+				region_learn(d, p, &m[i], e);
 			e->via = m[i].via;
 			region_pfx_update(d, r, e, vis);
 		}
+		if (announce)
+			region_materialize(d, p, &m[i]);
 		/* Only eligible sessions make news; tables loading do not. */
 		if (!counting || d->peers[dp->slot].state != DP_ELIGIBLE)
 			continue;
@@ -648,25 +656,25 @@ det_recount(struct detect *d, struct det_region *r, size_t *budget,
 	uint32_t q;
 	size_t i;
 
-	while (r->recount < r->pfxcap && *budget > 0) {
+	struct det_mem *e;
+
+	while (r->recount < r->npfx && *budget > 0) {
 		if (*work == 0) {
 			*budget = 0;
 			return;
 		}
-		i = r->recount++;
+		e = &d->ptab.mem[r->mids[r->recount++]];
 		(*budget)--;
-		if (!r->pfx[i].used)
-			continue;
 		*work = *work > DET_WORK_RECOUNT ? *work - DET_WORK_RECOUNT : 0;
-		r->pfx[i].vis = region_pfx_count(d, &r->pfx[i].p, r->via_as);
+		e->vis = region_pfx_count(d, DET_MEM_PFX(d, e), r->via_as);
 	}
-	if (r->recount < r->pfxcap)
+	if (r->recount < r->npfx)
 		return;
 	r->recount = SIZE_MAX;
 	q = region_quorum(d, r);
 	r->pfx_visible = 0;
-	for (i = 0; i < r->pfxcap; i++)
-		if (r->pfx[i].used && r->pfx[i].vis >= q)
+	for (i = 0; i < r->npfx; i++)
+		if (d->ptab.mem[r->mids[i]].vis >= q)
 			r->pfx_visible++;
 }
 
@@ -848,7 +856,8 @@ det_learn_cb(const struct bw_prefix *p, const struct rib_route *r,
 {
 	struct det_match m[DET_MAX_MATCH];
 	struct detect *d = arg;
-	uint32_t last = UINT32_MAX, origin;
+	struct det_mem *e;
+	uint32_t last = UINT32_MAX, origin, ent;
 	size_t i;
 	int j, k;
 
@@ -857,12 +866,15 @@ det_learn_cb(const struct bw_prefix *p, const struct rib_route *r,
 		if (origin == last)
 			continue;
 		last = origin;
-		k = region_match(d, p, origin, m, DET_MAX_MATCH);
+		ent = det_ptab_find(&d->ptab, p);
+		k = region_match(d, p, ent, origin, m, DET_MAX_MATCH);
+		if (k > 0 && ent == UINT32_MAX)
+			ent = det_ptab_add(&d->ptab, p);
 		for (j = 0; j < k; j++) {
-			region_learn(d, p, &m[j]);
+			e = region_member(d, ent, &d->regions[m[j].region], 1);
+			region_learn(d, p, &m[j], e);
+			e->via = m[j].via;
 			region_materialize(d, p, &m[j]);
-			region_pfx_get(&d->regions[m[j].region], p, 1)->via =
-			    m[j].via;
 		}
 	}
 	return 0;
@@ -977,6 +989,7 @@ detect_region_prefixes(const struct detect *d, const char *name,
     int (*cb)(const struct bw_prefix *, uint32_t, void *), void *arg)
 {
 	const struct det_region *r = NULL;
+	const struct bw_prefix *p;
 	size_t i;
 
 	for (i = 0; i < d->nregions && r == NULL; i++)
@@ -984,9 +997,10 @@ detect_region_prefixes(const struct detect *d, const char *name,
 			r = &d->regions[i];
 	if (r == NULL)
 		return -1;
-	for (i = 0; i < r->pfxcap; i++)
-		if (r->pfx[i].used && cb(&r->pfx[i].p,
-		    region_pfx_count(d, &r->pfx[i].p, r->via_as), arg) != 0)
+	for (i = 0; i < r->npfx; i++) {
+		p = DET_MEM_PFX(d, &d->ptab.mem[r->mids[i]]);
+		if (cb(p, region_pfx_count(d, p, r->via_as), arg) != 0)
 			break;
+	}
 	return 0;
 }

@@ -178,7 +178,8 @@ int	detect_regions(const struct detect *,
 	    int (*cb)(const struct detect_region_info *, void *), void *arg);
 /*
  * Per-prefix detail of one region: for each member prefix, the number
- * of eligible peers that see it.  Returns -1 if there is no such region.
+ * of eligible peers that see it, in the order the prefixes became members.
+ * Returns -1 if there is no such region.
  */
 int	detect_region_prefixes(const struct detect *, const char *name,
 	    int (*cb)(const struct bw_prefix *, uint32_t visible_peers,

@@ -107,31 +107,83 @@ struct det_vblock {
 	uint32_t	 block;		/* row in blocks */
 };
 
-/* One /16 (IPv4) or /40 (IPv6) cell of one region's space. */
+/*
+ * One /16 (IPv4) or /40 (IPv6) cell of one region's space.  168 bytes:
+ * with every country and 1,000 origin-AS regions watched there are
+ * about 1.5 chunks per routed prefix, most of them new memory.
+ */
 struct det_chunk {
-	struct bw_prefix cell;
+	uint8_t		 cb[5];		/* the cell's bytes */
+	uint8_t		 aid;
 	uint16_t	 region;
 	uint8_t		 dirty;
 	uint8_t		 pending_listed;
+	uint16_t	 nvis, ntot;	/* what the chunk adds to its region */
 	uint32_t	 next_dirty;	/* UINT32_MAX: end */
 	uint32_t	 next_cell;	/* IPv4: the cell's next chunk */
 	uint32_t	 gen;		/* sweep_gen when last recomputed */
+	uint32_t	 fixed;		/* its units of `prefix` lines in
+					 * d->fixed, or UINT32_MAX: none */
 	uint64_t	 member[DET_WORDS];	/* the region's units */
-	uint64_t	 fixed[DET_WORDS];	/* of `prefix` lines */
 	uint64_t	 seen[DET_WORDS];	/* baseline of derived units */
 	uint64_t	 pending[DET_WORDS];	/* visible, not yet baseline */
 	uint64_t	 visible[DET_WORDS];
 	double		 pending_since;
-	uint16_t	 nvis, ntot;	/* what the chunk adds to its region */
 };
 
-/* A member prefix of a region (open addressing). */
-struct det_pfx {
-	struct bw_prefix p;
-	uint8_t		 used;
-	uint8_t		 via;
-	uint16_t	 vis;		/* counting peers carrying it */
+/* Units of `prefix` lines of a chunk (few chunks have any). */
+struct det_fixed {
+	uint64_t	 w[DET_WORDS];
 };
+
+/* Chunks live in pools of DET_POOL, in id order. */
+#define DET_POOL	1024
+#define DET_CHUNK(d, id) (&(d)->pools[(id) / DET_POOL][(id) % DET_POOL])
+
+/*
+ * detpfx.c: the member prefixes of all regions, each once (an entry with
+ * a stable id under a hash index), and each entry's memberships.
+ */
+struct det_pent {
+	struct bw_prefix p;
+	uint32_t	 first;		/* its first membership, or
+					 * UINT32_MAX */
+};
+
+/* A prefix in one region. */
+struct det_mem {
+	uint32_t	 pent;		/* the prefix's entry */
+	uint32_t	 next;		/* the prefix's next membership */
+	uint32_t	 asn;		/* learned: the origin AS */
+	uint16_t	 region;
+	uint16_t	 vis;		/* counting peers carrying it */
+	uint16_t	 file;		/* learned: stats file, or DET_NOFILE */
+	uint8_t		 via;
+	uint8_t		 learned;	/* IPv4, learned by origin AS: a
+					 * member whatever the origin now */
+	char		 cc[3];		/* learned: a country's asn line */
+};
+
+struct det_ptab {
+	uint64_t	*idx;		/* hash << 32 | entry + 1; 0: empty */
+	size_t		 cap, n;	/* index slots; entries */
+	struct det_pent	*ent;
+	size_t		 entcap;
+	struct det_mem	*mem;
+	size_t		 nmem, memcap;
+};
+/* The entry of p, or UINT32_MAX. */
+uint32_t det_ptab_find(const struct det_ptab *, const struct bw_prefix *);
+/* The entry of p, made if absent. */
+uint32_t det_ptab_add(struct det_ptab *, const struct bw_prefix *);
+/*
+ * Entry e's membership of region; made (at the tail of the entry's list,
+ * its id in *made, else UINT32_MAX) if absent and create.  The pointer
+ * is good until the next membership is made.
+ */
+struct det_mem *det_ptab_member(struct det_ptab *, uint32_t e,
+	    uint16_t region, int create, uint32_t *made);
+void	det_ptab_clear(struct det_ptab *);
 
 struct det_region {
 	char		*name;
@@ -152,10 +204,12 @@ struct det_region {
 	uint8_t		 has_blocks;	/* `prefix` or `country` lines */
 	struct det_range *cr4;		/* its IPv4 country blocks */
 	size_t		 ncr4;
-	struct det_pfx	*pfx;
-	size_t		 pfxcap, npfx;
+	uint32_t	*mids;		/* its memberships (det_ptab), in
+					 * the order they came */
+	size_t		 npfx, midcap;
 	uint32_t	 pfx_visible;
-	size_t		 recount;	/* next slot to recount; SIZE_MAX: no */
+	size_t		 recount;	/* next of mids to recount;
+					 * SIZE_MAX: no */
 
 	enum region_state state;
 	double		 since;
@@ -208,17 +262,18 @@ struct detect {
 	size_t			 nasns, asncap;
 	uint32_t		*asnhash;
 	size_t			 asnhsize;
-	struct det_chunk	**chunks;
-	size_t			 nchunks, chunkcap;
+	size_t			 nchunks;
+	struct det_fixed	*fixed;		/* chunks' `prefix` units */
+	size_t			 nfixed, fixedcap;
 	struct trie		 cidx[AID_MAX];		/* chunks */
 	struct det_map		 cmap;		/* (cell, region) -> chunk */
 	uint32_t		*cell4;		/* IPv4 /16 -> its first chunk */
 	struct det_vblock	*vb;		/* IPv4 blocks, sorted */
 	size_t			 nvb;
 	uint32_t		*vb16;		/* /16 -> its first vb entry */
-	struct det_map		 lmap;		/* IPv4 prefix -> learned */
+	struct det_ptab		 ptab;		/* member prefixes */
 	struct det_chunk	**pools;	/* chunk_alloc */
-	size_t			 npools, poolcap, pool_left;
+	size_t			 npools, poolcap;
 	uint32_t		 dirty_head;
 	size_t			 sweep_next;	/* region_mark_all_dirty: chunks */
 	size_t			 sweep_end;	/* [next, end) to recompute */
@@ -256,10 +311,12 @@ int	region_index_build(struct detect *, const struct config *,
 	    char *err, size_t errlen);
 /* Chunks of the region not recomputed yet (dirty or not yet swept). */
 #define REGION_DIRTY(r)	((r)->ndirty > 0 || (r)->nsweep > 0)
-int	region_match(struct detect *, const struct bw_prefix *,
+/* ent: p's entry in d->ptab, or UINT32_MAX. */
+int	region_match(struct detect *, const struct bw_prefix *, uint32_t ent,
 	    uint32_t origin, struct det_match *, int max);
+/* e: p's membership of m's region. */
 void	region_learn(struct detect *, const struct bw_prefix *,
-	    const struct det_match *);
+	    const struct det_match *, struct det_mem *e);
 void	region_materialize(struct detect *, const struct bw_prefix *,
 	    const struct det_match *);
 void	region_mark_dirty(struct detect *, const struct bw_prefix *);
@@ -279,10 +336,18 @@ int	region_route_counts(const struct detect *, const struct rib_route *,
 	    uint32_t via_as);
 uint16_t region_pfx_count(const struct detect *, const struct bw_prefix *,
 	    uint32_t via_as);
-struct det_pfx *region_pfx_get(struct det_region *, const struct bw_prefix *,
-	    int create);
+/*
+ * Entry ent's membership of region r (ent UINT32_MAX: none), made if
+ * absent and create.  Good until the next membership is made.
+ */
+struct det_mem *region_member(struct detect *, uint32_t ent,
+	    struct det_region *r, int create);
+/* The same by prefix, never made (tests, show). */
+struct det_mem *region_pfx_get(struct detect *, struct det_region *,
+	    const struct bw_prefix *);
+#define DET_MEM_PFX(d, m)	(&(d)->ptab.ent[(m)->pent].p)
 void	region_pfx_update(struct detect *, struct det_region *,
-	    struct det_pfx *, uint16_t vis);
+	    struct det_mem *, uint16_t vis);
 void	region_via_text(const struct detect *, const struct det_match *,
 	    char *, size_t);
 

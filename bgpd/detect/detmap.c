@@ -1,6 +1,7 @@
 /*
  * A map of nonzero 64-bit keys to 32-bit values (open addressing, linear
- * probing, at most half full): the detector's one-probe indexes, where a
+ * probing, at most three quarters full: the keys of a probe share a cache
+ * line or two, and a table of 300,000 chunks stays at 6 MB, not 12): the detector's one-probe indexes, where a
  * trie descent per route would cost more (chunks by cell and region,
  * IPv4 prefixes learned by origin AS).
  */
@@ -60,7 +61,7 @@ det_map_put(struct det_map *m, uint64_t k, uint32_t v)
 {
 	size_t i;
 
-	if ((m->n + 1) * 2 > m->cap)
+	if ((m->n + 1) * 4 > m->cap * 3)
 		map_grow(m);
 	i = map_slot(m->key, m->cap, k);
 	if (m->key[i] == 0) {

@@ -78,14 +78,16 @@ region_index_clear(struct detect *d)
 		free(d->pools[i]);
 	free(d->pools);
 	d->pools = NULL;
-	d->npools = d->poolcap = d->pool_left = 0;
-	free(d->chunks);
+	d->npools = d->poolcap = 0;
+	free(d->fixed);
+	d->fixed = NULL;
+	d->nfixed = d->fixedcap = 0;
 	free(d->blocks);
 	free(d->asns);
 	free(d->asnhash);
 	free(d->pendlist);
 	det_map_clear(&d->cmap);
-	det_map_clear(&d->lmap);
+	det_ptab_clear(&d->ptab);
 	free(d->vb);
 	free(d->vb16);
 	d->vb = NULL;
@@ -93,12 +95,11 @@ region_index_clear(struct detect *d)
 	d->nvb = 0;
 	free(d->cell4);
 	d->cell4 = NULL;
-	d->chunks = NULL;
 	d->blocks = NULL;
 	d->asns = NULL;
 	d->asnhash = NULL;
 	d->pendlist = NULL;
-	d->nchunks = d->chunkcap = d->nblocks = d->blockcap = 0;
+	d->nchunks = d->nblocks = d->blockcap = 0;
 	d->nasns = d->asncap = d->asnhsize = d->npend = d->pendcap = 0;
 	d->pend_due = 0;
 	d->pend_cur = 0;
@@ -122,31 +123,6 @@ det_grow(void *p, size_t *cap, size_t need, size_t size)
 	return p;
 }
 
-static uint64_t
-lmap_key(const struct bw_prefix *p)
-{
-	return (uint64_t)1 << 63 | (uint64_t)p->len << 32 |
-	    (uint32_t)p->b[0] << 24 | (uint32_t)p->b[1] << 16 |
-	    (uint32_t)p->b[2] << 8 | p->b[3];
-}
-
-static void
-lmap_add(struct detect *d, uint32_t id)
-{
-	uint64_t k = lmap_key(&d->blocks[id].pfx);
-	uint32_t *head = det_map_get(&d->lmap, k), i;
-
-	/* At the tail: matches come in the order they were learned. */
-	d->blocks[id].next = UINT32_MAX;
-	if (head == NULL) {
-		det_map_put(&d->lmap, k, id);
-		return;
-	}
-	for (i = *head; d->blocks[i].next != UINT32_MAX; i = d->blocks[i].next)
-		;
-	d->blocks[i].next = id;
-}
-
 static void
 block_add(struct detect *d, const struct det_block *b)
 {
@@ -156,16 +132,8 @@ block_add(struct detect *d, const struct det_block *b)
 	    sizeof(*d->blocks));
 	d->blocks[d->nblocks] = *b;
 	d->blocks[d->nblocks].next = UINT32_MAX;
-	/*
-	 * An IPv4 prefix learned by origin AS matches that prefix only: a
-	 * map finds it in one probe, and it stays out of the block index
-	 * (smaller, faster to walk; no insert per learned prefix).
-	 */
-	if (b->exact && b->pfx.aid == AID_INET && !d->reference)
-		lmap_add(d, (uint32_t)d->nblocks);
-	else
-		idx_add(&d->bidx[b->pfx.aid], &b->pfx, (uint32_t)d->nblocks,
-		    b->region);
+	idx_add(&d->bidx[b->pfx.aid], &b->pfx, (uint32_t)d->nblocks,
+	    b->region);
 	d->nblocks++;
 }
 
@@ -241,13 +209,19 @@ units_of(const struct bw_prefix *c, const struct bw_prefix *p,
 	return 1;
 }
 
+/* Sets units [first, first + n) (clipped to the chunk), a word at a time. */
 static void
 bits_set(uint64_t *bm, unsigned first, unsigned n)
 {
-	unsigned u;
+	unsigned end = first + n > DET_UNITS ? DET_UNITS : first + n, k;
 
-	for (u = first; u < first + n && u < DET_UNITS; u++)
-		bm[u / 64] |= (uint64_t)1 << (u % 64);
+	while (first < end) {
+		k = end - first < 64 - first % 64 ? end - first :
+		    64 - first % 64;
+		bm[first / 64] |= (k == 64 ? ~(uint64_t)0 :
+		    (((uint64_t)1 << k) - 1)) << (first % 64);
+		first += k;
+	}
 }
 
 static unsigned
@@ -263,7 +237,41 @@ bits_count(const uint64_t *bm)
 struct chunk_fill {
 	struct detect		*d;
 	struct det_chunk	*c;
+	struct bw_prefix	 cell;
 };
+
+/* The cell of a chunk as a prefix. */
+static void
+chunk_cell(const struct det_chunk *c, struct bw_prefix *cell)
+{
+	uint8_t b[BW_ADDR_MAX];
+
+	memset(b, 0, sizeof(b));
+	memcpy(b, c->cb, sizeof(c->cb));
+	prefix_set(cell, c->aid, b, det_fam[c->aid].chunk);
+}
+
+static const uint64_t det_nofixed[DET_WORDS];
+
+/* The chunk's units of `prefix` lines (none: all zero). */
+static const uint64_t *
+chunk_fixed(const struct detect *d, const struct det_chunk *c)
+{
+	return c->fixed == UINT32_MAX ? det_nofixed : d->fixed[c->fixed].w;
+}
+
+/* The same, to set bits in (made on first use). */
+static uint64_t *
+chunk_fixed_set(struct detect *d, struct det_chunk *c)
+{
+	if (c->fixed == UINT32_MAX) {
+		d->fixed = det_grow(d->fixed, &d->fixedcap, d->nfixed + 1,
+		    sizeof(*d->fixed));
+		memset(&d->fixed[d->nfixed], 0, sizeof(*d->fixed));
+		c->fixed = (uint32_t)d->nfixed++;
+	}
+	return d->fixed[c->fixed].w;
+}
 
 /* Block index walk: ORs a region's blocks into a new chunk's bitmaps. */
 static int
@@ -279,11 +287,11 @@ chunk_fill_cb(const struct trie *t, const struct trie_node *n, void *arg)
 		if (r[i].peer != cf->c->region)
 			continue;
 		b = &cf->d->blocks[r[i].path_id];
-		if (!units_of(&cf->c->cell, &b->pfx, &first, &cnt))
+		if (!units_of(&cf->cell, &b->pfx, &first, &cnt))
 			continue;
 		bits_set(cf->c->member, first, cnt);
 		if (b->via == VIA_PREFIX)
-			bits_set(cf->c->fixed, first, cnt);
+			bits_set(chunk_fixed_set(cf->d, cf->c), first, cnt);
 	}
 	return 0;
 }
@@ -291,7 +299,7 @@ chunk_fill_cb(const struct trie *t, const struct trie_node *n, void *arg)
 static void
 chunk_mark(struct detect *d, uint32_t id)
 {
-	struct det_chunk *c = d->chunks[id];
+	struct det_chunk *c = DET_CHUNK(d, id);
 
 	if (c->dirty)
 		return;
@@ -491,10 +499,11 @@ range_units(struct det_chunk *c, uint32_t cs, uint32_t ce,
  * walks of the block index, which visit every region's blocks.
  */
 static void
-chunk_fill_v4(struct detect *d, struct det_chunk *c)
+chunk_fill_v4(struct detect *d, struct det_chunk *c,
+    const struct bw_prefix *cell)
 {
 	const struct det_region *r = &d->regions[c->region];
-	uint32_t cs = v4_addr(&c->cell), ce = v4_last(&c->cell);
+	uint32_t cs = v4_addr(cell), ce = v4_last(cell);
 	size_t lo = 0, hi = r->ncr4, i;
 
 	while (lo < hi) {
@@ -510,21 +519,22 @@ chunk_fill_v4(struct detect *d, struct det_chunk *c)
 		range_units(c, cs, ce, &r->cr4[i - 1]);
 }
 
-/* Chunks come from pools of DET_POOL, freed with the index. */
-#define DET_POOL	1024
-
+/*
+ * Chunks come from pools of DET_POOL, freed with the index; chunk id i is
+ * the (i % DET_POOL)-th of pool i / DET_POOL (DET_CHUNK), so no array of
+ * pointers is kept (or grown) beside them.
+ */
 static struct det_chunk *
 chunk_alloc(struct detect *d)
 {
-	if (d->pool_left == 0) {
+	if (d->nchunks / DET_POOL >= d->npools) {
 		d->pools = det_grow(d->pools, &d->poolcap, d->npools + 1,
 		    sizeof(*d->pools));
 		if ((d->pools[d->npools++] = calloc(DET_POOL,
 		    sizeof(struct det_chunk))) == NULL)
 			fatal("detect");
-		d->pool_left = DET_POOL;
 	}
-	return &d->pools[d->npools - 1][DET_POOL - d->pool_left--];
+	return DET_CHUNK(d, d->nchunks);
 }
 
 /*
@@ -572,16 +582,15 @@ chunk_get(struct detect *d, uint16_t region, const struct bw_prefix *cell,
 	uint32_t *id;
 
 	if ((id = det_map_get(&d->cmap, k)) != NULL)
-		return d->chunks[*id];
+		return DET_CHUNK(d, *id);
 	if (d->nchunks >= UINT32_MAX - 1)
 		fatalx("detect: too many chunks");
 	c = chunk_alloc(d);
-	c->cell = *cell;
+	memcpy(c->cb, cell->b, sizeof(c->cb));
+	c->aid = cell->aid;
 	c->region = region;
+	c->fixed = UINT32_MAX;
 	d->regions[region].nchunks++;
-	d->chunks = det_grow(d->chunks, &d->chunkcap, d->nchunks + 1,
-	    sizeof(*d->chunks));
-	d->chunks[d->nchunks] = c;
 	det_map_put(&d->cmap, k, (uint32_t)d->nchunks);
 	c->next_cell = UINT32_MAX;
 	if (cell->aid == AID_INET && !d->reference) {
@@ -592,8 +601,9 @@ chunk_get(struct detect *d, uint16_t region, const struct bw_prefix *cell,
 		idx_add(t, cell, (uint32_t)d->nchunks, region);
 	cf.d = d;
 	cf.c = c;
+	cf.cell = *cell;
 	if (!conf && !d->reference && cell->aid == AID_INET)
-		chunk_fill_v4(d, c);
+		chunk_fill_v4(d, c, cell);
 	else {
 		trie_walk_covering(&d->bidx[cell->aid], cell, chunk_fill_cb,
 		    &cf);
@@ -662,7 +672,7 @@ cell_fixed(struct detect *d, uint16_t region, const struct bw_prefix *cell,
 
 	if (units_of(cell, p, &first, &n)) {
 		bits_set(c->member, first, n);
-		bits_set(c->fixed, first, n);
+		bits_set(chunk_fixed_set(d, c), first, n);
 	}
 }
 
@@ -851,12 +861,13 @@ match_cb(const struct trie *t, const struct trie_node *n, void *arg)
 }
 
 int
-region_match(struct detect *d, const struct bw_prefix *p, uint32_t origin,
-    struct det_match *out, int max)
+region_match(struct detect *d, const struct bw_prefix *p, uint32_t ent,
+    uint32_t origin, struct det_match *out, int max)
 {
 	struct match_walk w = { d, p, out, 0, max };
+	const struct det_mem *e;
 	struct det_match m;
-	uint32_t i, *lid;
+	uint32_t i;
 
 	uint32_t vb[256];
 	int k, nvb = -1;
@@ -869,10 +880,27 @@ region_match(struct detect *d, const struct bw_prefix *p, uint32_t origin,
 		match_block(&w, &d->blocks[vb[k]]);
 	if (nvb < 0)
 		trie_walk_covering(&d->bidx[p->aid], p, match_cb, &w);
-	if (p->aid == AID_INET && (lid = det_map_get(&d->lmap,
-	    lmap_key(p))) != NULL)
-		for (i = *lid; i != UINT32_MAX; i = d->blocks[i].next)
-			match_block(&w, &d->blocks[i]);
+	/*
+	 * IPv4 prefixes learned by origin AS match that prefix only: their
+	 * memberships say so, found with the prefix's entry (no block, no
+	 * index insert per learned prefix).  In the order they were learned.
+	 */
+	if (p->aid == AID_INET && !d->reference && ent != UINT32_MAX)
+		for (i = d->ptab.ent[ent].first; i != UINT32_MAX;
+		    i = e->next) {
+			e = &d->ptab.mem[i];
+			if (!e->learned)
+				continue;
+			memset(&m, 0, sizeof(m));
+			m.region = e->region;
+			m.via = VIA_ORIGIN;
+			m.learned = 1;
+			m.file = e->file;
+			m.asn = e->asn;
+			memcpy(m.cc, e->cc, 3);
+			m.block = *p;
+			match_add(&w, &m);
+		}
 	if (origin == 0 || d->asnhsize == 0)
 		return w.n;
 	for (i = d->asnhash[asn_hash(origin, d->asnhsize)]; i != UINT32_MAX;
@@ -893,7 +921,7 @@ region_match(struct detect *d, const struct bw_prefix *p, uint32_t origin,
 
 void
 region_learn(struct detect *d, const struct bw_prefix *p,
-    const struct det_match *m)
+    const struct det_match *m, struct det_mem *e)
 {
 	struct det_region *r = &d->regions[m->region];
 	struct det_block b;
@@ -910,6 +938,13 @@ region_learn(struct detect *d, const struct bw_prefix *p,
 		return;
 	}
 	r->nlearned++;
+	if (p->aid == AID_INET && !d->reference) {
+		e->learned = 1;
+		e->file = m->file;
+		e->asn = m->asn;
+		memcpy(e->cc, m->cc, 3);
+		return;
+	}
 	memset(&b, 0, sizeof(b));
 	b.pfx = *p;
 	b.region = m->region;
@@ -956,7 +991,7 @@ cell_dirty(struct detect *d, uint16_t region, const struct bw_prefix *cell,
 	if (d->cell4 == NULL)
 		return;
 	for (id = cell4_head(d, cell)[0]; id != UINT32_MAX;
-	    id = d->chunks[id]->next_cell)
+	    id = DET_CHUNK(d, id)->next_cell)
 		chunk_mark(d, id);
 }
 
@@ -1106,9 +1141,9 @@ vis_covered_cb(const struct bw_prefix *p, const struct rib_route *r,
 static void
 pend_list(struct detect *d, uint32_t id)
 {
-	if (d->chunks[id]->pending_listed)
+	if (DET_CHUNK(d, id)->pending_listed)
 		return;
-	d->chunks[id]->pending_listed = 1;
+	DET_CHUNK(d, id)->pending_listed = 1;
 	d->pendlist = det_grow(d->pendlist, &d->pendcap, d->npend + 1,
 	    sizeof(*d->pendlist));
 	d->pendlist[d->npend++] = id;
@@ -1127,13 +1162,14 @@ static void
 chunk_totals(struct detect *d, struct det_chunk *c)
 {
 	struct det_region *r = &d->regions[c->region];
+	const uint64_t *fixed = chunk_fixed(d, c);
 	uint64_t counted[DET_WORDS], vis[DET_WORDS];
 	unsigned ntot, nvis;
 	int k;
 
 	region_touch(d, c->region);
 	for (k = 0; k < DET_WORDS; k++) {
-		counted[k] = (c->fixed[k] | c->seen[k]) & c->member[k];
+		counted[k] = (fixed[k] | c->seen[k]) & c->member[k];
 		vis[k] = c->visible[k] & counted[k];
 	}
 	ntot = bits_count(counted);
@@ -1152,6 +1188,7 @@ static size_t
 chunk_visible(struct detect *d, struct det_chunk *c, uint64_t *vis)
 {
 	struct vis_walk v;
+	struct bw_prefix cell;
 	uint32_t q = region_quorum(d, &d->regions[c->region]);
 	size_t w = d->cwords, k;
 	unsigned u, cnt;
@@ -1160,15 +1197,16 @@ chunk_visible(struct detect *d, struct det_chunk *c, uint64_t *vis)
 	if (d->ncounting == 0)
 		return DET_WORK_CHUNK;
 	memset(d->scratch, 0, (DET_UNITS + 1) * w * sizeof(*d->scratch));
+	chunk_cell(c, &cell);
 	v.d = d;
-	v.cell = &c->cell;
+	v.cell = &cell;
 	v.all = d->scratch;
 	v.units = d->scratch + w;
 	v.w = w;
 	v.via_as = d->regions[c->region].via_as;
 	v.routes = 0;
-	rib_walk_covering(d->rib, &c->cell, vis_covering_cb, &v);
-	rib_walk_covered(d->rib, &c->cell, vis_covered_cb, &v);
+	rib_walk_covering(d->rib, &cell, vis_covering_cb, &v);
+	rib_walk_covered(d->rib, &cell, vis_covered_cb, &v);
 	for (u = 0; u < DET_UNITS; u++) {
 		if (!(c->member[u / 64] & ((uint64_t)1 << (u % 64))))
 			continue;
@@ -1184,7 +1222,8 @@ chunk_visible(struct detect *d, struct det_chunk *c, uint64_t *vis)
 static size_t
 chunk_recompute(struct detect *d, uint32_t id, double now)
 {
-	struct det_chunk *c = d->chunks[id];
+	struct det_chunk *c = DET_CHUNK(d, id);
+	const uint64_t *fixed = chunk_fixed(d, c);
 	uint64_t vis[DET_WORDS], newly;
 	double due;
 	size_t work;
@@ -1195,7 +1234,7 @@ chunk_recompute(struct detect *d, uint32_t id, double now)
 	for (k = 0; k < DET_WORDS; k++) {
 		had |= c->pending[k] != 0;
 		c->pending[k] &= vis[k];
-		newly = vis[k] & c->member[k] & ~c->fixed[k] & ~c->seen[k] &
+		newly = vis[k] & c->member[k] & ~fixed[k] & ~c->seen[k] &
 		    ~c->pending[k];
 		add |= newly != 0;
 		c->pending[k] |= newly;
@@ -1223,7 +1262,7 @@ region_recompute(struct detect *d, size_t budget, size_t *work, double now)
 
 	while (d->dirty_head != UINT32_MAX && done < budget && *work > 0) {
 		id = d->dirty_head;
-		c = d->chunks[id];
+		c = DET_CHUNK(d, id);
 		d->dirty_head = c->next_dirty;
 		c->dirty = 0;
 		d->regions[c->region].ndirty--;
@@ -1233,7 +1272,7 @@ region_recompute(struct detect *d, size_t budget, size_t *work, double now)
 	}
 	while (d->sweep_next < d->sweep_end && done < budget && *work > 0) {
 		id = (uint32_t)d->sweep_next++;
-		c = d->chunks[id];
+		c = DET_CHUNK(d, id);
 		d->regions[c->region].nsweep--;
 		/* The dirty list does it, or did it since the mark. */
 		if (c->dirty || c->gen == d->sweep_gen) {
@@ -1274,7 +1313,7 @@ region_promote(struct detect *d, double now, double *next, size_t *work)
 	if (d->pend_cur == 0)
 		d->pend_first = 0;
 	for (i = d->pend_cur; i < d->npend && *work > 0; ) {
-		c = d->chunks[d->pendlist[i]];
+		c = DET_CHUNK(d, d->pendlist[i]);
 		for (k = 0, any = 0; k < DET_WORDS; k++)
 			any |= c->pending[k] != 0;
 		due = c->pending_since + d->regions[c->region].hold_down;
@@ -1324,75 +1363,34 @@ region_pfx_count(const struct detect *d, const struct bw_prefix *p,
 	return cnt;
 }
 
-static uint32_t
-pfx_hash(const struct bw_prefix *p)
+struct det_mem *
+region_member(struct detect *d, uint32_t ent, struct det_region *r,
+    int create)
 {
-	uint32_t h = 2166136261u;
-	int i, n = p->aid == AID_INET ? 4 : 16;
+	struct det_mem *e;
+	uint32_t made;
 
-	h = (h ^ p->aid) * 16777619u;
-	h = (h ^ p->len) * 16777619u;
-	for (i = 0; i < n; i++)
-		h = (h ^ p->b[i]) * 16777619u;
-	return h;
-}
-
-static struct det_pfx *
-pfx_find(struct det_pfx *tab, size_t cap, const struct bw_prefix *p)
-{
-	size_t i = pfx_hash(p) & (cap - 1);
-
-	while (tab[i].used && memcmp(&tab[i].p, p, sizeof(*p)) != 0)
-		i = (i + 1) & (cap - 1);
-	return &tab[i];
-}
-
-static void
-pfx_grow(struct det_region *r)
-{
-	size_t cap = r->pfxcap ? r->pfxcap * 2 : 64, i;
-	struct det_pfx *tab, *e;
-
-	if ((tab = calloc(cap, sizeof(*tab))) == NULL)
-		fatal("detect");
-	for (i = 0; i < r->pfxcap; i++)
-		if (r->pfx[i].used) {
-			e = pfx_find(tab, cap, &r->pfx[i].p);
-			*e = r->pfx[i];
-		}
-	free(r->pfx);
-	r->pfx = tab;
-	r->pfxcap = cap;
-	if (r->recount != SIZE_MAX)
-		r->recount = 0;		/* slots moved */
-}
-
-struct det_pfx *
-region_pfx_get(struct det_region *r, const struct bw_prefix *p, int create)
-{
-	struct det_pfx *e;
-
-	if (r->pfxcap == 0) {
-		if (!create)
-			return NULL;
-		pfx_grow(r);
+	if (ent == UINT32_MAX)
+		return NULL;
+	e = det_ptab_member(&d->ptab, ent, (uint16_t)(r - d->regions), create,
+	    &made);
+	if (made != UINT32_MAX) {
+		r->mids = det_grow(r->mids, &r->midcap, r->npfx + 1,
+		    sizeof(*r->mids));
+		r->mids[r->npfx++] = made;
 	}
-	e = pfx_find(r->pfx, r->pfxcap, p);
-	if (e->used || !create)
-		return e->used ? e : NULL;
-	if (r->npfx + 1 > r->pfxcap / 2) {
-		pfx_grow(r);
-		e = pfx_find(r->pfx, r->pfxcap, p);
-	}
-	e->used = 1;
-	e->p = *p;
-	e->vis = 0;
-	r->npfx++;
 	return e;
 }
 
+struct det_mem *
+region_pfx_get(struct detect *d, struct det_region *r,
+    const struct bw_prefix *p)
+{
+	return region_member(d, det_ptab_find(&d->ptab, p), r, 0);
+}
+
 void
-region_pfx_update(struct detect *d, struct det_region *r, struct det_pfx *e,
+region_pfx_update(struct detect *d, struct det_region *r, struct det_mem *e,
     uint16_t vis)
 {
 	uint32_t q = region_quorum(d, r);

@@ -4,18 +4,37 @@
  * attribute intern shared by all its prefixes; max-prefix is enforced
  * per source.  Every change a source makes (not a flush) and every step
  * of its lifecycle is passed to the door's observer (the region
- * detector), whose runs the door schedules.  A source's routes leave in slices of FLUSH_BUDGET routes,
- * one per loop iteration, so that a full table never blocks the loop
- * (OpenBGPD's rib dump runner is the model); graceful restart marks
- * routes stale instead and removes the stale ones later.
+ * detector), whose runs the door schedules.  A source's routes leave in
+ * slices of FLUSH_BUDGET routes, one per loop iteration, so that a full
+ * table never blocks the loop (OpenBGPD's rib dump runner is the model);
+ * graceful restart marks routes stale instead and removes the stale ones
+ * later.
+ *
+ * A flush walks the whole table: a peer's routes are spread over it, and
+ * the RIB keeps no per-peer index (16 bytes a route).  When a session
+ * comes back before the flush of its previous one is over (a flapping
+ * peer), the door keeps the old slot with its flush (struct
+ * adjrib_retired, run by the same slices) and the source goes on in a
+ * fresh slot, instead of walking the rest of the table at once.  The
+ * old routes stay invisible to the new session: its counts, its
+ * replacements and withdrawals, and the detector see only the new slot;
+ * the old slot is not up and counts for nobody.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "adjrib.h"
 #include "loop.h"
 
+/* A slot of an ended session, still being flushed (see the top). */
+struct adjrib_retired {
+	struct rib_src			 src;	/* slot and flush state only */
+	TAILQ_ENTRY(adjrib_retired)	 entry;
+};
+
 static void	adjrib_flush_cb(evutil_socket_t, short, void *);
+static void	adjrib_flush(struct rib_src *, int only_stale, uint8_t aid);
 
 /* Runs due observer work; re-arms for what it asks next. */
 static void
@@ -46,6 +65,7 @@ adjrib_init(struct adjrib *door, struct loop *loop, struct rib *rib,
 	door->intern = intern;
 	door->obs = obs;
 	door->obs_arg = obs_arg;
+	TAILQ_INIT(&door->retired);
 	if (obs != NULL && obs->run != NULL)
 		door->ev_run = loop_timer_new(loop, adjrib_run_cb, door);
 }
@@ -53,6 +73,15 @@ adjrib_init(struct adjrib *door, struct loop *loop, struct rib *rib,
 void
 adjrib_free(struct adjrib *door)
 {
+	struct adjrib_retired *r;
+
+	/* Their routes go with the RIB (rib_free). */
+	while ((r = TAILQ_FIRST(&door->retired)) != NULL) {
+		TAILQ_REMOVE(&door->retired, r, entry);
+		event_free(r->src.ev_flush);
+		free(r);
+	}
+	door->nretired = 0;
 	if (door->ev_run != NULL)
 		event_free(door->ev_run);
 	door->ev_run = NULL;
@@ -110,6 +139,12 @@ adjrib_slot_alloc(struct adjrib *door)
 			return i;
 		}
 	return -1;
+}
+
+static void
+adjrib_slot_free(struct adjrib *door, uint16_t slot)
+{
+	door->slots[slot / 8] &= (uint8_t)~(1 << (slot % 8));
 }
 
 int
@@ -195,18 +230,65 @@ adjrib_flush_slice(struct rib_src *src, size_t budget)
 	return more;
 }
 
+/*
+ * A retired slot's flush is over: the slot is free again.  Should a
+ * route have escaped the walk, the slot is flushed again from the start
+ * rather than handed to another source with it.
+ */
+static void
+adjrib_retired_done(struct rib_src *src)
+{
+	struct adjrib *door = src->door;
+	struct adjrib_retired *r = (struct adjrib_retired *)(void *)src;
+	int aid, again = 0;
+
+	for (aid = AID_INET; aid < AID_MAX; aid++)
+		if (adjrib_count(src, (uint8_t)aid) > 0) {
+			adjrib_flush(src, 0, (uint8_t)aid);
+			again = 1;
+		}
+	if (again)
+		return;
+	TAILQ_REMOVE(&door->retired, r, entry);
+	door->nretired--;
+	adjrib_slot_free(door, src->slot);
+	event_free(src->ev_flush);
+	free(r);
+}
+
+/*
+ * Runs a source's flush slices until the loop's turn is spent.  Every
+ * flushing source has its callback; once the turn is spent, only the
+ * first of them in a turn runs a slice (so that flushes go on while
+ * sessions take the turn), the others wait for the next turn: many
+ * flushes at once (peers flapping) cost a turn one slice more, not one
+ * slice each.
+ */
 static void
 adjrib_flush_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct rib_src *src = arg;
+	struct adjrib *door = src->door;
+	struct event_base *base = door->loop->base;
+	struct timeval turn;
 
 	(void)fd;
 	(void)ev;
-	while (adjrib_flush_slice(src, FLUSH_BUDGET))
-		if (loop_turn_spent(src->door->loop->base, LOOP_TURN_MAX)) {
+	if (event_base_gettimeofday_cached(base, &turn) == 0) {
+		if (timercmp(&turn, &door->flush_turn, ==) &&
+		    loop_turn_spent(base, LOOP_TURN_MAX)) {
 			loop_timer_soon(src->ev_flush);
 			return;
 		}
+		door->flush_turn = turn;
+	}
+	while (adjrib_flush_slice(src, FLUSH_BUDGET))
+		if (loop_turn_spent(base, LOOP_TURN_MAX)) {
+			loop_timer_soon(src->ev_flush);
+			return;
+		}
+	if (src->retired)
+		adjrib_retired_done(src);
 }
 
 void
@@ -215,6 +297,74 @@ adjrib_settle(struct rib_src *src)
 	while (adjrib_flush_slice(src, SIZE_MAX))
 		;
 	event_del(src->ev_flush);
+}
+
+/*
+ * Hands src's slot, with the flushes under way, to the door, and gives
+ * src a fresh slot.  Every route left in the old slot is dead: its
+ * flushes become full ones.  Returns 0, or -1 (no slot free; nothing
+ * changed).
+ */
+static int
+adjrib_retire(struct rib_src *src)
+{
+	struct adjrib *door = src->door;
+	struct adjrib_retired *r;
+	int slot, aid;
+
+	if ((slot = adjrib_slot_alloc(door)) == -1)
+		return -1;
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		adjrib_slot_free(door, (uint16_t)slot);
+		return -1;
+	}
+	r->src.door = door;
+	r->src.slot = src->slot;
+	r->src.addr = src->addr;
+	r->src.asn = src->asn;
+	r->src.retired = 1;
+	for (aid = AID_INET; aid < AID_MAX; aid++) {
+		r->src.flushing[aid] = src->flushing[aid];
+		r->src.flush_cur[aid] = src->flush_cur[aid];
+		src->flushing[aid] = 0;
+		src->flush_stale_only[aid] = 0;
+	}
+	r->src.ev_flush = loop_timer_new(door->loop, adjrib_flush_cb, &r->src);
+	event_del(src->ev_flush);
+	TAILQ_INSERT_TAIL(&door->retired, r, entry);
+	door->nretired++;
+	src->slot = (uint16_t)slot;
+	loop_timer_soon(r->src.ev_flush);
+	return 0;
+}
+
+void
+adjrib_renew(struct rib_src *src)
+{
+	const struct rib *rib = src->door->rib;
+	size_t n, work;
+	int aid, dead = 0, live = 0;
+
+	if (src->up)
+		return;
+	for (aid = AID_INET; aid < AID_MAX; aid++) {
+		if ((n = adjrib_count(src, (uint8_t)aid)) == 0)
+			continue;
+		work = !src->flushing[aid] ? 0 : !src->flush_stale_only[aid] ?
+		    n : rib_count_stale(rib, src->slot, (uint8_t)aid);
+		if (work == n)
+			dead = 1;
+		else
+			live = 1;	/* stale routes kept for this session */
+	}
+	if (dead && !live && adjrib_retire(src) == 0) {
+		src->door->renews_retired++;
+		return;
+	}
+	if (dead)
+		src->door->renews_settled++;
+	/* Nothing left to flush costs nothing here. */
+	adjrib_settle(src);
 }
 
 /* Marks a source's routes of a family stale (graceful restart). */
@@ -290,7 +440,7 @@ adjrib_src_detach(struct rib_src *src)
 	adjrib_gone(src);
 	event_free(src->ev_flush);
 	src->ev_flush = NULL;
-	src->door->slots[src->slot / 8] &= (uint8_t)~(1 << (src->slot % 8));
+	adjrib_slot_free(src->door, src->slot);
 }
 
 /* Routes */

@@ -14,6 +14,8 @@
  *
  * Lifecycle of a source:
  *   adjrib_src_attach   a RIB slot; no routes yet
+ *   adjrib_renew        a new session begins: the previous one's routes
+ *                       still being flushed stay behind, in their slot
  *   adjrib_up           its session came up (routes may follow)
  *   adjrib_eligible     its initial table is complete
  *   adjrib_down         the session went; with graceful restart per
@@ -25,6 +27,8 @@
  */
 #ifndef BGPWATCH_ADJRIB_H
 #define BGPWATCH_ADJRIB_H
+
+#include <sys/queue.h>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -99,6 +103,7 @@ struct rib_src {
 	uint8_t			 stale[AID_MAX]; /* holds GR stale routes */
 	uint8_t			 flushing[AID_MAX];
 	uint8_t			 flush_stale_only[AID_MAX];
+	uint8_t			 retired;	/* the door's: a slot it empties */
 	struct rib_cursor	 flush_cur[AID_MAX];
 	struct event		*ev_flush;	/* sliced flush */
 	struct rib_src_stats	 stats;
@@ -116,6 +121,8 @@ struct rib_src {
 #define ADJRIB_NOTIF_SENT	1
 #define ADJRIB_NOTIF_RECEIVED	2
 
+struct adjrib_retired;
+
 /* The door itself: the RIB, the interning and the detector it feeds. */
 struct adjrib {
 	struct loop		*loop;
@@ -126,6 +133,12 @@ struct adjrib {
 	struct event		*ev_run;	/* observer work due */
 	uint8_t			 kicked;
 	uint8_t			 slots[RIB_MAX_PEERS / 8 + 1]; /* in use */
+	/* Slots of ended sessions whose routes are still being flushed. */
+	TAILQ_HEAD(, adjrib_retired) retired;
+	size_t			 nretired;
+	uint64_t		 renews_retired;	/* adjrib_renew: handed over */
+	uint64_t		 renews_settled;	/* adjrib_renew: flushed at once */
+	struct timeval		 flush_turn;	/* the turn of the last slice */
 };
 
 /* Sets up the door over rib; obs may be NULL (nobody watches). */
@@ -149,6 +162,16 @@ int	adjrib_src_attach(struct adjrib *, struct rib_src *,
 /* Removes every route of src at once, tells the detector, frees the slot. */
 void	adjrib_src_detach(struct rib_src *);
 
+/*
+ * A new session of src begins (before its first route): a flush of the
+ * previous session's routes still under way must not eat the new ones.
+ * When every route src holds is being flushed, the door keeps the slot
+ * and finishes that flush in slices on its own, and src takes a fresh
+ * slot: O(1) whatever the table.  When some family keeps stale routes
+ * (graceful restart) beside a flush, or no slot is free, the flush is
+ * finished at once (adjrib_settle).
+ */
+void	adjrib_renew(struct rib_src *);
 void	adjrib_up(struct rib_src *);
 void	adjrib_eligible(struct rib_src *);
 /*
@@ -163,7 +186,7 @@ int	adjrib_flush_stale(struct rib_src *, uint8_t aid);
 /* 1 if any family still holds stale routes. */
 int	adjrib_has_stale(const struct rib_src *);
 void	adjrib_gone(struct rib_src *);
-/* Runs pending flushes to completion (before a new session starts). */
+/* Runs src's pending flushes to completion at once. */
 void	adjrib_settle(struct rib_src *);
 
 /*

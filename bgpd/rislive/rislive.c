@@ -12,9 +12,13 @@
  * capped (wslay closes with 1009), subscribes are rate limited and
  * counted, and what waits for a client is capped (queue-limit): past it
  * the client is cut with a log line.  Each message is encoded once (and
- * once more with raw) whatever the number of clients.
+ * once more with raw) whatever the number of clients, and framed once:
+ * the clients' output buffers share its bytes (rislive_out.c).
  */
 #include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <unistd.h>
@@ -149,7 +153,8 @@ rl_linger(struct rl_client *c)
 static size_t
 rl_queued(const struct rl_client *c)
 {
-	return evbuffer_get_length(bufferevent_get_output(c->bev));
+	return evbuffer_get_length(bufferevent_get_output(c->bev)) +
+	    c->run_len;
 }
 
 /*
@@ -163,8 +168,10 @@ rl_over_cap(struct rl_client *c)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 
-	if (evbuffer_get_length(out) <= c->rl->conf.queue_limit)
+	if (rl_queued(c) <= c->rl->conf.queue_limit)
 		return 0;
+	if (rl_run_flush(c) == -1)
+		return 1;
 	if (c->rl->ssl == NULL)
 		while (evbuffer_get_length(out) > 0 &&
 		    evbuffer_write(out, bufferevent_getfd(c->bev)) > 0)
@@ -258,7 +265,9 @@ rl_ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t len,
 	struct rl_client *c = arg;
 
 	(void)flags;
-	if (evbuffer_add(bufferevent_get_output(c->bev), data, len) != 0) {
+	/* The shared frames queued before go first. */
+	if (rl_run_flush(c) == -1 ||
+	    evbuffer_add(bufferevent_get_output(c->bev), data, len) != 0) {
 		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
 		return -1;
 	}
@@ -899,6 +908,7 @@ rl_client_free(struct rl_client *c)
 	rl->st.subscriptions -= c->nsubs;
 	free(c->subs);
 	rl_inflate_free(c);
+	rl_run_drop(c);
 	for (i = 0; i < c->nevsubs; i++)
 		rl_evsub_free(&c->evsubs[i]);
 	free(c->evsubs);
@@ -934,6 +944,7 @@ rl_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	uint32_t scope;
 	char ab[BW_ADDR_STRLEN];
 	struct timeval tv = { rl_head_timeout(rl), 0 };
+	int one = 1;
 
 	(void)salen;
 	rl->st.connections++;
@@ -953,6 +964,9 @@ rl_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 		evutil_closesocket(fd);
 		return;
 	}
+	/* Writes are batched per turn already (rl_flush()): Nagle would
+	 * only hold a lone message back until the last one is acked. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		fatal("rislive client");
 	c->rl = rl;
@@ -999,22 +1013,47 @@ rl_update_active(struct rislive *rl)
 }
 
 /*
+ * Queues the shared frame f (a message of plen bytes) to c; marks c if
+ * its queue is over the cap.
+ */
+static void
+rl_send_frame(struct rl_client *c, const struct rl_frame *f, size_t plen)
+{
+	/* What wslay holds goes first; nothing goes after a close. */
+	if (wslay_event_want_write(c->ws) && wslay_event_send(c->ws) != 0) {
+		rl_kill(c, RL_DROP_PROTOCOL, "send failed");
+		return;
+	}
+	if (wslay_event_get_close_sent(c->ws))
+		return;
+	rl_run_add(c, f);
+	c->rl->st.messages++;
+	c->rl->st.bytes += plen;
+	if (rl_over_cap(c))
+		rl_kill(c, RL_DROP_SLOW, "send queue over %llu bytes (client "
+		    "does not read)", (unsigned long long)
+		    c->rl->conf.queue_limit);
+}
+
+/*
  * Sends v to every client with a matching subscription.  The message is
- * encoded once (and once more with raw), and deflated once for all the
+ * encoded once (and once more with raw), deflated once for all the
  * clients with permessage-deflate (no context takeover: each message
- * stands alone, so one compressed copy serves them all).
+ * stands alone, so one compressed copy serves them all), and each of
+ * those is framed once: the clients share the bytes (rislive_out.c).
  */
 void
 rl_publish(struct rislive *rl, const struct rl_view *v)
 {
 	struct rl_client *c, *next;
-	const void *p[2] = { NULL, NULL }, *zp[2] = { NULL, NULL };
-	size_t len[2] = { 0, 0 }, zlen[2] = { 0, 0 }, i;
-	struct evbuffer *zb[2] = { NULL, NULL };
+	struct rl_frame fr[RL_FK_MAX];
+	size_t plen[RL_FK_MAX], i;
 	struct evbuffer *eb[2] = { NULL, NULL };
+	const void *p;
 	uint64_t id = 0;
-	int raw;
+	int raw, k;
 
+	memset(fr, 0, sizeof(fr));
 	for (c = TAILQ_FIRST(&rl->clients); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
 		if (c->state != RL_C_WS || c->nsubs == 0 || c->kill)
@@ -1029,41 +1068,39 @@ rl_publish(struct rislive *rl, const struct rl_view *v)
 			continue;
 		if (v->m == NULL)
 			raw = 0;
-		if (eb[raw] == NULL) {
-			if (id == 0)
-				id = ++rl->msgid;
-			if ((eb[raw] = evbuffer_new()) == NULL)
-				fatal("rislive encode");
-			if (rl_encode(eb[raw], v, rl->host, id, raw) == -1) {
-				log_warnx("rislive: cannot encode a message");
-				break;
+		k = (raw ? RL_FK_RAW : 0) | (c->deflate ? RL_FK_DEFLATE : 0);
+		if (fr[k].blk == NULL) {
+			if (eb[raw] == NULL) {
+				if (id == 0)
+					id = ++rl->msgid;
+				if ((eb[raw] = evbuffer_new()) == NULL)
+					fatal("rislive encode");
+				if (rl_encode(eb[raw], v, rl->host, id, raw) ==
+				    -1) {
+					log_warnx("rislive: cannot encode a "
+					    "message");
+					break;
+				}
 			}
-			len[raw] = evbuffer_get_length(eb[raw]);
-			p[raw] = evbuffer_pullup(eb[raw], (ssize_t)len[raw]);
-		}
-		if (c->deflate) {
-			if (zb[raw] == NULL) {
-				if (rl_deflate(rl, p[raw], len[raw]) == -1 ||
-				    (zb[raw] = evbuffer_new()) == NULL) {
+			plen[k] = evbuffer_get_length(eb[raw]);
+			p = evbuffer_pullup(eb[raw], (ssize_t)plen[k]);
+			if (c->deflate) {
+				if (rl_deflate(rl, p, plen[k]) == -1) {
 					log_warnx("rislive: cannot deflate");
 					break;
 				}
-				evbuffer_add_buffer(zb[raw], rl->zbuf);
-				zlen[raw] = evbuffer_get_length(zb[raw]);
-				zp[raw] = evbuffer_pullup(zb[raw],
-				    (ssize_t)zlen[raw]);
+				plen[k] = evbuffer_get_length(rl->zbuf);
+				p = evbuffer_pullup(rl->zbuf,
+				    (ssize_t)plen[k]);
 			}
-			rl_send_rsv(c, zp[raw], zlen[raw], WSLAY_RSV1_BIT);
-		} else
-			rl_send(c, p[raw], len[raw]);
+			rl_frame_make(rl, k, p, plen[k], &fr[k]);
+		}
+		rl_send_frame(c, &fr[k], plen[k]);
 		rl_reap(c);
 	}
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 2; i++)
 		if (eb[i] != NULL)
 			evbuffer_free(eb[i]);
-		if (zb[i] != NULL)
-			evbuffer_free(zb[i]);
-	}
 }
 
 void
@@ -1087,23 +1124,28 @@ rl_publish_event(struct rislive *rl, const struct rislive_event *ev)
 }
 
 /*
- * Hands what is queued to the kernel now, plain sockets only (TLS goes
+ * Moves the clients' shared frames into their output buffers and hands
+ * what is queued to the kernel now, plain sockets only (TLS goes
  * through its bufferevent): a message reaches its client in the turn it
  * was made, not one epoll round later.
  */
 void
 rl_flush(struct rislive *rl)
 {
-	struct rl_client *c;
+	struct rl_client *c, *next;
 	struct evbuffer *out;
 
-	if (rl->ssl != NULL)
-		return;
-	TAILQ_FOREACH(c, &rl->clients, entry) {
+	for (c = TAILQ_FIRST(&rl->clients); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
 		if (c->state != RL_C_WS || c->kill)
 			continue;
+		if (rl_run_flush(c) == -1) {
+			rl_kill(c, RL_DROP_SLOW, "out of memory for its queue");
+			rl_reap(c);
+			continue;
+		}
 		out = bufferevent_get_output(c->bev);
-		if (evbuffer_get_length(out) > 0)
+		if (rl->ssl == NULL && evbuffer_get_length(out) > 0)
 			(void)evbuffer_write(out, bufferevent_getfd(c->bev));
 	}
 }
@@ -1384,8 +1426,10 @@ rislive_close(struct rislive *rl)
 	}
 	free(rl->spare);
 	free(rl->scratch_upd);
+	/* The clients' buffers are finalized here: their blocks return. */
 	if (rl->base != NULL)
 		event_base_free(rl->base);
+	rl_arena_free(rl);
 	rl_inbox_free(&rl->in);
 	pthread_mutex_destroy(&rl->stmu);
 	free(rl);

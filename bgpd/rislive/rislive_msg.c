@@ -390,12 +390,30 @@ rl_enc_notification(struct json *j, const struct rl_view *v)
 	json_obj_close(j);
 }
 
+/* v in base (10 or 16, lower case) at out, NUL-terminated; returns the
+ * end.  out has room for 21 bytes. */
+static char *
+rl_utoa(char *out, uint64_t v, unsigned int base)
+{
+	char tmp[20], *t = tmp;
+
+	do {
+		*t++ = "0123456789abcdef"[v % base];
+		v /= base;
+	} while (v != 0);
+	while (t > tmp)
+		*out++ = *--t;
+	*out = '\0';
+	return out;
+}
+
 int
 rl_encode(struct evbuffer *out, const struct rl_view *v, const char *host,
     uint64_t id, int raw)
 {
 	struct json j;
-	char ids[64], asn[16];
+	char ids[BW_ADDR_STRLEN + 24], asn[24];
+	size_t n;
 
 	json_init(&j, out);
 	json_obj_open(&j, NULL);
@@ -403,10 +421,13 @@ rl_encode(struct evbuffer *out, const struct rl_view *v, const char *host,
 	json_obj_open(&j, "data");
 	json_double(&j, "timestamp", v->ts, 6);
 	json_str(&j, "peer", v->peer);
-	snprintf(asn, sizeof(asn), "%u", v->tp->peer_as);
+	/* No printf: these are per message. */
+	rl_utoa(asn, v->tp->peer_as, 10);
 	json_str(&j, "peer_asn", asn);
-	snprintf(ids, sizeof(ids), "%s-%llx", v->peer,
-	    (unsigned long long)id);
+	n = strnlen(v->peer, BW_ADDR_STRLEN - 1);
+	memcpy(ids, v->peer, n);
+	ids[n] = '-';
+	rl_utoa(ids + n + 1, id, 16);
 	json_str(&j, "id", ids);
 	json_str(&j, "host", host);
 	json_str(&j, "type", rl_type_names[v->type]);

@@ -25,6 +25,20 @@
  * jansson need not meet in one file. */
 struct json_t;
 
+struct rl_blk;
+
+/* Kinds of shared frames, each with its arena (rislive_out.c). */
+#define RL_FK_RAW	1	/* with "raw" */
+#define RL_FK_DEFLATE	2	/* permessage-deflate (RSV1) */
+#define RL_FK_MAX	4
+#define RL_FRAME_HEAD_MAX 10	/* bytes of an unmasked frame header */
+
+/* One framed message in an arena block. */
+struct rl_frame {
+	struct rl_blk	*blk;
+	size_t		 off, len;	/* header and payload */
+};
+
 /* Message types, as bits of a subscription's type filter. */
 enum rl_type {
 	RL_T_UPDATE = 0,
@@ -108,6 +122,9 @@ struct rl_client {
 	int			 lingering;	/* half-closed, awaiting EOF */
 	uint8_t			 deflate;	/* permessage-deflate agreed */
 	z_stream		*inflate;	/* its client's messages, lazily */
+	struct rl_blk		*run_blk;	/* shared frames not yet in bev's
+						 * output (rislive_out.c) */
+	size_t			 run_off, run_len;
 	char			 kill_why[96];
 };
 TAILQ_HEAD(rl_clients, rl_client);
@@ -205,6 +222,9 @@ struct rislive {
 	z_stream		*deflate;	/* shared: no context takeover */
 	struct evbuffer		*zbuf;		/* one deflated message */
 	struct rl_view		*view;		/* arrays reused */
+	struct rl_blk		*arena[RL_FK_MAX]; /* shared frames */
+	struct rl_blk		*free_blk;	/* spent blocks, for reuse */
+	size_t			 nfree_blk;
 };
 
 /* The parts of one tap message that filters look at. */
@@ -282,6 +302,23 @@ void	rl_deflate_free(struct rislive *);
 int	rl_inflate(struct rl_client *, const uint8_t *p, size_t len,
 	    struct evbuffer *out, size_t max);
 void	rl_inflate_free(struct rl_client *);
+
+/* rislive_out.c: frames shared by the clients */
+/* Writes the header of an unmasked final text frame of len bytes (RSV1
+ * with rsv1) to h (RL_FRAME_HEAD_MAX bytes).  Returns its length. */
+size_t	rl_frame_head(uint8_t *h, size_t len, int rsv1);
+/* Frames p (a message of kind RL_FK_*) at the end of its arena. */
+void	rl_frame_make(struct rislive *, int kind, const void *p, size_t len,
+	    struct rl_frame *);
+/* Queues f to c: its run grows, or is flushed and a new one begins. */
+void	rl_run_add(struct rl_client *, const struct rl_frame *);
+/* Moves c's run into its output buffer.  Returns 0, or -1 (memory). */
+int	rl_run_flush(struct rl_client *);
+/* Forgets c's run (c is being freed). */
+void	rl_run_drop(struct rl_client *);
+/* Drops the arenas and frees the spent blocks (again after the clients'
+ * buffers are gone: those give theirs back). */
+void	rl_arena_free(struct rislive *);
 
 /* rislive_msg.c */
 /* Fills v from a tap message (prefixes and path of an UPDATE).

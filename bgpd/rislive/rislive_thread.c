@@ -23,6 +23,7 @@
  * The worker never waits for the loop thread.
  */
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -416,6 +417,8 @@ rl_thread_main(void *arg)
 {
 	struct rislive *rl = arg;
 
+	/* Named, so that top -H and the bench tell it from the loop. */
+	(void)prctl(PR_SET_NAME, "bw-rislive", 0, 0, 0);
 	event_base_loop(rl->base, EVLOOP_NO_EXIT_ON_EMPTY);
 	return NULL;
 }

@@ -3,13 +3,19 @@
 1. Load time of a full table (updates.et-header.2015.gz through bgpfeed,
    until End-of-RIB is acknowledged) with no WebSocket client, then with
    10 clients subscribed to every UPDATE (reading as fast as they can, in
-   one process); the messages per second they received, and when the last
-   one had everything.
+   one process: build/tools/wsread, C, which only parses frame headers,
+   so that the clients' CPU is small and not bgpwatchd's to pay; the
+   asyncio readers of before with RL_BENCH_PYREADERS=1); the messages per
+   second they received, and when the last one had everything.  CPU
+   seconds per thread of bgpwatchd (the loop thread, the stream's thread
+   bw-rislive) and the time the loop thread waited for a CPU.
 2. Wire-to-client latency for one subscribed prefix: a minimal BGP
    speaker in this process writes an UPDATE for the prefix (announce,
-   withdraw, alternately, 300 times, 20 ms apart) and a WebSocket client in
-   this process, subscribed to that prefix only, times its ris_message:
-   the same clock on both ends.
+   withdraw, alternately, 300 times, 20 ms apart) and a WebSocket client,
+   subscribed to that prefix only, times its ris_message: the same clock
+   on both ends.  First wsread -t (C), then python3-websockets.
+bgpwatchd and wsread each run in a session of their own (see
+start_daemon()).
 
 usage: bench.py BUILD MRT WORK  (prints a table; never pass/fail)"""
 import asyncio, json, os, socket, statistics, struct, subprocess, sys, time
@@ -20,6 +26,7 @@ A = "127.0.4.1"
 BGP_PORT, METRICS, WSPORT = 34090, 34091, 34092
 FEED_SRC, SPEAKER = "127.0.4.91", "127.0.4.92"
 URL = "ws://%s:%d/v1/ws/" % (A, WSPORT)
+WSREAD = os.path.join(BUILD, "tools", "wsread")
 
 
 def start_daemon(tag):
@@ -36,8 +43,12 @@ websocket on {a} port {ws} {{ queue-limit 1G; max-clients 20 }}
 """.format(a=A, p=BGP_PORT, w=WORK, t=tag, f=FEED_SRC, s=SPEAKER,
            m=METRICS, ws=WSPORT))
     log = open(os.path.join(WORK, "rl-%s.log" % tag), "w")
+    # A session of its own: where the kernel groups CPU time by session
+    # (sched_autogroup, or a service's cgroup), bgpwatchd's threads
+    # share their group's part, not the bench's and the clients'.
     p = subprocess.Popen([os.path.join(BUILD, "bgpwatchd"), "-d", "-f",
-                          conf], stdout=log, stderr=subprocess.STDOUT)
+                          conf], stdout=log, stderr=subprocess.STDOUT,
+                         start_new_session=True)
     # Our daemon, not a leftover one on the same port: its own log says
     # it listens.
     for _ in range(100):
@@ -63,6 +74,10 @@ def stop(p):
 async def feed():
     p = await asyncio.create_subprocess_exec(
         os.path.join(BUILD, "bgpfeed"), "--mrt", MRT, "--bind", FEED_SRC,
+        # Held open after End-of-RIB: a busy bgpwatchd may take longer
+        # than bgpfeed's 3 s close timeout to read it all, and a closed
+        # session has no acknowledgement time (acked_s 0).
+        "--hold", "8",
         "--timing", "%s:%d" % (A, BGP_PORT), stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL)
     out, _ = await asyncio.wait_for(p.communicate(), 300)
@@ -122,34 +137,98 @@ class Reader:
             self.last = time.time()
 
 
+class CReaders:
+    """The nclients readers in one C process (build/tools/wsread), in a
+    session of its own: frame headers parsed, payloads only counted."""
+    def __init__(self, n, deflate):
+        self.n, self.deflate = n, deflate
+        self.bytes, self.last, self.cpu = 0, None, 0.0
+
+    async def start(self):
+        sub = json.dumps({"type": "ris_subscribe", "data": {
+            "type": "UPDATE", "socketOptions": {"acknowledge": True}}})
+        self.p = await asyncio.create_subprocess_exec(
+            WSREAD, A, str(WSPORT), str(self.n), sub, "-i", "10",
+            *(["-z"] if self.deflate else []), stdout=subprocess.PIPE,
+            start_new_session=True)
+        line = await asyncio.wait_for(self.p.stdout.readline(), 30)
+        if line.strip() != b"ready":
+            raise RuntimeError("wsread: %r" % line)
+
+    async def finish(self, want):
+        out = await asyncio.wait_for(self.p.stdout.read(), 600)
+        kv = dict(x.split("=", 1) for x in out.decode().split())
+        await self.p.wait()
+        self.frames = int(kv["frames"])
+        self.bytes = int(kv["bytes"])
+        self.last = float(kv["last"]) or None
+        self.cpu = float(kv["cpu"])
+
+
+class PyReaders:
+    """The old readers: asyncio in this process (RL_BENCH_PYREADERS=1)."""
+    def __init__(self, n, deflate):
+        self.readers = [Reader(deflate) for _ in range(n)]
+        self.n, self.bytes, self.last, self.cpu = n, 0, None, 0.0
+
+    async def start(self):
+        ready = []
+        self.tasks = [asyncio.create_task(r.run(ready))
+                      for r in self.readers]
+        while len(ready) < self.n:
+            await asyncio.sleep(0.05)
+        self.t0 = os.times()
+
+    async def finish(self, want):
+        deadline = time.time() + 300
+        while time.time() < deadline:
+            if metric("bgpwatch_rislive_messages_total") >= want and \
+                    metric("bgpwatch_rislive_queued_bytes") == 0 and \
+                    time.time() - max(r.last or 0
+                                      for r in self.readers) > 0.3:
+                break
+            await asyncio.sleep(0.1)
+        t1 = os.times()
+        self.cpu = (t1.user - self.t0.user) + (t1.system - self.t0.system)
+        self.last = max((r.last or 0) for r in self.readers) or None
+        self.bytes = sum(r.bytes for r in self.readers)
+        for t in self.tasks:
+            t.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+
+
 async def load(nclients, deflate=False):
     d = start_daemon("load%d" % nclients)
     try:
-        readers = [Reader(deflate) for _ in range(nclients)]
-        ready = []
-        tasks = [asyncio.create_task(r.run(ready)) for r in readers]
-        while len(ready) < nclients:
-            await asyncio.sleep(0.05)
+        readers = None
+        if nclients:
+            readers = (PyReaders if os.environ.get("RL_BENCH_PYREADERS")
+                       == "1" or not os.path.exists(WSREAD) else
+                       CReaders)(nclients, deflate)
+            await readers.start()
         t0 = time.time()
-        c0, l0 = cpu(d), cpu(d, d.pid)
+        c0, l0, s0 = cpu(d), cpu(d, d.pid), stream_cpu(d)
+        w0 = sched_wait(d)
+        r0 = os.times()
         acked, msgs = await feed()
         load.cpu = cpu(d) - c0
         load.loop_cpu = cpu(d, d.pid) - l0
+        load.stream_cpu = stream_cpu(d) - s0
+        load.loop_wait = sched_wait(d) - w0
+        load.feed_cpu = (os.times().children_user - r0.children_user +
+                         os.times().children_system - r0.children_system)
+        load.load_avg = os.getloadavg()[0]
         want = (msgs - 2) * nclients   # End-of-RIB markers are not sent
-        deadline = time.time() + 300
-        while nclients and time.time() < deadline:
-            if metric("bgpwatch_rislive_messages_total") >= want and \
-                    metric("bgpwatch_rislive_queued_bytes") == 0 and \
-                    time.time() - max(r.last or 0 for r in readers) > 0.3:
-                break
-            await asyncio.sleep(0.1)
-        done = max((r.last or t0) for r in readers) - t0 if readers else 0
+        done, nbytes = 0, 0
+        load.client_cpu = 0.0
+        if readers:
+            await readers.finish(want)
+            done = (readers.last or t0) - t0
+            nbytes = readers.bytes
+            load.client_cpu = readers.cpu
         load.total_cpu = cpu(d) - c0
+        load.stream_total = stream_cpu(d) - s0
         got = metric("bgpwatch_rislive_messages_total")
-        nbytes = sum(r.bytes for r in readers)
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
         return acked, msgs, got, nbytes, done
     finally:
         stop(d)
@@ -178,14 +257,29 @@ def bgp_update(announce):
                    attrs + pfx)
 
 
-async def latency(n=300):
+async def latency(n=300, cclient=False):
+    """Wire-to-client times (ms) of n UPDATEs for one subscribed prefix,
+    and (Python client only) from bgpwatchd's read to the client.  The
+    C client (wsread -t, a session of its own) stamps each frame as it
+    reads it; the Python one is python3-websockets, JSON parsed."""
     d = start_daemon("latency")
+    sub = json.dumps({"type": "ris_subscribe", "data": {
+        "prefix": "198.51.100.0/24", "type": "UPDATE",
+        "socketOptions": {"acknowledge": True}}})
+    ws = cp = None
     try:
-        ws = await websockets.connect(URL, open_timeout=10, close_timeout=1)
-        await ws.send(json.dumps({"type": "ris_subscribe", "data": {
-            "prefix": "198.51.100.0/24", "type": "UPDATE",
-            "socketOptions": {"acknowledge": True}}}))
-        await ws.recv()
+        if cclient:
+            cp = await asyncio.create_subprocess_exec(
+                WSREAD, A, str(WSPORT), "1", sub, "-t", "-i", "60",
+                stdout=subprocess.PIPE, start_new_session=True)
+            line = await asyncio.wait_for(cp.stdout.readline(), 30)
+            if line.strip() != b"ready":
+                raise RuntimeError("wsread: %r" % line)
+        else:
+            ws = await websockets.connect(URL, open_timeout=10,
+                                          close_timeout=1)
+            await ws.send(sub)
+            await ws.recv()
         r, w = await asyncio.open_connection(A, BGP_PORT,
                                              local_addr=(SPEAKER, 0))
         w.write(bgp_open())
@@ -203,23 +297,52 @@ async def latency(n=300):
             t0 = time.time()
             w.write(bgp_update(i % 2 == 0))
             await w.drain()
-            m = json.loads(await asyncio.wait_for(ws.recv(), 5))
-            t1 = time.time()
+            if cp is not None:
+                t1 = float(await asyncio.wait_for(cp.stdout.readline(), 5))
+            else:
+                m = json.loads(await asyncio.wait_for(ws.recv(), 5))
+                t1 = time.time()
             if i >= 2:       # skip the session's start
                 lat.append((t1 - t0) * 1e3)
-                inside.append((t1 - m["data"]["timestamp"]) * 1e3)
+                if ws is not None:
+                    inside.append((t1 - m["data"]["timestamp"]) * 1e3)
             await asyncio.sleep(0.02)
         dt.cancel()
         w.close()
-        await ws.close()
         return lat, inside
     finally:
+        if ws is not None:
+            await ws.close()
+        if cp is not None:
+            cp.kill()
+            await cp.wait()
         stop(d)
 
 
 def pct(v, q):
     v = sorted(v)
     return v[min(len(v) - 1, int(round(q * (len(v) - 1))))]
+
+
+def sched_wait(p):
+    """Seconds the loop thread was runnable but waited for a CPU."""
+    try:
+        with open("/proc/%d/task/%d/schedstat" % (p.pid, p.pid)) as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def stream_cpu(p):
+    """CPU seconds of the stream's thread (named bw-rislive)."""
+    for tid in os.listdir("/proc/%d/task" % p.pid):
+        try:
+            with open("/proc/%d/task/%s/comm" % (p.pid, tid)) as f:
+                if f.read().strip() == "bw-rislive":
+                    return cpu(p, int(tid))
+        except OSError:
+            pass
+    return 0.0
 
 
 def cpu(p, tid=None):
@@ -234,7 +357,34 @@ def cpu(p, tid=None):
 
 async def main():
     if os.environ.get("RL_BENCH_ONLY") == "load10":
-        print(await load(10))
+        r = await load(10)
+        print("load10 acked=%.3f msgs=%d got=%d bytes=%d done=%.3f "
+              "cpu=%.3f loop=%.3f stream=%.3f total=%.3f stream_total=%.3f "
+              "client=%.3f loop_wait=%.3f feed=%.3f loadavg=%.2f" % (r + (
+                  load.cpu, load.loop_cpu, load.stream_cpu, load.total_cpu,
+                  load.stream_total, load.client_cpu, load.loop_wait,
+                  load.feed_cpu, load.load_avg)))
+        return
+    if os.environ.get("RL_BENCH_ONLY") == "load0":
+        r = await load(0)
+        print("load0 acked=%.3f msgs=%d cpu=%.3f loop=%.3f loop_wait=%.3f "
+              "feed=%.3f loadavg=%.2f" % (
+                  r[0], r[1], load.cpu, load.loop_cpu, load.loop_wait,
+                  load.feed_cpu, load.load_avg))
+        return
+    if os.environ.get("RL_BENCH_ONLY") == "latency":
+        lat, inside = await latency()
+        print("latency p50=%.3f p90=%.3f p99=%.3f max=%.3f inside_p50=%.3f "
+              "inside_p99=%.3f loadavg=%.2f" % (
+                  statistics.median(lat), pct(lat, 0.9), pct(lat, 0.99),
+                  max(lat), statistics.median(inside), pct(inside, 0.99),
+                  os.getloadavg()[0]))
+        return
+    if os.environ.get("RL_BENCH_ONLY") == "clatency":
+        lat, _ = await latency(cclient=True)
+        print("clatency p50=%.3f p90=%.3f p99=%.3f max=%.3f loadavg=%.2f" % (
+            statistics.median(lat), pct(lat, 0.9), pct(lat, 0.99), max(lat),
+            os.getloadavg()[0]))
         return
     if os.environ.get("RL_BENCH_ONLY") == "deflate10":
         print(await load(10, deflate=True), load.loop_cpu, load.total_cpu)
@@ -245,12 +395,16 @@ async def main():
     rows.append(("full table load, no client (s)", "%.3f" % base[0]))
     rows.append(("  bgpwatchd CPU during it (s)", "%.3f" % c_base))
     rows.append(("  of it the loop thread (s)", "%.3f" % load.loop_cpu))
+    rows.append(("  the loop thread waited for a CPU (s)",
+                 "%.3f" % load.loop_wait))
     l_base = load.loop_cpu
     with10 = await load(10)
     rows.append(("full table load, 10 clients on every UPDATE (s)",
                  "%.3f" % with10[0]))
     rows.append(("  bgpwatchd CPU during it (s)", "%.3f" % load.cpu))
     rows.append(("  of it the loop thread (s)", "%.3f" % load.loop_cpu))
+    rows.append(("  the loop thread waited for a CPU (s)",
+                 "%.3f" % load.loop_wait))
     rows.append(("  loop thread CPU growth", "%+.1f%%" % (
         (load.loop_cpu / l_base - 1) * 100 if l_base else 0)))
     rows.append(("  growth (target <= 20%)",
@@ -262,8 +416,13 @@ async def main():
     rows.append(("  last client complete after (s)", "%.3f" % with10[4]))
     rows.append(("  bgpwatchd CPU until the clients had all (s)",
                  "%.3f" % load.total_cpu))
+    rows.append(("  of it the stream thread (s)", "%.3f" % load.stream_total))
     rows.append(("  stream CPU per message and client (us)", "%.2f" % (
-        (load.total_cpu - load.loop_cpu) / with10[2] * 1e6 if with10[2] else 0)))
+        load.stream_total / with10[2] * 1e6 if with10[2] else 0)))
+    rows.append(("  the 10 readers' CPU (bench process) (s)",
+                 "%.3f" % load.client_cpu))
+    rows.append(("  load average (1 min) at the end of the load",
+                 "%.2f" % load.load_avg))
     rows.append(("  messages/s to the clients (all 10)",
                  "%.0f" % (with10[2] / with10[4] if with10[4] else 0)))
     if os.environ.get("RL_BENCH_DEFLATE", "1") != "0":
@@ -271,15 +430,22 @@ async def main():
         rows.append(("same, clients with permessage-deflate (s)",
                      "%.3f" % z[0]))
         rows.append(("  of it the loop thread (s)", "%.3f" % load.loop_cpu))
-        rows.append(("  MB on the wire (deflated)", "%.1f" % (z[3] / 1e6)))
+        rows.append(("  MB received (deflated)", "%.1f" % (z[3] / 1e6)))
         rows.append(("  bgpwatchd CPU until the clients had all (s)",
                      "%.3f" % load.total_cpu))
+    if os.path.exists(WSREAD):
+        lat, _ = await latency(cclient=True)
+        rows.append(("wire-to-client latency, 1 prefix, C client: p50 (ms)",
+                     "%.3f" % statistics.median(lat)))
+        rows.append(("  p99 (ms, target < 1)", "%.3f" % pct(lat, 0.99)))
     lat, inside = await latency()
-    rows.append(("wire-to-client latency, 1 prefix: p50 (ms)",
+    rows.append(("the same, python3-websockets client: p50 (ms)",
                  "%.3f" % statistics.median(lat)))
-    rows.append(("  p99 (ms, target < 1)", "%.3f" % pct(lat, 0.99)))
+    rows.append(("  p99 (ms)", "%.3f" % pct(lat, 0.99)))
     rows.append(("  from bgpwatchd's read (timestamp) p99 (ms)",
                  "%.3f" % pct(inside, 0.99)))
+    rows.append(("load average (1 min) at the end",
+                 "%.2f" % os.getloadavg()[0]))
     for k, v in rows:
         print("   %-52s %12s" % (k, v))
     with open(os.path.join(WORK, "rislive.json"), "w") as f:
