@@ -1,9 +1,9 @@
 /*
  * Fixed-size object allocator for the RIB's many small objects (trie
  * nodes, attribute sets, small blobs): 64 KiB chunks of equal objects,
- * no per-object header, and a chunk goes back to the system when its
- * last object is freed (one empty chunk per slab is kept as a spare), so
- * a flushed table returns its memory.
+ * no per-object header, and a chunk's pages go back to the system when
+ * its last object is freed (one empty chunk per slab is kept as a spare),
+ * so a flushed table returns its memory.
  */
 #ifndef BGPWATCH_SLAB_H
 #define BGPWATCH_SLAB_H
@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define SLAB_CHUNK	(64 * 1024)
-#define SLAB_RESERVE	16		/* chunks mapped at a time */
+#define SLAB_BATCH_MAX	64	/* chunks mapped at once (4 MiB) */
 
 struct slab_chunk;
 
@@ -25,8 +25,15 @@ struct slab {
 	size_t			 chunks;
 	size_t			 empty;		/* chunks kept with none used */
 	size_t			 live;		/* objects handed out */
-	char			*res;		/* mapped, not handed out yet */
-	size_t			 nres;		/* chunks left at res */
+	char			*reserve;	/* mapped, never used chunks */
+	size_t			 nreserve;
+	struct slab_chunk	**clean;	/* given back, still mapped */
+	size_t			 nclean, capclean;
+	struct slab_batch {
+		char		*p;
+		size_t		 n;
+	}			*batch;		/* every mapping, to unmap */
+	size_t			 nbatch, capbatch;
 };
 
 /* Sets up an empty slab of size-byte objects (8 <= size <= 4096). */
@@ -35,8 +42,13 @@ void	slab_init(struct slab *, size_t size);
 void	*slab_alloc(struct slab *);
 /* Returns an object of this slab. */
 void	slab_free(struct slab *, void *);
-/* Releases the spare chunk; every object must have been freed. */
+/* Unmaps every chunk; every object must have been freed. */
 void	slab_destroy(struct slab *);
+/*
+ * Drops every object at once and unmaps every chunk (a few munmaps, not
+ * one per chunk); the slab is then empty, as after slab_init.
+ */
+void	slab_release(struct slab *);
 /* Bytes the slab holds from the system. */
 size_t	slab_reserved(const struct slab *);
 

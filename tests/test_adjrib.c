@@ -259,13 +259,12 @@ first4(const struct fix *f, size_t from)
 	return from;
 }
 
-/* One slice of a source's flush of a family, as the door runs them. */
+/* One slice of the door's flush walk, as its timer runs them. */
 static int
 slice(struct fix *f, struct rib_src *src, uint8_t aid, size_t budget)
 {
 	assert_true(src->flushing[aid]);
-	return rib_flush_slice(f->rib, &src->flush_cur[aid], src->slot,
-	    src->flush_stale_only[aid], budget);
+	return adjrib_flush_step(&f->door, budget);
 }
 
 static size_t
@@ -445,6 +444,58 @@ test_adjrib_flap_midflush(void **state)
 	rattr_unref(f->in, a3);
 }
 
+/*
+ * Eight peers flap at once, their sessions ending at different points of
+ * the walk (a flush that starts behind the walk's position is finished
+ * on its next round): one walk serves them all, about one round of the
+ * table in all, not one round each.
+ */
+#define NMANY	8
+static void
+test_adjrib_shared_walk(void **state)
+{
+	struct fix *f = *state;
+	struct rib_src full, fl[NMANY];
+	struct rattr *a1 = attrs(f->in, 11);
+	size_t budget = 1000, steps = 0, round, nprefixes;
+	int i;
+
+	full_table(f, &full);
+	for (i = 0; i < NMANY; i++) {
+		attach(f, &fl[i], 2 + i);
+		adjrib_up(&fl[i]);
+		/* Overlapping ranges: shared prefixes and prefixes of one. */
+		announce(f, &fl[i], NFULL - NFLAP + (size_t)i * NFLAP / 4,
+		    NFLAP, a1);
+	}
+	nprefixes = rib_total_prefixes(f->rib, AID_INET) +
+	    rib_total_prefixes(f->rib, AID_INET6);
+	/* A round: every prefix once, plus the routes removed. */
+	round = (nprefixes + NMANY * NFLAP) / budget + 1;
+	for (i = 0; i < NMANY; i++) {
+		(void)adjrib_down(&fl[i], "test", NULL);
+		steps += (size_t)adjrib_flush_step(&f->door, budget);
+		steps += (size_t)adjrib_flush_step(&f->door, budget);
+		if (i % 2 == 1)		/* back early: handed over */
+			adjrib_renew(&fl[i]);
+	}
+	assert_int_equal(f->door.nretired, NMANY / 2);
+	while (adjrib_flush_step(&f->door, budget))
+		steps++;
+	assert_true(steps <= 2 * round);
+	assert_int_equal(f->door.nretired, 0);
+	assert_true(TAILQ_EMPTY(&f->door.flushers));
+	for (i = 0; i < NMANY; i++) {
+		assert_int_equal(count(&fl[i]), 0);
+		adjrib_src_detach(&fl[i]);
+	}
+	assert_int_equal(total(f), NFULL);
+	assert_int_equal(slots_used(f), 1);
+	adjrib_src_detach(&full);
+	run(f);
+	rattr_unref(f->in, a1);
+}
+
 /* The door goes (daemon exit) while slots are still being flushed. */
 static void
 test_adjrib_free_retired(void **state)
@@ -602,6 +653,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_adjrib_flap_midflush,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_adjrib_shared_walk,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adjrib_free_retired,
 		    setup, teardown),

@@ -879,6 +879,9 @@ test_mrt_block(void **state)
 		"mrt { updates \"/x\"; updates \"/y\" }",
 		"mrt { table \"/x\"; queue-limit 1K }",
 		"mrt { updates \"\" }",
+		"mrt { updates \"/x\"; compress gzip level 0 }",
+		"mrt { updates \"/x\"; compress gzip level 10 }",
+		"mrt { updates \"/x\"; compress none level 3 }",
 	};
 	struct config *c;
 	size_t i;
@@ -898,6 +901,10 @@ test_mrt_block(void **state)
 	assert_int_equal(c->mrt.compress, CONF_MRT_BZIP2);
 	assert_int_equal(c->mrt.all_messages, 1);
 	assert_int_equal(c->mrt.queue_limit, 32 * 1024 * 1024);
+	config_free(c);
+	c = parse_snippet("mrt { updates \"/u\"; compress gzip level 3 }", 1);
+	assert_int_equal(c->mrt.compress, CONF_MRT_GZIP);
+	assert_int_equal(c->mrt.level, 3);
 	config_free(c);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		parse_snippet(bad[i], 0);

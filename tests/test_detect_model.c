@@ -356,6 +356,7 @@ model_compare(struct model *m)
 	const struct bw_prefix *p;
 	char pb[BW_PREFIX_STRLEN];
 	size_t i, j, learned = 0;
+	uint32_t nvis;
 	int k;
 
 	for (k = 0; k < 2; k++)
@@ -374,8 +375,10 @@ model_compare(struct model *m)
 		assert_int_equal(ra->units_tot, rb->units_tot);
 		assert_int_equal(ra->state, rb->state);
 		assert_int_equal(ra->pending, rb->pending);
+		nvis = 0;
 		for (j = 0; j < ra->npfx; j++) {
 			ea = &a->ptab.mem[ra->mids[j]];
+			nvis += ea->vis >= region_quorum(a, ra);
 			p = DET_MEM_PFX(a, ea);
 			assert_int_equal(ea->region, i);
 			eb = region_pfx_get(b, rb, p);
@@ -391,6 +394,9 @@ model_compare(struct model *m)
 				    p, ra->via_as));
 			assert_int_equal(ea->via, eb->via);
 		}
+		/* Settled: the count kept per change is a count of now. */
+		if (ra->recount == SIZE_MAX)
+			assert_int_equal(ra->pfx_visible, nvis);
 	}
 	/*
 	 * The reference keeps what it learned as blocks of the index; the

@@ -128,16 +128,17 @@ test_formats(void **state)
 {
 	struct fx *f = *state;
 	static const int comp[] = { CONF_MRT_NONE, CONF_MRT_GZIP,
-	    CONF_MRT_BZIP2 };
+	    CONF_MRT_BZIP2, CONF_MRT_GZIP, CONF_MRT_BZIP2 };
+	static const int level[] = { 0, 0, 0, 9, 1 };
 	uint8_t buf[8192];
 	char path[128], tmp[140];
 	size_t len = records(buf, sizeof(buf), 50);
 	int i;
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 5; i++) {
 		snprintf(path, sizeof(path), "%s/t%d", f->dir, i);
 		snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-		mrt_io_open(f->io, 1, path, comp[i], 1);
+		mrt_io_open(f->io, 1, path, comp[i], level[i], 1);
 		assert_int_equal(mrt_io_write(f->io, 1, buf, len, 0), 0);
 		assert_int_equal(mrt_io_write(f->io, 1, buf, len, 0), 0);
 		mrt_io_close(f->io, 1, 40 + (uint64_t)i);
@@ -161,15 +162,15 @@ test_abort_and_append(void **state)
 
 	snprintf(path, sizeof(path), "%s/aborted", f->dir);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	mrt_io_open(f->io, 2, path, CONF_MRT_GZIP, 1);
+	mrt_io_open(f->io, 2, path, CONF_MRT_GZIP, 0, 1);
 	assert_int_equal(mrt_io_write(f->io, 2, buf, len, 0), 0);
 	mrt_io_abort(f->io, 2);
 	/* An updates file (no tmp) opened twice is appended to. */
 	snprintf(path, sizeof(path), "%s/updates", f->dir);
-	mrt_io_open(f->io, 0, path, CONF_MRT_GZIP, 0);
+	mrt_io_open(f->io, 0, path, CONF_MRT_GZIP, 0, 0);
 	assert_int_equal(mrt_io_write(f->io, 0, buf, len, 0), 0);
 	mrt_io_close(f->io, 0, 1);
-	mrt_io_open(f->io, 0, path, CONF_MRT_GZIP, 0);
+	mrt_io_open(f->io, 0, path, CONF_MRT_GZIP, 0, 0);
 	assert_int_equal(mrt_io_write(f->io, 0, buf, len, 0), 0);
 	mrt_io_close(f->io, 0, 2);
 	wait_done(f, 2);
@@ -191,7 +192,7 @@ test_disk_full(void **state)
 	uint8_t buf[4096];
 	size_t len = records(buf, sizeof(buf), 10);
 
-	mrt_io_open(f->io, 0, "/dev/full", CONF_MRT_NONE, 0);
+	mrt_io_open(f->io, 0, "/dev/full", CONF_MRT_NONE, 0, 0);
 	assert_int_equal(mrt_io_write(f->io, 0, buf, len, 0), 0);
 	mrt_io_close(f->io, 0, 9);
 	wait_done(f, 1);
@@ -212,7 +213,7 @@ test_limit(void **state)
 
 	snprintf(path, sizeof(path), "%s/limited", f->dir);
 	mrt_io_set_limit(f->io, len - 1);
-	mrt_io_open(f->io, 0, path, CONF_MRT_NONE, 0);
+	mrt_io_open(f->io, 0, path, CONF_MRT_NONE, 0, 0);
 	assert_int_equal(mrt_io_write(f->io, 0, buf, len, 0), -1);
 	assert_int_equal(mrt_io_write(f->io, 0, buf, len, 1), 0);
 	mrt_io_close(f->io, 0, 3);

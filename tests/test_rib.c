@@ -806,6 +806,98 @@ test_rib_withdraw_take(void **state)
 	intern_free(in);
 }
 
+/* Routes' times: the 15-bit code, the peer's epoch, what changes them. */
+static void
+test_rib_times(void **state)
+{
+	struct intern *in = intern_new();
+	struct rib *rib = rib_new(in);
+	struct bw_prefix p1 = pfx("192.0.2.0/24"), p2 = pfx("198.51.100.0/24"),
+	    p3 = pfx("2001:db8::/32");
+	struct rattr *a = attrs(in, 1), *b = attrs(in, 2);
+	const struct rib_route *r;
+	struct rib_cursor c;
+	uint64_t age, got, prev = 0;
+	uint32_t t0 = 1700000000;
+	uint16_t code, pcode = 0;
+	size_t n;
+	int i;
+
+	(void)state;
+	/* The code: rounded down, within 0.1 %, monotonic, 15 bits. */
+	for (age = 0; age <= UINT32_MAX; age += 1 + age / 7) {
+		code = rib_time_code((uint32_t)age);
+		got = rib_time_age(code);
+		assert_true(code < 0x8000);
+		assert_true(got <= age);
+		assert_true(age - got <= age / 1024);
+		assert_true(code >= pcode && got >= prev);
+		if (age < 2048)
+			assert_int_equal(got, age);
+		pcode = code;
+		prev = got;
+	}
+	assert_int_equal(rib_time_age(rib_time_code(UINT32_MAX)),
+	    UINT32_MAX - (UINT32_MAX & ((1U << 21) - 1)));
+
+	rib_set_time(rib, t0);
+	assert_int_equal(rib_update(rib, 1, &p1, 0, a), RIB_UPD_NEW_PREFIX);
+	r = rib_lookup(rib, &p1, &n);
+	assert_int_equal(rib_route_time(rib, &r[0]), t0);
+	rib_set_time(rib, t0 + 100);
+	assert_int_equal(rib_update(rib, 1, &p2, 0, a), RIB_UPD_NEW_PREFIX);
+	r = rib_lookup(rib, &p2, &n);
+	assert_int_equal(rib_route_time(rib, &r[0]), t0 + 100);
+	/* A day later: within 64 s (0.1 %), never later than the truth. */
+	rib_set_time(rib, t0 + 86400 + 37);
+	assert_int_equal(rib_update(rib, 1, &p3, 0, a), RIB_UPD_NEW_PREFIX);
+	r = rib_lookup(rib, &p3, &n);
+	got = rib_route_time(rib, &r[0]);
+	assert_true(got <= t0 + 86400 + 37 && got > t0 + 86400 + 37 - 64);
+	/* The same attributes again keep the time; others take the new. */
+	rib_set_time(rib, t0 + 500);
+	assert_int_equal(rib_update(rib, 1, &p1, 0, a), RIB_UPD_REPLACED);
+	r = rib_lookup(rib, &p1, &n);
+	assert_int_equal(rib_route_time(rib, &r[0]), t0);
+	assert_int_equal(rib_update(rib, 1, &p2, 0, b), RIB_UPD_REPLACED);
+	r = rib_lookup(rib, &p2, &n);
+	assert_int_equal(rib_route_time(rib, &r[0]), t0 + 500);
+	/* Marked stale and refreshed: the time stays, the flag goes. */
+	for (i = AID_INET; i < AID_MAX; i++) {
+		rib_cursor_init(&c, (uint8_t)i);
+		while (rib_mark_stale_slice(rib, &c, 1, 2))
+			;
+	}
+	assert_int_equal(rib_count_stale(rib, 1, AID_INET), 2);
+	r = rib_lookup(rib, &p1, &n);
+	assert_true(r[0].flags & ROUTE_STALE);
+	assert_int_equal(rib_route_time(rib, &r[0]), t0);
+	rib_set_time(rib, t0 + 600);
+	assert_int_equal(rib_update(rib, 1, &p1, 0, a), RIB_UPD_REPLACED);
+	r = rib_lookup(rib, &p1, &n);
+	assert_false(r[0].flags & ROUTE_STALE);
+	assert_int_equal(rib_route_time(rib, &r[0]), t0);
+	assert_int_equal(rib_count_stale(rib, 1, AID_INET), 1);
+	/* Another peer has its own epoch; one with none has no times. */
+	rib_set_time(rib, t0 + 90000);
+	assert_int_equal(rib_update(rib, 2, &p1, 0, a), RIB_UPD_NEW_PREFIX);
+	r = rib_lookup(rib, &p1, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(rib_route_time(rib, &r[1]), t0 + 90000);
+	/* All of peer 1's routes gone: its next route starts a new epoch. */
+	assert_int_equal(rib_withdraw(rib, 1, &p1, 0), RIB_WD_LAST);
+	assert_int_equal(rib_withdraw(rib, 1, &p2, 0), RIB_WD_LAST);
+	assert_int_equal(rib_withdraw(rib, 1, &p3, 0), RIB_WD_LAST);
+	rib_set_time(rib, t0 + 3000000);
+	assert_int_equal(rib_update(rib, 1, &p3, 0, b), RIB_UPD_NEW_PREFIX);
+	r = rib_lookup(rib, &p3, &n);
+	assert_int_equal(rib_route_time(rib, &r[0]), t0 + 3000000);
+	rattr_unref(in, a);
+	rattr_unref(in, b);
+	rib_free(rib);
+	intern_free(in);
+}
+
 int
 main(void)
 {
@@ -819,6 +911,7 @@ main(void)
 		cmocka_unit_test(test_rib_flush_shared),
 		cmocka_unit_test(test_rib_churn),
 		cmocka_unit_test(test_rib_withdraw_take),
+		cmocka_unit_test(test_rib_times),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

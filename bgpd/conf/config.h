@@ -232,6 +232,7 @@ struct config_mrt {
 	char			*table;		/* strftime path, NULL: none */
 	uint32_t		 every;		/* seconds */
 	enum config_mrt_compress compress;
+	uint8_t			 level;		/* 1..9; 0: the default */
 	uint64_t		 queue_limit;	/* bytes waiting for the disk */
 	int			 line;
 };

@@ -4,7 +4,7 @@
  *	mrt {
  *		updates "PATH" [rotate DURATION] [all]
  *		table "PATH" [every DURATION]
- *		compress gzip | bzip2 | none
+ *		compress gzip | bzip2 [level N] | none
  *		queue-limit SIZE
  *	}
  *
@@ -90,6 +90,7 @@ mrt_compress(struct parser *p, void *arg)
 	struct config_mrt *m = arg;
 	const char *s;
 	char q[QBUF];
+	uint32_t level;
 
 	if ((s = get_arg(p, "compress")) == NULL)
 		return -1;
@@ -103,6 +104,11 @@ mrt_compress(struct parser *p, void *arg)
 		perr(p, p->tok.line, "unknown compression %s (gzip, bzip2 or "
 		    "none)", quote(s, q, sizeof(q)));
 		return -1;
+	}
+	if (m->compress != CONF_MRT_NONE && accept_word(p, "level")) {
+		if (get_u32(p, "level", 1, 9, &level) == -1)
+			return -1;
+		m->level = (uint8_t)level;
 	}
 	return 0;
 }
@@ -189,5 +195,6 @@ config_mrt_equal(const struct config_mrt *a, const struct config_mrt *b)
 	return str_equal(a->updates, b->updates) && a->rotate == b->rotate &&
 	    a->all_messages == b->all_messages &&
 	    str_equal(a->table, b->table) && a->every == b->every &&
-	    a->compress == b->compress && a->queue_limit == b->queue_limit;
+	    a->compress == b->compress && a->level == b->level &&
+	    a->queue_limit == b->queue_limit;
 }

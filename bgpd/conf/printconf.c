@@ -290,7 +290,10 @@ config_mrt_print(FILE *fp, const struct config_mrt *m)
 		config_print_duration(fp, m->every);
 		fputc('\n', fp);
 	}
-	fprintf(fp, "\tcompress %s\n", config_mrt_compress_name(m->compress));
+	fprintf(fp, "\tcompress %s", config_mrt_compress_name(m->compress));
+	if (m->level > 0)
+		fprintf(fp, " level %u", m->level);
+	fputc('\n', fp);
 	fprintf(fp, "\tqueue-limit ");
 	print_size(fp, m->queue_limit);
 	fprintf(fp, "\n}\n");

@@ -653,9 +653,6 @@ static void
 det_recount(struct detect *d, struct det_region *r, size_t *budget,
     size_t *work)
 {
-	uint32_t q;
-	size_t i;
-
 	struct det_mem *e;
 
 	while (r->recount < r->npfx && *budget > 0) {
@@ -666,16 +663,16 @@ det_recount(struct detect *d, struct det_region *r, size_t *budget,
 		e = &d->ptab.mem[r->mids[r->recount++]];
 		(*budget)--;
 		*work = *work > DET_WORK_RECOUNT ? *work - DET_WORK_RECOUNT : 0;
-		e->vis = region_pfx_count(d, DET_MEM_PFX(d, e), r->via_as);
+		region_pfx_update(d, r, e, region_pfx_count(d,
+		    DET_MEM_PFX(d, e), r->via_as));
 	}
-	if (r->recount < r->npfx)
-		return;
-	r->recount = SIZE_MAX;
-	q = region_quorum(d, r);
-	r->pfx_visible = 0;
-	for (i = 0; i < r->npfx; i++)
-		if (d->ptab.mem[r->mids[i]].vis >= q)
-			r->pfx_visible++;
+	/*
+	 * Done: pfx_visible followed each member's flag (no pass over the
+	 * members here, in one run: 250,000 of them in one region with
+	 * every country watched).
+	 */
+	if (r->recount >= r->npfx)
+		r->recount = SIZE_MAX;
 }
 
 static void

@@ -162,6 +162,8 @@ struct det_mem {
 	uint8_t		 learned;	/* IPv4, learned by origin AS: a
 					 * member whatever the origin now */
 	char		 cc[3];		/* learned: a country's asn line */
+	uint8_t		 cvis;		/* vis reaches the quorum: counted in
+					 * the region's pfx_visible */
 };
 
 struct det_ptab {

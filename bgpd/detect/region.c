@@ -1389,17 +1389,26 @@ region_pfx_get(struct detect *d, struct det_region *r,
 	return region_member(d, det_ptab_find(&d->ptab, p), r, 0);
 }
 
+/*
+ * A member's count of visible peers changed: pfx_visible follows its
+ * flag (counted at the quorum of now).  The quorum changes only with the
+ * set of counting peers, and then every member is recounted through here
+ * before the region is judged again: no pass over all members.
+ */
 void
 region_pfx_update(struct detect *d, struct det_region *r, struct det_mem *e,
     uint16_t vis)
 {
-	uint32_t q = region_quorum(d, r);
+	uint8_t c = vis >= region_quorum(d, r);
 
-	if (e->vis >= q && r->pfx_visible > 0)
-		r->pfx_visible--;
-	if (vis >= q)
-		r->pfx_visible++;
 	e->vis = vis;
+	if (c == e->cvis)
+		return;
+	e->cvis = c;
+	if (c)
+		r->pfx_visible++;
+	else if (r->pfx_visible > 0)
+		r->pfx_visible--;
 }
 
 void

@@ -126,7 +126,8 @@ mrt_updates_rotate(struct mrt_archive *a, int64_t t)
 		    a->conf.updates);
 		return;
 	}
-	mrt_io_open(a->io, MRT_STREAM_UPDATES, path, a->conf.compress, 0);
+	mrt_io_open(a->io, MRT_STREAM_UPDATES, path, a->conf.compress,
+	    a->conf.level, 0);
 	a->upd_bucket = bucket;
 }
 

@@ -31,6 +31,7 @@ struct io_item {
 	enum io_cmd	 cmd;
 	int		 stream;
 	int		 compress;
+	int		 level;
 	int		 tmp;
 	uint64_t	 token;
 	size_t		 len;
@@ -86,6 +87,7 @@ io_open(struct mrt_io *io, struct io_item *it)
 {
 	struct io_file *f = &io->files[it->stream];
 	const char *path = it->path;
+	char mode[16];
 	int fd;
 
 	memset(f, 0, sizeof(*f));
@@ -110,10 +112,15 @@ io_open(struct mrt_io *io, struct io_item *it)
 		 * third of the default's CPU for 17 % more bytes; table
 		 * dumps are rare and kept longer: the default, 6.
 		 */
-		if ((f->gz = gzdopen(fd, f->tmp ? "ab6" : "ab1")) == NULL) {
+		snprintf(mode, sizeof(mode), "ab%d", it->level > 0 ?
+		    it->level : f->tmp ? 6 : 1);
+		if ((f->gz = gzdopen(fd, mode)) == NULL) {
 			close(fd);
 			io_fail(f, ENOMEM);
+			break;
 		}
+		/* The thread writes 256 KiB chunks: fewer, larger writes. */
+		(void)gzbuffer(f->gz, 128 * 1024);
 		break;
 	case CONF_MRT_BZIP2:
 	default:
@@ -125,7 +132,8 @@ io_open(struct mrt_io *io, struct io_item *it)
 		if (it->compress == CONF_MRT_BZIP2) {
 			int bzerr;
 
-			f->bz = BZ2_bzWriteOpen(&bzerr, f->fp, 9, 0, 0);
+			f->bz = BZ2_bzWriteOpen(&bzerr, f->fp,
+			    it->level > 0 ? it->level : 9, 0, 0);
 			if (bzerr != BZ_OK)
 				io_fail(f, EIO);
 		}
@@ -385,13 +393,14 @@ mrt_io_set_limit(struct mrt_io *io, uint64_t limit)
 
 void
 mrt_io_open(struct mrt_io *io, int stream, const char *path, int compress,
-    int tmp)
+    int level, int tmp)
 {
 	struct io_item *it = io_item(IO_OPEN, stream, 0);
 
 	if ((it->path = strdup(path)) == NULL)
 		fatal("mrt_io_open");
 	it->compress = compress;
+	it->level = level;
 	it->tmp = tmp;
 	io_push(io, it);
 }

@@ -45,12 +45,13 @@ struct mrt_io	*mrt_io_new(struct event_base *, uint64_t limit,
 void		 mrt_io_free(struct mrt_io *);
 void		 mrt_io_set_limit(struct mrt_io *, uint64_t limit);
 /*
- * Opens path for stream, gzip/bzip2/plain (enum config_mrt_compress);
+ * Opens path for stream, gzip/bzip2/plain (enum config_mrt_compress) at
+ * level (1..9; 0: gzip 1 for appended files, 6 for tmp ones; bzip2 9);
  * with tmp the bytes go to "path.tmp" until the close renames it;
  * without, to path itself, appended to.  Never refused.
  */
 void		 mrt_io_open(struct mrt_io *, int stream, const char *path,
-		    int compress, int tmp);
+		    int compress, int level, int tmp);
 /*
  * Queues n bytes for stream.  Returns 0, or -1 when the queue holds its
  * limit already (nothing queued); force queues past the limit (a table

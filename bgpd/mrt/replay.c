@@ -35,11 +35,27 @@
 
 #define REPLAY_MAX_PEERS	4096	/* a hostile file cannot make more */
 
+/*
+ * The attribute block a peer's last RIB entry carried, with its interned
+ * set (a reference held): a table dump repeats a peer's attributes for
+ * prefix after prefix (one origin's prefixes lie side by side), and such
+ * an entry needs neither decoding nor interning.  Blocks longer than
+ * REPLAY_ACACHE_MAX are not kept.
+ */
+#define REPLAY_ACACHE_MAX	4096
+
+struct replay_acache {
+	struct rattr		*attrs;		/* NULL: empty */
+	uint32_t		 len;
+	uint8_t			 raw[REPLAY_ACACHE_MAX];
+};
+
 /* An MRT peer: a source of routes and its decoder context. */
 struct replay_peer {
 	TAILQ_ENTRY(replay_peer) entry;
 	struct rib_src		 src;
 	struct bgp_dec_ctx	 dec;
+	struct replay_acache	 last;
 };
 TAILQ_HEAD(replay_peers, replay_peer);
 
@@ -52,6 +68,7 @@ struct replay {
 	struct replay_peer	*index[REPLAY_MAX_PEERS]; /* TD2 peer index */
 	size_t			 nindex;
 	uint64_t		 records, updates, errors, older;
+	uint64_t		 entries, decoded;	/* RIB entries */
 	uint32_t		 table_ts;	/* last table dump's time */
 };
 
@@ -188,10 +205,10 @@ replay_peer_index(struct replay *rp, const struct mrt_peer_index *pi)
 		rp->index[rp->nindex++] = replay_peer(rp, &mp.addr, mp.asn);
 }
 
-/* One route of a RIB dump with its attribute block. */
-static void
-replay_route(struct replay *rp, struct replay_peer *p, const struct bw_prefix *pfx,
-    uint32_t path_id, const struct bgp_view *attrs, int as4, int mrt_rib)
+/* An attribute block of a RIB dump, interned (a reference for the caller). */
+static struct rattr *
+replay_attrs(struct replay *rp, const struct bgp_view *attrs, int as4,
+    int mrt_rib)
 {
 	struct bgp_dec_ctx ctx;
 	struct bgp_update u;
@@ -202,29 +219,87 @@ replay_route(struct replay *rp, struct replay_peer *p, const struct bw_prefix *p
 	ctx.mrt_rib = (uint8_t)mrt_rib;
 	ctx.scratch = rp->scratch;
 	ctx.scratchlen = BGP_SCRATCH_LEN;
+	rp->decoded++;
 	if (bgp_attrs_decode(&ctx, attrs->p, attrs->len, &u) == -1 ||
 	    u.action == ACT_TREAT_AS_WITHDRAW) {
 		rp->errors++;
-		return;
+		return NULL;
 	}
 	if ((a = intern_attrs(rp->door->intern, &u.attrs)) == NULL)
 		fatal("intern_attrs");
-	adjrib_announce_one(&p->src, pfx, path_id, a);
+	return a;
+}
+
+/* One route of a table dump (TABLE_DUMP, 2-octet ASes). */
+static void
+replay_route(struct replay *rp, struct replay_peer *p,
+    const struct bw_prefix *pfx, const struct bgp_view *attrs)
+{
+	struct rattr *a;
+
+	if ((a = replay_attrs(rp, attrs, 0, 0)) == NULL)
+		return;
+	adjrib_announce_one(&p->src, pfx, 0, a);
 	rattr_unref(rp->door->intern, a);
 }
 
 static void
+replay_acache_clear(struct replay *rp, struct replay_acache *c)
+{
+	if (c->attrs != NULL)
+		rattr_unref(rp->door->intern, c->attrs);
+	c->attrs = NULL;
+}
+
+/*
+ * A RIB record: one prefix, an entry per route.  Each entry's block is
+ * compared with the entry before it in the record (peers that agree
+ * send the same bytes) and with the peer's last block, before it is
+ * decoded and interned.
+ */
+static void
 replay_rib(struct replay *rp, const struct mrt_rib *rib)
 {
 	struct mrt_rib_entry e;
+	struct replay_peer *p;
+	struct replay_acache *c;
+	struct bgp_view prev = { NULL, 0 };
+	struct rattr *a, *preva = NULL;
 	struct buf b;
 
 	buf_init(&b, rib->entries.p, rib->entries.len);
 	while (mrt_rib_next(&b, rib->addpath, &e) == 1) {
-		if (e.peer_index >= rp->nindex || rp->index[e.peer_index] == NULL)
+		if (e.peer_index >= rp->nindex ||
+		    (p = rp->index[e.peer_index]) == NULL)
 			continue;
-		replay_route(rp, rp->index[e.peer_index], &rib->prefix,
-		    e.path_id, &e.attrs, 1, 1);
+		rp->entries++;
+		c = &p->last;
+		if (preva != NULL && e.attrs.len == prev.len &&
+		    memcmp(e.attrs.p, prev.p, prev.len) == 0)
+			a = preva;
+		else if (c->attrs != NULL && e.attrs.len == c->len &&
+		    memcmp(e.attrs.p, c->raw, c->len) == 0)
+			a = c->attrs;
+		else if ((a = replay_attrs(rp, &e.attrs, 1, 1)) == NULL) {
+			preva = NULL;
+			continue;
+		} else {
+			replay_acache_clear(rp, c);
+			if (e.attrs.len <= REPLAY_ACACHE_MAX) {
+				memcpy(c->raw, e.attrs.p, e.attrs.len);
+				c->len = e.attrs.len;
+				c->attrs = a;	/* the reference moves */
+			} else {
+				adjrib_announce_one(&p->src, &rib->prefix,
+				    e.path_id, a);
+				rattr_unref(rp->door->intern, a);
+				preva = NULL;
+				continue;
+			}
+		}
+		adjrib_announce_one(&p->src, &rib->prefix, e.path_id, a);
+		prev = e.attrs;
+		preva = a;
 	}
 }
 
@@ -249,8 +324,8 @@ replay_record(struct replay *rp, const struct mrt_record *r)
 	case MRT_K_TD1:
 		if ((p = replay_peer(rp, &r->u.td1.peer_ip,
 		    r->u.td1.peer_as)) != NULL)
-			replay_route(rp, p, &r->u.td1.prefix, 0,
-			    &r->u.td1.attrs, 0, 0);
+			replay_route(rp, p, &r->u.td1.prefix,
+			    &r->u.td1.attrs);
 		break;
 	default:
 		break;
@@ -318,13 +393,17 @@ replay_run(struct adjrib *door, uint8_t *scratch, char *files[], int nfiles)
 	if (rp.loop->record_now > 0)
 		adjrib_run(door, rp.loop->record_now);
 	log_info("replay: %llu records, %llu UPDATEs, %zu peers, %llu errors, "
-	    "%llu older than the table dump skipped",
+	    "%llu older than the table dump skipped; %llu RIB entries, "
+	    "%llu attribute blocks decoded",
 	    (unsigned long long)rp.records, (unsigned long long)rp.updates,
 	    rp.npeers, (unsigned long long)rp.errors,
-	    (unsigned long long)rp.older);
+	    (unsigned long long)rp.older, (unsigned long long)rp.entries,
+	    (unsigned long long)rp.decoded);
+	/* The caller frees the RIB and the detector next, in one pass. */
 	while ((p = TAILQ_FIRST(&rp.peers)) != NULL) {
 		TAILQ_REMOVE(&rp.peers, p, entry);
-		adjrib_src_detach(&p->src);
+		replay_acache_clear(&rp, &p->last);
+		adjrib_src_abandon(&p->src);
 		free(p);
 	}
 	return rv;

@@ -13,7 +13,8 @@ struct adjrib;
 /*
  * Feeds the records of the files through the door (scratch:
  * BGP_SCRATCH_LEN bytes for the decoder).  Returns 0, or -1 if a file
- * could not be read to its end.
+ * could not be read to its end.  The routes stay in the RIB, and the
+ * detector is not told the sources went: the caller frees both next.
  */
 int	replay_run(struct adjrib *, uint8_t *scratch, char *files[],
 	    int nfiles);

@@ -5,20 +5,27 @@
  * per source.  Every change a source makes (not a flush) and every step
  * of its lifecycle is passed to the door's observer (the region
  * detector), whose runs the door schedules.  A source's routes leave in
- * slices of FLUSH_BUDGET routes, one per loop iteration, so that a full
- * table never blocks the loop (OpenBGPD's rib dump runner is the model);
- * graceful restart marks routes stale instead and removes the stale ones
- * later.
+ * slices of FLUSH_BUDGET routes, until the loop's turn is spent, so that
+ * a full table never blocks the loop (OpenBGPD's rib dump runner is the
+ * model); graceful restart marks routes stale instead and removes the
+ * stale ones later.
  *
  * A flush walks the whole table: a peer's routes are spread over it, and
- * the RIB keeps no per-peer index (16 bytes a route).  When a session
- * comes back before the flush of its previous one is over (a flapping
- * peer), the door keeps the old slot with its flush (struct
- * adjrib_retired, run by the same slices) and the source goes on in a
- * fresh slot, instead of walking the rest of the table at once.  The
- * old routes stay invisible to the new session: its counts, its
- * replacements and withdrawals, and the detector see only the new slot;
- * the old slot is not up and counts for nobody.
+ * the RIB keeps no per-peer index (16 bytes a route).  The door keeps
+ * one walk per family going round the table while any source has a
+ * flush of it under way (the flushers); each slice removes the routes
+ * of every registered flush from the prefixes it visits, and a flush is
+ * over when its source has nothing left to remove.  However many flushes
+ * run together (routers rebooting, peers flapping), a prefix is visited
+ * once per round and a turn runs one walk.
+ *
+ * When a session comes back before the flush of its previous one is
+ * over (a flapping peer), the door keeps the old slot with its flush
+ * (struct adjrib_retired) and the source goes on in a fresh slot,
+ * instead of walking the rest of the table at once.  The old routes stay
+ * invisible to the new session: its counts, its replacements and
+ * withdrawals, and the detector see only the new slot; the old slot is
+ * not up and counts for nobody, and is given back when empty.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -34,7 +41,6 @@ struct adjrib_retired {
 };
 
 static void	adjrib_flush_cb(evutil_socket_t, short, void *);
-static void	adjrib_flush(struct rib_src *, int only_stale, uint8_t aid);
 
 /* Runs due observer work; re-arms for what it asks next. */
 static void
@@ -65,7 +71,11 @@ adjrib_init(struct adjrib *door, struct loop *loop, struct rib *rib,
 	door->intern = intern;
 	door->obs = obs;
 	door->obs_arg = obs_arg;
+	TAILQ_INIT(&door->flushers);
 	TAILQ_INIT(&door->retired);
+	rib_cursor_init(&door->flush_cur[AID_INET], AID_INET);
+	rib_cursor_init(&door->flush_cur[AID_INET6], AID_INET6);
+	door->ev_flush = loop_timer_new(loop, adjrib_flush_cb, door);
 	if (obs != NULL && obs->run != NULL)
 		door->ev_run = loop_timer_new(loop, adjrib_run_cb, door);
 }
@@ -78,10 +88,13 @@ adjrib_free(struct adjrib *door)
 	/* Their routes go with the RIB (rib_free). */
 	while ((r = TAILQ_FIRST(&door->retired)) != NULL) {
 		TAILQ_REMOVE(&door->retired, r, entry);
-		event_free(r->src.ev_flush);
 		free(r);
 	}
 	door->nretired = 0;
+	TAILQ_INIT(&door->flushers);
+	if (door->ev_flush != NULL)
+		event_free(door->ev_flush);
+	door->ev_flush = NULL;
 	if (door->ev_run != NULL)
 		event_free(door->ev_run);
 	door->ev_run = NULL;
@@ -103,6 +116,22 @@ adjrib_run(struct adjrib *door, double now)
 	if (door->obs != NULL && door->obs->run != NULL)
 		return door->obs->run(door->obs_arg, now);
 	return -1;
+}
+
+/*
+ * The time a route gets in the RIB: the record's in a replay, else the
+ * time libevent took after its last poll (no system call per route).
+ */
+static inline uint32_t
+adjrib_secs(const struct adjrib *door)
+{
+	struct timeval tv;
+
+	if (door->loop->record_now > 0)
+		return (uint32_t)door->loop->record_now;
+	if (event_base_gettimeofday_cached(door->loop->base, &tv) == -1)
+		return 0;
+	return (uint32_t)tv.tv_sec;
 }
 
 /* Tells the observer of a lifecycle step. */
@@ -160,7 +189,6 @@ adjrib_src_attach(struct adjrib *door, struct rib_src *src,
 	src->slot = (uint16_t)slot;
 	src->addr = *addr;
 	src->asn = asn;
-	src->ev_flush = loop_timer_new(door->loop, adjrib_flush_cb, src);
 	return 0;
 }
 
@@ -195,108 +223,155 @@ adjrib_gone(struct rib_src *src)
 	adjrib_step(src, ADJRIB_GONE, NULL, 0);
 }
 
+/* What a source's flush of a family has left to remove. */
+static size_t
+adjrib_flush_left(const struct rib_src *src, uint8_t aid)
+{
+	if (!src->flushing[aid])
+		return 0;
+	if (src->flush_stale_only[aid])
+		return rib_count_stale(src->door->rib, src->slot, aid);
+	return adjrib_count(src, aid);
+}
+
+static void
+adjrib_flush_delist(struct rib_src *src)
+{
+	if (!src->flush_listed)
+		return;
+	TAILQ_REMOVE(&src->door->flushers, src, flush_entry);
+	src->flush_listed = 0;
+}
+
 /* Starts the sliced removal of a source's routes of a family. */
 static void
 adjrib_flush(struct rib_src *src, int only_stale, uint8_t aid)
 {
+	struct adjrib *door = src->door;
+
 	if (adjrib_count(src, aid) == 0)
 		return;
 	/* A full flush subsumes a stale-only one under way. */
 	if (src->flushing[aid] && !only_stale)
 		src->flush_stale_only[aid] = 0;
-	else if (!src->flushing[aid]) {
-		rib_cursor_init(&src->flush_cur[aid], aid);
+	else if (!src->flushing[aid])
 		src->flush_stale_only[aid] = (uint8_t)only_stale;
-	}
 	src->flushing[aid] = 1;
-	loop_timer_soon(src->ev_flush);
-}
-
-/* One slice per family; returns 1 while any flush has more to do. */
-static int
-adjrib_flush_slice(struct rib_src *src, size_t budget)
-{
-	int aid, more = 0;
-
-	for (aid = AID_INET; aid < AID_MAX; aid++) {
-		if (!src->flushing[aid])
-			continue;
-		if (rib_flush_slice(src->door->rib, &src->flush_cur[aid],
-		    src->slot, src->flush_stale_only[aid], budget) == 0)
-			src->flushing[aid] = 0;
-		else
-			more = 1;
+	/* From now on every slice removes its routes (out of memory: its
+	 * own first slice registers it). */
+	(void)rib_flush_start(door->rib, src->slot, aid,
+	    src->flush_stale_only[aid]);
+	if (!src->flush_listed) {
+		TAILQ_INSERT_TAIL(&door->flushers, src, flush_entry);
+		src->flush_listed = 1;
 	}
-	return more;
+	if (!evtimer_pending(door->ev_flush, NULL))
+		loop_timer_soon(door->ev_flush);
 }
 
-/*
- * A retired slot's flush is over: the slot is free again.  Should a
- * route have escaped the walk, the slot is flushed again from the start
- * rather than handed to another source with it.
- */
+/* A retired slot is empty: it is free again. */
 static void
 adjrib_retired_done(struct rib_src *src)
 {
 	struct adjrib *door = src->door;
 	struct adjrib_retired *r = (struct adjrib_retired *)(void *)src;
-	int aid, again = 0;
 
-	for (aid = AID_INET; aid < AID_MAX; aid++)
-		if (adjrib_count(src, (uint8_t)aid) > 0) {
-			adjrib_flush(src, 0, (uint8_t)aid);
-			again = 1;
-		}
-	if (again)
-		return;
 	TAILQ_REMOVE(&door->retired, r, entry);
 	door->nretired--;
 	adjrib_slot_free(door, src->slot);
-	event_free(src->ev_flush);
 	free(r);
 }
 
+/* Ends the flushes that have nothing left; 1 while any has more. */
+static int
+adjrib_flush_reap(struct adjrib *door)
+{
+	struct rib_src *src, *next;
+	int aid, busy;
+
+	for (src = TAILQ_FIRST(&door->flushers); src != NULL; src = next) {
+		next = TAILQ_NEXT(src, flush_entry);
+		busy = 0;
+		for (aid = AID_INET; aid < AID_MAX; aid++) {
+			if (adjrib_flush_left(src, (uint8_t)aid) > 0)
+				busy = 1;
+			else
+				src->flushing[aid] = 0;
+		}
+		if (busy)
+			continue;
+		adjrib_flush_delist(src);
+		if (src->retired)
+			adjrib_retired_done(src);
+	}
+	return !TAILQ_EMPTY(&door->flushers);
+}
+
 /*
- * Runs a source's flush slices until the loop's turn is spent.  Every
- * flushing source has its callback; once the turn is spent, only the
- * first of them in a turn runs a slice (so that flushes go on while
- * sessions take the turn), the others wait for the next turn: many
- * flushes at once (peers flapping) cost a turn one slice more, not one
- * slice each.
+ * One slice of the door's walk per family with a flush under way.  The
+ * slice is run on behalf of the first flusher of the family (it stops
+ * early when that one is done) and removes the routes of all of them.
+ * The walk goes round: at the end of the table it starts again, for the
+ * routes of flushes that began behind it.
  */
+int
+adjrib_flush_step(struct adjrib *door, size_t budget)
+{
+	struct rib_cursor *c;
+	struct rib_src *src;
+	int aid;
+
+	for (aid = AID_INET; aid < AID_MAX; aid++) {
+		TAILQ_FOREACH(src, &door->flushers, flush_entry)
+			if (adjrib_flush_left(src, (uint8_t)aid) > 0)
+				break;
+		if (src == NULL)
+			continue;
+		c = &door->flush_cur[aid];
+		if (rib_flush_slice(door->rib, c, src->slot,
+		    src->flush_stale_only[aid], budget) == 0) {
+			if (adjrib_flush_left(src, (uint8_t)aid) == 0) {
+				c->done = 0;	/* go on from here */
+				c->started = 1;
+			} else		/* the end of the table: round again */
+				rib_cursor_init(c, (uint8_t)aid);
+		}
+	}
+	return adjrib_flush_reap(door);
+}
+
+/* Runs the door's flush slices until the loop's turn is spent. */
 static void
 adjrib_flush_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	struct rib_src *src = arg;
-	struct adjrib *door = src->door;
-	struct event_base *base = door->loop->base;
-	struct timeval turn;
+	struct adjrib *door = arg;
 
 	(void)fd;
 	(void)ev;
-	if (event_base_gettimeofday_cached(base, &turn) == 0) {
-		if (timercmp(&turn, &door->flush_turn, ==) &&
-		    loop_turn_spent(base, LOOP_TURN_MAX)) {
-			loop_timer_soon(src->ev_flush);
+	while (adjrib_flush_step(door, FLUSH_BUDGET))
+		if (loop_turn_spent(door->loop->base, LOOP_TURN_MAX)) {
+			loop_timer_soon(door->ev_flush);
 			return;
 		}
-		door->flush_turn = turn;
-	}
-	while (adjrib_flush_slice(src, FLUSH_BUDGET))
-		if (loop_turn_spent(base, LOOP_TURN_MAX)) {
-			loop_timer_soon(src->ev_flush);
-			return;
-		}
-	if (src->retired)
-		adjrib_retired_done(src);
 }
 
 void
 adjrib_settle(struct rib_src *src)
 {
-	while (adjrib_flush_slice(src, SIZE_MAX))
-		;
-	event_del(src->ev_flush);
+	struct rib_cursor c;
+	int aid;
+
+	/* One whole round of a walk of its own (nothing is added now). */
+	for (aid = AID_INET; aid < AID_MAX; aid++) {
+		if (!src->flushing[aid])
+			continue;
+		rib_cursor_init(&c, (uint8_t)aid);
+		while (rib_flush_slice(src->door->rib, &c, src->slot,
+		    src->flush_stale_only[aid], SIZE_MAX))
+			;
+		src->flushing[aid] = 0;
+	}
+	adjrib_flush_delist(src);
 }
 
 /*
@@ -324,17 +399,17 @@ adjrib_retire(struct rib_src *src)
 	r->src.asn = src->asn;
 	r->src.retired = 1;
 	for (aid = AID_INET; aid < AID_MAX; aid++) {
-		r->src.flushing[aid] = src->flushing[aid];
-		r->src.flush_cur[aid] = src->flush_cur[aid];
 		src->flushing[aid] = 0;
 		src->flush_stale_only[aid] = 0;
 	}
-	r->src.ev_flush = loop_timer_new(door->loop, adjrib_flush_cb, &r->src);
-	event_del(src->ev_flush);
+	adjrib_flush_delist(src);
 	TAILQ_INSERT_TAIL(&door->retired, r, entry);
 	door->nretired++;
+	for (aid = AID_INET; aid < AID_MAX; aid++)
+		adjrib_flush(&r->src, 0, (uint8_t)aid);
+	if (!r->src.flush_listed)	/* nothing was left after all */
+		adjrib_retired_done(&r->src);
 	src->slot = (uint16_t)slot;
-	loop_timer_soon(r->src.ev_flush);
 	return 0;
 }
 
@@ -438,9 +513,15 @@ adjrib_src_detach(struct rib_src *src)
 	}
 	adjrib_settle(src);
 	adjrib_gone(src);
+	adjrib_slot_free(src->door, src->slot);
+}
+
+void
+adjrib_src_abandon(struct rib_src *src)
+{
 	event_free(src->ev_flush);
 	src->ev_flush = NULL;
-	adjrib_slot_free(src->door, src->slot);
+	src->door->slots[src->slot / 8] &= (uint8_t)~(1 << (src->slot % 8));
 }
 
 /* Routes */
@@ -516,6 +597,7 @@ adjrib_announce_one(struct rib_src *src, const struct bw_prefix *pfx,
 	int r;
 
 	src->stats.prefixes_in++;
+	rib_set_time(door->rib, adjrib_secs(door));
 	if ((r = rib_update(door->rib, src->slot, pfx, id, a)) == -1)
 		fatal("rib_update");
 	if (door->obs != NULL && door->obs->announce != NULL &&

@@ -43,8 +43,10 @@
 
 /*
  * Work of one slice of a flush (a prefix visited counts 1, plus the
- * routes removed from it); a flush runs slices until the loop's turn
- * has taken LOOP_TURN_MAX, so ten peers flushed at once do not add up.
+ * routes removed from it).  The door runs the flushes of every source
+ * with one walk per family, slices until the loop's turn has taken
+ * LOOP_TURN_MAX: ten peers flushed at once, or a hundred flaps, share
+ * the walk and the turn.
  */
 #define FLUSH_BUDGET		2000
 
@@ -92,7 +94,9 @@ struct adjrib_observer {
 /* One source of routes: what the door needs to know of it. */
 struct rib_src {
 	struct adjrib		*door;
-	uint16_t		 slot;		/* RIB peer slot */
+	uint16_t		 slot;		/* RIB peer slot (a new one may
+						 * come with adjrib_renew: read
+						 * it here, never keep it) */
 	struct bw_addr		 addr;
 	uint32_t		 asn;
 	uint8_t			 af[AID_MAX];	/* families it may send */
@@ -104,8 +108,8 @@ struct rib_src {
 	uint8_t			 flushing[AID_MAX];
 	uint8_t			 flush_stale_only[AID_MAX];
 	uint8_t			 retired;	/* the door's: a slot it empties */
-	struct rib_cursor	 flush_cur[AID_MAX];
-	struct event		*ev_flush;	/* sliced flush */
+	uint8_t			 flush_listed;	/* on the door's flushers */
+	TAILQ_ENTRY(rib_src)	 flush_entry;
 	struct rib_src_stats	 stats;
 	struct log_ratelimit	 rl;		/* its log lines */
 	/* A BMP-monitored peer: the exporting router (address text,
@@ -133,12 +137,15 @@ struct adjrib {
 	struct event		*ev_run;	/* observer work due */
 	uint8_t			 kicked;
 	uint8_t			 slots[RIB_MAX_PEERS / 8 + 1]; /* in use */
+	/* Sources with a flush under way, and the walk that serves them. */
+	TAILQ_HEAD(, rib_src)	 flushers;
+	struct rib_cursor	 flush_cur[AID_MAX];
+	struct event		*ev_flush;
 	/* Slots of ended sessions whose routes are still being flushed. */
 	TAILQ_HEAD(, adjrib_retired) retired;
 	size_t			 nretired;
 	uint64_t		 renews_retired;	/* adjrib_renew: handed over */
 	uint64_t		 renews_settled;	/* adjrib_renew: flushed at once */
-	struct timeval		 flush_turn;	/* the turn of the last slice */
 };
 
 /* Sets up the door over rib; obs may be NULL (nobody watches). */
@@ -161,6 +168,13 @@ int	adjrib_src_attach(struct adjrib *, struct rib_src *,
 	    const struct bw_addr *, uint32_t asn);
 /* Removes every route of src at once, tells the detector, frees the slot. */
 void	adjrib_src_detach(struct rib_src *);
+/*
+ * Frees what the door holds for src but leaves its routes and tells the
+ * detector nothing: only for a RIB and a detector that are freed next
+ * (the end of a replay), where removing the routes source by source
+ * would walk the whole RIB once per source for nothing.
+ */
+void	adjrib_src_abandon(struct rib_src *);
 
 /*
  * A new session of src begins (before its first route): a flush of the
@@ -188,6 +202,11 @@ int	adjrib_has_stale(const struct rib_src *);
 void	adjrib_gone(struct rib_src *);
 /* Runs src's pending flushes to completion at once. */
 void	adjrib_settle(struct rib_src *);
+/*
+ * One slice of the door's flush walk (budget as FLUSH_BUDGET), as its
+ * timer runs them; returns 1 while a flush has more to do.  For tests.
+ */
+int	adjrib_flush_step(struct adjrib *, size_t budget);
 
 /*
  * Applies a decoded UPDATE (End-of-RIB is the caller's) to the RIB.

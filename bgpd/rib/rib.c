@@ -31,6 +31,7 @@
 struct rib_peer_cnt {
 	uint32_t	routes[AID_MAX];
 	uint32_t	stale[AID_MAX];
+	uint32_t	epoch;		/* rib_route_time's base */
 	uint8_t		flush[AID_MAX];	/* RIB_FL_* */
 };
 
@@ -47,6 +48,7 @@ struct rib {
 	 */
 	uint16_t		*fl[AID_MAX];
 	size_t			 nfl[AID_MAX], capfl[AID_MAX];
+	uint32_t		 now;		/* rib_set_time */
 };
 
 static struct trie *
@@ -141,6 +143,33 @@ route_lower(const struct rib_route *r, size_t n, uint64_t key)
 	return lo;
 }
 
+void
+rib_set_time(struct rib *rib, uint32_t now)
+{
+	rib->now = now;
+}
+
+/* The flags of a route changed now (not stale), its time coded. */
+static inline uint16_t
+rib_time_flags(const struct rib *rib, const struct rib_peer_cnt *c)
+{
+	uint32_t age = rib->now > c->epoch ? rib->now - c->epoch : 0;
+
+	return (uint16_t)(rib_time_code(age) << ROUTE_TIME_SHIFT);
+}
+
+uint32_t
+rib_route_time(const struct rib *rib, const struct rib_route *r)
+{
+	uint64_t t;
+
+	if (r->peer >= rib->ncnt || rib->cnt[r->peer].epoch == 0)
+		return 0;
+	t = rib->cnt[r->peer].epoch +
+	    rib_time_age((uint16_t)(r->flags >> ROUTE_TIME_SHIFT));
+	return t > UINT32_MAX ? UINT32_MAX : (uint32_t)t;
+}
+
 int
 rib_update(struct rib *rib, uint16_t peer, const struct bw_prefix *p,
     uint32_t path_id, struct rattr *attrs)
@@ -162,14 +191,16 @@ rib_update(struct rib *rib, uint16_t peer, const struct bw_prefix *p,
 		at = route_lower(r, nr, route_key(peer, path_id));
 	}
 	if (at < nr && r[at].peer == peer && r[at].path_id == path_id) {
+		if (r[at].flags & ROUTE_STALE)
+			c->stale[p->aid]--;
+		/* The same attributes again: the route keeps its time. */
+		r[at].flags &= (uint16_t)~ROUTE_STALE;
 		if (r[at].attrs != attrs) {
 			rattr_ref(attrs);
 			rattr_unref(rib->in, r[at].attrs);
 			r[at].attrs = attrs;
+			r[at].flags = rib_time_flags(rib, c);
 		}
-		if (r[at].flags & ROUTE_STALE)
-			c->stale[p->aid]--;
-		r[at].flags = 0;
 		return RIB_UPD_REPLACED;
 	}
 	newpfx = !(at > 0 && r[at - 1].peer == peer) &&
@@ -181,7 +212,9 @@ rib_update(struct rib *rib, uint16_t peer, const struct bw_prefix *p,
 	r->attrs = attrs;
 	r->path_id = path_id;
 	r->peer = peer;
-	r->flags = 0;
+	if (c->routes[AID_INET] == 0 && c->routes[AID_INET6] == 0)
+		c->epoch = rib->now;
+	r->flags = rib_time_flags(rib, c);
 	c->routes[p->aid]++;
 	return newpfx ? RIB_UPD_NEW_PREFIX : RIB_UPD_NEW_PATH;
 }
@@ -558,6 +591,18 @@ rib_flush_slice(struct rib *rib, struct rib_cursor *c, uint16_t peer,
 	return rib_peer_slice(rib, c, peer,
 	    only_stale ? RIB_OP_FLUSH_STALE : RIB_OP_FLUSH, budget,
 	    rib_flush_visit);
+}
+
+int
+rib_flush_start(struct rib *rib, uint16_t peer, uint8_t aid, int only_stale)
+{
+	enum rib_op kind = only_stale ? RIB_OP_FLUSH_STALE : RIB_OP_FLUSH;
+	struct rib_peer_cnt *c;
+
+	if (rib_trie(rib, aid) == NULL || (c = rib_peer(rib, peer, 0)) == NULL ||
+	    rib_cnt_done(c, aid, kind))
+		return 0;
+	return rib_fl_add(rib, c, peer, aid, kind);
 }
 
 int

@@ -18,8 +18,15 @@
 
 #define RIB_MAX_PEERS	65535	/* peer slots are uint16_t, 0 .. 65534 */
 
-/* Route flags. */
+/*
+ * Route flags: bit 0 ROUTE_STALE; bits 1-15 the route's time (when its
+ * attributes last changed) as a 15-bit code of the seconds since its
+ * peer's epoch (rib_route_time): exact below 2,048 s, then 1,024 steps
+ * per power of two (within 0.1 %, rounded down), up to 2^41 s.  16 bytes
+ * per route leave no room for 32 bits (docs/archive.md).
+ */
 #define ROUTE_STALE	0x1	/* graceful restart: kept until refreshed */
+#define ROUTE_TIME_SHIFT 1
 
 /* One route: what peer `peer` says about the node's prefix. */
 struct rib_route {
@@ -28,6 +35,29 @@ struct rib_route {
 	uint16_t	 peer;
 	uint16_t	 flags;
 };
+
+/* The 15-bit time code of age seconds, and back (rounded down). */
+static inline uint16_t
+rib_time_code(uint32_t age)
+{
+	int e;
+
+	if (age < 2048)
+		return (uint16_t)age;
+	e = 31 - __builtin_clz(age) - 10;	/* age >> e: 1024..2047 */
+	return (uint16_t)(e * 1024 + (age >> e));
+}
+
+static inline uint64_t
+rib_time_age(uint16_t code)
+{
+	int e;
+
+	if (code < 2048)
+		return code;
+	e = code / 1024 - 1;
+	return (uint64_t)(code - e * 1024) << e;
+}
 
 struct rib;
 
@@ -77,6 +107,18 @@ int	rib_withdraw(struct rib *, uint16_t peer, const struct bw_prefix *,
  */
 int	rib_withdraw_take(struct rib *, uint16_t peer, const struct bw_prefix *,
 	    uint32_t path_id, struct rattr **old);
+
+/*
+ * The RIB's clock, in seconds (the door sets it before it applies
+ * routes): a route installed or changed gets this time.
+ */
+void	rib_set_time(struct rib *, uint32_t now);
+/*
+ * When a route's attributes last changed (rounded down as above), or 0
+ * if the RIB had no clock then.  A peer's epoch is the time of the
+ * first route it installed while it held none.
+ */
+uint32_t rib_route_time(const struct rib *, const struct rib_route *);
 
 /* Routes (all path ids) a peer holds, per family. */
 size_t	rib_count(const struct rib *, uint16_t peer, uint8_t aid);
@@ -141,6 +183,15 @@ int	rib_walk_slice(const struct rib *, struct rib_cursor *, size_t budget,
  */
 int	rib_flush_slice(struct rib *, struct rib_cursor *, uint16_t peer,
 	    int only_stale, size_t budget);
+/*
+ * Registers a peer's flush of a family (with only_stale, of its stale
+ * routes) without walking: any flush slice from then on removes its
+ * routes from the prefixes it visits, whichever peer it was called for.
+ * Returns 0, or -1 when out of memory (it is then registered by its
+ * own first slice).
+ */
+int	rib_flush_start(struct rib *, uint16_t peer, uint8_t aid,
+	    int only_stale);
 /* Marks a peer's routes of a family ROUTE_STALE, in slices like above. */
 int	rib_mark_stale_slice(struct rib *, struct rib_cursor *, uint16_t peer,
 	    size_t budget);

@@ -708,7 +708,11 @@ clear_rec(struct trie *t, struct trie_node *n,
 	clear_rec(t, trie_child(t, n, 1), fn, arg);
 	if (n->nroutes > 0 && fn != NULL)
 		fn(trie_routes(t, n), n->nroutes, arg);
-	node_free(t, n);
+	/* Nodes and slab arrays go with their slabs (trie_clear). */
+	if ((n->flags & TRIE_EXT) && n->nroutes > 0 &&
+	    node_slab(t, arr_cap(n->nroutes) * sizeof(struct rib_route)) ==
+	    NULL)
+		free(*node_ext(t, n));
 }
 
 void
@@ -726,10 +730,12 @@ trie_clear(struct trie *t, void (*fn)(struct rib_route *, size_t, void *),
 	t->fn = 0;
 	clear_rec(t, t->root, fn, arg);
 	t->root = NULL;
+	t->nodes = t->prefixes = t->routes = t->bytes = t->big_bytes = 0;
+	/* A few munmaps for the whole trie, not one per 64 KiB chunk. */
 	for (i = 0; i < TRIE_NCLASS; i++) {
 		if (t->slab[i] == NULL)
 			continue;
-		slab_destroy(t->slab[i]);
+		slab_release(t->slab[i]);
 		free(t->slab[i]);
 		t->slab[i] = NULL;
 	}

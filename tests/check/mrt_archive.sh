@@ -13,7 +13,9 @@
 #  - tables: `bgpwatchctl dump table` (plain, .gz and .bz2) answers when
 #    the file is complete; bgpdump -m of each equals `show rib` (prefix,
 #    peer, AS path, next hop, origin, communities), ADD-PATH routes as
-#    TABLE_DUMP2_AP; the scheduled dumps are there and readable;
+#    TABLE_DUMP2_AP; the scheduled dumps are there and readable; a
+#    route's originated time is its own (R's routes, announced a second
+#    after their session came up, carry the time they were announced);
 #  - BIRD 2 fed the same 10 RIS peers dumps its table with `protocol
 #    mrt`: bgpdump shows the same routes as in our dump;
 #  - bgpdump reads every file written with nothing on stderr;
@@ -164,6 +166,25 @@ bymrt = {addr: src for addr, _, src in peers}
 for f in bgpdump(feedfile):
     if f[2] in ("A", "W") and f[3] in bymrt:
         want[bymrt[f[3]]].append(aw(f))
+
+def originated(path):
+    """(prefix, peer) -> ORIGINATED of bgpdump's long form, in seconds."""
+    import calendar
+    r = subprocess.run(["bgpdump", path], capture_output=True, text=True,
+                       env=dict(os.environ, TZ="UTC"))
+    out, cur = {}, {}
+    for line in r.stdout.splitlines() + [""]:
+        if not line.strip():
+            if "PREFIX" in cur and "FROM" in cur and "ORIGINATED" in cur:
+                t = time.strptime(cur["ORIGINATED"], "%m/%d/%y %H:%M:%S")
+                out[(cur["PREFIX"].split()[0], cur["FROM"].split()[0])] = \
+                    calendar.timegm(t)
+            cur = {}
+        elif ": " in line:
+            k, v = line.split(": ", 1)
+            cur[k.strip()] = v.strip()
+    return out
+
 
 def route_key(f):
     """A bgpdump TABLE_DUMP2 line: (prefix, peer, AS path, origin, next
@@ -316,6 +337,10 @@ try:
                    == len(want[src]) for _, _, src in peers) and \
             nbs[GB]["state"] == "Established"
     wait_for(loaded, 60, "the 10 feeds, the full table and GoBGP")
+    # R's routes come a second after every session is up: their
+    # originated time in the dump is theirs, not their session's.
+    time.sleep(1.1)
+    t_add = int(time.time())
     for p in REGION:
         gobgp("global", "rib", "add", p, "identifier", "7", "origin",
               "igp", "aspath", "64600", "nexthop", "192.0.2.1", "community", "64521:1")
@@ -357,6 +382,17 @@ try:
         fail("plain, gzip and bzip2 dumps differ")
     print("tables: %d routes of %d peers, bgpdump = show rib" %
           (len(rib), len(peers) + 1 + FULLMODE))
+    if not FULLMODE:
+        t_dump = int(time.time())
+        orig = originated(os.path.join(work, "bview"))
+        for p in REGION:
+            t = orig.get((p, GB))
+            if t is None or not t_add <= t <= t_dump:
+                fail("%s of %s: originated %s, not in [%d, %d] (the "
+                     "route's time, not its session's)" % (p, GB, t, t_add,
+                                                          t_dump))
+        print("tables: originated times of R's routes in [%d, %d]" %
+              (t_add, t_dump))
     if not FULLMODE:
         bird_oracle(views["bview.gz"])
     if FULLMODE:
