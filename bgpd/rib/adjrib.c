@@ -519,9 +519,9 @@ adjrib_src_detach(struct rib_src *src)
 void
 adjrib_src_abandon(struct rib_src *src)
 {
-	event_free(src->ev_flush);
-	src->ev_flush = NULL;
-	src->door->slots[src->slot / 8] &= (uint8_t)~(1 << (src->slot % 8));
+	/* Its flushes (if any) are the door's no longer: src goes now. */
+	adjrib_flush_delist(src);
+	adjrib_slot_free(src->door, src->slot);
 }
 
 /* Routes */

@@ -167,8 +167,12 @@ class Daemon:
         self.log = open(os.path.join(tmp, "bw.log"), "w")
         self.proc = subprocess.Popen([os.path.join(BUILD, "bgpwatchd"), "-d",
                                       "-f", conf], stderr=self.log)
+        # The control socket opens a little before the BGP listener (the
+        # metrics listener comes between): wait for both.
         deadline = time.time() + 10
-        while not os.path.exists(self.sock):
+        logname = os.path.join(tmp, "bw.log")
+        while not (os.path.exists(self.sock) and
+                   "BGP: listening" in open(logname).read()):
             assert time.time() < deadline, "bgpwatchd did not start"
             assert self.proc.poll() is None, "bgpwatchd exited"
             time.sleep(0.05)
