@@ -39,11 +39,46 @@ load_be64(const uint8_t *p)
 	    (uint64_t)p[6] << 8 | p[7];
 }
 
+static inline void
+store_be64(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static inline void
+store_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
 static inline uint32_t
 load_be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
 	    (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Whether two (masked) keys are equal: word compares, no memcmp call. */
+static inline int
+key_equal(const struct trie *t, const uint8_t *a, const uint8_t *b)
+{
+	uint64_t x[2], y[2];
+	uint32_t u, v;
+
+	if (t->keylen == 4) {
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		return u == v;
+	}
+	memcpy(x, a, 16);
+	memcpy(y, b, 16);
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
 }
 
 /* Number of leading bits a and b share, at most max. */
@@ -388,7 +423,7 @@ hash_probe1(const struct trie *t, const uint64_t *slot, size_t cap,
 		if (!slot_maybe(v, h) || v == SLOT_TOMB)
 			continue;
 		n = slot_node(v);
-		if (n->plen == plen && memcmp(n->key, key, t->keylen) == 0)
+		if (n->plen == plen && key_equal(t, n->key, key))
 			return n;
 	}
 	return NULL;
@@ -406,17 +441,15 @@ hash_probe(const struct trie *t, const uint8_t *key, int plen, uint64_t h)
 	return n;
 }
 
+/*
+ * The prefix's bits past its length are zero wherever it came from
+ * (prefix_set, trie_prefix); one that is not simply misses the index
+ * (the nodes' keys are masked) and is found by descent.
+ */
 static struct trie_node *
 hash_find(const struct trie *t, const struct bw_prefix *p)
 {
-	uint8_t key[16];
-	size_t full = (size_t)p->len / 8;
-
-	memset(key, 0, sizeof(key));
-	memcpy(key, p->b, full);
-	if (p->len % 8)
-		key[full] = p->b[full] & (uint8_t)(0xff << (8 - p->len % 8));
-	return hash_probe(t, key, p->len, key_hash(t, key, p->len));
+	return hash_probe(t, p->b, p->len, key_hash(t, p->b, p->len));
 }
 
 /* --- prefetching a batch --------------------------------------------- */
@@ -888,13 +921,25 @@ seek_descend(struct trie *t, const struct bw_prefix *p, struct trie_pos *pos)
 	t->fkey[1] = w.lo;
 	pos->seq = t->fseq;
 	pos->fk = 0;
-	while ((n = *link) != NULL) {
-		path[d++] = link;
-		if (n->plen >= plen || !trie_haskids(n))
-			break;
-		link = (struct trie_node **)(void *)((uintptr_t)n + kidoff) +
-		    kw_bit(&w, n->plen);
-	}
+	if (t->keylen == 4) {
+		/* IPv4: the key in one 32-bit word, plen < 32 here. */
+		const uint32_t k = (uint32_t)(w.hi >> 32);
+
+		while ((n = *link) != NULL) {
+			path[d++] = link;
+			if (n->plen >= plen || !trie_haskids(n))
+				break;
+			link = (struct trie_node **)(void *)((uintptr_t)n +
+			    kidoff) + ((k << n->plen) >> 31);
+		}
+	} else
+		while ((n = *link) != NULL) {
+			path[d++] = link;
+			if (n->plen >= plen || !trie_haskids(n))
+				break;
+			link = (struct trie_node **)(void *)((uintptr_t)n +
+			    kidoff) + kw_bit(&w, n->plen);
+		}
 	if (d == 0) {
 		/* Empty trie. */
 		pos->link = link;
@@ -939,18 +984,28 @@ trie_seek(struct trie *t, const struct bw_prefix *p, struct trie_pos *pos)
 	return seek_descend(t, p, pos);
 }
 
-/* Sets n's prefix to the first len bits of key. */
+/* Sets n's prefix to the first len bits of key (word stores). */
 static void
 node_setkey(const struct trie *t, struct trie_node *n, const uint8_t *key,
     int len)
 {
-	int full = len / 8;
+	uint64_t m[2];
+	uint32_t u;
 
 	n->plen = (uint8_t)len;
-	memset(n->key, 0, t->keylen);
-	memcpy(n->key, key, full);
-	if (len % 8)
-		n->key[full] = key[full] & (uint8_t)(0xff << (8 - len % 8));
+	if (t->keylen == 4) {
+		u = load_be32(key) & (len == 0 ? 0 :
+		    ~(uint32_t)0 << (32 - len));
+		store_be32(n->key, u);
+		return;
+	}
+	/* Masks in network byte order, from big-endian words. */
+	m[0] = len >= 64 ? ~(uint64_t)0 : len == 0 ? 0 :
+	    ~(uint64_t)0 << (64 - len);
+	m[1] = len >= 128 ? ~(uint64_t)0 : len <= 64 ? 0 :
+	    ~(uint64_t)0 << (128 - len);
+	store_be64(n->key, load_be64(key) & m[0]);
+	store_be64(n->key + 8, load_be64(key + 8) & m[1]);
 }
 
 /* Puts a new node x for p where *link (not covering p) is now. */
