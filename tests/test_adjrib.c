@@ -425,20 +425,30 @@ test_adjrib_flap_midflush(void **state)
 	announce(f, &fl, s1, NFLAP, a1);
 	check_rib(f, &full, &fl, s1, NFLAP, a1);
 
-	/* Gone while its previous session's routes still leave. */
+	/*
+	 * Gone (deconfigured) while its previous session's routes still
+	 * leave: its own are handed over too, nothing is walked at once.
+	 */
 	(void)adjrib_down(&fl, "test", NULL);
 	adjrib_renew(&fl);
 	assert_int_equal(f->door.nretired, 1);
 	adjrib_up(&fl);
 	announce(f, &fl, s2, NFLAP, a2);
+	before = total(f);
+	memset(&f->h, 0, sizeof(f->h));
 	adjrib_src_detach(&fl);
-	assert_int_equal(f->door.nretired, 1);
+	assert_int_equal(f->h.steps[ADJRIB_GONE], 1);
+	assert_int_equal(total(f), before);
+	assert_int_equal(f->door.nretired, 2);
+	assert_int_equal(slots_used(f), 3);
 	run(f);
 	check_rib(f, &full, &fl, 0, 0, a1);
 	assert_int_equal(slots_used(f), 1);
 	adjrib_src_detach(&full);
+	assert_int_equal(total(f), NFULL);
 	run(f);
 	assert_int_equal(total(f), 0);
+	assert_int_equal(slots_used(f), 0);
 	rattr_unref(f->in, a1);
 	rattr_unref(f->in, a2);
 	rattr_unref(f->in, a3);

@@ -867,6 +867,32 @@ parse_snippet(const char *stmt, int ok)
 	return conf;
 }
 
+/* websocket { }: thread-nice's default, range, and the fixture's. */
+static void
+test_websocket_nice(void **state)
+{
+	static const char *bad[] = {
+		"websocket on 127.0.0.1 { thread-nice 20 }",
+		"websocket on 127.0.0.1 { thread-nice -1 }",
+		"websocket on 127.0.0.1 { thread-nice 1; thread-nice 2 }",
+	};
+	struct config *c;
+	size_t i;
+
+	(void)state;
+	c = parse_snippet("websocket on 127.0.0.1", 1);
+	assert_int_equal(c->websocket.thread_nice, CONF_DEFAULT_WS_NICE);
+	config_free(c);
+	c = parse_snippet("websocket on 127.0.0.1 { thread-nice 0 }", 1);
+	assert_int_equal(c->websocket.thread_nice, 0);
+	config_free(c);
+	c = parse_ok(DATA "full.conf");
+	assert_int_equal(c->websocket.thread_nice, 5);
+	config_free(c);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		parse_snippet(bad[i], 0);
+}
+
 /* mrt { }: values, defaults and errors. */
 static void
 test_mrt_block(void **state)
@@ -1101,6 +1127,7 @@ main(void)
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_bmp_block),
 		cmocka_unit_test(test_mrt_block),
+		cmocka_unit_test(test_websocket_nice),
 		cmocka_unit_test(test_equal_detects_changes),
 		cmocka_unit_test(test_full_fields),
 		cmocka_unit_test(test_invalid_table),

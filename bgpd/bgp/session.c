@@ -347,10 +347,12 @@ session_send(struct conn *c, const uint8_t *p, size_t len)
 /*
  * Reads whole messages off the input buffer and passes them up,
  * at most SESSION_MSG_BUDGET per call; if more remain, ev_more brings us
- * back after the loop has served others.
+ * back after the loop has served others.  With all, every whole message
+ * there is read now (the peer closed: nothing will call us again).
+ * Returns -1 if c is gone, else 0.
  */
-static void
-session_read(struct conn *c)
+static int
+session_read_some(struct conn *c, int all)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	static const struct timeval zero = { 0, 0 };
@@ -360,7 +362,7 @@ session_read(struct conn *c)
 	size_t avail;
 	int n, r;
 
-	for (n = 0; n < SESSION_MSG_BUDGET; n++) {
+	for (n = 0; all || n < SESSION_MSG_BUDGET; n++) {
 		/*
 		 * Many full-table sessions at once: the turn stays short.
 		 * Each read still takes a few messages (every session moves
@@ -368,38 +370,46 @@ session_read(struct conn *c)
 		 * about 3 % of a message): with 100 sessions past the turn's
 		 * end that is 100 x 4 messages, not 100 x 16.
 		 */
-		if (n > 0 && n % 4 == 0 &&
+		if (!all && n > 0 && n % 4 == 0 &&
 		    loop_turn_spent(bufferevent_get_base(c->bev), LOOP_TURN_MAX))
 			break;
 		avail = evbuffer_get_length(in);
 		if (avail < BGP_HDR_LEN)
-			return;
+			return 0;
 		if ((p = evbuffer_pullup(in, BGP_HDR_LEN)) == NULL)
-			return;
+			return 0;
 		r = bgp_frame(p, BGP_HDR_LEN, c->maxlen, &h, &err);
 		if (r == 0) {
 			/* Header fine; the body is not all here yet? */
 			uint16_t len = get_u16(p + 16);
 
 			if (avail < len)
-				return;
+				return 0;
 			if ((p = evbuffer_pullup(in, len)) == NULL)
-				return;
+				return 0;
 			r = bgp_frame(p, len, c->maxlen, &h, &err);
 		}
 		if (r == -1) {
 			c->ctx->hooks->error(c, &err);
-			return;
+			return -1;
 		}
 		if (r == 0)
-			return;
-		if (c->peer == NULL ||
-		    c->ctx->hooks->message(c, h.type, p, h.len) == -1)
-			return;		/* c is gone */
+			return 0;
+		if (c->peer == NULL)
+			return 0;
+		if (c->ctx->hooks->message(c, h.type, p, h.len) == -1)
+			return -1;	/* c is gone */
 		evbuffer_drain(in, h.len);
 	}
 	/* Yield: a zero timer runs after the next poll, unlike event_active. */
 	evtimer_add(c->ev_more, &zero);
+	return 0;
+}
+
+static void
+session_read(struct conn *c)
+{
+	(void)session_read_some(c, 0);
 }
 
 static void
@@ -429,6 +439,12 @@ session_eventcb(struct bufferevent *bev, short what, void *arg)
 		c->ctx->hooks->connected(c);
 		return;
 	}
+	/* The read before the FIN may have yielded with whole messages
+	 * left (a spent turn): they are the peer's last words (the tail
+	 * of a table, End-of-RIB, a Cease) and come first. */
+	if ((what & BEV_EVENT_EOF) && c->peer != NULL &&
+	    session_read_some(c, 1) == -1)
+		return;		/* c is gone */
 	if ((what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) && c->peer != NULL)
 		c->ctx->hooks->closed(c, (what & BEV_EVENT_EOF) ? 0 :
 		    EVUTIL_SOCKET_ERROR());

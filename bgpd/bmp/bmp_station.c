@@ -332,9 +332,8 @@ bmp_mpeer_remove(struct bmp_mpeer *mp, const char *reason)
 	if (mp->src.up) {
 		bmp_tap_state(mp, 5, 0);
 		(void)adjrib_down(&mp->src, reason, NULL);
-		adjrib_settle(&mp->src);
 	}
-	adjrib_src_detach(&mp->src);
+	adjrib_src_detach(&mp->src);	/* its routes leave in slices */
 	r->routes -= n <= r->routes ? n : r->routes;
 	TAILQ_REMOVE(&r->peers, mp, entry);
 	r->npeers--;

@@ -245,6 +245,7 @@ struct config_mrt {
 #define CONF_DEFAULT_WS_QUEUE		(4ULL * 1024 * 1024)
 #define CONF_DEFAULT_WS_IDLE		300
 #define CONF_DEFAULT_WS_SUBRATE		10
+#define CONF_DEFAULT_WS_NICE		10
 struct config_websocket {
 	int			 enabled;
 	struct bw_addr		 addr;
@@ -260,6 +261,8 @@ struct config_websocket {
 	uint64_t		 queue_limit;	/* bytes queued per client */
 	uint32_t		 idle_timeout;	/* seconds without a message */
 	uint32_t		 subscribe_rate; /* subscribes per second */
+	uint32_t		 thread_nice;	/* added to the stream thread's
+						 * nice (0-19) */
 };
 struct config {
 	uint64_t		 generation;	/* increases with every parse */

@@ -23,6 +23,7 @@ config_websocket_defaults(struct config_websocket *ws)
 	ws->queue_limit = CONF_DEFAULT_WS_QUEUE;
 	ws->idle_timeout = CONF_DEFAULT_WS_IDLE;
 	ws->subscribe_rate = CONF_DEFAULT_WS_SUBRATE;
+	ws->thread_nice = CONF_DEFAULT_WS_NICE;
 }
 
 void
@@ -57,7 +58,8 @@ config_websocket_equal(const struct config_websocket *a,
 	    a->max_message == b->max_message &&
 	    a->queue_limit == b->queue_limit &&
 	    a->idle_timeout == b->idle_timeout &&
-	    a->subscribe_rate == b->subscribe_rate;
+	    a->subscribe_rate == b->subscribe_rate &&
+	    a->thread_nice == b->thread_nice;
 }
 
 static void
@@ -91,7 +93,8 @@ config_websocket_print(FILE *fp, const struct config_websocket *ws)
 	    ws->max_clients, ws->max_subs, ws->max_message,
 	    (unsigned long long)ws->queue_limit);
 	config_print_duration(fp, ws->idle_timeout);
-	fprintf(fp, "\n\tsubscribe-rate %u\n}\n", ws->subscribe_rate);
+	fprintf(fp, "\n\tsubscribe-rate %u\n\tthread-nice %u\n}\n",
+	    ws->subscribe_rate, ws->thread_nice);
 }
 
 static int
@@ -173,6 +176,14 @@ ws_subscribe_rate(struct parser *p, void *arg)
 	return get_u32(p, "subscribe-rate", 1, 100000, &ws->subscribe_rate);
 }
 
+static int
+ws_thread_nice(struct parser *p, void *arg)
+{
+	struct config_websocket *ws = arg;
+
+	return get_u32(p, "thread-nice", 0, 19, &ws->thread_nice);
+}
+
 static const struct keyword kw_ws[] = {
 	{ "allow",		ws_allow,		0 },
 	{ "idle-timeout",	ws_idle_timeout,	KW_ONCE },
@@ -181,6 +192,7 @@ static const struct keyword kw_ws[] = {
 	{ "max-subscriptions",	ws_max_subs,		KW_ONCE },
 	{ "queue-limit",	ws_queue_limit,		KW_ONCE },
 	{ "subscribe-rate",	ws_subscribe_rate,	KW_ONCE },
+	{ "thread-nice",	ws_thread_nice,		KW_ONCE },
 	{ NULL,			NULL,			0 }
 };
 

@@ -375,24 +375,20 @@ adjrib_settle(struct rib_src *src)
 }
 
 /*
- * Hands src's slot, with the flushes under way, to the door, and gives
- * src a fresh slot.  Every route left in the old slot is dead: its
- * flushes become full ones.  Returns 0, or -1 (no slot free; nothing
- * changed).
+ * Hands src's slot and the routes in it to the door, which flushes them
+ * all (they are dead: flushes under way become full ones) and frees the
+ * slot when it is empty.  src keeps its slot number but must not use it
+ * again.  Returns 0, or -1 (out of memory; nothing changed).
  */
 static int
-adjrib_retire(struct rib_src *src)
+adjrib_hand_over(struct rib_src *src)
 {
 	struct adjrib *door = src->door;
 	struct adjrib_retired *r;
-	int slot, aid;
+	int aid;
 
-	if ((slot = adjrib_slot_alloc(door)) == -1)
+	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return -1;
-	if ((r = calloc(1, sizeof(*r))) == NULL) {
-		adjrib_slot_free(door, (uint16_t)slot);
-		return -1;
-	}
 	r->src.door = door;
 	r->src.slot = src->slot;
 	r->src.addr = src->addr;
@@ -409,6 +405,22 @@ adjrib_retire(struct rib_src *src)
 		adjrib_flush(&r->src, 0, (uint8_t)aid);
 	if (!r->src.flush_listed)	/* nothing was left after all */
 		adjrib_retired_done(&r->src);
+	return 0;
+}
+
+/* Hands src's slot to the door and gives src a fresh one; 0 or -1. */
+static int
+adjrib_retire(struct rib_src *src)
+{
+	struct adjrib *door = src->door;
+	int slot;
+
+	if ((slot = adjrib_slot_alloc(door)) == -1)
+		return -1;
+	if (adjrib_hand_over(src) == -1) {
+		adjrib_slot_free(door, (uint16_t)slot);
+		return -1;
+	}
 	src->slot = (uint16_t)slot;
 	return 0;
 }
@@ -507,12 +519,14 @@ adjrib_src_detach(struct rib_src *src)
 {
 	int aid;
 
-	for (aid = AID_INET; aid < AID_MAX; aid++) {
+	for (aid = AID_INET; aid < AID_MAX; aid++)
 		src->stale[aid] = 0;
-		adjrib_flush(src, 0, (uint8_t)aid);
-	}
-	adjrib_settle(src);
 	adjrib_gone(src);
+	if (adjrib_hand_over(src) == 0)
+		return;
+	for (aid = AID_INET; aid < AID_MAX; aid++)
+		adjrib_flush(src, 0, (uint8_t)aid);
+	adjrib_settle(src);
 	adjrib_slot_free(src->door, src->slot);
 }
 

@@ -23,7 +23,8 @@
  *   adjrib_flush_stale  the stale routes of a family go (End-of-RIB, or
  *                       the restart timer ran out)
  *   adjrib_gone         its stale routes no longer count
- *   adjrib_src_detach   all routes go, the slot is freed
+ *   adjrib_src_detach   all routes go (in slices, after it), the slot
+ *                       is freed when they have
  */
 #ifndef BGPWATCH_ADJRIB_H
 #define BGPWATCH_ADJRIB_H
@@ -166,7 +167,11 @@ double	adjrib_run(struct adjrib *, double now);
  */
 int	adjrib_src_attach(struct adjrib *, struct rib_src *,
 	    const struct bw_addr *, uint32_t asn);
-/* Removes every route of src at once, tells the detector, frees the slot. */
+/*
+ * src goes: the detector is told (its routes no longer count), and the
+ * door flushes its routes in slices and frees the slot once they are
+ * gone (at once only when out of memory); src may be freed right away.
+ */
 void	adjrib_src_detach(struct rib_src *);
 /*
  * Frees what the door holds for src but leaves its routes and tells the

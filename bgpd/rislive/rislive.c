@@ -1362,6 +1362,8 @@ rl_do_reconf(struct rislive *rl, void *arg)
 	r->ssl = NULL;
 	config_websocket_free(&rl->conf);
 	rl_conf_copy(&rl->conf, ws);
+	if (rl->running && pthread_equal(pthread_self(), rl->thr))
+		rl_set_nice(rl);
 	free(rl->host);
 	rl->host = r->host;
 	r->host = NULL;

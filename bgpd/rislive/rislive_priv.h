@@ -199,6 +199,7 @@ struct rislive {
 	struct rislive_stats	 snap;		/* stats as of the last turn */
 	pthread_t		 thr;
 	int			 running;
+	int			 nice_base;	/* the loop thread's nice */
 	struct rislive_hooks	 hooks;
 	/* The worker's: everything below */
 	struct event_base	*base;
@@ -276,6 +277,8 @@ int	rl_thread_start(struct rislive *);
 void	rl_call(struct rislive *, rl_call_fn, void *);
 /* Stops the worker and waits for it to end. */
 void	rl_thread_stop(struct rislive *);
+/* On the worker: sets its nice from conf.thread_nice. */
+void	rl_set_nice(struct rislive *);
 int	rl_inbox_init(struct rl_inbox *);
 void	rl_inbox_free(struct rl_inbox *);
 void	rl_tap_message(void *, const struct tap_peer *, const struct tap_msg *);

@@ -24,6 +24,8 @@
  */
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -412,6 +414,25 @@ rl_tick_cb(int fd, short what, void *arg)
 	rl_snapshot(arg);
 }
 
+/*
+ * On the worker: its nice is the process's (as the loop thread had it)
+ * plus thread-nice, so that when the two threads want one CPU the
+ * sessions and the RIB come first (Linux: nice is per thread), and the
+ * stream catches up from the inbox when the loop is idle.  Lowering it
+ * again after a reload needs a privilege bgpwatchd may have dropped.
+ */
+void
+rl_set_nice(struct rislive *rl)
+{
+	int want = rl->nice_base + (int)rl->conf.thread_nice;
+
+	if (want > 19)
+		want = 19;
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), want) == -1)
+		log_warn("rislive: cannot set the stream thread's nice to %d",
+		    want);
+}
+
 static void *
 rl_thread_main(void *arg)
 {
@@ -419,6 +440,7 @@ rl_thread_main(void *arg)
 
 	/* Named, so that top -H and the bench tell it from the loop. */
 	(void)prctl(PR_SET_NAME, "bw-rislive", 0, 0, 0);
+	rl_set_nice(rl);
 	event_base_loop(rl->base, EVLOOP_NO_EXIT_ON_EMPTY);
 	return NULL;
 }
@@ -437,6 +459,10 @@ rl_thread_start(struct rislive *rl)
 	    rl)) == NULL || event_add(rl->ev_tick, &tv) == -1)
 		return -1;
 	/* Signals stay with the loop thread. */
+	errno = 0;
+	if ((rl->nice_base = getpriority(PRIO_PROCESS, 0)) == -1 &&
+	    errno != 0)
+		rl->nice_base = 0;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	r = pthread_create(&rl->thr, NULL, rl_thread_main, rl);

@@ -85,6 +85,8 @@ for n in 176 177 178 179; do
 	timeout 5 gobgp -u $G -p 34043 global rib del 175.45.\$n.0/24 || exit 1
 done
 W
+case $BUILD in *san*) PAGE_MAX_S=4 ;; *) PAGE_MAX_S=2 ;; esac	# SAN: 2-3x slower
+export PAGE_MAX_S
 timeout 60 "$PY" tests/rislive/page_check.py "http://$A:34041/" "$ART" $G \
     sh "$TMP/withdraw.sh" || fail "status page"
 ls -l "$ART"/rislive-status-*.png

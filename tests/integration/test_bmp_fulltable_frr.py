@@ -142,7 +142,8 @@ def pid_cpu(pid):
 
 
 def has_as(path, asn):
-    return str(asn) in re.split(r"[ {},()\[\]]+", path)
+    a = str(asn)
+    return a in path and a in re.split(r"[ {},()\[\]]+", path)
 
 
 class Frr:
@@ -448,7 +449,7 @@ bmp {
             return not self.bad
         self.bad = None
         try:
-            wait_for(compare, 120, "our views = FRR's Adj-RIBs-In",
+            wait_for(compare, 300, "our views = FRR's Adj-RIBs-In",
                      interval=1)
         except AssertionError:
             raise AssertionError("views differ: %s" % self.bad)

@@ -8,6 +8,9 @@ usage: page_check.py URL OUTDIR PEER WITHDRAW_CMD...
 Every wait has a timeout; exit 0 = pass."""
 import base64, json, os, select, subprocess, sys, tempfile, time
 
+# 2 s (the issue's bound); rislive_page.sh gives a SAN=1 daemon 4 s.
+MAX_S = float(os.environ.get("PAGE_MAX_S", "2.0"))
+
 URL, OUTDIR, PEER = sys.argv[1:4]
 WITHDRAW = sys.argv[4:]
 fail = []
@@ -153,10 +156,10 @@ def run(c):
     tw = time.time()
     subprocess.run(WITHDRAW, check=True, timeout=10,
                    stdout=subprocess.DEVNULL)
-    while state(c) != "down" and time.time() - tw < 5:
+    while state(c) != "down" and time.time() - tw < MAX_S + 3:
         c.pump(0.05)
     took = time.time() - tw
-    check(state(c) == "down" and took < 2.0,
+    check(state(c) == "down" and took < MAX_S,
           "KP turned down %.2f s after the withdrawal" % took)
     check(c.eval("getComputedStyle(document.getElementById('region-KP'))"
                  ".backgroundColor") == "rgb(255, 128, 128)", "KP is red")

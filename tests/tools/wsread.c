@@ -11,8 +11,9 @@
  * must) on each and prints "ready" once every one has had its first
  * frame (the subscribe's acknowledgement: ask for one).  Then it counts
  * frames and bytes until FRAMES frames have come (all connections
- * together) or nothing came for IDLE seconds (default 5) after the
- * first one (before it, 300 seconds), and prints
+ * together; a number on a line of its standard input sets FRAMES too)
+ * or nothing came for IDLE seconds (default 5) after the first one
+ * (before it, 300 seconds), and prints
  * one line: frames, bytes, first and last arrival (CLOCK_REALTIME,
  * seconds), its own CPU seconds.  -t: print the arrival time of each
  * frame on its own line as it comes (the latency bench).
@@ -192,7 +193,7 @@ int
 main(int argc, char **argv)
 {
 	static uint8_t buf[WS_BUF];
-	struct conn conns[WS_MAXCONN];
+	struct conn conns[WS_MAXCONN + 1];
 	struct epoll_event ev, evs[WS_MAXCONN];
 	struct rusage ru;
 	uint64_t frames = 0, bytes = 0, limit = UINT64_MAX, f;
@@ -238,6 +239,9 @@ main(int argc, char **argv)
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, conns[i].fd, &ev) == -1)
 			die("epoll_ctl");
 	}
+	ev.events = EPOLLIN;
+	ev.data.u32 = WS_MAXCONN;	/* standard input */
+	(void)epoll_ctl(ep, EPOLL_CTL_ADD, 0, &ev);
 	for (;;) {
 		n = epoll_wait(ep, evs, WS_MAXCONN, frames == 0 ? 300 * 1000 :
 		    (int)(idle * 1000));
@@ -248,6 +252,16 @@ main(int argc, char **argv)
 		for (i = 0; i < n; i++) {
 			struct conn *c = &conns[evs[i].data.u32];
 
+			if (evs[i].data.u32 == WS_MAXCONN) {
+				char line[64];
+
+				if ((r = read(0, line, sizeof(line) - 1)) > 0) {
+					line[r] = '\0';
+					limit = strtoull(line, NULL, 10);
+				} else
+					epoll_ctl(ep, EPOLL_CTL_DEL, 0, NULL);
+				continue;
+			}
 			if ((r = read(c->fd, buf, sizeof(buf))) <= 0) {
 				epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
 				continue;
