@@ -151,6 +151,7 @@ $(BUILD)/bgpfeed: $(FEED_SRCS:%.c=$(OBJ)/%.o) $(call archives,lib)
 t_test_config := conf lib
 t_test_kafka_conf := conf lib
 t_test_json := lib
+t_test_session := $(uses_bgp)
 t_test_sock := lib
 t_test_mrt := lib
 t_test_mrt_enc := lib
