@@ -273,13 +273,13 @@ slot_maybe(uint64_t v, uint64_t h)
 
 /* An old slot whose entry moved or went (old table only). */
 #define SLOT_TOMB	SLOT_PTR
-#define HASH_MIGRATE	8	/* old slots moved per add */
+#define HASH_MIGRATE	32	/* old slots moved per route added */
 
 /*
  * Moves up to k slots of the old table to the new one (reading each
  * node for its hash, asked for well ahead); frees the old table when all
- * have moved.  The growth thus costs a few slots per add, never one pass
- * over a million nodes in a single loop turn.
+ * have moved.  The growth thus costs a few slots per route added, never
+ * one pass over a million nodes in a single loop turn.
  */
 static void
 hash_migrate(struct trie *t, size_t k)
@@ -312,7 +312,7 @@ hash_migrate(struct trie *t, size_t k)
 }
 
 /*
- * A table twice the size; the entries move over a few per add
+ * A table twice the size; the entries move over a few per route added
  * (hash_migrate).  A growth due before the last one is done finishes it.
  */
 static int
@@ -355,8 +355,6 @@ hash_add(struct trie *t, struct trie_node *n)
 		j = (j + 1) & (t->hcap - 1);
 	t->hslot[j] = slot_make(n, h);
 	t->hn++;
-	if (t->oslot != NULL)
-		hash_migrate(t, HASH_MIGRATE);
 }
 
 /* Removes n from the old table if there; 1 if it was. */
@@ -1088,6 +1086,11 @@ trie_add(struct trie *t, const struct trie_pos *pos, const struct bw_prefix *p,
 	 * from the last descent (see struct trie). */
 	if (pos->node == NULL)
 		t->fn = n != NULL && pos->seq == t->fseq ? pos->fk : 0;
+	/* Every route added moves some of a growing index (not only new
+	 * indexed nodes: with many peers most routes add to one), so the
+	 * old table is soon gone. */
+	if (t->oslot != NULL)
+		hash_migrate(t, HASH_MIGRATE);
 	return n;
 }
 

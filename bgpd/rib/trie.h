@@ -63,7 +63,8 @@ struct trie {
 	uint64_t		*hslot;
 	size_t			 hcap, hn;
 	/* While the index grows: the table before, whose slots below omig
-	 * have moved to hslot (a few per add); probes look in both. */
+	 * have moved to hslot (a few per route added); probes look in
+	 * both. */
 	uint64_t		*oslot;
 	size_t			 ocap, omig;
 	/*
