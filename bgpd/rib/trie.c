@@ -17,6 +17,14 @@
  * no malloc header, and a chunk goes back to the system as soon as its
  * last node is freed); nodes with many routes use malloc.
  *
+ * Seeking a prefix: nodes with two routes or more are found in the hash
+ * index (which grows a few slots per route added, never in one pass);
+ * the others by a descent that follows the prefix's bits and compares
+ * keys once at the bottom, starting from the finger (the links of the
+ * last descent) when that covers the prefix, so a table in address
+ * order descends a level or two.  trie_prefetch runs a batch's descents
+ * in lock step first, so that their cache misses overlap.
+ *
  * Walks are recursive (depth <= 129).  Address order is pre-order with
  * the 0 branch first, which is prefix_cmp() order.  Resumable walks keep
  * the first prefix not yet visited and find their way back to it by key
