@@ -328,6 +328,166 @@ test_trie_v6(void **state)
 }
 
 /*
+ * trie_prefetch is a hint: whatever the batch (empty trie, prefixes
+ * found by the index or not, more than TRIE_PREFETCH_MAX), nothing
+ * changes, the finger included.
+ */
+static void
+prefetch_check(struct trie *t, const struct bw_prefix *p, size_t n)
+{
+	size_t nodes = t->nodes, routes = t->routes, hn = t->hn;
+	uint16_t fn = t->fn;
+	struct trie_node *root = t->root;
+
+	trie_prefetch(t, p, n);
+	assert_int_equal(t->nodes, nodes);
+	assert_int_equal(t->routes, routes);
+	assert_int_equal(t->hn, hn);
+	assert_int_equal(t->fn, fn);
+	assert_ptr_equal(t->root, root);
+}
+
+/*
+ * A table in address order (and in reverse), as a router sends it: the
+ * descents start from the finger (the links of the last one).  Mixed in:
+ * seeks that add nothing, deletes of random prefixes (both end the
+ * finger), and the shape and every query checked at the end.
+ */
+static void
+run_sorted(uint8_t aid, uint64_t seed, int reverse)
+{
+	static struct ref all, r;
+	struct trie t;
+	struct trie_pos pos;
+	struct trie_node *n;
+	struct bw_prefix p, q;
+	size_t i, k, fingered = 0;
+
+	rng = seed;
+	memset(&all, 0, sizeof(all));
+	memset(&r, 0, sizeof(r));
+	while (all.n < NPFX) {
+		rand_prefix(&all, aid, &p);
+		if (ref_find(&all, &p) == SIZE_MAX)
+			all.p[all.n++] = p;
+	}
+	qsort(all.p, all.n, sizeof(all.p[0]), cmp_pfx);
+	trie_init(&t, aid);
+	for (k = 0; k < all.n; k++) {
+		if (k % 32 == 0 && !reverse)
+			prefetch_check(&t, &all.p[k], all.n - k < 80 ?
+			    all.n - k : 80);
+		p = all.p[reverse ? all.n - 1 - k : k];
+		if (rnd() % 16 == 0 && r.n > 0) {
+			/* A delete between two adds. */
+			i = rnd() % r.n;
+			n = trie_seek(&t, &r.p[i], &pos);
+			assert_non_null(n);
+			trie_del(&t, &pos, 0);
+			assert_int_equal(t.fn, 0);
+			r.p[i] = r.p[--r.n];
+		}
+		if (rnd() % 16 == 0) {
+			/* A seek that adds nothing. */
+			rand_prefix(&all, aid, &q);
+			(void)trie_seek(&t, &q, &pos);
+		}
+		n = trie_seek(&t, &p, &pos);
+		assert_true(n == NULL || n->nroutes == 0);
+		n = trie_add(&t, &pos, &p, 0);
+		assert_non_null(n);
+		fingered += t.fn > 1;
+		memset(trie_routes(&t, n), 0, sizeof(struct rib_route));
+		trie_routes(&t, n)[0].path_id = (uint32_t)p.len << 8 | p.b[0];
+		r.p[r.n++] = p;
+	}
+	/* The finger was in use most of the time. */
+	assert_true(fingered > all.n / 2);
+	check_all(&t, &r, aid);
+	while (r.n > 0) {
+		n = trie_seek(&t, &r.p[r.n - 1], &pos);
+		assert_non_null(n);
+		trie_del(&t, &pos, 0);
+		r.n--;
+	}
+	assert_null(t.root);
+	trie_clear(&t, NULL, NULL);
+}
+
+static void
+test_trie_sorted(void **state)
+{
+	(void)state;
+	run_sorted(AID_INET, 42, 0);
+	run_sorted(AID_INET, 43, 1);
+	run_sorted(AID_INET6, 44, 0);
+	run_sorted(AID_INET6, 45, 1);
+}
+
+/*
+ * The index grows in steps (the old table's slots move a few per add):
+ * thousands of prefixes gain a second route in random order while
+ * others lose theirs, so nodes enter and leave the index while it is
+ * split over two tables; every check finds the index exact and every
+ * prefix with its count.
+ */
+#define GPOOL	6000
+
+static void
+test_trie_index_grow(void **state)
+{
+	static struct bw_prefix pool[GPOOL];
+	static uint8_t cnt[GPOOL];
+	struct trie t;
+	struct trie_pos pos;
+	struct trie_node *n;
+	const struct trie_node *c;
+	uint8_t b[16];
+	size_t i, k, op, split = 0;
+
+	(void)state;
+	rng = 0x1dc0ffee;
+	memset(cnt, 0, sizeof(cnt));
+	for (i = 0; i < GPOOL; i++) {
+		memset(b, 0, sizeof(b));
+		b[0] = (uint8_t)(i >> 8);
+		b[1] = (uint8_t)i;
+		b[2] = (uint8_t)rnd();
+		assert_int_equal(prefix_set(&pool[i], AID_INET, b,
+		    (uint8_t)(16 + rnd() % 9)), 0);
+	}
+	trie_init(&t, AID_INET);
+	for (op = 0; op < 6 * GPOOL; op++) {
+		i = rnd() % GPOOL;
+		n = trie_seek(&t, &pool[i], &pos);
+		if (cnt[i] < 3 && (cnt[i] == 0 || rnd() % 100 < 60)) {
+			n = trie_add(&t, &pos, &pool[i], cnt[i]);
+			assert_non_null(n);
+			memset(&trie_routes(&t, n)[cnt[i]], 0,
+			    sizeof(struct rib_route));
+			cnt[i]++;
+		} else if (cnt[i] > 0) {
+			assert_non_null(n);
+			trie_del(&t, &pos, 0);
+			cnt[i]--;
+		}
+		split += t.oslot != NULL;
+		if (op % 1500 == 0 || (t.oslot != NULL && op % 37 == 0)) {
+			assert_int_equal(trie_check_index(&t), 0);
+			for (k = 0; k < GPOOL; k++) {
+				c = trie_lookup(&t, &pool[k]);
+				assert_int_equal(c != NULL ? c->nroutes : 0,
+				    cnt[k]);
+			}
+		}
+	}
+	/* The growth was seen half done. */
+	assert_true(split > 0);
+	assert_int_equal(trie_check_index(&t), 0);
+	trie_clear(&t, NULL, NULL);
+}
+
+/*
  * Many routes per prefix, as with many peers: random inserts at random
  * places and random deletes over a pool of nested prefixes, so nodes go
  * from inline to external routes and back, gain and lose children, and
@@ -389,6 +549,10 @@ run_multi(uint8_t aid, uint64_t seed)
 	}
 	trie_init(&t, aid);
 	for (op = 0; op < 40000; op++) {
+		if (op % 7 == 0) {
+			at = rnd() % (r.n - 64);
+			prefetch_check(&t, &r.p[at], 1 + rnd() % 64);
+		}
 		i = rnd() % r.n;
 		n = trie_seek(&t, &r.p[i], &pos);
 		assert_int_equal(n != NULL && n->nroutes > 0, m[i].n > 0);
@@ -491,6 +655,8 @@ main(void)
 		cmocka_unit_test(test_trie_v6),
 		cmocka_unit_test(test_trie_big_node),
 		cmocka_unit_test(test_trie_multi),
+		cmocka_unit_test(test_trie_sorted),
+		cmocka_unit_test(test_trie_index_grow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

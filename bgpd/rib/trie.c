@@ -17,6 +17,14 @@
  * no malloc header, and a chunk goes back to the system as soon as its
  * last node is freed); nodes with many routes use malloc.
  *
+ * Seeking a prefix: nodes with two routes or more are found in the hash
+ * index (which grows a few slots per route added, never in one pass);
+ * the others by a descent that follows the prefix's bits and compares
+ * keys once at the bottom, starting from the finger (the links of the
+ * last descent) when that covers the prefix, so a table in address
+ * order descends a level or two.  trie_prefetch runs a batch's descents
+ * in lock step first, so that their cache misses overlap.
+ *
  * Walks are recursive (depth <= 129).  Address order is pre-order with
  * the 0 branch first, which is prefix_cmp() order.  Resumable walks keep
  * the first prefix not yet visited and find their way back to it by key
@@ -39,11 +47,46 @@ load_be64(const uint8_t *p)
 	    (uint64_t)p[6] << 8 | p[7];
 }
 
+static inline void
+store_be64(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static inline void
+store_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
 static inline uint32_t
 load_be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
 	    (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Whether two (masked) keys are equal: word compares, no memcmp call. */
+static inline int
+key_equal(const struct trie *t, const uint8_t *a, const uint8_t *b)
+{
+	uint64_t x[2], y[2];
+	uint32_t u, v;
+
+	if (t->keylen == 4) {
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		return u == v;
+	}
+	memcpy(x, a, 16);
+	memcpy(y, b, 16);
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
 }
 
 /* Number of leading bits a and b share, at most max. */
@@ -69,6 +112,30 @@ static inline int
 key_bit(const uint8_t *k, int i)
 {
 	return (k[i >> 3] >> (7 - (i & 7))) & 1;
+}
+
+/* A key as two words, for descents: bit i is a shift, not a byte load. */
+struct kwords {
+	uint64_t	hi, lo;
+};
+
+static inline void
+kw_load(const struct trie *t, const uint8_t *k, struct kwords *w)
+{
+	if (t->keylen == 4) {
+		w->hi = (uint64_t)load_be32(k) << 32;
+		w->lo = 0;
+	} else {
+		w->hi = load_be64(k);
+		w->lo = load_be64(k + 8);
+	}
+}
+
+static inline unsigned int
+kw_bit(const struct kwords *w, int i)
+{
+	return (unsigned int)(i < 64 ? (w->hi << i) >> 63 :
+	    (w->lo << (i - 64)) >> 63);
 }
 
 /* Does node n's prefix cover p (equal or less specific)? */
@@ -151,15 +218,17 @@ blk_free(struct trie *t, void *p, size_t size)
 }
 
 /*
- * Room an external array of n routes has: exact while it fits a slab
- * class, then in steps of 8 routes, so that with many peers most routes
- * added to a prefix need no reallocation.
+ * Room an external array of n routes has: an even number while it fits
+ * a slab class (every other route added to a prefix needs no new array:
+ * with 10 peers 5 reallocations instead of 9, for at most one route of
+ * slack), then in steps of 8 routes, so that with many peers most
+ * routes added to a prefix need no reallocation.
  */
 static inline size_t
 arr_cap(size_t n)
 {
 	if (n * sizeof(struct rib_route) < TRIE_NCLASS * 8)
-		return n;
+		return (n + 1) & ~(size_t)1;
 	return (n + 7) & ~(size_t)7;
 }
 
@@ -210,33 +279,65 @@ slot_maybe(uint64_t v, uint64_t h)
 	return ((v ^ h) & ~SLOT_PTR) == 0;
 }
 
+/* An old slot whose entry moved or went (old table only). */
+#define SLOT_TOMB	SLOT_PTR
+#define HASH_MIGRATE	32	/* old slots moved per route added */
+
+/*
+ * Moves up to k slots of the old table to the new one (reading each
+ * node for its hash, asked for well ahead); frees the old table when all
+ * have moved.  The growth thus costs a few slots per route added, never
+ * one pass over a million nodes in a single loop turn.
+ */
+static void
+hash_migrate(struct trie *t, size_t k)
+{
+	size_t m = t->hcap - 1, end = t->omig + k, i, j;
+	uint64_t v, h;
+	struct trie_node *n;
+
+	if (end > t->ocap)
+		end = t->ocap;
+	for (i = t->omig; i < end; i++) {
+		if (i + 16 < t->ocap && (v = t->oslot[i + 16]) != 0 &&
+		    v != SLOT_TOMB)
+			__builtin_prefetch(slot_node(v));
+		if ((v = t->oslot[i]) == 0 || v == SLOT_TOMB)
+			continue;
+		n = slot_node(v);
+		h = key_hash(t, n->key, n->plen);
+		for (j = h & m; t->hslot[j] != 0; j = (j + 1) & m)
+			;
+		t->hslot[j] = v;
+		t->oslot[i] = SLOT_TOMB;
+	}
+	t->omig = end;
+	if (t->omig == t->ocap) {
+		free(t->oslot);
+		t->oslot = NULL;
+		t->ocap = t->omig = 0;
+	}
+}
+
+/*
+ * A table twice the size; the entries move over a few per route added
+ * (hash_migrate).  A growth due before the last one is done finishes it.
+ */
 static int
 hash_grow(struct trie *t)
 {
-	uint64_t *old = t->hslot, *ns, h;
-	size_t ocap = t->hcap, cap = ocap ? ocap * 2 : 1024, i, j;
-	struct trie_node *n;
+	size_t cap = t->hcap ? t->hcap * 2 : 1024;
+	uint64_t *ns;
 
+	if (t->oslot != NULL)
+		hash_migrate(t, t->ocap);
 	if ((ns = calloc(cap, sizeof(*ns))) == NULL)
 		return -1;
-	/* Every node is read for its hash: ask for them well ahead (a
-	 * cold table of a million is otherwise a 100 ms stall). */
-	for (i = 0; i < ocap && i < 16; i++)
-		if (old[i] != 0)
-			__builtin_prefetch(slot_node(old[i]));
-	for (i = 0; i < ocap; i++) {
-		if (i + 16 < ocap && old[i + 16] != 0)
-			__builtin_prefetch(slot_node(old[i + 16]));
-		if (old[i] == 0)
-			continue;
-		n = slot_node(old[i]);
-		h = key_hash(t, n->key, n->plen);
-		j = h & (cap - 1);
-		while (ns[j] != 0)
-			j = (j + 1) & (cap - 1);
-		ns[j] = old[i];
+	if (t->hcap > 0) {
+		t->oslot = t->hslot;
+		t->ocap = t->hcap;
+		t->omig = 0;
 	}
-	free(old);
 	t->hslot = ns;
 	t->hcap = cap;
 	return 0;
@@ -264,7 +365,25 @@ hash_add(struct trie *t, struct trie_node *n)
 	t->hn++;
 }
 
-/* Removes n if indexed, shifting later entries back (no tombstones). */
+/* Removes n from the old table if there; 1 if it was. */
+static int
+hash_del_old(struct trie *t, const struct trie_node *n, uint64_t h)
+{
+	size_t m = t->ocap - 1, i;
+
+	for (i = h & m; t->oslot[i] != 0; i = (i + 1) & m)
+		if (t->oslot[i] == slot_make(n, h)) {
+			t->oslot[i] = SLOT_TOMB;
+			return 1;
+		}
+	return 0;
+}
+
+/*
+ * Removes n if indexed: from the new table shifting later entries back
+ * (no tombstones there), or from the old one (a tombstone: its slots
+ * are being moved in order).
+ */
 static void
 hash_del(struct trie *t, const struct trie_node *n)
 {
@@ -276,8 +395,11 @@ hash_del(struct trie *t, const struct trie_node *n)
 	h = key_hash(t, n->key, n->plen);
 	i = h & m;
 	while (t->hslot[i] != slot_make(n, h)) {
-		if (t->hslot[i] == 0)
+		if (t->hslot[i] == 0) {
+			if (t->oslot != NULL && hash_del_old(t, n, h))
+				t->hn--;
 			return;
+		}
 		i = (i + 1) & m;
 	}
 	for (j = i;;) {
@@ -296,35 +418,46 @@ hash_del(struct trie *t, const struct trie_node *n)
 	t->hn--;
 }
 
-/* The indexed node of key (masked) and plen; h is their hash. */
+/* The node of key (masked) and plen in one table (tombstones skipped). */
 static inline struct trie_node *
-hash_probe(const struct trie *t, const uint8_t *key, int plen, uint64_t h)
+hash_probe1(const struct trie *t, const uint64_t *slot, size_t cap,
+    const uint8_t *key, int plen, uint64_t h)
 {
-	size_t m = t->hcap - 1, j;
+	size_t m = cap - 1, j;
 	struct trie_node *n;
 	uint64_t v;
 
-	for (j = h & m; (v = t->hslot[j]) != 0; j = (j + 1) & m) {
-		if (!slot_maybe(v, h))
+	for (j = h & m; (v = slot[j]) != 0; j = (j + 1) & m) {
+		if (!slot_maybe(v, h) || v == SLOT_TOMB)
 			continue;
 		n = slot_node(v);
-		if (n->plen == plen && memcmp(n->key, key, t->keylen) == 0)
+		if (n->plen == plen && key_equal(t, n->key, key))
 			return n;
 	}
 	return NULL;
 }
 
+/* The indexed node of key (masked) and plen; h is their hash. */
+static inline struct trie_node *
+hash_probe(const struct trie *t, const uint8_t *key, int plen, uint64_t h)
+{
+	struct trie_node *n;
+
+	if ((n = hash_probe1(t, t->hslot, t->hcap, key, plen, h)) == NULL &&
+	    t->oslot != NULL)
+		n = hash_probe1(t, t->oslot, t->ocap, key, plen, h);
+	return n;
+}
+
+/*
+ * The prefix's bits past its length are zero wherever it came from
+ * (prefix_set, trie_prefix); one that is not simply misses the index
+ * (the nodes' keys are masked) and is found by descent.
+ */
 static struct trie_node *
 hash_find(const struct trie *t, const struct bw_prefix *p)
 {
-	uint8_t key[16];
-	size_t full = (size_t)p->len / 8;
-
-	memset(key, 0, sizeof(key));
-	memcpy(key, p->b, full);
-	if (p->len % 8)
-		key[full] = p->b[full] & (uint8_t)(0xff << (8 - p->len % 8));
-	return hash_probe(t, key, p->len, key_hash(t, key, p->len));
+	return hash_probe(t, p->b, p->len, key_hash(t, p->b, p->len));
 }
 
 /* --- prefetching a batch --------------------------------------------- */
@@ -345,12 +478,31 @@ pf_routes(const struct trie *t, const struct trie_node *n)
 		PF((const uint8_t *)r + bytes - 1);
 }
 
+/* Bits two keys share (up to 128). */
+static inline int
+kw_common(const struct kwords *a, const struct kwords *b)
+{
+	uint64_t x;
+
+	if ((x = a->hi ^ b->hi) != 0)
+		return __builtin_clzll(x);
+	if ((x = a->lo ^ b->lo) != 0)
+		return 64 + __builtin_clzll(x);
+	return 128;
+}
+
+/* A prefix this close to the one before it finds its way warm. */
+#define PF_NEAR		8
+
 void
 trie_prefetch(const struct trie *t, const struct bw_prefix *p, size_t n)
 {
 	const struct trie_node *cur[TRIE_PREFETCH_MAX], *x;
+	struct kwords kw[TRIE_PREFETCH_MAX], fk = { t->fkey[0], t->fkey[1] };
 	uint64_t h[TRIE_PREFETCH_MAX], v;
-	size_t m = t->hcap - 1, i, j, left;
+	uint8_t act[TRIE_PREFETCH_MAX];
+	const uintptr_t kidoff = t->kidoff;
+	size_t m = t->hcap - 1, i, j, k, left;
 	int probe = t->hn > 0;
 
 	if (n > TRIE_PREFETCH_MAX)
@@ -371,38 +523,51 @@ trie_prefetch(const struct trie *t, const struct bw_prefix *p, size_t n)
 					PF(slot_node(v));
 					break;
 				}
-	/* 3: found: its routes; not found: a descent follows. */
+	/*
+	 * 3: found: its routes; not found: a descent follows, unless the
+	 * prefix is near the one before it (the first: near the finger's;
+	 * a table in address order): the seek of that one will have
+	 * brought all but the last few levels in, and a descent here would
+	 * cost more than it saves.
+	 */
 	left = 0;
 	for (i = 0; i < n; i++) {
-		cur[i] = NULL;
+		kw_load(t, p[i].b, &kw[i]);
 		if (probe && (x = hash_probe(t, p[i].b, p[i].len, h[i])) !=
 		    NULL) {
 			pf_routes(t, x);
 			continue;
 		}
-		cur[i] = t->root;
-		left++;
+		if (kw_common(&kw[i], i > 0 ? &kw[i - 1] : &fk) + PF_NEAR >=
+		    p[i].len && (i > 0 || t->fn > 0))
+			continue;
+		if (t->root == NULL)
+			break;
+		cur[left] = t->root;
+		act[left++] = (uint8_t)i;
 	}
 	/* 4: the descents, in lock step, one level per round: each round
-	 * reads the nodes the previous one asked for. */
+	 * reads the nodes the previous one asked for (cur[k] is the next
+	 * node of prefix act[k]; finished ones leave the list). */
 	while (left > 0) {
-		left = 0;
-		for (i = 0; i < n; i++) {
-			if ((x = cur[i]) == NULL)
-				continue;
-			if (x->plen >= p[i].len || !trie_haskids(x) ||
-			    key_common(t, x->key, p[i].b, x->plen) < x->plen) {
+		for (k = j = 0; k < left; k++) {
+			x = cur[k];
+			i = act[k];
+			/* By bits only, as seek_descend goes. */
+			if (x->plen >= p[i].len || !trie_haskids(x)) {
 				if (x->nroutes > 0 && x->plen == p[i].len)
 					pf_routes(t, x);
-				cur[i] = NULL;
 				continue;
 			}
-			cur[i] = x = trie_child(t, x, key_bit(p[i].b, x->plen));
+			x = *((struct trie_node *const *)(const void *)
+			    ((uintptr_t)x + kidoff) + kw_bit(&kw[i], x->plen));
 			if (x != NULL) {
 				PF(x);
-				left++;
+				cur[j] = x;
+				act[j++] = (uint8_t)i;
 			}
 		}
+		left = j;
 	}
 }
 
@@ -600,6 +765,10 @@ trie_clear(struct trie *t, void (*fn)(struct rib_route *, size_t, void *),
 	free(t->hslot);
 	t->hslot = NULL;
 	t->hcap = t->hn = 0;
+	free(t->oslot);
+	t->oslot = NULL;
+	t->ocap = t->omig = 0;
+	t->fn = 0;
 	clear_rec(t, t->root, fn, arg);
 	t->root = NULL;
 	t->nodes = t->prefixes = t->routes = t->bytes = t->big_bytes = 0;
@@ -707,28 +876,106 @@ trie_walk_covered(const struct trie *t, const struct bw_prefix *p,
 	return 0;
 }
 
-/* trie_seek by descent: sets link and plink. */
+/*
+ * Where a descent for key w may start: the deepest finger link whose
+ * node covers w's prefix of length plen (at most 8 links up from the
+ * bottom, else the root).  Returns how many links of t->fpath to keep.
+ */
+static inline int
+finger_start(const struct trie *t, const struct kwords *w, int plen)
+{
+	struct kwords f = { t->fkey[0], t->fkey[1] };
+	int j, c, stop;
+
+	if (t->fn == 0)
+		return 0;
+	/* Every finger node covers the finger's prefix: it covers ours
+	 * when it is no longer than the bits the two share. */
+	c = kw_common(w, &f);
+	if (c > plen)
+		c = plen;
+	stop = t->fn > 8 ? t->fn - 8 : 0;
+	for (j = t->fn - 1; j >= stop; j--)
+		if ((*t->fpath[j])->plen <= c)
+			return j;
+	return 0;
+}
+
+/*
+ * trie_seek by descent: sets link and plink.  The descent follows the
+ * prefix's bits only and records the links it took (in t->fpath); one
+ * key comparison with the deepest node reached then tells which of them
+ * cover p (keys along a path extend each other, so an ancestor covers p
+ * exactly when its length is at most the bits p shares with that node).
+ * A level is a load, a length test and a bit: no key comparison per
+ * level.  It starts from the finger when that covers p.
+ */
 static struct trie_node *
 seek_descend(struct trie *t, const struct bw_prefix *p, struct trie_pos *pos)
 {
-	struct trie_node **link = &t->root, **plink = NULL, *n;
+	struct trie_node ***path = t->fpath, **link, *n, *m;
+	const uintptr_t kidoff = t->kidoff;
+	const uint8_t plen = p->len;
+	struct kwords w;
+	int d, c, lim;
 
 	pos->node = NULL;
-	while ((n = *link) != NULL && node_covers(t, n, p)) {
-		if (n->plen == p->len) {
-			pos->link = link;
-			pos->plink = plink;
-			return n;
+	kw_load(t, p->b, &w);
+	d = finger_start(t, &w, plen);
+	link = d > 0 ? path[d] : &t->root;
+	t->fn = 0;
+	t->fseq++;
+	t->fkey[0] = w.hi;
+	t->fkey[1] = w.lo;
+	pos->seq = t->fseq;
+	pos->fk = 0;
+	if (t->keylen == 4) {
+		/* IPv4: the key in one 32-bit word, plen < 32 here. */
+		const uint32_t k = (uint32_t)(w.hi >> 32);
+
+		while ((n = *link) != NULL) {
+			path[d++] = link;
+			if (n->plen >= plen || !trie_haskids(n))
+				break;
+			link = (struct trie_node **)(void *)((uintptr_t)n +
+			    kidoff) + ((k << n->plen) >> 31);
 		}
-		plink = link;
-		if (!trie_haskids(n)) {
-			link = NULL;
-			break;
+	} else
+		while ((n = *link) != NULL) {
+			path[d++] = link;
+			if (n->plen >= plen || !trie_haskids(n))
+				break;
+			link = (struct trie_node **)(void *)((uintptr_t)n +
+			    kidoff) + kw_bit(&w, n->plen);
 		}
-		link = &node_kids(t, n)[key_bit(p->b, n->plen)];
+	if (d == 0) {
+		/* Empty trie. */
+		pos->link = link;
+		pos->plink = NULL;
+		return NULL;
 	}
-	pos->link = link;
-	pos->plink = plink;
+	pos->fk = (uint16_t)d;
+	m = *path[d - 1];
+	lim = m->plen < p->len ? m->plen : p->len;
+	c = key_common(t, m->key, p->b, lim);
+	if (c == m->plen) {
+		/* m covers p: p is m, or goes below it. */
+		pos->plink = m->plen == p->len ? (d > 1 ? path[d - 2] : NULL) :
+		    path[d - 1];
+		if (m->plen == p->len) {
+			pos->link = path[d - 1];
+			return m;
+		}
+		/* Below a childless m (link NULL), or in m's empty slot. */
+		pos->link = n != NULL ? NULL : link;
+		return NULL;
+	}
+	/* The first node on the way that does not cover p: p goes there. */
+	while (d > 1 && (*path[d - 2])->plen > c)
+		d--;
+	pos->link = path[d - 1];
+	pos->plink = d > 1 ? path[d - 2] : NULL;
+	pos->fk = (uint16_t)d;
 	return NULL;
 }
 
@@ -745,18 +992,28 @@ trie_seek(struct trie *t, const struct bw_prefix *p, struct trie_pos *pos)
 	return seek_descend(t, p, pos);
 }
 
-/* Sets n's prefix to the first len bits of key. */
+/* Sets n's prefix to the first len bits of key (word stores). */
 static void
 node_setkey(const struct trie *t, struct trie_node *n, const uint8_t *key,
     int len)
 {
-	int full = len / 8;
+	uint64_t m[2];
+	uint32_t u;
 
 	n->plen = (uint8_t)len;
-	memset(n->key, 0, t->keylen);
-	memcpy(n->key, key, full);
-	if (len % 8)
-		n->key[full] = key[full] & (uint8_t)(0xff << (8 - len % 8));
+	if (t->keylen == 4) {
+		u = load_be32(key) & (len == 0 ? 0 :
+		    ~(uint32_t)0 << (32 - len));
+		store_be32(n->key, u);
+		return;
+	}
+	/* Masks in network byte order, from big-endian words. */
+	m[0] = len >= 64 ? ~(uint64_t)0 : len == 0 ? 0 :
+	    ~(uint64_t)0 << (64 - len);
+	m[1] = len >= 128 ? ~(uint64_t)0 : len <= 64 ? 0 :
+	    ~(uint64_t)0 << (128 - len);
+	store_be64(n->key, load_be64(key) & m[0]);
+	store_be64(n->key + 8, load_be64(key + 8) & m[1]);
 }
 
 /* Puts a new node x for p where *link (not covering p) is now. */
@@ -792,8 +1049,8 @@ trie_insert(struct trie *t, struct trie_node **link, const struct bw_prefix *p)
 	return x;
 }
 
-struct trie_node *
-trie_add(struct trie *t, const struct trie_pos *pos, const struct bw_prefix *p,
+static struct trie_node *
+add_at(struct trie *t, const struct trie_pos *pos, const struct bw_prefix *p,
     size_t at)
 {
 	struct trie_node *n, *par;
@@ -827,9 +1084,28 @@ trie_add(struct trie *t, const struct trie_pos *pos, const struct bw_prefix *p,
 	    1);
 }
 
+struct trie_node *
+trie_add(struct trie *t, const struct trie_pos *pos, const struct bw_prefix *p,
+    size_t at)
+{
+	struct trie_node *n = add_at(t, pos, p, at);
+
+	/* An indexed node does not move; else the finger holds if pos came
+	 * from the last descent (see struct trie). */
+	if (pos->node == NULL)
+		t->fn = n != NULL && pos->seq == t->fseq ? pos->fk : 0;
+	/* Every route added moves some of a growing index (not only new
+	 * indexed nodes: with many peers most routes add to one), so the
+	 * old table is soon gone. */
+	if (t->oslot != NULL)
+		hash_migrate(t, HASH_MIGRATE);
+	return n;
+}
+
 void
 trie_shrink(struct trie *t, struct trie_node **np, size_t nroutes)
 {
+	t->fn = 0;
 	if (nroutes == (*np)->nroutes)
 		return;
 	if (node_resize(t, np, trie_haskids(*np), nroutes, nroutes, 0) == NULL)
@@ -858,8 +1134,8 @@ node_collapse(struct trie *t, struct trie_node *n)
 	return c0 != NULL ? c0 : c1;
 }
 
-void
-trie_del(struct trie *t, const struct trie_pos *pos, size_t at)
+static void
+del_at(struct trie *t, const struct trie_pos *pos, size_t at)
 {
 	struct trie_node *n = pos->node != NULL ? pos->node : *pos->link;
 	struct trie_node *c0 = trie_child(t, n, 0), *c1 = trie_child(t, n, 1);
@@ -887,6 +1163,13 @@ trie_del(struct trie *t, const struct trie_pos *pos, size_t at)
 	node_free(t, n);
 	if (*pos->link == NULL && pos->plink != NULL)
 		*pos->plink = node_collapse(t, *pos->plink);
+}
+
+void
+trie_del(struct trie *t, const struct trie_pos *pos, size_t at)
+{
+	del_at(t, pos, at);
+	t->fn = 0;
 }
 
 /* Where a resumable walk stands relative to its key. */
@@ -980,7 +1263,9 @@ trie_slice(struct trie *t, struct bw_prefix *next, int started,
 	s.visit = visit;
 	s.arg = arg;
 	s.next = next;
+	t->fn = 0;
 	t->root = slice_rec(t, &s, t->root, started ? SLICE_EDGE : SLICE_ALL);
+	t->fn = 0;
 	return s.stop;
 }
 
@@ -1041,7 +1326,7 @@ trie_mem(const struct trie *t, struct trie_mem *m)
 	for (i = 0; i < TRIE_NCLASS; i++)
 		if (t->slab[i] != NULL)
 			m->reserved += slab_reserved(t->slab[i]);
-	m->reserved += t->hcap * sizeof(*t->hslot);
+	m->reserved += (t->hcap + t->ocap) * sizeof(*t->hslot);
 }
 
 static size_t
@@ -1064,10 +1349,27 @@ check_rec(const struct trie *t, const struct trie_node *n, int *bad)
 	    check_rec(t, trie_child(t, n, 1), bad);
 }
 
+/* Live slots of a table (neither empty nor tombstones). */
+static size_t
+slots_live(const uint64_t *slot, size_t cap)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < cap; i++)
+		k += slot[i] != 0 && slot[i] != SLOT_TOMB;
+	return k;
+}
+
 int
 trie_check_index(const struct trie *t)
 {
 	int bad = 0;
 
-	return check_rec(t, t->root, &bad) == t->hn && !bad ? 0 : -1;
+	/* Each EXT node is found, and nothing else is in either table. */
+	if (check_rec(t, t->root, &bad) != t->hn || bad)
+		return -1;
+	if (slots_live(t->hslot, t->hcap) + slots_live(t->oslot, t->ocap) !=
+	    t->hn)
+		return -1;
+	return 0;
 }

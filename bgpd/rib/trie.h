@@ -20,6 +20,7 @@
 
 #define TRIE_MAX_ROUTES	65535	/* routes per prefix (nroutes is 16 bits) */
 #define TRIE_NCLASS	40	/* slab size classes, 8 bytes apart */
+#define TRIE_MAXDEPTH	130	/* nodes on a path: lengths 0..128 */
 
 #define TRIE_KIDS	0x01	/* the node has child pointers */
 #define TRIE_EXT	0x02	/* its routes are in an array of their own */
@@ -61,6 +62,24 @@ struct trie {
 	 * reads a node only when those match (0: empty). */
 	uint64_t		*hslot;
 	size_t			 hcap, hn;
+	/* While the index grows: the table before, whose slots below omig
+	 * have moved to hslot (a few per route added); probes look in
+	 * both. */
+	uint64_t		*oslot;
+	size_t			 ocap, omig;
+	/*
+	 * The finger: the links the last descent took (fpath[0] is &root),
+	 * for the prefix whose key words are fkey.  After that prefix's
+	 * trie_add the first fn of them are still links of the trie, each
+	 * to a node that covers it; the next descent starts from the
+	 * deepest of those that covers its prefix too (a table in address
+	 * order descends a level or two, not twenty).  Any other change
+	 * sets fn to 0.
+	 */
+	struct trie_node	**fpath[TRIE_MAXDEPTH];
+	uint64_t		 fkey[2];
+	uint32_t		 fseq;		/* descents so far */
+	uint16_t		 fn;
 };
 
 /*
@@ -73,6 +92,8 @@ struct trie_pos {
 	struct trie_node	**link;		/* to the node, or where it goes */
 	struct trie_node	**plink;	/* to its parent; NULL at root */
 	struct trie_node	 *node;		/* found by the index */
+	uint32_t		 seq;		/* the descent's trie->fseq */
+	uint16_t		 fk;		/* finger links valid after add */
 };
 
 /* Called for a node with routes; non-zero stops the walk. */
