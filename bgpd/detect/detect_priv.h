@@ -355,4 +355,6 @@ void	region_pfx_update(struct detect *, struct det_region *,
 void	region_via_text(const struct detect *, const struct det_match *,
 	    char *, size_t);
 
+void	*det_grow(void *, size_t *, size_t, size_t);
+
 #endif /* BGPWATCH_DETECT_PRIV_H */

@@ -76,21 +76,6 @@ ptab_grow(struct det_ptab *t)
 	t->cap = cap;
 }
 
-static void *
-ptab_more(void *p, size_t *cap, size_t need, size_t size)
-{
-	size_t n = *cap ? *cap : 1024;
-
-	if (need <= *cap)
-		return p;
-	while (n < need)
-		n *= 2;
-	if ((p = reallocarray(p, n, size)) == NULL)
-		fatal("detect");
-	*cap = n;
-	return p;
-}
-
 uint32_t
 det_ptab_add(struct det_ptab *t, const struct bw_prefix *p)
 {
@@ -104,7 +89,7 @@ det_ptab_add(struct det_ptab *t, const struct bw_prefix *p)
 		return (uint32_t)t->idx[i] - 1;
 	if (t->n >= UINT32_MAX - 1)
 		fatalx("detect: too many member prefixes");
-	t->ent = ptab_more(t->ent, &t->entcap, t->n + 1, sizeof(*t->ent));
+	t->ent = det_grow(t->ent, &t->entcap, t->n + 1, sizeof(*t->ent));
 	t->ent[t->n].p = *p;
 	t->ent[t->n].first = UINT32_MAX;
 	t->idx[i] = (uint64_t)h << 32 | (uint32_t)(t->n + 1);
@@ -128,7 +113,7 @@ det_ptab_member(struct det_ptab *t, uint32_t e, uint16_t region, int create,
 		return NULL;
 	if (t->nmem >= UINT32_MAX - 1)
 		fatalx("detect: too many memberships");
-	t->mem = ptab_more(t->mem, &t->memcap, t->nmem + 1, sizeof(*t->mem));
+	t->mem = det_grow(t->mem, &t->memcap, t->nmem + 1, sizeof(*t->mem));
 	m = &t->mem[t->nmem];
 	memset(m, 0, sizeof(*m));
 	m->pent = e;

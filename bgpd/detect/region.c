@@ -108,7 +108,8 @@ region_index_clear(struct detect *d)
 	d->dirty_head = UINT32_MAX;
 }
 
-static void *
+/* Grows an array by doubling (from 16) to hold need items of size. */
+void *
 det_grow(void *p, size_t *cap, size_t need, size_t size)
 {
 	size_t n = *cap ? *cap : 16;
