@@ -179,6 +179,19 @@ rl_over_cap(struct rl_client *c)
 	return evbuffer_get_length(out) > c->rl->conf.queue_limit;
 }
 
+/* A message of len bytes was queued for c: count it, cut a client that
+ * no longer reads. */
+static void
+rl_sent(struct rl_client *c, size_t len)
+{
+	c->rl->st.messages++;
+	c->rl->st.bytes += len;
+	if (rl_over_cap(c))
+		rl_kill(c, RL_DROP_SLOW, "send queue over %llu bytes (client "
+		    "does not read)", (unsigned long long)
+		    c->rl->conf.queue_limit);
+}
+
 /*
  * Queues one text message to c (rsv: WSLAY_RSV1_BIT when p is deflated);
  * marks c if its queue is over the cap.
@@ -199,12 +212,7 @@ rl_send_rsv(struct rl_client *c, const void *p, size_t len, uint8_t rsv)
 		rl_kill(c, RL_DROP_PROTOCOL, "send failed");
 		return;
 	}
-	c->rl->st.messages++;
-	c->rl->st.bytes += len;
-	if (rl_over_cap(c))
-		rl_kill(c, RL_DROP_SLOW, "send queue over %llu bytes (client "
-		    "does not read)", (unsigned long long)
-		    c->rl->conf.queue_limit);
+	rl_sent(c, len);
 }
 
 static void
@@ -1027,12 +1035,7 @@ rl_send_frame(struct rl_client *c, const struct rl_frame *f, size_t plen)
 	if (wslay_event_get_close_sent(c->ws))
 		return;
 	rl_run_add(c, f);
-	c->rl->st.messages++;
-	c->rl->st.bytes += plen;
-	if (rl_over_cap(c))
-		rl_kill(c, RL_DROP_SLOW, "send queue over %llu bytes (client "
-		    "does not read)", (unsigned long long)
-		    c->rl->conf.queue_limit);
+	rl_sent(c, plen);
 }
 
 /*
