@@ -24,7 +24,8 @@
  * The byte limit counts what is published and not yet taken plus what
  * the loop thread wrote since; its view of the first part (seen) is
  * refreshed whenever it takes the mutex, and errs high (the worker only
- * takes away).
+ * takes away).  The fast path of rl_inbox_reserve() is inline
+ * (rislive_priv.h): a compare and an add per item.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +133,7 @@ rl_inbox_publish_locked(struct rl_inbox *in, int seal,
 
 	if (b == NULL)
 		return;
+	b->len = (size_t)(in->wp - b->data);
 	in->queued += b->len - b->pub;
 	b->pub = b->len;
 	if (!b->inq && b->pub > 0) {
@@ -146,6 +148,7 @@ rl_inbox_publish_locked(struct rl_inbox *in, int seal,
 	if (!b->inq)
 		rl_iblk_recycle_locked(in, b, gone);
 	in->fill = NULL;
+	in->wp = in->wend = NULL;
 }
 
 /* Under mu: a free block for an item of need bytes, or NULL. */
@@ -162,25 +165,22 @@ rl_inbox_spare_locked(struct rl_inbox *in, size_t need)
 	return b;
 }
 
-/*
- * The slow path: the fill block is full (or the limit looks reached).
- * Returns 0 with room for need bytes in the fill block, or -1.
- */
-static int
+void *
 rl_inbox_reserve_slow(struct rl_inbox *in, size_t need, size_t limit)
 {
 	struct rl_iblk *b = in->fill, *gone = NULL;
-	int full = b == NULL || b->cap - b->len < need;
+	int full = b == NULL || (size_t)(in->wend - in->wp) < need;
+	uint8_t *p;
 
 	pthread_mutex_lock(&in->mu);
 	if (full)
 		rl_inbox_publish_locked(in, 1, &gone);
 	in->seen = in->queued + (in->fill != NULL ?
-	    in->fill->len - in->fill->pub : 0);
+	    (size_t)(in->wp - in->fill->data) - in->fill->pub : 0);
 	if (limit > 0 && in->seen + need > limit) {
 		pthread_mutex_unlock(&in->mu);
 		rl_iblk_free_list(gone);
-		return -1;
+		return NULL;
 	}
 	b = full ? rl_inbox_spare_locked(in, need) : in->fill;
 	pthread_mutex_unlock(&in->mu);
@@ -192,25 +192,11 @@ rl_inbox_reserve_slow(struct rl_inbox *in, size_t need, size_t limit)
 		b->sealed = b->inq = 0;
 		b->next = NULL;
 		in->fill = b;
+		in->wp = b->data;
+		in->wend = b->data + b->cap;
 	}
-	return 0;
-}
-
-void *
-rl_inbox_reserve(struct rl_inbox *in, size_t len, size_t limit)
-{
-	struct rl_iblk *b = in->fill;
-	size_t need = RL_ALIGN(len);
-	uint8_t *p;
-
-	if (b == NULL || b->cap - b->len < need ||
-	    (limit > 0 && in->seen + need > limit)) {
-		if (rl_inbox_reserve_slow(in, need, limit) == -1)
-			return NULL;
-		b = in->fill;
-	}
-	p = b->data + b->len;
-	b->len += need;
+	p = in->wp;
+	in->wp += need;
 	in->seen += need;
 	return p;
 }

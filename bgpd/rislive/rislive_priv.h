@@ -207,6 +207,7 @@ struct rl_inbox {
 	int		 signalled;	/* the worker is woken or awake */
 	/* The loop thread's */
 	struct rl_iblk	*fill;		/* being written */
+	uint8_t		*wp, *wend;	/* where in it, its end */
 	size_t		 seen;		/* queued + fill, as last seen */
 	uint64_t	 lost;		/* messages refused: inbox full
 					 * (atomic: stats read it) */
@@ -224,6 +225,8 @@ struct rislive {
 	struct rl_item_peer	 last_peer;	/* the worker's peer as the
 						 * loop thread wrote it */
 	int			 last_valid;
+	const char		*last_kind;	/* tap_peer's, and whether */
+	int			 last_kind_bmp;	/* it is "bmp" */
 	/* Shared */
 	struct rl_inbox		 in;
 	int			 active;	/* clients with a subscription
@@ -323,13 +326,27 @@ const char *rl_peer_state(int old_state, int new_state);
 int	rl_inbox_init(struct rl_inbox *);
 /* Frees every block (the worker is gone). */
 void	rl_inbox_free(struct rl_inbox *);
+void	*rl_inbox_reserve_slow(struct rl_inbox *, size_t need, size_t limit);
+
 /*
  * On the loop thread: room for an item of len bytes (rounded up to 8) in
  * the fill block, or NULL when that would put more than limit bytes (0:
  * no limit) in the inbox.  The item is the worker's after the next
  * rl_inbox_publish().
  */
-void	*rl_inbox_reserve(struct rl_inbox *, size_t len, size_t limit);
+static inline void *
+rl_inbox_reserve(struct rl_inbox *in, size_t len, size_t limit)
+{
+	size_t need = RL_ALIGN(len);
+	uint8_t *p = in->wp;
+
+	if (p == NULL || (size_t)(in->wend - p) < need ||
+	    (limit > 0 && in->seen + need > limit))
+		return rl_inbox_reserve_slow(in, need, limit);
+	in->wp = p + need;
+	in->seen += need;
+	return p;
+}
 /*
  * On the loop thread: hands the fill block to the worker.  Returns 1 if
  * anything waits for the worker, with *wake set if it has to be woken

@@ -98,6 +98,9 @@ rl_peer_same(const struct rislive *rl, const struct tap_peer *tp, int bmp)
 	const struct rl_item_peer *lp = &rl->last_peer;
 	const struct tap_peer *a = &lp->tp;
 
+	if (tp->router == NULL ? lp->router[0] != '\0' :
+	    strncmp(lp->router, tp->router, sizeof(lp->router) - 1) != 0)
+		return 0;
 	return rl->last_valid && lp->bmp == bmp &&
 	    memcmp(&a->peer_addr, &tp->peer_addr, sizeof(a->peer_addr)) == 0 &&
 	    memcmp(&a->local_addr, &tp->local_addr, sizeof(a->local_addr)) ==
@@ -105,9 +108,20 @@ rl_peer_same(const struct rislive *rl, const struct tap_peer *tp, int bmp)
 	    a->local_port == tp->local_port && a->peer_as == tp->peer_as &&
 	    a->local_as == tp->local_as && a->peer_id == tp->peer_id &&
 	    a->slot == tp->slot && a->as4 == tp->as4 &&
-	    memcmp(a->addpath, tp->addpath, sizeof(a->addpath)) == 0 &&
-	    strncmp(lp->router, tp->router != NULL ? tp->router : "",
-	    sizeof(lp->router) - 1) == 0;
+	    memcmp(a->addpath, tp->addpath, sizeof(a->addpath)) == 0;
+}
+
+/* Whether tp is a BMP-monitored peer; the last answer is kept for the
+ * same kind string (a literal of the input: no strcmp per message). */
+static int
+rl_peer_bmp(struct rislive *rl, const struct tap_peer *tp)
+{
+	if (tp->kind != rl->last_kind) {
+		rl->last_kind = tp->kind;
+		rl->last_kind_bmp = tp->kind != NULL &&
+		    strcmp(tp->kind, "bmp") == 0;
+	}
+	return rl->last_kind_bmp;
 }
 
 /*
@@ -123,7 +137,7 @@ rl_reserve_for(struct rislive *rl, const struct tap_peer *tp, size_t len,
 {
 	struct rl_item_peer *ip;
 	uint8_t *p;
-	int bmp = tp->kind != NULL && strcmp(tp->kind, "bmp") == 0;
+	int bmp = rl_peer_bmp(rl, tp);
 
 	if (rl_peer_same(rl, tp, bmp)) {
 		if ((p = rl_inbox_reserve(&rl->in, len, limit)) == NULL)
