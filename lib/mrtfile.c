@@ -26,6 +26,8 @@
  * the rest of the file to inflate, which streams any size and reports
  * the error as it always did: at most one wasted attempt per file.
  */
+#include <sys/stat.h>
+
 #include <bzlib.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -383,13 +385,19 @@ fail:
 	return NULL;
 }
 
-/* The raw buffer of a gzip file grows to hold a member. */
+/*
+ * The raw buffer of a gzip file grows to hold a member.  Not for a pipe
+ * (stdin): reading ahead 4 MiB would hold back records that came.
+ */
 static int
 ld_start(struct mrt_file *f)
 {
+	struct stat st;
 	uint8_t *nin;
 
 	if (f->fd != -1) {
+		if (fstat(f->fd, &st) == -1 || !S_ISREG(st.st_mode))
+			return 0;
 		if ((nin = realloc(f->in, MRTF_LD_IN)) == NULL)
 			return -1;
 		f->inp = nin + (f->inp - f->in);
