@@ -394,14 +394,16 @@ ld_start(struct mrt_file *f)
 {
 	struct stat st;
 	uint8_t *nin;
+	size_t at;
 
 	if (f->fd != -1) {
 		if (fstat(f->fd, &st) == -1 || !S_ISREG(st.st_mode))
 			return 0;
+		at = (size_t)(f->inp - f->in);
 		if ((nin = realloc(f->in, MRTF_LD_IN)) == NULL)
 			return -1;
-		f->inp = nin + (f->inp - f->in);
 		f->in = nin;
+		f->inp = nin + at;
 	}
 	f->ld = libdeflate_alloc_decompressor();
 	return 0;	/* no decompressor: inflate does it all */
