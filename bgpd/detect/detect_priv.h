@@ -6,6 +6,8 @@
 #ifndef BGPWATCH_DETECT_PRIV_H
 #define BGPWATCH_DETECT_PRIV_H
 
+#include <sys/stat.h>
+
 #include <stdint.h>
 
 #include "detect.h"
@@ -230,6 +232,14 @@ struct det_region {
 	double		 calm_since;
 };
 
+/* A stats file as it was when loaded: unchanged, it is not read again. */
+struct det_fstat {
+	dev_t		 dev;
+	ino_t		 ino;
+	off_t		 size;
+	struct timespec	 mtime;
+};
+
 /* Peer states as the detector sees them. */
 enum det_pstate {
 	DP_NONE = 0,
@@ -307,6 +317,20 @@ struct detect {
 	uint64_t		*touched;	/* regions detect_run must look
 						 * at, a bit per region */
 	size_t			 touchw;
+	char			*ikey;		/* what the index was built
+						 * from (det_ikey) */
+	size_t			 ikeylen;
+	struct det_fstat	*fst;		/* the stats files then */
+	size_t			 nfst;
+	/*
+	 * The routes already in the RIB when the index was (re)built are
+	 * learned in slices of detect_run (det_learn_slice); meanwhile no
+	 * region is judged: its members and chunks are not all known.
+	 */
+	struct rib_cursor	 learn;
+	uint8_t			 learning;
+	size_t			 learn_run;	/* prefixes per slice */
+	size_t			 learn_members;	/* visited in this slice */
 };
 
 /* region.c */
