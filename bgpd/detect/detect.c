@@ -38,7 +38,7 @@
  * a slice is a few ms of CPU (the whole 2015 table in one call stalled
  * the loop 108-140 ms of CPU on a reload).
  */
-#define DET_LEARN_PREFIXES	4096
+#define DET_LEARN_PREFIXES	1024
 
 static void	det_learn_slice(struct detect *);
 
@@ -1082,7 +1082,7 @@ detect_configure(struct detect *d, const struct config *conf, double now,
 	struct det_region *regions, *old = d->regions;
 	struct rirstats *rs;
 	struct det_fstat *fst;
-	size_t i, n = 0, nold = d->nregions, klen;
+	size_t i, n = 0, nold = d->nregions, klen, ochunks, opfx, omem;
 	char *key;
 
 	if (det_check_sizes(conf, err, errlen) == -1)
@@ -1123,6 +1123,9 @@ detect_configure(struct detect *d, const struct config *conf, double now,
 		det_region_init(&regions[n], cr);
 		det_region_carry(&regions[n++], old, nold);
 	}
+	ochunks = d->cmap.n;
+	opfx = d->ptab.n;
+	omem = d->ptab.nmem;
 	region_index_clear(d);
 	if (rs != NULL) {
 		rirstats_free(d->rs);
@@ -1144,6 +1147,8 @@ detect_configure(struct detect *d, const struct config *conf, double now,
 	}
 	d->ikey = key;
 	d->ikeylen = klen;
+	det_map_reserve(&d->cmap, ochunks);
+	det_ptab_reserve(&d->ptab, opfx, omem);
 	/* The first slice now: a small RIB is learned at once. */
 	det_learn_start(d);
 	det_learn_slice(d);

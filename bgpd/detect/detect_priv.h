@@ -60,9 +60,15 @@ struct det_map {
 	uint32_t	*val;
 	size_t		 cap, n;
 };
-uint32_t *det_map_get(const struct det_map *, uint64_t key);
-void	det_map_put(struct det_map *, uint64_t key, uint32_t val);
+/* k's value, made (UINT32_MAX, *made set) if absent; good until the next. */
+uint32_t *det_map_slot(struct det_map *, uint64_t key, int *made);
 void	det_map_clear(struct det_map *);
+/*
+ * Room for n keys / n prefixes and nmem memberships: a reload that
+ * builds the index again sizes it as it was, so that learning the RIB
+ * does not rehash the tables in its slices (10-18 ms each).
+ */
+void	det_map_reserve(struct det_map *, size_t n);
 
 /* A membership block: row of the block index (trie payload path_id). */
 struct det_block {
@@ -189,6 +195,7 @@ uint32_t det_ptab_add(struct det_ptab *, const struct bw_prefix *);
  */
 struct det_mem *det_ptab_member(struct det_ptab *, uint32_t e,
 	    uint16_t region, int create, uint32_t *made);
+void	det_ptab_reserve(struct det_ptab *, size_t n, size_t nmem);
 void	det_ptab_clear(struct det_ptab *);
 
 struct det_region {

@@ -137,8 +137,14 @@ block_add(struct detect *d, const struct det_block *b)
 	    sizeof(*d->blocks));
 	d->blocks[d->nblocks] = *b;
 	d->blocks[d->nblocks].next = UINT32_MAX;
-	idx_add(&d->bidx[b->pfx.aid], &b->pfx, (uint32_t)d->nblocks,
-	    b->region);
+	/*
+	 * IPv4 country blocks are found in the sorted tables (vtab_match,
+	 * chunk_fill_v4), never in the trie: with every country watched
+	 * their trie took most of the time to build the index (a reload).
+	 */
+	if (b->via != VIA_COUNTRY || b->pfx.aid != AID_INET || d->reference)
+		idx_add(&d->bidx[b->pfx.aid], &b->pfx, (uint32_t)d->nblocks,
+		    b->region);
 	d->nblocks++;
 }
 
@@ -442,7 +448,10 @@ vtab_build(struct detect *d)
 	}
 }
 
-/* The blocks holding IPv4 prefix p, shortest first; -1: more than max. */
+/*
+ * The blocks holding IPv4 prefix p, shortest first: the innermost max of
+ * them (more only from a stats file repeating a block: input).
+ */
 static int
 vtab_match(const struct detect *d, const struct bw_prefix *p, uint32_t *out,
     int max)
@@ -465,11 +474,8 @@ vtab_match(const struct detect *d, const struct bw_prefix *p, uint32_t *out,
 	for (j = lo - 1; j != UINT32_MAX && d->vb[j].end < pe;
 	    j = d->vb[j].parent)
 		;
-	for (; j != UINT32_MAX; j = d->vb[j].parent) {
-		if (n == max)
-			return -1;
+	for (; j != UINT32_MAX && n < max; j = d->vb[j].parent)
 		out[n++] = d->vb[j].block;
-	}
 	for (k = 0; k < n / 2; k++) {	/* outermost first, as the trie */
 		j = out[k];
 		out[k] = out[n - 1 - k];
@@ -611,18 +617,20 @@ chunk_get(struct detect *d, uint16_t region, const struct bw_prefix *cell,
 	struct chunk_fill cf;
 	struct det_chunk *c;
 	uint32_t *id;
+	int made;
 
-	if ((id = det_map_get(&d->cmap, k)) != NULL)
-		return DET_CHUNK(d, *id);
 	if (d->nchunks >= UINT32_MAX - 1)
 		fatalx("detect: too many chunks");
+	id = det_map_slot(&d->cmap, k, &made);
+	if (!made)
+		return DET_CHUNK(d, *id);
+	*id = (uint32_t)d->nchunks;
 	c = chunk_alloc(d);
 	memcpy(c->cb, cell->b, sizeof(c->cb));
 	c->aid = cell->aid;
 	c->region = region;
 	c->fixed = UINT32_MAX;
 	d->regions[region].nchunks++;
-	det_map_put(&d->cmap, k, (uint32_t)d->nchunks);
 	c->next_cell = UINT32_MAX;
 	if (cell->aid == AID_INET && !d->reference) {
 		/* IPv4: the cell's chunks in a list, for region_mark_dirty. */
@@ -633,9 +641,9 @@ chunk_get(struct detect *d, uint16_t region, const struct bw_prefix *cell,
 	cf.d = d;
 	cf.c = c;
 	cf.cell = *cell;
-	if (!conf && !d->reference && cell->aid == AID_INET)
+	if (!d->reference && cell->aid == AID_INET)
 		chunk_fill_v4(d, c, cell);
-	else {
+	if (conf || d->reference || cell->aid != AID_INET) {
 		trie_walk_covering(&d->bidx[cell->aid], cell, chunk_fill_cb,
 		    &cf);
 		/*
