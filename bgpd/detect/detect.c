@@ -973,6 +973,8 @@ det_learn_slice(struct detect *d)
 static void
 ikey_add(char **k, size_t *len, size_t *cap, const void *p, size_t n)
 {
+	if (n == 0)		/* p may be NULL (an empty list) */
+		return;
 	*k = det_grow(*k, cap, *len + n, 1);
 	memcpy(*k + *len, p, n);
 	*len += n;
