@@ -190,8 +190,10 @@ def main():
         if got["COGENT"] == 0:
             raise AssertionError("COGENT learned no prefix")
         ok("reloads beside %d routes, %d regions: no false event, "
-           "regions learned (%r)" % (MRT_ROUTES, NREG + 1,
-                                     {k: got[k] for k in npfx}))
+           "regions learned (%d country members; %r)"
+           % (MRT_ROUTES, NREG + 1,
+              sum(v for k, v in got.items() if k.startswith("CC-")),
+              {k: v for k, v in got.items() if not k.startswith("CC-")}))
         full.stop()
         bw.stop()
         failed = False
