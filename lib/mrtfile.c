@@ -25,6 +25,8 @@
  * that libdeflate rejects (truncated, corrupt, trailing garbage), sends
  * the rest of the file to inflate, which streams any size and reports
  * the error as it always did: at most one wasted attempt per file.
+ * The window then is MRTF_LD_WINDOW bytes, touched only as far as the
+ * members reach.
  */
 #include <sys/stat.h>
 
