@@ -225,6 +225,7 @@ f_fuzz_evtlog := $(uses_event)
 f_fuzz_subreq := $(uses_event)
 f_fuzz_control := $(uses_ctl)
 f_fuzz_rislive := $(uses_rislive)
+f_fuzz_mrtfile := lib
 # These two include the daemon file they drive (static reader/dispatch).
 f_fuzz_bmp_station := $(uses_bmp)
 f_fuzz_rislive_http := $(uses_rislive)

@@ -69,6 +69,8 @@ struct mrt_file {
 	int		 dec_init;
 	int		 dec_end;	/* at the end of a gzip member or
 					 * bzip2 stream */
+	const char	*dec_err;	/* corrupt data after the bytes
+					 * last produced */
 	struct libdeflate_decompressor *ld;	/* gzip: NULL once inflate
 						 * took over */
 
@@ -191,8 +193,19 @@ dec_step(struct mrt_file *f, uint8_t *out, size_t room)
 	return (ssize_t)made;
 
 corrupt:
-	f->err = f->fmt == MRT_FMT_GZIP ? "corrupt gzip data" :
+	/*
+	 * What came out before the damage is handed out first, as a
+	 * smaller window would have: otherwise how many records of a
+	 * damaged file are read would depend on the window (up to 16 MiB
+	 * lost) and on file against pipe.
+	 */
+	f->dec_err = f->fmt == MRT_FMT_GZIP ? "corrupt gzip data" :
 	    "corrupt bzip2 data";
+	f->inp += used;
+	f->inlen -= used;
+	if (made > 0)
+		return (ssize_t)made;
+	f->err = f->dec_err;
 	return -1;
 }
 
@@ -284,6 +297,10 @@ produce(struct mrt_file *f, uint8_t *out, size_t room)
 {
 	ssize_t n;
 
+	if (f->dec_err != NULL) {
+		f->err = f->dec_err;
+		return -1;
+	}
 	for (;;) {
 		if (f->inlen == 0) {
 			if (f->fd == -1 || f->in_eof)

@@ -340,6 +340,67 @@ def bmp_station(d):
     os.rmdir(tmp)
 
 
+MRTDATA = os.environ.get("BGPWATCH_MRT_DATA", "../shared/data/mrt")
+
+
+def mrt_records(name, count):
+    """The first count records of a real MRT file, plain."""
+    import gzip
+    try:
+        with gzip.open(os.path.join(MRTDATA, name)) as f:
+            data = f.read(4 * 1024 * 1024)
+    except (OSError, EOFError):
+        return b""
+    at = 0
+    for _ in range(count):
+        if at + 12 > len(data):
+            break
+        n = struct.unpack(">I", data[at + 8:at + 12])[0]
+        if at + 12 + n > len(data):
+            break
+        at += 12 + n
+    return data[:at]
+
+
+def mrtfile(d):
+    """Whole files for the reader: plain, gzip (one member, several,
+    members cut inside a record, an empty one, one over libdeflate's
+    16 MiB so inflate takes over), bzip2 (one stream, two), cut short,
+    trailing garbage."""
+    import bz2
+    import gzip
+
+    def gz(b, level=6):
+        return gzip.compress(b, compresslevel=level, mtime=0)
+
+    sets = [mrt_records("updates.20160811.1600.gz", 40),
+            mrt_records("updates.et-header.2015.gz", 20),
+            mrt_records("bview.20020722.2337.gz", 10),
+            mrt_records("bview.ipv6_unicast_add_path.gz", 10)]
+    for rec in sets:
+        if not rec:
+            continue
+        half = len(rec) // 2
+        put(d, rec)
+        put(d, gz(rec))
+        put(d, gz(rec[:half]) + gz(rec[half:]))
+        put(d, b"".join(gz(rec[i:i + 1000])
+                        for i in range(0, len(rec), 1000)))
+        put(d, gz(rec) + gz(b"") + gz(rec))
+        put(d, gz(rec)[:-9])
+        put(d, gz(rec)[:len(gz(rec)) // 2])
+        put(d, gz(rec[:half]) + gz(rec[half:])[:20])
+        put(d, gz(rec) + b"\x00\x00garbage")
+        put(d, bz2.compress(rec))
+        put(d, bz2.compress(rec[:half]) + bz2.compress(rec[half:]))
+        put(d, bz2.compress(rec)[:-10])
+        put(d, rec[:half + 7])
+    rec = sets[0]
+    if rec:
+        big = rec * (17 * 1024 * 1024 // len(rec) + 1)
+        put(d, gz(rec) + gz(big, 9) + gz(rec))
+
+
 def main():
     name, d = sys.argv[1], sys.argv[2]
     build = sys.argv[3] if len(sys.argv) > 3 else "build"
@@ -347,7 +408,7 @@ def main():
     fn = {"stream": stream, "update": update, "config": config,
           "rirstats": rirstats, "subreq": subreq, "control": control,
           "rislive": rislive, "bmp": bmp, "bmp_station": bmp_station,
-          "rislive_http": rislive_http,
+          "rislive_http": rislive_http, "mrtfile": mrtfile,
           "evtlog": lambda x: evtlog(x, build)}.get(name)
     if fn is not None:
         fn(d)
