@@ -15,7 +15,21 @@
  * plain.  Driving inflate and BZ2_bzDecompress ourselves, rather than
  * gzread/BZ2_bzRead, lets stdin and memory work the same way as files,
  * with no seek to undo the sniffing.
+ *
+ * gzip goes through libdeflate first, a whole member at a time: about
+ * twice as fast as inflate, with a CRC several times faster.  It needs
+ * the member's compressed bytes in one buffer and room for all of its
+ * output, which bgpwatchd's own archive gives (members of 256 KiB of
+ * records, bgpd/mrt/mrt_io.c) and so does a RIS update file (one member
+ * of a few MB).  A member that does not fit MRTF_LD_IN / MRTF_LD_OUT, or
+ * that libdeflate rejects (truncated, corrupt, trailing garbage), sends
+ * the rest of the file to inflate, which streams any size and reports
+ * the error as it always did: at most one wasted attempt per file.
+ * The window then is MRTF_LD_WINDOW bytes, touched only as far as the
+ * members reach.
  */
+#include <sys/stat.h>
+
 #include <bzlib.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -26,12 +40,17 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <libdeflate.h>
+
 #include "mrt.h"
 #include "mrtfile.h"
 
 #define MRTF_INBUF	(256 * 1024)	/* raw bytes per read(2) */
 #define MRTF_WINDOW	(512 * 1024)	/* initial decompressed window */
 #define MRTF_WINDOW_MAX	(MRT_HDR_LEN + MRT_MAX_RECORD)
+#define MRTF_LD_IN	(4 * 1024 * 1024)	/* a member's raw bytes */
+#define MRTF_LD_OUT	(16 * 1024 * 1024)	/* and its output */
+#define MRTF_LD_WINDOW	(MRTF_LD_OUT + 64 * 1024) /* + a record's head */
 
 struct mrt_file {
 	int		 fd;		/* -1 for memory */
@@ -50,6 +69,8 @@ struct mrt_file {
 	int		 dec_init;
 	int		 dec_end;	/* at the end of a gzip member or
 					 * bzip2 stream */
+	struct libdeflate_decompressor *ld;	/* gzip: NULL once inflate
+						 * took over */
 
 	/* decompressed window: [off, len) not yet handed out */
 	uint8_t		*win;
@@ -175,6 +196,85 @@ corrupt:
 	return -1;
 }
 
+/* libdeflate gives up: inflate goes on from the same member. */
+static void
+ld_stop(struct mrt_file *f)
+{
+	if (f->ld != NULL)
+		libdeflate_free_decompressor(f->ld);
+	f->ld = NULL;
+}
+
+/* Tops the raw buffer up to MRTF_LD_IN bytes (or the end of the file). */
+static int
+ld_fill(struct mrt_file *f)
+{
+	ssize_t n;
+
+	if (f->fd == -1 || f->in_eof || f->inlen == MRTF_LD_IN)
+		return 0;
+	if (f->inlen > 0 && f->inp != f->in)
+		memmove(f->in, f->inp, f->inlen);
+	f->inp = f->in;
+	while (!f->in_eof && f->inlen < MRTF_LD_IN) {
+		n = read(f->fd, f->in + f->inlen, MRTF_LD_IN - f->inlen);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			f->err = "read error";
+			return -1;
+		}
+		if (n == 0)
+			f->in_eof = 1;
+		f->inlen += (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * fill() for gzip through libdeflate: whole members inflated straight
+ * into the window, behind the bytes not handed out yet (moved to its
+ * start: a record's head at most, none for our own members, which end
+ * on a record).  Returns as fill() does, or -2 when inflate must take
+ * over (the window keeps what it holds, the raw input is at the member).
+ */
+static int
+ld_fill_window(struct mrt_file *f, size_t need)
+{
+	size_t left, used, made;
+	uint8_t *nw;
+
+	if (f->cap < MRTF_LD_WINDOW) {
+		if ((nw = realloc(f->win, MRTF_LD_WINDOW)) == NULL) {
+			ld_stop(f);
+			return -2;
+		}
+		f->win = nw;
+		f->cap = MRTF_LD_WINDOW;
+	}
+	while ((left = f->len - f->off) < need) {
+		if (f->off > 0) {
+			memmove(f->win, f->win + f->off, left);
+			f->off = 0;
+			f->len = left;
+		}
+		if (ld_fill(f) == -1)
+			return -1;
+		if (f->inlen == 0)
+			return 0;
+		if (libdeflate_gzip_decompress_ex(f->ld, f->inp, f->inlen,
+		    f->win + f->len, f->cap - f->len, &used, &made) !=
+		    LIBDEFLATE_SUCCESS) {
+			ld_stop(f);
+			return -2;
+		}
+		f->inp += used;
+		f->inlen -= used;
+		f->len += made;
+	}
+	return 1;
+}
+
 /*
  * Produces more decompressed bytes at out.  Returns the count, 0 at the
  * end of the input, -1 on an error (f->err set).
@@ -233,6 +333,8 @@ fill(struct mrt_file *f, size_t need)
 
 	if (f->len - f->off >= need)
 		return 1;
+	if (f->ld != NULL && (n = ld_fill_window(f, need)) != -2)
+		return (int)n;
 	if (f->cap - f->off < need) {
 		if (f->off > 0) {
 			memmove(f->win, f->win + f->off, f->len - f->off);
@@ -289,6 +391,30 @@ fail:
 	return NULL;
 }
 
+/*
+ * The raw buffer of a gzip file grows to hold a member.  Not for a pipe
+ * (stdin): reading ahead 4 MiB would hold back records that came.
+ */
+static int
+ld_start(struct mrt_file *f)
+{
+	struct stat st;
+	uint8_t *nin;
+	size_t at;
+
+	if (f->fd != -1) {
+		if (fstat(f->fd, &st) == -1 || !S_ISREG(st.st_mode))
+			return 0;
+		at = (size_t)(f->inp - f->in);
+		if ((nin = realloc(f->in, MRTF_LD_IN)) == NULL)
+			return -1;
+		f->in = nin;
+		f->inp = nin + at;
+	}
+	f->ld = libdeflate_alloc_decompressor();
+	return 0;	/* no decompressor: inflate does it all */
+}
+
 /* Reads until the magic bytes are in, then starts the decompressor. */
 static int
 sniff(struct mrt_file *f, char *err, size_t errlen)
@@ -317,6 +443,10 @@ sniff(struct mrt_file *f, char *err, size_t errlen)
 		f->fmt = MRT_FMT_BZIP2;
 	else
 		f->fmt = MRT_FMT_PLAIN;
+	if (f->fmt == MRT_FMT_GZIP && ld_start(f) == -1) {
+		set_err(err, errlen, "out of memory");
+		return -1;
+	}
 	if (dec_start(f) == -1) {
 		set_err(err, errlen, "cannot start the decompressor");
 		return -1;
@@ -429,6 +559,7 @@ mrt_file_close(struct mrt_file *f)
 	if (f == NULL)
 		return;
 	dec_stop(f);
+	ld_stop(f);
 	if (f->close_fd && f->fd != -1)
 		close(f->fd);
 	free(f->in);
