@@ -19,7 +19,7 @@
 #  - BIRD 2 fed the same 10 RIS peers dumps its table with `protocol
 #    mrt`: bgpdump shows the same routes as in our dump;
 #  - bgpdump reads every file written with nothing on stderr;
-#  - the gzip updates file is several members (libdeflate, one per
+#  - the gzip updates file is several members (ISA-L, one per
 #    256 KiB of records): zcat and Python's gzip read the same bytes as
 #    bgpdump; cut inside its last member (a crash), bgpdump -m prints a
 #    prefix of the whole file's lines, at least the complete members';
