@@ -386,8 +386,9 @@ session_dequeue(struct conn *c)
  * 1 when c's visit is over: the loop's turn is spent, or c has had
  * SESSION_VISIT_MAX of it (visit: the turn's elapsed time when the visit
  * began).  Read every SESSION_CLOCK_EVERY units of work (a clock read
- * costs about 3 % of a small message; a 4 KB UPDATE of a full table may
- * cost a millisecond with every country watched, so big ones count more).
+ * costs about 3 % of a small message; an UPDATE of 1 KB or more, up to
+ * 1,000 prefixes, may cost milliseconds with every country watched: the
+ * clock is read after each).
  */
 static int
 session_visit_over(struct conn *c, double visit, size_t *work)
@@ -453,7 +454,7 @@ session_read_some(struct conn *c, int all, int force)
 		if (c->ctx->hooks->message(c, h.type, p, h.len) == -1)
 			return -1;	/* c is gone */
 		evbuffer_drain(in, h.len);
-		work += 1 + h.len / 1024;
+		work += 1 + h.len / 256;
 	}
 }
 
@@ -480,10 +481,11 @@ session_readcb(struct bufferevent *bev, void *arg)
 
 /*
  * Serves the ready queue in order, a visit each, until the loop's turn
- * is spent; a connection with messages left goes to the back.  The
- * first visit reads at least one message whatever the turn (others may
- * have spent it): reading never starves, and never runs past the turn
- * by more than one visit's clock interval.
+ * is spent; a connection with messages left goes to the back.  When
+ * others have spent the turn already (a flush, the detector), reading
+ * waits for the next one, but not twice in a row: then the first visit
+ * reads a message whatever the turn, so reading never starves and never
+ * runs past a spent turn by more than one clock interval.
  */
 static void
 session_ready_cb(evutil_socket_t fd, short ev, void *arg)
@@ -494,6 +496,12 @@ session_ready_cb(evutil_socket_t fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
+	if (!ctx->starved && loop_turn_spent(ctx->base, LOOP_TURN_MAX)) {
+		ctx->starved = 1;
+		loop_timer_soon(ctx->ev_ready);
+		return;
+	}
+	ctx->starved = 0;
 	while ((c = TAILQ_FIRST(&ctx->ready)) != NULL) {
 		if (!first && loop_turn_spent(ctx->base, LOOP_TURN_MAX))
 			break;

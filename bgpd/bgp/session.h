@@ -43,7 +43,7 @@ enum fsm_state {
  * whole messages waiting are served in turn (ctx->ready), each for at
  * most SESSION_VISIT_MAX seconds at a time, all together until the loop's
  * turn has run LOOP_TURN_MAX; the clock is read every SESSION_CLOCK_EVERY
- * units of work (a message is 1, plus 1 per KB of it).
+ * units of work (a message is 1, plus 1 per 256 bytes of it).
  */
 #define SESSION_VISIT_MAX	0.002
 #define SESSION_CLOCK_EVERY	4
@@ -117,6 +117,7 @@ struct session_ctx {
 	struct conns			 lingering;	/* closing */
 	struct conns			 ready;		/* whole messages wait */
 	struct event			*ev_ready;	/* serves ready */
+	uint8_t				 starved;	/* ready waited a turn */
 };
 
 void	session_ctx_init(struct session_ctx *, struct event_base *,
