@@ -29,10 +29,11 @@ twice the time cap is stopped and reported as not finished.
 Writes WORKDIR/scale.json, scale.md (the generated tables, the targets
 with PASS/MISS) and scale.svg (gnuplot).
 
-BENCH_SCALE_KEEP=FILE (an earlier scale.json): its runs of receivers
-and tables not measured now are kept and marked with their date (e.g.
-BIRD and GoBGP measured once, bgpwatchd again after a change of its
-code).
+BENCH_SCALE_KEEP=FILE (an earlier scale.json): its runs of a
+receiver, table and session count not measured now are kept and marked
+with their date (e.g. BIRD and GoBGP measured once, bgpwatchd again
+after a change of its code; or BIRD's target rows again on a quiet
+machine, the rest of its sweep kept).
 
 Environment: BENCH_SCALE_SESSIONS ("1 10 50 100"), BENCH_SCALE_TABLES
 ("2026 2015 2026v4"), BENCH_SCALE_RECEIVERS ("bgpwatchd BIRD GoBGP"),
@@ -522,8 +523,10 @@ unset multiplot
             old = json.load(f)
         when = old["versions"]["date"]
         n = 0
+        have = set((m["receiver"], m["table"], m["sessions"])
+                   for m in self.runs)
         for m in old["runs"]:
-            if m["receiver"] in self.receivers and m["table"] in self.tables:
+            if (m["receiver"], m["table"], m["sessions"]) in have:
                 continue
             m.setdefault("from", "%s, commit %s" %
                          (when, old["versions"]["commit"]))
