@@ -354,8 +354,9 @@ session_has_message(struct conn *c)
 	if (avail < BGP_HDR_LEN ||
 	    (p = evbuffer_pullup(in, BGP_HDR_LEN)) == NULL)
 		return 0;
-	/* A bad length is a whole message too: bgp_frame reports it. */
-	return avail >= get_u16(p + 16) || get_u16(p + 16) < BGP_HDR_LEN;
+	/* A bad length counts too: bgp_frame reports it at once. */
+	return avail >= get_u16(p + 16) || get_u16(p + 16) < BGP_HDR_LEN ||
+	    get_u16(p + 16) > c->maxlen;
 }
 
 /* Puts c at the end of the ready queue and has the queue served. */
