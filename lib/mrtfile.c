@@ -15,7 +15,19 @@
  * plain.  Driving inflate and BZ2_bzDecompress ourselves, rather than
  * gzread/BZ2_bzRead, lets stdin and memory work the same way as files,
  * with no seek to undo the sniffing.
+ *
+ * gzip goes through libdeflate first, a whole member at a time: about
+ * twice as fast as inflate, with a CRC several times faster.  It needs
+ * the member's compressed bytes in one buffer and room for all of its
+ * output, which bgpwatchd's own archive gives (members of 256 KiB of
+ * records, bgpd/mrt/mrt_io.c) and so does a RIS update file (one member
+ * of a few MB).  A member that does not fit MRTF_LD_IN / MRTF_LD_OUT, or
+ * that libdeflate rejects (truncated, corrupt, trailing garbage), sends
+ * the rest of the file to inflate, which streams any size and reports
+ * the error as it always did: at most one wasted attempt per file.
  */
+#include <sys/stat.h>
+
 #include <bzlib.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -26,12 +38,16 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <libdeflate.h>
+
 #include "mrt.h"
 #include "mrtfile.h"
 
 #define MRTF_INBUF	(256 * 1024)	/* raw bytes per read(2) */
 #define MRTF_WINDOW	(512 * 1024)	/* initial decompressed window */
 #define MRTF_WINDOW_MAX	(MRT_HDR_LEN + MRT_MAX_RECORD)
+#define MRTF_LD_IN	(4 * 1024 * 1024)	/* a member's raw bytes */
+#define MRTF_LD_OUT	(16 * 1024 * 1024)	/* and its output */
 
 struct mrt_file {
 	int		 fd;		/* -1 for memory */
@@ -50,6 +66,10 @@ struct mrt_file {
 	int		 dec_init;
 	int		 dec_end;	/* at the end of a gzip member or
 					 * bzip2 stream */
+	struct libdeflate_decompressor *ld;	/* gzip: NULL once inflate
+						 * took over */
+	uint8_t		*mem;		/* a member's output ... */
+	size_t		 memoff, memlen;	/* ... not handed out yet */
 
 	/* decompressed window: [off, len) not yet handed out */
 	uint8_t		*win;
@@ -175,6 +195,80 @@ corrupt:
 	return -1;
 }
 
+/* libdeflate gives up: inflate goes on from the same member. */
+static void
+ld_stop(struct mrt_file *f)
+{
+	if (f->ld != NULL)
+		libdeflate_free_decompressor(f->ld);
+	f->ld = NULL;
+	free(f->mem);
+	f->mem = NULL;
+	f->memoff = f->memlen = 0;
+}
+
+/* Tops the raw buffer up to MRTF_LD_IN bytes (or the end of the file). */
+static int
+ld_fill(struct mrt_file *f)
+{
+	ssize_t n;
+
+	if (f->fd == -1 || f->in_eof || f->inlen == MRTF_LD_IN)
+		return 0;
+	if (f->inlen > 0 && f->inp != f->in)
+		memmove(f->in, f->inp, f->inlen);
+	f->inp = f->in;
+	while (!f->in_eof && f->inlen < MRTF_LD_IN) {
+		n = read(f->fd, f->in + f->inlen, MRTF_LD_IN - f->inlen);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			f->err = "read error";
+			return -1;
+		}
+		if (n == 0)
+			f->in_eof = 1;
+		f->inlen += (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * produce() for gzip through libdeflate.  Returns as produce() does, or
+ * -2 when inflate must take over.
+ */
+static ssize_t
+ld_produce(struct mrt_file *f, uint8_t *out, size_t room)
+{
+	size_t used, made, n;
+
+	while (f->memoff == f->memlen) {
+		if (ld_fill(f) == -1)
+			return -1;
+		if (f->inlen == 0)
+			return 0;
+		if (f->mem == NULL && (f->mem = malloc(MRTF_LD_OUT)) == NULL) {
+			ld_stop(f);
+			return -2;
+		}
+		if (libdeflate_gzip_decompress_ex(f->ld, f->inp, f->inlen,
+		    f->mem, MRTF_LD_OUT, &used, &made) != LIBDEFLATE_SUCCESS) {
+			ld_stop(f);
+			return -2;
+		}
+		f->inp += used;
+		f->inlen -= used;
+		f->memoff = 0;
+		f->memlen = made;
+	}
+	n = f->memlen - f->memoff;
+	if (n > room)
+		n = room;
+	memcpy(out, f->mem + f->memoff, n);
+	f->memoff += n;
+	return (ssize_t)n;
+}
+
 /*
  * Produces more decompressed bytes at out.  Returns the count, 0 at the
  * end of the input, -1 on an error (f->err set).
@@ -184,6 +278,8 @@ produce(struct mrt_file *f, uint8_t *out, size_t room)
 {
 	ssize_t n;
 
+	if (f->ld != NULL && (n = ld_produce(f, out, room)) != -2)
+		return n;
 	for (;;) {
 		if (f->inlen == 0) {
 			if (f->fd == -1 || f->in_eof)
@@ -289,6 +385,30 @@ fail:
 	return NULL;
 }
 
+/*
+ * The raw buffer of a gzip file grows to hold a member.  Not for a pipe
+ * (stdin): reading ahead 4 MiB would hold back records that came.
+ */
+static int
+ld_start(struct mrt_file *f)
+{
+	struct stat st;
+	uint8_t *nin;
+	size_t at;
+
+	if (f->fd != -1) {
+		if (fstat(f->fd, &st) == -1 || !S_ISREG(st.st_mode))
+			return 0;
+		at = (size_t)(f->inp - f->in);
+		if ((nin = realloc(f->in, MRTF_LD_IN)) == NULL)
+			return -1;
+		f->in = nin;
+		f->inp = nin + at;
+	}
+	f->ld = libdeflate_alloc_decompressor();
+	return 0;	/* no decompressor: inflate does it all */
+}
+
 /* Reads until the magic bytes are in, then starts the decompressor. */
 static int
 sniff(struct mrt_file *f, char *err, size_t errlen)
@@ -317,6 +437,10 @@ sniff(struct mrt_file *f, char *err, size_t errlen)
 		f->fmt = MRT_FMT_BZIP2;
 	else
 		f->fmt = MRT_FMT_PLAIN;
+	if (f->fmt == MRT_FMT_GZIP && ld_start(f) == -1) {
+		set_err(err, errlen, "out of memory");
+		return -1;
+	}
 	if (dec_start(f) == -1) {
 		set_err(err, errlen, "cannot start the decompressor");
 		return -1;
@@ -429,6 +553,7 @@ mrt_file_close(struct mrt_file *f)
 	if (f == NULL)
 		return;
 	dec_stop(f);
+	ld_stop(f);
 	if (f->close_fd && f->fd != -1)
 		close(f->fd);
 	free(f->in);

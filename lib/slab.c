@@ -21,6 +21,16 @@
  * the process ran on: freeing a 6 M-route RIB chunk by chunk was 8,600
  * munmaps, a quarter of a replay's CPU on a 2-core VM.
  *
+ * Slabs may share a pool of empty chunks whose pages were kept
+ * (slab_share): with many peers a prefix's route array moves up through
+ * the size classes, so one class's chunks empty while the next one's
+ * fill; through the pool a chunk goes from one to the other as it is,
+ * instead of a madvise (a TLB shootdown on every core, 18 % of a
+ * 10-peer load on this 2-core VM) and a population.  The pool is bounded
+ * (SLAB_POOL_MAX chunks); past that chunks go back as before.
+ * Slabs that share a pool lend each other chunks of their mappings, so
+ * they must be released together (the trie's are).
+ *
  * Under AddressSanitizer free objects are poisoned (all but the free
  * list link), so a use after free of a node or attribute set is caught
  * as it would be with malloc.
@@ -97,13 +107,35 @@ slab_batch_map(struct slab *s, size_t n)
 	return 0;
 }
 
-/* A chunk given back before, else one of the last batch, else a new batch. */
+/* c, empty, becomes s's (on its partial list). */
+static void
+slab_chunk_setup(struct slab *s, struct slab_chunk *c)
+{
+	c->free = NULL;
+	c->fresh = (char *)c + SLAB_HDR;
+	c->nfree = s->perchunk;
+	SLAB_POISON(c->fresh, SLAB_CHUNK - SLAB_HDR);
+	LIST_INSERT_HEAD(&s->partial, c, entry);
+	s->chunks++;
+	s->empty++;
+}
+
+/*
+ * A chunk of the pool, else one given back before, else one of the last
+ * batch, else a new batch.
+ */
 static struct slab_chunk *
 slab_chunk_new(struct slab *s)
 {
 	struct slab_chunk *c;
 	size_t n;
 
+	if (s->pool != NULL && s->pool->n > 0) {
+		/* Populated already, by whichever slab emptied it. */
+		c = s->pool->c[--s->pool->n];
+		slab_chunk_setup(s, c);
+		return c;
+	}
 	if (s->nclean > 0)
 		c = s->clean[--s->nclean];
 	else {
@@ -126,13 +158,7 @@ slab_chunk_new(struct slab *s)
 #ifdef MADV_POPULATE_WRITE
 	(void)madvise(c, SLAB_CHUNK, MADV_POPULATE_WRITE);
 #endif
-	c->free = NULL;
-	c->fresh = (char *)c + SLAB_HDR;
-	c->nfree = s->perchunk;
-	SLAB_POISON(c->fresh, SLAB_CHUNK - SLAB_HDR);
-	LIST_INSERT_HEAD(&s->partial, c, entry);
-	s->chunks++;
-	s->empty++;
+	slab_chunk_setup(s, c);
 	return c;
 }
 
@@ -201,8 +227,26 @@ slab_free(struct slab *s, void *p)
 		LIST_INSERT_HEAD(&s->partial, c, entry);
 	if (c->nfree == s->perchunk && s->empty++ > 0) {
 		s->empty--;
-		slab_chunk_free(s, c);
+		if (s->pool != NULL && s->pool->n < s->pool->max) {
+			/* Kept whole for the next slab that needs one. */
+			LIST_REMOVE(c, entry);
+			s->chunks--;
+			s->pool->c[s->pool->n++] = c;
+		} else
+			slab_chunk_free(s, c);
 	}
+}
+
+void
+slab_share(struct slab *s, struct slab_pool *pool)
+{
+	s->pool = pool;
+}
+
+void
+slab_pool_reset(struct slab_pool *pool)
+{
+	pool->n = 0;
 }
 
 void

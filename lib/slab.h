@@ -18,6 +18,13 @@
 
 struct slab_chunk;
 
+/* Empty chunks with their pages, shared by slabs (see slab.c). */
+#define SLAB_POOL_MAX	32	/* 2 MiB */
+struct slab_pool {
+	struct slab_chunk	*c[SLAB_POOL_MAX];
+	size_t			 n, max;	/* max <= SLAB_POOL_MAX */
+};
+
 struct slab {
 	LIST_HEAD(, slab_chunk)	 partial;	/* chunks with room */
 	uint32_t		 size;
@@ -34,6 +41,7 @@ struct slab {
 		size_t		 n;
 	}			*batch;		/* every mapping, to unmap */
 	size_t			 nbatch, capbatch;
+	struct slab_pool	*pool;		/* NULL: not shared */
 };
 
 /* Sets up an empty slab of size-byte objects (8 <= size <= 4096). */
@@ -49,7 +57,14 @@ void	slab_destroy(struct slab *);
  * one per chunk); the slab is then empty, as after slab_init.
  */
 void	slab_release(struct slab *);
-/* Bytes the slab holds from the system. */
+/*
+ * Lets s take empty chunks from pool and leave its own there (pool->max
+ * set by the caller); every slab sharing a pool must be released at
+ * the same time, then the pool reset (slab_pool_reset).
+ */
+void	slab_share(struct slab *, struct slab_pool *);
+void	slab_pool_reset(struct slab_pool *);
+/* Bytes the slab holds from the system (not counting a pool's). */
 size_t	slab_reserved(const struct slab *);
 
 #endif /* BGPWATCH_SLAB_H */

@@ -72,7 +72,10 @@ struct model {
 	double		 now;
 	uint64_t	 rnd;
 	char		 stats[64];
+	char		 text[4096];	/* the configuration */
 };
+
+static struct model m_reload;
 
 static uint32_t
 rnd(struct model *m, uint32_t n)
@@ -160,6 +163,7 @@ model_init(struct model *m, uint64_t seed, int ref, size_t work1)
 	    "test|XA|asn|65004|2|20100101|allocated|x\n");
 	fclose(fp);
 	snprintf(text, sizeof(text), regions, m->stats);
+	snprintf(m->text, sizeof(m->text), "%s", text);
 	m->conf = config_parse_buf("model.conf", text, strlen(text), &errs);
 	for (i = 0; i < errs.n; i++)
 		fprintf(stderr, "%s\n", errs.msg[i]);
@@ -480,6 +484,81 @@ test_sliced_runs(void **state)
 	model_free(&m);
 }
 
+/*
+ * A reload that changes the regions learns the routes in the RIB in
+ * slices of detect_run: side 0 a prefix per slice, side 1 all of them in
+ * detect_configure.  Side 0 judges no region and emits nothing until it
+ * is done; then both agree.  A reload that changes nothing (but a
+ * threshold) learns nothing again.
+ */
+static void
+test_reload_sliced(void **state)
+{
+	static const char extra[] =
+	    "region \"N\" {\n origin-as 65004\n origin-as 65005\n"
+	    " hold-down 5s\n}\n";
+	struct config_errors errs;
+	struct config *c2;
+	struct detect *d;
+	char *text, err[256];
+	size_t len, nchunks;
+	uint64_t nev;
+	int step, runs, k;
+
+	(void)state;
+	model_init(&m_reload, 7, 0, 0);
+	for (step = 0; step < 6; step++)
+		op_session(&m_reload, step / 2);	/* 0-2: eligible */
+	for (step = 0; step < 3000; step++)
+		op_announce(&m_reload, (int)rnd(&m_reload, 3));
+	m_reload.now = 10;
+	model_compare(&m_reload);
+	m_reload.now = 20;
+	model_compare(&m_reload);
+
+	/* The same regions: nothing learned again, nothing new. */
+	d = m_reload.s[0].d;
+	d->learn_run = 1;		/* a rebuild would still be learning */
+	nchunks = d->nchunks;
+	nev = m_reload.s[0].log.n;
+	for (k = 0; k < 2; k++)
+		assert_int_equal(detect_configure(m_reload.s[k].d,
+		    m_reload.conf, 20, err, sizeof(err)), 0);
+	assert_false(d->learning);
+	assert_int_equal(d->nchunks, nchunks);
+	model_compare(&m_reload);
+	assert_int_equal(m_reload.s[0].log.n, nev);
+
+	/* One region more: the index again, the RIB learned in slices. */
+	len = strlen(m_reload.text) + sizeof(extra);
+	assert_non_null(text = malloc(len));
+	snprintf(text, len, "%s%s", m_reload.text, extra);
+	c2 = config_parse_buf("model2.conf", text, strlen(text), &errs);
+	assert_non_null(c2);
+	free(text);
+	m_reload.s[1].d->learn_run = SIZE_MAX;
+	m_reload.now = 21;
+	for (k = 0; k < 2; k++)
+		assert_int_equal(detect_configure(m_reload.s[k].d, c2,
+		    m_reload.now, err, sizeof(err)), 0);
+	assert_true(d->learning);
+	assert_false(m_reload.s[1].d->learning);
+	nev = m_reload.s[0].log.n;
+	for (runs = 1; detect_run(d, m_reload.now) == 0 && d->learning; runs++)
+		assert_int_equal(m_reload.s[0].log.n, nev);
+	assert_false(d->learning);
+	assert_true(runs > 50);
+	model_compare(&m_reload);
+	m_reload.now = 40;
+	model_compare(&m_reload);
+	assert_true(d->regions[d->nregions - 1].npfx > 0);
+	for (k = 0; k < 2; k++)
+		assert_int_equal(m_reload.s[k].d->regions[0].state, REGION_UP);
+	config_free(m_reload.conf);
+	m_reload.conf = c2;
+	model_free(&m_reload);
+}
+
 static void
 test_model(void **state)
 {
@@ -496,6 +575,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_model),
 		cmocka_unit_test(test_sliced_runs),
+		cmocka_unit_test(test_reload_sliced),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

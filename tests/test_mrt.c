@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "bgpwatch.h"
 #include "bgp.h"
@@ -865,6 +866,59 @@ plain_of(const char *file, size_t *n)
 	return p;
 }
 
+/* One gzip member of n bytes (zlib, level 1). */
+static uint8_t *
+gzip_of(const uint8_t *p, size_t n, size_t *outlen)
+{
+	z_stream z;
+	uint8_t *out;
+	size_t cap;
+
+	memset(&z, 0, sizeof(z));
+	assert_int_equal(deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8,
+	    Z_DEFAULT_STRATEGY), Z_OK);
+	cap = deflateBound(&z, (uLong)n);
+	assert_non_null(out = malloc(cap));
+	z.next_in = (Bytef *)(uintptr_t)p;
+	z.avail_in = (uInt)n;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+	*outlen = cap - z.avail_out;
+	deflateEnd(&z);
+	return out;
+}
+
+/* Reads p (n bytes) from memory and from a file: complete, then -1. */
+static void
+reader_truncated_member(const uint8_t *p, size_t n, uint64_t complete)
+{
+	char tmpl[] = "/tmp/test_mrt.XXXXXX", err[256];
+	struct mrt_file *mf;
+	const uint8_t *body;
+	struct mrt_hdr h;
+	const char *errstr;
+	uint64_t k;
+	int fd, rc, pass;
+
+	assert_true((fd = mkstemp(tmpl)) != -1);
+	assert_int_equal(write(fd, p, n), (ssize_t)n);
+	close(fd);
+	for (pass = 0; pass < 2; pass++) {
+		mf = pass == 0 ? mrt_file_open_mem(p, n, err, sizeof(err)) :
+		    mrt_file_open(tmpl, err, sizeof(err));
+		assert_non_null(mf);
+		k = 0;
+		while ((rc = mrt_file_next(mf, &h, &body, &errstr)) == 1)
+			k++;
+		assert_int_equal(rc, -1);
+		assert_string_equal(errstr, "truncated gzip stream");
+		assert_true(k >= complete && k < 2 * complete);
+		mrt_file_close(mf);
+	}
+	unlink(tmpl);
+}
+
 static void
 test_reader_formats(void **state)
 {
@@ -942,8 +996,32 @@ test_reader_formats(void **state)
 	count_all(mf, &c);
 	mrt_file_close(mf);
 	assert_int_equal(c.records, 2 * ref.records);
+
+	/*
+	 * A crash leaves complete members and a truncated last one: every
+	 * record of the complete ones, then what inflate gets out of the
+	 * rest, then an error (never a silent EOF); from memory and from a
+	 * file (libdeflate's whole-member path, then inflate's).
+	 */
+	reader_truncated_member(cat, gzlen + gzlen / 2, ref.records);
 	free(cat);
 	free(gz);
+
+	/* A member larger than libdeflate's 16 MiB window: inflate's. */
+	plain = plain_of("updates.20100722.2015.gz", &n);
+	cat = malloc(80 * n);
+	assert_non_null(cat);
+	for (gzlen = 0; gzlen < 80; gzlen++)
+		memcpy(cat + gzlen * n, plain, n);
+	gz = gzip_of(cat, 80 * n, &gzlen);
+	mf = mrt_file_open_mem(gz, gzlen, err, sizeof(err));
+	assert_non_null(mf);
+	count_all(mf, &c);
+	mrt_file_close(mf);
+	assert_int_equal(c.records, 80 * ref.records);
+	free(gz);
+	free(cat);
+	free(plain);
 }
 
 /* Plain data behind a .gz name and on stdin: the magic decides. */

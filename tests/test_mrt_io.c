@@ -3,7 +3,9 @@
  * it (plain, gzip, bzip2) read back with the MRT reader; a temporary file
  * appears under its name only when closed, and not at all when aborted;
  * a full disk (/dev/full) is reported to the loop, not hidden; past the
- * limit a write is refused and counted, unless forced.
+ * limit a write is refused and counted, unless forced.  A gzip file is
+ * a series of members, each cut between chunks (whole records) and
+ * gathered up to 256 KiB.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +19,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <libdeflate.h>
 
 #include "buf.h"
 #include "config.h"
@@ -226,6 +229,85 @@ test_limit(void **state)
 	assert_int_equal(count_records(path), 10);
 }
 
+/*
+ * Splits a gzip file into its members with libdeflate; returns how many,
+ * each's decompressed length in lens[].
+ */
+static int
+gz_members(const char *path, size_t *lens, int max)
+{
+	struct libdeflate_decompressor *d;
+	FILE *fp;
+	uint8_t *in, *out;
+	size_t n, off = 0, used, made;
+	int k = 0;
+
+	assert_non_null(d = libdeflate_alloc_decompressor());
+	assert_non_null(in = malloc(4 << 20));
+	assert_non_null(out = malloc(4 << 20));
+	assert_non_null(fp = fopen(path, "rb"));
+	n = fread(in, 1, 4 << 20, fp);
+	fclose(fp);
+	while (off < n && k < max) {
+		assert_int_equal(libdeflate_gzip_decompress_ex(d, in + off,
+		    n - off, out, 4 << 20, &used, &made), LIBDEFLATE_SUCCESS);
+		lens[k++] = made;
+		off += used;
+	}
+	assert_int_equal(off, n);
+	free(in);
+	free(out);
+	libdeflate_free_decompressor(d);
+	return k;
+}
+
+/*
+ * Small chunks are gathered into one member up to 256 KiB; a chunk that
+ * would overflow it starts the next; a chunk of 256 KiB or more is a
+ * member of its own.  Every member holds whole records.
+ */
+static void
+test_gzip_members(void **state)
+{
+	struct fx *f = *state;
+	uint8_t *a, *b;
+	size_t alen, blen, lens[16];
+	char path[128];
+	int i, n;
+
+	assert_non_null(a = malloc(1 << 20));
+	assert_non_null(b = malloc(1 << 20));
+	alen = records(a, 1 << 20, 3000);	/* 108,000 bytes */
+	blen = records(b, 1 << 20, 20000);	/* 720,000 bytes */
+	snprintf(path, sizeof(path), "%s/members.gz", f->dir);
+	mrt_io_open(f->io, 0, path, CONF_MRT_GZIP, 0, 0);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(mrt_io_write(f->io, 0, a, alen, 1), 0);
+	assert_int_equal(mrt_io_write(f->io, 0, b, blen, 1), 0);
+	assert_int_equal(mrt_io_write(f->io, 0, a, alen, 1), 0);
+	mrt_io_close(f->io, 0, 1);
+	wait_done(f, 1);
+	assert_int_equal(f->ok, 1);
+	assert_int_equal(count_records(path), 6 * 3000 + 20000);
+	n = gz_members(path, lens, 16);
+	assert_int_equal(n, 5);
+	assert_int_equal(lens[0], 2 * alen);
+	assert_int_equal(lens[1], 2 * alen);
+	assert_int_equal(lens[2], alen);
+	assert_int_equal(lens[3], blen);
+	assert_int_equal(lens[4], alen);
+	/* An empty file is one empty member, still a gzip file. */
+	snprintf(path, sizeof(path), "%s/empty.gz", f->dir);
+	mrt_io_open(f->io, 0, path, CONF_MRT_GZIP, 0, 0);
+	mrt_io_close(f->io, 0, 2);
+	wait_done(f, 2);
+	assert_int_equal(gz_members(path, lens, 16), 1);
+	assert_int_equal(lens[0], 0);
+	assert_int_equal(count_records(path), 0);
+	free(a);
+	free(b);
+}
+
 int
 main(void)
 {
@@ -235,6 +317,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gzip_members, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

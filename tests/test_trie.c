@@ -647,6 +647,70 @@ test_trie_big_node(void **state)
 	trie_clear(&t, NULL, NULL);
 }
 
+/* The chunk of a slab object. */
+static uintptr_t
+chunk_of(const void *p)
+{
+	return (uintptr_t)p & ~(uintptr_t)(SLAB_CHUNK - 1);
+}
+
+/*
+ * Two slabs sharing a pool of two chunks: the chunks one empties (past
+ * its spare) go to the pool, the other takes them as they are, and the
+ * pool never holds more than its max (the rest go back to the system).
+ */
+static void
+test_slab_pool(void **state)
+{
+	static void *a[4 * 2100], *b[2 * 1100 + 1];
+	struct slab_pool pool;
+	struct slab sa, sb;
+	size_t i, j, na = 4 * 2046, nb = 2 * 1023 + 1, lent;
+
+	(void)state;
+	memset(&pool, 0, sizeof(pool));
+	pool.max = 2;
+	slab_init(&sa, 32);	/* 2046 a chunk */
+	slab_init(&sb, 64);	/* 1023 a chunk */
+	slab_share(&sa, &pool);
+	slab_share(&sb, &pool);
+	for (i = 0; i < na; i++) {
+		assert_non_null(a[i] = slab_alloc(&sa));
+		memset(a[i], 0xa5, 32);
+	}
+	assert_int_equal(slab_reserved(&sa), 4 * SLAB_CHUNK);
+	for (i = 0; i < na; i++)
+		slab_free(&sa, a[i]);
+	/* One spare kept, two pooled, one given back. */
+	assert_int_equal(pool.n, 2);
+	assert_int_equal(slab_reserved(&sa), SLAB_CHUNK);
+	for (i = 0; i < nb; i++) {
+		assert_non_null(b[i] = slab_alloc(&sb));
+		memset(b[i], 0x5a, 64);
+	}
+	assert_int_equal(pool.n, 0);
+	assert_int_equal(slab_reserved(&sb), 3 * SLAB_CHUNK);
+	/* sb's first two chunks were sa's. */
+	for (i = lent = 0; i < nb; i++)
+		for (j = 0; j < na; j += 2046)
+			if (chunk_of(b[i]) == chunk_of(a[j])) {
+				lent++;
+				break;
+			}
+	assert_int_equal(lent, 2 * 1023);
+	for (i = 0; i < nb; i++) {
+		assert_int_equal(((unsigned char *)b[i])[63], 0x5a);
+		slab_free(&sb, b[i]);
+	}
+	assert_int_equal(pool.n, 2);
+	assert_int_equal(slab_reserved(&sb), SLAB_CHUNK);
+	/* Released together, then the pool forgets its chunks. */
+	slab_release(&sa);
+	slab_release(&sb);
+	slab_pool_reset(&pool);
+	assert_int_equal(pool.n, 0);
+}
+
 int
 main(void)
 {
@@ -657,6 +721,7 @@ main(void)
 		cmocka_unit_test(test_trie_multi),
 		cmocka_unit_test(test_trie_sorted),
 		cmocka_unit_test(test_trie_index_grow),
+		cmocka_unit_test(test_slab_pool),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

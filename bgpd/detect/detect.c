@@ -32,6 +32,15 @@
  * longer with every country watched.
  */
 #define DET_FULLFEED_EVERY	10.0	/* seconds between full-feed checks */
+/*
+ * Prefixes per slice of learning the RIB (det_learn_slice), and half as
+ * many memberships: with every country watched a prefix costs 2-3 us, so
+ * a slice is a few ms of CPU (the whole 2015 table in one call stalled
+ * the loop 108-140 ms of CPU on a reload).
+ */
+#define DET_LEARN_PREFIXES	1024
+
+static void	det_learn_slice(struct detect *);
 
 /* floor() without libm. */
 static int64_t
@@ -83,6 +92,7 @@ detect_new(struct rib *rib, double now)
 	d->rs = rirstats_new();
 	d->dirty_head = UINT32_MAX;
 	d->work_run = DET_WORK_RUN;
+	d->learn_run = DET_LEARN_PREFIXES;
 	d->chunks_run = DET_RUN_BUDGET;
 	for (aid = AID_INET; aid < AID_MAX; aid++) {
 		trie_init(&d->bidx[aid], (uint8_t)aid);
@@ -117,6 +127,8 @@ detect_free(struct detect *d)
 	free(d->cmask);
 	free(d->scratch);
 	free(d->touched);
+	free(d->ikey);
+	free(d->fst);
 	free(d);
 }
 
@@ -487,7 +499,7 @@ det_prefix_event(struct detect *d, const struct detect_peer *dp,
  * 1 if a route of another peer at p has the origin AS of a: then p's
  * membership for that origin (member prefixes, learned blocks, chunks of
  * derived space) was settled when that route came (or when the regions
- * were configured: det_learn_rib), and a route of a peer that does not
+ * were configured: det_learn_slice), and a route of a peer that does not
  * count changes nothing else.  The RIB node was just touched by
  * rib_update, so this lookup is cache-warm.
  */
@@ -720,7 +732,9 @@ det_region_run(struct detect *d, struct det_region *r, double now,
 	if (r->recount != SIZE_MAX)
 		det_recount(d, r, budget, work);
 	det_calm(d, r, now, next);
-	if (d->ncounting > 0 && !REGION_DIRTY(r) && r->recount == SIZE_MAX)
+	/* Not while learning: its members are not all known yet. */
+	if (d->ncounting > 0 && !REGION_DIRTY(r) && r->recount == SIZE_MAX &&
+	    !d->learning)
 		det_next(next, det_evaluate(d, r, now));
 	return r->pending || r->unstable || REGION_DIRTY(r) ||
 	    r->recount != SIZE_MAX;
@@ -734,6 +748,7 @@ detect_run(struct detect *d, double now)
 	uint64_t bits;
 	int b;
 
+	det_learn_slice(d);
 	if (d->full_feed > 0 && now >= d->ff_next)
 		det_fullfeed(d, now);
 	if (d->full_feed > 0)
@@ -759,7 +774,7 @@ detect_run(struct detect *d, double now)
 		}
 	}
 	if (d->dirty_head != UINT32_MAX || d->sweep_next < d->sweep_end ||
-	    budget == 0)
+	    budget == 0 || d->learning)
 		next = 0;
 	return next;
 }
@@ -829,6 +844,46 @@ det_check_sizes(const struct config *conf, char *err, size_t errlen)
 	return 0;
 }
 
+/* The stats files of conf as they are now; -1 if one cannot be read. */
+static int
+det_stat_files(const struct config *conf, struct det_fstat **out)
+{
+	struct det_fstat *f;
+	struct stat st;
+	size_t i;
+
+	*out = NULL;
+	if ((f = calloc(conf->nrir_stats + 1, sizeof(*f))) == NULL)
+		fatal("detect");
+	for (i = 0; i < conf->nrir_stats; i++) {
+		if (stat(conf->rir_stats[i], &st) == -1) {
+			free(f);
+			return -1;
+		}
+		f[i].dev = st.st_dev;
+		f[i].ino = st.st_ino;
+		f[i].size = st.st_size;
+		f[i].mtime = st.st_mtim;
+	}
+	*out = f;
+	return 0;
+}
+
+static int
+det_fstat_same(const struct det_fstat *a, const struct det_fstat *b,
+    size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (a[i].dev != b[i].dev || a[i].ino != b[i].ino ||
+		    a[i].size != b[i].size ||
+		    a[i].mtime.tv_sec != b[i].mtime.tv_sec ||
+		    a[i].mtime.tv_nsec != b[i].mtime.tv_nsec)
+			return 0;
+	return 1;
+}
+
 static int
 det_load_stats(struct rirstats *rs, const struct config *conf, char *err,
     size_t errlen)
@@ -873,28 +928,152 @@ det_learn_cb(const struct bw_prefix *p, const struct rib_route *r,
 			e->via = m[j].via;
 			region_materialize(d, p, &m[j]);
 		}
+		d->learn_members += (size_t)k;
 	}
-	return 0;
+	/* Enough for this slice (many regions per prefix): end it here. */
+	return d->learn_members >= d->learn_run / 2;
 }
 
 /*
- * Learns the member prefixes and derived space of the routes already in
- * the RIB (a reload, or regions configured after routes came): one walk
- * of the table, at configuration time only.
+ * Starts learning the member prefixes and derived space of the routes
+ * already in the RIB (a reload, or regions configured after routes
+ * came), one slice of the walk per detect_run.
  */
 static void
-det_learn_rib(struct detect *d)
+det_learn_start(struct detect *d)
 {
-	struct rib_cursor cur;
-	int aid;
+	d->learning = d->nregions > 0;
+	d->learn_members = 0;
+	rib_cursor_init(&d->learn, AID_INET);
+}
 
-	if (d->nregions == 0)
-		return;
-	for (aid = AID_INET; aid < AID_MAX; aid++) {
-		rib_cursor_init(&cur, (uint8_t)aid);
-		while (rib_walk_slice(d->rib, &cur, SIZE_MAX, det_learn_cb, d))
-			;
+/*
+ * One slice of learning.  Once done, every region is counted again
+ * (region_mark_all_dirty) and may be judged: until then a region's
+ * members and chunks are not all known, and judging it could report a
+ * withdrawal that is only a route not learned yet.
+ */
+static void
+det_learn_slice(struct detect *d)
+{
+	while (d->learning) {
+		d->learn_members = 0;
+		if (rib_walk_slice(d->rib, &d->learn, d->learn_run,
+		    det_learn_cb, d))
+			return;
+		if (d->learn.aid + 1 < AID_MAX)
+			rib_cursor_init(&d->learn, (uint8_t)(d->learn.aid + 1));
+		else {
+			d->learning = 0;
+			region_mark_all_dirty(d);
+		}
 	}
+}
+
+static void
+ikey_add(char **k, size_t *len, size_t *cap, const void *p, size_t n)
+{
+	if (n == 0)		/* p may be NULL (an empty list) */
+		return;
+	*k = det_grow(*k, cap, *len + n, 1);
+	memcpy(*k + *len, p, n);
+	*len += n;
+}
+
+/*
+ * What the index is built from, flat: the stats files' paths, and each
+ * region's name, prefixes, origin ASes and countries, in order.  The
+ * rest of a region (thresholds, hold-down, quorum, via-as,
+ * unstable-rate) changes no member and no chunk.
+ */
+static char *
+det_ikey(const struct config *conf, size_t *len)
+{
+	const struct config_region *cr;
+	char *k = NULL;
+	size_t cap = 0, i;
+
+	*len = 0;
+	ikey_add(&k, len, &cap, &conf->nrir_stats, sizeof(conf->nrir_stats));
+	for (i = 0; i < conf->nrir_stats; i++)
+		ikey_add(&k, len, &cap, conf->rir_stats[i],
+		    strlen(conf->rir_stats[i]) + 1);
+	TAILQ_FOREACH(cr, &conf->regions, entry) {
+		ikey_add(&k, len, &cap, cr->name, strlen(cr->name) + 1);
+		ikey_add(&k, len, &cap, &cr->nprefixes, sizeof(size_t));
+		ikey_add(&k, len, &cap, cr->prefixes,
+		    cr->nprefixes * sizeof(*cr->prefixes));
+		ikey_add(&k, len, &cap, &cr->norigins, sizeof(size_t));
+		ikey_add(&k, len, &cap, cr->origins,
+		    cr->norigins * sizeof(*cr->origins));
+		ikey_add(&k, len, &cap, &cr->ncountries, sizeof(size_t));
+		ikey_add(&k, len, &cap, cr->countries,
+		    cr->ncountries * sizeof(*cr->countries));
+	}
+	return k;
+}
+
+/*
+ * A reload that leaves the index as it is: the regions take their new
+ * thresholds and are judged again; a new quorum or via-as recounts them
+ * (in slices).  Nothing is learned again.
+ */
+static void
+det_reparam(struct detect *d, const struct config *conf)
+{
+	const struct config_region *cr;
+	struct det_region *r = d->regions;
+	uint32_t window;
+	int recount = 0;
+
+	TAILQ_FOREACH(cr, &conf->regions, entry) {
+		recount |= r->via_as != cr->via_as ||
+		    r->min_mode != cr->min_peers_mode ||
+		    r->min_peers != cr->min_peers;
+		window = cr->unstable_window > 0 ? cr->unstable_window : 1;
+		if (r->unstable_window != window) {
+			/* Buckets of another width: start the count over. */
+			memset(r->bucket, 0, sizeof(r->bucket));
+			r->wsum = 0;
+			r->bucket_head = 0;
+		}
+		r->degraded_below = cr->degraded_below;
+		r->down_below = cr->down_below;
+		r->hold_down = cr->hold_down;
+		r->min_mode = cr->min_peers_mode;
+		r->min_peers = cr->min_peers;
+		r->via_as = cr->via_as;
+		r->unstable_changes = cr->unstable_changes;
+		r->unstable_window = window;
+		region_touch(d, (uint16_t)(r - d->regions));
+		r++;
+	}
+	if (recount)
+		region_mark_all_dirty(d);
+}
+
+/*
+ * The stats files of conf: NULL when they are the files loaded before,
+ * unchanged (same identity, size and modification time: every
+ * country's statistics are 35 MB, a third of a second to parse), else
+ * read anew.  -1 with err set if one is bad.
+ */
+static int
+det_stats(struct detect *d, const struct config *conf,
+    const struct det_fstat *fst, struct rirstats **rs, char *err,
+    size_t errlen)
+{
+	*rs = NULL;
+	if (fst != NULL && d->fst != NULL && d->nfst == conf->nrir_stats &&
+	    det_fstat_same(fst, d->fst, d->nfst))
+		return 0;
+	*rs = rirstats_new();
+	if (det_load_stats(*rs, conf, err, errlen) == -1) {
+		rirstats_free(*rs);
+		*rs = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -903,21 +1082,42 @@ detect_configure(struct detect *d, const struct config *conf, double now,
 {
 	const struct config_region *cr;
 	struct det_region *regions, *old = d->regions;
-	struct rirstats *rs = rirstats_new();
-	size_t i, n = 0, nold = d->nregions;
+	struct rirstats *rs;
+	struct det_fstat *fst;
+	size_t i, n = 0, nold = d->nregions, klen, ochunks, opfx, omem;
+	char *key;
 
-	if (det_check_sizes(conf, err, errlen) == -1 ||
-	    det_load_stats(rs, conf, err, errlen) == -1) {
-		rirstats_free(rs);
+	if (det_check_sizes(conf, err, errlen) == -1)
 		return -1;
-	}
 	TAILQ_FOREACH(cr, &conf->regions, entry)
 		n++;
 	if (n > DET_MAX_REGIONS) {
 		snprintf(err, errlen, "more than %d regions", DET_MAX_REGIONS);
-		rirstats_free(rs);
 		return -1;
 	}
+	/* Before reading them: a file changed meanwhile is read again. */
+	(void)det_stat_files(conf, &fst);
+	if (det_stats(d, conf, fst, &rs, err, errlen) == -1) {
+		free(fst);
+		return -1;
+	}
+	free(d->fst);
+	d->fst = fst;
+	d->nfst = fst != NULL ? conf->nrir_stats : 0;
+	d->full_feed = conf->full_feed;
+	key = det_ikey(conf, &klen);
+	if (d->ikey != NULL && klen == d->ikeylen &&
+	    memcmp(key, d->ikey, klen) == 0 &&
+	    (rs == NULL || rirstats_equal(rs, d->rs))) {
+		/* The same regions of the same statistics: keep the index. */
+		free(key);
+		rirstats_free(rs);
+		det_reparam(d, conf);
+		det_fullfeed(d, now);
+		return 0;
+	}
+	free(d->ikey);
+	d->ikey = NULL;
 	if ((regions = calloc(n + 1, sizeof(*regions))) == NULL)
 		fatal("detect");
 	n = 0;
@@ -925,9 +1125,14 @@ detect_configure(struct detect *d, const struct config *conf, double now,
 		det_region_init(&regions[n], cr);
 		det_region_carry(&regions[n++], old, nold);
 	}
+	ochunks = d->cmap.n;
+	opfx = d->ptab.n;
+	omem = d->ptab.nmem;
 	region_index_clear(d);
-	rirstats_free(d->rs);
-	d->rs = rs;
+	if (rs != NULL) {
+		rirstats_free(d->rs);
+		d->rs = rs;
+	}
 	d->regions = regions;
 	d->nregions = n;
 	det_regions_free(old, nold);
@@ -938,10 +1143,17 @@ detect_configure(struct detect *d, const struct config *conf, double now,
 	/* The reference looks at every region on every run. */
 	for (i = 0; i < n && d->reference; i++)
 		region_touch(d, (uint16_t)i);
-	d->full_feed = conf->full_feed;
-	if (region_index_build(d, conf, err, errlen) == -1)
+	if (region_index_build(d, conf, err, errlen) == -1) {
+		free(key);
 		return -1;
-	det_learn_rib(d);
+	}
+	d->ikey = key;
+	d->ikeylen = klen;
+	det_map_reserve(&d->cmap, ochunks);
+	det_ptab_reserve(&d->ptab, opfx, omem);
+	/* The first slice now: a small RIB is learned at once. */
+	det_learn_start(d);
+	det_learn_slice(d);
 	region_mark_all_dirty(d);
 	det_fullfeed(d, now);
 	return 0;

@@ -6,6 +6,8 @@
 #ifndef BGPWATCH_DETECT_PRIV_H
 #define BGPWATCH_DETECT_PRIV_H
 
+#include <sys/stat.h>
+
 #include <stdint.h>
 
 #include "detect.h"
@@ -58,9 +60,15 @@ struct det_map {
 	uint32_t	*val;
 	size_t		 cap, n;
 };
-uint32_t *det_map_get(const struct det_map *, uint64_t key);
-void	det_map_put(struct det_map *, uint64_t key, uint32_t val);
+/* k's value, made (UINT32_MAX, *made set) if absent; good until the next. */
+uint32_t *det_map_slot(struct det_map *, uint64_t key, int *made);
 void	det_map_clear(struct det_map *);
+/*
+ * Room for n keys / n prefixes and nmem memberships: a reload that
+ * builds the index again sizes it as it was, so that learning the RIB
+ * does not rehash the tables in its slices (10-18 ms each).
+ */
+void	det_map_reserve(struct det_map *, size_t n);
 
 /* A membership block: row of the block index (trie payload path_id). */
 struct det_block {
@@ -187,6 +195,7 @@ uint32_t det_ptab_add(struct det_ptab *, const struct bw_prefix *);
  */
 struct det_mem *det_ptab_member(struct det_ptab *, uint32_t e,
 	    uint16_t region, int create, uint32_t *made);
+void	det_ptab_reserve(struct det_ptab *, size_t n, size_t nmem);
 void	det_ptab_clear(struct det_ptab *);
 
 struct det_region {
@@ -228,6 +237,14 @@ struct det_region {
 	int64_t		 bucket_head;
 	uint32_t	 wsum;
 	double		 calm_since;
+};
+
+/* A stats file as it was when loaded: unchanged, it is not read again. */
+struct det_fstat {
+	dev_t		 dev;
+	ino_t		 ino;
+	off_t		 size;
+	struct timespec	 mtime;
 };
 
 /* Peer states as the detector sees them. */
@@ -307,6 +324,20 @@ struct detect {
 	uint64_t		*touched;	/* regions detect_run must look
 						 * at, a bit per region */
 	size_t			 touchw;
+	char			*ikey;		/* what the index was built
+						 * from (det_ikey) */
+	size_t			 ikeylen;
+	struct det_fstat	*fst;		/* the stats files then */
+	size_t			 nfst;
+	/*
+	 * The routes already in the RIB when the index was (re)built are
+	 * learned in slices of detect_run (det_learn_slice); meanwhile no
+	 * region is judged: its members and chunks are not all known.
+	 */
+	struct rib_cursor	 learn;
+	uint8_t			 learning;
+	size_t			 learn_run;	/* prefixes per slice */
+	size_t			 learn_members;	/* visited in this slice */
 };
 
 /* region.c */

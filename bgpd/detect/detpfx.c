@@ -130,6 +130,15 @@ det_ptab_member(struct det_ptab *t, uint32_t e, uint16_t region, int create,
 }
 
 void
+det_ptab_reserve(struct det_ptab *t, size_t n, size_t nmem)
+{
+	while ((n + 1) * 4 > t->cap * 3)
+		ptab_grow(t);
+	t->ent = det_grow(t->ent, &t->entcap, n, sizeof(*t->ent));
+	t->mem = det_grow(t->mem, &t->memcap, nmem, sizeof(*t->mem));
+}
+
+void
 det_ptab_clear(struct det_ptab *t)
 {
 	free(t->idx);

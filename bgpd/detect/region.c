@@ -17,6 +17,8 @@
  * chunks exist from the start; derived ones only once a member route
  * falls in them, so a huge unrouted IPv6 allocation costs nothing.
  */
+#include <sys/mman.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,6 +64,8 @@ idx_add(struct trie *t, const struct bw_prefix *p, uint32_t id,
 	r->peer = region;
 }
 
+static void	det_pool_free(struct det_chunk *);
+
 void
 region_index_clear(struct detect *d)
 {
@@ -75,7 +79,7 @@ region_index_clear(struct detect *d)
 		trie_init(&d->cidx[aid], (uint8_t)aid);
 	}
 	for (i = 0; i < d->npools; i++)
-		free(d->pools[i]);
+		det_pool_free(d->pools[i]);
 	free(d->pools);
 	d->pools = NULL;
 	d->npools = d->poolcap = 0;
@@ -133,8 +137,14 @@ block_add(struct detect *d, const struct det_block *b)
 	    sizeof(*d->blocks));
 	d->blocks[d->nblocks] = *b;
 	d->blocks[d->nblocks].next = UINT32_MAX;
-	idx_add(&d->bidx[b->pfx.aid], &b->pfx, (uint32_t)d->nblocks,
-	    b->region);
+	/*
+	 * IPv4 country blocks are found in the sorted tables (vtab_match,
+	 * chunk_fill_v4), never in the trie: with every country watched
+	 * their trie took most of the time to build the index (a reload).
+	 */
+	if (b->via != VIA_COUNTRY || b->pfx.aid != AID_INET || d->reference)
+		idx_add(&d->bidx[b->pfx.aid], &b->pfx, (uint32_t)d->nblocks,
+		    b->region);
 	d->nblocks++;
 }
 
@@ -438,7 +448,10 @@ vtab_build(struct detect *d)
 	}
 }
 
-/* The blocks holding IPv4 prefix p, shortest first; -1: more than max. */
+/*
+ * The blocks holding IPv4 prefix p, shortest first: the innermost max of
+ * them (more only from a stats file repeating a block: input).
+ */
 static int
 vtab_match(const struct detect *d, const struct bw_prefix *p, uint32_t *out,
     int max)
@@ -461,11 +474,8 @@ vtab_match(const struct detect *d, const struct bw_prefix *p, uint32_t *out,
 	for (j = lo - 1; j != UINT32_MAX && d->vb[j].end < pe;
 	    j = d->vb[j].parent)
 		;
-	for (; j != UINT32_MAX; j = d->vb[j].parent) {
-		if (n == max)
-			return -1;
+	for (; j != UINT32_MAX && n < max; j = d->vb[j].parent)
 		out[n++] = d->vb[j].block;
-	}
 	for (k = 0; k < n / 2; k++) {	/* outermost first, as the trie */
 		j = out[k];
 		out[k] = out[n - 1 - k];
@@ -521,6 +531,34 @@ chunk_fill_v4(struct detect *d, struct det_chunk *c,
 }
 
 /*
+ * A pool's memory, its pages populated in one call: a page fault per
+ * 4 KiB costs far more on this VM (lib/slab.c), and a pool's chunks are
+ * all used before the next pool is taken.  Fresh anonymous memory is
+ * zero, as calloc's was.
+ */
+static struct det_chunk *
+det_pool_new(void)
+{
+	void *p;
+
+	p = mmap(NULL, DET_POOL * sizeof(struct det_chunk),
+	    PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		fatal("detect");
+#ifdef MADV_POPULATE_WRITE
+	(void)madvise(p, DET_POOL * sizeof(struct det_chunk),
+	    MADV_POPULATE_WRITE);
+#endif
+	return p;
+}
+
+static void
+det_pool_free(struct det_chunk *p)
+{
+	(void)munmap(p, DET_POOL * sizeof(struct det_chunk));
+}
+
+/*
  * Chunks come from pools of DET_POOL, freed with the index; chunk id i is
  * the (i % DET_POOL)-th of pool i / DET_POOL (DET_CHUNK), so no array of
  * pointers is kept (or grown) beside them.
@@ -531,9 +569,7 @@ chunk_alloc(struct detect *d)
 	if (d->nchunks / DET_POOL >= d->npools) {
 		d->pools = det_grow(d->pools, &d->poolcap, d->npools + 1,
 		    sizeof(*d->pools));
-		if ((d->pools[d->npools++] = calloc(DET_POOL,
-		    sizeof(struct det_chunk))) == NULL)
-			fatal("detect");
+		d->pools[d->npools++] = det_pool_new();
 	}
 	return DET_CHUNK(d, d->nchunks);
 }
@@ -581,18 +617,20 @@ chunk_get(struct detect *d, uint16_t region, const struct bw_prefix *cell,
 	struct chunk_fill cf;
 	struct det_chunk *c;
 	uint32_t *id;
+	int made;
 
-	if ((id = det_map_get(&d->cmap, k)) != NULL)
-		return DET_CHUNK(d, *id);
 	if (d->nchunks >= UINT32_MAX - 1)
 		fatalx("detect: too many chunks");
+	id = det_map_slot(&d->cmap, k, &made);
+	if (!made)
+		return DET_CHUNK(d, *id);
+	*id = (uint32_t)d->nchunks;
 	c = chunk_alloc(d);
 	memcpy(c->cb, cell->b, sizeof(c->cb));
 	c->aid = cell->aid;
 	c->region = region;
 	c->fixed = UINT32_MAX;
 	d->regions[region].nchunks++;
-	det_map_put(&d->cmap, k, (uint32_t)d->nchunks);
 	c->next_cell = UINT32_MAX;
 	if (cell->aid == AID_INET && !d->reference) {
 		/* IPv4: the cell's chunks in a list, for region_mark_dirty. */
@@ -603,9 +641,9 @@ chunk_get(struct detect *d, uint16_t region, const struct bw_prefix *cell,
 	cf.d = d;
 	cf.c = c;
 	cf.cell = *cell;
-	if (!conf && !d->reference && cell->aid == AID_INET)
+	if (!d->reference && cell->aid == AID_INET)
 		chunk_fill_v4(d, c, cell);
-	else {
+	if (conf || d->reference || cell->aid != AID_INET) {
 		trie_walk_covering(&d->bidx[cell->aid], cell, chunk_fill_cb,
 		    &cf);
 		/*

@@ -517,3 +517,32 @@ rirstats_country_asns(struct rirstats *rs, const char *cc, size_t *n)
 	*n = j - i;
 	return *n > 0 ? &rs->asns[i] : NULL;
 }
+
+int
+rirstats_equal(struct rirstats *a, struct rirstats *b)
+{
+	size_t i;
+
+	if (a->nfiles != b->nfiles || a->nblocks != b->nblocks ||
+	    a->nasns != b->nasns)
+		return 0;
+	for (i = 0; i < a->nfiles; i++)
+		if (strcmp(a->files[i].path, b->files[i].path) != 0 ||
+		    strcmp(a->files[i].registry, b->files[i].registry) != 0 ||
+		    strcmp(a->files[i].date, b->files[i].date) != 0)
+			return 0;
+	rs_sort(a);
+	rs_sort(b);
+	for (i = 0; i < a->nblocks; i++)
+		if (prefix_cmp(&a->blocks[i].pfx, &b->blocks[i].pfx) != 0 ||
+		    strcmp(a->blocks[i].cc, b->blocks[i].cc) != 0 ||
+		    a->blocks[i].file != b->blocks[i].file)
+			return 0;
+	for (i = 0; i < a->nasns; i++)
+		if (a->asns[i].first != b->asns[i].first ||
+		    a->asns[i].count != b->asns[i].count ||
+		    strcmp(a->asns[i].cc, b->asns[i].cc) != 0 ||
+		    a->asns[i].file != b->asns[i].file)
+			return 0;
+	return 1;
+}

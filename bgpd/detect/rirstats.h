@@ -78,6 +78,12 @@ const struct rirstats_block *rirstats_country_blocks(struct rirstats *,
 const struct rirstats_asn *rirstats_country_asns(struct rirstats *,
 	    const char *cc, size_t *n);
 /*
+ * 1 if a and b hold the same files (path, registry, date), blocks and AS
+ * runs: a reload that read the same statistics keeps what was built from
+ * them.  Sorts both.
+ */
+int	rirstats_equal(struct rirstats *a, struct rirstats *b);
+/*
  * Splits the count addresses from start (IPv4, host order) into CIDR
  * blocks, calling cb for each.  Returns the number of blocks, or -1 if
  * the range passes the end of the address space.

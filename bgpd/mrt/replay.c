@@ -34,6 +34,8 @@
 #include "update.h"
 
 #define REPLAY_MAX_PEERS	4096	/* a hostile file cannot make more */
+#define REPLAY_HASH		8192	/* peers by address and AS: 2x, a
+					 * probe always ends */
 
 /*
  * The attribute block a peer's last RIB entry carried, with its interned
@@ -65,6 +67,7 @@ struct replay {
 	uint8_t			*scratch;	/* BGP_SCRATCH_LEN */
 	struct replay_peers	 peers;
 	size_t			 npeers;
+	struct replay_peer	**hash;		/* REPLAY_HASH, open */
 	struct replay_peer	*index[REPLAY_MAX_PEERS]; /* TD2 peer index */
 	size_t			 nindex;
 	uint64_t		 records, updates, errors, older;
@@ -93,16 +96,40 @@ replay_down(struct replay_peer *rp, const char *why)
 	adjrib_settle(&rp->src);
 }
 
-/* The source for an MRT peer, made (and brought up) on first sight. */
+static unsigned int
+replay_hash(const struct bw_addr *addr, uint32_t asn)
+{
+	uint64_t x, y;
+
+	memcpy(&x, addr->b, 8);
+	memcpy(&y, addr->b + 8, 8);
+	x ^= y * 0x9e3779b97f4a7c15ull ^ ((uint64_t)asn << 8 | addr->aid);
+	return (unsigned int)((x * 0xff51afd7ed558ccdull) >> 51);
+}
+
+static int
+replay_peer_is(const struct replay_peer *p, const struct bw_addr *addr,
+    uint32_t asn)
+{
+	return p->src.asn == asn && p->src.addr.aid == addr->aid &&
+	    memcmp(p->src.addr.b, addr->b, sizeof(addr->b)) == 0;
+}
+
+/*
+ * The source for an MRT peer, made (and brought up) on first sight.
+ * Looked up for every record: a hash, not a walk of the list (that was
+ * 3 % of replaying RIS update files with 40 peers).
+ */
 static struct replay_peer *
 replay_peer(struct replay *rp, const struct bw_addr *addr, uint32_t asn)
 {
 	struct replay_peer *p;
+	unsigned int h;
 	int aid;
 
-	TAILQ_FOREACH(p, &rp->peers, entry)
-		if (memcmp(&p->src.addr, addr, sizeof(*addr)) == 0 &&
-		    p->src.asn == asn)
+	for (h = replay_hash(addr, asn); (p = rp->hash[h]) != NULL;
+	    h = (h + 1) & (REPLAY_HASH - 1))
+		if (replay_peer_is(p, addr, asn))
 			return p;
 	if (rp->npeers >= REPLAY_MAX_PEERS)
 		return NULL;
@@ -118,6 +145,7 @@ replay_peer(struct replay *rp, const struct bw_addr *addr, uint32_t asn)
 	p->dec.scratchlen = BGP_SCRATCH_LEN;
 	TAILQ_INSERT_TAIL(&rp->peers, p, entry);
 	rp->npeers++;
+	rp->hash[h] = p;
 	replay_up(p);
 	return p;
 }
@@ -387,6 +415,8 @@ replay_run(struct adjrib *door, uint8_t *scratch, char *files[], int nfiles)
 	rp.loop = door->loop;
 	rp.scratch = scratch;
 	TAILQ_INIT(&rp.peers);
+	if ((rp.hash = calloc(REPLAY_HASH, sizeof(*rp.hash))) == NULL)
+		fatal("replay_run");
 	for (i = 0; i < nfiles; i++)
 		if (replay_file(&rp, files[i]) == -1)
 			rv = -1;
@@ -406,5 +436,6 @@ replay_run(struct adjrib *door, uint8_t *scratch, char *files[], int nfiles)
 		adjrib_src_abandon(&p->src);
 		free(p);
 	}
+	free(rp.hash);
 	return rv;
 }

@@ -182,6 +182,8 @@ node_slab(struct trie *t, size_t size)
 		if ((s = malloc(sizeof(*s))) == NULL)
 			fatal("%s", __func__);
 		slab_init(s, size);
+		/* Route arrays move up the classes: chunks go with them. */
+		slab_share(s, &t->pool);
 		t->slab[cl] = s;
 	}
 	return s;
@@ -737,6 +739,7 @@ trie_init(struct trie *t, uint8_t aid)
 	t->maxplen = (uint8_t)aid_maxplen(aid);
 	t->kidoff = (uint8_t)((offsetof(struct trie_node, key) + t->keylen +
 	    7) & ~(size_t)7);
+	t->pool.max = SLAB_POOL_MAX;
 }
 
 static void
@@ -780,6 +783,7 @@ trie_clear(struct trie *t, void (*fn)(struct rib_route *, size_t, void *),
 		free(t->slab[i]);
 		t->slab[i] = NULL;
 	}
+	slab_pool_reset(&t->pool);	/* its chunks were the slabs' */
 }
 
 void
@@ -1326,6 +1330,7 @@ trie_mem(const struct trie *t, struct trie_mem *m)
 	for (i = 0; i < TRIE_NCLASS; i++)
 		if (t->slab[i] != NULL)
 			m->reserved += slab_reserved(t->slab[i]);
+	m->reserved += t->pool.n * SLAB_CHUNK;
 	m->reserved += (t->hcap + t->ocap) * sizeof(*t->hslot);
 }
 

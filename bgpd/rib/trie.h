@@ -17,6 +17,7 @@
 
 #include "bgpwatch.h"
 #include "rib.h"
+#include "slab.h"
 
 #define TRIE_MAX_ROUTES	65535	/* routes per prefix (nroutes is 16 bits) */
 #define TRIE_NCLASS	40	/* slab size classes, 8 bytes apart */
@@ -41,8 +42,6 @@ struct trie_node {
 	uint8_t			 key[];
 };
 
-struct slab;
-
 struct trie {
 	struct trie_node	*root;
 	uint8_t			 aid;
@@ -55,6 +54,7 @@ struct trie {
 	size_t			 bytes;		/* live node bytes */
 	size_t			 big_bytes;	/* of those, malloc'ed */
 	struct slab		*slab[TRIE_NCLASS];
+	struct slab_pool	 pool;		/* the slabs' spare chunks */
 	/* Index of the TRIE_EXT nodes by prefix (open addressing, linear
 	 * probing, at most half full); only an accelerator: a node it
 	 * lacks is still found by descent.  A slot is the node's address

@@ -12,8 +12,11 @@
      status`'s max stall, reset just before) and the longest slice in
      wall and in thread CPU time (the daemon's log).
   c. Replay of our own archive (`bgpwatchd -r` of that dump, then of the
-     updates file): MRT records per second, and routes (RIB entries) or
-     prefixes per second; CPU time of the process (user + system).
+     updates file, plain and gzip) and of RIS update files
+     (updates.20160811.1600.gz twenty times: 348,120 records of 1-2
+     prefixes mostly): MRT records per second, and routes (RIB entries)
+     or prefixes per second; CPU time of the process (user + system),
+     the median of 3.
 Sessions run on 127.0.1.x, bgpwatchd listens on 127.0.1.250:31050..;
 every process is stopped by PID.  Measurements only, never pass/fail.
   /usr/bin/python3 tests/bench/mrt_bench.py BUILD DATA WORK
@@ -209,3 +212,13 @@ if upd:
     row("  CPU time", "%.2f" % dt, "s")
     row("  records/s (CPU time)", "%.0f" % (n / dt), "(target 1000000)")
     row("  prefixes/s (CPU time; 577,737 announced)", "%.0f" % (577737 / dt))
+gzupd = sorted(glob.glob(os.path.join(work, "load-gzip-0", "updates.*")))
+if gzupd:
+    n, dt = replays(gzupd, "replay-gzupd")
+    row("the same written with compress gzip: CPU time", "%.2f" % dt, "s")
+    row("  records/s (CPU time)", "%.0f" % (n / dt), "(target 1000000)")
+n, dt = replays([os.path.join(data, "updates.20160811.1600.gz")] * 20,
+                "replay-ris")
+row("replay of RIS updates (updates.20160811.1600 x 20): records", n)
+row("  CPU time", "%.2f" % dt, "s")
+row("  records/s (CPU time)", "%.0f" % (n / dt), "(target 1000000)")

@@ -5,7 +5,7 @@
 #    from its own address (127.0.1.1..10), the 2015 full table (bgpfeed,
 #    127.0.1.11) and a GoBGP peer (127.0.1.200, ADD-PATH) that the test
 #    drives, feed bgpwatchd (127.0.1.250, a free port of 31000-31099)
-#    whose mrt block writes bzip2 updates files and a table every 8 s;
+#    whose mrt block writes gzip updates files and a table every 8 s;
 #  - updates: for every peer, the archive's announcements and withdrawals
 #    as bgpdump -m prints them (prefix, AS path, origin, next hop,
 #    communities), in order, equal bgpdump's view of the input file for
@@ -19,6 +19,10 @@
 #  - BIRD 2 fed the same 10 RIS peers dumps its table with `protocol
 #    mrt`: bgpdump shows the same routes as in our dump;
 #  - bgpdump reads every file written with nothing on stderr;
+#  - the gzip updates file is several members (libdeflate, one per
+#    256 KiB of records): zcat and Python's gzip read the same bytes as
+#    bgpdump; cut inside its last member (a crash), bgpdump -m prints a
+#    prefix of the whole file's lines, at least the complete members';
 #  - round trip: after the dump, GoBGP withdraws region R's prefixes and
 #    announces them again; `bgpwatchd -r bview updates...` then writes
 #    the same prefix_* and region_* events (type, region, prefix, peer,
@@ -251,7 +255,7 @@ with open(os.path.join(work, "replay.conf"), "w") as fh:
     fh.write(conf.replace("live.mpk", "replay.mpk"))
 if not FULLMODE:
     conf += 'mrt {{\n    updates "{w}/updates.%Y%m%d.%H%M%S" rotate 1h all\n' \
-        '    table "{w}/sched.%H%M%S" every 8s\n    compress bzip2\n}}\n' \
+        '    table "{w}/sched.%H%M%S" every 8s\n    compress gzip\n}}\n' \
         .format(w=work)
 conf += "neighbor %s {\n    remote-as %d\n    passive\n    add-path receive\n}\n" % (GB, GBAS)
 for _, asn, src in peers + ([(None, FULLAS, FULL)] if FULLMODE else []):
@@ -422,7 +426,7 @@ finally:
     stopall()
 
 # Updates: the archive per peer against bgpdump's view of the input.
-upd = sorted(glob.glob(os.path.join(work, "updates.*.bz2")))
+upd = sorted(glob.glob(os.path.join(work, "updates.*.gz")))
 if not upd:
     fail("no updates file")
 got = {}
@@ -461,7 +465,8 @@ print("updates: %d files, %d A/W lines, %d state changes" %
 # with `all` what we sent as MESSAGE_AS4_LOCAL (7), the peer fields the
 # recipient (RFC 6396 4.4.5).  The 2-octet session's UPDATEs hold no
 # AS4_PATH / AS4_AGGREGATOR any more, and its input did have AS_TRANS.
-import bz2
+import gzip
+import zlib
 import struct
 
 
@@ -485,7 +490,7 @@ subtypes = {}
 msgtypes = {}
 as2_as4attrs = 0
 for path in upd:
-    raw = bz2.open(path).read()
+    raw = gzip.open(path).read()
     i = 0
     while i + 12 <= len(raw):
         _, typ, st, ln = struct.unpack(">IHHI", raw[i:i + 12])
@@ -536,7 +541,52 @@ if not sent_open:
     fail("bgpdump shows no OPEN sent to %s as MESSAGE_LOCAL:\n%s" %
          (peers[0][2], "\n\n".join(b for b in blocks if "Open" in b)[:1500]))
 
-sched = glob.glob(os.path.join(work, "sched.*.bz2"))
+
+
+def members(data):
+    """The decompressed lengths of a gzip file's members."""
+    res = []
+    while data:
+        d = zlib.decompressobj(31)
+        res.append(len(d.decompress(data)))
+        if not d.eof:
+            break
+        data = d.unused_data
+    return res
+
+
+# Several gzip members, read alike by zcat, Python and bgpdump; a copy
+# cut inside the last member (what a crash leaves) reads as a prefix.
+big = max(upd, key=os.path.getsize)
+gzdata = open(big, "rb").read()
+mem = members(gzdata)
+zc = subprocess.run(["zcat", big], capture_output=True).stdout
+if len(mem) < 2 or sum(mem) != len(zc) or zc != gzip.open(big).read():
+    fail("%s: members %s, zcat %d bytes, python gzip differs: %s" %
+         (big, mem, len(zc), zc != gzip.open(big).read()))
+cut = os.path.join(work, "cut.gz")
+whole = bgpdump(big)
+for keep in (len(gzdata) - 9, len(gzdata) - len(gzdata) // (2 * len(mem))):
+    with open(cut, "wb") as fh:
+        fh.write(gzdata[:keep])
+    r = subprocess.run(["bgpdump", "-m", cut], capture_output=True,
+                       text=True)
+    part = [ln.split("|") for ln in r.stdout.splitlines()]
+    # bgpdump -m of the complete members alone
+    first = members(gzdata)[:-1]
+    ncomplete = len([1 for ln in subprocess.run(
+        ["bgpdump", "-m", "-"], input=zc[:sum(first)], capture_output=True
+    ).stdout.splitlines()])
+    if r.returncode != 0 or part != whole[:len(part)] or \
+            len(part) < ncomplete:
+        fail("%s cut at %d: bgpdump rc %d, %d lines (complete members %d, "
+             "whole %d), a prefix: %s" % (big, keep, r.returncode,
+                                          len(part), ncomplete, len(whole),
+                                          part == whole[:len(part)]))
+print("updates: %s is %d gzip members; zcat, python, bgpdump agree; cut "
+      "inside the last member: a prefix" % (os.path.basename(big), len(mem)))
+
+sched = glob.glob(os.path.join(work, "sched.*.gz"))
 if not sched:
     fail("no scheduled table dump")
 # (those taken before the feeds came hold no routes, but must be read)

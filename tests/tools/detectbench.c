@@ -286,6 +286,8 @@ main(int argc, char *argv[])
 	char path[] = "/tmp/detectbench.XXXXXX", *text, err[256];
 	double t0, t1, *lat, tload, tinit, trun, twd, c0, cload, cinit;
 	double maxrun, maxdown, cdown, thook;
+	double rl_same = 0, rl_conf = 0, rl_learn = 0, rl_max = 0;
+	int rl_runs = 0;
 	struct split sp0, sp1;
 	int nruns, ndown;
 	size_t len = 0, cap = 1 << 16;
@@ -414,6 +416,35 @@ main(int argc, char *argv[])
 		;
 	trun = now_s() - t0;
 
+	/*
+	 * Reloads: one that changes nothing (the index is kept), one with a
+	 * region more (the index again, the RIB learned in detect_run's
+	 * slices): the CPU of detect_configure (the control callback), of
+	 * the runs after it and the longest of them.
+	 */
+	if (!none) {
+		struct config *c2;
+
+		c0 = tcpu_s();
+		if (detect_configure(d, conf, 202, err, sizeof(err)) == -1)
+			return 1;
+		rl_same = tcpu_s() - c0;
+		addf(&text, &len, &cap, "region \"RELOAD\" {\n origin-as "
+		    "100999\n hold-down 30s\n}\n");
+		if ((c2 = config_parse_buf("bench.conf", text, len, &errs)) ==
+		    NULL)
+			return 1;
+		c0 = tcpu_s();
+		if (detect_configure(d, c2, 203, err, sizeof(err)) == -1)
+			return 1;
+		rl_conf = tcpu_s() - c0;
+		c0 = tcpu_s();
+		rl_runs = run_all(d, 203, &rl_max);
+		rl_learn = tcpu_s() - c0;
+		config_free(conf);
+		conf = c2;
+	}
+
 	/* The last peer goes: the eligible set changes, all is recomputed. */
 	dp.slot = (uint16_t)(npeers - 1);
 	dp.addr.b[3] = (uint8_t)npeers;
@@ -447,6 +478,11 @@ main(int argc, char *argv[])
 	printf("  one peer down, every chunk again: cpu %.3f s in %d runs, "
 	    "longest run %.2f ms cpu (the peer_down hook: %.2f ms cpu)\n",
 	    cdown, ndown, maxdown * 1e3, thook * 1e3);
+	if (!none)
+		printf("  reload, nothing changed: cpu %.2f ms; reload, a region "
+		    "more: detect_configure cpu %.1f ms, then cpu %.3f s in %d "
+		    "runs, longest run %.2f ms cpu\n", rl_same * 1e3,
+		    rl_conf * 1e3, rl_learn, rl_runs, rl_max * 1e3);
 	unlink(path);
 	free(lat);
 	free(text);

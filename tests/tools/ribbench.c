@@ -2,7 +2,7 @@
  * ribbench: loads MRT UPDATE files straight into the RIB (no sessions)
  * and reports time and memory.
  *
- *   ribbench [-p N] [-i K] [-P] [-s SEED] [-f] [-b BUDGET] [-c CHURN] FILE
+ *   ribbench [-p N] [-i K [-o]] [-P] [-s SEED] [-f] [-b BUDGET] [-c CHURN] FILE
  *
  * Every record is read (and decompressed) into memory first, so the load
  * time is decode + intern + insert only.  -s SEED shuffles the records
@@ -14,7 +14,10 @@
  * peers mapped onto slot (k mod N), and reports prefix changes per
  * second.  -i K interleaves the peers as live sessions do: K records of
  * peer 0, the same K of peer 1, ... then the next K (default: one whole
- * peer after the other, as a router dumping its peers does over BMP).
+ * peer after the other, as a router dumping its peers does over BMP);
+ * -o then starts peer k at record k * records / N (sessions that drifted
+ * apart, as in a live load: every route array is cold, peers come in no
+ * order).
  * -P leaves out rib_prefetch() (the door batches each NLRI field and
  * prefetches it; -P shows what that gains).  RSS comes from /proc/self/statm; "accounted" bytes from
  * rib_mem() and intern_mem().
@@ -241,6 +244,26 @@ replay_range(struct rib *rib, struct intern *in, const struct recs *rs,
 	}
 }
 
+/*
+ * Records [i, i + k) of peer p; with stagger, peer p's table starts at
+ * record p * n / npeers and wraps around, as live sessions drift apart:
+ * each peer then adds to prefixes the others touched long before (cold
+ * route arrays), and in no particular peer order.
+ */
+static void
+replay_stagger(struct rib *rib, struct intern *in, const struct recs *rs,
+    size_t i, size_t k, int p, int npeers, int stagger, struct stats *st)
+{
+	size_t from = i, to;
+
+	if (stagger)
+		from = (i + (size_t)p * rs->n / (size_t)npeers) % rs->n;
+	to = from + (i + k < rs->n ? k : rs->n - i);
+	replay_range(rib, in, rs, from, to, p, NULL, npeers, st);
+	if (to > rs->n)
+		replay_range(rib, in, rs, 0, to - rs->n, p, NULL, npeers, st);
+}
+
 static void
 replay(struct rib *rib, struct intern *in, const struct recs *rs, int slot,
     struct peermap *pm, int npeers, struct stats *st)
@@ -357,7 +380,7 @@ shuffle(struct recs *rs, uint64_t seed)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: ribbench [-fP] [-p npeers] [-i records] "
+	fprintf(stderr, "usage: ribbench [-foP] [-p npeers] [-i records] "
 	    "[-s seed] [-b budget] [-c churnfile] file\n");
 	exit(1);
 }
@@ -375,10 +398,10 @@ main(int argc, char *argv[])
 	size_t budget = 10000, acc1 = 0, routes1 = 0, i;
 	double rss1 = 0;
 	size_t interleave = 0;
-	int ch, npeers = 1, flush = 0, p;
+	int ch, npeers = 1, flush = 0, p, stagger = 0;
 	uint64_t seed = 0;
 
-	while ((ch = getopt(argc, argv, "b:c:fi:p:Ps:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:c:fi:op:Ps:")) != -1) {
 		switch (ch) {
 		case 'b':
 			budget = strtoul(optarg, NULL, 10);
@@ -391,6 +414,9 @@ main(int argc, char *argv[])
 			break;
 		case 'i':
 			interleave = strtoul(optarg, NULL, 10);
+			break;
+		case 'o':
+			stagger = 1;
 			break;
 		case 'P':
 			noprefetch = 1;
@@ -424,8 +450,8 @@ main(int argc, char *argv[])
 	cpu0 = cpu();
 	for (i = 0; interleave > 0 && i < rs.n; i += interleave)
 		for (p = 0; p < npeers; p++)
-			replay_range(rib, in, &rs, i, i + interleave, p, NULL,
-			    npeers, &st);
+			replay_stagger(rib, in, &rs, i, interleave, p, npeers,
+			    stagger, &st);
 	for (p = 0; interleave == 0 && p < npeers; p++) {
 		replay(rib, in, &rs, p, NULL, npeers, &st);
 		if (p == 0) {
