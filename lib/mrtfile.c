@@ -25,6 +25,8 @@
  * that libdeflate rejects (truncated, corrupt, trailing garbage), sends
  * the rest of the file to inflate, which streams any size and reports
  * the error as it always did: at most one wasted attempt per file.
+ * The window then is MRTF_LD_WINDOW bytes, touched only as far as the
+ * members reach.
  */
 #include <sys/stat.h>
 
@@ -48,6 +50,7 @@
 #define MRTF_WINDOW_MAX	(MRT_HDR_LEN + MRT_MAX_RECORD)
 #define MRTF_LD_IN	(4 * 1024 * 1024)	/* a member's raw bytes */
 #define MRTF_LD_OUT	(16 * 1024 * 1024)	/* and its output */
+#define MRTF_LD_WINDOW	(MRTF_LD_OUT + 64 * 1024) /* + a record's head */
 
 struct mrt_file {
 	int		 fd;		/* -1 for memory */
@@ -68,8 +71,6 @@ struct mrt_file {
 					 * bzip2 stream */
 	struct libdeflate_decompressor *ld;	/* gzip: NULL once inflate
 						 * took over */
-	uint8_t		*mem;		/* a member's output ... */
-	size_t		 memoff, memlen;	/* ... not handed out yet */
 
 	/* decompressed window: [off, len) not yet handed out */
 	uint8_t		*win;
@@ -202,9 +203,6 @@ ld_stop(struct mrt_file *f)
 	if (f->ld != NULL)
 		libdeflate_free_decompressor(f->ld);
 	f->ld = NULL;
-	free(f->mem);
-	f->mem = NULL;
-	f->memoff = f->memlen = 0;
 }
 
 /* Tops the raw buffer up to MRTF_LD_IN bytes (or the end of the file). */
@@ -234,39 +232,47 @@ ld_fill(struct mrt_file *f)
 }
 
 /*
- * produce() for gzip through libdeflate.  Returns as produce() does, or
- * -2 when inflate must take over.
+ * fill() for gzip through libdeflate: whole members inflated straight
+ * into the window, behind the bytes not handed out yet (moved to its
+ * start: a record's head at most, none for our own members, which end
+ * on a record).  Returns as fill() does, or -2 when inflate must take
+ * over (the window keeps what it holds, the raw input is at the member).
  */
-static ssize_t
-ld_produce(struct mrt_file *f, uint8_t *out, size_t room)
+static int
+ld_fill_window(struct mrt_file *f, size_t need)
 {
-	size_t used, made, n;
+	size_t left, used, made;
+	uint8_t *nw;
 
-	while (f->memoff == f->memlen) {
+	if (f->cap < MRTF_LD_WINDOW) {
+		if ((nw = realloc(f->win, MRTF_LD_WINDOW)) == NULL) {
+			ld_stop(f);
+			return -2;
+		}
+		f->win = nw;
+		f->cap = MRTF_LD_WINDOW;
+	}
+	while ((left = f->len - f->off) < need) {
+		if (f->off > 0) {
+			memmove(f->win, f->win + f->off, left);
+			f->off = 0;
+			f->len = left;
+		}
 		if (ld_fill(f) == -1)
 			return -1;
 		if (f->inlen == 0)
 			return 0;
-		if (f->mem == NULL && (f->mem = malloc(MRTF_LD_OUT)) == NULL) {
-			ld_stop(f);
-			return -2;
-		}
 		if (libdeflate_gzip_decompress_ex(f->ld, f->inp, f->inlen,
-		    f->mem, MRTF_LD_OUT, &used, &made) != LIBDEFLATE_SUCCESS) {
+		    f->win + f->len, f->cap - f->len, &used, &made) !=
+		    LIBDEFLATE_SUCCESS) {
 			ld_stop(f);
 			return -2;
 		}
 		f->inp += used;
 		f->inlen -= used;
-		f->memoff = 0;
-		f->memlen = made;
+		f->len += made;
 	}
-	n = f->memlen - f->memoff;
-	if (n > room)
-		n = room;
-	memcpy(out, f->mem + f->memoff, n);
-	f->memoff += n;
-	return (ssize_t)n;
+	return 1;
 }
 
 /*
@@ -278,8 +284,6 @@ produce(struct mrt_file *f, uint8_t *out, size_t room)
 {
 	ssize_t n;
 
-	if (f->ld != NULL && (n = ld_produce(f, out, room)) != -2)
-		return n;
 	for (;;) {
 		if (f->inlen == 0) {
 			if (f->fd == -1 || f->in_eof)
@@ -329,6 +333,8 @@ fill(struct mrt_file *f, size_t need)
 
 	if (f->len - f->off >= need)
 		return 1;
+	if (f->ld != NULL && (n = ld_fill_window(f, need)) != -2)
+		return (int)n;
 	if (f->cap - f->off < need) {
 		if (f->off > 0) {
 			memmove(f->win, f->win + f->off, f->len - f->off);

@@ -2,8 +2,11 @@
  * The RIS Live stream's pure parts: ris_subscribe parsing (every filter
  * form, and the refusals that become ris_error), matching a message
  * view against subscriptions, and the ris_message JSON of a hand-made
- * UPDATE (AS_SET, community, MED, aggregator, raw).
+ * UPDATE (AS_SET, community, MED, aggregator, raw), the shared frames,
+ * and the inbox between the loop thread and the worker (in one thread:
+ * its order, its limit, its wake-ups, a message's peer across refusals).
  */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -455,6 +458,279 @@ test_frames(void **state)
 	free(got);
 }
 
+/* The worker's side of the inbox, in this thread: every item taken. */
+static size_t
+inbox_drain(struct rl_inbox *in, void (*fn)(const struct rl_item *, void *),
+    void *arg)
+{
+	const uint8_t *p;
+	size_t len, off, n = 0;
+	const struct rl_item *h;
+
+	while ((p = rl_inbox_take(in, &len)) != NULL)
+		for (off = 0; off < len; off += h->size, n++) {
+			h = (const struct rl_item *)(const void *)(p + off);
+			assert_true(h->size >= sizeof(*h) && h->size % 8 == 0);
+			assert_true(off + h->size <= len);
+			fn(h, arg);
+		}
+	return n;
+}
+
+struct seq_check {
+	uint32_t	next;
+};
+
+/* Items of test_inbox_order: the head, a seq, then seq % 251 bytes of
+ * seq & 0xff, every 1000th 70000 bytes (larger than a block). */
+static size_t
+seq_len(uint32_t seq)
+{
+	return 12 + (seq % 1000 == 999 ? 70000 : seq % 251);
+}
+
+static void
+seq_item(const struct rl_item *h, void *arg)
+{
+	struct seq_check *c = arg;
+	const uint8_t *p = (const uint8_t *)h;
+	uint32_t seq;
+	size_t i, len;
+
+	assert_int_equal(h->kind, RL_I_MSG);
+	memcpy(&seq, p + 8, 4);
+	assert_int_equal(seq, c->next);
+	len = seq_len(seq);
+	assert_int_equal(h->size, RL_ALIGN(len));
+	for (i = 12; i < len; i++)
+		if (p[i] != (uint8_t)seq)
+			fail_msg("item %u byte %zu", seq, i);
+	c->next++;
+}
+
+static void
+seq_put(struct rl_inbox *in, uint32_t seq)
+{
+	size_t len = seq_len(seq);
+	uint8_t *p = rl_inbox_reserve(in, len, 0);
+	struct rl_item h = { (uint32_t)RL_ALIGN(len), RL_I_MSG };
+
+	assert_non_null(p);
+	memcpy(p, &h, sizeof(h));
+	memcpy(p + 8, &seq, 4);
+	memset(p + 12, (uint8_t)seq, len - 12);
+}
+
+static void
+test_inbox_order(void **state)
+{
+	struct rl_inbox in;
+	struct seq_check c = { 0 };
+	uint32_t seq = 0;
+	int round, i, wake, asleep = 1, pending = 0;
+
+	(void)state;
+	assert_int_equal(rl_inbox_init(&in), 0);
+	/* Nothing published: nothing to take, no wake-up. */
+	assert_int_equal(rl_inbox_publish(&in, &wake), 0);
+	assert_false(wake);
+	assert_null(rl_inbox_take(&in, &(size_t){ 0 }));
+	for (round = 0; round < 200; round++) {
+		/* A loop turn: items of all sizes, across blocks. */
+		for (i = 0; i < round * 7 % 600; i++)
+			seq_put(&in, seq++);
+		pending |= i > 0;
+		assert_int_equal(rl_inbox_publish(&in, &wake), pending);
+		/* Woken only if asleep (it sleeps once it took all). */
+		assert_int_equal(wake, pending && asleep);
+		asleep &= !wake;
+		/* A second turn before the worker ran: no second wake-up. */
+		seq_put(&in, seq++);
+		assert_int_equal(rl_inbox_publish(&in, &wake), 1);
+		assert_int_equal(wake, asleep);
+		asleep = pending = 0;
+		/* The worker takes some turns, not others. */
+		if (round % 3 != 0) {
+			(void)inbox_drain(&in, seq_item, &c);
+			asleep = 1;
+		}
+	}
+	(void)inbox_drain(&in, seq_item, &c);
+	assert_int_equal(c.next, seq);
+	assert_true(seq > 50000);
+	/* Spent blocks were reused, not allocated per turn. */
+	assert_true(in.nblk < 64);
+	assert_true(in.nfree > 0);
+	rl_inbox_trim(&in, 1);
+	assert_int_equal(in.nfree, 0);
+	rl_inbox_free(&in);
+}
+
+/* Items of test_inbox_limit: RL_I_MSG with a seq, and RL_I_CALL. */
+static void
+limit_item(const struct rl_item *h, void *arg)
+{
+	struct seq_check *c = arg;
+	uint32_t seq;
+
+	if (h->kind == RL_I_CALL)
+		return;
+	assert_int_equal(h->kind, RL_I_MSG);
+	memcpy(&seq, (const uint8_t *)h + 8, 4);
+	assert_int_equal(seq, c->next);
+	c->next++;
+}
+
+static void
+test_inbox_limit(void **state)
+{
+	struct rl_inbox in;
+	struct seq_check c = { 0 };
+	uint32_t seq = 0;
+	size_t limit = 1000000, bytes = 0;
+	int wake;
+	uint8_t *p;
+	struct rl_item h = { 64, RL_I_MSG };
+
+	(void)state;
+	assert_int_equal(rl_inbox_init(&in), 0);
+	/* The limit holds whether or not the turns were published. */
+	while ((p = rl_inbox_reserve(&in, 64, limit)) != NULL) {
+		memcpy(p, &h, sizeof(h));
+		memcpy(p + 8, &seq, 4);
+		seq++;
+		bytes += 64;
+		if (seq % 1000 == 0)
+			(void)rl_inbox_publish(&in, &wake);
+	}
+	assert_int_equal(bytes, limit / 64 * 64);
+	/* A call has no limit. */
+	h.size = 8;
+	h.kind = RL_I_CALL;
+	assert_non_null(p = rl_inbox_reserve(&in, 8, 0));
+	memcpy(p, &h, sizeof(h));
+	assert_int_equal(rl_inbox_publish(&in, &wake), 1);
+	/* Taken by the worker: there is room again. */
+	assert_int_equal(inbox_drain(&in, limit_item, &c), seq + 1);
+	assert_int_equal(c.next, seq);
+	assert_non_null(rl_inbox_reserve(&in, 64, limit));
+	rl_inbox_free(&in);
+}
+
+struct peer_check {
+	uint32_t	cur_as;
+	int		have, bmp;
+	char		router[RL_ROUTER_MAX];
+	uint64_t	got, peers;
+};
+
+/* Each message carries the AS of the peer it was tapped for. */
+static void
+peer_item(const struct rl_item *h, void *arg)
+{
+	struct peer_check *c = arg;
+	const struct rl_item_peer *ip;
+	const struct rl_item_msg *m;
+	uint32_t as;
+
+	switch (h->kind) {
+	case RL_I_PEER:
+		ip = (const struct rl_item_peer *)h;
+		c->cur_as = ip->tp.peer_as;
+		c->bmp = ip->bmp;
+		memcpy(c->router, ip->router, sizeof(c->router));
+		c->have = 1;
+		c->peers++;
+		break;
+	case RL_I_MSG:
+		m = (const struct rl_item_msg *)h;
+		assert_int_equal(m->len, 32);
+		memcpy(&as, (const uint8_t *)(m + 1) + BGP_HDR_LEN, 4);
+		assert_true(c->have);
+		if (as != c->cur_as)
+			fail_msg("message %" PRIu64 " of AS%u given AS%u",
+			    c->got, as, c->cur_as);
+		assert_int_equal(c->bmp, as == 64502);
+		assert_string_equal(c->router, as == 64502 ? "192.0.2.9" : "");
+		c->got++;
+		break;
+	default:
+		fail_msg("item kind %u", h->kind);
+	}
+}
+
+static void
+noop_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+}
+
+/*
+ * The tap's copies, past the inbox's limit: every message taken is
+ * given to the peer it came from, although only a change of peer is
+ * written and some of those were refused.
+ */
+static void
+test_inbox_peer(void **state)
+{
+	struct rislive *rl;
+	struct event_base *base;
+	struct peer_check c;
+	struct tap_peer tp[3];
+	struct tap_msg m;
+	uint8_t msg[32];
+	uint64_t sent = 0, lost;
+	int i, k, wake;
+
+	(void)state;
+	assert_non_null(rl = calloc(1, sizeof(*rl)));
+	assert_non_null(base = event_base_new());
+	assert_non_null(rl->ev_kick = event_new(base, -1, 0, noop_cb, NULL));
+	assert_int_equal(rl_inbox_init(&rl->in), 0);
+	rl->active = 1;
+	memset(tp, 0, sizeof(tp));
+	for (k = 0; k < 3; k++) {
+		tp[k].kind = k == 2 ? "bmp" : "bgp";
+		tp[k].peer_as = 64500 + (uint32_t)k;
+		tp[k].peer_addr.aid = AID_INET;
+		tp[k].peer_addr.b[3] = (uint8_t)k;
+	}
+	tp[2].router = "192.0.2.9";
+	memset(msg, 0xff, 16);
+	msg[16] = 0;
+	msg[17] = sizeof(msg);
+	msg[18] = BGP_KEEPALIVE;
+	memset(&m, 0, sizeof(m));
+	m.dir = TAP_RX;
+	m.type = BGP_KEEPALIVE;
+	m.bytes = msg;
+	m.len = sizeof(msg);
+	memset(&c, 0, sizeof(c));
+	for (i = 0; i < 1500000; i++) {
+		k = (i / 3 + i / 7) % 3;
+		memcpy(msg + BGP_HDR_LEN, &tp[k].peer_as, 4);
+		m.ts = i;
+		rl_tap_message(rl, &tp[k], &m);
+		sent++;
+		if (i % 5000 == 0)
+			(void)rl_inbox_publish(&rl->in, &wake);
+		if (i % 400000 == 399999)
+			(void)inbox_drain(&rl->in, peer_item, &c);
+	}
+	(void)rl_inbox_publish(&rl->in, &wake);
+	(void)inbox_drain(&rl->in, peer_item, &c);
+	lost = rl->in.lost;
+	assert_true(lost > 100000);		/* the limit was reached */
+	assert_int_equal(c.got + lost, sent);
+	assert_true(c.peers < c.got / 2);	/* a peer per change only */
+	rl_inbox_free(&rl->in);
+	event_free(rl->ev_kick);
+	event_base_free(base);
+	free(rl);
+}
+
 int
 main(void)
 {
@@ -466,6 +742,9 @@ main(void)
 		cmocka_unit_test(test_peer_state),
 		cmocka_unit_test(test_deflate),
 		cmocka_unit_test(test_frames),
+		cmocka_unit_test(test_inbox_order),
+		cmocka_unit_test(test_inbox_limit),
+		cmocka_unit_test(test_inbox_peer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,16 +12,18 @@
 #include "log.h"
 
 /*
- * The top bits of the product (Fibonacci hashing): they depend on every
- * bit of the key, where middle bits left the keys of neighbouring cells
- * in runs that linear probing walked (a probe of the chunk map cost 130
- * instructions on average with every country watched).
+ * Middle bits of the product: the keys of a region's neighbouring cells
+ * land near each other, so a table loaded in address order probes
+ * cache-warm slots.  They also run together, and a probe walks more
+ * slots (with every country watched, some 30 for a new chunk at
+ * 200,000 prefixes); the top bits (Fibonacci hashing) walk few but
+ * every probe is a cache miss: 0.2-0.3 s more CPU at 1,000,000 routes
+ * per feed (docs/performance.md, session 6).
  */
 static size_t
 map_slot(const uint64_t *keys, size_t cap, uint64_t k)
 {
-	size_t i = (size_t)((k * 0x9e3779b97f4a7c15ULL) >>
-	    (64 - __builtin_ctzll(cap)));
+	size_t i = (size_t)((k * 0x9e3779b97f4a7c15ULL) >> 29) & (cap - 1);
 
 	while (keys[i] != 0 && keys[i] != k)
 		i = (i + 1) & (cap - 1);
@@ -77,8 +79,12 @@ det_map_slot(struct det_map *m, uint64_t k, int *made)
 void
 det_map_reserve(struct det_map *m, size_t n)
 {
+	if ((n + 1) * 4 <= m->cap * 3)
+		return;
 	while ((n + 1) * 4 > m->cap * 3)
 		map_grow(m);
+	det_populate(m->key, m->cap * sizeof(*m->key));
+	det_populate(m->val, m->cap * sizeof(*m->val));
 }
 
 void

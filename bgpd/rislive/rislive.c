@@ -15,6 +15,7 @@
  * once more with raw) whatever the number of clients, and framed once:
  * the clients' output buffers share its bytes (rislive_out.c).
  */
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 
 #include <netinet/in.h>
@@ -1013,11 +1014,22 @@ rl_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
  * Publishing, on the worker
  */
 
+static int
+rl_active_now(const struct rislive *rl)
+{
+	return __atomic_load_n(&rl->active, __ATOMIC_RELAXED);
+}
+
 static void
 rl_update_active(struct rislive *rl)
 {
-	__atomic_store_n(&rl->active, rl->st.subscriptions > 0 ? 1 : 0,
-	    __ATOMIC_RELAXED);
+	int active = rl->st.subscriptions > 0;
+
+	/* Before the tap copies anything: the inbox's blocks, written
+	 * once here rather than faulted in by the loop thread. */
+	if (active && !rl_active_now(rl))
+		rl_inbox_ahead(&rl->in);
+	__atomic_store_n(&rl->active, active, __ATOMIC_RELAXED);
 }
 
 /*
@@ -1295,7 +1307,8 @@ rislive_open(struct loop *loop, struct msgtap *tap,
 		fatal("rislive");
 	rl->loop = loop;
 	TAILQ_INIT(&rl->clients);
-	if (rl_inbox_init(&rl->in) == -1 ||
+	if ((rl->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1 ||
+	    rl_inbox_init(&rl->in) == -1 ||
 	    pthread_mutex_init(&rl->stmu, NULL) != 0)
 		fatal("rislive inbox");
 	if (hooks != NULL)
@@ -1429,13 +1442,14 @@ rislive_close(struct rislive *rl)
 		rl_view_free(rl->view);
 		free(rl->view);
 	}
-	free(rl->spare);
 	free(rl->scratch_upd);
 	/* The clients' buffers are finalized here: their blocks return. */
 	if (rl->base != NULL)
 		event_base_free(rl->base);
 	rl_arena_free(rl);
 	rl_inbox_free(&rl->in);
+	if (rl->efd != -1)
+		close(rl->efd);
 	pthread_mutex_destroy(&rl->stmu);
 	free(rl);
 }
@@ -1466,7 +1480,5 @@ rislive_stats(const struct rislive *crl, struct rislive_stats *st)
 	pthread_mutex_lock(&rl->stmu);
 	*st = rl->snap;
 	pthread_mutex_unlock(&rl->stmu);
-	pthread_mutex_lock(&rl->in.mu);
-	st->lost = rl->in.lost;
-	pthread_mutex_unlock(&rl->in.mu);
+	st->lost = __atomic_load_n(&rl->in.lost, __ATOMIC_RELAXED);
 }

@@ -130,30 +130,47 @@ struct rl_client {
 TAILQ_HEAD(rl_clients, rl_client);
 
 /*
- * What the loop thread hands the worker (rislive_thread.c): items, each
- * a struct rl_item head then its bytes, appended to buf under mu; the
- * worker takes the whole buffer at once (swaps it with its own).
+ * What the loop thread hands the worker (rislive_inbox.c): items, each
+ * a struct rl_item head then its bytes, written in place into blocks
+ * that the worker takes in order.  A message names no peer: it is the
+ * peer of the last RL_I_PEER item before it (the loop thread writes one
+ * when the peer changes), so the item of an UPDATE is 24 bytes and the
+ * message, where it was 176 and the message.
  */
 enum rl_item_kind {
-	RL_I_MSG = 0,		/* a tap message: struct rl_item_tap, bytes */
-	RL_I_STATE,		/* a state change: struct rl_item_tap */
+	RL_I_MSG = 0,		/* a tap message: struct rl_item_msg, bytes */
+	RL_I_STATE,		/* a state change: struct rl_item_state */
+	RL_I_PEER,		/* the peer of what follows: rl_item_peer */
 	RL_I_EVENT,		/* a region event: rl_item_event, strings */
 	RL_I_CALL		/* run fn on the worker, then signal */
 };
+
+#define RL_ALIGN(n)	(((n) + 7) & ~(size_t)7)
+#define RL_IBLK_SIZE	(64 * 1024)	/* bytes of an inbox block */
 
 struct rl_item {
 	uint32_t	size;		/* whole item, a multiple of 8 */
 	uint8_t		kind;
 };
 
-struct rl_item_tap {
+struct rl_item_peer {
 	struct rl_item	 h;
 	struct tap_peer	 tp;		/* kind and router point nowhere */
+	uint8_t		 bmp;
+	char		 router[RL_ROUTER_MAX];
+};
+
+struct rl_item_msg {
+	struct rl_item	 h;
+	double		 ts;
+	uint32_t	 len;		/* message bytes that follow */
+	uint8_t		 dir, type, has_upd;
+};
+
+struct rl_item_state {
+	struct rl_item	 h;
 	double		 ts;
 	int		 old_state, new_state;
-	uint8_t		 dir, type, has_upd, bmp;
-	uint32_t	 len;		/* message bytes that follow */
-	char		 router[RL_ROUTER_MAX];
 };
 
 struct rl_item_event {
@@ -173,15 +190,28 @@ struct rl_item_call {
 	void		*arg;
 };
 
+struct rl_iblk;
+
 struct rl_inbox {
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 cv;		/* a call is done */
-	uint8_t		*buf;
-	size_t		 len, cap;
-	uint64_t	 lost;		/* messages refused: inbox full */
+	/* Under mu */
+	struct rl_iblk	*head, **tailp;	/* published, oldest first */
+	size_t		 queued;	/* their bytes not yet taken */
+	struct rl_iblk	*free;		/* spent blocks, for reuse */
+	size_t		 nfree;
+	size_t		 free_low;	/* nfree's least since the trim */
+	unsigned int	 ticks;		/* since the last trim */
+	size_t		 nblk;		/* blocks of RL_IBLK_SIZE (atomic) */
 	uint64_t	 calls, calls_done;
-	int		 efd;		/* eventfd: the worker's wake-up */
-	int		 signalled;	/* efd written, worker not yet up */
+	int		 signalled;	/* the worker is woken or awake */
+	/* The loop thread's */
+	struct rl_iblk	*fill;		/* being written */
+	uint8_t		*wp, *wend;	/* where in it, its end */
+	size_t		 seen;		/* queued + fill, as last seen */
+	uint64_t	 lost;		/* messages refused: inbox full
+					 * (atomic: stats read it) */
+	int		 ready;
 };
 
 struct rislive {
@@ -191,6 +221,12 @@ struct rislive {
 	struct event		*ev_kick;	/* wakes the worker once per
 						 * loop turn */
 	int			 kick_pending;
+	int			 efd;		/* eventfd: the worker's wake-up */
+	struct rl_item_peer	 last_peer;	/* the worker's peer as the
+						 * loop thread wrote it */
+	int			 last_valid;
+	const char		*last_kind;	/* tap_peer's, and whether */
+	int			 last_kind_bmp;	/* it is "bmp" */
 	/* Shared */
 	struct rl_inbox		 in;
 	int			 active;	/* clients with a subscription
@@ -206,8 +242,8 @@ struct rislive {
 	struct event		*ev_wake;	/* efd readable */
 	struct event		*ev_tick;	/* stats snapshot */
 	struct event		*ev_resume;	/* accept again after EMFILE */
-	uint8_t			*spare;		/* the taken inbox */
-	size_t			 spare_cap;
+	struct tap_peer		 cur_tp;	/* of the last RL_I_PEER */
+	char			 cur_router[RL_ROUTER_MAX];
 	uint8_t			*scratch_upd;	/* AS path rebuilds */
 	uint64_t		 live_next;	/* seq of the next live event */
 	struct config_websocket	 conf;		/* our copy */
@@ -279,14 +315,56 @@ void	rl_call(struct rislive *, rl_call_fn, void *);
 void	rl_thread_stop(struct rislive *);
 /* On the worker: sets its nice from conf.thread_nice. */
 void	rl_set_nice(struct rislive *);
-int	rl_inbox_init(struct rl_inbox *);
-void	rl_inbox_free(struct rl_inbox *);
 void	rl_tap_message(void *, const struct tap_peer *, const struct tap_msg *);
 void	rl_tap_state(void *, const struct tap_peer *, double, int, int);
 void	rl_wake_cb(int, short, void *);
 void	rl_kick_cb(int, short, void *);
 /* RIS Live's state string for a session state change, or NULL. */
 const char *rl_peer_state(int old_state, int new_state);
+
+/* rislive_inbox.c */
+int	rl_inbox_init(struct rl_inbox *);
+/* Frees every block (the worker is gone). */
+void	rl_inbox_free(struct rl_inbox *);
+void	*rl_inbox_reserve_slow(struct rl_inbox *, size_t need, size_t limit);
+
+/*
+ * On the loop thread: room for an item of len bytes (rounded up to 8) in
+ * the fill block, or NULL when that would put more than limit bytes (0:
+ * no limit) in the inbox.  The item is the worker's after the next
+ * rl_inbox_publish().
+ */
+static inline void *
+rl_inbox_reserve(struct rl_inbox *in, size_t len, size_t limit)
+{
+	size_t need = RL_ALIGN(len);
+	uint8_t *p = in->wp;
+
+	if (p == NULL || (size_t)(in->wend - p) < need ||
+	    (limit > 0 && in->seen + need > limit))
+		return rl_inbox_reserve_slow(in, need, limit);
+	in->wp = p + need;
+	in->seen += need;
+	return p;
+}
+/*
+ * On the loop thread: hands the fill block to the worker.  Returns 1 if
+ * anything waits for the worker, with *wake set if it has to be woken
+ * (it sleeps, and nobody woke it yet); else 0.
+ */
+int	rl_inbox_publish(struct rl_inbox *, int *wake);
+/*
+ * On the worker: the oldest items published and not yet read, len bytes
+ * of whole items (theirs until the next call); NULL when there is none
+ * (the worker then counts as asleep).
+ */
+const uint8_t *rl_inbox_take(struct rl_inbox *, size_t *len);
+/* On the worker: keeps blocks written ahead for the loop thread (while
+ * a client is subscribed: the faults of fresh pages are the worker's). */
+void	rl_inbox_ahead(struct rl_inbox *);
+/* On the worker, each tick: frees blocks idle for a while; all spare
+ * ones with all (no client is subscribed). */
+void	rl_inbox_trim(struct rl_inbox *, int all);
 
 /* rislive_deflate.c: permessage-deflate (RFC 7692) */
 /*

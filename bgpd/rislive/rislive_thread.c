@@ -8,11 +8,17 @@
  * event_base, so a full table load is not slowed by ten clients.
  *
  * What is shared, and how:
- *  - the inbox (struct rl_inbox): a byte buffer under a mutex; the loop
- *    thread appends, the worker swaps it out whole.  It is capped at
- *    RL_INBOX_MAX bytes: past it tap messages are dropped and counted
- *    (lost); state changes and events get twice the room; calls never
- *    wait.
+ *  - the inbox (struct rl_inbox, rislive_inbox.c): blocks of items; the
+ *    loop thread writes items into its block without a lock and
+ *    publishes what it wrote at the end of the turn, the worker reads
+ *    up to what was published and gives full blocks back for reuse.  A
+ *    message's peer is written only when it changes (RL_I_PEER).  It is
+ *    capped at RL_INBOX_MAX bytes: past it tap messages are dropped and
+ *    counted (lost); state changes and events get twice the room; calls
+ *    never wait.
+ *  - the wake-up: an eventfd, written by the loop thread at the end of
+ *    a turn that published something, and only if the worker is asleep
+ *    (it takes items until none is left before it counts as asleep).
  *  - rl->active: whether any client has a subscription, an atomic the
  *    worker writes and the tap reads (no client: no copy).
  *  - the stats: the worker publishes a snapshot under stmu after each
@@ -22,7 +28,6 @@
  *    so the worker's data is only ever touched by the worker.
  * The worker never waits for the loop thread.
  */
-#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -38,97 +43,23 @@
 #include "log.h"
 #include "rislive_priv.h"
 
-#define RL_ALIGN(n)	(((n) + 7) & ~(size_t)7)
-
-int
-rl_inbox_init(struct rl_inbox *in)
-{
-	memset(in, 0, sizeof(*in));
-	if ((in->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
-		return -1;
-	if (pthread_mutex_init(&in->mu, NULL) != 0 ||
-	    pthread_cond_init(&in->cv, NULL) != 0) {
-		close(in->efd);
-		return -1;
-	}
-	return 0;
-}
-
-void
-rl_inbox_free(struct rl_inbox *in)
-{
-	if (in->efd <= 0)
-		return;
-	close(in->efd);
-	pthread_mutex_destroy(&in->mu);
-	pthread_cond_destroy(&in->cv);
-	free(in->buf);
-	in->buf = NULL;
-	in->efd = -1;
-}
+#define RL_TAKES_PER_WAKE 16	/* inbox takes per worker callback */
 
 static void
-rl_efd_write(struct rl_inbox *in)
+rl_efd_write(struct rislive *rl)
 {
 	uint64_t one = 1;
 
-	while (write(in->efd, &one, sizeof(one)) == -1 && errno == EINTR)
+	while (write(rl->efd, &one, sizeof(one)) == -1 && errno == EINTR)
 		;
 }
 
-/*
- * Appends one item: head (hlen bytes, its size filled in here) then the
- * parts.  Called with in->mu held.  Returns 0, or -1 when the inbox is
- * over limit (then nothing is added).
- */
-static int
-rl_inbox_put_locked(struct rl_inbox *in, void *head, size_t hlen,
-    const void *const *parts, const size_t *plens, int nparts, size_t limit)
-{
-	struct rl_item *h = head;
-	size_t size = hlen, ncap, off;
-	int i;
-
-	for (i = 0; i < nparts; i++)
-		size += plens[i];
-	size = RL_ALIGN(size);
-	if (limit > 0 && in->len + size > limit)
-		return -1;
-	if (in->len + size > in->cap) {
-		ncap = in->cap ? in->cap : 64 * 1024;
-		while (ncap < in->len + size)
-			ncap *= 2;
-		if ((in->buf = realloc(in->buf, ncap)) == NULL)
-			fatal("rislive inbox");
-		in->cap = ncap;
-	}
-	h->size = (uint32_t)size;
-	memcpy(in->buf + in->len, head, hlen);
-	off = in->len + hlen;
-	for (i = 0; i < nparts; i++) {
-		if (plens[i] > 0)
-			memcpy(in->buf + off, parts[i], plens[i]);
-		off += plens[i];
-	}
-	in->len += size;
-	return 0;
-}
-
-/* On the loop thread: queues an item; the kick wakes the worker at the
- * end of this loop turn (one write for a whole burst). */
+/* On the loop thread: an item was written; the kick publishes it at the
+ * end of this loop turn (one lock and at most one write for a burst). */
 static void
-rl_post(struct rislive *rl, void *head, size_t hlen, const void *const *parts,
-    const size_t *plens, int nparts, size_t limit)
+rl_kick_soon(struct rislive *rl)
 {
-	struct rl_inbox *in = &rl->in;
-	int r;
-
-	pthread_mutex_lock(&in->mu);
-	r = rl_inbox_put_locked(in, head, hlen, parts, plens, nparts, limit);
-	if (r == -1)
-		in->lost++;
-	pthread_mutex_unlock(&in->mu);
-	if (r == 0 && !rl->kick_pending) {
+	if (!rl->kick_pending) {
 		rl->kick_pending = 1;
 		event_active(rl->ev_kick, 0, 0);
 	}
@@ -144,19 +75,93 @@ rl_kick_cb(int fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	rl->kick_pending = 0;
-	pthread_mutex_lock(&rl->in.mu);
-	wake = !rl->in.signalled && rl->in.len > 0;
-	if (wake)
-		rl->in.signalled = 1;
-	pthread_mutex_unlock(&rl->in.mu);
-	if (wake)
-		rl_efd_write(&rl->in);
+	if (rl_inbox_publish(&rl->in, &wake) && wake)
+		rl_efd_write(rl);
 }
 
 static int
 rl_active(const struct rislive *rl)
 {
 	return __atomic_load_n(&rl->active, __ATOMIC_RELAXED);
+}
+
+static void
+rl_lost(struct rislive *rl)
+{
+	__atomic_add_fetch(&rl->in.lost, 1, __ATOMIC_RELAXED);
+}
+
+/* Whether tp is the peer the worker has now (last_peer). */
+static int
+rl_peer_same(const struct rislive *rl, const struct tap_peer *tp, int bmp)
+{
+	const struct rl_item_peer *lp = &rl->last_peer;
+	const struct tap_peer *a = &lp->tp;
+
+	if (tp->router == NULL ? lp->router[0] != '\0' :
+	    strncmp(lp->router, tp->router, sizeof(lp->router) - 1) != 0)
+		return 0;
+	return rl->last_valid && lp->bmp == bmp &&
+	    memcmp(&a->peer_addr, &tp->peer_addr, sizeof(a->peer_addr)) == 0 &&
+	    memcmp(&a->local_addr, &tp->local_addr, sizeof(a->local_addr)) ==
+	    0 && a->peer_port == tp->peer_port &&
+	    a->local_port == tp->local_port && a->peer_as == tp->peer_as &&
+	    a->local_as == tp->local_as && a->peer_id == tp->peer_id &&
+	    a->slot == tp->slot && a->as4 == tp->as4 &&
+	    memcmp(a->addpath, tp->addpath, sizeof(a->addpath)) == 0;
+}
+
+/* Whether tp is a BMP-monitored peer; the last answer is kept for the
+ * same kind string (a literal of the input: no strcmp per message). */
+static int
+rl_peer_bmp(struct rislive *rl, const struct tap_peer *tp)
+{
+	if (tp->kind != rl->last_kind) {
+		rl->last_kind = tp->kind;
+		rl->last_kind_bmp = tp->kind != NULL &&
+		    strcmp(tp->kind, "bmp") == 0;
+	}
+	return rl->last_kind_bmp;
+}
+
+/*
+ * Room for an item of len bytes about tp's peer, after an RL_I_PEER
+ * item when the worker's peer is another one.  Both or neither, and
+ * last_peer changes only with a peer item written, so that it is always
+ * the worker's peer however many items the limit refused.  NULL: over
+ * the limit.
+ */
+static void *
+rl_reserve_for(struct rislive *rl, const struct tap_peer *tp, size_t len,
+    size_t limit)
+{
+	struct rl_item_peer *ip;
+	uint8_t *p;
+	int bmp = rl_peer_bmp(rl, tp);
+
+	if (rl_peer_same(rl, tp, bmp)) {
+		if ((p = rl_inbox_reserve(&rl->in, len, limit)) == NULL)
+			rl_lost(rl);
+		return p;
+	}
+	if ((p = rl_inbox_reserve(&rl->in, RL_ALIGN(sizeof(*ip)) + len,
+	    limit)) == NULL) {
+		rl_lost(rl);
+		return NULL;
+	}
+	ip = &rl->last_peer;
+	memset(ip, 0, sizeof(*ip));
+	ip->h.size = RL_ALIGN(sizeof(*ip));
+	ip->h.kind = RL_I_PEER;
+	ip->tp = *tp;
+	ip->tp.kind = NULL;
+	ip->tp.router = NULL;
+	ip->bmp = bmp;
+	if (tp->router != NULL)
+		snprintf(ip->router, sizeof(ip->router), "%s", tp->router);
+	memcpy(p, ip, sizeof(*ip));
+	rl->last_valid = 1;
+	return p + ip->h.size;
 }
 
 /*
@@ -168,9 +173,7 @@ void
 rl_tap_message(void *arg, const struct tap_peer *tp, const struct tap_msg *m)
 {
 	struct rislive *rl = arg;
-	struct rl_item_tap it;
-	const void *parts[1];
-	size_t plens[1];
+	struct rl_item_msg *it;
 
 	if (!rl_active(rl))
 		return;
@@ -189,22 +192,18 @@ rl_tap_message(void *arg, const struct tap_peer *tp, const struct tap_msg *m)
 	default:
 		return;
 	}
-	memset(&it, 0, sizeof(it));
-	it.h.kind = RL_I_MSG;
-	it.tp = *tp;
-	it.tp.kind = NULL;
-	it.tp.router = NULL;
-	if (tp->router != NULL)
-		snprintf(it.router, sizeof(it.router), "%s", tp->router);
-	it.bmp = tp->kind != NULL && strcmp(tp->kind, "bmp") == 0;
-	it.ts = m->ts;
-	it.dir = (uint8_t)m->dir;
-	it.type = m->type;
-	it.has_upd = m->upd != NULL;
-	it.len = (uint32_t)m->len;
-	parts[0] = m->bytes;
-	plens[0] = m->len;
-	rl_post(rl, &it, sizeof(it), parts, plens, 1, RL_INBOX_MAX);
+	if ((it = rl_reserve_for(rl, tp, sizeof(*it) + m->len,
+	    RL_INBOX_MAX)) == NULL)
+		return;
+	it->h.size = (uint32_t)RL_ALIGN(sizeof(*it) + m->len);
+	it->h.kind = RL_I_MSG;
+	it->ts = m->ts;
+	it->len = (uint32_t)m->len;
+	it->dir = (uint8_t)m->dir;
+	it->type = m->type;
+	it->has_upd = m->upd != NULL;
+	memcpy(it + 1, m->bytes, m->len);
+	rl_kick_soon(rl);
 }
 
 void
@@ -212,72 +211,99 @@ rl_tap_state(void *arg, const struct tap_peer *tp, double ts, int old_state,
     int new_state)
 {
 	struct rislive *rl = arg;
-	struct rl_item_tap it;
+	struct rl_item_state *it;
 
 	if (!rl_active(rl) || rl_peer_state(old_state, new_state) == NULL)
 		return;
-	memset(&it, 0, sizeof(it));
-	it.h.kind = RL_I_STATE;
-	it.tp = *tp;
-	it.tp.kind = NULL;
-	it.tp.router = NULL;
-	if (tp->router != NULL)
-		snprintf(it.router, sizeof(it.router), "%s", tp->router);
-	it.bmp = tp->kind != NULL && strcmp(tp->kind, "bmp") == 0;
-	it.ts = ts;
-	it.old_state = old_state;
-	it.new_state = new_state;
-	rl_post(rl, &it, sizeof(it), NULL, NULL, 0, 2 * RL_INBOX_MAX);
+	if ((it = rl_reserve_for(rl, tp, sizeof(*it), 2 * RL_INBOX_MAX)) ==
+	    NULL)
+		return;
+	memset(it, 0, sizeof(*it));
+	it->h.size = (uint32_t)RL_ALIGN(sizeof(*it));
+	it->h.kind = RL_I_STATE;
+	it->ts = ts;
+	it->old_state = old_state;
+	it->new_state = new_state;
+	rl_kick_soon(rl);
 }
 
 void
 rislive_publish_event(struct rislive *rl, const struct rislive_event *ev)
 {
-	struct rl_item_event it;
-	const void *parts[3];
-	size_t plens[3];
+	struct rl_item_event *it;
+	uint8_t *p;
+	size_t tlen, rlen, size;
 
 	if (rl == NULL)
 		return;
-	memset(&it, 0, sizeof(it));
-	it.h.kind = RL_I_EVENT;
-	it.seq = ev->seq;
-	it.tlen = ev->type ? (uint32_t)strlen(ev->type) : UINT32_MAX;
-	it.rlen = ev->region ? (uint32_t)strlen(ev->region) : UINT32_MAX;
-	it.jlen = (uint32_t)ev->len;
-	parts[0] = ev->type;
-	plens[0] = ev->type ? it.tlen : 0;
-	parts[1] = ev->region;
-	plens[1] = ev->region ? it.rlen : 0;
-	parts[2] = ev->json;
-	plens[2] = ev->len;
+	tlen = ev->type ? strlen(ev->type) : 0;
+	rlen = ev->region ? strlen(ev->region) : 0;
+	size = sizeof(*it) + tlen + rlen + ev->len;
 	/* Events are always queued (the worker keeps the live seq). */
-	rl_post(rl, &it, sizeof(it), parts, plens, 3, 2 * RL_INBOX_MAX);
+	if ((it = rl_inbox_reserve(&rl->in, size, 2 * RL_INBOX_MAX)) == NULL) {
+		__atomic_add_fetch(&rl->in.lost, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	memset(it, 0, sizeof(*it));
+	it->h.size = (uint32_t)RL_ALIGN(size);
+	it->h.kind = RL_I_EVENT;
+	it->seq = ev->seq;
+	it->tlen = ev->type ? (uint32_t)tlen : UINT32_MAX;
+	it->rlen = ev->region ? (uint32_t)rlen : UINT32_MAX;
+	it->jlen = (uint32_t)ev->len;
+	p = (uint8_t *)(it + 1);
+	if (tlen > 0)
+		memcpy(p, ev->type, tlen);
+	if (rlen > 0)
+		memcpy(p + tlen, ev->region, rlen);
+	if (ev->len > 0)
+		memcpy(p + tlen + rlen, ev->json, ev->len);
+	rl_kick_soon(rl);
 }
 
 /*
  * The worker's side
  */
 
-static void
-rl_do_msg(struct rislive *rl, const struct rl_item_tap *it)
+static struct rl_view *
+rl_view_get(struct rislive *rl)
 {
-	struct tap_peer tp = it->tp;
+	if (rl->view == NULL && (rl->view = calloc(1, sizeof(*rl->view))) ==
+	    NULL)
+		fatal("rislive view");
+	return rl->view;
+}
+
+/* The peer of the items that follow. */
+static void
+rl_do_peer(struct rislive *rl, const struct rl_item_peer *it)
+{
+	rl->cur_tp = it->tp;
+	memcpy(rl->cur_router, it->router, sizeof(rl->cur_router));
+	rl->cur_router[sizeof(rl->cur_router) - 1] = '\0';
+	rl->cur_tp.kind = it->bmp ? "bmp" : "bgp";
+	rl->cur_tp.router = rl->cur_router[0] != '\0' ? rl->cur_router : NULL;
+}
+
+static void
+rl_do_state(struct rislive *rl, const struct rl_item_state *it)
+{
+	struct rl_view *v = rl_view_get(rl);
+
+	rl_view_state(v, &rl->cur_tp, it->ts, it->old_state, it->new_state);
+	rl_publish(rl, v);
+}
+
+static void
+rl_do_msg(struct rislive *rl, const struct rl_item_msg *it)
+{
+	const struct tap_peer *tp = &rl->cur_tp;
+	struct rl_view *v = rl_view_get(rl);
 	struct tap_msg m;
 	struct bgp_update u;
 	struct bgp_dec_ctx dec;
 	int aid;
 
-	if (rl->view == NULL && (rl->view = calloc(1, sizeof(*rl->view))) ==
-	    NULL)
-		fatal("rislive view");
-	tp.kind = it->bmp ? "bmp" : "bgp";
-	tp.router = it->router[0] != '\0' ? it->router : NULL;
-	if (it->h.kind == RL_I_STATE) {
-		rl_view_state(rl->view, &tp, it->ts, it->old_state, it->new_state);
-		rl_publish(rl, rl->view);
-		return;
-	}
 	memset(&m, 0, sizeof(m));
 	m.ts = it->ts;
 	m.dir = (enum tap_dir)it->dir;
@@ -286,9 +312,9 @@ rl_do_msg(struct rislive *rl, const struct rl_item_tap *it)
 	m.len = it->len;
 	if (it->type == BGP_UPDATE && it->has_upd) {
 		memset(&dec, 0, sizeof(dec));
-		dec.as4 = tp.as4;
+		dec.as4 = tp->as4;
 		for (aid = 0; aid < AID_MAX; aid++)
-			dec.addpath[aid] = tp.addpath[aid];
+			dec.addpath[aid] = tp->addpath[aid];
 		if (rl->scratch_upd == NULL &&
 		    (rl->scratch_upd = malloc(BGP_SCRATCH_LEN)) == NULL)
 			fatal("rislive scratch");
@@ -302,9 +328,9 @@ rl_do_msg(struct rislive *rl, const struct rl_item_tap *it)
 		    m.len - BGP_HDR_LEN, &u);
 		m.upd = &u;
 	}
-	if (rl_view_message(rl->view, &tp, &m) == -1)
+	if (rl_view_message(v, tp, &m) == -1)
 		return;
-	rl_publish(rl, rl->view);
+	rl_publish(rl, v);
 }
 
 static void
@@ -334,7 +360,7 @@ rl_do_event(struct rislive *rl, const struct rl_item_event *it)
 	rl_publish_event(rl, &ev);
 }
 
-/* Runs the calls and hands out the items of one taken inbox. */
+/* Runs the calls and hands out the items of one inbox block. */
 static void
 rl_do_items(struct rislive *rl, const uint8_t *p, size_t len)
 {
@@ -343,11 +369,16 @@ rl_do_items(struct rislive *rl, const uint8_t *p, size_t len)
 	size_t off, n = 0;
 
 	for (off = 0; off < len; off += h->size) {
-		h = (const struct rl_item *)(p + off);
+		h = (const struct rl_item *)(const void *)(p + off);
 		switch (h->kind) {
 		case RL_I_MSG:
+			rl_do_msg(rl, (const struct rl_item_msg *)h);
+			break;
 		case RL_I_STATE:
-			rl_do_msg(rl, (const struct rl_item_tap *)h);
+			rl_do_state(rl, (const struct rl_item_state *)h);
+			break;
+		case RL_I_PEER:
+			rl_do_peer(rl, (const struct rl_item_peer *)h);
 			break;
 		case RL_I_EVENT:
 			rl_do_event(rl, (const struct rl_item_event *)h);
@@ -370,48 +401,50 @@ rl_do_items(struct rislive *rl, const uint8_t *p, size_t len)
 	}
 }
 
-/* The worker: the inbox has something (or a call waits). */
+/*
+ * The worker: the inbox has something (or a call waits).  It takes items
+ * until none is left, so that the loop thread need not wake it again
+ * while it works; after RL_TAKES_PER_WAKE takes it comes back through
+ * the event loop, so that the clients' sockets are served too.
+ */
 void
 rl_wake_cb(int fd, short what, void *arg)
 {
 	struct rislive *rl = arg;
+	const uint8_t *p = NULL;
 	uint64_t v;
-	uint8_t *p;
-	size_t len, cap;
+	size_t len;
+	int n;
 
 	(void)what;
+	/* Nonblocking: nothing to read when we came back by ourselves. */
 	while (read(fd, &v, sizeof(v)) == -1 && errno == EINTR)
 		;
-	pthread_mutex_lock(&rl->in.mu);
-	rl->in.signalled = 0;
-	p = rl->in.buf;
-	len = rl->in.len;
-	cap = rl->in.cap;
-	rl->in.buf = rl->spare;
-	rl->in.cap = rl->spare_cap;
-	rl->in.len = 0;
-	pthread_mutex_unlock(&rl->in.mu);
-	rl_do_items(rl, p, len);
-	/* Keep the buffer for the next swap (a full table load swaps
-	 * megabytes each turn: freeing them cost page faults); return
-	 * one only past a quarter of the cap. */
-	if (cap > RL_INBOX_MAX / 4) {
-		free(p);
-		p = NULL;
-		cap = 0;
+	for (n = 0; n < RL_TAKES_PER_WAKE; n++) {
+		if ((p = rl_inbox_take(&rl->in, &len)) == NULL)
+			break;
+		rl_do_items(rl, p, len);
+		if (rl_active(rl))
+			rl_inbox_ahead(&rl->in);
 	}
-	rl->spare = p;
-	rl->spare_cap = cap;
 	rl_flush(rl);
 	rl_snapshot(rl);
+	/* Still signalled: the loop thread will not wake us, so we do. */
+	if (p != NULL && rl->ev_wake != NULL)
+		event_active(rl->ev_wake, EV_READ, 0);
 }
 
 static void
 rl_tick_cb(int fd, short what, void *arg)
 {
+	struct rislive *rl = arg;
+
 	(void)fd;
 	(void)what;
-	rl_snapshot(arg);
+	rl_snapshot(rl);
+	if (rl_active(rl))
+		rl_inbox_ahead(&rl->in);
+	rl_inbox_trim(&rl->in, !rl_active(rl));
 }
 
 /*
@@ -452,7 +485,7 @@ rl_thread_start(struct rislive *rl)
 	sigset_t all, old;
 	int r;
 
-	if ((rl->ev_wake = event_new(rl->base, rl->in.efd, EV_READ |
+	if ((rl->ev_wake = event_new(rl->base, rl->efd, EV_READ |
 	    EV_PERSIST, rl_wake_cb, rl)) == NULL ||
 	    event_add(rl->ev_wake, NULL) == -1 ||
 	    (rl->ev_tick = event_new(rl->base, -1, EV_PERSIST, rl_tick_cb,
@@ -476,22 +509,25 @@ rl_thread_start(struct rislive *rl)
 void
 rl_call(struct rislive *rl, rl_call_fn fn, void *arg)
 {
-	struct rl_item_call it;
+	struct rl_item_call *it;
 	uint64_t mine;
+	int wake;
 
 	if (!rl->running) {
 		fn(rl, arg);
 		return;
 	}
-	memset(&it, 0, sizeof(it));
-	it.h.kind = RL_I_CALL;
-	it.fn = fn;
-	it.arg = arg;
+	/* In order after what the tap wrote; never refused (no limit). */
+	it = rl_inbox_reserve(&rl->in, sizeof(*it), 0);
+	memset(it, 0, sizeof(*it));
+	it->h.size = (uint32_t)RL_ALIGN(sizeof(*it));
+	it->h.kind = RL_I_CALL;
+	it->fn = fn;
+	it->arg = arg;
+	(void)rl_inbox_publish(&rl->in, &wake);
+	rl_efd_write(rl);
 	pthread_mutex_lock(&rl->in.mu);
-	(void)rl_inbox_put_locked(&rl->in, &it, sizeof(it), NULL, NULL, 0, 0);
 	mine = ++rl->in.calls;
-	rl->in.signalled = 1;
-	rl_efd_write(&rl->in);
 	while (rl->in.calls_done < mine)
 		pthread_cond_wait(&rl->in.cv, &rl->in.mu);
 	pthread_mutex_unlock(&rl->in.mu);

@@ -46,12 +46,16 @@ websocket on {a} port {ws} {{ queue-limit 1G; max-clients 20 }}
     # A session of its own: where the kernel groups CPU time by session
     # (sched_autogroup, or a service's cgroup), bgpwatchd's threads
     # share their group's part, not the bench's and the clients'.
-    p = subprocess.Popen([os.path.join(BUILD, "bgpwatchd"), "-d", "-f",
-                          conf], stdout=log, stderr=subprocess.STDOUT,
-                         start_new_session=True)
+    # RL_BENCH_WRAP: a command in front of bgpwatchd, e.g. "valgrind
+    # --tool=callgrind --separate-threads=yes" for instruction counts
+    # per thread (a shared machine's CPU times vary; those do not).
+    wrap = os.environ.get("RL_BENCH_WRAP", "").split()
+    p = subprocess.Popen(wrap + [os.path.join(BUILD, "bgpwatchd"), "-d",
+                                 "-f", conf], stdout=log,
+                         stderr=subprocess.STDOUT, start_new_session=True)
     # Our daemon, not a leftover one on the same port: its own log says
     # it listens.
-    for _ in range(100):
+    for _ in range(100 if not wrap else 1200):
         if p.poll() is not None:
             break
         with open(log.name) as f:
@@ -65,7 +69,7 @@ websocket on {a} port {ws} {{ queue-limit 1G; max-clients 20 }}
 def stop(p):
     p.terminate()
     try:
-        p.wait(10)
+        p.wait(120 if os.environ.get("RL_BENCH_WRAP") else 10)
     except subprocess.TimeoutExpired:
         p.kill()
         p.wait()
@@ -212,10 +216,14 @@ async def load(nclients, deflate=False):
         t0 = time.time()
         c0, l0, s0 = cpu(d), cpu(d, d.pid), stream_cpu(d)
         w0 = sched_wait(d)
+        ls0 = loop_stat(d)
         r0 = os.times()
         acked, msgs = await feed()
+        load.loop_stat = [b - a for a, b in zip(ls0, loop_stat(d))]
         load.cpu = cpu(d) - c0
-        load.loop_cpu = cpu(d, d.pid) - l0
+        # schedstat's nanoseconds: stat's 10 ms ticks are 3 % of a
+        # 0.3 s load, a third of the growth we look for.
+        load.loop_cpu = load.loop_stat[0] or cpu(d, d.pid) - l0
         load.stream_cpu = stream_cpu(d) - s0
         load.loop_wait = sched_wait(d) - w0
         load.feed_cpu = (os.times().children_user - r0.children_user +
@@ -336,6 +344,27 @@ def sched_wait(p):
         return 0.0
 
 
+def loop_stat(p):
+    """The loop thread's CPU in ns (schedstat: finer than stat's ticks),
+    minor page faults and context switches (voluntary, involuntary)."""
+    t = "/proc/%d/task/%d/" % (p.pid, p.pid)
+    try:
+        with open(t + "schedstat") as f:
+            ns = int(f.read().split()[0])
+        with open(t + "stat") as f:
+            minflt = int(f.read().rsplit(")", 1)[1].split()[7])
+        sw = {}
+        with open(t + "status") as f:
+            for line in f:
+                k, _, v = line.partition(":")
+                if k.endswith("ctxt_switches"):
+                    sw[k] = int(v)
+        return (ns / 1e9, minflt, sw.get("voluntary_ctxt_switches", 0),
+                sw.get("nonvoluntary_ctxt_switches", 0))
+    except (OSError, IndexError, ValueError):
+        return (0.0, 0, 0, 0)
+
+
 def stream_cpu(p):
     """CPU seconds of the stream's thread (named bw-rislive)."""
     for tid in os.listdir("/proc/%d/task" % p.pid):
@@ -363,17 +392,20 @@ async def main():
         r = await load(10)
         print("load10 acked=%.3f msgs=%d got=%d bytes=%d done=%.3f "
               "cpu=%.3f loop=%.3f stream=%.3f total=%.3f stream_total=%.3f "
-              "client=%.3f loop_wait=%.3f feed=%.3f loadavg=%.2f" % (r + (
-                  load.cpu, load.loop_cpu, load.stream_cpu, load.total_cpu,
-                  load.stream_total, load.client_cpu, load.loop_wait,
-                  load.feed_cpu, load.load_avg)))
+              "client=%.3f loop_wait=%.3f feed=%.3f loadavg=%.2f "
+              "loop_ns=%.4f loop_minflt=%d loop_vcsw=%d loop_ivcsw=%d" % (
+                  r + (load.cpu, load.loop_cpu, load.stream_cpu,
+                       load.total_cpu, load.stream_total, load.client_cpu,
+                       load.loop_wait, load.feed_cpu, load.load_avg) +
+                  tuple(load.loop_stat)))
         return
     if os.environ.get("RL_BENCH_ONLY") == "load0":
         r = await load(0)
         print("load0 acked=%.3f msgs=%d cpu=%.3f loop=%.3f loop_wait=%.3f "
-              "feed=%.3f loadavg=%.2f" % (
-                  r[0], r[1], load.cpu, load.loop_cpu, load.loop_wait,
-                  load.feed_cpu, load.load_avg))
+              "feed=%.3f loadavg=%.2f loop_ns=%.4f loop_minflt=%d "
+              "loop_vcsw=%d loop_ivcsw=%d" % (
+                  (r[0], r[1], load.cpu, load.loop_cpu, load.loop_wait,
+                   load.feed_cpu, load.load_avg) + tuple(load.loop_stat)))
         return
     if os.environ.get("RL_BENCH_ONLY") == "latency":
         lat, inside = await latency()
