@@ -27,7 +27,7 @@ BUILD	?= build
 SANFLAGS :=
 endif
 
-PKGS	:= libevent libevent_openssl openssl msgpack zlib libdeflate libcap jansson rdkafka
+PKGS	:= libevent libevent_openssl openssl msgpack zlib libdeflate libisal libcap jansson rdkafka
 WARN	:= -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
 	-Wpointer-arith -Wcast-qual -Wsign-compare
 # CPPFLAGS, CFLAGS and LDFLAGS come from the environment as

@@ -51,7 +51,7 @@ enum {
 	O_MRT = 256, O_PEER, O_PEER_AS, O_SYNTH, O_SYNTH6, O_SEED, O_SHARE,
 	O_SOURCES, O_LOCAL_AS, O_REMOTE_AS, O_BIND, O_HOLD, O_HOLDTIME,
 	O_WITHDRAW, O_ROUTER_ID, O_ADDPATH, O_AS2, O_EXTMSG, O_NEXTHOP,
-	O_NEXTHOP6, O_LIST, O_QUIET, O_TIMING
+	O_NEXTHOP6, O_LIST, O_QUIET, O_TIMING, O_GR
 };
 
 static const struct option longopts[] = {
@@ -68,6 +68,7 @@ static const struct option longopts[] = {
 	{ "bind", required_argument, NULL, O_BIND },
 	{ "hold", required_argument, NULL, O_HOLD },
 	{ "hold-time", required_argument, NULL, O_HOLDTIME },
+	{ "graceful-restart", required_argument, NULL, O_GR },
 	{ "withdraw-after", required_argument, NULL, O_WITHDRAW },
 	{ "router-id", required_argument, NULL, O_ROUTER_ID },
 	{ "add-path", no_argument, NULL, O_ADDPATH },
@@ -103,6 +104,7 @@ usage(FILE *fp)
 	    "--remote-as N,\n"
 	    "        --router-id ID, --hold SECONDS|forever (0), "
 	    "--hold-time SECONDS (90),\n"
+	    "        --graceful-restart SECONDS,\n"
 	    "        --withdraw-after SECONDS, --add-path, --as2, "
 	    "--ext-msg\n"
 	    "  output: --quiet, --timing, -v/--verbose\n"
@@ -218,6 +220,12 @@ parse_opt(struct options *o, int c, const char *arg)
 		    (x > 0 && x < BGP_HOLD_MIN))
 			return bad("--hold-time", arg, "must be 0 or 3..65535");
 		o->s.holdtime = (uint16_t)x;
+		return 0;
+	case O_GR:
+		if (parse_u64("--graceful-restart", arg, 4095, &x) == -1 ||
+		    x == 0)
+			return bad("--graceful-restart", arg, "must be 1..4095");
+		o->s.gr_time = (uint16_t)x;
 		return 0;
 	case O_WITHDRAW:
 		if (parse_secs("--withdraw-after", arg,

@@ -178,6 +178,7 @@ struct sess_opts {
 	uint32_t	 remote_as;	/* 0: any */
 	uint32_t	 router_id;	/* 0: from the source address */
 	uint16_t	 holdtime;	/* announced in the OPEN */
+	uint16_t	 gr_time;	/* graceful restart time; 0: none */
 	double		 hold;		/* seconds up after feed; <0 ever */
 	double		 withdraw_after;	/* <0: never */
 	int		 add_path;

@@ -458,6 +458,13 @@ sess_ours(struct sess *s)
 	c->ext_msg = s->o->ext_msg != 0;
 	if (s->o->add_path)
 		c->addpath[AID_INET] = c->addpath[AID_INET6] = ADDPATH_SEND;
+	if (s->o->gr_time > 0) {	/* a restarting router keeps forwarding */
+		c->gr.present = 1;
+		c->gr.restart_time = s->o->gr_time;
+		c->gr.af[AID_INET] = c->gr.af[AID_INET6] = 1;
+		c->gr.af_flags[AID_INET] = GR_AF_FORWARD;
+		c->gr.af_flags[AID_INET6] = GR_AF_FORWARD;
+	}
 }
 
 static void

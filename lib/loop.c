@@ -63,20 +63,24 @@ loop_monotime(void)
 	return ts.tv_sec;
 }
 
-int
-loop_turn_spent(struct event_base *base, double secs)
+double
+loop_turn_elapsed(struct event_base *base)
 {
 	struct timeval start, now;
-	double d;
 
 	/* libevent caches the time right after each poll: the turn's
 	 * start.  Outside a callback this is the current time: 0 spent. */
 	if (event_base_gettimeofday_cached(base, &start) == -1 ||
 	    evutil_gettimeofday(&now, NULL) == -1)
 		return 0;
-	d = (double)(now.tv_sec - start.tv_sec) +
+	return (double)(now.tv_sec - start.tv_sec) +
 	    (double)(now.tv_usec - start.tv_usec) / 1e6;
-	return d > secs;
+}
+
+int
+loop_turn_spent(struct event_base *base, double secs)
+{
+	return loop_turn_elapsed(base) > secs;
 }
 
 void

@@ -53,6 +53,11 @@ time_t	loop_monotime(void);
  */
 #define LOOP_TURN_MAX	0.015
 int	loop_turn_spent(struct event_base *, double secs);
+/*
+ * Seconds the loop's current turn has run (since its last poll): one
+ * clock read, for work that compares it against more than one bound.
+ */
+double	loop_turn_elapsed(struct event_base *);
 
 /* Arms ev to fire after secs / ms. */
 void	loop_timer_set(struct event *ev, unsigned int secs);

@@ -658,6 +658,66 @@ test_adjrib_gr_mixed(void **state)
 	rattr_unref(f->in, a1);
 }
 
+/*
+ * Graceful restart on a full table: the routes are marked stale in
+ * slices of the door's timer, not at session down; a new session that
+ * comes back mid-marking finds them all stale (renew finishes it), and
+ * what it refreshes is not stale.
+ */
+static void
+test_adjrib_gr_marked_in_slices(void **state)
+{
+	struct fix *f = *state;
+	struct rib_src full;
+	struct rattr *a2 = attrs(f->in, 12);
+	uint8_t gr[AID_MAX] = { 0 };
+	size_t n, stale, steps = 0;
+	uint16_t slot;
+
+	gr[AID_INET] = gr[AID_INET6] = 1;
+	full_table(f, &full);
+	n = count(&full);
+	slot = full.slot;
+	/* Down: nothing marked yet, the routes all still there. */
+	assert_int_equal(adjrib_down(&full, "test", gr), 1);
+	assert_int_equal(count(&full), n);
+	assert_int_equal(rib_count_stale(f->rib, slot, AID_INET) +
+	    rib_count_stale(f->rib, slot, AID_INET6), 0);
+	/* A slice marks a part. */
+	assert_int_equal(adjrib_flush_step(&f->door, NFULL / 8), 1);
+	stale = rib_count_stale(f->rib, slot, AID_INET) +
+	    rib_count_stale(f->rib, slot, AID_INET6);
+	assert_true(stale > 0 && stale < n);
+	/* Back mid-marking: all of them stale before the first route. */
+	adjrib_renew(&full);
+	assert_int_equal(full.slot, slot);
+	assert_int_equal(rib_count_stale(f->rib, slot, AID_INET) +
+	    rib_count_stale(f->rib, slot, AID_INET6), n);
+	assert_int_equal(adjrib_flush_step(&f->door, NFULL / 8), 0);
+	adjrib_up(&full);
+	announce(f, &full, 0, NFLAP, a2);
+	assert_int_equal(rib_count_stale(f->rib, slot, AID_INET) +
+	    rib_count_stale(f->rib, slot, AID_INET6), n - NFLAP);
+	/* End-of-RIB: the rest go. */
+	assert_int_equal(adjrib_flush_stale(&full, AID_INET), 1);
+	assert_int_equal(adjrib_flush_stale(&full, AID_INET6), 1);
+	run(f);
+	assert_int_equal(count(&full), NFLAP);
+	assert_int_equal(total(f), NFLAP);
+
+	/* Down again with GR: the marking runs to its end in slices. */
+	assert_int_equal(adjrib_down(&full, "test", gr), 1);
+	while (adjrib_flush_step(&f->door, 50))
+		steps++;
+	assert_true(steps > 1);
+	assert_int_equal(rib_count_stale(f->rib, slot, AID_INET) +
+	    rib_count_stale(f->rib, slot, AID_INET6), NFLAP);
+	adjrib_src_detach(&full);
+	run(f);
+	assert_int_equal(total(f), 0);
+	rattr_unref(f->in, a2);
+}
+
 int
 main(void)
 {
@@ -673,6 +733,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_adjrib_gr_expired,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adjrib_gr_mixed,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_adjrib_gr_marked_in_slices,
 		    setup, teardown),
 	};
 

@@ -2,7 +2,7 @@
 # Installs the Debian packages bgpwatch builds and tests with, when missing.
 # As non-root it prints the apt-get line instead.
 PKGS="build-essential pkg-config libevent-dev libssl-dev libmsgpack-dev
-libcmocka-dev zlib1g-dev libdeflate-dev libbz2-dev clang libclang-rt-14-dev bird2 gobgpd
+libcmocka-dev zlib1g-dev libdeflate-dev libisal-dev libbz2-dev clang libclang-rt-14-dev bird2 gobgpd
 exabgp bgpdump python3-msgpack procps iproute2 gzip bzip2 openssl
 valgrind frr librdkafka-dev kafkacat python3-confluent-kafka libwslay-dev
 libjansson-dev python3-websockets python3-jsonschema chromium mandoc man-db

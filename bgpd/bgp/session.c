@@ -4,9 +4,12 @@
  * from unconfigured addresses are closed before anything is read),
  * outgoing non-blocking connects, TCP MD5 and GTSM socket options, and
  * the bufferevents that carry messages.  Input is cut into whole BGP
- * messages here (bgp_frame) and handed up through the hooks; a read
- * callback handles a bounded number of messages and then yields to the
- * loop.  Both directions are capped: a peer that floods us stops being
+ * messages here (bgp_frame) and handed up through the hooks.  Reading
+ * is bounded in time: the connections with whole messages waiting take
+ * turns (round robin, a short visit each), and all of them together stop
+ * when the loop's turn is spent, so that a hundred full-table sessions,
+ * or UPDATEs made dear by many watched regions, leave the timers, the
+ * control socket and the flush their share of every turn.  Both directions are capped: a peer that floods us stops being
  * read (read high watermark), one that does not read is dropped.
  */
 #include <sys/socket.h>
@@ -38,7 +41,7 @@
 
 static void	session_readcb(struct bufferevent *, void *);
 static void	session_eventcb(struct bufferevent *, short, void *);
-static void	session_more_cb(evutil_socket_t, short, void *);
+static void	session_ready_cb(evutil_socket_t, short, void *);
 
 /* Fills a sockaddr for addr:port; returns its length, 0 if unusable. */
 static socklen_t
@@ -128,12 +131,6 @@ session_conn_new(struct session_ctx *ctx, struct peer *p, int fd,
 	c->fd = fd;
 	c->outgoing = outgoing;
 	c->maxlen = BGP_MAX_LEN;
-	c->ev_more = evtimer_new(ctx->base, session_more_cb, c);
-	if (c->ev_more == NULL) {
-		bufferevent_free(c->bev);
-		free(c);
-		return NULL;
-	}
 	bufferevent_setcb(c->bev, session_readcb, NULL, session_eventcb, c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, SESSION_RBUF_MAX);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
@@ -191,7 +188,6 @@ session_connect(struct session_ctx *ctx, struct peer *p,
 	    (int)len) == -1) {
 		/* fd is owned (and closed) by the bufferevent now. */
 		log_peer_warn(&nb->addr, "connect");
-		event_free(c->ev_more);
 		bufferevent_free(c->bev);
 		free(c);
 		return NULL;
@@ -283,6 +279,9 @@ session_ctx_init(struct session_ctx *ctx, struct event_base *base,
 	ctx->arg = arg;
 	TAILQ_INIT(&ctx->listeners);
 	TAILQ_INIT(&ctx->lingering);
+	TAILQ_INIT(&ctx->ready);
+	if ((ctx->ev_ready = evtimer_new(base, session_ready_cb, ctx)) == NULL)
+		fatalx("evtimer_new");
 }
 
 int
@@ -344,35 +343,91 @@ session_send(struct conn *c, const uint8_t *p, size_t len)
 	return 0;
 }
 
-/*
- * Reads whole messages off the input buffer and passes them up,
- * at most SESSION_MSG_BUDGET per call; if more remain, ev_more brings us
- * back after the loop has served others.  With all, every whole message
- * there is read now (the peer closed: nothing will call us again).
- * Returns -1 if c is gone, else 0.
- */
+/* 1 if whole messages wait in c's input. */
 static int
-session_read_some(struct conn *c, int all)
+session_has_message(struct conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
-	static const struct timeval zero = { 0, 0 };
+	size_t avail = evbuffer_get_length(in);
+	uint8_t *p;
+
+	if (avail < BGP_HDR_LEN ||
+	    (p = evbuffer_pullup(in, BGP_HDR_LEN)) == NULL)
+		return 0;
+	/* A bad length counts too: bgp_frame reports it at once. */
+	return avail >= get_u16(p + 16) || get_u16(p + 16) < BGP_HDR_LEN ||
+	    get_u16(p + 16) > c->maxlen;
+}
+
+/* Puts c at the end of the ready queue and has the queue served. */
+static void
+session_enqueue(struct conn *c)
+{
+	struct session_ctx *ctx = c->ctx;
+
+	if (c->ready)
+		return;
+	TAILQ_INSERT_TAIL(&ctx->ready, c, rentry);
+	c->ready = 1;
+	/* A zero timer runs after the next poll, unlike event_active. */
+	if (!evtimer_pending(ctx->ev_ready, NULL))
+		loop_timer_soon(ctx->ev_ready);
+}
+
+static void
+session_dequeue(struct conn *c)
+{
+	if (!c->ready)
+		return;
+	TAILQ_REMOVE(&c->ctx->ready, c, rentry);
+	c->ready = 0;
+}
+
+/*
+ * 1 when c's visit is over: the loop's turn is spent, or c has had
+ * SESSION_VISIT_MAX of it (visit: the turn's elapsed time when the visit
+ * began).  Read every SESSION_CLOCK_EVERY units of work (a clock read
+ * costs about 3 % of a small message; an UPDATE of 1 KB or more, up to
+ * 1,000 prefixes, may cost milliseconds with every country watched: the
+ * clock is read after each).
+ */
+static int
+session_visit_over(struct conn *c, double visit, size_t *work)
+{
+	double t;
+
+	if (*work < SESSION_CLOCK_EVERY)
+		return 0;
+	*work = 0;
+	t = loop_turn_elapsed(bufferevent_get_base(c->bev));
+	return t > LOOP_TURN_MAX || t - visit > SESSION_VISIT_MAX;
+}
+
+/*
+ * Reads whole messages off the input buffer and passes them up for one
+ * visit (see session_visit_over); with force, the first message is read
+ * even if the turn is spent (the queue moves on every turn).  With all,
+ * every whole message there is read now (the peer closed: nothing will
+ * call us again).  Returns -1 if c is gone, 1 if whole messages remain
+ * (the caller queues c), else 0.
+ */
+static int
+session_read_some(struct conn *c, int all, int force)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
 	struct bgp_hdr h;
 	struct bgp_err err;
 	uint8_t *p;
-	size_t avail;
-	int n, r;
+	size_t avail, work;
+	double visit;
+	int r;
 
-	for (n = 0; all || n < SESSION_MSG_BUDGET; n++) {
-		/*
-		 * Many full-table sessions at once: the turn stays short.
-		 * Each read still takes a few messages (every session moves
-		 * on), then looks at the clock every 4 (a clock read costs
-		 * about 3 % of a message): with 100 sessions past the turn's
-		 * end that is 100 x 4 messages, not 100 x 16.
-		 */
-		if (!all && n > 0 && n % 4 == 0 &&
-		    loop_turn_spent(bufferevent_get_base(c->bev), LOOP_TURN_MAX))
-			break;
+	visit = all ? 0 : loop_turn_elapsed(bufferevent_get_base(c->bev));
+	if (!all && !force && visit > LOOP_TURN_MAX)
+		return session_has_message(c);
+	for (work = 0;; ) {
+		if (!all && session_visit_over(c, visit, &work))
+			return session_has_message(c);
 		avail = evbuffer_get_length(in);
 		if (avail < BGP_HDR_LEN)
 			return 0;
@@ -400,31 +455,65 @@ session_read_some(struct conn *c, int all)
 		if (c->ctx->hooks->message(c, h.type, p, h.len) == -1)
 			return -1;	/* c is gone */
 		evbuffer_drain(in, h.len);
+		work += 1 + h.len / 256;
 	}
-	/* Yield: a zero timer runs after the next poll, unlike event_active. */
-	evtimer_add(c->ev_more, &zero);
-	return 0;
 }
 
-static void
-session_read(struct conn *c)
-{
-	(void)session_read_some(c, 0);
-}
-
+/*
+ * New input on c.  With others waiting, c waits behind them; else it is
+ * read at once (an event's latency is one read, not a loop iteration),
+ * and queued if its visit ended with messages left.
+ */
 static void
 session_readcb(struct bufferevent *bev, void *arg)
 {
+	struct conn *c = arg;
+
 	(void)bev;
-	session_read(arg);
+	if (c->ready)
+		return;
+	if (!TAILQ_EMPTY(&c->ctx->ready)) {
+		session_enqueue(c);
+		return;
+	}
+	if (session_read_some(c, 0, 0) == 1)
+		session_enqueue(c);
 }
 
+/*
+ * Serves the ready queue in order, a visit each, until the loop's turn
+ * is spent; a connection with messages left goes to the back.  When
+ * others have spent the turn already (a flush, the detector), reading
+ * waits for the next one, but not twice in a row: then the first visit
+ * reads a message whatever the turn, so reading never starves and never
+ * runs past a spent turn by more than one clock interval.
+ */
 static void
-session_more_cb(evutil_socket_t fd, short ev, void *arg)
+session_ready_cb(evutil_socket_t fd, short ev, void *arg)
 {
+	struct session_ctx *ctx = arg;
+	struct conn *c;
+	int first = 1, r;
+
 	(void)fd;
 	(void)ev;
-	session_read(arg);
+	if (!ctx->starved && loop_turn_spent(ctx->base, LOOP_TURN_MAX)) {
+		ctx->starved = 1;
+		loop_timer_soon(ctx->ev_ready);
+		return;
+	}
+	ctx->starved = 0;
+	while ((c = TAILQ_FIRST(&ctx->ready)) != NULL) {
+		if (!first && loop_turn_spent(ctx->base, LOOP_TURN_MAX))
+			break;
+		session_dequeue(c);
+		r = session_read_some(c, 0, first);
+		first = 0;
+		if (r == 1)
+			session_enqueue(c);
+	}
+	if (!TAILQ_EMPTY(&ctx->ready))
+		loop_timer_soon(ctx->ev_ready);
 }
 
 static void
@@ -443,8 +532,9 @@ session_eventcb(struct bufferevent *bev, short what, void *arg)
 	 * left (a spent turn): they are the peer's last words (the tail
 	 * of a table, End-of-RIB, a Cease) and come first. */
 	if ((what & BEV_EVENT_EOF) && c->peer != NULL &&
-	    session_read_some(c, 1) == -1)
+	    session_read_some(c, 1, 1) == -1)
 		return;		/* c is gone */
+	session_dequeue(c);
 	if ((what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) && c->peer != NULL)
 		c->ctx->hooks->closed(c, (what & BEV_EVENT_EOF) ? 0 :
 		    EVUTIL_SOCKET_ERROR());
@@ -465,7 +555,7 @@ session_linger_done(struct bufferevent *bev, void *arg)
 	(void)bev;
 	if (c->ev_linger != NULL)
 		TAILQ_REMOVE(&c->ctx->lingering, c, lentry);
-	event_free(c->ev_more);
+	session_dequeue(c);
 	if (c->ev_linger)
 		event_free(c->ev_linger);
 	bufferevent_free(c->bev);
@@ -513,7 +603,7 @@ session_close(struct conn *c, int flush)
 	struct timeval tv = { 2, 0 };
 
 	c->peer = NULL;
-	event_del(c->ev_more);
+	session_dequeue(c);
 	if (!flush || !c->connected) {
 		session_linger_done(NULL, c);
 		return;
@@ -544,4 +634,7 @@ session_linger_flush(struct session_ctx *ctx)
 
 	while ((c = TAILQ_FIRST(&ctx->lingering)) != NULL)
 		session_linger_done(NULL, c);
+	if (ctx->ev_ready != NULL)
+		event_free(ctx->ev_ready);
+	ctx->ev_ready = NULL;
 }

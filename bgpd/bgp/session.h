@@ -37,8 +37,16 @@ enum fsm_state {
 #define SESSION_RBUF_MAX	(2 * BGP_MAX_EXT_LEN)
 /* Output cap: a peer that does not read is dropped past this. */
 #define SESSION_WBUF_MAX	(1024 * 1024)
-/* Messages handled per read callback before yielding to the loop. */
-#define SESSION_MSG_BUDGET	512
+/*
+ * Reading is bounded in time, not in messages: a message's cost grows
+ * with the routes in it and with the regions watched.  Connections with
+ * whole messages waiting are served in turn (ctx->ready), each for at
+ * most SESSION_VISIT_MAX seconds at a time, all together until the loop's
+ * turn has run LOOP_TURN_MAX; the clock is read every SESSION_CLOCK_EVERY
+ * units of work (a message is 1, plus 1 per 256 bytes of it).
+ */
+#define SESSION_VISIT_MAX	0.002
+#define SESSION_CLOCK_EVERY	4
 
 struct peer;
 struct session_ctx;
@@ -46,13 +54,14 @@ struct session_ctx;
 /* One TCP connection of a peer (a peer has two during a collision). */
 struct conn {
 	TAILQ_ENTRY(conn)	 lentry;	/* ctx->lingering */
+	TAILQ_ENTRY(conn)	 rentry;	/* ctx->ready */
 	struct session_ctx	*ctx;
 	struct peer		*peer;		/* owner; NULL once closing */
 	struct bufferevent	*bev;
 	int			 fd;
 	uint8_t			 outgoing;	/* we connected */
 	uint8_t			 connected;	/* TCP is up */
-	struct event		*ev_more;	/* more input to process */
+	uint8_t			 ready;		/* on ctx->ready */
 	struct event		*ev_linger;	/* closing: flush deadline */
 	struct bw_addr		 local_addr;
 	uint16_t		 local_port;
@@ -106,6 +115,9 @@ struct session_ctx {
 	void				*arg;		/* for accept */
 	struct listeners		 listeners;
 	struct conns			 lingering;	/* closing */
+	struct conns			 ready;		/* whole messages wait */
+	struct event			*ev_ready;	/* serves ready */
+	uint8_t				 starved;	/* ready waited a turn */
 };
 
 void	session_ctx_init(struct session_ctx *, struct event_base *,
@@ -126,7 +138,7 @@ int	session_send(struct conn *, const uint8_t *, size_t);
  * NOTIFICATION) is written first, for at most two seconds.
  */
 void	session_close(struct conn *, int flush);
-/* Frees connections still lingering (at exit). */
+/* Frees connections still lingering and the context's timer (at exit). */
 void	session_linger_flush(struct session_ctx *);
 
 #endif /* BGPWATCH_SESSION_H */

@@ -79,8 +79,12 @@ det_map_slot(struct det_map *m, uint64_t k, int *made)
 void
 det_map_reserve(struct det_map *m, size_t n)
 {
+	if ((n + 1) * 4 <= m->cap * 3)
+		return;
 	while ((n + 1) * 4 > m->cap * 3)
 		map_grow(m);
+	det_populate(m->key, m->cap * sizeof(*m->key));
+	det_populate(m->val, m->cap * sizeof(*m->val));
 }
 
 void

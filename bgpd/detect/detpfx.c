@@ -132,8 +132,11 @@ det_ptab_member(struct det_ptab *t, uint32_t e, uint16_t region, int create,
 void
 det_ptab_reserve(struct det_ptab *t, size_t n, size_t nmem)
 {
-	while ((n + 1) * 4 > t->cap * 3)
-		ptab_grow(t);
+	if ((n + 1) * 4 > t->cap * 3) {
+		while ((n + 1) * 4 > t->cap * 3)
+			ptab_grow(t);
+		det_populate(t->idx, t->cap * sizeof(*t->idx));
+	}
 	t->ent = det_grow(t->ent, &t->entcap, n, sizeof(*t->ent));
 	t->mem = det_grow(t->mem, &t->memcap, nmem, sizeof(*t->mem));
 }

@@ -112,6 +112,26 @@ region_index_clear(struct detect *d)
 	d->dirty_head = UINT32_MAX;
 }
 
+/*
+ * Populates the pages of [p, p + len) (whole pages only) in one call:
+ * for tables reserved at once and then probed at random, where a fault
+ * per first touch would fall into detect_run's slices.
+ */
+void
+det_populate(void *p, size_t len)
+{
+#ifdef MADV_POPULATE_WRITE
+	uintptr_t a = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
+	uintptr_t e = ((uintptr_t)p + len) & ~(uintptr_t)4095;
+
+	if (e > a)
+		(void)madvise((void *)a, e - a, MADV_POPULATE_WRITE);
+#else
+	(void)p;
+	(void)len;
+#endif
+}
+
 /* Grows an array by doubling (from 16) to hold need items of size. */
 void *
 det_grow(void *p, size_t *cap, size_t need, size_t size)

@@ -7,7 +7,8 @@
  * detector), whose runs the door schedules.  A source's routes leave in
  * slices of FLUSH_BUDGET routes, until the loop's turn is spent, so that
  * a full table never blocks the loop (OpenBGPD's rib dump runner is the
- * model); graceful restart marks routes stale instead and removes the
+ * model); graceful restart marks routes stale instead, in slices of its
+ * own walk (the routes count as before until marked), and removes the
  * stale ones later.
  *
  * A flush walks the whole table: a peer's routes are spread over it, and
@@ -72,6 +73,7 @@ adjrib_init(struct adjrib *door, struct loop *loop, struct rib *rib,
 	door->obs = obs;
 	door->obs_arg = obs_arg;
 	TAILQ_INIT(&door->flushers);
+	TAILQ_INIT(&door->markers);
 	TAILQ_INIT(&door->retired);
 	rib_cursor_init(&door->flush_cur[AID_INET], AID_INET);
 	rib_cursor_init(&door->flush_cur[AID_INET6], AID_INET6);
@@ -92,6 +94,7 @@ adjrib_free(struct adjrib *door)
 	}
 	door->nretired = 0;
 	TAILQ_INIT(&door->flushers);
+	TAILQ_INIT(&door->markers);
 	if (door->ev_flush != NULL)
 		event_free(door->ev_flush);
 	door->ev_flush = NULL;
@@ -307,6 +310,64 @@ adjrib_flush_reap(struct adjrib *door)
 	return !TAILQ_EMPTY(&door->flushers);
 }
 
+static void
+adjrib_mark_delist(struct rib_src *src)
+{
+	int aid;
+
+	for (aid = AID_INET; aid < AID_MAX; aid++)
+		src->marking[aid] = 0;
+	if (!src->mark_listed)
+		return;
+	TAILQ_REMOVE(&src->door->markers, src, mark_entry);
+	src->mark_listed = 0;
+}
+
+/*
+ * One slice of src's stale marking per family (budget prefixes); 1
+ * while it has more.  Nothing of src is added meanwhile: its session is
+ * down, and a new one finishes the marking first (adjrib_renew).
+ */
+static int
+adjrib_mark_slice(struct rib_src *src, size_t budget)
+{
+	int aid, busy = 0;
+
+	for (aid = AID_INET; aid < AID_MAX; aid++) {
+		if (!src->marking[aid])
+			continue;
+		if (rib_mark_stale_slice(src->door->rib, &src->mark_cur[aid],
+		    src->slot, budget))
+			busy = 1;
+		else
+			src->marking[aid] = 0;
+	}
+	if (!busy)
+		adjrib_mark_delist(src);
+	return busy;
+}
+
+/* Finishes src's stale marking at once (its marks are needed now). */
+static void
+adjrib_mark_finish(struct rib_src *src)
+{
+	if (src->mark_listed)
+		(void)adjrib_mark_slice(src, SIZE_MAX);
+}
+
+/* A slice of every marking under way; 1 while any has more. */
+static int
+adjrib_mark_step(struct adjrib *door, size_t budget)
+{
+	struct rib_src *src, *next;
+
+	for (src = TAILQ_FIRST(&door->markers); src != NULL; src = next) {
+		next = TAILQ_NEXT(src, mark_entry);
+		(void)adjrib_mark_slice(src, budget);
+	}
+	return !TAILQ_EMPTY(&door->markers);
+}
+
 /*
  * One slice of the door's walk per family with a flush under way.  The
  * slice is run on behalf of the first flusher of the family (it stops
@@ -337,7 +398,7 @@ adjrib_flush_step(struct adjrib *door, size_t budget)
 				rib_cursor_init(c, (uint8_t)aid);
 		}
 	}
-	return adjrib_flush_reap(door);
+	return adjrib_mark_step(door, budget) | adjrib_flush_reap(door);
 }
 
 /* Runs the door's flush slices until the loop's turn is spent. */
@@ -355,8 +416,9 @@ adjrib_flush_cb(evutil_socket_t fd, short ev, void *arg)
 		}
 }
 
-void
-adjrib_settle(struct rib_src *src)
+/* Runs src's flushes to their end at once. */
+static void
+adjrib_settle_flushes(struct rib_src *src)
 {
 	struct rib_cursor c;
 	int aid;
@@ -372,6 +434,13 @@ adjrib_settle(struct rib_src *src)
 		src->flushing[aid] = 0;
 	}
 	adjrib_flush_delist(src);
+}
+
+void
+adjrib_settle(struct rib_src *src)
+{
+	adjrib_mark_finish(src);
+	adjrib_settle_flushes(src);
 }
 
 /*
@@ -399,6 +468,7 @@ adjrib_hand_over(struct rib_src *src)
 		src->flush_stale_only[aid] = 0;
 	}
 	adjrib_flush_delist(src);
+	adjrib_mark_delist(src);	/* they all go: no marks needed */
 	TAILQ_INSERT_TAIL(&door->retired, r, entry);
 	door->nretired++;
 	for (aid = AID_INET; aid < AID_MAX; aid++)
@@ -434,6 +504,8 @@ adjrib_renew(struct rib_src *src)
 
 	if (src->up)
 		return;
+	/* The new session's routes must not be marked. */
+	adjrib_mark_finish(src);
 	for (aid = AID_INET; aid < AID_MAX; aid++) {
 		if ((n = adjrib_count(src, (uint8_t)aid)) == 0)
 			continue;
@@ -454,21 +526,30 @@ adjrib_renew(struct rib_src *src)
 	adjrib_settle(src);
 }
 
-/* Marks a source's routes of a family stale (graceful restart). */
+/*
+ * Starts marking a source's routes of a family stale (graceful restart),
+ * in slices of the door's timer: a full table is a walk of 577,703
+ * prefixes, tens of milliseconds in one go.  Until a route is marked it
+ * counts as it did (a stale route counts too while the peer restarts).
+ */
 static void
 adjrib_mark_stale(struct rib_src *src, uint8_t aid)
 {
-	struct rib_cursor cur;
+	struct adjrib *door = src->door;
 
-	adjrib_settle(src);	/* a stale-only flush must not eat these */
-	/*
-	 * In one go: a slice left behind could mark routes of the next
-	 * session.  A bit flip per route is fast enough for a full table.
-	 */
-	rib_cursor_init(&cur, aid);
-	while (rib_mark_stale_slice(src->door->rib, &cur, src->slot,
-	    SIZE_MAX))
-		;
+	/* A stale-only flush must not eat these (rare: a restart while
+	 * the previous restart's stale routes were going). */
+	adjrib_settle_flushes(src);
+	if (adjrib_count(src, aid) == 0)
+		return;
+	rib_cursor_init(&src->mark_cur[aid], aid);
+	src->marking[aid] = 1;
+	if (!src->mark_listed) {
+		TAILQ_INSERT_TAIL(&door->markers, src, mark_entry);
+		src->mark_listed = 1;
+	}
+	if (!evtimer_pending(door->ev_flush, NULL))
+		loop_timer_soon(door->ev_flush);
 }
 
 int
@@ -498,6 +579,7 @@ adjrib_flush_stale(struct rib_src *src, uint8_t aid)
 {
 	if (aid >= AID_MAX || !src->stale[aid])
 		return 0;
+	adjrib_mark_finish(src);
 	src->stale[aid] = 0;
 	adjrib_flush(src, 1, aid);
 	return 1;
@@ -535,6 +617,7 @@ adjrib_src_abandon(struct rib_src *src)
 {
 	/* Its flushes (if any) are the door's no longer: src goes now. */
 	adjrib_flush_delist(src);
+	adjrib_mark_delist(src);
 	adjrib_slot_free(src->door, src->slot);
 }
 

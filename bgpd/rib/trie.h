@@ -21,6 +21,11 @@
 
 #define TRIE_MAX_ROUTES	65535	/* routes per prefix (nroutes is 16 bits) */
 #define TRIE_NCLASS	40	/* slab size classes, 8 bytes apart */
+/* Then 320 bytes, and route arrays up to TRIE_BIG_MAX bytes, 128 apart
+ * (arr_cap); slot TRIE_NCLASS + 1 (256 bytes) stays unused. */
+#define TRIE_BIG_STEP	128
+#define TRIE_BIG_MAX	4096
+#define TRIE_NSLAB	(TRIE_NCLASS + TRIE_BIG_MAX / TRIE_BIG_STEP)
 #define TRIE_MAXDEPTH	130	/* nodes on a path: lengths 0..128 */
 
 #define TRIE_KIDS	0x01	/* the node has child pointers */
@@ -53,7 +58,7 @@ struct trie {
 	size_t			 routes;
 	size_t			 bytes;		/* live node bytes */
 	size_t			 big_bytes;	/* of those, malloc'ed */
-	struct slab		*slab[TRIE_NCLASS];
+	struct slab		*slab[TRIE_NSLAB];
 	struct slab_pool	 pool;		/* the slabs' spare chunks */
 	/* Index of the TRIE_EXT nodes by prefix (open addressing, linear
 	 * probing, at most half full); only an accelerator: a node it

@@ -19,7 +19,7 @@
 #  - BIRD 2 fed the same 10 RIS peers dumps its table with `protocol
 #    mrt`: bgpdump shows the same routes as in our dump;
 #  - bgpdump reads every file written with nothing on stderr;
-#  - the gzip updates file is several members (libdeflate, one per
+#  - the gzip updates file is several members (ISA-L, one per
 #    256 KiB of records): zcat and Python's gzip read the same bytes as
 #    bgpdump; cut inside its last member (a crash), bgpdump -m prints a
 #    prefix of the whole file's lines, at least the complete members';
@@ -543,14 +543,19 @@ if not sent_open:
 
 
 
-def members(data):
-    """The decompressed lengths of a gzip file's members."""
+def members(data, starts=None):
+    """The decompressed lengths of a gzip file's members (their offsets
+    in the file into starts)."""
     res = []
+    off = 0
     while data:
+        if starts is not None:
+            starts.append(off)
         d = zlib.decompressobj(31)
         res.append(len(d.decompress(data)))
         if not d.eof:
             break
+        off += len(data) - len(d.unused_data)
         data = d.unused_data
     return res
 
@@ -559,14 +564,18 @@ def members(data):
 # cut inside the last member (what a crash leaves) reads as a prefix.
 big = max(upd, key=os.path.getsize)
 gzdata = open(big, "rb").read()
-mem = members(gzdata)
+starts = []
+mem = members(gzdata, starts)
 zc = subprocess.run(["zcat", big], capture_output=True).stdout
 if len(mem) < 2 or sum(mem) != len(zc) or zc != gzip.open(big).read():
     fail("%s: members %s, zcat %d bytes, python gzip differs: %s" %
          (big, mem, len(zc), zc != gzip.open(big).read()))
 cut = os.path.join(work, "cut.gz")
 whole = bgpdump(big)
-for keep in (len(gzdata) - 9, len(gzdata) - len(gzdata) // (2 * len(mem))):
+# 9 bytes short (the trailer), and half way into the last member (the
+# last member may be small: a cut at a fixed share of the file may fall
+# into an earlier one)
+for keep in (len(gzdata) - 9, (starts[-1] + len(gzdata)) // 2):
     with open(cut, "wb") as fh:
         fh.write(gzdata[:keep])
     r = subprocess.run(["bgpdump", "-m", cut], capture_output=True,
