@@ -536,7 +536,8 @@ unset multiplot
                 "bgpwatchd" not in self.receivers:
             self.flush = old["flush"]
         for note in old.get("notes", []):
-            if not any(("%s, " % k) in note for k in self.receivers):
+            if not any(("%s, %s x" % (k, t)) in note
+                       for k in self.receivers for t in self.tables):
                 self.notes.append(note)
         if n:
             self.notes.append("† %d rows (%s) are from the run of %s at "
