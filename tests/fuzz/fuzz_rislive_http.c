@@ -264,7 +264,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rl_tap_message(rl, &tpeer, &m);
 	rl_tap_state(rl, &tpeer, 1700000001.0, RL_ESTABLISHED, 0);
 	rislive_publish_event(rl, &ev);
-	rl_wake_cb(rl->in.efd, EV_READ, rl);	/* the worker's turn */
+	rl_kick_cb(-1, 0, rl);			/* the end of the loop's turn */
+	rl_wake_cb(rl->efd, EV_READ, rl);	/* the worker's turn */
 	while ((c = TAILQ_FIRST(&rl->clients)) != NULL)
 		rl_client_free(c);
 	CHECK(rl->nclients == 0 && rl->nconns == 0);
