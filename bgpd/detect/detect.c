@@ -781,12 +781,10 @@ detect_run(struct detect *d, double now)
 
 /* Configuration */
 
+/* The settings a region takes from its configuration, at start and reload. */
 static void
-det_region_init(struct det_region *r, const struct config_region *cr)
+det_region_params(struct det_region *r, const struct config_region *cr)
 {
-	memset(r, 0, sizeof(*r));
-	if ((r->name = strdup(cr->name)) == NULL)
-		fatal("detect");
 	r->degraded_below = cr->degraded_below;
 	r->down_below = cr->down_below;
 	r->hold_down = cr->hold_down;
@@ -795,6 +793,15 @@ det_region_init(struct det_region *r, const struct config_region *cr)
 	r->via_as = cr->via_as;
 	r->unstable_changes = cr->unstable_changes;
 	r->unstable_window = cr->unstable_window > 0 ? cr->unstable_window : 1;
+}
+
+static void
+det_region_init(struct det_region *r, const struct config_region *cr)
+{
+	memset(r, 0, sizeof(*r));
+	if ((r->name = strdup(cr->name)) == NULL)
+		fatal("detect");
+	det_region_params(r, cr);
 	r->recount = SIZE_MAX;
 	r->state = REGION_BLIND;
 	r->worst = 1.0;
@@ -1037,14 +1044,7 @@ det_reparam(struct detect *d, const struct config *conf)
 			r->wsum = 0;
 			r->bucket_head = 0;
 		}
-		r->degraded_below = cr->degraded_below;
-		r->down_below = cr->down_below;
-		r->hold_down = cr->hold_down;
-		r->min_mode = cr->min_peers_mode;
-		r->min_peers = cr->min_peers;
-		r->via_as = cr->via_as;
-		r->unstable_changes = cr->unstable_changes;
-		r->unstable_window = window;
+		det_region_params(r, cr);
 		region_touch(d, (uint16_t)(r - d->regions));
 		r++;
 	}
