@@ -536,16 +536,21 @@ unset multiplot
                 "bgpwatchd" not in self.receivers:
             self.flush = old["flush"]
         for note in old.get("notes", []):
+            if "kept with BENCH_SCALE_KEEP" in note:
+                continue	# said again below, per run they come from
             if not any(("%s, %s x" % (k, t)) in note
                        for k in self.receivers for t in self.tables):
                 self.notes.append(note)
         if n:
-            self.notes.append("† %d rows (%s) are from the run of %s at "
-                              "commit %s, kept with BENCH_SCALE_KEEP" %
-                              (n, ", ".join(sorted(set(
-                                  m["receiver"] for m in self.runs
-                                  if "from" in m))), when,
-                               old["versions"]["commit"]))
+            froms = {}
+            for m in self.runs:
+                if "from" in m:
+                    froms.setdefault(m["from"], []).append(m)
+            for f, ms in sorted(froms.items()):
+                self.notes.append(
+                    "† %d rows (%s) are from the run of %s, kept with "
+                    "BENCH_SCALE_KEEP" % (len(ms), ", ".join(sorted(set(
+                        m["receiver"] for m in ms))), f))
         for t in old["versions"].get("tables", []):
             if t not in self.tables:
                 self.tables.append(t)
