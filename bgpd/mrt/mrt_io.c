@@ -174,6 +174,8 @@ io_isal(struct io_file *f, const uint8_t *p, size_t len)
 {
 	struct isal_zstream s;
 
+	/* The init leaves fields unset that level 1 reads (valgrind). */
+	memset(&s, 0, sizeof(s));
 	isal_deflate_stateless_init(&s);
 	s.gzip_flag = IGZIP_GZIP;
 	s.level = 1;
