@@ -268,13 +268,13 @@ class Bgpwatchd(Receiver):
         wait_for(lambda: self.query("show rib count"), 10,
                  "bgpwatchd control")
 
-    def query(self, cmd):
-        """One control request; the parsed JSON answer."""
+    def request(self, line):
+        """One control request line; the whole answer (bytes)."""
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             s.settimeout(30)
             s.connect(self.sock)
-            s.sendall(("json " + cmd + "\n").encode())
+            s.sendall((line + "\n").encode())
             buf = []
             while True:
                 b = s.recv(1 << 16)
@@ -283,10 +283,20 @@ class Bgpwatchd(Receiver):
                 buf.append(b)
         finally:
             s.close()
-        data = b"".join(buf).decode()
+        return b"".join(buf)
+
+    def query(self, cmd):
+        """One control request; the parsed JSON answer."""
+        data = self.request("json " + cmd).decode()
         if not data.startswith("OK\n"):
             raise ValueError("bgpwatchd: %s: %s" % (cmd, data.strip()))
         return json.loads(data[3:])
+
+    def command(self, cmd):
+        """A control request whose answer is not JSON."""
+        data = self.request(cmd)
+        if not data.startswith(b"OK"):
+            raise ValueError("bgpwatchd: %s: %r" % (cmd, data))
 
     def count(self):
         return self.query("show rib count")["routes"]

@@ -211,24 +211,6 @@ class Daemon(benchlib.Bgpwatchd):
         wait_for(lambda: self.query("show rib count"), 120,
                  "bgpwatchd control")
 
-    def command(self, cmd):
-        """A control request whose answer is not JSON."""
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            s.settimeout(30)
-            s.connect(self.sock)
-            s.sendall((cmd + "\n").encode())
-            data = b""
-            while True:
-                b = s.recv(1 << 16)
-                if not b:
-                    break
-                data += b
-        finally:
-            s.close()
-        if not data.startswith(b"OK"):
-            raise ValueError("bgpwatchd: %s: %r" % (cmd, data))
-
     def quiet(self, idle=0.05, every=0.5, timeout=300):
         """Waits until bgpwatchd uses less than idle s CPU per every s."""
         end = now() + timeout

@@ -25,7 +25,6 @@ Everything on 127.0.0.0/8; every process is stopped by PID.
 """
 import os
 import signal
-import socket
 import sys
 import time
 
@@ -68,25 +67,6 @@ def neighbor(bw, addr):
     raise RuntimeError("no neighbor " + addr)
 
 
-def command(bw, cmd):
-    """A control request whose answer is not JSON."""
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        s.settimeout(30)
-        s.connect(bw.sock)
-        s.sendall((cmd + "\n").encode())
-        data = b""
-        while True:
-            b = s.recv(1 << 16)
-            if not b:
-                break
-            data += b
-    finally:
-        s.close()
-    if not data.startswith(b"OK"):
-        raise RuntimeError("bgpwatchd: %s: %r" % (cmd, data))
-
-
 def routes(bw, addr):
     return neighbor(bw, addr)["prefixes"]["ipv4"]
 
@@ -124,7 +104,7 @@ def main():
               bw.status(), bound)
 
         bw.status(reset=True)
-        command(bw, "neighbor %s down" % addrs[-1])
+        bw.command("neighbor %s down" % addrs[-1])
         wait_for(lambda: routes(bw, addrs[-1]) == 0, 120, "the flush")
         quiet(bw)
         check("a full-table peer down", bw.status(), bound)
