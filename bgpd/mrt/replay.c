@@ -31,6 +31,7 @@
 #include "mrt.h"
 #include "mrtfile.h"
 #include "replay.h"
+#include "rib.h"
 #include "update.h"
 
 #define REPLAY_MAX_PEERS	4096	/* a hostile file cannot make more */
@@ -271,6 +272,40 @@ replay_route(struct replay *rp, struct replay_peer *p,
 	rattr_unref(rp->door->intern, a);
 }
 
+/*
+ * A RIB record's routes, handed to the door together (one prefix, many
+ * peers: one step into the RIB).  The attribute sets they use stay
+ * referenced until then: a peer's cache may move on to another set
+ * within the record (the same peer twice), and a block too long for
+ * the cache is held only here.
+ */
+struct replay_batch {
+	struct adjrib_route	 r[RIB_MANY_MAX];
+	struct rattr		*held[2 * RIB_MANY_MAX];	/* to unref */
+	size_t			 n, nheld;
+};
+
+static void
+replay_batch_flush(struct replay *rp, const struct bw_prefix *pfx,
+    struct replay_batch *b)
+{
+	size_t i;
+
+	adjrib_announce_many(pfx, b->r, b->n);
+	for (i = 0; i < b->nheld; i++)
+		rattr_unref(rp->door->intern, b->held[i]);
+	b->n = b->nheld = 0;
+}
+
+/* The cache's set, released after the batch (a route of it may wait). */
+static void
+replay_acache_drop(struct replay_batch *b, struct replay_acache *c)
+{
+	if (c->attrs != NULL)
+		b->held[b->nheld++] = c->attrs;
+	c->attrs = NULL;
+}
+
 static void
 replay_acache_clear(struct replay *rp, struct replay_acache *c)
 {
@@ -283,20 +318,24 @@ replay_acache_clear(struct replay *rp, struct replay_acache *c)
  * A RIB record: one prefix, an entry per route.  Each entry's block is
  * compared with the entry before it in the record (peers that agree
  * send the same bytes) and with the peer's last block, before it is
- * decoded and interned.
+ * decoded and interned.  Entries whose peer index is unknown or whose
+ * attributes do not decode are skipped; the others are applied, in
+ * the record's order.
  */
 static void
 replay_rib(struct replay *rp, const struct mrt_rib *rib)
 {
+	struct replay_batch b;
 	struct mrt_rib_entry e;
 	struct replay_peer *p;
 	struct replay_acache *c;
 	struct bgp_view prev = { NULL, 0 };
 	struct rattr *a, *preva = NULL;
-	struct buf b;
+	struct buf buf;
 
-	buf_init(&b, rib->entries.p, rib->entries.len);
-	while (mrt_rib_next(&b, rib->addpath, &e) == 1) {
+	b.n = b.nheld = 0;
+	buf_init(&buf, rib->entries.p, rib->entries.len);
+	while (mrt_rib_next(&buf, rib->addpath, &e) == 1) {
 		if (e.peer_index >= rp->nindex ||
 		    (p = rp->index[e.peer_index]) == NULL)
 			continue;
@@ -311,24 +350,26 @@ replay_rib(struct replay *rp, const struct mrt_rib *rib)
 		else if ((a = replay_attrs(rp, &e.attrs, 1, 1)) == NULL) {
 			preva = NULL;
 			continue;
-		} else {
-			replay_acache_clear(rp, c);
-			if (e.attrs.len <= REPLAY_ACACHE_MAX) {
-				memcpy(c->raw, e.attrs.p, e.attrs.len);
-				c->len = e.attrs.len;
-				c->attrs = a;	/* the reference moves */
-			} else {
-				adjrib_announce_one(&p->src, &rib->prefix,
-				    e.path_id, a);
-				rattr_unref(rp->door->intern, a);
-				preva = NULL;
-				continue;
-			}
-		}
-		adjrib_announce_one(&p->src, &rib->prefix, e.path_id, a);
+		} else if (e.attrs.len <= REPLAY_ACACHE_MAX) {
+			replay_acache_drop(&b, c);
+			memcpy(c->raw, e.attrs.p, e.attrs.len);
+			c->len = e.attrs.len;
+			c->attrs = a;	/* the reference moves */
+		} else
+			b.held[b.nheld++] = a;	/* until the batch is in */
+		b.r[b.n].src = &p->src;
+		b.r[b.n].path_id = e.path_id;
+		b.r[b.n].attrs = a;
+		b.n++;
 		prev = e.attrs;
 		preva = a;
+		if (b.n == RIB_MANY_MAX) {
+			/* A held set may go with the flush. */
+			replay_batch_flush(rp, &rib->prefix, &b);
+			preva = NULL;
+		}
 	}
+	replay_batch_flush(rp, &rib->prefix, &b);
 }
 
 static void

@@ -88,6 +88,18 @@ void	rib_free(struct rib *);
 int	rib_update(struct rib *, uint16_t peer, const struct bw_prefix *,
 	    uint32_t path_id, struct rattr *attrs);
 /*
+ * The routes in[0..n) of one prefix (peer, path_id, attrs; flags not
+ * read), installed or replaced exactly as n calls of rib_update in that
+ * order would (res[i]: the enum rib_upd each would return), with one
+ * seek of the prefix and one growth of its route array: a table dump's
+ * record is one prefix with the routes of many peers.  Returns 0, or -1
+ * with nothing changed (allocation failure, unknown family, a peer slot
+ * out of range, NULL attrs, n over RIB_MANY_MAX).
+ */
+#define RIB_MANY_MAX	64
+int	rib_update_many(struct rib *, const struct bw_prefix *,
+	    const struct rib_route *in, size_t n, int *res);
+/*
  * A hint that changes nothing: warms the cache for rib_update or
  * rib_withdraw calls on p[0..n) that follow (at most RIB_PREFETCH_MAX
  * prefixes at a time are worth giving).  With a table far larger than

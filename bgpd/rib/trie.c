@@ -1070,18 +1070,19 @@ trie_insert(struct trie *t, struct trie_node **link, const struct bw_prefix *p)
 	return x;
 }
 
+/* Opens gap slots at index at of an existing node; a new node gets one. */
 static struct trie_node *
 add_at(struct trie *t, const struct trie_pos *pos, const struct bw_prefix *p,
-    size_t at)
+    size_t at, size_t gap)
 {
 	struct trie_node *n, *par;
 
 	if ((n = pos->node) != NULL) {
 		/* Indexed: external routes, so the node does not move. */
-		if (n->nroutes >= TRIE_MAX_ROUTES || at > n->nroutes)
+		if (n->nroutes + gap > TRIE_MAX_ROUTES || at > n->nroutes)
 			return NULL;
-		return node_resize(t, &n, trie_haskids(n), n->nroutes + 1U, at,
-		    1);
+		return node_resize(t, &n, trie_haskids(n), n->nroutes + gap,
+		    at, gap);
 	}
 	if (pos->link == NULL) {
 		/* Below a childless node: it needs child pointers first. */
@@ -1099,18 +1100,16 @@ add_at(struct trie *t, const struct trie_pos *pos, const struct bw_prefix *p,
 	n = *pos->link;
 	if (n == NULL || n->plen != p->len || !node_covers(t, n, p))
 		return trie_insert(t, pos->link, p);
-	if (n->nroutes >= TRIE_MAX_ROUTES || at > n->nroutes)
+	if (n->nroutes + gap > TRIE_MAX_ROUTES || at > n->nroutes)
 		return NULL;
-	return node_resize(t, pos->link, trie_haskids(n), n->nroutes + 1U, at,
-	    1);
+	return node_resize(t, pos->link, trie_haskids(n), n->nroutes + gap,
+	    at, gap);
 }
 
-struct trie_node *
-trie_add(struct trie *t, const struct trie_pos *pos, const struct bw_prefix *p,
-    size_t at)
+/* After add_at: keeps the finger when it still holds, migrates the index. */
+static void
+add_done(struct trie *t, const struct trie_pos *pos, struct trie_node *n)
 {
-	struct trie_node *n = add_at(t, pos, p, at);
-
 	/* An indexed node does not move; else the finger holds if pos came
 	 * from the last descent (see struct trie). */
 	if (pos->node == NULL)
@@ -1120,7 +1119,41 @@ trie_add(struct trie *t, const struct trie_pos *pos, const struct bw_prefix *p,
 	 * old table is soon gone. */
 	if (t->oslot != NULL)
 		hash_migrate(t, HASH_MIGRATE);
+}
+
+struct trie_node *
+trie_add(struct trie *t, const struct trie_pos *pos, const struct bw_prefix *p,
+    size_t at)
+{
+	struct trie_node *n = add_at(t, pos, p, at, 1);
+
+	add_done(t, pos, n);
 	return n;
+}
+
+struct trie_node *
+trie_add_n(struct trie *t, const struct trie_pos *pos,
+    const struct bw_prefix *p, size_t at, size_t k)
+{
+	struct trie_node *n;
+	struct trie_pos np;
+
+	if (k <= 1)
+		return k == 1 ? trie_add(t, pos, p, at) : NULL;
+	n = add_at(t, pos, p, at, k);
+	add_done(t, pos, n);
+	if (n == NULL || n->nroutes >= k)
+		return n;
+	/* A new node came with one slot (at is 0): the others follow it,
+	 * found again from the finger the insert left. */
+	if (seek_descend(t, p, &np) != n)
+		fatal("%s: node lost", __func__);
+	if (node_resize(t, np.link, trie_haskids(n), k, 1, k - 1) == NULL) {
+		trie_del(t, &np, 0);
+		return NULL;
+	}
+	t->fn = np.fk;
+	return *np.link;
 }
 
 void

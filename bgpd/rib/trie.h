@@ -184,6 +184,14 @@ struct trie_node *trie_seek(struct trie *, const struct bw_prefix *,
 struct trie_node *trie_add(struct trie *, const struct trie_pos *,
 	    const struct bw_prefix *, size_t at);
 /*
+ * As trie_add, but opens k slots (k >= 1) at index at: a prefix that
+ * gets the routes of many peers at once (a table dump's record) grows
+ * its route array once.  Returns NULL (nothing changed) when out of
+ * memory or over TRIE_MAX_ROUTES.
+ */
+struct trie_node *trie_add_n(struct trie *, const struct trie_pos *,
+	    const struct bw_prefix *, size_t at, size_t k);
+/*
  * Removes route at of the node trie_seek found; frees the node and
  * merges a parent that is no longer a branch point.
  */
