@@ -294,7 +294,16 @@ many_equals_one(int watch)
 		rib_set_time(one.rib, (uint32_t)(2e9 + round));
 		rib_set_time(many.rib, (uint32_t)(2e9 + round));
 		i = rnd(NPFX);
-		n = 1 + rnd(RIB_MANY_MAX);
+		n = 1 + rnd(round % 2 ? 8 : RIB_MANY_MAX);
+		/* Half the prefix's routes go first: new paths beside old
+		 * ones, new ones of a peer in either order. */
+		for (k = 0; k < NSRC * 2; k++)
+			if (rnd(2) == 0) {
+				peer = (uint16_t)(k / 2);
+				assert_int_equal(rib_withdraw(one.rib, peer,
+				    &pfx[i], k % 2), rib_withdraw(many.rib,
+				    peer, &pfx[i], k % 2));
+			}
 		for (k = 0; k < n; k++) {
 			rin[k].peer = (uint16_t)rnd(NSRC);
 			rin[k].path_id = rnd(2);

@@ -220,6 +220,24 @@ rib_update(struct rib *rib, uint16_t peer, const struct bw_prefix *p,
 }
 
 /*
+ * 1 if peer has a route beside r[at] already: its routes lie side by
+ * side, the batch's slots not yet set (attrs NULL) among them.
+ */
+static int
+route_peer_has(const struct rib_route *r, size_t nr, size_t at, uint16_t peer)
+{
+	size_t i;
+
+	for (i = at; i > 0 && r[i - 1].peer == peer; i--)
+		if (r[i - 1].attrs != NULL)
+			return 1;
+	for (i = at + 1; i < nr && r[i].peer == peer; i++)
+		if (r[i].attrs != NULL)
+			return 1;
+	return 0;
+}
+
+/*
  * Route r[at] of a batch gets attrs: a slot rib_update_many opened has
  * attrs NULL until then (the neighbours' NULL ones are not there yet).
  * Returns what rib_update would have for the route at this point.
@@ -245,10 +263,7 @@ route_set(struct rib *rib, uint8_t aid, struct rib_route *r, size_t nr,
 		}
 		return RIB_UPD_REPLACED;
 	}
-	newpfx = !(at > 0 && r[at - 1].peer == peer &&
-	    r[at - 1].attrs != NULL) &&
-	    !(at + 1 < nr && r[at + 1].peer == peer &&
-	    r[at + 1].attrs != NULL);
+	newpfx = !route_peer_has(r, nr, at, peer);
 	rattr_ref(attrs);
 	r[at].attrs = attrs;
 	if (c->routes[AID_INET] == 0 && c->routes[AID_INET6] == 0)
