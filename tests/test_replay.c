@@ -114,7 +114,7 @@ rnd(uint32_t n)
 	rng ^= rng << 13;
 	rng ^= rng >> 7;
 	rng ^= rng << 17;
-	return (uint32_t)(rng % n);
+	return (uint32_t)((rng >> 32) % n);	/* the better bits */
 }
 
 /* An interned set told apart by its MED. */
@@ -297,12 +297,12 @@ many_equals_one(int watch)
 		n = 1 + rnd(round % 2 ? 8 : RIB_MANY_MAX);
 		/* Half the prefix's routes go first: new paths beside old
 		 * ones, new ones of a peer in either order. */
-		for (k = 0; k < NSRC * 2; k++)
+		for (k = 0; k < NSRC * 3; k++)
 			if (rnd(2) == 0) {
-				peer = (uint16_t)(k / 2);
+				peer = (uint16_t)(k / 3);
 				assert_int_equal(rib_withdraw(one.rib, peer,
-				    &pfx[i], k % 2), rib_withdraw(many.rib,
-				    peer, &pfx[i], k % 2));
+				    &pfx[i], k % 3), rib_withdraw(many.rib,
+				    peer, &pfx[i], k % 3));
 			}
 		for (k = 0; k < n; k++) {
 			rin[k].peer = (uint16_t)rnd(NSRC);
