@@ -76,25 +76,36 @@ struct replay {
 	uint32_t		 table_ts;	/* last table dump's time */
 };
 
-/* A source's session starts (on first sight, or an MRT state change). */
+/*
+ * A source's session starts (on first sight, or an MRT state change).
+ * Routes of its previous session still being flushed stay in their slot
+ * and go in slices, the new session takes a fresh one (adjrib_renew), as
+ * a live session that comes back does.
+ */
 static void
 replay_up(struct replay_peer *rp)
 {
 	if (rp->src.up)
 		return;
-	adjrib_settle(&rp->src);
+	adjrib_renew(&rp->src);
 	adjrib_up(&rp->src);
 	adjrib_eligible(&rp->src);
 }
 
-/* A source's session ends: peer_down, its routes go (no withdrawals). */
+/*
+ * A source's session ends: peer_down, and its routes go (no
+ * withdrawals) in the door's flush slices, which the replay runs as
+ * records come (replay_file), as a live daemon runs them between reads:
+ * a full table is a walk of the whole RIB, and a replay that ends
+ * before the walk does (the last records of our own archive are the
+ * sessions going down) frees the RIB at once instead.
+ */
 static void
 replay_down(struct replay_peer *rp, const char *why)
 {
 	if (!rp->src.up)
 		return;
 	(void)adjrib_down(&rp->src, why, NULL);
-	adjrib_settle(&rp->src);
 }
 
 static unsigned int
@@ -437,6 +448,9 @@ replay_file(struct replay *rp, const char *path)
 			continue;
 		}
 		replay_record(rp, &r);
+		/* A slice of the flushes of sessions that went down. */
+		if (!TAILQ_EMPTY(&rp->door->flushers))
+			(void)adjrib_flush_step(rp->door, FLUSH_BUDGET);
 	}
 	if (rv == -1)
 		log_warnx("%s: %s", path, errstr ? errstr : "read error");
