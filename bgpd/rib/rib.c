@@ -295,7 +295,8 @@ rib_new_keys(const struct rib_route *r, size_t nr, const struct rib_route *in,
 			;
 		if (j > 0 && nk[j - 1] == key)
 			continue;
-		memmove(nk + j + 1, nk + j, (k - j) * sizeof(*nk));
+		if (j < k)
+			memmove(nk + j + 1, nk + j, (k - j) * sizeof(*nk));
 		nk[j] = key;
 		k++;
 	}

@@ -1144,16 +1144,18 @@ trie_add_n(struct trie *t, const struct trie_pos *pos,
 	add_done(t, pos, n);
 	if (n == NULL || n->nroutes >= k)
 		return n;
-	/* A new node came with one slot (at is 0): the others follow it,
-	 * found again from the finger the insert left. */
+	/* A new node came with one slot (at is 0): the others open after
+	 * it as on a node that was there, found again from the finger the
+	 * insert left. */
 	if (seek_descend(t, p, &np) != n)
 		fatal("%s: node lost", __func__);
-	if (node_resize(t, np.link, trie_haskids(n), k, 1, k - 1) == NULL) {
+	n = add_at(t, &np, p, 1, k - 1);
+	add_done(t, &np, n);
+	if (n == NULL) {
+		(void)seek_descend(t, p, &np);
 		trie_del(t, &np, 0);
-		return NULL;
 	}
-	t->fn = np.fk;
-	return *np.link;
+	return n;
 }
 
 void
