@@ -62,6 +62,23 @@ struct replay_peer {
 };
 TAILQ_HEAD(replay_peers, replay_peer);
 
+/*
+ * A RIB record's routes, handed to the door together (one prefix, many
+ * peers: one step into the RIB).  The attribute sets they use stay
+ * referenced until then: a peer's cache may move on to another set
+ * within the record (the same peer twice), and a block too long for
+ * the cache is held only here.  A record's batch waits for the next
+ * record of the table (same time, nothing else between), whose prefix
+ * is then prefetched before the waiting routes go in: a new prefix's
+ * index slot is a cache miss, overlapped so with a record's work.
+ */
+struct replay_batch {
+	struct adjrib_route	 r[RIB_MANY_MAX];
+	struct rattr		*held[2 * RIB_MANY_MAX];	/* to unref */
+	size_t			 n, nheld;
+	struct bw_prefix	 pfx;
+};
+
 struct replay {
 	struct adjrib		*door;
 	struct loop		*loop;
@@ -74,6 +91,7 @@ struct replay {
 	uint64_t		 records, updates, errors, older;
 	uint64_t		 entries, decoded;	/* RIB entries */
 	uint32_t		 table_ts;	/* last table dump's time */
+	struct replay_batch	 pend;		/* the last RIB record's */
 };
 
 /*
@@ -283,26 +301,12 @@ replay_route(struct replay *rp, struct replay_peer *p,
 	rattr_unref(rp->door->intern, a);
 }
 
-/*
- * A RIB record's routes, handed to the door together (one prefix, many
- * peers: one step into the RIB).  The attribute sets they use stay
- * referenced until then: a peer's cache may move on to another set
- * within the record (the same peer twice), and a block too long for
- * the cache is held only here.
- */
-struct replay_batch {
-	struct adjrib_route	 r[RIB_MANY_MAX];
-	struct rattr		*held[2 * RIB_MANY_MAX];	/* to unref */
-	size_t			 n, nheld;
-};
-
 static void
-replay_batch_flush(struct replay *rp, const struct bw_prefix *pfx,
-    struct replay_batch *b)
+replay_batch_flush(struct replay *rp, struct replay_batch *b)
 {
 	size_t i;
 
-	adjrib_announce_many(pfx, b->r, b->n);
+	adjrib_announce_many(&b->pfx, b->r, b->n);
 	for (i = 0; i < b->nheld; i++)
 		rattr_unref(rp->door->intern, b->held[i]);
 	b->n = b->nheld = 0;
@@ -336,7 +340,7 @@ replay_acache_clear(struct replay *rp, struct replay_acache *c)
 static void
 replay_rib(struct replay *rp, const struct mrt_rib *rib)
 {
-	struct replay_batch b;
+	struct replay_batch *b = &rp->pend;
 	struct mrt_rib_entry e;
 	struct replay_peer *p;
 	struct replay_acache *c;
@@ -344,7 +348,9 @@ replay_rib(struct replay *rp, const struct mrt_rib *rib)
 	struct rattr *a, *preva = NULL;
 	struct buf buf;
 
-	b.n = b.nheld = 0;
+	adjrib_prefetch(rp->door, &rib->prefix);
+	replay_batch_flush(rp, b);	/* the record before */
+	b->pfx = rib->prefix;
 	buf_init(&buf, rib->entries.p, rib->entries.len);
 	while (mrt_rib_next(&buf, rib->addpath, &e) == 1) {
 		if (e.peer_index >= rp->nindex ||
@@ -362,25 +368,25 @@ replay_rib(struct replay *rp, const struct mrt_rib *rib)
 			preva = NULL;
 			continue;
 		} else if (e.attrs.len <= REPLAY_ACACHE_MAX) {
-			replay_acache_drop(&b, c);
+			replay_acache_drop(b, c);
 			memcpy(c->raw, e.attrs.p, e.attrs.len);
 			c->len = e.attrs.len;
 			c->attrs = a;	/* the reference moves */
 		} else
-			b.held[b.nheld++] = a;	/* until the batch is in */
-		b.r[b.n].src = &p->src;
-		b.r[b.n].path_id = e.path_id;
-		b.r[b.n].attrs = a;
-		b.n++;
+			b->held[b->nheld++] = a;	/* until the batch is in */
+		b->r[b->n].src = &p->src;
+		b->r[b->n].path_id = e.path_id;
+		b->r[b->n].attrs = a;
+		b->n++;
 		prev = e.attrs;
 		preva = a;
-		if (b.n == RIB_MANY_MAX) {
+		if (b->n == RIB_MANY_MAX) {
 			/* A held set may go with the flush. */
-			replay_batch_flush(rp, &rib->prefix, &b);
+			replay_batch_flush(rp, b);
 			preva = NULL;
 		}
 	}
-	replay_batch_flush(rp, &rib->prefix, &b);
+	/* The rest waits for the next record (struct replay_batch). */
 }
 
 static void
@@ -422,6 +428,7 @@ replay_file(struct replay *rp, const char *path)
 	const uint8_t *body;
 	const char *errstr;
 	char err[256];
+	double t;
 	int rv;
 
 	if ((mf = mrt_file_open(path, err, sizeof(err))) == NULL) {
@@ -430,6 +437,12 @@ replay_file(struct replay *rp, const char *path)
 	}
 	while ((rv = mrt_file_next(mf, &h, &body, &errstr)) == 1) {
 		rp->records++;
+		t = (double)h.ts + (double)h.usec / 1e6;
+		/* A waiting record's routes go before anything else does. */
+		if (h.type != MRT_TABLE_DUMP_V2 ||
+		    h.subtype == MRT_TD2_PEER_INDEX_TABLE ||
+		    t != rp->loop->record_now)
+			replay_batch_flush(rp, &rp->pend);
 		/*
 		 * Update records older than the table dump loaded before
 		 * them are in the table already (RIS: bview, then updates).
@@ -442,7 +455,7 @@ replay_file(struct replay *rp, const char *path)
 		if (h.type == MRT_TABLE_DUMP_V2 &&
 		    h.subtype == MRT_TD2_PEER_INDEX_TABLE)
 			rp->table_ts = h.ts;
-		replay_clock(rp, (double)h.ts + (double)h.usec / 1e6);
+		replay_clock(rp, t);
 		if (mrt_record_decode(&h, body, h.len, &r, &errstr) == -1) {
 			rp->errors++;
 			continue;
@@ -452,6 +465,7 @@ replay_file(struct replay *rp, const char *path)
 		if (!TAILQ_EMPTY(&rp->door->flushers))
 			(void)adjrib_flush_step(rp->door, FLUSH_BUDGET);
 	}
+	replay_batch_flush(rp, &rp->pend);
 	if (rv == -1)
 		log_warnx("%s: %s", path, errstr ? errstr : "read error");
 	mrt_file_close(mf);

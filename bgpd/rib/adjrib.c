@@ -714,6 +714,12 @@ adjrib_announce_one(struct rib_src *src, const struct bw_prefix *pfx,
 }
 
 void
+adjrib_prefetch(struct adjrib *door, const struct bw_prefix *pfx)
+{
+	rib_prefetch_ahead(door->rib, pfx);
+}
+
+void
 adjrib_announce_many(const struct bw_prefix *pfx, const struct adjrib_route *e,
     size_t n)
 {

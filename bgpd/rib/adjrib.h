@@ -252,6 +252,8 @@ struct adjrib_route {
 };
 void	adjrib_announce_many(const struct bw_prefix *,
 	    const struct adjrib_route *, size_t n);
+/* A hint: routes for pfx follow after other work (rib_prefetch_ahead). */
+void	adjrib_prefetch(struct adjrib *, const struct bw_prefix *);
 /* Routes the source holds in a family. */
 size_t	adjrib_count(const struct rib_src *, uint8_t aid);
 

@@ -323,7 +323,8 @@ rib_update_many(struct rib *rib, const struct bw_prefix *p,
 			return -1;
 	if (n == 0)
 		return 0;
-	if ((node = trie_seek(t, p, &pos)) != NULL) {
+	/* A dump's records come in address order: the finger's descent. */
+	if ((node = trie_seek_near(t, p, &pos)) != NULL) {
 		r = trie_routes(t, node);
 		nr = node->nroutes;
 	}
@@ -360,6 +361,15 @@ rib_update_many(struct rib *rib, const struct bw_prefix *p,
 		res[i] = route_set(rib, p->aid, r, nr, at, in[i].attrs);
 	}
 	return 0;
+}
+
+void
+rib_prefetch_ahead(const struct rib *rib, const struct bw_prefix *p)
+{
+	const struct trie *t = rib_trie(rib, p->aid);
+
+	if (t != NULL)
+		trie_prefetch_index(t, p);
 }
 
 void

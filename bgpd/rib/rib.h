@@ -109,6 +109,12 @@ int	rib_update_many(struct rib *, const struct bw_prefix *,
  */
 #define RIB_PREFETCH_MAX	64
 void	rib_prefetch(const struct rib *, const struct bw_prefix *p, size_t n);
+/*
+ * A hint for a prefix whose routes come later, after other work: starts
+ * bringing in what a new prefix's insert will miss on (its index slot)
+ * without waiting for it.
+ */
+void	rib_prefetch_ahead(const struct rib *, const struct bw_prefix *);
 /* Removes peer's route (prefix, path_id).  Returns an enum rib_wd. */
 int	rib_withdraw(struct rib *, uint16_t peer, const struct bw_prefix *,
 	    uint32_t path_id);

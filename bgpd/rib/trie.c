@@ -1013,6 +1013,21 @@ trie_seek(struct trie *t, const struct bw_prefix *p, struct trie_pos *pos)
 	return seek_descend(t, p, pos);
 }
 
+void
+trie_prefetch_index(const struct trie *t, const struct bw_prefix *p)
+{
+	/* For writing: the slot is where a new node's entry goes. */
+	if (t->hcap > 0)
+		__builtin_prefetch(&t->hslot[key_hash(t, p->b, p->len) &
+		    (t->hcap - 1)], 1, 3);
+}
+
+struct trie_node *
+trie_seek_near(struct trie *t, const struct bw_prefix *p, struct trie_pos *pos)
+{
+	return seek_descend(t, p, pos);
+}
+
 /* Sets n's prefix to the first len bits of key (word stores). */
 static void
 node_setkey(const struct trie *t, struct trie_node *n, const uint8_t *key,
