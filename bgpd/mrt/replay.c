@@ -439,9 +439,10 @@ replay_file(struct replay *rp, const char *path)
 		rp->records++;
 		t = (double)h.ts + (double)h.usec / 1e6;
 		/* A waiting record's routes go before anything else does. */
-		if (h.type != MRT_TABLE_DUMP_V2 ||
+		if ((rp->pend.n > 0 || rp->pend.nheld > 0) &&
+		    (h.type != MRT_TABLE_DUMP_V2 ||
 		    h.subtype == MRT_TD2_PEER_INDEX_TABLE ||
-		    t != rp->loop->record_now)
+		    t != rp->loop->record_now))
 			replay_batch_flush(rp, &rp->pend);
 		/*
 		 * Update records older than the table dump loaded before
