@@ -41,39 +41,46 @@
 #include "slab.h"
 #include "trie.h"
 
-/* Big-endian loads of key bits; keys are 4 or 16 bytes. */
+/* Big-endian loads and stores of key bits (keys are 4 or 16 bytes):
+ * one move and a byte swap each. */
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define be64(v)	(v)
+#define be32(v)	(v)
+#else
+#define be64(v)	__builtin_bswap64(v)
+#define be32(v)	__builtin_bswap32(v)
+#endif
+
 static inline uint64_t
 load_be64(const uint8_t *p)
 {
-	return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 |
-	    (uint64_t)p[2] << 40 | (uint64_t)p[3] << 32 |
-	    (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 |
-	    (uint64_t)p[6] << 8 | p[7];
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return be64(v);
 }
 
 static inline void
 store_be64(uint8_t *p, uint64_t v)
 {
-	int i;
-
-	for (i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
+	v = be64(v);
+	memcpy(p, &v, 8);
 }
 
 static inline void
 store_be32(uint8_t *p, uint32_t v)
 {
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
+	v = be32(v);
+	memcpy(p, &v, 4);
 }
 
 static inline uint32_t
 load_be32(const uint8_t *p)
 {
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return be32(v);
 }
 
 /* Whether two (masked) keys are equal: word compares, no memcmp call. */
