@@ -19,6 +19,13 @@
  * trie's slabs pass empty chunks to each other through a pool); larger
  * arrays use malloc.
  *
+ * The top: a large trie (TRIE_TOP_MIN nodes) hangs its prefixes of /16 or
+ * longer (IPv6: /19 or longer inside 2000::/3) from a table of 2^16
+ * links by their first bits, one subtrie per slot; root keeps the rest.
+ * The upper 16 levels, the same for every random descent and the most
+ * instructions of it, become one load.  Ordered walks interleave root's
+ * nodes and the slots (top_before), so address order holds.
+ *
  * Seeking a prefix: nodes with two routes or more are found in the hash
  * index (which grows a few slots per route added, never in one pass);
  * the others by a descent that follows the prefix's bits and compares
@@ -1082,7 +1089,7 @@ trie_walk_covered(const struct trie *t, const struct bw_prefix *p,
 /*
  * Where a descent for key w may start: the deepest finger link whose
  * node covers w's prefix of length plen (at most 8 links up from the
- * bottom, else the root).  Returns how many links of t->fpath to keep.
+ * bottom, else start: root or its top slot).  Returns how many links of t->fpath to keep.
  */
 static inline int
 finger_start(const struct trie *t, const struct kwords *w, int plen,

@@ -1,6 +1,6 @@
 /*
  * Prefix index of the RIB: a path-compressed binary trie per address
- * family.  A node is one allocation holding its prefix bits inline, its
+ * family, under a table of 2^16 subtries (the top; see struct trie).  A node is one allocation holding its prefix bits inline, its
  * two child pointers only if it has a child, and then its route (inline)
  * or a pointer to its array of routes (external, with two or more), so a leaf prefix that one peer announced costs one 24-byte object
  * (IPv4).  Nodes with external routes are also in a hash index by
