@@ -138,10 +138,14 @@ static void
 build_swap(struct detect *d, struct det_build *b, double now)
 {
 	struct detect *nd = b->nd;
-	size_t i;
+	size_t i, at = 0;
 
 	for (i = 0; i < nd->nregions; i++)
-		det_region_carry(&nd->regions[i], d->regions, d->nregions);
+		if ((at = det_region_carry(&nd->regions[i], d->regions,
+		    d->nregions, at)) != SIZE_MAX)
+			at++;
+		else
+			at = 0;
 	region_index_swap(d, nd);
 	nd->rs = NULL;
 	if (b->rs != NULL) {

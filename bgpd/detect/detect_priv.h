@@ -360,9 +360,12 @@ det_stopped(const struct detect *d)
 
 /* detect.c */
 void	det_region_init(struct det_region *, const struct config_region *);
-/* The reported state of old's region of the same name, if any. */
-void	det_region_carry(struct det_region *, const struct det_region *old,
-	    size_t nold);
+/*
+ * The reported state of old's region of the same name, if any (looked
+ * for from old[hint] on); returns its index there, or SIZE_MAX.
+ */
+size_t	det_region_carry(struct det_region *, const struct det_region *old,
+	    size_t nold, size_t hint);
 void	det_regions_free(struct det_region *, size_t);
 /* A new index is in: learn the RIB, count everything again. */
 void	det_index_taken(struct detect *, double now);
