@@ -1,7 +1,7 @@
 /*
  * The regions' index built again on a reload, off the loop.  With every
  * country watched the build (blocks of the statistics, their sorted
- * tables, the origin ASes, the chunks of `prefix` lines) is 0.2-0.3 s of
+ * tables, the origin ASes, the chunks of `prefix` lines) is 0.2-0.5 s of
  * CPU, which stalled the loop in the control callback.  Now a thread
  * builds it into a detector of its own (regions and index only) while
  * the old regions keep answering the route hooks and detect_run; once
@@ -12,8 +12,9 @@
  * the build and waits for the thread (it checks between regions).
  *
  * Shared with the thread: the new config (immutable; the core frees the
- * one before only after detect_configure) and the statistics, read
- * only (d->rs when unchanged: the loop reads only its file list).
+ * one before only after detect_configure) and the statistics (d->rs
+ * when unchanged: the thread may sort its blocks, the loop reads only
+ * its file list, for events, until it has joined the thread).
  * Under the mutex: the state.  Without d->async (tests, replay) the same
  * steps run at once in detect_configure.
  */
