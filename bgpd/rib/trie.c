@@ -925,6 +925,25 @@ trie_clear(struct trie *t, void (*fn)(struct rib_route *, size_t, void *),
 }
 
 void
+trie_swap(struct trie *a, struct trie *b)
+{
+	struct trie t;
+	int i;
+
+	t = *a;
+	*a = *b;
+	*b = t;
+	/* The finger's first link and the slabs' pool are inside the struct. */
+	a->fn = b->fn = 0;
+	for (i = 0; i < TRIE_NSLAB; i++) {
+		if (a->slab[i] != NULL)
+			slab_share(a->slab[i], &a->pool);
+		if (b->slab[i] != NULL)
+			slab_share(b->slab[i], &b->pool);
+	}
+}
+
+void
 trie_prefix(const struct trie *t, const struct trie_node *n,
     struct bw_prefix *p)
 {

@@ -127,6 +127,11 @@ typedef int (*trie_cb)(const struct trie *, const struct trie_node *,
 typedef int (*trie_visit)(struct trie *, struct trie_node **np, void *arg);
 
 void	trie_init(struct trie *, uint8_t aid);
+/*
+ * Exchanges the contents of two tries (one built apart, then swapped in
+ * whole); a struct trie must not be copied otherwise.
+ */
+void	trie_swap(struct trie *, struct trie *);
 /* Frees every node, calling fn on each node's routes first. */
 void	trie_clear(struct trie *, void (*fn)(struct rib_route *, size_t,
 	    void *), void *arg);
