@@ -214,14 +214,16 @@ same_ribs(const struct side *a, const struct side *b,
 	}
 }
 
+/* The calls since *from are the same; *from moves past them. */
 static void
-same_logs(const struct obslog *a, const struct obslog *b)
+same_logs(const struct obslog *a, const struct obslog *b, size_t *from)
 {
 	size_t i;
 
 	assert_int_equal(a->n, b->n);
-	for (i = 0; i < a->n; i++)
+	for (i = *from; i < a->n; i++)
 		assert_memory_equal(&a->c[i], &b->c[i], sizeof(a->c[i]));
+	*from = a->n;
 }
 
 static void
@@ -237,7 +239,7 @@ many_equals_one(int watch)
 	struct rib_cursor cur;
 	int res1[RIB_MANY_MAX], resn[RIB_MANY_MAX];
 	uint8_t b[16];
-	size_t i, n, round, k;
+	size_t i, n, round, k, seen = 0;
 	uint16_t peer;
 
 	assert_int_equal(loop_init(&loop), 0);
@@ -272,7 +274,7 @@ many_equals_one(int watch)
 			    ea[k].attrs);
 		adjrib_announce_many(&pfx[i], eb, n);
 		same_ribs(&one, &many, pfx);
-		same_logs(&one.log, &many.log);
+		same_logs(&one.log, &many.log, &seen);
 		/* Some routes go, or turn stale, on both sides. */
 		if (round % 11 == 3) {
 			peer = (uint16_t)rnd(NSRC);
