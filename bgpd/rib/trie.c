@@ -276,7 +276,7 @@ node_ext(const struct trie *t, struct trie_node *n)
 }
 
 static struct slab *
-node_slab(struct trie *t, size_t size)
+node_slab_make(struct trie *t, size_t size)
 {
 	struct slab *s;
 	size_t cl = size / 8;
@@ -309,8 +309,19 @@ node_slab(struct trie *t, size_t size)
 	return s;
 }
 
+/* The slab of size, once made: a node's (most calls) in a few loads. */
+static inline struct slab *
+node_slab(struct trie *t, size_t size)
+{
+	struct slab *s;
+
+	if (size < TRIE_NCLASS * 8 && (s = t->slab[size / 8]) != NULL)
+		return s;
+	return node_slab_make(t, size);
+}
+
 /* size bytes (a multiple of 8) from a slab, or malloc when large. */
-static void *
+static inline void *
 blk_alloc(struct trie *t, size_t size)
 {
 	struct slab *s;
