@@ -714,7 +714,7 @@ trie_prefetch(const struct trie *t, const struct bw_prefix *p, size_t n)
  * A node of layout flags for nroutes routes (children NULL, no external
  * array yet); the caller sets the key.
  */
-static struct trie_node *
+static inline struct trie_node *
 node_alloc(struct trie *t, int flags, size_t nroutes)
 {
 	struct trie_node *n;
@@ -1287,7 +1287,7 @@ trie_seek(struct trie *t, const struct bw_prefix *p, struct trie_pos *pos)
 }
 
 /* Sets n's prefix to the first len bits of key (word stores). */
-static void
+static inline void
 node_setkey(const struct trie *t, struct trie_node *n, const uint8_t *key,
     int len)
 {
