@@ -686,15 +686,15 @@ adjrib_withdraw_nlri(struct rib_src *src, const struct bgp_view *v,
 	return n;
 }
 
-void
-adjrib_announce_one(struct rib_src *src, const struct bw_prefix *pfx,
+/* adjrib_announce_one once the RIB's clock is set. */
+static void
+adjrib_announce_route(struct rib_src *src, const struct bw_prefix *pfx,
     uint32_t id, struct rattr *a)
 {
 	struct adjrib *door = src->door;
 	int r;
 
 	src->stats.prefixes_in++;
-	rib_set_time(door->rib, adjrib_secs(door));
 	if ((r = rib_update(door->rib, src->slot, pfx, id, a)) == -1)
 		fatal("rib_update");
 	if (door->obs != NULL && door->obs->announce != NULL &&
@@ -703,6 +703,14 @@ adjrib_announce_one(struct rib_src *src, const struct bw_prefix *pfx,
 		    r == RIB_UPD_NEW_PREFIX, loop_now(door->loop));
 		adjrib_kick(door);
 	}
+}
+
+void
+adjrib_announce_one(struct rib_src *src, const struct bw_prefix *pfx,
+    uint32_t id, struct rattr *a)
+{
+	rib_set_time(src->door->rib, adjrib_secs(src->door));
+	adjrib_announce_route(src, pfx, id, a);
 }
 
 static int
@@ -716,9 +724,12 @@ adjrib_announce_nlri(struct rib_src *src, const struct bgp_view *v,
 	int n = 0;
 
 	bgp_nlri_iter_init(&it, v, aid, src->addpath[aid]);
+	/* libevent's cached time (a lock and unlock of its base) holds
+	 * until the next poll: once per UPDATE's field, not per route. */
+	rib_set_time(src->door->rib, adjrib_secs(src->door));
 	while ((k = adjrib_nlri_batch(src->door, &it, pfx, id)) > 0)
 		for (i = 0; i < k; i++) {
-			adjrib_announce_one(src, &pfx[i], id[i], a);
+			adjrib_announce_route(src, &pfx[i], id[i], a);
 			n++;
 		}
 	return n;
