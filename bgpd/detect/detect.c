@@ -860,7 +860,7 @@ det_check_sizes(const struct config *conf, char *err, size_t errlen)
 }
 
 /* The stats files of conf as they are now; -1 if one cannot be read. */
-static int
+int
 det_stat_files(const struct config *conf, struct det_fstat **out)
 {
 	struct det_fstat *f;
@@ -1061,10 +1061,21 @@ det_reparam(struct detect *d, const struct config *conf)
 }
 
 /*
- * The stats files of conf: NULL when they are the files loaded before,
- * unchanged (same identity, size and modification time: every
- * country's statistics are 35 MB, a third of a second to parse), else
- * read anew.  -1 with err set if one is bad.
+ * 1 when the stats files of conf are those loaded before, unchanged
+ * (same identity, size and modification time: every country's
+ * statistics are 35 MB, a third of a second to parse).
+ */
+int
+det_stats_unchanged(const struct detect *d, const struct config *conf,
+    const struct det_fstat *fst)
+{
+	return fst != NULL && d->fst != NULL && d->nfst == conf->nrir_stats &&
+	    det_fstat_same(fst, d->fst, d->nfst);
+}
+
+/*
+ * The stats files of conf: NULL when unchanged, else read anew.  -1 with
+ * err set if one is bad.
  */
 static int
 det_stats(struct detect *d, const struct config *conf,
@@ -1072,8 +1083,7 @@ det_stats(struct detect *d, const struct config *conf,
     size_t errlen)
 {
 	*rs = NULL;
-	if (fst != NULL && d->fst != NULL && d->nfst == conf->nrir_stats &&
-	    det_fstat_same(fst, d->fst, d->nfst))
+	if (det_stats_unchanged(d, conf, fst))
 		return 0;
 	*rs = rirstats_new();
 	if (det_load_stats(*rs, conf, err, errlen) == -1) {
@@ -1102,14 +1112,10 @@ det_index_taken(struct detect *d, double now)
 }
 
 int
-detect_configure(struct detect *d, const struct config *conf, double now,
-    char *err, size_t errlen)
+detect_check(const struct config *conf, char *err, size_t errlen)
 {
 	const struct config_region *cr;
-	struct rirstats *rs, *brs;
-	struct det_fstat *fst;
-	size_t n = 0, klen;
-	char *key;
+	size_t n = 0;
 
 	if (det_check_sizes(conf, err, errlen) == -1)
 		return -1;
@@ -1119,12 +1125,22 @@ detect_configure(struct detect *d, const struct config *conf, double now,
 		snprintf(err, errlen, "more than %d regions", DET_MAX_REGIONS);
 		return -1;
 	}
-	/* Before reading them: a file changed meanwhile is read again. */
-	(void)det_stat_files(conf, &fst);
-	if (det_stats(d, conf, fst, &rs, err, errlen) == -1) {
-		free(fst);
-		return -1;
-	}
+	return 0;
+}
+
+/*
+ * The regions of conf over the statistics of the files fst (taken),
+ * rs (taken; NULL: those loaded, unchanged).
+ */
+static int
+det_configure(struct detect *d, const struct config *conf,
+    struct det_fstat *fst, struct rirstats *rs, double now, char *err,
+    size_t errlen)
+{
+	struct rirstats *brs;
+	size_t klen;
+	char *key;
+
 	/*
 	 * Taken: an index still being built is of a reload before.  Its
 	 * statistics are those of d->fst, so "unchanged" means them.
@@ -1159,6 +1175,44 @@ detect_configure(struct detect *d, const struct config *conf, double now,
 	if (d->build == NULL)
 		det_learn_slice(d);
 	return 0;
+}
+
+int
+detect_configure(struct detect *d, const struct config *conf, double now,
+    char *err, size_t errlen)
+{
+	struct rirstats *rs;
+	struct det_fstat *fst;
+
+	if (detect_check(conf, err, errlen) == -1)
+		return -1;
+	/* Before reading them: a file changed meanwhile is read again. */
+	(void)det_stat_files(conf, &fst);
+	if (det_stats(d, conf, fst, &rs, err, errlen) == -1) {
+		free(fst);
+		return -1;
+	}
+	return det_configure(d, conf, fst, rs, now, err, errlen);
+}
+
+int
+detect_configure_stats(struct detect *d, const struct config *conf,
+    struct detect_stats *s, double now, char *err, size_t errlen)
+{
+	struct rirstats *rs;
+	struct det_fstat *fst;
+	const char *e;
+
+	if (s == NULL)
+		return detect_configure(d, conf, now, err, errlen);
+	if (detect_check(conf, err, errlen) == -1)
+		return -1;
+	if ((e = detect_stats_error(s)) != NULL) {
+		snprintf(err, errlen, "%s", e);
+		return -1;
+	}
+	detect_stats_take(s, &fst, &rs);
+	return det_configure(d, conf, fst, rs, now, err, errlen);
 }
 
 void

@@ -370,6 +370,16 @@ void	det_regions_free(struct det_region *, size_t);
 /* A new index is in: learn the RIB, count everything again. */
 void	det_index_taken(struct detect *, double now);
 
+/* detect.c: the stats files of conf now (-1: one cannot be stat'ed) */
+int	det_stat_files(const struct config *, struct det_fstat **);
+/* 1 when fst are the files d loaded, unchanged */
+int	det_stats_unchanged(const struct detect *, const struct config *,
+	    const struct det_fstat *fst);
+
+/* detstats.c: what a read on a thread got (taken), once done */
+void	detect_stats_take(struct detect_stats *, struct det_fstat **,
+	    struct rirstats **);
+
 /* detbuild.c */
 /*
  * Builds the regions of conf and their index from rs (NULL: d->rs),
