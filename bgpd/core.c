@@ -3,9 +3,11 @@
  * the RIB with interning, the event fan-out, the region detector, the
  * door into the RIB that feeds the detector, and the peer registry whose
  * sessions enter through that door.  A reload parses into a new
- * immutable struct config, lets the event outputs and the detector take
- * it (either may refuse: then nothing changes), then the peers, and
- * frees the old one.
+ * immutable struct config, has changed RIR statistics files read on a
+ * thread (the loop running, the config before whole in force; a bad
+ * one refuses the reload), then lets the event outputs and the detector
+ * take it (either may refuse: then nothing changes), then the peers,
+ * and frees the old one.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -278,7 +280,7 @@ core_pending_cb(evutil_socket_t fd, short ev, void *arg)
 	static const struct timeval poll = { 0, CORE_RELOAD_POLL_USEC };
 	struct bgpd *bgpd = arg;
 	struct core_pending *p = bgpd->reload;
-	char err[CONF_ERRMSG_MAX];
+	char err[CONF_ERRMSG_MAX] = "";
 	int rv;
 
 	(void)fd;
