@@ -239,15 +239,19 @@ op_announce(struct model *m, int slot)
 	struct bw_prefix p = m->pool[rnd(m, NPFX)];
 	uint32_t origin = origins[rnd(m, 6)], transit = transits[rnd(m, 2)];
 	uint32_t path = rnd(m, 4) == 0 ? 1 : 0;
+	const struct rib_route *r;
 	struct rattr *a;
+	size_t n;
 	int k, rv;
 
 	for (k = 0; k < 2; k++) {
 		a = mkattrs(m->s[k].in, dp.asn, transit, origin);
-		rv = rib_update(m->s[k].rib, dp.slot, &p, path, a);
+		rv = rib_update_at(m->s[k].rib, dp.slot, &p, path, a, &r, &n);
 		assert_true(rv >= 0);
+		/* The reference finds the routes itself (NULL). */
 		detect_announce(m->s[k].d, &dp, &p, a,
-		    rv == RIB_UPD_NEW_PREFIX, m->now);
+		    rv == RIB_UPD_NEW_PREFIX, k == 1 ? NULL : r, n,
+		    m->now);
 		rattr_unref(m->s[k].in, a);
 	}
 }

@@ -63,6 +63,7 @@ struct det_map {
 /* k's value, made (UINT32_MAX, *made set) if absent; good until the next. */
 uint32_t *det_map_slot(struct det_map *, uint64_t key, int *made);
 void	det_map_clear(struct det_map *);
+void	det_map_prefetch(const struct det_map *, uint64_t key);
 /*
  * Room for n keys / n prefixes and nmem memberships, the hash tables'
  * pages populated: a reload that builds the index again sizes it as it
@@ -198,6 +199,7 @@ uint32_t det_ptab_add(struct det_ptab *, const struct bw_prefix *);
 struct det_mem *det_ptab_member(struct det_ptab *, uint32_t e,
 	    uint16_t region, int create, uint32_t *made);
 void	det_ptab_reserve(struct det_ptab *, size_t n, size_t nmem);
+void	det_ptab_prefetch(const struct det_ptab *, const struct bw_prefix *);
 void	det_ptab_clear(struct det_ptab *);
 
 struct det_region {
@@ -216,6 +218,10 @@ struct det_region {
 	uint32_t	 nchunks;	/* its chunks */
 	uint32_t	 nsweep;	/* of them, not yet swept */
 	uint32_t	 nlearned;	/* origin-AS members learned */
+	uint64_t	 memo_key;	/* its chunk last found (chash_key; */
+	uint32_t	 memo_id;	/* 0: none): routes come in address
+					 * order, a cell's run of them finds
+					 * it without a map probe */
 	uint8_t		 has_blocks;	/* `prefix` or `country` lines */
 	struct det_range *cr4;		/* its IPv4 country blocks */
 	size_t		 ncr4;
@@ -356,6 +362,9 @@ void	region_learn(struct detect *, const struct bw_prefix *,
 	    const struct det_match *, struct det_mem *e);
 void	region_materialize(struct detect *, const struct bw_prefix *,
 	    const struct det_match *);
+/* Prefetches what region_materialize of m will probe. */
+void	region_materialize_prefetch(const struct detect *,
+	    const struct bw_prefix *, const struct det_match *);
 void	region_mark_dirty(struct detect *, const struct bw_prefix *);
 void	region_mark_all_dirty(struct detect *);
 void	region_touch(struct detect *, uint16_t region);
@@ -373,6 +382,9 @@ int	region_route_counts(const struct detect *, const struct rib_route *,
 	    uint32_t via_as);
 uint16_t region_pfx_count(const struct detect *, const struct bw_prefix *,
 	    uint32_t via_as);
+/* The same over a prefix's routes r[0..n) (a hook was handed them). */
+uint16_t region_routes_count(const struct detect *, const struct rib_route *,
+	    size_t n, uint32_t via_as);
 /*
  * Entry ent's membership of region r (ent UINT32_MAX: none), made if
  * absent and create.  Good until the next membership is made.

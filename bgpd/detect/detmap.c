@@ -25,6 +25,8 @@ map_slot(const uint64_t *keys, size_t cap, uint64_t k)
 {
 	size_t i = (size_t)((k * 0x9e3779b97f4a7c15ULL) >> 29) & (cap - 1);
 
+	/* det_map_prefetch computes the same first slot. */
+
 	while (keys[i] != 0 && keys[i] != k)
 		i = (i + 1) & (cap - 1);
 	return i;
@@ -74,6 +76,18 @@ det_map_slot(struct det_map *m, uint64_t k, int *made)
 		m->n++;
 	}
 	return &m->val[i];
+}
+
+/*
+ * Brings k's first slot in: a new chunk's probe is a cache miss, issued
+ * early it overlaps the rest of the route's work (det_route).
+ */
+void
+det_map_prefetch(const struct det_map *m, uint64_t k)
+{
+	if (m->cap > 0)
+		__builtin_prefetch(&m->key[(size_t)((k *
+		    0x9e3779b97f4a7c15ULL) >> 29) & (m->cap - 1)], 0, 3);
 }
 
 void

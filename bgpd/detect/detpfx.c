@@ -43,6 +43,25 @@ ptab_slot(const struct det_ptab *t, const struct bw_prefix *p, uint32_t h)
 	return i;
 }
 
+/*
+ * Brings p's first index slot in, and the lines the next entry and
+ * membership will be written to: a new prefix's probe and its new
+ * entries are cache misses that det_route issues before the work they
+ * would stall.
+ */
+void
+det_ptab_prefetch(const struct det_ptab *t, const struct bw_prefix *p)
+{
+	if (t->cap > 0)
+		__builtin_prefetch(&t->idx[ptab_hash(p) & (t->cap - 1)], 0, 3);
+	if (t->n + 1 < t->entcap)
+		__builtin_prefetch(&t->ent[t->n + 1], 1, 3);
+	if (t->nmem + 2 < t->memcap) {
+		__builtin_prefetch(&t->mem[t->nmem + 1], 1, 3);
+		__builtin_prefetch(&t->mem[t->nmem + 2], 1, 3);
+	}
+}
+
 uint32_t
 det_ptab_find(const struct det_ptab *t, const struct bw_prefix *p)
 {

@@ -174,6 +174,17 @@ int
 rib_update(struct rib *rib, uint16_t peer, const struct bw_prefix *p,
     uint32_t path_id, struct rattr *attrs)
 {
+	const struct rib_route *r;
+	size_t n;
+
+	return rib_update_at(rib, peer, p, path_id, attrs, &r, &n);
+}
+
+int
+rib_update_at(struct rib *rib, uint16_t peer, const struct bw_prefix *p,
+    uint32_t path_id, struct rattr *attrs, const struct rib_route **routes,
+    size_t *nroutes)
+{
 	struct trie *t = rib_trie(rib, p->aid);
 	struct rib_peer_cnt *c;
 	struct trie_pos pos;
@@ -182,6 +193,8 @@ rib_update(struct rib *rib, uint16_t peer, const struct bw_prefix *p,
 	size_t at = 0, nr = 0;
 	int newpfx;
 
+	*routes = NULL;
+	*nroutes = 0;
 	if (t == NULL || p->len > t->maxplen ||
 	    (c = rib_peer(rib, peer, 1)) == NULL)
 		return -1;
@@ -201,6 +214,8 @@ rib_update(struct rib *rib, uint16_t peer, const struct bw_prefix *p,
 			r[at].attrs = attrs;
 			r[at].flags = rib_time_flags(rib, c);
 		}
+		*routes = r;
+		*nroutes = nr;
 		return RIB_UPD_REPLACED;
 	}
 	newpfx = !(at > 0 && r[at - 1].peer == peer) &&
@@ -216,6 +231,8 @@ rib_update(struct rib *rib, uint16_t peer, const struct bw_prefix *p,
 		c->epoch = rib->now;
 	r->flags = rib_time_flags(rib, c);
 	c->routes[p->aid]++;
+	*routes = trie_routes(t, n);
+	*nroutes = n->nroutes;
 	return newpfx ? RIB_UPD_NEW_PREFIX : RIB_UPD_NEW_PATH;
 }
 
