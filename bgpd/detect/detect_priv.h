@@ -120,10 +120,29 @@ struct det_vblock {
 	uint32_t	 block;		/* row in blocks */
 };
 
+/* A chunk's bitmaps over its units. */
+struct det_bits {
+	uint64_t	 member[DET_WORDS];	/* the region's units */
+	uint64_t	 seen[DET_WORDS];	/* baseline of derived units */
+	uint64_t	 pending[DET_WORDS];	/* visible, not yet baseline */
+	uint64_t	 visible[DET_WORDS];	/* of the members */
+};
+
+/* det_chunk.q: where its bitmaps are. */
+#define DET_Q_EMPTY	0		/* all zero */
+#define DET_Q_WORD	1		/* 1..DET_WORDS: word q - 1 of each
+					 * is all there is, in w[] */
+#define DET_Q_FULL	(DET_Q_WORD + DET_WORDS) /* in d->bits[big] */
+
 /*
- * One /16 (IPv4) or /40 (IPv6) cell of one region's space.  168 bytes:
- * with every country and 1,000 origin-AS regions watched there are
- * about 1.5 chunks per routed prefix, most of them new memory.
+ * One /16 (IPv4) or /40 (IPv6) cell of one region's space.  With every
+ * country and 1,000 origin-AS regions watched there are about 1.5
+ * chunks per routed prefix, most of them new memory, and most of those
+ * (an origin AS's chunk) hold one unit or a few: a chunk whose units
+ * all fall in one 64-unit word keeps that word of each bitmap in place
+ * (72 bytes); one that spans more keeps its four bitmaps in d->bits
+ * (72 + 128).  Every bitmap is within member, so the words of member
+ * say where the rest can be.
  */
 struct det_chunk {
 	uint8_t		 cb[5];		/* the cell's bytes */
@@ -131,17 +150,20 @@ struct det_chunk {
 	uint16_t	 region;
 	uint8_t		 dirty;
 	uint8_t		 pending_listed;
+	uint8_t		 q;		/* DET_Q_*: where the bitmaps are */
+	uint8_t		 pad;
 	uint16_t	 nvis, ntot;	/* what the chunk adds to its region */
 	uint32_t	 next_dirty;	/* UINT32_MAX: end */
 	uint32_t	 next_cell;	/* IPv4: the cell's next chunk */
 	uint32_t	 gen;		/* sweep_gen when last recomputed */
 	uint32_t	 fixed;		/* its units of `prefix` lines in
 					 * d->fixed, or UINT32_MAX: none */
-	uint64_t	 member[DET_WORDS];	/* the region's units */
-	uint64_t	 seen[DET_WORDS];	/* baseline of derived units */
-	uint64_t	 pending[DET_WORDS];	/* visible, not yet baseline */
-	uint64_t	 visible[DET_WORDS];
 	double		 pending_since;
+	union {
+		uint64_t w[4];		/* DET_Q_WORD: member, seen,
+					 * pending, visible: word q - 1 */
+		uint32_t big;		/* DET_Q_FULL: row in d->bits */
+	}		 u;
 };
 
 /* Units of `prefix` lines of a chunk (few chunks have any). */
@@ -294,6 +316,9 @@ struct detect {
 	size_t			 nchunks;
 	struct det_fixed	*fixed;		/* chunks' `prefix` units */
 	size_t			 nfixed, fixedcap;
+	struct det_bits		*bits;		/* bitmaps of DET_Q_FULL chunks */
+	size_t			 nbits, bitscap;
+	uint8_t			 thin_off;	/* tests: every chunk DET_Q_FULL */
 	struct trie		 cidx[AID_MAX];		/* chunks */
 	struct det_map		 cmap;		/* (cell, region) -> chunk */
 	uint32_t		*cell4;		/* IPv4 /16 -> its first chunk */

@@ -86,6 +86,9 @@ region_index_clear(struct detect *d)
 	free(d->fixed);
 	d->fixed = NULL;
 	d->nfixed = d->fixedcap = 0;
+	free(d->bits);
+	d->bits = NULL;
+	d->nbits = d->bitscap = 0;
 	free(d->blocks);
 	free(d->asns);
 	free(d->asnhash);
@@ -265,6 +268,99 @@ bits_count(const uint64_t *bm)
 	return n;
 }
 
+/* A chunk's bitmaps, whole, wherever they are kept. */
+static void
+cbits_get(const struct detect *d, const struct det_chunk *c,
+    struct det_bits *b)
+{
+	unsigned k;
+
+	if (c->q == DET_Q_FULL) {
+		*b = d->bits[c->u.big];
+		return;
+	}
+	memset(b, 0, sizeof(*b));
+	if (c->q == DET_Q_EMPTY)
+		return;
+	k = c->q - DET_Q_WORD;
+	b->member[k] = c->u.w[0];
+	b->seen[k] = c->u.w[1];
+	b->pending[k] = c->u.w[2];
+	b->visible[k] = c->u.w[3];
+}
+
+/*
+ * Stores a chunk's bitmaps: in place while one word of each holds all
+ * their bits, else (from then on) in a row of d->bits.
+ */
+static void
+cbits_put(struct detect *d, struct det_chunk *c, const struct det_bits *b)
+{
+	unsigned k, used = 0, q = 0;
+
+	if (c->q == DET_Q_FULL) {
+		d->bits[c->u.big] = *b;
+		return;
+	}
+	for (k = 0; k < DET_WORDS; k++)
+		if ((b->member[k] | b->seen[k] | b->pending[k] |
+		    b->visible[k]) != 0) {
+			used++;
+			q = k;
+		}
+	if (used <= 1 && !d->thin_off) {
+		c->q = used > 0 ? (uint8_t)(DET_Q_WORD + q) : DET_Q_EMPTY;
+		c->u.w[0] = b->member[q];
+		c->u.w[1] = b->seen[q];
+		c->u.w[2] = b->pending[q];
+		c->u.w[3] = b->visible[q];
+		return;
+	}
+	if (d->nbits >= UINT32_MAX)
+		fatalx("detect: too many chunk bitmaps");
+	d->bits = det_grow(d->bits, &d->bitscap, d->nbits + 1,
+	    sizeof(*d->bits));
+	d->bits[d->nbits] = *b;
+	c->q = DET_Q_FULL;
+	c->u.big = (uint32_t)d->nbits++;
+}
+
+/*
+ * Adds units [first, first + n) to a chunk's members; a chunk of one
+ * word (an origin AS's /24, most new chunks) sets it in place.
+ */
+static void
+chunk_member_set(struct detect *d, struct det_chunk *c, unsigned first,
+    unsigned n)
+{
+	uint64_t m[DET_WORDS] = { 0 };
+	struct det_bits b;
+	unsigned k, used = 0, q = 0;
+
+	if (c->q == DET_Q_FULL) {
+		bits_set(d->bits[c->u.big].member, first, n);
+		return;
+	}
+	bits_set(m, first, n);
+	for (k = 0; k < DET_WORDS; k++)
+		if (m[k] != 0) {
+			used++;
+			q = k;
+		}
+	if (used == 0)
+		return;
+	if (used == 1 && !d->thin_off && (c->q == DET_Q_EMPTY ||
+	    c->q == DET_Q_WORD + q)) {
+		c->q = (uint8_t)(DET_Q_WORD + q);
+		c->u.w[0] |= m[q];
+		return;
+	}
+	cbits_get(d, c, &b);
+	for (k = 0; k < DET_WORDS; k++)
+		b.member[k] |= m[k];
+	cbits_put(d, c, &b);
+}
+
 struct chunk_fill {
 	struct detect		*d;
 	struct det_chunk	*c;
@@ -320,7 +416,7 @@ chunk_fill_cb(const struct trie *t, const struct trie_node *n, void *arg)
 		b = &cf->d->blocks[r[i].path_id];
 		if (!units_of(&cf->cell, &b->pfx, &first, &cnt))
 			continue;
-		bits_set(cf->c->member, first, cnt);
+		chunk_member_set(cf->d, cf->c, first, cnt);
 		if (b->via == VIA_PREFIX)
 			bits_set(chunk_fixed_set(cf->d, cf->c), first, cnt);
 	}
@@ -506,7 +602,7 @@ vtab_match(const struct detect *d, const struct bw_prefix *p, uint32_t *out,
 
 /* The units of IPv4 cell [cs, ce] that country range g meets. */
 static void
-range_units(struct det_chunk *c, uint32_t cs, uint32_t ce,
+range_units(struct detect *d, struct det_chunk *c, uint32_t cs, uint32_t ce,
     const struct det_range *g)
 {
 	uint32_t lo = g->start > cs ? g->start : cs;
@@ -517,7 +613,7 @@ range_units(struct det_chunk *c, uint32_t cs, uint32_t ce,
 		return;
 	first = (lo - cs) >> (32 - det_fam[AID_INET].unit);
 	last = (hi - cs) >> (32 - det_fam[AID_INET].unit);
-	bits_set(c->member, first, last - first + 1);
+	chunk_member_set(d, c, first, last - first + 1);
 }
 
 /*
@@ -545,9 +641,9 @@ chunk_fill_v4(struct detect *d, struct det_chunk *c,
 			hi = i;
 	}
 	for (i = lo; i < r->ncr4 && r->cr4[i].start <= ce; i++)
-		range_units(c, cs, ce, &r->cr4[i]);
+		range_units(d, c, cs, ce, &r->cr4[i]);
 	for (i = lo; i > 0 && r->cr4[i - 1].maxend >= cs; i--)
-		range_units(c, cs, ce, &r->cr4[i - 1]);
+		range_units(d, c, cs, ce, &r->cr4[i - 1]);
 }
 
 /*
@@ -748,7 +844,7 @@ cell_fixed(struct detect *d, uint16_t region, const struct bw_prefix *cell,
 	unsigned first, n;
 
 	if (units_of(cell, p, &first, &n)) {
-		bits_set(c->member, first, n);
+		chunk_member_set(d, c, first, n);
 		bits_set(chunk_fixed_set(d, c), first, n);
 	}
 }
@@ -761,7 +857,7 @@ cell_derived(struct detect *d, uint16_t region, const struct bw_prefix *cell,
 	unsigned first, n;
 
 	if (units_of(cell, p, &first, &n))
-		bits_set(c->member, first, n);
+		chunk_member_set(d, c, first, n);
 }
 
 static void
@@ -1253,13 +1349,15 @@ chunk_totals(struct detect *d, struct det_chunk *c)
 	struct det_region *r = &d->regions[c->region];
 	const uint64_t *fixed = chunk_fixed(d, c);
 	uint64_t counted[DET_WORDS], vis[DET_WORDS];
+	struct det_bits b;
 	unsigned ntot, nvis;
 	int k;
 
 	region_touch(d, c->region);
+	cbits_get(d, c, &b);
 	for (k = 0; k < DET_WORDS; k++) {
-		counted[k] = (fixed[k] | c->seen[k]) & c->member[k];
-		vis[k] = c->visible[k] & counted[k];
+		counted[k] = (fixed[k] | b.seen[k]) & b.member[k];
+		vis[k] = b.visible[k] & counted[k];
 	}
 	ntot = bits_count(counted);
 	nvis = bits_count(vis);
@@ -1278,6 +1376,7 @@ chunk_visible(struct detect *d, struct det_chunk *c, uint64_t *vis)
 {
 	struct vis_walk v;
 	struct bw_prefix cell;
+	struct det_bits b;
 	uint32_t q = region_quorum(d, &d->regions[c->region]);
 	size_t w = d->cwords, k;
 	unsigned u, cnt;
@@ -1296,8 +1395,9 @@ chunk_visible(struct detect *d, struct det_chunk *c, uint64_t *vis)
 	v.routes = 0;
 	rib_walk_covering(d->rib, &cell, vis_covering_cb, &v);
 	rib_walk_covered(d->rib, &cell, vis_covered_cb, &v);
+	cbits_get(d, c, &b);
 	for (u = 0; u < DET_UNITS; u++) {
-		if (!(c->member[u / 64] & ((uint64_t)1 << (u % 64))))
+		if (!(b.member[u / 64] & ((uint64_t)1 << (u % 64))))
 			continue;
 		for (k = 0, cnt = 0; k < w; k++)
 			cnt += (unsigned)__builtin_popcountll(v.all[k] |
@@ -1314,21 +1414,24 @@ chunk_recompute(struct detect *d, uint32_t id, double now)
 	struct det_chunk *c = DET_CHUNK(d, id);
 	const uint64_t *fixed = chunk_fixed(d, c);
 	uint64_t vis[DET_WORDS], newly;
+	struct det_bits b;
 	double due;
 	size_t work;
 	int k, had = 0, add = 0;
 
 	c->gen = d->sweep_gen;
 	work = chunk_visible(d, c, vis);
+	cbits_get(d, c, &b);
 	for (k = 0; k < DET_WORDS; k++) {
-		had |= c->pending[k] != 0;
-		c->pending[k] &= vis[k];
-		newly = vis[k] & c->member[k] & ~fixed[k] & ~c->seen[k] &
-		    ~c->pending[k];
+		had |= b.pending[k] != 0;
+		b.pending[k] &= vis[k];
+		newly = vis[k] & b.member[k] & ~fixed[k] & ~b.seen[k] &
+		    ~b.pending[k];
 		add |= newly != 0;
-		c->pending[k] |= newly;
-		c->visible[k] = vis[k];
+		b.pending[k] |= newly;
+		b.visible[k] = vis[k];
 	}
+	cbits_put(d, c, &b);
 	if (add) {
 		if (!had) {
 			c->pending_since = now;
@@ -1380,6 +1483,7 @@ void
 region_promote(struct detect *d, double now, double *next, size_t *work)
 {
 	struct det_chunk *c;
+	struct det_bits b;
 	double due;
 	size_t i;
 	int k, any;
@@ -1403,8 +1507,9 @@ region_promote(struct detect *d, double now, double *next, size_t *work)
 		d->pend_first = 0;
 	for (i = d->pend_cur; i < d->npend && *work > 0; ) {
 		c = DET_CHUNK(d, d->pendlist[i]);
+		cbits_get(d, c, &b);
 		for (k = 0, any = 0; k < DET_WORDS; k++)
-			any |= c->pending[k] != 0;
+			any |= b.pending[k] != 0;
 		due = c->pending_since + d->regions[c->region].hold_down;
 		*work = *work > DET_WORK_PEND ? *work - DET_WORK_PEND : 0;
 		if (any && now < due) {
@@ -1414,9 +1519,10 @@ region_promote(struct detect *d, double now, double *next, size_t *work)
 			continue;
 		}
 		for (k = 0; k < DET_WORDS; k++) {
-			c->seen[k] |= c->pending[k];
-			c->pending[k] = 0;
+			b.seen[k] |= b.pending[k];
+			b.pending[k] = 0;
 		}
+		cbits_put(d, c, &b);
 		chunk_totals(d, c);
 		*work = *work > DET_WORK_CHUNK ? *work - DET_WORK_CHUNK : 0;
 		c->pending_listed = 0;
