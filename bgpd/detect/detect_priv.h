@@ -132,7 +132,7 @@ struct det_bits {
 #define DET_Q_EMPTY	0		/* all zero */
 #define DET_Q_WORD	1		/* 1..DET_WORDS: word q - 1 of each
 					 * is all there is, in w[] */
-#define DET_Q_FULL	(DET_Q_WORD + DET_WORDS) /* in d->bits[big] */
+#define DET_Q_FULL	(DET_Q_WORD + DET_WORDS) /* in DET_BITS(d, big) */
 
 /*
  * One /16 (IPv4) or /40 (IPv6) cell of one region's space.  With every
@@ -140,7 +140,7 @@ struct det_bits {
  * chunks per routed prefix, most of them new memory, and most of those
  * (an origin AS's chunk) hold one unit or a few: a chunk whose units
  * all fall in one 64-unit word keeps that word of each bitmap in place
- * (72 bytes); one that spans more keeps its four bitmaps in d->bits
+ * (72 bytes); one that spans more keeps its four bitmaps in d->bpools
  * (72 + 128).  Every bitmap is within member, so the words of member
  * say where the rest can be.
  */
@@ -162,7 +162,7 @@ struct det_chunk {
 	union {
 		uint64_t w[4];		/* DET_Q_WORD: member, seen,
 					 * pending, visible: word q - 1 */
-		uint32_t big;		/* DET_Q_FULL: row in d->bits */
+		uint32_t big;		/* DET_Q_FULL: DET_BITS(d, big) */
 	}		 u;
 };
 
@@ -174,6 +174,7 @@ struct det_fixed {
 /* Chunks live in pools of DET_POOL, in id order. */
 #define DET_POOL	1024
 #define DET_CHUNK(d, id) (&(d)->pools[(id) / DET_POOL][(id) % DET_POOL])
+#define DET_BITS(d, id)	(&(d)->bpools[(id) / DET_POOL][(id) % DET_POOL])
 
 /*
  * detpfx.c: the member prefixes of all regions, each once (an entry with
@@ -316,8 +317,9 @@ struct detect {
 	size_t			 nchunks;
 	struct det_fixed	*fixed;		/* chunks' `prefix` units */
 	size_t			 nfixed, fixedcap;
-	struct det_bits		*bits;		/* bitmaps of DET_Q_FULL chunks */
-	size_t			 nbits, bitscap;
+	struct det_bits		**bpools;	/* bitmaps of DET_Q_FULL chunks
+						 * (DET_BITS) */
+	size_t			 nbits, nbpools, bpoolcap;
 	uint8_t			 thin_off;	/* tests: every chunk DET_Q_FULL */
 	struct trie		 cidx[AID_MAX];		/* chunks */
 	struct det_map		 cmap;		/* (cell, region) -> chunk */

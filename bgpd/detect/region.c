@@ -65,6 +65,8 @@ idx_add(struct trie *t, const struct bw_prefix *p, uint32_t id,
 }
 
 static void	det_pool_free(struct det_chunk *);
+static void	*det_pool_map(size_t);
+static void	 det_pool_unmap(void *, size_t);
 
 void
 region_index_clear(struct detect *d)
@@ -86,9 +88,11 @@ region_index_clear(struct detect *d)
 	free(d->fixed);
 	d->fixed = NULL;
 	d->nfixed = d->fixedcap = 0;
-	free(d->bits);
-	d->bits = NULL;
-	d->nbits = d->bitscap = 0;
+	for (i = 0; i < d->nbpools; i++)
+		det_pool_unmap(d->bpools[i], DET_POOL * sizeof(struct det_bits));
+	free(d->bpools);
+	d->bpools = NULL;
+	d->nbits = d->nbpools = d->bpoolcap = 0;
 	free(d->blocks);
 	free(d->asns);
 	free(d->asnhash);
@@ -276,7 +280,7 @@ cbits_get(const struct detect *d, const struct det_chunk *c,
 	unsigned k;
 
 	if (c->q == DET_Q_FULL) {
-		*b = d->bits[c->u.big];
+		*b = *DET_BITS(d, c->u.big);
 		return;
 	}
 	memset(b, 0, sizeof(*b));
@@ -291,7 +295,7 @@ cbits_get(const struct detect *d, const struct det_chunk *c,
 
 /*
  * Stores a chunk's bitmaps: in place while one word of each holds all
- * their bits, else (from then on) in a row of d->bits.
+ * their bits, else (from then on) in a pool of whole ones (DET_BITS).
  */
 static void
 cbits_put(struct detect *d, struct det_chunk *c, const struct det_bits *b)
@@ -299,7 +303,7 @@ cbits_put(struct detect *d, struct det_chunk *c, const struct det_bits *b)
 	unsigned k, used = 0, q = 0;
 
 	if (c->q == DET_Q_FULL) {
-		d->bits[c->u.big] = *b;
+		*DET_BITS(d, c->u.big) = *b;
 		return;
 	}
 	for (k = 0; k < DET_WORDS; k++)
@@ -316,11 +320,15 @@ cbits_put(struct detect *d, struct det_chunk *c, const struct det_bits *b)
 		c->u.w[3] = b->visible[q];
 		return;
 	}
-	if (d->nbits >= UINT32_MAX)
+	if (d->nbits >= UINT32_MAX - 1)
 		fatalx("detect: too many chunk bitmaps");
-	d->bits = det_grow(d->bits, &d->bitscap, d->nbits + 1,
-	    sizeof(*d->bits));
-	d->bits[d->nbits] = *b;
+	if (d->nbits / DET_POOL >= d->nbpools) {
+		d->bpools = det_grow(d->bpools, &d->bpoolcap, d->nbpools + 1,
+		    sizeof(*d->bpools));
+		d->bpools[d->nbpools++] = det_pool_map(DET_POOL *
+		    sizeof(struct det_bits));
+	}
+	*DET_BITS(d, d->nbits) = *b;
 	c->q = DET_Q_FULL;
 	c->u.big = (uint32_t)d->nbits++;
 }
@@ -338,7 +346,7 @@ chunk_member_set(struct detect *d, struct det_chunk *c, unsigned first,
 	unsigned k, used = 0, q = 0;
 
 	if (c->q == DET_Q_FULL) {
-		bits_set(d->bits[c->u.big].member, first, n);
+		bits_set(DET_BITS(d, c->u.big)->member, first, n);
 		return;
 	}
 	bits_set(m, first, n);
@@ -652,26 +660,37 @@ chunk_fill_v4(struct detect *d, struct det_chunk *c,
  * all used before the next pool is taken.  Fresh anonymous memory is
  * zero, as calloc's was.
  */
-static struct det_chunk *
-det_pool_new(void)
+static void *
+det_pool_map(size_t len)
 {
 	void *p;
 
-	p = mmap(NULL, DET_POOL * sizeof(struct det_chunk),
-	    PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		fatal("detect");
 #ifdef MADV_POPULATE_WRITE
-	(void)madvise(p, DET_POOL * sizeof(struct det_chunk),
-	    MADV_POPULATE_WRITE);
+	(void)madvise(p, len, MADV_POPULATE_WRITE);
 #endif
 	return p;
 }
 
 static void
+det_pool_unmap(void *p, size_t len)
+{
+	(void)munmap(p, len);
+}
+
+static struct det_chunk *
+det_pool_new(void)
+{
+	return det_pool_map(DET_POOL * sizeof(struct det_chunk));
+}
+
+static void
 det_pool_free(struct det_chunk *p)
 {
-	(void)munmap(p, DET_POOL * sizeof(struct det_chunk));
+	det_pool_unmap(p, DET_POOL * sizeof(struct det_chunk));
 }
 
 /*
@@ -1145,12 +1164,11 @@ void
 region_materialize_prefetch(const struct detect *d, const struct bw_prefix *p,
     const struct det_match *m)
 {
-	struct bw_prefix cell;
-
-	if (m->via == VIA_PREFIX || p->len < det_fam[p->aid].chunk)
+	/* The key reads the cell's bytes only: p's own, p in one cell. */
+	if (m->via == VIA_PREFIX || p->len < det_fam[p->aid].chunk ||
+	    d->regions[m->region].memo_key == chash_key(m->region, p))
 		return;
-	prefix_set(&cell, p->aid, p->b, det_fam[p->aid].chunk);
-	det_map_prefetch(&d->cmap, chash_key(m->region, &cell));
+	det_map_prefetch(&d->cmap, chash_key(m->region, p));
 }
 
 static int

@@ -18,6 +18,7 @@
 #include <sys/resource.h>
 
 #include <dirent.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -317,6 +318,8 @@ main(int argc, char *argv[])
 	}
 	if (nwd > nroutes)
 		nwd = nroutes;
+	/* As bgpwatchd (malloc_tune): large arrays grow by mremap. */
+	(void)mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
 	if ((fd = mkstemp(path)) == -1) {
 		perror("mkstemp");
 		return 1;
