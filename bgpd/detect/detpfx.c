@@ -27,11 +27,24 @@ ptab_hash(const struct bw_prefix *p)
 	return (uint32_t)(a >> 32);
 }
 
+/*
+ * A hash's first slot: its top bits, so that doubling the index moves
+ * every entry to about twice its slot and ptab_grow writes the new index
+ * in order (with the low bits, a table's worth of random writes).
+ */
+static size_t
+ptab_first(uint32_t h, size_t cap)
+{
+	int b = __builtin_ctzll(cap);
+
+	return b <= 32 ? (size_t)h >> (32 - b) : h;
+}
+
 /* The slot of p in the index: its entry's, or the empty one to use. */
 static size_t
 ptab_slot(const struct det_ptab *t, const struct bw_prefix *p, uint32_t h)
 {
-	size_t i = h & (t->cap - 1);
+	size_t i = ptab_first(h, t->cap);
 	uint64_t v;
 
 	while ((v = t->idx[i]) != 0) {
@@ -53,7 +66,8 @@ void
 det_ptab_prefetch(const struct det_ptab *t, const struct bw_prefix *p)
 {
 	if (t->cap > 0)
-		__builtin_prefetch(&t->idx[ptab_hash(p) & (t->cap - 1)], 0, 3);
+		__builtin_prefetch(&t->idx[ptab_first(ptab_hash(p), t->cap)],
+		    0, 3);
 	if (t->n + 1 < t->entcap)
 		__builtin_prefetch(&t->ent[t->n + 1], 1, 3);
 	if (t->nmem + 2 < t->memcap) {
@@ -85,7 +99,8 @@ ptab_grow(struct det_ptab *t)
 	for (i = 0; i < t->cap; i++) {
 		if (t->idx[i] == 0)
 			continue;
-		for (j = (t->idx[i] >> 32) & (cap - 1); idx[j] != 0;
+		for (j = ptab_first((uint32_t)(t->idx[i] >> 32), cap);
+		    idx[j] != 0;
 		    j = (j + 1) & (cap - 1))
 			;
 		idx[j] = t->idx[i];
