@@ -530,10 +530,13 @@ det_route(struct detect *d, const struct detect_peer *dp,
 	int i, n, counting;
 	uint16_t vis, vis_any = 0;
 
-	/* The hook was not handed the prefix's routes: find them. */
-	if (rt == NULL)
-		rt = rib_lookup(d->rib, p, &nrt);
 	counting = dp->slot < d->npeers && d->peers[dp->slot].counting;
+	/*
+	 * The hook was not handed the prefix's routes (a withdrawal): find
+	 * them, unless this is a withdrawal that changes nothing (below).
+	 */
+	if (rt == NULL && (counting || announce || d->reference))
+		rt = rib_lookup(d->rib, p, &nrt);
 	/*
 	 * A peer that does not count (its table still loading, not a full
 	 * feed) changes no prefix's count of counting peers: its withdrawal
