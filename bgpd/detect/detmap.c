@@ -46,6 +46,12 @@ map_grow(struct det_map *m)
 	if ((keys = calloc(cap, sizeof(*keys))) == NULL ||
 	    (vals = malloc(cap * sizeof(*vals))) == NULL)
 		fatal("detect");
+	/*
+	 * Every page of a hash table is written sooner or later: in one
+	 * call, not a fault each (some 10 us apiece on this VM).
+	 */
+	det_populate(keys, cap * sizeof(*keys));
+	det_populate(vals, cap * sizeof(*vals));
 	for (i = 0; i < m->cap; i++) {
 		if (m->key[i] == 0)
 			continue;
@@ -103,8 +109,6 @@ det_map_reserve(struct det_map *m, size_t n)
 		return;
 	while ((n + 1) * 4 > m->cap * 3)
 		map_grow(m);
-	det_populate(m->key, m->cap * sizeof(*m->key));
-	det_populate(m->val, m->cap * sizeof(*m->val));
 }
 
 void

@@ -96,6 +96,8 @@ ptab_grow(struct det_ptab *t)
 
 	if ((idx = calloc(cap, sizeof(*idx))) == NULL)
 		fatal("detect");
+	/* Every page is written sooner or later: in one call (detmap.c). */
+	det_populate(idx, cap * sizeof(*idx));
 	for (i = 0; i < t->cap; i++) {
 		if (t->idx[i] == 0)
 			continue;
@@ -169,7 +171,6 @@ det_ptab_reserve(struct det_ptab *t, size_t n, size_t nmem)
 	if ((n + 1) * 4 > t->cap * 3) {
 		while ((n + 1) * 4 > t->cap * 3)
 			ptab_grow(t);
-		det_populate(t->idx, t->cap * sizeof(*t->idx));
 	}
 	t->ent = det_grow(t->ent, &t->entcap, n, sizeof(*t->ent));
 	t->mem = det_grow(t->mem, &t->memcap, nmem, sizeof(*t->mem));
