@@ -193,11 +193,12 @@ rib_update_at(struct rib *rib, uint16_t peer, const struct bw_prefix *p,
 	size_t at = 0, nr = 0;
 	int newpfx;
 
-	*routes = NULL;
-	*nroutes = 0;
 	if (t == NULL || p->len > t->maxplen ||
-	    (c = rib_peer(rib, peer, 1)) == NULL)
+	    (c = rib_peer(rib, peer, 1)) == NULL) {
+		*routes = NULL;
+		*nroutes = 0;
 		return -1;
+	}
 	if ((n = trie_seek(t, p, &pos)) != NULL) {
 		r = trie_routes(t, n);
 		nr = n->nroutes;
@@ -220,9 +221,15 @@ rib_update_at(struct rib *rib, uint16_t peer, const struct bw_prefix *p,
 	}
 	newpfx = !(at > 0 && r[at - 1].peer == peer) &&
 	    !(at < nr && r[at].peer == peer);
-	if ((n = trie_add(t, &pos, p, at)) == NULL)
+	if ((n = trie_add(t, &pos, p, at)) == NULL) {
+		*routes = NULL;
+		*nroutes = 0;
 		return -1;
-	r = &trie_routes(t, n)[at];
+	}
+	r = trie_routes(t, n);
+	*routes = r;
+	*nroutes = n->nroutes;
+	r += at;
 	rattr_ref(attrs);
 	r->attrs = attrs;
 	r->path_id = path_id;
@@ -231,8 +238,6 @@ rib_update_at(struct rib *rib, uint16_t peer, const struct bw_prefix *p,
 		c->epoch = rib->now;
 	r->flags = rib_time_flags(rib, c);
 	c->routes[p->aid]++;
-	*routes = trie_routes(t, n);
-	*nroutes = n->nroutes;
 	return newpfx ? RIB_UPD_NEW_PREFIX : RIB_UPD_NEW_PATH;
 }
 
