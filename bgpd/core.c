@@ -56,7 +56,11 @@ core_detect_open(struct bgpd *bgpd, int live, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot observe the region detector");
 		return -1;
 	}
-	return detect_configure(bgpd->detect, conf, now, err, errlen);
+	if (detect_configure(bgpd->detect, conf, now, err, errlen) == -1)
+		return -1;
+	/* Live, a reload builds the regions' index off the loop. */
+	detect_set_async(bgpd->detect, live);
+	return 0;
 }
 
 /* The MRT archive, an observer of the message tap (live only). */

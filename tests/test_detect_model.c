@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -504,6 +505,134 @@ test_sliced_runs(void **state)
 	model_free(&m);
 }
 
+static struct config *
+conf_plus(const struct model *m, const char *extra)
+{
+	struct config_errors errs;
+	struct config *c;
+	size_t len;
+	char *text;
+
+	len = strlen(m->text) + strlen(extra) + 1;
+	assert_non_null(text = malloc(len));
+	snprintf(text, len, "%s%s", m->text, extra);
+	c = config_parse_buf("model3.conf", text, strlen(text), &errs);
+	assert_non_null(c);
+	free(text);
+	return c;
+}
+
+/* Prefix 10.15.i.0/24 (region P, not in the pool) from peer 0, AS 65001. */
+static void
+announce_new(struct model *m, int i)
+{
+	struct detect_peer dp = peer(0);
+	uint8_t b[4] = { 10, 15, (uint8_t)i, 0 };
+	struct bw_prefix p;
+	struct rattr *a;
+	int k, rv;
+
+	prefix_set(&p, AID_INET, b, 24);
+	for (k = 0; k < 2; k++) {
+		a = mkattrs(m->s[k].in, dp.asn, 100, 65001);
+		rv = rib_update(m->s[k].rib, dp.slot, &p, 0, a);
+		assert_int_equal(rv, RIB_UPD_NEW_PREFIX);
+		detect_announce(m->s[k].d, &dp, &p, a, 1, m->now);
+		rattr_unref(m->s[k].in, a);
+	}
+}
+
+/*
+ * detect_run on side 0 until its index built on a thread is swapped in
+ * (its regions are those of conf then); the runs meanwhile ask to be
+ * called again soon.
+ */
+static void
+wait_swap(struct model *m, size_t nregions)
+{
+	struct detect *d = m->s[0].d;
+	struct timespec ts = { 0, 1000000 };
+	double next;
+	int i;
+
+	for (i = 0; i < 20000 && d->nregions != nregions; i++) {
+		next = detect_run(d, m->now);
+		assert_true(next >= 0 && next <= 0.01);
+		nanosleep(&ts, NULL);
+	}
+	assert_int_equal(d->nregions, nregions);
+}
+
+/*
+ * Side 0 builds the index of a reload on a thread: detect_configure
+ * returns with the regions before still in place and answering (a route
+ * meanwhile goes through them), a reload during the build stops it (back
+ * to the regions in place: nothing is built; then again), and once the
+ * new index is swapped in and the RIB learned both sides agree, events
+ * included.  Side 1 builds at once.
+ */
+static void
+reload_threaded(struct model *m)
+{
+	static const char extra[] =
+	    "region \"N\" {\n origin-as 65004\n origin-as 65005\n"
+	    " hold-down 5s\n}\n"
+	    "region \"R\" {\n origin-as 65003\n prefix 10.96.0.0/14\n"
+	    " hold-down 5s\n}\n";
+	struct detect *d = m->s[0].d;
+	struct config *c3;
+	size_t nreg = d->nregions, nblocks = d->nblocks;
+	uint64_t nev;
+	char err[256];
+	int k, step;
+
+	c3 = conf_plus(m, extra);
+	detect_set_async(d, 1);
+	m->now = 41;
+	for (k = 0; k < 2; k++)
+		assert_int_equal(detect_configure(m->s[k].d, c3, m->now, err,
+		    sizeof(err)), 0);
+	assert_non_null(d->build);
+	assert_int_equal(d->nregions, nreg);
+	assert_int_equal(d->nblocks, nblocks);
+	/* Back to the regions in place: the build stops, nothing else. */
+	assert_int_equal(detect_configure(d, m->conf, m->now, err,
+	    sizeof(err)), 0);
+	assert_null(d->build);
+	assert_int_equal(d->nregions, nreg);
+	assert_false(d->learning);
+	/*
+	 * And again, with new routes of regions both sides have meanwhile
+	 * (new: a route replaced might take a learned member from the side
+	 * that learns after it, as it should).
+	 */
+	assert_int_equal(detect_configure(d, c3, m->now, err, sizeof(err)), 0);
+	assert_non_null(d->build);
+	nev = m->s[0].log.n;
+	for (step = 0; step < 16; step++)
+		announce_new(m, step);
+	assert_true(m->s[0].log.n > nev);
+	assert_int_equal(d->nregions, nreg);
+	wait_swap(m, nreg + 1);
+	assert_true(d->learning);
+	model_compare(m);
+	assert_true(d->regions[nreg].npfx > 0);
+	m->now = 60;
+	model_compare(m);
+	for (k = 0; k < 2; k++)
+		assert_int_equal(m->s[k].d->regions[nreg].state, REGION_UP);
+	/* The thread frees the old index, then is joined. */
+	for (step = 0; step < 20000 && d->build != NULL; step++) {
+		struct timespec ts = { 0, 1000000 };
+
+		detect_run(d, m->now);
+		nanosleep(&ts, NULL);
+	}
+	assert_null(d->build);
+	config_free(m->conf);
+	m->conf = c3;
+}
+
 /*
  * A reload that changes the regions learns the routes in the RIB in
  * slices of detect_run: side 0 a prefix per slice, side 1 all of them in
@@ -576,6 +705,7 @@ test_reload_sliced(void **state)
 		assert_int_equal(m_reload.s[k].d->regions[0].state, REGION_UP);
 	config_free(m_reload.conf);
 	m_reload.conf = c2;
+	reload_threaded(&m_reload);
 	model_free(&m_reload);
 }
 

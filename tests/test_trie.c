@@ -21,6 +21,17 @@
 #define NQUERY	400
 
 static uint64_t	rng;
+/* The tries' topmin (tinit), and whether random IPv6 prefixes fall in
+ * the top's base 2000::/3 (three in four) or never. */
+static size_t	topmin = TRIE_TOP_MIN;
+static int	topv6;
+
+static void
+tinit(struct trie *t, uint8_t aid)
+{
+	trie_init(t, aid);
+	t->topmin = topmin;
+}
 
 static uint64_t
 rnd(void)
@@ -61,6 +72,8 @@ rand_prefix(const struct ref *r, uint8_t aid, struct bw_prefix *p)
 	for (i = 0; i < 16; i++)
 		b[i] = (uint8_t)rnd();
 	b[0] = (uint8_t)(b[0] & 0x83);		/* a few top bits vary */
+	if (topv6 && aid == AID_INET6 && rnd() % 4 != 0)
+		b[0] ^= 0x20;			/* 2000::/3 (or a000::/3) */
 	len = (int)(rnd() % (uint64_t)(maxlen + 1));
 	if (r->n > 0 && mode > 0) {
 		base = &r->p[rnd() % r->n];
@@ -222,7 +235,8 @@ check_order(const struct trie *t, const struct ref *r)
 	do {
 		size_t before = c.n;
 
-		budget = 1 + rnd() % 300;
+		/* A small table in tiny slices: every resume point. */
+		budget = 1 + rnd() % (r->n < 64 ? 3 : 300);
 		more = trie_slice_ro(t, &next, started, budget, collect_cb,
 		    &c);
 		assert_true(c.n - before <= budget);
@@ -233,13 +247,26 @@ check_order(const struct trie *t, const struct ref *r)
 	assert_same(c.p, c.n, want, r->n);
 }
 
+/* The shape of root and of every top slot. */
+static size_t
+check_shape_all(const struct trie *t)
+{
+	size_t i, k = check_shape(t, t->root, NULL, 0);
+
+	for (i = 0; t->top != NULL && i < TRIE_TOP_SLOTS; i++)
+		k += check_shape(t, t->top[i], NULL, 0);
+	return k;
+}
+
 static void
 check_all(const struct trie *t, const struct ref *r, uint8_t aid)
 {
 	struct bw_prefix q;
 	size_t i;
 
-	assert_int_equal(check_shape(t, t->root, NULL, 0), r->n);
+	assert_int_equal(check_shape_all(t), r->n);
+	/* Every node in root or in its prefix's slot. */
+	assert_int_equal(trie_check_index(t), 0);
 	assert_int_equal(t->prefixes, r->n);
 	assert_int_equal(t->routes, r->n);
 	assert_true(t->nodes <= 2 * r->n + 1);
@@ -265,7 +292,7 @@ run_family(uint8_t aid, uint64_t seed)
 
 	rng = seed;
 	memset(&r, 0, sizeof(r));
-	trie_init(&t, aid);
+	tinit(&t, aid);
 	while (r.n < NPFX && tries++ < 4 * NPFX) {
 		rand_prefix(&r, aid, &p);
 		n = trie_seek(&t, &p, &pos);
@@ -306,6 +333,7 @@ run_family(uint8_t aid, uint64_t seed)
 	assert_true(m.reserved <= TRIE_NSLAB * SLAB_CHUNK);
 	assert_true(m.reserved <= 12 * SLAB_CHUNK);
 	assert_null(t.root);
+	assert_null(t.top);		/* an empty trie gave it back */
 	trie_clear(&t, NULL, NULL);
 }
 
@@ -372,7 +400,7 @@ run_sorted(uint8_t aid, uint64_t seed, int reverse)
 			all.p[all.n++] = p;
 	}
 	qsort(all.p, all.n, sizeof(all.p[0]), cmp_pfx);
-	trie_init(&t, aid);
+	tinit(&t, aid);
 	for (k = 0; k < all.n; k++) {
 		if (k % 32 == 0 && !reverse)
 			prefetch_check(&t, &all.p[k], all.n - k < 80 ?
@@ -411,6 +439,7 @@ run_sorted(uint8_t aid, uint64_t seed, int reverse)
 		r.n--;
 	}
 	assert_null(t.root);
+	assert_null(t.top);
 	trie_clear(&t, NULL, NULL);
 }
 
@@ -456,7 +485,7 @@ test_trie_index_grow(void **state)
 		assert_int_equal(prefix_set(&pool[i], AID_INET, b,
 		    (uint8_t)(16 + rnd() % 9)), 0);
 	}
-	trie_init(&t, AID_INET);
+	tinit(&t, AID_INET);
 	for (op = 0; op < 6 * GPOOL; op++) {
 		i = rnd() % GPOOL;
 		n = trie_seek(&t, &pool[i], &pos);
@@ -547,7 +576,7 @@ run_multi(uint8_t aid, uint64_t seed)
 		if (ref_find(&r, &r.p[r.n]) == SIZE_MAX)
 			r.n++;
 	}
-	trie_init(&t, aid);
+	tinit(&t, aid);
 	for (op = 0; op < 40000; op++) {
 		if (op % 7 == 0) {
 			at = rnd() % (r.n - 64);
@@ -593,6 +622,152 @@ run_multi(uint8_t aid, uint64_t seed)
 	trie_clear(&t, NULL, NULL);
 }
 
+/*
+ * The top: random IPv6 tables again on tries that have it from the first
+ * prefix (topmin 0) and that make it midway (root's subtrees split into
+ * the slots with routes on them, the index in use), with IPv6 prefixes
+ * inside and outside its base 2000::/3.  (The tests above make it midway
+ * too, at TRIE_TOP_MIN nodes.)
+ */
+static void
+test_trie_top(void **state)
+{
+	(void)state;
+	topv6 = 1;
+	topmin = 0;
+	run_family(AID_INET6, 0x70c);
+	run_sorted(AID_INET6, 0x70e, 1);
+	topmin = 300;
+	run_multi(AID_INET6, 0x710);
+	topmin = TRIE_TOP_MIN;
+	topv6 = 0;
+}
+
+static const char *const edges4[] = {
+	"0.0.0.0/0", "0.0.0.0/32", "0.0.0.0/16", "0.0.0.0/15", "0.0.0.0/17",
+	"10.0.0.0/8", "10.0.0.0/15", "10.0.0.0/16", "10.0.0.0/17",
+	"10.0.128.0/17", "10.1.0.0/16", "10.1.255.255/32", "10.0.0.1/32",
+	"10.2.0.0/15", "10.3.0.0/16", "128.0.0.0/1", "255.255.0.0/16",
+	"255.255.255.255/32", "255.255.255.254/31", "192.168.0.0/16",
+	"192.168.0.0/24", "192.169.0.0/16", "192.168.0.0/15",
+};
+static const char *const edges6[] = {
+	"::/0", "::/128", "::/1", "::/2", "2000::/3", "2000::/4",
+	"2000::/18", "2000::/19", "2000::/20", "2000:2000::/19",
+	"2000:1000::/20", "2001:db8::/32", "2001:db8::1/128",
+	"3fff:e000::/19", "3fff:c000::/18",
+	"3fff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128", "4000::/3",
+	"4000::/19", "1fff:ffff::/32", "1fff::/16", "fc00::/7",
+	"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128", "2a00::/12",
+	"2a00::/19", "2a00:1::/32", "2a00:1::/48",
+};
+
+/* trie_slice's visit: empties every other node it visits, in order. */
+struct rwslice {
+	struct bw_prefix	 seen[64];
+	size_t			 n;
+};
+
+static int
+rwslice_visit(struct trie *t, struct trie_node **np, void *arg)
+{
+	struct rwslice *w = arg;
+
+	assert_true(w->n < 64);
+	trie_prefix(t, *np, &w->seen[w->n]);
+	if (w->n++ % 2 == 0)
+		trie_shrink(t, np, 0);
+	return 0;
+}
+
+static void
+run_edges(uint8_t aid, const char *const *s, size_t ns, size_t min)
+{
+	static struct ref r;
+	struct rwslice w;
+	struct trie t;
+	struct trie_pos pos;
+	struct trie_node *n;
+	struct bw_prefix p, next;
+	size_t i, j, k;
+	int more, started;
+
+	memset(&r, 0, sizeof(r));
+	for (i = 0; i < ns; i++)
+		assert_int_equal(prefix_parse(s[i], &r.p[r.n++]), 0);
+	for (i = r.n - 1; i > 0; i--) {
+		/* A random order. */
+		j = rnd() % (i + 1);
+		p = r.p[i];
+		r.p[i] = r.p[j];
+		r.p[j] = p;
+	}
+	tinit(&t, aid);
+	t.topmin = min;
+	for (i = 0; i < r.n; i++) {
+		prefetch_check(&t, &r.p[i], r.n - i);
+		n = trie_seek(&t, &r.p[i], &pos);
+		assert_true(n == NULL || n->nroutes == 0);
+		n = trie_add(&t, &pos, &r.p[i], 0);
+		assert_non_null(n);
+		memset(trie_routes(&t, n), 0, sizeof(struct rib_route));
+		trie_routes(&t, n)[0].path_id = (uint32_t)r.p[i].len << 8 |
+		    r.p[i].b[0];
+	}
+	assert_non_null(t.top);
+	/* Slots in use: the walks interleave them with root's nodes. */
+	for (i = k = 0; i < TRIE_TOP_SLOTS; i++)
+		k += t.top[i] != NULL;
+	assert_true(k >= 5);
+	assert_non_null(t.root);
+	check_all(&t, &r, aid);
+
+	/* A changing walk in slices of 1 or 2 empties every other prefix
+	 * (slots left empty, root's branch points merged away). */
+	memset(&w, 0, sizeof(w));
+	memset(&next, 0, sizeof(next));
+	started = 0;
+	do {
+		more = trie_slice(&t, &next, started, 1 + rnd() % 2,
+		    rwslice_visit, &w);
+		started = 1;
+	} while (more);
+	qsort(r.p, r.n, sizeof(r.p[0]), cmp_pfx);
+	assert_same(w.seen, w.n, r.p, r.n);
+	for (i = j = 0; i < r.n; i++)
+		if (i % 2 == 1)
+			r.p[j++] = r.p[i];
+	r.n = j;
+	check_all(&t, &r, aid);
+
+	/* The rest by trie_del, in random order. */
+	while (r.n > 0) {
+		i = rnd() % r.n;
+		assert_non_null(trie_seek(&t, &r.p[i], &pos));
+		trie_del(&t, &pos, 0);
+		r.p[i] = r.p[--r.n];
+		check_all(&t, &r, aid);
+	}
+	assert_null(t.root);
+	assert_null(t.top);
+	trie_clear(&t, NULL, NULL);
+}
+
+static void
+test_trie_top_edges(void **state)
+{
+	size_t k;
+
+	(void)state;
+	rng = 0x5107;
+	for (k = 0; k < 4; k++) {
+		run_edges(AID_INET, edges4, sizeof(edges4) / sizeof(edges4[0]),
+		    k % 2 == 0 ? 0 : 6);
+		run_edges(AID_INET6, edges6, sizeof(edges6) /
+		    sizeof(edges6[0]), k % 2 == 0 ? 0 : 6);
+	}
+}
+
 static void
 test_trie_multi(void **state)
 {
@@ -614,7 +789,7 @@ test_trie_big_node(void **state)
 	size_t i;
 
 	(void)state;
-	trie_init(&t, AID_INET);
+	tinit(&t, AID_INET);
 	assert_int_equal(prefix_parse("10.0.0.0/8", &p), 0);
 	for (i = 0; i < 100; i++) {
 		trie_seek(&t, &p, &pos);
@@ -725,6 +900,8 @@ main(void)
 		cmocka_unit_test(test_trie_v6),
 		cmocka_unit_test(test_trie_big_node),
 		cmocka_unit_test(test_trie_multi),
+		cmocka_unit_test(test_trie_top),
+		cmocka_unit_test(test_trie_top_edges),
 		cmocka_unit_test(test_trie_sorted),
 		cmocka_unit_test(test_trie_index_grow),
 		cmocka_unit_test(test_slab_pool),

@@ -42,7 +42,20 @@
 #include "bmp_station.h"
 #include "sock.h"
 
-#define BMP_MSG_BUDGET		1024	/* messages per read callback */
+#define BMP_MSG_BUDGET		1024	/* messages per visit, at most */
+/*
+ * Reading is bounded in time, as BGP sessions' reads are
+ * (bgpd/bgp/session.h): a Route Monitoring message costs what its
+ * UPDATE's routes cost, milliseconds for 1,000 prefixes with every
+ * country watched, and 1,024 of them in one callback stalled the loop
+ * for seconds.  A router is read for a visit of at most BMP_VISIT_MAX
+ * of the loop's turn, and not at all once the turn has run
+ * LOOP_TURN_MAX (but never put off twice in a row); the clock is read
+ * every BMP_CLOCK_EVERY units of work (a message is 1, plus 1 per 256
+ * bytes of it).
+ */
+#define BMP_VISIT_MAX		0.002
+#define BMP_CLOCK_EVERY		4
 #define BMP_READ_CHUNK		(256 * 1024)	/* bytes per read() */
 #define BMP_SESSION_LOST	"bmp session lost"
 #define BMP_RETRY_SECS		5	/* connect port N: between attempts */
@@ -614,7 +627,23 @@ bmp_more_cb(evutil_socket_t fd, short what, void *arg)
 	bmp_read(arg);
 }
 
-/* Whole messages off the input, a batch at a time. */
+/* 1 when a visit that began at turn time visit is over. */
+static int
+bmp_visit_over(struct bmp_router *r, double visit, size_t *work)
+{
+	double t;
+
+	if (*work < BMP_CLOCK_EVERY)
+		return 0;
+	*work = 0;
+	t = loop_turn_elapsed(r->st->loop->base);
+	return t > LOOP_TURN_MAX || t - visit > BMP_VISIT_MAX;
+}
+
+/*
+ * Whole messages off the input for one visit (see BMP_VISIT_MAX); with
+ * messages left, the router is read again after the next poll.
+ */
 static void
 bmp_read(struct bmp_router *r)
 {
@@ -624,13 +653,25 @@ bmp_read(struct bmp_router *r)
 	const char *err = NULL;
 	char why[BMP_REASON_MAX];
 	uint8_t *p;
-	size_t avail;
+	size_t avail, work = 0;
+	double visit;
 	int n, rv;
 
 	if (r->bev == NULL)
 		return;
 	in = bufferevent_get_input(r->bev);
+	visit = loop_turn_elapsed(r->st->loop->base);
+	if (visit > LOOP_TURN_MAX && !r->starved &&
+	    evbuffer_get_length(in) >= BMP_HDR_LEN) {
+		/* Others spent this turn: the next one. */
+		r->starved = 1;
+		evtimer_add(r->ev_more, &zero);
+		return;
+	}
+	r->starved = 0;
 	for (n = 0; n < BMP_MSG_BUDGET; n++) {
+		if (bmp_visit_over(r, visit, &work))
+			break;
 		avail = evbuffer_get_length(in);
 		if (avail < BMP_HDR_LEN ||
 		    (p = evbuffer_pullup(in, BMP_HDR_LEN)) == NULL)
@@ -647,6 +688,7 @@ bmp_read(struct bmp_router *r)
 		if (bmp_message(r, p, h.len) == -1)
 			return;		/* connection closed */
 		evbuffer_drain(in, h.len);
+		work += 1 + h.len / 256;
 	}
 	evtimer_add(r->ev_more, &zero);
 }

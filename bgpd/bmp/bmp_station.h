@@ -106,6 +106,8 @@ struct bmp_router {
 	struct event		*ev_more;	/* yield between batches */
 	uint16_t		 port;
 	uint8_t			 initiated;	/* Initiation seen */
+	uint8_t			 starved;	/* put off once: reads next time
+						 * whatever the turn */
 	uint8_t			 connecting;	/* our connect() under way */
 	double			 next_connect;	/* connect port N: retry at */
 	double			 connected;	/* loop clock */

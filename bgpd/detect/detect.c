@@ -101,7 +101,7 @@ detect_new(struct rib *rib, double now)
 	return d;
 }
 
-static void
+void
 det_regions_free(struct det_region *r, size_t n)
 {
 	size_t i;
@@ -120,6 +120,7 @@ detect_free(struct detect *d)
 {
 	if (d == NULL)
 		return;
+	rirstats_free(det_build_stop(d));
 	region_index_clear(d);
 	det_regions_free(d->regions, d->nregions);
 	rirstats_free(d->rs);
@@ -756,7 +757,7 @@ double
 detect_run(struct detect *d, double now)
 {
 	size_t i, w, budget = DET_RECOUNT_BUDGET, work = d->work_run;
-	double next = -1;
+	double next = det_build_poll(d, now);
 	uint64_t bits;
 	int b;
 
@@ -807,7 +808,7 @@ det_region_params(struct det_region *r, const struct config_region *cr)
 	r->unstable_window = cr->unstable_window > 0 ? cr->unstable_window : 1;
 }
 
-static void
+void
 det_region_init(struct det_region *r, const struct config_region *cr)
 {
 	memset(r, 0, sizeof(*r));
@@ -819,14 +820,20 @@ det_region_init(struct det_region *r, const struct config_region *cr)
 	r->worst = 1.0;
 }
 
-/* A reload keeps what a region had reported, so it does not repeat. */
-static void
+/*
+ * A reload keeps what a region had reported, so it does not repeat.
+ * Looks at old[hint] first (regions mostly keep their order: with every
+ * country watched a search each was 1,239 x 1,239 / 2 compares); returns
+ * where it was found, or SIZE_MAX.
+ */
+size_t
 det_region_carry(struct det_region *r, const struct det_region *old,
-    size_t nold)
+    size_t nold, size_t hint)
 {
-	size_t i;
+	size_t i, k;
 
-	for (i = 0; i < nold; i++) {
+	for (k = 0; k < nold; k++) {
+		i = (hint + k) % nold;
 		if (strcmp(old[i].name, r->name) != 0)
 			continue;
 		r->state = old[i].state;
@@ -834,8 +841,9 @@ det_region_carry(struct det_region *r, const struct det_region *old,
 		r->bad_start = old[i].bad_start;
 		r->worst = old[i].worst;
 		r->unstable = old[i].unstable;
-		return;
+		return i;
 	}
+	return SIZE_MAX;
 }
 
 /* Refuses `prefix` lines too large to watch before anything changes. */
@@ -1088,15 +1096,31 @@ det_stats(struct detect *d, const struct config *conf,
 	return 0;
 }
 
+void
+det_index_taken(struct detect *d, double now)
+{
+	size_t i;
+
+	free(d->touched);
+	d->touchw = (d->nregions + 63) / 64;
+	if ((d->touched = calloc(d->touchw + 1, sizeof(*d->touched))) == NULL)
+		fatal("detect");
+	/* The reference looks at every region on every run. */
+	for (i = 0; i < d->nregions && d->reference; i++)
+		region_touch(d, (uint16_t)i);
+	det_learn_start(d);
+	region_mark_all_dirty(d);
+	det_fullfeed(d, now);
+}
+
 int
 detect_configure(struct detect *d, const struct config *conf, double now,
     char *err, size_t errlen)
 {
 	const struct config_region *cr;
-	struct det_region *regions, *old = d->regions;
-	struct rirstats *rs;
+	struct rirstats *rs, *brs;
 	struct det_fstat *fst;
-	size_t i, n = 0, nold = d->nregions, klen, ochunks, opfx, omem;
+	size_t n = 0, klen;
 	char *key;
 
 	if (det_check_sizes(conf, err, errlen) == -1)
@@ -1113,6 +1137,15 @@ detect_configure(struct detect *d, const struct config *conf, double now,
 		free(fst);
 		return -1;
 	}
+	/*
+	 * Taken: an index still being built is of a reload before.  Its
+	 * statistics are those of d->fst, so "unchanged" means them.
+	 */
+	brs = det_build_stop(d);
+	if (rs == NULL)
+		rs = brs;
+	else
+		rirstats_free(brs);
 	free(d->fst);
 	d->fst = fst;
 	d->nfst = fst != NULL ? conf->nrir_stats : 0;
@@ -1128,47 +1161,22 @@ detect_configure(struct detect *d, const struct config *conf, double now,
 		det_fullfeed(d, now);
 		return 0;
 	}
-	free(d->ikey);
-	d->ikey = NULL;
-	if ((regions = calloc(n + 1, sizeof(*regions))) == NULL)
-		fatal("detect");
-	n = 0;
-	TAILQ_FOREACH(cr, &conf->regions, entry) {
-		det_region_init(&regions[n], cr);
-		det_region_carry(&regions[n++], old, nold);
-	}
-	ochunks = d->cmap.n;
-	opfx = d->ptab.n;
-	omem = d->ptab.nmem;
-	region_index_clear(d);
-	if (rs != NULL) {
-		rirstats_free(d->rs);
-		d->rs = rs;
-	}
-	d->regions = regions;
-	d->nregions = n;
-	det_regions_free(old, nold);
-	free(d->touched);
-	d->touchw = (n + 63) / 64;
-	if ((d->touched = calloc(d->touchw + 1, sizeof(*d->touched))) == NULL)
-		fatal("detect");
-	/* The reference looks at every region on every run. */
-	for (i = 0; i < n && d->reference; i++)
-		region_touch(d, (uint16_t)i);
-	if (region_index_build(d, conf, err, errlen) == -1) {
-		free(key);
+	/*
+	 * Built apart (on a thread when d->async), then swapped in; the old
+	 * regions answer until then.
+	 */
+	if (det_build_start(d, conf, rs, key, klen, now, err, errlen) == -1)
 		return -1;
-	}
-	d->ikey = key;
-	d->ikeylen = klen;
-	det_map_reserve(&d->cmap, ochunks);
-	det_ptab_reserve(&d->ptab, opfx, omem);
-	/* The first slice now: a small RIB is learned at once. */
-	det_learn_start(d);
-	det_learn_slice(d);
-	region_mark_all_dirty(d);
-	det_fullfeed(d, now);
+	/* Built at once: the first slice now (a small RIB is learned). */
+	if (d->build == NULL)
+		det_learn_slice(d);
 	return 0;
+}
+
+void
+detect_set_async(struct detect *d, int on)
+{
+	d->async = on != 0;
 }
 
 /* show regions */

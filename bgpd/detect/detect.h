@@ -106,6 +106,13 @@ void	detect_free(struct detect *);
  */
 int	detect_configure(struct detect *, const struct config *, double now,
 	    char *err, size_t errlen);
+/*
+ * on: a reload that changes the regions builds their index on a thread,
+ * the regions before answering until detect_run swaps it in (the daemon
+ * when live).  Off (the default: tests, replay): at once, in
+ * detect_configure.
+ */
+void	detect_set_async(struct detect *, int on);
 
 /*
  * Calls fn(ev, arg) for every event from now on, after the observers

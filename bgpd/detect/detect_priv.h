@@ -8,6 +8,7 @@
 
 #include <sys/stat.h>
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "detect.h"
@@ -373,10 +374,60 @@ struct detect {
 	uint8_t			 learning;
 	size_t			 learn_run;	/* prefixes per slice */
 	size_t			 learn_members;	/* visited in this slice */
+	/*
+	 * A reload's new index, built apart (detbuild.c; on a thread when
+	 * async) and swapped in by detect_run; meanwhile the regions above
+	 * answer.  stop: set in the detector being built, to end it early.
+	 */
+	struct det_build	*build;
+	atomic_int		*stop;
+	uint8_t			 async;
 };
+
+/* 1 if the index being built in d is to be dropped. */
+static inline int
+det_stopped(const struct detect *d)
+{
+	return d->stop != NULL && atomic_load(d->stop) != 0;
+}
+
+/* detect.c */
+void	det_region_init(struct det_region *, const struct config_region *);
+/*
+ * The reported state of old's region of the same name, if any (looked
+ * for from old[hint] on); returns its index there, or SIZE_MAX.
+ */
+size_t	det_region_carry(struct det_region *, const struct det_region *old,
+	    size_t nold, size_t hint);
+void	det_regions_free(struct det_region *, size_t);
+/* A new index is in: learn the RIB, count everything again. */
+void	det_index_taken(struct detect *, double now);
+
+/* detbuild.c */
+/*
+ * Builds the regions of conf and their index from rs (NULL: d->rs),
+ * taking rs and key; at once (returns 0 when in, or -1 with err set and
+ * nothing changed), or on a thread when d->async (0: d->build is set).
+ */
+int	det_build_start(struct detect *, const struct config *,
+	    struct rirstats *rs, char *key, size_t klen, double now, char *err,
+	    size_t errlen);
+/*
+ * From detect_run: swaps in a finished index, joins the thread once it
+ * has freed the old one.  Returns the seconds until it wants to look
+ * again (-1: no build under way).
+ */
+double	det_build_poll(struct detect *, double now);
+/*
+ * Stops a build under way and waits for its thread; returns the
+ * statistics it was given (the caller's now), or NULL.
+ */
+struct rirstats *det_build_stop(struct detect *);
 
 /* region.c */
 void	region_index_clear(struct detect *);
+/* Exchanges the regions and index of two detectors (nothing is copied). */
+void	region_index_swap(struct detect *, struct detect *);
 int	region_index_build(struct detect *, const struct config *,
 	    char *err, size_t errlen);
 /* Chunks of the region not recomputed yet (dirty or not yet swept). */

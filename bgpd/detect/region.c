@@ -119,6 +119,66 @@ region_index_clear(struct detect *d)
 	d->dirty_head = UINT32_MAX;
 }
 
+static void
+det_swap(void *a, void *b, size_t n)
+{
+	char t[sizeof(struct det_ptab)];
+	char *x = a, *y = b;
+	size_t k;
+
+	for (; n > 0; n -= k, x += k, y += k) {
+		k = n < sizeof(t) ? n : sizeof(t);
+		memcpy(t, x, k);
+		memcpy(x, y, k);
+		memcpy(y, t, k);
+	}
+}
+
+#define IDX_SWAP(a, b, f)	det_swap(&(a)->f, &(b)->f, sizeof((a)->f))
+
+void
+region_index_swap(struct detect *a, struct detect *b)
+{
+	int aid;
+
+	for (aid = AID_INET; aid < AID_MAX; aid++) {
+		trie_swap(&a->bidx[aid], &b->bidx[aid]);
+		trie_swap(&a->cidx[aid], &b->cidx[aid]);
+	}
+	IDX_SWAP(a, b, regions);
+	IDX_SWAP(a, b, nregions);
+	IDX_SWAP(a, b, blocks);
+	IDX_SWAP(a, b, nblocks);
+	IDX_SWAP(a, b, blockcap);
+	IDX_SWAP(a, b, asns);
+	IDX_SWAP(a, b, nasns);
+	IDX_SWAP(a, b, asncap);
+	IDX_SWAP(a, b, asnhash);
+	IDX_SWAP(a, b, asnhsize);
+	IDX_SWAP(a, b, nchunks);
+	IDX_SWAP(a, b, fixed);
+	IDX_SWAP(a, b, nfixed);
+	IDX_SWAP(a, b, fixedcap);
+	IDX_SWAP(a, b, cmap);
+	IDX_SWAP(a, b, cell4);
+	IDX_SWAP(a, b, vb);
+	IDX_SWAP(a, b, nvb);
+	IDX_SWAP(a, b, vb16);
+	IDX_SWAP(a, b, ptab);
+	IDX_SWAP(a, b, pools);
+	IDX_SWAP(a, b, npools);
+	IDX_SWAP(a, b, poolcap);
+	IDX_SWAP(a, b, dirty_head);
+	IDX_SWAP(a, b, sweep_next);
+	IDX_SWAP(a, b, sweep_end);
+	IDX_SWAP(a, b, pendlist);
+	IDX_SWAP(a, b, npend);
+	IDX_SWAP(a, b, pendcap);
+	IDX_SWAP(a, b, pend_cur);
+	IDX_SWAP(a, b, pend_first);
+	IDX_SWAP(a, b, pend_due);
+}
+
 /*
  * Populates the pages of [p, p + len) (whole pages only) in one call:
  * for tables reserved at once and then probed at random, where a fault
@@ -974,6 +1034,8 @@ region_index_build(struct detect *d, const struct config *conf, char *err,
 	size_t i;
 
 	TAILQ_FOREACH(cr, &conf->regions, entry) {
+		if (det_stopped(d))
+			goto stopped;
 		region_add_conf(d, id, cr);
 		region_via_summary(d, &d->regions[id], cr);
 		id++;
@@ -983,6 +1045,8 @@ region_index_build(struct detect *d, const struct config *conf, char *err,
 	/* `prefix` lines count in full: their chunks exist from the start. */
 	id = 0;
 	TAILQ_FOREACH(cr, &conf->regions, entry) {
+		if (det_stopped(d))
+			goto stopped;
 		for (i = 0; i < cr->nprefixes; i++)
 			if (cells_each(&cr->prefixes[i], DET_CHUNKS_PER_PREFIX,
 			    cell_fixed, d, id) == -1) {
@@ -997,6 +1061,9 @@ region_index_build(struct detect *d, const struct config *conf, char *err,
 		id++;
 	}
 	return 0;
+stopped:
+	snprintf(err, errlen, "the index build was stopped");
+	return -1;
 }
 
 struct match_walk {

@@ -19,6 +19,13 @@
  * trie's slabs pass empty chunks to each other through a pool); larger
  * arrays use malloc.
  *
+ * The top: a large trie (TRIE_TOP_MIN nodes) hangs its prefixes of /16 or
+ * longer (IPv6: /19 or longer inside 2000::/3) from a table of 2^16
+ * links by their first bits, one subtrie per slot; root keeps the rest.
+ * The upper 16 levels, the same for every random descent and the most
+ * instructions of it, become one load.  Ordered walks interleave root's
+ * nodes and the slots (top_before), so address order holds.
+ *
  * Seeking a prefix: nodes with two routes or more are found in the hash
  * index (which grows a few slots per route added, never in one pass);
  * the others by a descent that follows the prefix's bits and compares
@@ -32,6 +39,8 @@
  * the first prefix not yet visited and find their way back to it by key
  * (O(depth)), so the trie may change freely between slices.
  */
+#include <sys/mman.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,39 +48,46 @@
 #include "slab.h"
 #include "trie.h"
 
-/* Big-endian loads of key bits; keys are 4 or 16 bytes. */
+/* Big-endian loads and stores of key bits (keys are 4 or 16 bytes):
+ * one move and a byte swap each. */
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define be64(v)	(v)
+#define be32(v)	(v)
+#else
+#define be64(v)	__builtin_bswap64(v)
+#define be32(v)	__builtin_bswap32(v)
+#endif
+
 static inline uint64_t
 load_be64(const uint8_t *p)
 {
-	return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 |
-	    (uint64_t)p[2] << 40 | (uint64_t)p[3] << 32 |
-	    (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 |
-	    (uint64_t)p[6] << 8 | p[7];
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return be64(v);
 }
 
 static inline void
 store_be64(uint8_t *p, uint64_t v)
 {
-	int i;
-
-	for (i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
+	v = be64(v);
+	memcpy(p, &v, 8);
 }
 
 static inline void
 store_be32(uint8_t *p, uint32_t v)
 {
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
+	v = be32(v);
+	memcpy(p, &v, 4);
 }
 
 static inline uint32_t
 load_be32(const uint8_t *p)
 {
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return be32(v);
 }
 
 /* Whether two (masked) keys are equal: word compares, no memcmp call. */
@@ -138,6 +154,93 @@ kw_bit(const struct kwords *w, int i)
 {
 	return (unsigned int)(i < 64 ? (w->hi << i) >> 63 :
 	    (w->lo << (i - 64)) >> 63);
+}
+
+/* --- the top ----------------------------------------------------------- */
+
+/* A key's first 64 bits (IPv4: its 32 bits, high). */
+static inline uint64_t
+key_hi(const struct trie *t, const uint8_t *k)
+{
+	return t->keylen == 4 ? (uint64_t)load_be32(k) << 32 : load_be64(k);
+}
+
+/* Does the prefix (key's high word, length) hang from a top slot? */
+static inline int
+top_in(const struct trie *t, uint64_t hi, int plen)
+{
+	return t->top != NULL && plen >= t->topb + TRIE_TOP_BITS &&
+	    (hi & t->topmask) == t->topkey;
+}
+
+static inline size_t
+top_slot(const struct trie *t, uint64_t hi)
+{
+	return (size_t)((hi << t->topb) >> (64 - TRIE_TOP_BITS));
+}
+
+/* The link a descent for the prefix starts from. */
+static inline struct trie_node **
+top_link(struct trie *t, uint64_t hi, int plen)
+{
+	return top_in(t, hi, plen) ? &t->top[top_slot(t, hi)] : &t->root;
+}
+
+static inline const struct trie_node *
+top_start(const struct trie *t, const struct bw_prefix *p)
+{
+	uint64_t hi = key_hi(t, p->b);
+
+	return top_in(t, hi, p->len) ? t->top[top_slot(t, hi)] : t->root;
+}
+
+/*
+ * How many top slots come before the prefix (key, plen) in address
+ * order: for one that covers the base 0, one after it all of them, one
+ * inside it (shorter than a slot's prefix, or a slot's own) the index
+ * of its first slot.  Ordered walks interleave root's nodes and the
+ * slots with it.
+ */
+static size_t
+top_before(const struct trie *t, const uint8_t *key, int plen)
+{
+	uint64_t hi = key_hi(t, key), x = (hi ^ t->topkey) & t->topmask;
+	int c = x ? __builtin_clzll(x) : t->topb;
+
+	if (c >= (plen < t->topb ? plen : t->topb))
+		return plen <= t->topb ? 0 : top_slot(t, hi);
+	return (hi << c) >> 63 ? TRIE_TOP_SLOTS : 0;
+}
+
+/* The slots [*lo, *hi) whose prefixes p (not in a slot) covers. */
+static void
+top_covered(const struct trie *t, const struct bw_prefix *p, size_t *lo,
+    size_t *hi)
+{
+	uint64_t k = key_hi(t, p->b);
+
+	*lo = *hi = 0;
+	if (t->top == NULL)
+		return;
+	if (p->len <= t->topb) {
+		/* All of them if p covers the base. */
+		if (((k ^ t->topkey) & t->topmask &
+		    ~(~(uint64_t)0 >> p->len)) == 0)
+			*hi = TRIE_TOP_SLOTS;
+	} else if ((k & t->topmask) == t->topkey) {
+		*lo = top_slot(t, k);
+		*hi = *lo + ((size_t)1 << (t->topb + TRIE_TOP_BITS - p->len));
+	}
+}
+
+/* An emptied trie gives its top back (made again as it grows). */
+static void
+top_drop(struct trie *t)
+{
+	if (t->top == NULL || t->nodes > 0)
+		return;
+	(void)munmap(t->top, TRIE_TOP_SLOTS * sizeof(*t->top));
+	t->top = NULL;
 }
 
 /* Does node n's prefix cover p (equal or less specific)? */
@@ -527,12 +630,16 @@ trie_prefetch(const struct trie *t, const struct bw_prefix *p, size_t n)
 	if (n > TRIE_PREFETCH_MAX)
 		n = TRIE_PREFETCH_MAX;
 	/* 1: the index slots (the prefixes come masked from the decoder;
-	 * a prefix that is not only warms a wrong line). */
-	if (probe)
-		for (i = 0; i < n; i++) {
+	 * a prefix that is not only warms a wrong line) and the top's. */
+	for (i = 0; i < n; i++) {
+		kw_load(t, p[i].b, &kw[i]);
+		if (probe) {
 			h[i] = key_hash(t, p[i].b, p[i].len);
 			PF(&t->hslot[h[i] & m]);
 		}
+		if (top_in(t, kw[i].hi, p[i].len))
+			PF(&t->top[top_slot(t, kw[i].hi)]);
+	}
 	/* 2: the nodes whose hash matches (most often the one). */
 	if (probe)
 		for (i = 0; i < n; i++)
@@ -551,7 +658,6 @@ trie_prefetch(const struct trie *t, const struct bw_prefix *p, size_t n)
 	 */
 	left = 0;
 	for (i = 0; i < n; i++) {
-		kw_load(t, p[i].b, &kw[i]);
 		if (probe && (x = hash_probe(t, p[i].b, p[i].len, h[i])) !=
 		    NULL) {
 			pf_routes(t, x);
@@ -560,9 +666,10 @@ trie_prefetch(const struct trie *t, const struct bw_prefix *p, size_t n)
 		if (kw_common(&kw[i], i > 0 ? &kw[i - 1] : &fk) + PF_NEAR >=
 		    p[i].len && (i > 0 || t->fn > 0))
 			continue;
-		if (t->root == NULL)
-			break;
-		cur[left] = t->root;
+		if ((x = top_start(t, &p[i])) == NULL)
+			continue;
+		PF(x);
+		cur[left] = x;
 		act[left++] = (uint8_t)i;
 	}
 	/* 4: the descents, in lock step, one level per round: each round
@@ -757,6 +864,13 @@ trie_init(struct trie *t, uint8_t aid)
 	t->kidoff = (uint8_t)((offsetof(struct trie_node, key) + t->keylen +
 	    7) & ~(size_t)7);
 	t->pool.max = SLAB_POOL_MAX;
+	t->topmin = TRIE_TOP_MIN;
+	if (aid == AID_INET6) {
+		/* Unicast space: 2000::/3. */
+		t->topb = 3;
+		t->topmask = ~(~(uint64_t)0 >> 3);
+		t->topkey = (uint64_t)1 << 61;
+	}
 }
 
 static void
@@ -791,6 +905,13 @@ trie_clear(struct trie *t, void (*fn)(struct rib_route *, size_t, void *),
 	t->fn = 0;
 	clear_rec(t, t->root, fn, arg);
 	t->root = NULL;
+	if (t->top != NULL) {
+		for (i = 0; i < (int)TRIE_TOP_SLOTS; i++)
+			if (t->top[i] != NULL)
+				clear_rec(t, t->top[i], fn, arg);
+		t->nodes = 0;
+		top_drop(t);
+	}
 	t->nodes = t->prefixes = t->routes = t->bytes = t->big_bytes = 0;
 	/* A few munmaps for the whole trie, not one per 64 KiB chunk. */
 	for (i = 0; i < TRIE_NSLAB; i++) {
@@ -801,6 +922,25 @@ trie_clear(struct trie *t, void (*fn)(struct rib_route *, size_t, void *),
 		t->slab[i] = NULL;
 	}
 	slab_pool_reset(&t->pool);	/* its chunks were the slabs' */
+}
+
+void
+trie_swap(struct trie *a, struct trie *b)
+{
+	struct trie t;
+	int i;
+
+	t = *a;
+	*a = *b;
+	*b = t;
+	/* The finger's first link and the slabs' pool are inside the struct. */
+	a->fn = b->fn = 0;
+	for (i = 0; i < TRIE_NSLAB; i++) {
+		if (a->slab[i] != NULL)
+			slab_share(a->slab[i], &a->pool);
+		if (b->slab[i] != NULL)
+			slab_share(b->slab[i], &b->pool);
+	}
 }
 
 void
@@ -816,12 +956,12 @@ trie_prefix(const struct trie *t, const struct trie_node *n,
 const struct trie_node *
 trie_lookup(const struct trie *t, const struct bw_prefix *p)
 {
-	const struct trie_node *n = t->root;
+	const struct trie_node *n;
 
 	/* A prefix with two routes or more is in the index. */
 	if (t->hn > 0 && (n = hash_find(t, p)) != NULL)
 		return n;
-	n = t->root;
+	n = top_start(t, p);
 
 	while (n != NULL && node_covers(t, n, p)) {
 		if (n->plen == p->len)
@@ -831,36 +971,51 @@ trie_lookup(const struct trie *t, const struct bw_prefix *p)
 	return NULL;
 }
 
+/*
+ * The nodes covering p lie on its path in root, then (p in a slot) on
+ * its path in the slot's subtrie: all of root's are shorter.
+ */
 const struct trie_node *
 trie_match(const struct trie *t, const struct bw_prefix *p)
 {
 	const struct trie_node *n = t->root, *best = NULL;
+	const struct trie_node *slot = top_start(t, p);
 
-	while (n != NULL && node_covers(t, n, p)) {
-		if (n->nroutes > 0)
-			best = n;
-		if (n->plen == p->len)
-			break;
-		n = trie_child(t, n, key_bit(p->b, n->plen));
+	for (;;) {
+		while (n != NULL && node_covers(t, n, p)) {
+			if (n->nroutes > 0)
+				best = n;
+			if (n->plen == p->len)
+				break;
+			n = trie_child(t, n, key_bit(p->b, n->plen));
+		}
+		if (slot == t->root)
+			return best;
+		n = slot;
+		slot = t->root;
 	}
-	return best;
 }
 
 int
 trie_walk_covering(const struct trie *t, const struct bw_prefix *p,
     trie_cb cb, void *arg)
 {
-	const struct trie_node *n = t->root;
+	const struct trie_node *n = t->root, *slot = top_start(t, p);
 	int r;
 
-	while (n != NULL && node_covers(t, n, p)) {
-		if (n->nroutes > 0 && (r = cb(t, n, arg)) != 0)
-			return r;
-		if (n->plen == p->len)
-			break;
-		n = trie_child(t, n, key_bit(p->b, n->plen));
+	for (;;) {
+		while (n != NULL && node_covers(t, n, p)) {
+			if (n->nroutes > 0 && (r = cb(t, n, arg)) != 0)
+				return r;
+			if (n->plen == p->len)
+				break;
+			n = trie_child(t, n, key_bit(p->b, n->plen));
+		}
+		if (slot == t->root)
+			return 0;
+		n = slot;
+		slot = t->root;
 	}
-	return 0;
 }
 
 static int
@@ -878,37 +1033,92 @@ walk_subtree(const struct trie *t, const struct trie_node *n, trie_cb cb,
 	return 0;
 }
 
+/* A walk of root's nodes and the top's slots [next, end) in order. */
+struct mwalk {
+	const struct trie	*t;
+	size_t			 next, end;
+	trie_cb			 cb;
+	void			*arg;
+};
+
+/* The slots before upto, those not yet walked. */
+static int
+mwalk_slots(struct mwalk *w, size_t upto)
+{
+	const struct trie_node *n;
+	int r;
+
+	if (upto > w->end)
+		upto = w->end;
+	for (; w->next < upto; w->next++)
+		if ((n = w->t->top[w->next]) != NULL &&
+		    (r = walk_subtree(w->t, n, w->cb, w->arg)) != 0)
+			return r;
+	return 0;
+}
+
+/* walk_subtree of a subtree of root, the slots before each node first. */
+static int
+mwalk_rec(struct mwalk *w, const struct trie_node *n)
+{
+	int r;
+
+	for (; n != NULL; n = trie_child(w->t, n, 1)) {
+		if ((r = mwalk_slots(w, top_before(w->t, n->key, n->plen))) !=
+		    0)
+			return r;
+		if (n->nroutes > 0 && (r = w->cb(w->t, n, w->arg)) != 0)
+			return r;
+		if ((r = mwalk_rec(w, trie_child(w->t, n, 0))) != 0)
+			return r;
+	}
+	return 0;
+}
+
 int
 trie_walk_covered(const struct trie *t, const struct bw_prefix *p,
     trie_cb cb, void *arg)
 {
-	const struct trie_node *n = t->root;
+	const struct trie_node *n = top_start(t, p), *sub = NULL;
+	struct mwalk w;
+	int r;
 
 	while (n != NULL) {
 		if (n->plen >= p->len) {
-			if (key_common(t, n->key, p->b, p->len) < p->len)
-				return 0;
-			return walk_subtree(t, n, cb, arg);
+			if (key_common(t, n->key, p->b, p->len) == p->len)
+				sub = n;
+			break;
 		}
 		if (!node_covers(t, n, p))
-			return 0;
+			break;
 		n = trie_child(t, n, key_bit(p->b, n->plen));
 	}
-	return 0;
+	if (top_in(t, key_hi(t, p->b), p->len))
+		return sub != NULL ? walk_subtree(t, sub, cb, arg) : 0;
+	/* From root: the slots p covers too, in order. */
+	w.t = t;
+	top_covered(t, p, &w.next, &w.end);
+	w.cb = cb;
+	w.arg = arg;
+	if ((r = mwalk_rec(&w, sub)) != 0)
+		return r;
+	return mwalk_slots(&w, w.end);
 }
 
 /*
  * Where a descent for key w may start: the deepest finger link whose
  * node covers w's prefix of length plen (at most 8 links up from the
- * bottom, else the root).  Returns how many links of t->fpath to keep.
+ * bottom, else start: root or its top slot).  Returns how many links of t->fpath to keep.
  */
 static inline int
-finger_start(const struct trie *t, const struct kwords *w, int plen)
+finger_start(const struct trie *t, const struct kwords *w, int plen,
+    struct trie_node **start)
 {
 	struct kwords f = { t->fkey[0], t->fkey[1] };
 	int j, c, stop;
 
-	if (t->fn == 0)
+	/* A finger from another top slot (or root) is of no use. */
+	if (t->fn == 0 || t->fpath[0] != start)
 		return 0;
 	/* Every finger node covers the finger's prefix: it covers ours
 	 * when it is no longer than the bits the two share. */
@@ -934,7 +1144,7 @@ finger_start(const struct trie *t, const struct kwords *w, int plen)
 static struct trie_node *
 seek_descend(struct trie *t, const struct bw_prefix *p, struct trie_pos *pos)
 {
-	struct trie_node ***path = t->fpath, **link, *n, *m;
+	struct trie_node ***path = t->fpath, **link, **start, *n, *m;
 	const uintptr_t kidoff = t->kidoff;
 	const uint8_t plen = p->len;
 	struct kwords w;
@@ -942,8 +1152,9 @@ seek_descend(struct trie *t, const struct bw_prefix *p, struct trie_pos *pos)
 
 	pos->node = NULL;
 	kw_load(t, p->b, &w);
-	d = finger_start(t, &w, plen);
-	link = d > 0 ? path[d] : &t->root;
+	start = top_link(t, w.hi, plen);
+	d = finger_start(t, &w, plen, start);
+	link = d > 0 ? path[d] : start;
 	t->fn = 0;
 	t->fseq++;
 	t->fkey[0] = w.hi;
@@ -1000,10 +1211,61 @@ seek_descend(struct trie *t, const struct bw_prefix *p, struct trie_pos *pos)
 	return NULL;
 }
 
+static struct trie_node *node_collapse(struct trie *, struct trie_node *);
+
+/* Moves root's subtrees that belong in a slot there (top_make). */
+static void
+top_split(struct trie *t, struct trie_node **link)
+{
+	struct trie_node *n = *link;
+	uint64_t hi;
+
+	if (n == NULL)
+		return;
+	hi = key_hi(t, n->key);
+	if (top_in(t, hi, n->plen)) {
+		/* Slots start empty: two subtrees of one slot would have a
+		 * branch point in the slot too, that moved first. */
+		t->top[top_slot(t, hi)] = n;
+		*link = NULL;
+		return;
+	}
+	if (!trie_haskids(n))
+		return;
+	top_split(t, &node_kids(t, n)[0]);
+	top_split(t, &node_kids(t, n)[1]);
+	*link = node_collapse(t, n);
+}
+
+/*
+ * Makes the top once the trie is large enough to gain from it (a small
+ * one, like the detector's, keeps its plain walks): a table whose pages
+ * the kernel gives as slots are first used, root's subtrees split into
+ * it.  Without the memory the trie just stays as it is.
+ */
+static void
+top_make(struct trie *t)
+{
+	void *m;
+
+	m = mmap(NULL, TRIE_TOP_SLOTS * sizeof(*t->top),
+	    PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED) {
+		t->topmin = SIZE_MAX;
+		return;
+	}
+	t->top = m;
+	t->fn = 0;
+	top_split(t, &t->root);
+}
+
 struct trie_node *
 trie_seek(struct trie *t, const struct bw_prefix *p, struct trie_pos *pos)
 {
 	struct trie_node *n;
+
+	if (t->top == NULL && t->nodes >= t->topmin)
+		top_make(t);
 
 	if (t->hn > 0 && (n = hash_find(t, p)) != NULL) {
 		pos->link = pos->plink = NULL;
@@ -1191,6 +1453,7 @@ trie_del(struct trie *t, const struct trie_pos *pos, size_t at)
 {
 	del_at(t, pos, at);
 	t->fn = 0;
+	top_drop(t);
 }
 
 /* Where a resumable walk stands relative to its key. */
@@ -1238,7 +1501,56 @@ struct slice {
 	void			*arg;
 	struct bw_prefix	*next;
 	int			 stop;
+	/* The top's slots: next to walk, the key's (SLICE_EDGE); walks
+	 * of root's nodes take the slots before each node first. */
+	size_t			 snext, sedge;
+	int			 inroot;
 };
+
+/* Where a slice of key starts in the top (s->key set). */
+static void
+slice_top(const struct trie *t, struct slice *s, int started)
+{
+	uint64_t hi = key_hi(t, s->key->b);
+
+	s->sedge = SIZE_MAX;
+	s->snext = 0;
+	if (!started)
+		return;
+	s->snext = top_before(t, s->key->b, s->key->len);
+	if (top_in(t, hi, s->key->len))
+		s->sedge = s->snext;
+}
+
+static struct trie_node *slice_rec(struct trie *, struct slice *,
+	    struct trie_node *, enum slice_mode);
+static void slice_ro_rec(const struct trie *, struct slice *,
+	    const struct trie_node *, enum slice_mode);
+
+/* Walks the slots before upto not walked yet (rw: trie_slice's). */
+static void
+slice_slots(const struct trie *t, struct trie *rw, struct slice *s,
+    size_t upto)
+{
+	int inroot = s->inroot;
+
+	if (t->top == NULL)
+		return;
+	s->inroot = 0;
+	for (; s->snext < upto && !s->stop; s->snext++) {
+		enum slice_mode m = s->snext == s->sedge ? SLICE_EDGE :
+		    SLICE_ALL;
+
+		if (t->top[s->snext] == NULL)
+			continue;
+		if (rw != NULL)
+			rw->top[s->snext] = slice_rec(rw, s, rw->top[s->snext],
+			    m);
+		else
+			slice_ro_rec(t, s, t->top[s->snext], m);
+	}
+	s->inroot = inroot;
+}
 
 /*
  * Visits n's subtree (as mode says).  When the budget is spent, the next
@@ -1253,6 +1565,11 @@ slice_rec(struct trie *t, struct slice *s, struct trie_node *n,
 
 	if (n == NULL || mode == SLICE_SKIP)
 		return n;
+	if (s->inroot) {
+		slice_slots(t, t, s, top_before(t, n->key, n->plen));
+		if (s->stop)
+			return n;
+	}
 	if (mode == SLICE_EDGE)
 		self = slice_classify(t, n, s->key, kid);
 	if (self && n->nroutes > 0) {
@@ -1284,9 +1601,14 @@ trie_slice(struct trie *t, struct bw_prefix *next, int started,
 	s.visit = visit;
 	s.arg = arg;
 	s.next = next;
+	slice_top(t, &s, started);
+	s.inroot = 1;
 	t->fn = 0;
 	t->root = slice_rec(t, &s, t->root, started ? SLICE_EDGE : SLICE_ALL);
+	s.inroot = 0;
+	slice_slots(t, t, &s, TRIE_TOP_SLOTS);
 	t->fn = 0;
+	top_drop(t);
 	return s.stop;
 }
 
@@ -1299,6 +1621,11 @@ slice_ro_rec(const struct trie *t, struct slice *s, const struct trie_node *n,
 
 	if (n == NULL || mode == SLICE_SKIP)
 		return;
+	if (s->inroot) {
+		slice_slots(t, NULL, s, top_before(t, n->key, n->plen));
+		if (s->stop)
+			return;
+	}
 	if (mode == SLICE_EDGE)
 		self = slice_classify(t, n, s->key, kid);
 	if (self && n->nroutes > 0) {
@@ -1328,7 +1655,11 @@ trie_slice_ro(const struct trie *t, struct bw_prefix *next, int started,
 	s.cb = cb;
 	s.arg = arg;
 	s.next = next;
+	slice_top(t, &s, started);
+	s.inroot = 1;
 	slice_ro_rec(t, &s, t->root, started ? SLICE_EDGE : SLICE_ALL);
+	s.inroot = 0;
+	slice_slots(t, NULL, &s, TRIE_TOP_SLOTS);
 	return s.stop;
 }
 
@@ -1349,16 +1680,24 @@ trie_mem(const struct trie *t, struct trie_mem *m)
 			m->reserved += slab_reserved(t->slab[i]);
 	m->reserved += t->pool.n * SLAB_CHUNK;
 	m->reserved += (t->hcap + t->ocap) * sizeof(*t->hslot);
+	if (t->top != NULL)
+		m->reserved += TRIE_TOP_SLOTS * sizeof(*t->top);
 }
 
+/* slot: the top slot n hangs from, or SIZE_MAX for root. */
 static size_t
-check_rec(const struct trie *t, const struct trie_node *n, int *bad)
+check_rec(const struct trie *t, const struct trie_node *n, size_t slot,
+    int *bad)
 {
 	struct bw_prefix p;
+	uint64_t hi;
 	size_t k = 0;
 
 	if (n == NULL)
 		return 0;
+	hi = key_hi(t, n->key);
+	if (top_in(t, hi, n->plen) ? top_slot(t, hi) != slot : slot != SIZE_MAX)
+		*bad = 1;
 	if (n->flags & TRIE_EXT) {
 		trie_prefix(t, n, &p);
 		if (t->hcap == 0 || hash_find(t, &p) != n)
@@ -1367,8 +1706,8 @@ check_rec(const struct trie *t, const struct trie_node *n, int *bad)
 	}
 	if (((n->flags & TRIE_EXT) != 0) != (n->nroutes >= 2))
 		*bad = 1;
-	return k + check_rec(t, trie_child(t, n, 0), bad) +
-	    check_rec(t, trie_child(t, n, 1), bad);
+	return k + check_rec(t, trie_child(t, n, 0), slot, bad) +
+	    check_rec(t, trie_child(t, n, 1), slot, bad);
 }
 
 /* Live slots of a table (neither empty nor tombstones). */
@@ -1386,9 +1725,14 @@ int
 trie_check_index(const struct trie *t)
 {
 	int bad = 0;
+	size_t i, k;
 
-	/* Each EXT node is found, and nothing else is in either table. */
-	if (check_rec(t, t->root, &bad) != t->hn || bad)
+	/* Each EXT node is found, and nothing else is in either table;
+	 * every node is in root or the slot of its prefix. */
+	k = check_rec(t, t->root, SIZE_MAX, &bad);
+	for (i = 0; t->top != NULL && i < TRIE_TOP_SLOTS; i++)
+		k += check_rec(t, t->top[i], i, &bad);
+	if (k != t->hn || bad)
 		return -1;
 	if (slots_live(t->hslot, t->hcap) + slots_live(t->oslot, t->ocap) !=
 	    t->hn)

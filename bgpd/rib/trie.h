@@ -1,6 +1,6 @@
 /*
  * Prefix index of the RIB: a path-compressed binary trie per address
- * family.  A node is one allocation holding its prefix bits inline, its
+ * family, under a table of 2^16 subtries (the top; see struct trie).  A node is one allocation holding its prefix bits inline, its
  * two child pointers only if it has a child, and then its route (inline)
  * or a pointer to its array of routes (external, with two or more), so a leaf prefix that one peer announced costs one 24-byte object
  * (IPv4).  Nodes with external routes are also in a hash index by
@@ -27,6 +27,9 @@
 #define TRIE_BIG_MAX	4096
 #define TRIE_NSLAB	(TRIE_NCLASS + TRIE_BIG_MAX / TRIE_BIG_STEP)
 #define TRIE_MAXDEPTH	130	/* nodes on a path: lengths 0..128 */
+#define TRIE_TOP_BITS	16	/* the top: one slot per /16 (IPv4) */
+#define TRIE_TOP_SLOTS	((size_t)1 << TRIE_TOP_BITS)
+#define TRIE_TOP_MIN	4096	/* nodes before a trie makes its top */
 
 #define TRIE_KIDS	0x01	/* the node has child pointers */
 #define TRIE_EXT	0x02	/* its routes are in an array of their own */
@@ -49,6 +52,19 @@ struct trie_node {
 
 struct trie {
 	struct trie_node	*root;
+	/*
+	 * The top (a stride of TRIE_TOP_BITS bits): once the trie has
+	 * topmin nodes, every prefix inside the base (0.0.0.0/0 for IPv4,
+	 * 2000::/3 for IPv6: topb bits, topkey under topmask in a key's
+	 * high word) at least topb + TRIE_TOP_BITS long hangs from
+	 * top[its next TRIE_TOP_BITS bits], each slot the root of a
+	 * subtrie of its own; root keeps the rest (shorter prefixes, and
+	 * those outside the base).  A descent starts 16 levels down.
+	 */
+	struct trie_node	**top;		/* NULL until made */
+	uint64_t		 topkey, topmask;
+	size_t			 topmin;
+	uint8_t			 topb;
 	uint8_t			 aid;
 	uint8_t			 keylen;	/* 4 or 16 */
 	uint8_t			 kidoff;	/* header + key, aligned */
@@ -111,6 +127,11 @@ typedef int (*trie_cb)(const struct trie *, const struct trie_node *,
 typedef int (*trie_visit)(struct trie *, struct trie_node **np, void *arg);
 
 void	trie_init(struct trie *, uint8_t aid);
+/*
+ * Exchanges the contents of two tries (one built apart, then swapped in
+ * whole); a struct trie must not be copied otherwise.
+ */
+void	trie_swap(struct trie *, struct trie *);
 /* Frees every node, calling fn on each node's routes first. */
 void	trie_clear(struct trie *, void (*fn)(struct rib_route *, size_t,
 	    void *), void *arg);

@@ -26,7 +26,9 @@ the detector recomputes every chunk, in slices), and `show status`
 gives the longest loop stall until the regions are settled again; then
 the session is let back (`neighbor ADDR up`): its table again and, once
 it is eligible, every chunk recomputed once more (the longest stall from
-`up` until quiet).  The bound is 50 ms.
+`up` until quiet); last, a reload that adds a region (the index of every
+country built again, the RIB learned again; the longest stall until the
+new region is judged and the daemon quiet).  The bound is 50 ms.
 
 Prints a few lines for the bench table; with --json, writes the numbers.
 Everything listens on and connects to 127.0.0.0/8; every process is
@@ -395,7 +397,24 @@ def stall(build, full, work, regions, tag, sources):
                         st["loop"].get("max_stall_cpu_ms", -1),
                     "eligible_stalls_over_50ms":
                         st["loop"].get("stalls_over_50ms"),
-                    "eligible_cpu_s": d.cpu() - cpu0,
+                    "eligible_cpu_s": d.cpu() - cpu0})
+        # A reload that adds a region: the index of every country again
+        # (on a thread since 2026-12-07), then the RIB learned in slices.
+        time.sleep(1)
+        d.status(reset=True)
+        cpu0 = d.cpu()
+        nreg = len(d.query("show regions")["regions"])
+        with open(d.conf, "a") as f:
+            f.write('region "RELOADED" {\n origin-as 174\n hold-down 1s\n}\n')
+        d.command("reload")
+        wait_for(lambda: len(d.query("show regions")["regions"]) > nreg and
+                 d.settled(), 300, "the reload's regions judged")
+        d.quiet()
+        st = d.status()
+        res.update({"reload_max_stall_ms": st["loop"]["max_stall_ms"],
+                    "reload_max_stall_cpu_ms":
+                        st["loop"].get("max_stall_cpu_ms", -1),
+                    "reload_cpu_s": d.cpu() - cpu0,
                     "load_avg": os.getloadavg()[0]})
         return res
     finally:
@@ -458,14 +477,18 @@ def main():
                          "max %.1f ms (its own CPU %.1f ms; bound 50), "
                          "%.2f s CPU; the session back, its table and "
                          "eligible again: stall max %.1f ms (CPU %.1f ms), "
-                         "%.2f s CPU; load %.1f s, its stall %.1f ms (CPU "
-                         "%.1f ms); load average %.1f" %
+                         "%.2f s CPU; a reload adding a region: stall max "
+                         "%.1f ms (CPU %.1f ms), %.2f s CPU; load %.1f s, "
+                         "its stall %.1f ms (CPU %.1f ms); load average "
+                         "%.1f" %
                          (r["sessions"], r["routes"],
                           r["recompute_max_stall_ms"],
                           r["recompute_max_stall_cpu_ms"],
                           r["recompute_cpu_s"],
                           r["eligible_max_stall_ms"],
                           r["eligible_max_stall_cpu_ms"], r["eligible_cpu_s"],
+                          r["reload_max_stall_ms"],
+                          r["reload_max_stall_cpu_ms"], r["reload_cpu_s"],
                           r["load_s"], r["load_max_stall_ms"],
                           r["load_max_stall_cpu_ms"], r["load_avg"]))
     finally:
