@@ -168,6 +168,10 @@ region_index_swap(struct detect *a, struct detect *b)
 	IDX_SWAP(a, b, pools);
 	IDX_SWAP(a, b, npools);
 	IDX_SWAP(a, b, poolcap);
+	IDX_SWAP(a, b, bpools);
+	IDX_SWAP(a, b, nbits);
+	IDX_SWAP(a, b, nbpools);
+	IDX_SWAP(a, b, bpoolcap);
 	IDX_SWAP(a, b, dirty_head);
 	IDX_SWAP(a, b, sweep_next);
 	IDX_SWAP(a, b, sweep_end);
