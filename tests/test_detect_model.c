@@ -528,16 +528,19 @@ announce_new(struct model *m, int i)
 {
 	struct detect_peer dp = peer(0);
 	uint8_t b[4] = { 10, 15, (uint8_t)i, 0 };
+	const struct rib_route *r;
 	struct bw_prefix p;
 	struct rattr *a;
+	size_t n;
 	int k, rv;
 
 	prefix_set(&p, AID_INET, b, 24);
 	for (k = 0; k < 2; k++) {
 		a = mkattrs(m->s[k].in, dp.asn, 100, 65001);
-		rv = rib_update(m->s[k].rib, dp.slot, &p, 0, a);
+		rv = rib_update_at(m->s[k].rib, dp.slot, &p, 0, a, &r, &n);
 		assert_int_equal(rv, RIB_UPD_NEW_PREFIX);
-		detect_announce(m->s[k].d, &dp, &p, a, 1, m->now);
+		detect_announce(m->s[k].d, &dp, &p, a, 1, k == 1 ? NULL : r,
+		    n, m->now);
 		rattr_unref(m->s[k].in, a);
 	}
 }
