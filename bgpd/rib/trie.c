@@ -276,7 +276,7 @@ node_ext(const struct trie *t, struct trie_node *n)
 }
 
 static struct slab *
-node_slab(struct trie *t, size_t size)
+node_slab_make(struct trie *t, size_t size)
 {
 	struct slab *s;
 	size_t cl = size / 8;
@@ -309,8 +309,19 @@ node_slab(struct trie *t, size_t size)
 	return s;
 }
 
+/* The slab of size, once made: a node's (most calls) in a few loads. */
+static inline struct slab *
+node_slab(struct trie *t, size_t size)
+{
+	struct slab *s;
+
+	if (size < TRIE_NCLASS * 8 && (s = t->slab[size / 8]) != NULL)
+		return s;
+	return node_slab_make(t, size);
+}
+
 /* size bytes (a multiple of 8) from a slab, or malloc when large. */
-static void *
+static inline void *
 blk_alloc(struct trie *t, size_t size)
 {
 	struct slab *s;
@@ -703,7 +714,7 @@ trie_prefetch(const struct trie *t, const struct bw_prefix *p, size_t n)
  * A node of layout flags for nroutes routes (children NULL, no external
  * array yet); the caller sets the key.
  */
-static struct trie_node *
+static inline struct trie_node *
 node_alloc(struct trie *t, int flags, size_t nroutes)
 {
 	struct trie_node *n;
@@ -1276,7 +1287,7 @@ trie_seek(struct trie *t, const struct bw_prefix *p, struct trie_pos *pos)
 }
 
 /* Sets n's prefix to the first len bits of key (word stores). */
-static void
+static inline void
 node_setkey(const struct trie *t, struct trie_node *n, const uint8_t *key,
     int len)
 {
