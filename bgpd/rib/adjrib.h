@@ -238,6 +238,24 @@ int	adjrib_apply(struct rib_src *, const struct bgp_update *);
 /* Installs one route (MRT RIB entries). */
 void	adjrib_announce_one(struct rib_src *, const struct bw_prefix *,
 	    uint32_t path_id, struct rattr *);
+/*
+ * Installs the routes of many sources for one prefix (a table dump's
+ * record; every source of the same door), as adjrib_announce_one for
+ * each in order would: the RIB ends the same, and the observer hears
+ * the same calls with the RIB as it stands after each route.  When the
+ * observer does not watch the prefix, the routes go into the RIB in one
+ * step (rib_update_many); its interested() filter is asked once for the
+ * prefix then (it must depend on the prefix alone).
+ */
+struct adjrib_route {
+	struct rib_src		*src;
+	uint32_t		 path_id;
+	struct rattr		*attrs;
+};
+void	adjrib_announce_many(const struct bw_prefix *,
+	    const struct adjrib_route *, size_t n);
+/* A hint: routes for pfx follow after other work (rib_prefetch_ahead). */
+void	adjrib_prefetch(struct adjrib *, const struct bw_prefix *);
 /* Routes the source holds in a family. */
 size_t	adjrib_count(const struct rib_src *, uint8_t aid);
 
