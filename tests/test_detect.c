@@ -181,11 +181,14 @@ announce_v(struct fx *f, int slot, const char *s, uint32_t transit,
 	struct detect_peer dp = peer(slot);
 	struct bw_prefix p = pfx(s);
 	struct rattr *a = attrs(f, dp.asn, transit, origin);
+	const struct rib_route *r;
+	size_t n;
 	int rv;
 
-	rv = rib_update(f->rib, dp.slot, &p, 0, a);
+	rv = rib_update_at(f->rib, dp.slot, &p, 0, a, &r, &n);
 	assert_true(rv >= 0);
-	detect_announce(f->d, &dp, &p, a, rv == RIB_UPD_NEW_PREFIX, now);
+	detect_announce(f->d, &dp, &p, a, rv == RIB_UPD_NEW_PREFIX, r, n,
+	    now);
 	rattr_unref(f->in, a);
 }
 

@@ -501,18 +501,16 @@ det_prefix_event(struct detect *d, const struct detect_peer *dp,
  * membership for that origin (member prefixes, learned blocks, chunks of
  * derived space) was settled when that route came (or when the regions
  * were configured: det_learn_slice), and a route of a peer that does not
- * count changes nothing else.  The RIB node was just touched by
- * rib_update, so this lookup is cache-warm.
+ * count changes nothing else.  r: the prefix's routes (the RIB handed
+ * them to the hook: no second lookup per route).
  */
 static int
-det_route_known(struct detect *d, uint16_t slot, const struct bw_prefix *p,
+det_route_known(uint16_t slot, const struct rib_route *r, size_t n,
     const struct rattr *a)
 {
-	const struct rib_route *r;
 	uint32_t origin = a != NULL ? a->origin_as : 0;
-	size_t n, i;
+	size_t i;
 
-	r = rib_lookup(d->rib, p, &n);
 	for (i = 0; i < n; i++)
 		if (r[i].peer != slot && (r[i].attrs == a ||
 		    (r[i].attrs != NULL ? r[i].attrs->origin_as : 0) == origin))
@@ -524,7 +522,7 @@ det_route_known(struct detect *d, uint16_t slot, const struct bw_prefix *p,
 static void
 det_route(struct detect *d, const struct detect_peer *dp,
     const struct bw_prefix *p, const struct rattr *a, int announce,
-    int event, double now)
+    int event, const struct rib_route *rt, size_t nrt, double now)
 {
 	struct det_match m[DET_MAX_MATCH];
 	struct det_region *r;
@@ -535,14 +533,25 @@ det_route(struct detect *d, const struct detect_peer *dp,
 
 	counting = dp->slot < d->npeers && d->peers[dp->slot].counting;
 	/*
+	 * The hook was not handed the prefix's routes (a withdrawal): find
+	 * them, unless this is a withdrawal that changes nothing (below).
+	 */
+	if (rt == NULL && (counting || announce || d->reference))
+		rt = rib_lookup(d->rib, p, &nrt);
+	/*
 	 * A peer that does not count (its table still loading, not a full
 	 * feed) changes no prefix's count of counting peers: its withdrawal
 	 * changes nothing, its announcement only what its origin makes a
 	 * member, once per prefix and origin, not once per route.
 	 */
 	if (!counting && !d->reference && (!announce ||
-	    det_route_known(d, dp->slot, p, a)))
+	    det_route_known(dp->slot, rt, nrt, a)))
 		return;
+	/*
+	 * The misses of a new prefix (its index slot, its chunks' map
+	 * slots, its new entries) issued together, not one after another.
+	 */
+	det_ptab_prefetch(&d->ptab, p);
 	if (counting)
 		region_mark_dirty(d, p);
 	/* The prefix's entry: its learned memberships, its counts. */
@@ -551,15 +560,18 @@ det_route(struct detect *d, const struct detect_peer *dp,
 	    DET_MAX_MATCH);
 	if (n == 0)
 		return;
+	if (announce)
+		for (i = 0; i < n; i++)
+			region_materialize_prefetch(d, p, &m[i]);
 	/* Nobody counts (tables loading): no RIB lookup to find 0. */
 	if (d->ncounting > 0)
-		vis_any = region_pfx_count(d, p, 0);
+		vis_any = region_routes_count(d, rt, nrt, 0);
 	if (announce && ent == UINT32_MAX)
 		ent = det_ptab_add(&d->ptab, p);
 	for (i = 0; i < n; i++) {
 		r = &d->regions[m[i].region];
 		vis = r->via_as == 0 || d->ncounting == 0 ? vis_any :
-		    region_pfx_count(d, p, r->via_as);
+		    region_routes_count(d, rt, nrt, r->via_as);
 		if ((e = region_member(d, ent, r, announce)) != NULL) {
 			if (announce)
 				region_learn(d, p, &m[i], e);
@@ -581,9 +593,9 @@ det_route(struct detect *d, const struct detect_peer *dp,
 void
 detect_announce(struct detect *d, const struct detect_peer *dp,
     const struct bw_prefix *p, const struct rattr *attrs, int newprefix,
-    double now)
+    const struct rib_route *routes, size_t nroutes, double now)
 {
-	det_route(d, dp, p, attrs, 1, newprefix, now);
+	det_route(d, dp, p, attrs, 1, newprefix, routes, nroutes, now);
 }
 
 void
@@ -591,7 +603,7 @@ detect_withdraw(struct detect *d, const struct detect_peer *dp,
     const struct bw_prefix *p, const struct rattr *last, int lastpath,
     double now)
 {
-	det_route(d, dp, p, last, 0, lastpath, now);
+	det_route(d, dp, p, last, 0, lastpath, NULL, 0, now);
 }
 
 /* The state machine */

@@ -156,14 +156,16 @@ int	detect_interested(const struct detect *, const struct bw_prefix *);
 /*
  * Route hooks, called by adjrib.c after the RIB changed.  announce:
  * the peer's route (pfx, path) now has attrs; newprefix: the peer had
- * no path for pfx before (rib_update said RIB_UPD_NEW_PREFIX).
+ * no path for pfx before (rib_update said RIB_UPD_NEW_PREFIX); routes:
+ * the RIB's routes at pfx now, as rib_update_at gave them (NULL: the
+ * detector looks them up).
  * withdraw: last is the withdrawn route's attributes (NULL if unknown);
  * lastpath: the peer has no path left for pfx (RIB_WD_LAST).
  * Never called for routes removed because a session went down.
  */
 void	detect_announce(struct detect *, const struct detect_peer *,
 	    const struct bw_prefix *, const struct rattr *attrs, int newprefix,
-	    double now);
+	    const struct rib_route *routes, size_t nroutes, double now);
 void	detect_withdraw(struct detect *, const struct detect_peer *,
 	    const struct bw_prefix *, const struct rattr *last, int lastpath,
 	    double now);

@@ -692,16 +692,20 @@ adjrib_announce_w(struct rib_src *src, const struct bw_prefix *pfx,
     uint32_t id, struct rattr *a, int watched)
 {
 	struct adjrib *door = src->door;
+	const struct rib_route *routes;
+	size_t nroutes;
 	int r;
 
 	src->stats.prefixes_in++;
 	rib_set_time(door->rib, adjrib_secs(door));
-	if ((r = rib_update(door->rib, src->slot, pfx, id, a)) == -1)
+	if ((r = rib_update_at(door->rib, src->slot, pfx, id, a, &routes,
+	    &nroutes)) == -1)
 		fatal("rib_update");
 	if (door->obs != NULL && door->obs->announce != NULL &&
 	    (watched == -1 ? adjrib_watched(door, pfx) : watched)) {
 		door->obs->announce(door->obs_arg, src, pfx, a,
-		    r == RIB_UPD_NEW_PREFIX, loop_now(door->loop));
+		    r == RIB_UPD_NEW_PREFIX, routes, nroutes,
+		    loop_now(door->loop));
 		adjrib_kick(door);
 	}
 }
