@@ -156,6 +156,7 @@ t_test_sock := lib
 t_test_mrt := lib
 t_test_mrt_enc := lib
 t_test_mrt_io := $(uses_mrt)
+t_test_replay := $(uses_mrt)
 t_test_trie := $(uses_rib)
 t_test_rib := $(uses_rib)
 t_test_adjrib := $(uses_rib)

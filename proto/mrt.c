@@ -359,22 +359,26 @@ mrt_peer_next(struct buf *b, struct mrt_peer *peer)
 int
 mrt_rib_next(struct buf *b, uint8_t addpath, struct mrt_rib_entry *e)
 {
-	struct buf attrs;
-	uint16_t alen;
+	const uint8_t *p = buf_cur(b);
+	size_t left = buf_left(b), hl = addpath ? 12 : 8, alen;
 
-	if (buf_left(b) == 0)
+	/* Read in place: every entry of a table dump passes here twice
+	 * (the record's check, then its replay). */
+	if (left == 0)
 		return 0;
-	memset(e, 0, sizeof(*e));
-	if (buf_get_u16(b, &e->peer_index) == -1 ||
-	    buf_get_u32(b, &e->originated) == -1)
+	if (left < hl)
 		return -1;
-	if (addpath && buf_get_u32(b, &e->path_id) == -1)
+	e->peer_index = (uint16_t)(p[0] << 8 | p[1]);
+	e->originated = (uint32_t)p[2] << 24 | (uint32_t)p[3] << 16 |
+	    (uint32_t)p[4] << 8 | p[5];
+	e->path_id = !addpath ? 0 : (uint32_t)p[6] << 24 |
+	    (uint32_t)p[7] << 16 | (uint32_t)p[8] << 8 | p[9];
+	alen = (size_t)p[hl - 2] << 8 | p[hl - 1];
+	if (left - hl < alen)
 		return -1;
-	if (buf_get_u16(b, &alen) == -1 ||
-	    buf_get_sub(b, alen, &attrs) == -1)
-		return -1;
-	e->attrs.p = attrs.p;
-	e->attrs.len = alen;
+	e->attrs.p = p + hl;
+	e->attrs.len = (uint32_t)alen;
+	b->off += hl + alen;
 	return 1;
 }
 

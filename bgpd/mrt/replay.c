@@ -31,6 +31,7 @@
 #include "mrt.h"
 #include "mrtfile.h"
 #include "replay.h"
+#include "rib.h"
 #include "update.h"
 
 #define REPLAY_MAX_PEERS	4096	/* a hostile file cannot make more */
@@ -61,6 +62,23 @@ struct replay_peer {
 };
 TAILQ_HEAD(replay_peers, replay_peer);
 
+/*
+ * A RIB record's routes, handed to the door together (one prefix, many
+ * peers: one step into the RIB).  The attribute sets they use stay
+ * referenced until then: a peer's cache may move on to another set
+ * within the record (the same peer twice), and a block too long for
+ * the cache is held only here.  A record's batch waits for the next
+ * record of the table (same time, nothing else between), whose prefix
+ * is then prefetched before the waiting routes go in: a new prefix's
+ * index slot is a cache miss, overlapped so with a record's work.
+ */
+struct replay_batch {
+	struct adjrib_route	 r[RIB_MANY_MAX];
+	struct rattr		*held[2 * RIB_MANY_MAX];	/* to unref */
+	size_t			 n, nheld;
+	struct bw_prefix	 pfx;
+};
+
 struct replay {
 	struct adjrib		*door;
 	struct loop		*loop;
@@ -73,27 +91,39 @@ struct replay {
 	uint64_t		 records, updates, errors, older;
 	uint64_t		 entries, decoded;	/* RIB entries */
 	uint32_t		 table_ts;	/* last table dump's time */
+	struct replay_batch	 pend;		/* the last RIB record's */
 };
 
-/* A source's session starts (on first sight, or an MRT state change). */
+/*
+ * A source's session starts (on first sight, or an MRT state change).
+ * Routes of its previous session still being flushed stay in their slot
+ * and go in slices, the new session takes a fresh one (adjrib_renew), as
+ * a live session that comes back does.
+ */
 static void
 replay_up(struct replay_peer *rp)
 {
 	if (rp->src.up)
 		return;
-	adjrib_settle(&rp->src);
+	adjrib_renew(&rp->src);
 	adjrib_up(&rp->src);
 	adjrib_eligible(&rp->src);
 }
 
-/* A source's session ends: peer_down, its routes go (no withdrawals). */
+/*
+ * A source's session ends: peer_down, and its routes go (no
+ * withdrawals) in the door's flush slices, which the replay runs as
+ * records come (replay_file), as a live daemon runs them between reads:
+ * a full table is a walk of the whole RIB, and a replay that ends
+ * before the walk does (the last records of our own archive are the
+ * sessions going down) frees the RIB at once instead.
+ */
 static void
 replay_down(struct replay_peer *rp, const char *why)
 {
 	if (!rp->src.up)
 		return;
 	(void)adjrib_down(&rp->src, why, NULL);
-	adjrib_settle(&rp->src);
 }
 
 static unsigned int
@@ -272,6 +302,26 @@ replay_route(struct replay *rp, struct replay_peer *p,
 }
 
 static void
+replay_batch_flush(struct replay *rp, struct replay_batch *b)
+{
+	size_t i;
+
+	adjrib_announce_many(&b->pfx, b->r, b->n);
+	for (i = 0; i < b->nheld; i++)
+		rattr_unref(rp->door->intern, b->held[i]);
+	b->n = b->nheld = 0;
+}
+
+/* The cache's set, released after the batch (a route of it may wait). */
+static void
+replay_acache_drop(struct replay_batch *b, struct replay_acache *c)
+{
+	if (c->attrs != NULL)
+		b->held[b->nheld++] = c->attrs;
+	c->attrs = NULL;
+}
+
+static void
 replay_acache_clear(struct replay *rp, struct replay_acache *c)
 {
 	if (c->attrs != NULL)
@@ -283,20 +333,26 @@ replay_acache_clear(struct replay *rp, struct replay_acache *c)
  * A RIB record: one prefix, an entry per route.  Each entry's block is
  * compared with the entry before it in the record (peers that agree
  * send the same bytes) and with the peer's last block, before it is
- * decoded and interned.
+ * decoded and interned.  Entries whose peer index is unknown or whose
+ * attributes do not decode are skipped; the others are applied, in
+ * the record's order.
  */
 static void
 replay_rib(struct replay *rp, const struct mrt_rib *rib)
 {
+	struct replay_batch *b = &rp->pend;
 	struct mrt_rib_entry e;
 	struct replay_peer *p;
 	struct replay_acache *c;
 	struct bgp_view prev = { NULL, 0 };
 	struct rattr *a, *preva = NULL;
-	struct buf b;
+	struct buf buf;
 
-	buf_init(&b, rib->entries.p, rib->entries.len);
-	while (mrt_rib_next(&b, rib->addpath, &e) == 1) {
+	adjrib_prefetch(rp->door, &rib->prefix);
+	replay_batch_flush(rp, b);	/* the record before */
+	b->pfx = rib->prefix;
+	buf_init(&buf, rib->entries.p, rib->entries.len);
+	while (mrt_rib_next(&buf, rib->addpath, &e) == 1) {
 		if (e.peer_index >= rp->nindex ||
 		    (p = rp->index[e.peer_index]) == NULL)
 			continue;
@@ -311,24 +367,26 @@ replay_rib(struct replay *rp, const struct mrt_rib *rib)
 		else if ((a = replay_attrs(rp, &e.attrs, 1, 1)) == NULL) {
 			preva = NULL;
 			continue;
-		} else {
-			replay_acache_clear(rp, c);
-			if (e.attrs.len <= REPLAY_ACACHE_MAX) {
-				memcpy(c->raw, e.attrs.p, e.attrs.len);
-				c->len = e.attrs.len;
-				c->attrs = a;	/* the reference moves */
-			} else {
-				adjrib_announce_one(&p->src, &rib->prefix,
-				    e.path_id, a);
-				rattr_unref(rp->door->intern, a);
-				preva = NULL;
-				continue;
-			}
-		}
-		adjrib_announce_one(&p->src, &rib->prefix, e.path_id, a);
+		} else if (e.attrs.len <= REPLAY_ACACHE_MAX) {
+			replay_acache_drop(b, c);
+			memcpy(c->raw, e.attrs.p, e.attrs.len);
+			c->len = e.attrs.len;
+			c->attrs = a;	/* the reference moves */
+		} else
+			b->held[b->nheld++] = a;	/* until the batch is in */
+		b->r[b->n].src = &p->src;
+		b->r[b->n].path_id = e.path_id;
+		b->r[b->n].attrs = a;
+		b->n++;
 		prev = e.attrs;
 		preva = a;
+		if (b->n == RIB_MANY_MAX) {
+			/* A held set may go with the flush. */
+			replay_batch_flush(rp, b);
+			preva = NULL;
+		}
 	}
+	/* The rest waits for the next record (struct replay_batch). */
 }
 
 static void
@@ -370,6 +428,7 @@ replay_file(struct replay *rp, const char *path)
 	const uint8_t *body;
 	const char *errstr;
 	char err[256];
+	double t;
 	int rv;
 
 	if ((mf = mrt_file_open(path, err, sizeof(err))) == NULL) {
@@ -378,6 +437,13 @@ replay_file(struct replay *rp, const char *path)
 	}
 	while ((rv = mrt_file_next(mf, &h, &body, &errstr)) == 1) {
 		rp->records++;
+		t = (double)h.ts + (double)h.usec / 1e6;
+		/* A waiting record's routes go before anything else does. */
+		if ((rp->pend.n > 0 || rp->pend.nheld > 0) &&
+		    (h.type != MRT_TABLE_DUMP_V2 ||
+		    h.subtype == MRT_TD2_PEER_INDEX_TABLE ||
+		    t != rp->loop->record_now))
+			replay_batch_flush(rp, &rp->pend);
 		/*
 		 * Update records older than the table dump loaded before
 		 * them are in the table already (RIS: bview, then updates).
@@ -390,13 +456,17 @@ replay_file(struct replay *rp, const char *path)
 		if (h.type == MRT_TABLE_DUMP_V2 &&
 		    h.subtype == MRT_TD2_PEER_INDEX_TABLE)
 			rp->table_ts = h.ts;
-		replay_clock(rp, (double)h.ts + (double)h.usec / 1e6);
+		replay_clock(rp, t);
 		if (mrt_record_decode(&h, body, h.len, &r, &errstr) == -1) {
 			rp->errors++;
 			continue;
 		}
 		replay_record(rp, &r);
+		/* A slice of the flushes of sessions that went down. */
+		if (!TAILQ_EMPTY(&rp->door->flushers))
+			(void)adjrib_flush_step(rp->door, FLUSH_BUDGET);
 	}
+	replay_batch_flush(rp, &rp->pend);
 	if (rv == -1)
 		log_warnx("%s: %s", path, errstr ? errstr : "read error");
 	mrt_file_close(mf);

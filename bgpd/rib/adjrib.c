@@ -686,21 +686,25 @@ adjrib_withdraw_nlri(struct rib_src *src, const struct bgp_view *v,
 	return n;
 }
 
-/* adjrib_announce_one once the RIB's clock is set. */
+/* One route; watched: -1 to ask the observer's filter, else its answer. */
 static void
-adjrib_announce_route(struct rib_src *src, const struct bw_prefix *pfx,
-    uint32_t id, struct rattr *a)
+adjrib_announce_w(struct rib_src *src, const struct bw_prefix *pfx,
+    uint32_t id, struct rattr *a, int watched)
 {
 	struct adjrib *door = src->door;
+	const struct rib_route *routes;
+	size_t nroutes;
 	int r;
 
 	src->stats.prefixes_in++;
-	if ((r = rib_update(door->rib, src->slot, pfx, id, a)) == -1)
+	if ((r = rib_update_at(door->rib, src->slot, pfx, id, a, &routes,
+	    &nroutes)) == -1)
 		fatal("rib_update");
 	if (door->obs != NULL && door->obs->announce != NULL &&
-	    adjrib_watched(door, pfx)) {
+	    (watched == -1 ? adjrib_watched(door, pfx) : watched)) {
 		door->obs->announce(door->obs_arg, src, pfx, a,
-		    r == RIB_UPD_NEW_PREFIX, loop_now(door->loop));
+		    r == RIB_UPD_NEW_PREFIX, routes, nroutes,
+		    loop_now(door->loop));
 		adjrib_kick(door);
 	}
 }
@@ -710,7 +714,52 @@ adjrib_announce_one(struct rib_src *src, const struct bw_prefix *pfx,
     uint32_t id, struct rattr *a)
 {
 	rib_set_time(src->door->rib, adjrib_secs(src->door));
-	adjrib_announce_route(src, pfx, id, a);
+	adjrib_announce_w(src, pfx, id, a, -1);
+}
+
+void
+adjrib_prefetch(struct adjrib *door, const struct bw_prefix *pfx)
+{
+	rib_prefetch_ahead(door->rib, pfx);
+}
+
+void
+adjrib_announce_many(const struct bw_prefix *pfx, const struct adjrib_route *e,
+    size_t n)
+{
+	struct rib_route in[RIB_MANY_MAX];
+	int res[RIB_MANY_MAX];
+	struct adjrib *door;
+	size_t i, k;
+
+	if (n == 0)
+		return;
+	door = e[0].src->door;
+	rib_set_time(door->rib, adjrib_secs(door));
+	/*
+	 * A watched prefix goes route by route: the observer reads the
+	 * RIB (how many peers carry the prefix) and must see it as it is
+	 * after each route, as from a live session.
+	 */
+	if (door->obs != NULL && door->obs->announce != NULL &&
+	    adjrib_watched(door, pfx)) {
+		for (i = 0; i < n; i++)
+			adjrib_announce_w(e[i].src, pfx, e[i].path_id,
+			    e[i].attrs, 1);
+		return;
+	}
+	for (; n > 0; e += k, n -= k) {
+		k = n < RIB_MANY_MAX ? n : RIB_MANY_MAX;
+		for (i = 0; i < k; i++) {
+			in[i].attrs = e[i].attrs;
+			in[i].path_id = e[i].path_id;
+			in[i].peer = e[i].src->slot;
+			in[i].flags = 0;
+			e[i].src->stats.prefixes_in++;
+		}
+		if (rib_update_many(door->rib, pfx, in, k, res) == -1)
+			fatal("rib_update_many");
+	}
 }
 
 static int
@@ -729,7 +778,7 @@ adjrib_announce_nlri(struct rib_src *src, const struct bgp_view *v,
 	rib_set_time(src->door->rib, adjrib_secs(src->door));
 	while ((k = adjrib_nlri_batch(src->door, &it, pfx, id)) > 0)
 		for (i = 0; i < k; i++) {
-			adjrib_announce_route(src, &pfx[i], id[i], a);
+			adjrib_announce_w(src, &pfx[i], id[i], a, -1);
 			n++;
 		}
 	return n;

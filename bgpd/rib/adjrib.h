@@ -76,7 +76,8 @@ enum adjrib_step {
 /*
  * The one observer of the door (every call optional).  interested: a
  * cheap filter on the hot path, 1 if pfx may matter.  announce: src's
- * route now has attrs; newprefix: src had no path for pfx before.
+ * route now has attrs; newprefix: src had no path for pfx before;
+ * routes: every peer's routes at pfx now (rib_update_at).
  * withdraw: last is the withdrawn route's attributes; lastpath: src has
  * no path left for pfx.  Routes removed because a session went are
  * never announced as withdrawals.  run: due work at now; returns the
@@ -86,7 +87,8 @@ struct adjrib_observer {
 	int	(*interested)(void *, const struct bw_prefix *);
 	void	(*announce)(void *, const struct rib_src *,
 		    const struct bw_prefix *, const struct rattr *,
-		    int newprefix, double now);
+		    int newprefix, const struct rib_route *routes,
+		    size_t nroutes, double now);
 	void	(*withdraw)(void *, const struct rib_src *,
 		    const struct bw_prefix *, const struct rattr *last,
 		    int lastpath, double now);
@@ -236,6 +238,24 @@ int	adjrib_apply(struct rib_src *, const struct bgp_update *);
 /* Installs one route (MRT RIB entries). */
 void	adjrib_announce_one(struct rib_src *, const struct bw_prefix *,
 	    uint32_t path_id, struct rattr *);
+/*
+ * Installs the routes of many sources for one prefix (a table dump's
+ * record; every source of the same door), as adjrib_announce_one for
+ * each in order would: the RIB ends the same, and the observer hears
+ * the same calls with the RIB as it stands after each route.  When the
+ * observer does not watch the prefix, the routes go into the RIB in one
+ * step (rib_update_many); its interested() filter is asked once for the
+ * prefix then (it must depend on the prefix alone).
+ */
+struct adjrib_route {
+	struct rib_src		*src;
+	uint32_t		 path_id;
+	struct rattr		*attrs;
+};
+void	adjrib_announce_many(const struct bw_prefix *,
+	    const struct adjrib_route *, size_t n);
+/* A hint: routes for pfx follow after other work (rib_prefetch_ahead). */
+void	adjrib_prefetch(struct adjrib *, const struct bw_prefix *);
 /* Routes the source holds in a family. */
 size_t	adjrib_count(const struct rib_src *, uint8_t aid);
 

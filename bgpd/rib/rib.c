@@ -174,6 +174,17 @@ int
 rib_update(struct rib *rib, uint16_t peer, const struct bw_prefix *p,
     uint32_t path_id, struct rattr *attrs)
 {
+	const struct rib_route *r;
+	size_t n;
+
+	return rib_update_at(rib, peer, p, path_id, attrs, &r, &n);
+}
+
+int
+rib_update_at(struct rib *rib, uint16_t peer, const struct bw_prefix *p,
+    uint32_t path_id, struct rattr *attrs, const struct rib_route **routes,
+    size_t *nroutes)
+{
 	struct trie *t = rib_trie(rib, p->aid);
 	struct rib_peer_cnt *c;
 	struct trie_pos pos;
@@ -183,8 +194,11 @@ rib_update(struct rib *rib, uint16_t peer, const struct bw_prefix *p,
 	int newpfx;
 
 	if (t == NULL || p->len > t->maxplen ||
-	    (c = rib_peer(rib, peer, 1)) == NULL)
+	    (c = rib_peer(rib, peer, 1)) == NULL) {
+		*routes = NULL;
+		*nroutes = 0;
 		return -1;
+	}
 	if ((n = trie_seek(t, p, &pos)) != NULL) {
 		r = trie_routes(t, n);
 		nr = n->nroutes;
@@ -201,13 +215,21 @@ rib_update(struct rib *rib, uint16_t peer, const struct bw_prefix *p,
 			r[at].attrs = attrs;
 			r[at].flags = rib_time_flags(rib, c);
 		}
+		*routes = r;
+		*nroutes = nr;
 		return RIB_UPD_REPLACED;
 	}
 	newpfx = !(at > 0 && r[at - 1].peer == peer) &&
 	    !(at < nr && r[at].peer == peer);
-	if ((n = trie_add(t, &pos, p, at)) == NULL)
+	if ((n = trie_add(t, &pos, p, at)) == NULL) {
+		*routes = NULL;
+		*nroutes = 0;
 		return -1;
-	r = &trie_routes(t, n)[at];
+	}
+	r = trie_routes(t, n);
+	*routes = r;
+	*nroutes = n->nroutes;
+	r += at;
 	rattr_ref(attrs);
 	r->attrs = attrs;
 	r->path_id = path_id;
@@ -217,6 +239,159 @@ rib_update(struct rib *rib, uint16_t peer, const struct bw_prefix *p,
 	r->flags = rib_time_flags(rib, c);
 	c->routes[p->aid]++;
 	return newpfx ? RIB_UPD_NEW_PREFIX : RIB_UPD_NEW_PATH;
+}
+
+/*
+ * 1 if peer has a route beside r[at] already: its routes lie side by
+ * side, the batch's slots not yet set (attrs NULL) among them.
+ */
+static int
+route_peer_has(const struct rib_route *r, size_t nr, size_t at, uint16_t peer)
+{
+	size_t i;
+
+	for (i = at; i > 0 && r[i - 1].peer == peer; i--)
+		if (r[i - 1].attrs != NULL)
+			return 1;
+	for (i = at + 1; i < nr && r[i].peer == peer; i++)
+		if (r[i].attrs != NULL)
+			return 1;
+	return 0;
+}
+
+/*
+ * Route r[at] of a batch gets attrs: a slot rib_update_many opened has
+ * attrs NULL until then (the neighbours' NULL ones are not there yet).
+ * Returns what rib_update would have for the route at this point.
+ */
+static int
+route_set(struct rib *rib, uint8_t aid, struct rib_route *r, size_t nr,
+    size_t at, struct rattr *attrs)
+{
+	struct rib_peer_cnt *c = &rib->cnt[r[at].peer];
+	uint16_t peer = r[at].peer;
+	int newpfx;
+
+	if (r[at].attrs != NULL) {
+		/* As rib_update's replacement. */
+		if (r[at].flags & ROUTE_STALE)
+			c->stale[aid]--;
+		r[at].flags &= (uint16_t)~ROUTE_STALE;
+		if (r[at].attrs != attrs) {
+			rattr_ref(attrs);
+			rattr_unref(rib->in, r[at].attrs);
+			r[at].attrs = attrs;
+			r[at].flags = rib_time_flags(rib, c);
+		}
+		return RIB_UPD_REPLACED;
+	}
+	newpfx = !route_peer_has(r, nr, at, peer);
+	rattr_ref(attrs);
+	r[at].attrs = attrs;
+	if (c->routes[AID_INET] == 0 && c->routes[AID_INET6] == 0)
+		c->epoch = rib->now;
+	r[at].flags = rib_time_flags(rib, c);
+	c->routes[aid]++;
+	return newpfx ? RIB_UPD_NEW_PREFIX : RIB_UPD_NEW_PATH;
+}
+
+/*
+ * The keys of in[0..n) that r[0..nr) lacks, sorted, each once, into nk;
+ * returns how many.
+ */
+static size_t
+rib_new_keys(const struct rib_route *r, size_t nr, const struct rib_route *in,
+    size_t n, uint64_t *nk)
+{
+	uint64_t key;
+	size_t i, j, at, k = 0;
+
+	for (i = 0; i < n; i++) {
+		key = route_key(in[i].peer, in[i].path_id);
+		at = nr > 0 ? route_lower(r, nr, key) : 0;
+		if (at < nr && r[at].peer == in[i].peer &&
+		    r[at].path_id == in[i].path_id)
+			continue;
+		/* Peers mostly come in slot order: the end, at once. */
+		for (j = k; j > 0 && nk[j - 1] > key; j--)
+			;
+		if (j > 0 && nk[j - 1] == key)
+			continue;
+		if (j < k)
+			memmove(nk + j + 1, nk + j, (k - j) * sizeof(*nk));
+		nk[j] = key;
+		k++;
+	}
+	return k;
+}
+
+int
+rib_update_many(struct rib *rib, const struct bw_prefix *p,
+    const struct rib_route *in, size_t n, int *res)
+{
+	struct trie *t = rib_trie(rib, p->aid);
+	uint64_t nk[RIB_MANY_MAX];
+	struct trie_pos pos;
+	struct trie_node *node;
+	struct rib_route *r = NULL;
+	size_t nr = 0, k, i, j, at;
+	uint64_t key;
+
+	if (t == NULL || p->len > t->maxplen || n > RIB_MANY_MAX)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (in[i].attrs == NULL || (in[i].peer >= rib->ncnt &&
+		    rib_peer(rib, in[i].peer, 1) == NULL))
+			return -1;
+	if (n == 0)
+		return 0;
+	/* A dump's records come in address order: the finger's descent. */
+	if ((node = trie_seek_near(t, p, &pos)) != NULL) {
+		r = trie_routes(t, node);
+		nr = node->nroutes;
+	}
+	if ((k = rib_new_keys(r, nr, in, n, nk)) > 0) {
+		if (nr + k > TRIE_MAX_ROUTES ||
+		    (node = trie_add_n(t, &pos, p, nr, k)) == NULL)
+			return -1;
+		/* Old routes and new keys merged from the back; a new
+		 * route's attrs stay NULL until route_set. */
+		r = trie_routes(t, node);
+		for (i = nr, j = k, at = nr + k; j > 0; ) {
+			if (i > 0 && route_key(r[i - 1].peer,
+			    r[i - 1].path_id) > nk[j - 1]) {
+				r[--at] = r[--i];
+				continue;
+			}
+			j--;
+			at--;
+			r[at].attrs = NULL;
+			r[at].peer = (uint16_t)(nk[j] >> 32);
+			r[at].path_id = (uint32_t)nk[j];
+			r[at].flags = 0;
+		}
+		nr += k;
+	}
+	/* In the callers' order: duplicates replace, epochs and results
+	 * come out as n calls of rib_update.  Sorted input (peers in slot
+	 * order) finds each route next to the one before. */
+	for (i = 0, at = 0; i < n; i++, at++) {
+		key = route_key(in[i].peer, in[i].path_id);
+		if (at >= nr || r[at].peer != in[i].peer ||
+		    r[at].path_id != in[i].path_id)
+			at = route_lower(r, nr, key);
+		res[i] = route_set(rib, p->aid, r, nr, at, in[i].attrs);
+	}
+	return 0;
+}
+
+void
+rib_prefetch_ahead(const struct rib *rib, const struct bw_prefix *p)
+{
+	const struct trie *t = rib_trie(rib, p->aid);
+
+	if (t != NULL)
+		trie_prefetch_index(t, p);
 }
 
 void

@@ -88,6 +88,26 @@ void	rib_free(struct rib *);
 int	rib_update(struct rib *, uint16_t peer, const struct bw_prefix *,
 	    uint32_t path_id, struct rattr *attrs);
 /*
+ * As rib_update, and *routes, *n: the prefix's routes after the change
+ * (all peers'), good until the RIB changes again.  An observer told of
+ * the change reads them here instead of seeking the prefix again.
+ */
+int	rib_update_at(struct rib *, uint16_t peer, const struct bw_prefix *,
+	    uint32_t path_id, struct rattr *attrs,
+	    const struct rib_route **routes, size_t *n);
+/*
+ * The routes in[0..n) of one prefix (peer, path_id, attrs; flags not
+ * read), installed or replaced exactly as n calls of rib_update in that
+ * order would (res[i]: the enum rib_upd each would return), with one
+ * seek of the prefix and one growth of its route array: a table dump's
+ * record is one prefix with the routes of many peers.  Returns 0, or -1
+ * with nothing changed (allocation failure, unknown family, a peer slot
+ * out of range, NULL attrs, n over RIB_MANY_MAX).
+ */
+#define RIB_MANY_MAX	64
+int	rib_update_many(struct rib *, const struct bw_prefix *,
+	    const struct rib_route *in, size_t n, int *res);
+/*
  * A hint that changes nothing: warms the cache for rib_update or
  * rib_withdraw calls on p[0..n) that follow (at most RIB_PREFETCH_MAX
  * prefixes at a time are worth giving).  With a table far larger than
@@ -97,6 +117,12 @@ int	rib_update(struct rib *, uint16_t peer, const struct bw_prefix *,
  */
 #define RIB_PREFETCH_MAX	64
 void	rib_prefetch(const struct rib *, const struct bw_prefix *p, size_t n);
+/*
+ * A hint for a prefix whose routes come later, after other work: starts
+ * bringing in what a new prefix's insert will miss on (its index slot)
+ * without waiting for it.
+ */
+void	rib_prefetch_ahead(const struct rib *, const struct bw_prefix *);
 /* Removes peer's route (prefix, path_id).  Returns an enum rib_wd. */
 int	rib_withdraw(struct rib *, uint16_t peer, const struct bw_prefix *,
 	    uint32_t path_id);

@@ -1286,6 +1286,21 @@ trie_seek(struct trie *t, const struct bw_prefix *p, struct trie_pos *pos)
 	return seek_descend(t, p, pos);
 }
 
+void
+trie_prefetch_index(const struct trie *t, const struct bw_prefix *p)
+{
+	/* For writing: the slot is where a new node's entry goes. */
+	if (t->hcap > 0)
+		__builtin_prefetch(&t->hslot[key_hash(t, p->b, p->len) &
+		    (t->hcap - 1)], 1, 3);
+}
+
+struct trie_node *
+trie_seek_near(struct trie *t, const struct bw_prefix *p, struct trie_pos *pos)
+{
+	return seek_descend(t, p, pos);
+}
+
 /* Sets n's prefix to the first len bits of key (word stores). */
 static inline void
 node_setkey(const struct trie *t, struct trie_node *n, const uint8_t *key,
@@ -1343,18 +1358,19 @@ trie_insert(struct trie *t, struct trie_node **link, const struct bw_prefix *p)
 	return x;
 }
 
+/* Opens gap slots at index at of an existing node; a new node gets one. */
 static struct trie_node *
 add_at(struct trie *t, const struct trie_pos *pos, const struct bw_prefix *p,
-    size_t at)
+    size_t at, size_t gap)
 {
 	struct trie_node *n, *par;
 
 	if ((n = pos->node) != NULL) {
 		/* Indexed: external routes, so the node does not move. */
-		if (n->nroutes >= TRIE_MAX_ROUTES || at > n->nroutes)
+		if (n->nroutes + gap > TRIE_MAX_ROUTES || at > n->nroutes)
 			return NULL;
-		return node_resize(t, &n, trie_haskids(n), n->nroutes + 1U, at,
-		    1);
+		return node_resize(t, &n, trie_haskids(n), n->nroutes + gap,
+		    at, gap);
 	}
 	if (pos->link == NULL) {
 		/* Below a childless node: it needs child pointers first. */
@@ -1372,18 +1388,16 @@ add_at(struct trie *t, const struct trie_pos *pos, const struct bw_prefix *p,
 	n = *pos->link;
 	if (n == NULL || n->plen != p->len || !node_covers(t, n, p))
 		return trie_insert(t, pos->link, p);
-	if (n->nroutes >= TRIE_MAX_ROUTES || at > n->nroutes)
+	if (n->nroutes + gap > TRIE_MAX_ROUTES || at > n->nroutes)
 		return NULL;
-	return node_resize(t, pos->link, trie_haskids(n), n->nroutes + 1U, at,
-	    1);
+	return node_resize(t, pos->link, trie_haskids(n), n->nroutes + gap,
+	    at, gap);
 }
 
-struct trie_node *
-trie_add(struct trie *t, const struct trie_pos *pos, const struct bw_prefix *p,
-    size_t at)
+/* After add_at: keeps the finger when it still holds, migrates the index. */
+static void
+add_done(struct trie *t, const struct trie_pos *pos, struct trie_node *n)
 {
-	struct trie_node *n = add_at(t, pos, p, at);
-
 	/* An indexed node does not move; else the finger holds if pos came
 	 * from the last descent (see struct trie). */
 	if (pos->node == NULL)
@@ -1393,6 +1407,42 @@ trie_add(struct trie *t, const struct trie_pos *pos, const struct bw_prefix *p,
 	 * old table is soon gone. */
 	if (t->oslot != NULL)
 		hash_migrate(t, HASH_MIGRATE);
+}
+
+struct trie_node *
+trie_add(struct trie *t, const struct trie_pos *pos, const struct bw_prefix *p,
+    size_t at)
+{
+	struct trie_node *n = add_at(t, pos, p, at, 1);
+
+	add_done(t, pos, n);
+	return n;
+}
+
+struct trie_node *
+trie_add_n(struct trie *t, const struct trie_pos *pos,
+    const struct bw_prefix *p, size_t at, size_t k)
+{
+	struct trie_node *n;
+	struct trie_pos np;
+
+	if (k <= 1)
+		return k == 1 ? trie_add(t, pos, p, at) : NULL;
+	n = add_at(t, pos, p, at, k);
+	add_done(t, pos, n);
+	if (n == NULL || n->nroutes >= k)
+		return n;
+	/* A new node came with one slot (at is 0): the others open after
+	 * it as on a node that was there, found again from the finger the
+	 * insert left. */
+	if (seek_descend(t, p, &np) != n)
+		fatal("%s: node lost", __func__);
+	n = add_at(t, &np, p, 1, k - 1);
+	add_done(t, &np, n);
+	if (n == NULL) {
+		(void)seek_descend(t, p, &np);
+		trie_del(t, &np, 0);
+	}
 	return n;
 }
 

@@ -198,12 +198,34 @@ void	trie_prefetch(const struct trie *, const struct bw_prefix *, size_t n);
 struct trie_node *trie_seek(struct trie *, const struct bw_prefix *,
 	    struct trie_pos *);
 /*
+ * A hint, no change: brings in the index slot of p (where its node's
+ * entry is or would go), without reading it; issued a record ahead it
+ * costs nothing to wait for.
+ */
+void	trie_prefetch_index(const struct trie *, const struct bw_prefix *);
+/*
+ * As trie_seek, by descent only, without probing the index: for
+ * prefixes that come in address order (a table dump), where the finger
+ * leaves a descent a level or two of nodes just seen and a probe of the
+ * index is a cache miss (for a new prefix, a miss for nothing).
+ */
+struct trie_node *trie_seek_near(struct trie *, const struct bw_prefix *,
+	    struct trie_pos *);
+/*
  * Opens a route slot at index at of p's node, creating the node (and a
  * branch node) as needed, after trie_seek(p, pos).  Returns the node
  * (the slot uninitialized), or NULL on allocation failure.
  */
 struct trie_node *trie_add(struct trie *, const struct trie_pos *,
 	    const struct bw_prefix *, size_t at);
+/*
+ * As trie_add, but opens k slots (k >= 1) at index at: a prefix that
+ * gets the routes of many peers at once (a table dump's record) grows
+ * its route array once.  Returns NULL (nothing changed) when out of
+ * memory or over TRIE_MAX_ROUTES.
+ */
+struct trie_node *trie_add_n(struct trie *, const struct trie_pos *,
+	    const struct bw_prefix *, size_t at, size_t k);
 /*
  * Removes route at of the node trie_seek found; frees the node and
  * merges a parent that is no longer a branch point.
