@@ -145,8 +145,11 @@ daemon_hup_cb(evutil_socket_t fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	log_info("SIGHUP: reloading the configuration");
-	/* core_reload() logs the outcome and every error. */
-	(void)core_reload(&d->core, err, sizeof(err));
+	/*
+	 * core_reload() logs the outcome and every error (once the
+	 * statistics files are read, when they changed).
+	 */
+	(void)core_reload(&d->core, NULL, NULL, err, sizeof(err));
 }
 
 static void

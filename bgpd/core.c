@@ -3,9 +3,11 @@
  * the RIB with interning, the event fan-out, the region detector, the
  * door into the RIB that feeds the detector, and the peer registry whose
  * sessions enter through that door.  A reload parses into a new
- * immutable struct config, lets the event outputs and the detector take
- * it (either may refuse: then nothing changes), then the peers, and
- * frees the old one.
+ * immutable struct config, has changed RIR statistics files read on a
+ * thread (the loop running, the config before whole in force; a bad
+ * one refuses the reload), then lets the event outputs and the detector
+ * take it (either may refuse: then nothing changes), then the peers,
+ * and frees the old one.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,21 @@
 #include "log.h"
 #include "mrt_archive.h"
 #include "sdnotify.h"
+
+/*
+ * A reload waiting for its statistics files, read on a thread
+ * (detect_stats_read): nothing of nconf is applied until they are, and
+ * nothing at all if one is bad.
+ */
+struct core_pending {
+	struct config		*nconf;
+	struct detect_stats	*stats;
+	struct event		*ev;
+	core_reload_cb		 done;
+	void			*arg;
+};
+
+static void	core_pending_free(struct core_pending *);
 
 /*
  * Opens the event outputs and the region detector of the config
@@ -139,6 +156,11 @@ core_shutdown(struct bgpd *bgpd, const char *msg)
 void
 core_free(struct bgpd *bgpd)
 {
+	if (bgpd->reload != NULL) {
+		config_free(bgpd->reload->nconf);
+		core_pending_free(bgpd->reload);
+		bgpd->reload = NULL;
+	}
 	core_rislive_close(bgpd);
 	if (bgpd->peers.env.loop != NULL)
 		peer_reg_free(&bgpd->peers);
@@ -161,9 +183,8 @@ core_free(struct bgpd *bgpd)
 	loop_free(&bgpd->loop);
 }
 
-/* The reload proper; core_reload() tells systemd around it. */
-static int
-core_reload_conf(struct bgpd *bgpd, char *err, size_t errlen);
+/* Seconds between looks at the read from the loop (a read is ~0.3 s). */
+#define CORE_RELOAD_POLL_USEC	5000
 
 /*
  * A reload that changed nothing: logs every error (an operator fixing
@@ -190,41 +211,45 @@ core_reload_failed(struct bgpd *bgpd, const struct config_errors *errs,
 		    errs->msg[0], errs->n - 1);
 }
 
-int
-core_reload(struct bgpd *bgpd, char *err, size_t errlen)
-{
-	int	rv;
-
-	sdnotify_reloading();
-	rv = core_reload_conf(bgpd, err, errlen);
-	sdnotify_ready(rv == 0 ? "serving" : "serving, last reload failed");
-	return rv;
-}
-
+/* nconf refused with err: the running configuration stays. */
 static int
-core_reload_conf(struct bgpd *bgpd, char *err, size_t errlen)
+core_reload_refuse(struct bgpd *bgpd, struct config *nconf, char *err,
+    size_t errlen)
 {
 	struct config_errors errs;
-	struct config *nconf, *oconf = bgpd->conf;
 
+	config_free(nconf);
 	memset(&errs, 0, sizeof(errs));
-	if ((nconf = config_parse(bgpd->conffile, &errs)) == NULL) {
-		core_reload_failed(bgpd, &errs, err, errlen);
-		return -1;
+	snprintf(errs.msg[0], sizeof(errs.msg[0]), "%s", err);
+	errs.n = 1;
+	core_reload_failed(bgpd, &errs, err, errlen);
+	return -1;
+}
+
+/*
+ * Applies nconf (taken) with the statistics read for it (NULL: none to
+ * read, or read at once).  Returns 0, or -1 with err set and nothing
+ * changed.
+ */
+static int
+core_reload_apply(struct bgpd *bgpd, struct config *nconf,
+    struct detect_stats *stats, char *err, size_t errlen)
+{
+	struct config *oconf = bgpd->conf;
+	const char *e;
+
+	/* A bad statistics file first: then nothing else was touched. */
+	if (stats != NULL && (e = detect_stats_error(stats)) != NULL) {
+		snprintf(err, errlen, "%s", e);
+		return core_reload_refuse(bgpd, nconf, err, errlen);
 	}
-	if (config_check_secrets(nconf, geteuid(), err, errlen) == -1 ||
-	    evt_fanout_reconfigure(bgpd->fanout, &nconf->events, err,
+	if (evt_fanout_reconfigure(bgpd->fanout, &nconf->events, err,
 	    errlen) == -1 ||
 	    core_rislive_reload(bgpd, nconf, err, errlen) == -1 ||
-	    detect_configure(bgpd->detect, nconf,
-	    loop_now(&bgpd->loop), err, errlen) == -1) {
+	    detect_configure_stats(bgpd->detect, nconf, stats,
+	    loop_now(&bgpd->loop), err, errlen) == -1)
 		/* What failed is left as it was; keep the running config. */
-		config_free(nconf);
-		snprintf(errs.msg[0], sizeof(errs.msg[0]), "%s", err);
-		errs.n = 1;
-		core_reload_failed(bgpd, &errs, err, errlen);
-		return -1;
-	}
+		return core_reload_refuse(bgpd, nconf, err, errlen);
 	evt_fanout_set_collector(bgpd->fanout, config_collector_id(nconf));
 	peer_reg_reconfigure(&bgpd->peers, nconf);
 	bmp_station_reconfigure(&bgpd->bmp, nconf);
@@ -237,4 +262,107 @@ core_reload_conf(struct bgpd *bgpd, char *err, size_t errlen)
 	core_ops_reload(&bgpd->ops, 1);
 	log_info("configuration reloaded from %s", bgpd->conffile);
 	return 0;
+}
+
+static void
+core_pending_free(struct core_pending *p)
+{
+	detect_stats_free(p->stats);
+	if (p->ev != NULL)
+		event_free(p->ev);
+	free(p);
+}
+
+/* A look at the read; once over, the reload goes on (or is refused). */
+static void
+core_pending_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	static const struct timeval poll = { 0, CORE_RELOAD_POLL_USEC };
+	struct bgpd *bgpd = arg;
+	struct core_pending *p = bgpd->reload;
+	char err[CONF_ERRMSG_MAX] = "";
+	int rv;
+
+	(void)fd;
+	(void)ev;
+	if (!detect_stats_done(p->stats)) {
+		evtimer_add(p->ev, &poll);
+		return;
+	}
+	bgpd->reload = NULL;
+	rv = core_reload_apply(bgpd, p->nconf, p->stats, err, sizeof(err));
+	sdnotify_ready(rv == 0 ? "serving" : "serving, last reload failed");
+	if (p->done != NULL)
+		p->done(p->arg, rv == 0, err);
+	core_pending_free(p);
+}
+
+/* Waits for the statistics of nconf (taken) read on stats' thread. */
+static int
+core_reload_wait(struct bgpd *bgpd, struct config *nconf,
+    struct detect_stats *stats, core_reload_cb done, void *arg)
+{
+	static const struct timeval poll = { 0, CORE_RELOAD_POLL_USEC };
+	struct core_pending *p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL ||
+	    (p->ev = evtimer_new(bgpd->loop.base, core_pending_cb,
+	    bgpd)) == NULL)
+		fatal("reload");
+	p->nconf = nconf;
+	p->stats = stats;
+	p->done = done;
+	p->arg = arg;
+	bgpd->reload = p;
+	evtimer_add(p->ev, &poll);
+	log_info("reload: reading the statistics files");
+	return 1;
+}
+
+static int
+core_reload_conf(struct bgpd *bgpd, core_reload_cb done, void *arg,
+    char *err, size_t errlen)
+{
+	struct config_errors errs;
+	struct detect_stats *stats;
+	struct config *nconf;
+
+	memset(&errs, 0, sizeof(errs));
+	if ((nconf = config_parse(bgpd->conffile, &errs)) == NULL) {
+		core_reload_failed(bgpd, &errs, err, errlen);
+		return -1;
+	}
+	if (config_check_secrets(nconf, geteuid(), err, errlen) == -1 ||
+	    detect_check(nconf, err, errlen) == -1)
+		return core_reload_refuse(bgpd, nconf, err, errlen);
+	if ((stats = detect_stats_read(bgpd->detect, nconf)) != NULL)
+		return core_reload_wait(bgpd, nconf, stats, done, arg);
+	return core_reload_apply(bgpd, nconf, NULL, err, errlen);
+}
+
+int
+core_reload(struct bgpd *bgpd, core_reload_cb done, void *arg, char *err,
+    size_t errlen)
+{
+	int	rv;
+
+	if (bgpd->reload != NULL) {
+		snprintf(err, errlen, "a reload is under way (reading the "
+		    "statistics files)");
+		log_warnx("reload: %s", err);
+		return -1;
+	}
+	sdnotify_reloading();
+	rv = core_reload_conf(bgpd, done, arg, err, errlen);
+	if (rv != 1)
+		sdnotify_ready(rv == 0 ? "serving" :
+		    "serving, last reload failed");
+	return rv;
+}
+
+void
+core_reload_forget(struct bgpd *bgpd, void *arg)
+{
+	if (bgpd->reload != NULL && bgpd->reload->arg == arg)
+		bgpd->reload->done = NULL;
 }

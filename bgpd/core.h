@@ -21,6 +21,7 @@
 #include "peer.h"
 #include "rib.h"
 
+struct core_pending;
 struct detect;
 struct mrt_archive;
 struct evt_fanout;
@@ -45,6 +46,7 @@ struct bgpd {
 	uint8_t			*scratch;	/* BGP_SCRATCH_LEN, decoder */
 	time_t			 started;
 	struct core_ops		 ops;		/* event counts, reloads */
+	struct core_pending	*reload;	/* waiting for its statistics */
 };
 
 /*
@@ -61,8 +63,17 @@ void	core_free(struct bgpd *);
 /*
  * Re-reads the configuration: adds and removes peers, resets changed
  * ones, leaves unchanged sessions up.  Returns 0, or -1 with err set
- * (then the running configuration stays).
+ * (then the running configuration stays).  When RIR statistics files
+ * changed they are read on a thread first (a third of a second with
+ * every country) and nothing of the new configuration is applied
+ * meanwhile: it returns 1, and done(arg, ok, err) is called from the
+ * loop once the reload is over (the outcome is logged either way).
+ * Another reload meanwhile is refused.
  */
-int	core_reload(struct bgpd *, char *err, size_t errlen);
+typedef void (*core_reload_cb)(void *arg, int ok, const char *err);
+int	core_reload(struct bgpd *, core_reload_cb done, void *arg,
+	    char *err, size_t errlen);
+/* done is not called for arg (a control client that went away). */
+void	core_reload_forget(struct bgpd *, void *arg);
 
 #endif /* BGPWATCH_CORE_H */

@@ -60,12 +60,15 @@ rnd(void)
 
 static void
 obs_announce(void *arg, const struct rib_src *src, const struct bw_prefix *p,
-    const struct rattr *a, int newprefix, double now)
+    const struct rattr *a, int newprefix, const struct rib_route *routes,
+    size_t nroutes, double now)
 {
 	struct heard *h = arg;
 
 	(void)p;
 	(void)a;
+	(void)routes;
+	(void)nroutes;
 	(void)now;
 	h->announce++;
 	h->announce_new += newprefix != 0;

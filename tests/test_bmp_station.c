@@ -48,7 +48,8 @@ t_interested(void *arg, const struct bw_prefix *p)
 /* A route costs 1 ms here. */
 static void
 t_announce(void *arg, const struct rib_src *src, const struct bw_prefix *p,
-    const struct rattr *a, int newprefix, double now)
+    const struct rattr *a, int newprefix, const struct rib_route *routes,
+    size_t nroutes, double now)
 {
 	struct timespec ts = { 0, 1000 * 1000 };
 
@@ -57,6 +58,8 @@ t_announce(void *arg, const struct rib_src *src, const struct bw_prefix *p,
 	(void)p;
 	(void)a;
 	(void)newprefix;
+	(void)routes;
+	(void)nroutes;
 	(void)now;
 	nanosleep(&ts, NULL);
 	nann++;

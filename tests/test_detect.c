@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "config.h"
@@ -180,11 +181,14 @@ announce_v(struct fx *f, int slot, const char *s, uint32_t transit,
 	struct detect_peer dp = peer(slot);
 	struct bw_prefix p = pfx(s);
 	struct rattr *a = attrs(f, dp.asn, transit, origin);
+	const struct rib_route *r;
+	size_t n;
 	int rv;
 
-	rv = rib_update(f->rib, dp.slot, &p, 0, a);
+	rv = rib_update_at(f->rib, dp.slot, &p, 0, a, &r, &n);
 	assert_true(rv >= 0);
-	detect_announce(f->d, &dp, &p, a, rv == RIB_UPD_NEW_PREFIX, now);
+	detect_announce(f->d, &dp, &p, a, rv == RIB_UPD_NEW_PREFIX, r, n,
+	    now);
 	rattr_unref(f->in, a);
 }
 
@@ -694,6 +698,93 @@ test_missing_stats(void **state)
 	intern_free(in);
 }
 
+static int
+count_region(const struct detect_region_info *info, void *arg)
+{
+	(void)info;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* Waits for a read on its thread (a few ms; polled as the core does). */
+static void
+stats_wait(struct detect_stats *s)
+{
+	int i;
+
+	for (i = 0; i < 20000 && !detect_stats_done(s); i++)
+		usleep(1000);
+	assert_true(detect_stats_done(s));
+}
+
+/*
+ * A reload's statistics read on a thread (detect_stats_read): nothing
+ * to read when unchanged, the regions taken once read, and a bad file's
+ * "FILE:LINE: message" with the regions as before.
+ */
+static void
+test_stats_thread(void **state)
+{
+	struct config_errors errs;
+	struct config *c, *bad;
+	struct detect_stats *s;
+	struct fx *f = fx_new("rir-stats \"tests/data/rirstats/"
+	    "delegated-apnic-extended-latest\"\n"
+	    "region \"KP\" {\n country KP\n hold-down 10s\n}\n");
+	static const char t[] = "local-as 65000\nrouter-id 192.0.2.254\n"
+	    "rir-stats \"tests/data/rirstats/delegated-apnic-extended-latest\"\n"
+	    "rir-stats \"tests/data/rirstats/delegated-ripencc-latest\"\n"
+	    "region \"KP\" {\n country KP\n}\nregion \"NL\" {\n country NL\n}\n";
+	static const char tb[] = "local-as 65000\nrouter-id 192.0.2.254\n"
+	    "rir-stats \"tests/data/rirstats/bad-arin\"\n"
+	    "region \"US\" {\n country US\n}\n";
+	char err[256];
+	int i, n = 0;
+
+	(void)state;
+	detect_set_async(f->d, 1);
+	/* The files read at start, unchanged: nothing to read. */
+	assert_null(detect_stats_read(f->d, f->conf));
+	assert_non_null(c = config_parse_buf("t", t, sizeof(t) - 1, &errs));
+	assert_non_null(s = detect_stats_read(f->d, c));
+	stats_wait(s);
+	assert_null(detect_stats_error(s));
+	assert_int_equal(detect_configure_stats(f->d, c, s, 1, err,
+	    sizeof(err)), 0);
+	detect_stats_free(s);
+	/* Now those of c: nothing to read for it again. */
+	assert_null(detect_stats_read(f->d, c));
+	assert_non_null(bad = config_parse_buf("t", tb, sizeof(tb) - 1,
+	    &errs));
+	assert_non_null(s = detect_stats_read(f->d, bad));
+	stats_wait(s);
+	assert_string_equal(detect_stats_error(s), "tests/data/rirstats/"
+	    "bad-arin:3: unknown status \"allocatd\"");
+	assert_int_equal(detect_configure_stats(f->d, bad, s, 2, err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, "tests/data/rirstats/bad-arin:3: unknown "
+	    "status \"allocatd\"");
+	detect_stats_free(s);
+	config_free(bad);
+	/* Freed while reading: waits for the thread. */
+	assert_non_null(bad = config_parse_buf("t", tb, sizeof(tb) - 1,
+	    &errs));
+	assert_non_null(s = detect_stats_read(f->d, bad));
+	detect_stats_free(s);
+	config_free(bad);
+	/* The regions of c (the index swapped in by detect_run). */
+	for (i = 0; i < 20000 && n != 2; i++) {
+		detect_run(f->d, 3);
+		n = 0;
+		detect_regions(f->d, count_region, &n);
+		usleep(1000);
+	}
+	assert_int_equal(n, 2);
+	detect_stats_free(NULL);
+	fx_free(f);
+	config_free(c);
+}
+
 /* A reload keeps reported states; too large a prefix changes nothing. */
 static void
 test_reload(void **state)
@@ -971,6 +1062,7 @@ main(void)
 		cmocka_unit_test(test_origin_as),
 		cmocka_unit_test(test_country),
 		cmocka_unit_test(test_missing_stats),
+		cmocka_unit_test(test_stats_thread),
 		cmocka_unit_test(test_reload),
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_full_feed),

@@ -75,7 +75,8 @@ o_interested(void *arg, const struct bw_prefix *p)
 
 static void
 o_announce(void *arg, const struct rib_src *src, const struct bw_prefix *p,
-    const struct rattr *a, int newprefix, double now)
+    const struct rattr *a, int newprefix, const struct rib_route *routes,
+    size_t nroutes, double now)
 {
 	struct obslog *o = arg;
 	const struct rib_route *r;
@@ -93,6 +94,9 @@ o_announce(void *arg, const struct rib_src *src, const struct bw_prefix *p,
 	c->attrs = a;
 	c->med = a->med;
 	r = rib_lookup(o->rib, p, &n);
+	/* The door hands the observer the prefix's routes as they are. */
+	assert_ptr_equal(routes, r);
+	assert_int_equal(nroutes, n);
 	assert_true(n < 256);
 	c->nroutes = (uint8_t)n;
 	if (n > NSRC * 3)	/* the first ones (the replay's long record) */

@@ -95,7 +95,7 @@ test_rib_routes(void **state)
 	struct intern *in = intern_new();
 	struct rib *rib = rib_new(in);
 	struct rattr *a1 = attrs(in, 1), *a2 = attrs(in, 2);
-	struct bw_prefix p = pfx("10.0.0.0/8"), m;
+	struct bw_prefix p = pfx("10.0.0.0/8"), m = pfx("10.9.0.0/16");
 	const struct rib_route *r;
 	static const struct { uint16_t peer; uint32_t id; } order[] = {
 		{ 1, 0 }, { 1, 5 }, { 1, 7 }, { 2, 0 }, { 3, 1 }, { 3, 2 }
@@ -110,7 +110,17 @@ test_rib_routes(void **state)
 	assert_int_equal(rib_update(rib, 1, &p, 0, a1), RIB_UPD_NEW_PATH);
 	assert_int_equal(rib_update(rib, 1, &p, 5, a1), RIB_UPD_NEW_PATH);
 	assert_int_equal(rib_update(rib, 1, &p, 5, a2), RIB_UPD_REPLACED);
-	assert_int_equal(rib_update(rib, 1, &p, 5, a2), RIB_UPD_REPLACED);
+	/* rib_update_at: the prefix's routes after the change, all peers'. */
+	assert_int_equal(rib_update_at(rib, 1, &p, 5, a2, &r, &n),
+	    RIB_UPD_REPLACED);
+	assert_int_equal(n, 6);
+	assert_ptr_equal(r, rib_lookup(rib, &p, &i));
+	assert_int_equal(rib_update_at(rib, 4, &m, 0, a1, &r, &n),
+	    RIB_UPD_NEW_PREFIX);
+	assert_int_equal(n, 1);
+	assert_int_equal(r[0].peer, 4);
+	assert_ptr_equal(r[0].attrs, a1);
+	assert_int_equal(rib_withdraw(rib, 4, &m, 0), RIB_WD_LAST);
 	r = rib_lookup(rib, &p, &n);
 	assert_int_equal(n, 6);
 	for (i = 0; i < n; i++) {

@@ -86,8 +86,8 @@ control_finish(struct control_client *c)
 		control_client_free(c);
 }
 
-static void
-control_err(struct control_client *c, const char *msg)
+void
+control_fail(struct control_client *c, const char *msg)
 {
 	char	 line[CONTROL_LINE_MAX];
 	char	*s;
@@ -189,7 +189,7 @@ control_request(struct control_client *c, char *line)
 	size_t				 i;
 
 	if ((n = control_words(line, w, CONTROL_MAX_WORDS)) == -1) {
-		control_err(c, "too many words");
+		control_fail(c, "too many words");
 		return;
 	}
 	if (n > 0 && strcmp(w[0], "json") == 0)
@@ -203,10 +203,10 @@ control_request(struct control_client *c, char *line)
 		log_debug("control: %s", cmd->w1);
 		if (cmd->fn(c, json, w + json + skip, n - json - skip, err,
 		    sizeof(err)) == -1)
-			control_err(c, err);
+			control_fail(c, err);
 		return;
 	}
-	control_err(c, n - json == 0 ? "empty request" : "unknown command");
+	control_fail(c, n - json == 0 ? "empty request" : "unknown command");
 }
 
 /* Client I/O */
@@ -228,7 +228,7 @@ control_read_cb(struct bufferevent *bev, void *arg)
 	c->answered = 1;
 	bufferevent_disable(bev, EV_READ);
 	if (eol.pos < 0 || (size_t)eol.pos > CONTROL_LINE_MAX) {
-		control_err(c, "request too long");
+		control_fail(c, "request too long");
 		return;
 	}
 	len = (size_t)eol.pos;
@@ -237,7 +237,7 @@ control_read_cb(struct bufferevent *bev, void *arg)
 	if (len > 0 && line[len - 1] == '\r')
 		line[--len] = '\0';
 	if (memchr(line, '\0', len) != NULL) {
-		control_err(c, "malformed request");
+		control_fail(c, "malformed request");
 		return;
 	}
 	control_request(c, line);
@@ -278,6 +278,7 @@ control_client_free(struct control_client *c)
 	TAILQ_REMOVE(&ctl->clients, c, entry);
 	ctl->nclients--;
 	mrt_archive_forget(ctl->bgpd->mrt, c);
+	core_reload_forget(ctl->bgpd, c);
 	view_rib_free(c->dump);
 	if (c->ev_more != NULL)
 		event_free(c->ev_more);

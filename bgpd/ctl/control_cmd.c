@@ -341,11 +341,36 @@ control_show_status(struct control_client *c, int json, char **argv,
 	return 0;
 }
 
+/* The reload is over: the answer goes now. */
+static void
+control_reload_done(void *arg, int ok, const char *msg)
+{
+	struct control_client	*c = arg;
+	char			 line[CONTROL_LINE_MAX];
+
+	if (!ok) {
+		snprintf(line, sizeof(line), "reload failed: %s", msg);
+		control_fail(c, line);
+		return;
+	}
+	control_ok(c);
+	if (c->json)
+		evbuffer_add_printf(control_out(c), "{\"reloaded\":true}\n");
+	else
+		evbuffer_add_printf(control_out(c), "reload done\n");
+	control_finish(c);
+}
+
+/*
+ * reload: answers once the reload is over, after the statistics files
+ * are read when they changed (on a thread, the loop running).
+ */
 int
 control_reload(struct control_client *c, int json, char **argv, int argc,
     char *err, size_t errlen)
 {
 	char	msg[CONF_ERRMSG_MAX];
+	int	rv;
 
 	(void)argv;
 	if (argc != 0) {
@@ -353,16 +378,14 @@ control_reload(struct control_client *c, int json, char **argv, int argc,
 		return -1;
 	}
 	log_info("bgpwatchctl: reloading the configuration");
-	if (core_reload(c->ctl->bgpd, msg, sizeof(msg)) == -1) {
+	c->json = json;
+	if ((rv = core_reload(c->ctl->bgpd, control_reload_done, c, msg,
+	    sizeof(msg))) == -1) {
 		snprintf(err, errlen, "reload failed: %s", msg);
 		return -1;
 	}
-	control_ok(c);
-	if (json)
-		evbuffer_add_printf(control_out(c), "{\"reloaded\":true}\n");
-	else
-		evbuffer_add_printf(control_out(c), "reload done\n");
-	control_finish(c);
+	if (rv == 0)
+		control_reload_done(c, 1, NULL);
 	return 0;
 }
 

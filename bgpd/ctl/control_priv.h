@@ -53,6 +53,8 @@ typedef int (*control_fn)(struct control_client *, int json, char **argv,
 struct evbuffer	*control_out(struct control_client *);
 /* Writes "OK\n".  Returns 0, or -1. */
 int		 control_ok(struct control_client *);
+/* Writes "ERR msg\n" (made one line) and finishes. */
+void		 control_fail(struct control_client *, const char *msg);
 /* All is queued: the client goes once its output is sent. */
 void		 control_finish(struct control_client *);
 /* Streams the listing (owned from now on), then finishes. */

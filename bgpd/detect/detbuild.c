@@ -201,6 +201,7 @@ det_build_start(struct detect *d, const struct config *conf,
 	nd->dirty_head = UINT32_MAX;
 	nd->rs = rs != NULL ? rs : d->rs;
 	nd->reference = d->reference;
+	nd->thin_off = d->thin_off;
 	b->nd = nd;
 	if (d->async) {
 		/* Signals stay with the loop thread. */

@@ -501,18 +501,16 @@ det_prefix_event(struct detect *d, const struct detect_peer *dp,
  * membership for that origin (member prefixes, learned blocks, chunks of
  * derived space) was settled when that route came (or when the regions
  * were configured: det_learn_slice), and a route of a peer that does not
- * count changes nothing else.  The RIB node was just touched by
- * rib_update, so this lookup is cache-warm.
+ * count changes nothing else.  r: the prefix's routes (the RIB handed
+ * them to the hook: no second lookup per route).
  */
 static int
-det_route_known(struct detect *d, uint16_t slot, const struct bw_prefix *p,
+det_route_known(uint16_t slot, const struct rib_route *r, size_t n,
     const struct rattr *a)
 {
-	const struct rib_route *r;
 	uint32_t origin = a != NULL ? a->origin_as : 0;
-	size_t n, i;
+	size_t i;
 
-	r = rib_lookup(d->rib, p, &n);
 	for (i = 0; i < n; i++)
 		if (r[i].peer != slot && (r[i].attrs == a ||
 		    (r[i].attrs != NULL ? r[i].attrs->origin_as : 0) == origin))
@@ -524,7 +522,7 @@ det_route_known(struct detect *d, uint16_t slot, const struct bw_prefix *p,
 static void
 det_route(struct detect *d, const struct detect_peer *dp,
     const struct bw_prefix *p, const struct rattr *a, int announce,
-    int event, double now)
+    int event, const struct rib_route *rt, size_t nrt, double now)
 {
 	struct det_match m[DET_MAX_MATCH];
 	struct det_region *r;
@@ -535,14 +533,25 @@ det_route(struct detect *d, const struct detect_peer *dp,
 
 	counting = dp->slot < d->npeers && d->peers[dp->slot].counting;
 	/*
+	 * The hook was not handed the prefix's routes (a withdrawal): find
+	 * them, unless this is a withdrawal that changes nothing (below).
+	 */
+	if (rt == NULL && (counting || announce || d->reference))
+		rt = rib_lookup(d->rib, p, &nrt);
+	/*
 	 * A peer that does not count (its table still loading, not a full
 	 * feed) changes no prefix's count of counting peers: its withdrawal
 	 * changes nothing, its announcement only what its origin makes a
 	 * member, once per prefix and origin, not once per route.
 	 */
 	if (!counting && !d->reference && (!announce ||
-	    det_route_known(d, dp->slot, p, a)))
+	    det_route_known(dp->slot, rt, nrt, a)))
 		return;
+	/*
+	 * The misses of a new prefix (its index slot, its chunks' map
+	 * slots, its new entries) issued together, not one after another.
+	 */
+	det_ptab_prefetch(&d->ptab, p);
 	if (counting)
 		region_mark_dirty(d, p);
 	/* The prefix's entry: its learned memberships, its counts. */
@@ -551,15 +560,18 @@ det_route(struct detect *d, const struct detect_peer *dp,
 	    DET_MAX_MATCH);
 	if (n == 0)
 		return;
+	if (announce)
+		for (i = 0; i < n; i++)
+			region_materialize_prefetch(d, p, &m[i]);
 	/* Nobody counts (tables loading): no RIB lookup to find 0. */
 	if (d->ncounting > 0)
-		vis_any = region_pfx_count(d, p, 0);
+		vis_any = region_routes_count(d, rt, nrt, 0);
 	if (announce && ent == UINT32_MAX)
 		ent = det_ptab_add(&d->ptab, p);
 	for (i = 0; i < n; i++) {
 		r = &d->regions[m[i].region];
 		vis = r->via_as == 0 || d->ncounting == 0 ? vis_any :
-		    region_pfx_count(d, p, r->via_as);
+		    region_routes_count(d, rt, nrt, r->via_as);
 		if ((e = region_member(d, ent, r, announce)) != NULL) {
 			if (announce)
 				region_learn(d, p, &m[i], e);
@@ -581,9 +593,9 @@ det_route(struct detect *d, const struct detect_peer *dp,
 void
 detect_announce(struct detect *d, const struct detect_peer *dp,
     const struct bw_prefix *p, const struct rattr *attrs, int newprefix,
-    double now)
+    const struct rib_route *routes, size_t nroutes, double now)
 {
-	det_route(d, dp, p, attrs, 1, newprefix, now);
+	det_route(d, dp, p, attrs, 1, newprefix, routes, nroutes, now);
 }
 
 void
@@ -591,7 +603,7 @@ detect_withdraw(struct detect *d, const struct detect_peer *dp,
     const struct bw_prefix *p, const struct rattr *last, int lastpath,
     double now)
 {
-	det_route(d, dp, p, last, 0, lastpath, now);
+	det_route(d, dp, p, last, 0, lastpath, NULL, 0, now);
 }
 
 /* The state machine */
@@ -860,7 +872,7 @@ det_check_sizes(const struct config *conf, char *err, size_t errlen)
 }
 
 /* The stats files of conf as they are now; -1 if one cannot be read. */
-static int
+int
 det_stat_files(const struct config *conf, struct det_fstat **out)
 {
 	struct det_fstat *f;
@@ -1061,10 +1073,21 @@ det_reparam(struct detect *d, const struct config *conf)
 }
 
 /*
- * The stats files of conf: NULL when they are the files loaded before,
- * unchanged (same identity, size and modification time: every
- * country's statistics are 35 MB, a third of a second to parse), else
- * read anew.  -1 with err set if one is bad.
+ * 1 when the stats files of conf are those loaded before, unchanged
+ * (same identity, size and modification time: every country's
+ * statistics are 35 MB, a third of a second to parse).
+ */
+int
+det_stats_unchanged(const struct detect *d, const struct config *conf,
+    const struct det_fstat *fst)
+{
+	return fst != NULL && d->fst != NULL && d->nfst == conf->nrir_stats &&
+	    det_fstat_same(fst, d->fst, d->nfst);
+}
+
+/*
+ * The stats files of conf: NULL when unchanged, else read anew.  -1 with
+ * err set if one is bad.
  */
 static int
 det_stats(struct detect *d, const struct config *conf,
@@ -1072,8 +1095,7 @@ det_stats(struct detect *d, const struct config *conf,
     size_t errlen)
 {
 	*rs = NULL;
-	if (fst != NULL && d->fst != NULL && d->nfst == conf->nrir_stats &&
-	    det_fstat_same(fst, d->fst, d->nfst))
+	if (det_stats_unchanged(d, conf, fst))
 		return 0;
 	*rs = rirstats_new();
 	if (det_load_stats(*rs, conf, err, errlen) == -1) {
@@ -1102,14 +1124,10 @@ det_index_taken(struct detect *d, double now)
 }
 
 int
-detect_configure(struct detect *d, const struct config *conf, double now,
-    char *err, size_t errlen)
+detect_check(const struct config *conf, char *err, size_t errlen)
 {
 	const struct config_region *cr;
-	struct rirstats *rs, *brs;
-	struct det_fstat *fst;
-	size_t n = 0, klen;
-	char *key;
+	size_t n = 0;
 
 	if (det_check_sizes(conf, err, errlen) == -1)
 		return -1;
@@ -1119,12 +1137,22 @@ detect_configure(struct detect *d, const struct config *conf, double now,
 		snprintf(err, errlen, "more than %d regions", DET_MAX_REGIONS);
 		return -1;
 	}
-	/* Before reading them: a file changed meanwhile is read again. */
-	(void)det_stat_files(conf, &fst);
-	if (det_stats(d, conf, fst, &rs, err, errlen) == -1) {
-		free(fst);
-		return -1;
-	}
+	return 0;
+}
+
+/*
+ * The regions of conf over the statistics of the files fst (taken),
+ * rs (taken; NULL: those loaded, unchanged).
+ */
+static int
+det_configure(struct detect *d, const struct config *conf,
+    struct det_fstat *fst, struct rirstats *rs, double now, char *err,
+    size_t errlen)
+{
+	struct rirstats *brs;
+	size_t klen;
+	char *key;
+
 	/*
 	 * Taken: an index still being built is of a reload before.  Its
 	 * statistics are those of d->fst, so "unchanged" means them.
@@ -1159,6 +1187,44 @@ detect_configure(struct detect *d, const struct config *conf, double now,
 	if (d->build == NULL)
 		det_learn_slice(d);
 	return 0;
+}
+
+int
+detect_configure(struct detect *d, const struct config *conf, double now,
+    char *err, size_t errlen)
+{
+	struct rirstats *rs;
+	struct det_fstat *fst;
+
+	if (detect_check(conf, err, errlen) == -1)
+		return -1;
+	/* Before reading them: a file changed meanwhile is read again. */
+	(void)det_stat_files(conf, &fst);
+	if (det_stats(d, conf, fst, &rs, err, errlen) == -1) {
+		free(fst);
+		return -1;
+	}
+	return det_configure(d, conf, fst, rs, now, err, errlen);
+}
+
+int
+detect_configure_stats(struct detect *d, const struct config *conf,
+    struct detect_stats *s, double now, char *err, size_t errlen)
+{
+	struct rirstats *rs;
+	struct det_fstat *fst;
+	const char *e;
+
+	if (s == NULL)
+		return detect_configure(d, conf, now, err, errlen);
+	if (detect_check(conf, err, errlen) == -1)
+		return -1;
+	if ((e = detect_stats_error(s)) != NULL) {
+		snprintf(err, errlen, "%s", e);
+		return -1;
+	}
+	detect_stats_take(s, &fst, &rs);
+	return det_configure(d, conf, fst, rs, now, err, errlen);
 }
 
 void

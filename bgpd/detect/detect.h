@@ -106,6 +106,36 @@ void	detect_free(struct detect *);
  */
 int	detect_configure(struct detect *, const struct config *, double now,
 	    char *err, size_t errlen);
+/* The limits of conf's regions (cheap).  Returns 0, or -1 with err set. */
+int	detect_check(const struct config *, char *err, size_t errlen);
+
+/*
+ * A reload's statistics files read on a thread (when async, and the
+ * files changed since they were last read): NULL when there is nothing
+ * to read (detect_configure reads what there is), else the read under
+ * way.  conf must live until detect_stats_free.  Nothing of the
+ * detector changes until detect_configure_stats.
+ */
+struct detect_stats;
+struct detect_stats *detect_stats_read(struct detect *,
+	    const struct config *);
+/* 1 once the read is over (a look, from the loop). */
+int	detect_stats_done(struct detect_stats *);
+/*
+ * Once done: NULL if every file was read, else the first error
+ * ("FILE:LINE: message"; the others are logged).
+ */
+const char *detect_stats_error(struct detect_stats *);
+/* Waits for the thread if need be, frees; NULL ok. */
+void	detect_stats_free(struct detect_stats *);
+/*
+ * detect_configure over statistics read by detect_stats_read (NULL:
+ * as detect_configure); s is done, its error not set.  Takes what s
+ * read; s is still the caller's to free.
+ */
+int	detect_configure_stats(struct detect *, const struct config *,
+	    struct detect_stats *s, double now, char *err, size_t errlen);
+
 /*
  * on: a reload that changes the regions builds their index on a thread,
  * the regions before answering until detect_run swaps it in (the daemon
@@ -126,14 +156,16 @@ int	detect_interested(const struct detect *, const struct bw_prefix *);
 /*
  * Route hooks, called by adjrib.c after the RIB changed.  announce:
  * the peer's route (pfx, path) now has attrs; newprefix: the peer had
- * no path for pfx before (rib_update said RIB_UPD_NEW_PREFIX).
+ * no path for pfx before (rib_update said RIB_UPD_NEW_PREFIX); routes:
+ * the RIB's routes at pfx now, as rib_update_at gave them (NULL: the
+ * detector looks them up).
  * withdraw: last is the withdrawn route's attributes (NULL if unknown);
  * lastpath: the peer has no path left for pfx (RIB_WD_LAST).
  * Never called for routes removed because a session went down.
  */
 void	detect_announce(struct detect *, const struct detect_peer *,
 	    const struct bw_prefix *, const struct rattr *attrs, int newprefix,
-	    double now);
+	    const struct rib_route *routes, size_t nroutes, double now);
 void	detect_withdraw(struct detect *, const struct detect_peer *,
 	    const struct bw_prefix *, const struct rattr *last, int lastpath,
 	    double now);

@@ -30,12 +30,13 @@ dd_interested(void *arg, const struct bw_prefix *pfx)
 
 static void
 dd_announce(void *arg, const struct rib_src *src, const struct bw_prefix *pfx,
-    const struct rattr *a, int newprefix, double now)
+    const struct rattr *a, int newprefix, const struct rib_route *routes,
+    size_t nroutes, double now)
 {
 	struct detect_peer dp;
 
 	dd_peer(src, &dp);
-	detect_announce(arg, &dp, pfx, a, newprefix, now);
+	detect_announce(arg, &dp, pfx, a, newprefix, routes, nroutes, now);
 }
 
 static void

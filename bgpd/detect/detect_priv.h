@@ -64,6 +64,7 @@ struct det_map {
 /* k's value, made (UINT32_MAX, *made set) if absent; good until the next. */
 uint32_t *det_map_slot(struct det_map *, uint64_t key, int *made);
 void	det_map_clear(struct det_map *);
+void	det_map_prefetch(const struct det_map *, uint64_t key);
 /*
  * Room for n keys / n prefixes and nmem memberships, the hash tables'
  * pages populated: a reload that builds the index again sizes it as it
@@ -120,10 +121,29 @@ struct det_vblock {
 	uint32_t	 block;		/* row in blocks */
 };
 
+/* A chunk's bitmaps over its units. */
+struct det_bits {
+	uint64_t	 member[DET_WORDS];	/* the region's units */
+	uint64_t	 seen[DET_WORDS];	/* baseline of derived units */
+	uint64_t	 pending[DET_WORDS];	/* visible, not yet baseline */
+	uint64_t	 visible[DET_WORDS];	/* of the members */
+};
+
+/* det_chunk.q: where its bitmaps are. */
+#define DET_Q_EMPTY	0		/* all zero */
+#define DET_Q_WORD	1		/* 1..DET_WORDS: word q - 1 of each
+					 * is all there is, in w[] */
+#define DET_Q_FULL	(DET_Q_WORD + DET_WORDS) /* in DET_BITS(d, big) */
+
 /*
- * One /16 (IPv4) or /40 (IPv6) cell of one region's space.  168 bytes:
- * with every country and 1,000 origin-AS regions watched there are
- * about 1.5 chunks per routed prefix, most of them new memory.
+ * One /16 (IPv4) or /40 (IPv6) cell of one region's space.  With every
+ * country and 1,000 origin-AS regions watched there are about 1.5
+ * chunks per routed prefix, most of them new memory, and most of those
+ * (an origin AS's chunk) hold one unit or a few: a chunk whose units
+ * all fall in one 64-unit word keeps that word of each bitmap in place
+ * (72 bytes); one that spans more keeps its four bitmaps in d->bpools
+ * (72 + 128).  Every bitmap is within member, so the words of member
+ * say where the rest can be.
  */
 struct det_chunk {
 	uint8_t		 cb[5];		/* the cell's bytes */
@@ -131,17 +151,20 @@ struct det_chunk {
 	uint16_t	 region;
 	uint8_t		 dirty;
 	uint8_t		 pending_listed;
+	uint8_t		 q;		/* DET_Q_*: where the bitmaps are */
+	uint8_t		 pad;
 	uint16_t	 nvis, ntot;	/* what the chunk adds to its region */
 	uint32_t	 next_dirty;	/* UINT32_MAX: end */
 	uint32_t	 next_cell;	/* IPv4: the cell's next chunk */
 	uint32_t	 gen;		/* sweep_gen when last recomputed */
 	uint32_t	 fixed;		/* its units of `prefix` lines in
 					 * d->fixed, or UINT32_MAX: none */
-	uint64_t	 member[DET_WORDS];	/* the region's units */
-	uint64_t	 seen[DET_WORDS];	/* baseline of derived units */
-	uint64_t	 pending[DET_WORDS];	/* visible, not yet baseline */
-	uint64_t	 visible[DET_WORDS];
 	double		 pending_since;
+	union {
+		uint64_t w[4];		/* DET_Q_WORD: member, seen,
+					 * pending, visible: word q - 1 */
+		uint32_t big;		/* DET_Q_FULL: DET_BITS(d, big) */
+	}		 u;
 };
 
 /* Units of `prefix` lines of a chunk (few chunks have any). */
@@ -152,6 +175,7 @@ struct det_fixed {
 /* Chunks live in pools of DET_POOL, in id order. */
 #define DET_POOL	1024
 #define DET_CHUNK(d, id) (&(d)->pools[(id) / DET_POOL][(id) % DET_POOL])
+#define DET_BITS(d, id)	(&(d)->bpools[(id) / DET_POOL][(id) % DET_POOL])
 
 /*
  * detpfx.c: the member prefixes of all regions, each once (an entry with
@@ -199,6 +223,7 @@ uint32_t det_ptab_add(struct det_ptab *, const struct bw_prefix *);
 struct det_mem *det_ptab_member(struct det_ptab *, uint32_t e,
 	    uint16_t region, int create, uint32_t *made);
 void	det_ptab_reserve(struct det_ptab *, size_t n, size_t nmem);
+void	det_ptab_prefetch(const struct det_ptab *, const struct bw_prefix *);
 void	det_ptab_clear(struct det_ptab *);
 
 struct det_region {
@@ -217,6 +242,10 @@ struct det_region {
 	uint32_t	 nchunks;	/* its chunks */
 	uint32_t	 nsweep;	/* of them, not yet swept */
 	uint32_t	 nlearned;	/* origin-AS members learned */
+	uint64_t	 memo_key;	/* its chunk last found (chash_key; */
+	uint32_t	 memo_id;	/* 0: none): routes come in address
+					 * order, a cell's run of them finds
+					 * it without a map probe */
 	uint8_t		 has_blocks;	/* `prefix` or `country` lines */
 	struct det_range *cr4;		/* its IPv4 country blocks */
 	size_t		 ncr4;
@@ -289,6 +318,10 @@ struct detect {
 	size_t			 nchunks;
 	struct det_fixed	*fixed;		/* chunks' `prefix` units */
 	size_t			 nfixed, fixedcap;
+	struct det_bits		**bpools;	/* bitmaps of DET_Q_FULL chunks
+						 * (DET_BITS) */
+	size_t			 nbits, nbpools, bpoolcap;
+	uint8_t			 thin_off;	/* tests: every chunk DET_Q_FULL */
 	struct trie		 cidx[AID_MAX];		/* chunks */
 	struct det_map		 cmap;		/* (cell, region) -> chunk */
 	uint32_t		*cell4;		/* IPv4 /16 -> its first chunk */
@@ -370,6 +403,16 @@ void	det_regions_free(struct det_region *, size_t);
 /* A new index is in: learn the RIB, count everything again. */
 void	det_index_taken(struct detect *, double now);
 
+/* detect.c: the stats files of conf now (-1: one cannot be stat'ed) */
+int	det_stat_files(const struct config *, struct det_fstat **);
+/* 1 when fst are the files d loaded, unchanged */
+int	det_stats_unchanged(const struct detect *, const struct config *,
+	    const struct det_fstat *fst);
+
+/* detstats.c: what a read on a thread got (taken), once done */
+void	detect_stats_take(struct detect_stats *, struct det_fstat **,
+	    struct rirstats **);
+
 /* detbuild.c */
 /*
  * Builds the regions of conf and their index from rs (NULL: d->rs),
@@ -407,6 +450,9 @@ void	region_learn(struct detect *, const struct bw_prefix *,
 	    const struct det_match *, struct det_mem *e);
 void	region_materialize(struct detect *, const struct bw_prefix *,
 	    const struct det_match *);
+/* Prefetches what region_materialize of m will probe. */
+void	region_materialize_prefetch(const struct detect *,
+	    const struct bw_prefix *, const struct det_match *);
 void	region_mark_dirty(struct detect *, const struct bw_prefix *);
 void	region_mark_all_dirty(struct detect *);
 void	region_touch(struct detect *, uint16_t region);
@@ -424,6 +470,9 @@ int	region_route_counts(const struct detect *, const struct rib_route *,
 	    uint32_t via_as);
 uint16_t region_pfx_count(const struct detect *, const struct bw_prefix *,
 	    uint32_t via_as);
+/* The same over a prefix's routes r[0..n) (a hook was handed them). */
+uint16_t region_routes_count(const struct detect *, const struct rib_route *,
+	    size_t n, uint32_t via_as);
 /*
  * Entry ent's membership of region r (ent UINT32_MAX: none), made if
  * absent and create.  Good until the next membership is made.

@@ -12,18 +12,24 @@
 #include "log.h"
 
 /*
- * Middle bits of the product: the keys of a region's neighbouring cells
- * land near each other, so a table loaded in address order probes
- * cache-warm slots.  They also run together, and a probe walks more
- * slots (with every country watched, some 30 for a new chunk at
- * 200,000 prefixes); the top bits (Fibonacci hashing) walk few but
- * every probe is a cache miss: 0.2-0.3 s more CPU at 1,000,000 routes
- * per feed (docs/performance.md, session 6).
+ * The top bits of the product (Fibonacci hashing).  The middle bits kept
+ * a region's neighbouring cells near each other but ran keys together:
+ * a new chunk's probe walked some 40 slots (340 instructions).  Now the
+ * map is only asked for chunks their region's memo does not hold (a new
+ * chunk, nearly always), such a probe misses the cache either way, and
+ * det_map_prefetch issues it early.
  */
+static size_t
+map_first(size_t cap, uint64_t k)
+{
+	return (size_t)((k * 0x9e3779b97f4a7c15ULL) >>
+	    (64 - __builtin_ctzll(cap)));
+}
+
 static size_t
 map_slot(const uint64_t *keys, size_t cap, uint64_t k)
 {
-	size_t i = (size_t)((k * 0x9e3779b97f4a7c15ULL) >> 29) & (cap - 1);
+	size_t i = map_first(cap, k);
 
 	while (keys[i] != 0 && keys[i] != k)
 		i = (i + 1) & (cap - 1);
@@ -40,6 +46,12 @@ map_grow(struct det_map *m)
 	if ((keys = calloc(cap, sizeof(*keys))) == NULL ||
 	    (vals = malloc(cap * sizeof(*vals))) == NULL)
 		fatal("detect");
+	/*
+	 * Every page of a hash table is written sooner or later: in one
+	 * call, not a fault each (some 10 us apiece on this VM).
+	 */
+	det_populate(keys, cap * sizeof(*keys));
+	det_populate(vals, cap * sizeof(*vals));
 	for (i = 0; i < m->cap; i++) {
 		if (m->key[i] == 0)
 			continue;
@@ -76,6 +88,20 @@ det_map_slot(struct det_map *m, uint64_t k, int *made)
 	return &m->val[i];
 }
 
+/*
+ * Brings k's first slot in: a new chunk's probe is a cache miss, issued
+ * early it overlaps the rest of the route's work (det_route).
+ */
+void
+det_map_prefetch(const struct det_map *m, uint64_t k)
+{
+	if (m->cap > 0)
+	{
+		__builtin_prefetch(&m->key[map_first(m->cap, k)], 1, 3);
+		__builtin_prefetch(&m->val[map_first(m->cap, k)], 1, 3);
+	}
+}
+
 void
 det_map_reserve(struct det_map *m, size_t n)
 {
@@ -83,8 +109,6 @@ det_map_reserve(struct det_map *m, size_t n)
 		return;
 	while ((n + 1) * 4 > m->cap * 3)
 		map_grow(m);
-	det_populate(m->key, m->cap * sizeof(*m->key));
-	det_populate(m->val, m->cap * sizeof(*m->val));
 }
 
 void

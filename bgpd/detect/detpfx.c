@@ -27,11 +27,24 @@ ptab_hash(const struct bw_prefix *p)
 	return (uint32_t)(a >> 32);
 }
 
+/*
+ * A hash's first slot: its top bits, so that doubling the index moves
+ * every entry to about twice its slot and ptab_grow writes the new index
+ * in order (with the low bits, a table's worth of random writes).
+ */
+static size_t
+ptab_first(uint32_t h, size_t cap)
+{
+	int b = __builtin_ctzll(cap);
+
+	return b <= 32 ? (size_t)h >> (32 - b) : h;
+}
+
 /* The slot of p in the index: its entry's, or the empty one to use. */
 static size_t
 ptab_slot(const struct det_ptab *t, const struct bw_prefix *p, uint32_t h)
 {
-	size_t i = h & (t->cap - 1);
+	size_t i = ptab_first(h, t->cap);
 	uint64_t v;
 
 	while ((v = t->idx[i]) != 0) {
@@ -41,6 +54,26 @@ ptab_slot(const struct det_ptab *t, const struct bw_prefix *p, uint32_t h)
 		i = (i + 1) & (t->cap - 1);
 	}
 	return i;
+}
+
+/*
+ * Brings p's first index slot in, and the lines the next entry and
+ * membership will be written to: a new prefix's probe and its new
+ * entries are cache misses that det_route issues before the work they
+ * would stall.
+ */
+void
+det_ptab_prefetch(const struct det_ptab *t, const struct bw_prefix *p)
+{
+	if (t->cap > 0)
+		__builtin_prefetch(&t->idx[ptab_first(ptab_hash(p), t->cap)],
+		    0, 3);
+	if (t->n + 1 < t->entcap)
+		__builtin_prefetch(&t->ent[t->n + 1], 1, 3);
+	if (t->nmem + 2 < t->memcap) {
+		__builtin_prefetch(&t->mem[t->nmem + 1], 1, 3);
+		__builtin_prefetch(&t->mem[t->nmem + 2], 1, 3);
+	}
 }
 
 uint32_t
@@ -63,10 +96,13 @@ ptab_grow(struct det_ptab *t)
 
 	if ((idx = calloc(cap, sizeof(*idx))) == NULL)
 		fatal("detect");
+	/* Every page is written sooner or later: in one call (detmap.c). */
+	det_populate(idx, cap * sizeof(*idx));
 	for (i = 0; i < t->cap; i++) {
 		if (t->idx[i] == 0)
 			continue;
-		for (j = (t->idx[i] >> 32) & (cap - 1); idx[j] != 0;
+		for (j = ptab_first((uint32_t)(t->idx[i] >> 32), cap);
+		    idx[j] != 0;
 		    j = (j + 1) & (cap - 1))
 			;
 		idx[j] = t->idx[i];
@@ -135,7 +171,6 @@ det_ptab_reserve(struct det_ptab *t, size_t n, size_t nmem)
 	if ((n + 1) * 4 > t->cap * 3) {
 		while ((n + 1) * 4 > t->cap * 3)
 			ptab_grow(t);
-		det_populate(t->idx, t->cap * sizeof(*t->idx));
 	}
 	t->ent = det_grow(t->ent, &t->entcap, n, sizeof(*t->ent));
 	t->mem = det_grow(t->mem, &t->memcap, nmem, sizeof(*t->mem));

@@ -65,6 +65,8 @@ idx_add(struct trie *t, const struct bw_prefix *p, uint32_t id,
 }
 
 static void	det_pool_free(struct det_chunk *);
+static void	*det_pool_map(size_t);
+static void	 det_pool_unmap(void *, size_t);
 
 void
 region_index_clear(struct detect *d)
@@ -86,6 +88,11 @@ region_index_clear(struct detect *d)
 	free(d->fixed);
 	d->fixed = NULL;
 	d->nfixed = d->fixedcap = 0;
+	for (i = 0; i < d->nbpools; i++)
+		det_pool_unmap(d->bpools[i], DET_POOL * sizeof(struct det_bits));
+	free(d->bpools);
+	d->bpools = NULL;
+	d->nbits = d->nbpools = d->bpoolcap = 0;
 	free(d->blocks);
 	free(d->asns);
 	free(d->asnhash);
@@ -161,6 +168,10 @@ region_index_swap(struct detect *a, struct detect *b)
 	IDX_SWAP(a, b, pools);
 	IDX_SWAP(a, b, npools);
 	IDX_SWAP(a, b, poolcap);
+	IDX_SWAP(a, b, bpools);
+	IDX_SWAP(a, b, nbits);
+	IDX_SWAP(a, b, nbpools);
+	IDX_SWAP(a, b, bpoolcap);
 	IDX_SWAP(a, b, dirty_head);
 	IDX_SWAP(a, b, sweep_next);
 	IDX_SWAP(a, b, sweep_end);
@@ -325,6 +336,103 @@ bits_count(const uint64_t *bm)
 	return n;
 }
 
+/* A chunk's bitmaps, whole, wherever they are kept. */
+static void
+cbits_get(const struct detect *d, const struct det_chunk *c,
+    struct det_bits *b)
+{
+	unsigned k;
+
+	if (c->q == DET_Q_FULL) {
+		*b = *DET_BITS(d, c->u.big);
+		return;
+	}
+	memset(b, 0, sizeof(*b));
+	if (c->q == DET_Q_EMPTY)
+		return;
+	k = c->q - DET_Q_WORD;
+	b->member[k] = c->u.w[0];
+	b->seen[k] = c->u.w[1];
+	b->pending[k] = c->u.w[2];
+	b->visible[k] = c->u.w[3];
+}
+
+/*
+ * Stores a chunk's bitmaps: in place while one word of each holds all
+ * their bits, else (from then on) in a pool of whole ones (DET_BITS).
+ */
+static void
+cbits_put(struct detect *d, struct det_chunk *c, const struct det_bits *b)
+{
+	unsigned k, used = 0, q = 0;
+
+	if (c->q == DET_Q_FULL) {
+		*DET_BITS(d, c->u.big) = *b;
+		return;
+	}
+	for (k = 0; k < DET_WORDS; k++)
+		if ((b->member[k] | b->seen[k] | b->pending[k] |
+		    b->visible[k]) != 0) {
+			used++;
+			q = k;
+		}
+	if (used <= 1 && !d->thin_off) {
+		c->q = used > 0 ? (uint8_t)(DET_Q_WORD + q) : DET_Q_EMPTY;
+		c->u.w[0] = b->member[q];
+		c->u.w[1] = b->seen[q];
+		c->u.w[2] = b->pending[q];
+		c->u.w[3] = b->visible[q];
+		return;
+	}
+	if (d->nbits >= UINT32_MAX - 1)
+		fatalx("detect: too many chunk bitmaps");
+	if (d->nbits / DET_POOL >= d->nbpools) {
+		d->bpools = det_grow(d->bpools, &d->bpoolcap, d->nbpools + 1,
+		    sizeof(*d->bpools));
+		d->bpools[d->nbpools++] = det_pool_map(DET_POOL *
+		    sizeof(struct det_bits));
+	}
+	*DET_BITS(d, d->nbits) = *b;
+	c->q = DET_Q_FULL;
+	c->u.big = (uint32_t)d->nbits++;
+}
+
+/*
+ * Adds units [first, first + n) to a chunk's members; a chunk of one
+ * word (an origin AS's /24, most new chunks) sets it in place.
+ */
+static void
+chunk_member_set(struct detect *d, struct det_chunk *c, unsigned first,
+    unsigned n)
+{
+	uint64_t m[DET_WORDS] = { 0 };
+	struct det_bits b;
+	unsigned k, used = 0, q = 0;
+
+	if (c->q == DET_Q_FULL) {
+		bits_set(DET_BITS(d, c->u.big)->member, first, n);
+		return;
+	}
+	bits_set(m, first, n);
+	for (k = 0; k < DET_WORDS; k++)
+		if (m[k] != 0) {
+			used++;
+			q = k;
+		}
+	if (used == 0)
+		return;
+	if (used == 1 && !d->thin_off && (c->q == DET_Q_EMPTY ||
+	    c->q == DET_Q_WORD + q)) {
+		c->q = (uint8_t)(DET_Q_WORD + q);
+		c->u.w[0] |= m[q];
+		return;
+	}
+	cbits_get(d, c, &b);
+	for (k = 0; k < DET_WORDS; k++)
+		b.member[k] |= m[k];
+	cbits_put(d, c, &b);
+}
+
 struct chunk_fill {
 	struct detect		*d;
 	struct det_chunk	*c;
@@ -380,7 +488,7 @@ chunk_fill_cb(const struct trie *t, const struct trie_node *n, void *arg)
 		b = &cf->d->blocks[r[i].path_id];
 		if (!units_of(&cf->cell, &b->pfx, &first, &cnt))
 			continue;
-		bits_set(cf->c->member, first, cnt);
+		chunk_member_set(cf->d, cf->c, first, cnt);
 		if (b->via == VIA_PREFIX)
 			bits_set(chunk_fixed_set(cf->d, cf->c), first, cnt);
 	}
@@ -566,7 +674,7 @@ vtab_match(const struct detect *d, const struct bw_prefix *p, uint32_t *out,
 
 /* The units of IPv4 cell [cs, ce] that country range g meets. */
 static void
-range_units(struct det_chunk *c, uint32_t cs, uint32_t ce,
+range_units(struct detect *d, struct det_chunk *c, uint32_t cs, uint32_t ce,
     const struct det_range *g)
 {
 	uint32_t lo = g->start > cs ? g->start : cs;
@@ -577,7 +685,7 @@ range_units(struct det_chunk *c, uint32_t cs, uint32_t ce,
 		return;
 	first = (lo - cs) >> (32 - det_fam[AID_INET].unit);
 	last = (hi - cs) >> (32 - det_fam[AID_INET].unit);
-	bits_set(c->member, first, last - first + 1);
+	chunk_member_set(d, c, first, last - first + 1);
 }
 
 /*
@@ -605,9 +713,9 @@ chunk_fill_v4(struct detect *d, struct det_chunk *c,
 			hi = i;
 	}
 	for (i = lo; i < r->ncr4 && r->cr4[i].start <= ce; i++)
-		range_units(c, cs, ce, &r->cr4[i]);
+		range_units(d, c, cs, ce, &r->cr4[i]);
 	for (i = lo; i > 0 && r->cr4[i - 1].maxend >= cs; i--)
-		range_units(c, cs, ce, &r->cr4[i - 1]);
+		range_units(d, c, cs, ce, &r->cr4[i - 1]);
 }
 
 /*
@@ -616,26 +724,37 @@ chunk_fill_v4(struct detect *d, struct det_chunk *c,
  * all used before the next pool is taken.  Fresh anonymous memory is
  * zero, as calloc's was.
  */
-static struct det_chunk *
-det_pool_new(void)
+static void *
+det_pool_map(size_t len)
 {
 	void *p;
 
-	p = mmap(NULL, DET_POOL * sizeof(struct det_chunk),
-	    PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		fatal("detect");
 #ifdef MADV_POPULATE_WRITE
-	(void)madvise(p, DET_POOL * sizeof(struct det_chunk),
-	    MADV_POPULATE_WRITE);
+	(void)madvise(p, len, MADV_POPULATE_WRITE);
 #endif
 	return p;
 }
 
 static void
+det_pool_unmap(void *p, size_t len)
+{
+	(void)munmap(p, len);
+}
+
+static struct det_chunk *
+det_pool_new(void)
+{
+	return det_pool_map(DET_POOL * sizeof(struct det_chunk));
+}
+
+static void
 det_pool_free(struct det_chunk *p)
 {
-	(void)munmap(p, DET_POOL * sizeof(struct det_chunk));
+	det_pool_unmap(p, DET_POOL * sizeof(struct det_chunk));
 }
 
 /*
@@ -650,6 +769,18 @@ chunk_alloc(struct detect *d)
 		d->pools = det_grow(d->pools, &d->poolcap, d->npools + 1,
 		    sizeof(*d->pools));
 		d->pools[d->npools++] = det_pool_new();
+	}
+	/*
+	 * The next chunk's lines, for write: a new chunk's first store was
+	 * most of chunk_get's time (a miss to memory per routed prefix with
+	 * 1,000 origin-AS regions), and the next one comes a prefix later.
+	 */
+	if ((d->nchunks + 1) % DET_POOL != 0) {
+		const char *n = (const char *)DET_CHUNK(d, d->nchunks + 1);
+		size_t o;
+
+		for (o = 0; o < sizeof(struct det_chunk); o += 64)
+			__builtin_prefetch(n + o, 1, 3);
 	}
 	return DET_CHUNK(d, d->nchunks);
 }
@@ -699,12 +830,18 @@ chunk_get(struct detect *d, uint16_t region, const struct bw_prefix *cell,
 	uint32_t *id;
 	int made;
 
+	if (d->regions[region].memo_key == k)
+		return DET_CHUNK(d, d->regions[region].memo_id);
 	if (d->nchunks >= UINT32_MAX - 1)
 		fatalx("detect: too many chunks");
 	id = det_map_slot(&d->cmap, k, &made);
-	if (!made)
+	d->regions[region].memo_key = k;
+	if (!made) {
+		d->regions[region].memo_id = *id;
 		return DET_CHUNK(d, *id);
+	}
 	*id = (uint32_t)d->nchunks;
+	d->regions[region].memo_id = *id;
 	c = chunk_alloc(d);
 	memcpy(c->cb, cell->b, sizeof(c->cb));
 	c->aid = cell->aid;
@@ -790,7 +927,7 @@ cell_fixed(struct detect *d, uint16_t region, const struct bw_prefix *cell,
 	unsigned first, n;
 
 	if (units_of(cell, p, &first, &n)) {
-		bits_set(c->member, first, n);
+		chunk_member_set(d, c, first, n);
 		bits_set(chunk_fixed_set(d, c), first, n);
 	}
 }
@@ -803,7 +940,7 @@ cell_derived(struct detect *d, uint16_t region, const struct bw_prefix *cell,
 	unsigned first, n;
 
 	if (units_of(cell, p, &first, &n))
-		bits_set(c->member, first, n);
+		chunk_member_set(d, c, first, n);
 }
 
 static void
@@ -1094,6 +1231,17 @@ region_materialize(struct detect *d, const struct bw_prefix *p,
 		    "join the baseline", p->len);
 }
 
+void
+region_materialize_prefetch(const struct detect *d, const struct bw_prefix *p,
+    const struct det_match *m)
+{
+	/* The key reads the cell's bytes only: p's own, p in one cell. */
+	if (m->via == VIA_PREFIX || p->len < det_fam[p->aid].chunk ||
+	    d->regions[m->region].memo_key == chash_key(m->region, p))
+		return;
+	det_map_prefetch(&d->cmap, chash_key(m->region, p));
+}
+
 static int
 dirty_cb(const struct trie *t, const struct trie_node *n, void *arg)
 {
@@ -1290,13 +1438,15 @@ chunk_totals(struct detect *d, struct det_chunk *c)
 	struct det_region *r = &d->regions[c->region];
 	const uint64_t *fixed = chunk_fixed(d, c);
 	uint64_t counted[DET_WORDS], vis[DET_WORDS];
+	struct det_bits b;
 	unsigned ntot, nvis;
 	int k;
 
 	region_touch(d, c->region);
+	cbits_get(d, c, &b);
 	for (k = 0; k < DET_WORDS; k++) {
-		counted[k] = (fixed[k] | c->seen[k]) & c->member[k];
-		vis[k] = c->visible[k] & counted[k];
+		counted[k] = (fixed[k] | b.seen[k]) & b.member[k];
+		vis[k] = b.visible[k] & counted[k];
 	}
 	ntot = bits_count(counted);
 	nvis = bits_count(vis);
@@ -1315,6 +1465,7 @@ chunk_visible(struct detect *d, struct det_chunk *c, uint64_t *vis)
 {
 	struct vis_walk v;
 	struct bw_prefix cell;
+	struct det_bits b;
 	uint32_t q = region_quorum(d, &d->regions[c->region]);
 	size_t w = d->cwords, k;
 	unsigned u, cnt;
@@ -1333,8 +1484,9 @@ chunk_visible(struct detect *d, struct det_chunk *c, uint64_t *vis)
 	v.routes = 0;
 	rib_walk_covering(d->rib, &cell, vis_covering_cb, &v);
 	rib_walk_covered(d->rib, &cell, vis_covered_cb, &v);
+	cbits_get(d, c, &b);
 	for (u = 0; u < DET_UNITS; u++) {
-		if (!(c->member[u / 64] & ((uint64_t)1 << (u % 64))))
+		if (!(b.member[u / 64] & ((uint64_t)1 << (u % 64))))
 			continue;
 		for (k = 0, cnt = 0; k < w; k++)
 			cnt += (unsigned)__builtin_popcountll(v.all[k] |
@@ -1351,21 +1503,24 @@ chunk_recompute(struct detect *d, uint32_t id, double now)
 	struct det_chunk *c = DET_CHUNK(d, id);
 	const uint64_t *fixed = chunk_fixed(d, c);
 	uint64_t vis[DET_WORDS], newly;
+	struct det_bits b;
 	double due;
 	size_t work;
 	int k, had = 0, add = 0;
 
 	c->gen = d->sweep_gen;
 	work = chunk_visible(d, c, vis);
+	cbits_get(d, c, &b);
 	for (k = 0; k < DET_WORDS; k++) {
-		had |= c->pending[k] != 0;
-		c->pending[k] &= vis[k];
-		newly = vis[k] & c->member[k] & ~fixed[k] & ~c->seen[k] &
-		    ~c->pending[k];
+		had |= b.pending[k] != 0;
+		b.pending[k] &= vis[k];
+		newly = vis[k] & b.member[k] & ~fixed[k] & ~b.seen[k] &
+		    ~b.pending[k];
 		add |= newly != 0;
-		c->pending[k] |= newly;
-		c->visible[k] = vis[k];
+		b.pending[k] |= newly;
+		b.visible[k] = vis[k];
 	}
+	cbits_put(d, c, &b);
 	if (add) {
 		if (!had) {
 			c->pending_since = now;
@@ -1417,6 +1572,7 @@ void
 region_promote(struct detect *d, double now, double *next, size_t *work)
 {
 	struct det_chunk *c;
+	struct det_bits b;
 	double due;
 	size_t i;
 	int k, any;
@@ -1440,8 +1596,9 @@ region_promote(struct detect *d, double now, double *next, size_t *work)
 		d->pend_first = 0;
 	for (i = d->pend_cur; i < d->npend && *work > 0; ) {
 		c = DET_CHUNK(d, d->pendlist[i]);
+		cbits_get(d, c, &b);
 		for (k = 0, any = 0; k < DET_WORDS; k++)
-			any |= c->pending[k] != 0;
+			any |= b.pending[k] != 0;
 		due = c->pending_since + d->regions[c->region].hold_down;
 		*work = *work > DET_WORK_PEND ? *work - DET_WORK_PEND : 0;
 		if (any && now < due) {
@@ -1451,9 +1608,10 @@ region_promote(struct detect *d, double now, double *next, size_t *work)
 			continue;
 		}
 		for (k = 0; k < DET_WORDS; k++) {
-			c->seen[k] |= c->pending[k];
-			c->pending[k] = 0;
+			b.seen[k] |= b.pending[k];
+			b.pending[k] = 0;
 		}
+		cbits_put(d, c, &b);
 		chunk_totals(d, c);
 		*work = *work > DET_WORK_CHUNK ? *work - DET_WORK_CHUNK : 0;
 		c->pending_listed = 0;
@@ -1476,11 +1634,20 @@ region_pfx_count(const struct detect *d, const struct bw_prefix *p,
     uint32_t via_as)
 {
 	const struct rib_route *r;
-	size_t n, i;
+	size_t n;
+
+	r = rib_lookup(d->rib, p, &n);
+	return region_routes_count(d, r, n, via_as);
+}
+
+uint16_t
+region_routes_count(const struct detect *d, const struct rib_route *r,
+    size_t n, uint32_t via_as)
+{
+	size_t i;
 	uint16_t cnt = 0;
 	int last = -1;
 
-	r = rib_lookup(d->rib, p, &n);
 	for (i = 0; i < n; i++)
 		if (r[i].peer != last && region_route_counts(d, &r[i], via_as)) {
 			cnt++;

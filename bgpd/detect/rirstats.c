@@ -466,8 +466,8 @@ rs_asn_cmp(const void *a, const void *b)
 	return x->first < y->first ? -1 : x->first > y->first;
 }
 
-static void
-rs_sort(struct rirstats *rs)
+void
+rirstats_sort(struct rirstats *rs)
 {
 	if (rs->sorted)
 		return;
@@ -497,7 +497,7 @@ rirstats_country_blocks(struct rirstats *rs, const char *cc, size_t *n)
 {
 	size_t i, j;
 
-	rs_sort(rs);
+	rirstats_sort(rs);
 	RS_LOWER(rs->blocks, rs->nblocks, cc, i);
 	for (j = i; j < rs->nblocks && strcmp(rs->blocks[j].cc, cc) == 0; j++)
 		;
@@ -510,7 +510,7 @@ rirstats_country_asns(struct rirstats *rs, const char *cc, size_t *n)
 {
 	size_t i, j;
 
-	rs_sort(rs);
+	rirstats_sort(rs);
 	RS_LOWER(rs->asns, rs->nasns, cc, i);
 	for (j = i; j < rs->nasns && strcmp(rs->asns[j].cc, cc) == 0; j++)
 		;
@@ -531,8 +531,8 @@ rirstats_equal(struct rirstats *a, struct rirstats *b)
 		    strcmp(a->files[i].registry, b->files[i].registry) != 0 ||
 		    strcmp(a->files[i].date, b->files[i].date) != 0)
 			return 0;
-	rs_sort(a);
-	rs_sort(b);
+	rirstats_sort(a);
+	rirstats_sort(b);
 	for (i = 0; i < a->nblocks; i++)
 		if (prefix_cmp(&a->blocks[i].pfx, &b->blocks[i].pfx) != 0 ||
 		    strcmp(a->blocks[i].cc, b->blocks[i].cc) != 0 ||

@@ -76,7 +76,8 @@ enum adjrib_step {
 /*
  * The one observer of the door (every call optional).  interested: a
  * cheap filter on the hot path, 1 if pfx may matter.  announce: src's
- * route now has attrs; newprefix: src had no path for pfx before.
+ * route now has attrs; newprefix: src had no path for pfx before;
+ * routes: every peer's routes at pfx now (rib_update_at).
  * withdraw: last is the withdrawn route's attributes; lastpath: src has
  * no path left for pfx.  Routes removed because a session went are
  * never announced as withdrawals.  run: due work at now; returns the
@@ -86,7 +87,8 @@ struct adjrib_observer {
 	int	(*interested)(void *, const struct bw_prefix *);
 	void	(*announce)(void *, const struct rib_src *,
 		    const struct bw_prefix *, const struct rattr *,
-		    int newprefix, double now);
+		    int newprefix, const struct rib_route *routes,
+		    size_t nroutes, double now);
 	void	(*withdraw)(void *, const struct rib_src *,
 		    const struct bw_prefix *, const struct rattr *last,
 		    int lastpath, double now);

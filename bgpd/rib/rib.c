@@ -174,6 +174,17 @@ int
 rib_update(struct rib *rib, uint16_t peer, const struct bw_prefix *p,
     uint32_t path_id, struct rattr *attrs)
 {
+	const struct rib_route *r;
+	size_t n;
+
+	return rib_update_at(rib, peer, p, path_id, attrs, &r, &n);
+}
+
+int
+rib_update_at(struct rib *rib, uint16_t peer, const struct bw_prefix *p,
+    uint32_t path_id, struct rattr *attrs, const struct rib_route **routes,
+    size_t *nroutes)
+{
 	struct trie *t = rib_trie(rib, p->aid);
 	struct rib_peer_cnt *c;
 	struct trie_pos pos;
@@ -183,8 +194,11 @@ rib_update(struct rib *rib, uint16_t peer, const struct bw_prefix *p,
 	int newpfx;
 
 	if (t == NULL || p->len > t->maxplen ||
-	    (c = rib_peer(rib, peer, 1)) == NULL)
+	    (c = rib_peer(rib, peer, 1)) == NULL) {
+		*routes = NULL;
+		*nroutes = 0;
 		return -1;
+	}
 	if ((n = trie_seek(t, p, &pos)) != NULL) {
 		r = trie_routes(t, n);
 		nr = n->nroutes;
@@ -201,13 +215,21 @@ rib_update(struct rib *rib, uint16_t peer, const struct bw_prefix *p,
 			r[at].attrs = attrs;
 			r[at].flags = rib_time_flags(rib, c);
 		}
+		*routes = r;
+		*nroutes = nr;
 		return RIB_UPD_REPLACED;
 	}
 	newpfx = !(at > 0 && r[at - 1].peer == peer) &&
 	    !(at < nr && r[at].peer == peer);
-	if ((n = trie_add(t, &pos, p, at)) == NULL)
+	if ((n = trie_add(t, &pos, p, at)) == NULL) {
+		*routes = NULL;
+		*nroutes = 0;
 		return -1;
-	r = &trie_routes(t, n)[at];
+	}
+	r = trie_routes(t, n);
+	*routes = r;
+	*nroutes = n->nroutes;
+	r += at;
 	rattr_ref(attrs);
 	r->attrs = attrs;
 	r->path_id = path_id;

@@ -88,6 +88,14 @@ void	rib_free(struct rib *);
 int	rib_update(struct rib *, uint16_t peer, const struct bw_prefix *,
 	    uint32_t path_id, struct rattr *attrs);
 /*
+ * As rib_update, and *routes, *n: the prefix's routes after the change
+ * (all peers'), good until the RIB changes again.  An observer told of
+ * the change reads them here instead of seeking the prefix again.
+ */
+int	rib_update_at(struct rib *, uint16_t peer, const struct bw_prefix *,
+	    uint32_t path_id, struct rattr *attrs,
+	    const struct rib_route **routes, size_t *n);
+/*
  * The routes in[0..n) of one prefix (peer, path_id, attrs; flags not
  * read), installed or replaced exactly as n calls of rib_update in that
  * order would (res[i]: the enum rib_upd each would return), with one

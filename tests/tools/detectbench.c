@@ -5,17 +5,20 @@
  * (p50/p99/max, what a prefix_withdrawn costs) and the detect_run that
  * recomputes the dirty chunks afterwards.  For `make bench`.
  *	detectbench [-n ROUTES] [-p PEERS] [-w WITHDRAWALS] [-r DIR] [-a N] [-z]
+ *	    [-l]
  * -r DIR: every country of the five RIR files in DIR (written by
  * tests/tools/mkrirstats.py) as a region, the routes spread over the
  * whole IPv4 unicast space; -a N: N origin-AS regions besides; -z: no
  * regions at all (the baseline the cost of regions is measured from; the
  * hooks are called only for prefixes detect_interested() wants, as
  * adjrib.c does, so with no regions the load is the RIB's alone).
+ * -l: stop after the load (its CPU seconds only; for perf and callgrind).
  * Times are CPU seconds of this process (getrusage).
  */
 #include <sys/resource.h>
 
 #include <dirent.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -294,8 +297,10 @@ main(int argc, char *argv[])
 	uint32_t nroutes = 100000, npeers = 10, nwd = 20000, j;
 	struct config_errors errs;
 	struct rattr *a[1000];
+	const struct rib_route *rt;
 	struct detect_peer dp;
 	struct bw_prefix p;
+	size_t nrt;
 	struct config *conf;
 	struct intern *in;
 	struct rib *rib;
@@ -310,11 +315,13 @@ main(int argc, char *argv[])
 	int nruns, ndown;
 	size_t len = 0, cap = 1 << 16;
 	int c, fd, i, s, rv, nas = 0, none = 0, nregions = NCOUNTRIES;
+	int loadonly = 0;
 	const char *rirdir = NULL;
 
-	while ((c = getopt(argc, argv, "a:n:p:r:w:z")) != -1) {
+	while ((c = getopt(argc, argv, "a:ln:p:r:w:z")) != -1) {
 		switch (c) {
 		case 'a': nas = atoi(optarg); break;
+		case 'l': loadonly = 1; break;
 		case 'n': nroutes = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'p': npeers = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'r': rirdir = optarg; whole_space = 1; break;
@@ -323,12 +330,14 @@ main(int argc, char *argv[])
 		default:
 			fprintf(stderr, "usage: detectbench [-n routes] "
 			    "[-p peers] [-w withdrawals] [-r rirdir] "
-			    "[-a asregions] [-z]\n");
+			    "[-a asregions] [-z] [-l]\n");
 			return 1;
 		}
 	}
 	if (nwd > nroutes)
 		nwd = nroutes;
+	/* As bgpwatchd (malloc_tune): large arrays grow by mremap. */
+	(void)mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
 	if ((fd = mkstemp(path)) == -1) {
 		perror("mkstemp");
 		return 1;
@@ -383,15 +392,20 @@ main(int argc, char *argv[])
 		detect_peer_up(d, &dp, 0);
 		for (j = 0; j < nroutes; j++) {
 			p = route(j, nroutes);
-			rv = rib_update(rib, dp.slot, &p, 0, a[j % 1000]);
+			rv = rib_update_at(rib, dp.slot, &p, 0, a[j % 1000],
+			    &rt, &nrt);
 			/* As adjrib.c: only what the detector watches. */
 			if (detect_interested(d, &p))
 				detect_announce(d, &dp, &p, a[j % 1000],
-				    rv == RIB_UPD_NEW_PREFIX, 0);
+				    rv == RIB_UPD_NEW_PREFIX, rt, nrt, 0);
 		}
 		detect_peer_eligible(d, &dp, 0);
 	}
 	tload = now_s() - t0;
+	if (loadonly) {		/* -l: for profilers, the load alone */
+		printf("load cpu %.3f\n", cpu_s() - c0);
+		return 0;
+	}
 	cload = cpu_s() - c0;
 	split_now(&sp1);
 	c0 = cpu_s();
