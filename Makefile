@@ -191,6 +191,10 @@ $(BUILD)/tests/%: $(OBJ)/tests/%.o $$(call archives,$$(t_%))
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LIBS) $(TESTLIBS)
 
+# Kept, not removed as intermediates: else every make (the SAN run, make
+# memcheck after make check) compiles and links every test again.
+.SECONDARY: $(TEST_SRCS:%.c=$(OBJ)/%.o) $(TOOL_SRCS:%.c=$(OBJ)/%.o)
+
 # libFuzzer targets: clang, ASan and UBSan.  Everything a target links is
 # compiled again by clang with -fsanitize=fuzzer-no-link (coverage for the
 # fuzzer) into $(BUILD)/fuzzobj: the codec always, and the daemon archives
@@ -234,6 +238,7 @@ f_fuzz_rislive_http := $(uses_rislive)
 $(BUILD)/fuzz/%: $(FZ)/tests/fuzz/%.o $$(call fuzz_archives,$$(f_%))
 	@mkdir -p $(dir $@)
 	$(FUZZ_LINK) -o $@ $^ $(LIBS)
+.SECONDARY: $(FUZZ_SRCS:%.c=$(FZ)/%.o)
 
 fuzz-build: $(FUZZERS)
 

@@ -10,13 +10,13 @@ prometheus libcap-dev libcap2-bin libsystemd-dev systemd util-linux
 dpkg-dev podman runc mmdebstrap uidmap slirp4netns fuse-overlayfs
 bsdextrautils python3-yaml curl gnuplot-nox"
 
+# One dpkg-query for all (make check calls this each time: 2 s with one
+# per package).
+have=" $(dpkg-query -W -f='${Package} ${Status}\n' $PKGS 2>/dev/null |
+    awk '/install ok installed$/ { printf "%s ", $1 }')"
 missing=""
 for p in $PKGS; do
-	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)
-	case "$st" in
-	*"install ok installed"*) ;;
-	*) missing="$missing $p" ;;
-	esac
+	case $have in *" $p "*) ;; *) missing="$missing $p" ;; esac
 done
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then

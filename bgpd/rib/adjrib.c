@@ -697,7 +697,6 @@ adjrib_announce_w(struct rib_src *src, const struct bw_prefix *pfx,
 	int r;
 
 	src->stats.prefixes_in++;
-	rib_set_time(door->rib, adjrib_secs(door));
 	if ((r = rib_update_at(door->rib, src->slot, pfx, id, a, &routes,
 	    &nroutes)) == -1)
 		fatal("rib_update");
@@ -714,6 +713,7 @@ void
 adjrib_announce_one(struct rib_src *src, const struct bw_prefix *pfx,
     uint32_t id, struct rattr *a)
 {
+	rib_set_time(src->door->rib, adjrib_secs(src->door));
 	adjrib_announce_w(src, pfx, id, a, -1);
 }
 
@@ -735,6 +735,7 @@ adjrib_announce_many(const struct bw_prefix *pfx, const struct adjrib_route *e,
 	if (n == 0)
 		return;
 	door = e[0].src->door;
+	rib_set_time(door->rib, adjrib_secs(door));
 	/*
 	 * A watched prefix goes route by route: the observer reads the
 	 * RIB (how many peers carry the prefix) and must see it as it is
@@ -747,7 +748,6 @@ adjrib_announce_many(const struct bw_prefix *pfx, const struct adjrib_route *e,
 			    e[i].attrs, 1);
 		return;
 	}
-	rib_set_time(door->rib, adjrib_secs(door));
 	for (; n > 0; e += k, n -= k) {
 		k = n < RIB_MANY_MAX ? n : RIB_MANY_MAX;
 		for (i = 0; i < k; i++) {
@@ -773,9 +773,12 @@ adjrib_announce_nlri(struct rib_src *src, const struct bgp_view *v,
 	int n = 0;
 
 	bgp_nlri_iter_init(&it, v, aid, src->addpath[aid]);
+	/* libevent's cached time (a lock and unlock of its base) holds
+	 * until the next poll: once per UPDATE's field, not per route. */
+	rib_set_time(src->door->rib, adjrib_secs(src->door));
 	while ((k = adjrib_nlri_batch(src->door, &it, pfx, id)) > 0)
 		for (i = 0; i < k; i++) {
-			adjrib_announce_one(src, &pfx[i], id[i], a);
+			adjrib_announce_w(src, &pfx[i], id[i], a, -1);
 			n++;
 		}
 	return n;
