@@ -48,7 +48,7 @@ test_entries(void **state)
 {
 	struct det_ptab t;
 	struct bw_prefix p, q;
-	uint32_t i, *id;
+	uint32_t i, *id, moving = 0;
 
 	(void)state;
 	memset(&t, 0, sizeof(t));
@@ -60,7 +60,15 @@ test_entries(void **state)
 		id[i] = det_ptab_add(&t, &p);
 		assert_int_equal(id[i], i);		/* ids in order */
 		assert_int_equal(det_ptab_add(&t, &p), id[i]);	/* once */
+		/* While a doubling moves: in one index or the other. */
+		if (t.oidx != NULL) {
+			moving++;
+			p = v4(i / 2, 24);
+			assert_int_equal(det_ptab_find(&t, &p), i / 2);
+			assert_int_equal(det_ptab_add(&t, &p), i / 2);
+		}
 	}
+	assert_true(moving > N4 / 16);	/* the doublings moved in steps */
 	assert_int_equal(t.n, N4);
 	/* Every id holds through the growth; the entry is the prefix. */
 	for (i = 0; i < N4; i++) {
@@ -155,12 +163,56 @@ test_members(void **state)
 	det_ptab_clear(&t);
 }
 
+/*
+ * The chunk map (detmap.c) through its incremental doublings: every key
+ * found with the value written through its pointer, made once, also
+ * while the table before is still moving.
+ */
+static void
+test_map(void **state)
+{
+	struct det_map m;
+	uint32_t *v, i, moving = 0;
+	int made;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	for (i = 1; i <= N4; i++) {
+		v = det_map_slot(&m, (uint64_t)i * 7919, &made);
+		assert_true(made);
+		assert_int_equal(*v, UINT32_MAX);
+		*v = i;
+		if (m.okey != NULL) {
+			moving++;
+			v = det_map_slot(&m, (uint64_t)(i / 2 + 1) * 7919,
+			    &made);
+			assert_false(made);
+			assert_int_equal(*v, i / 2 + 1);
+		}
+	}
+	assert_true(moving > 0);
+	assert_int_equal(m.n, N4);
+	for (i = 1; i <= N4; i++) {
+		v = det_map_slot(&m, (uint64_t)i * 7919, &made);
+		assert_false(made);
+		assert_int_equal(*v, i);
+	}
+	assert_int_equal(m.n, N4);
+	det_map_reserve(&m, 4 * N4);
+	assert_null(m.okey);
+	for (i = 1; i <= N4; i++)
+		assert_int_equal(*det_map_slot(&m, (uint64_t)i * 7919,
+		    &made), i);
+	det_map_clear(&m);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_entries),
 		cmocka_unit_test(test_members),
+		cmocka_unit_test(test_map),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

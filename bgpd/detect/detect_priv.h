@@ -60,6 +60,10 @@ struct det_map {
 	uint64_t	*key;
 	uint32_t	*val;
 	size_t		 cap, n;
+	/* The table before a doubling, moving a few slots per call. */
+	uint64_t	*okey;
+	uint32_t	*oval;
+	size_t		 ocap, omoved;
 };
 /* k's value, made (UINT32_MAX, *made set) if absent; good until the next. */
 uint32_t *det_map_slot(struct det_map *, uint64_t key, int *made);
@@ -206,6 +210,12 @@ struct det_mem {
 struct det_ptab {
 	uint64_t	*idx;		/* hash << 32 | entry + 1; 0: empty */
 	size_t		 cap, n;	/* index slots; entries */
+	/*
+	 * The index before a doubling, while its slots move to idx a few
+	 * per add (detpfx.c): read-only, NULL when all have moved.
+	 */
+	uint64_t	*oidx;
+	size_t		 ocap, omoved;
 	struct det_pent	*ent;
 	size_t		 entcap;
 	struct det_mem	*mem;
