@@ -49,5 +49,7 @@ enum mrt_file_fmt mrt_file_format(const struct mrt_file *);
 uint64_t mrt_file_offset(const struct mrt_file *);
 /* Closes the file (not stdin) and frees the reader; NULL is fine. */
 void	mrt_file_close(struct mrt_file *);
+/* Frees the buffers the thread's closed files left for its next one. */
+void	mrt_file_cache_free(void);
 
 #endif /* BGPWATCH_MRTFILE_H */

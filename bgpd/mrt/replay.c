@@ -490,6 +490,7 @@ replay_run(struct adjrib *door, uint8_t *scratch, char *files[], int nfiles)
 	for (i = 0; i < nfiles; i++)
 		if (replay_file(&rp, files[i]) == -1)
 			rv = -1;
+	mrt_file_cache_free();
 	if (rp.loop->record_now > 0)
 		adjrib_run(door, rp.loop->record_now);
 	log_info("replay: %llu records, %llu UPDATEs, %zu peers, %llu errors, "
