@@ -158,6 +158,25 @@ rib_time_flags(const struct rib *rib, const struct rib_peer_cnt *c)
 	return (uint16_t)(rib_time_code(age) << ROUTE_TIME_SHIFT);
 }
 
+/*
+ * A peer's route at a prefix gets attrs again (rib_update's replacement,
+ * and a batch's): no longer stale; the same attributes keep its time.
+ */
+static inline void
+route_replace(struct rib *rib, struct rib_peer_cnt *c, uint8_t aid,
+    struct rib_route *r, struct rattr *attrs)
+{
+	if (r->flags & ROUTE_STALE)
+		c->stale[aid]--;
+	r->flags &= (uint16_t)~ROUTE_STALE;
+	if (r->attrs != attrs) {
+		rattr_ref(attrs);
+		rattr_unref(rib->in, r->attrs);
+		r->attrs = attrs;
+		r->flags = rib_time_flags(rib, c);
+	}
+}
+
 uint32_t
 rib_route_time(const struct rib *rib, const struct rib_route *r)
 {
@@ -205,16 +224,7 @@ rib_update_at(struct rib *rib, uint16_t peer, const struct bw_prefix *p,
 		at = route_lower(r, nr, route_key(peer, path_id));
 	}
 	if (at < nr && r[at].peer == peer && r[at].path_id == path_id) {
-		if (r[at].flags & ROUTE_STALE)
-			c->stale[p->aid]--;
-		/* The same attributes again: the route keeps its time. */
-		r[at].flags &= (uint16_t)~ROUTE_STALE;
-		if (r[at].attrs != attrs) {
-			rattr_ref(attrs);
-			rattr_unref(rib->in, r[at].attrs);
-			r[at].attrs = attrs;
-			r[at].flags = rib_time_flags(rib, c);
-		}
+		route_replace(rib, c, p->aid, &r[at], attrs);
 		*routes = r;
 		*nroutes = nr;
 		return RIB_UPD_REPLACED;
@@ -273,16 +283,7 @@ route_set(struct rib *rib, uint8_t aid, struct rib_route *r, size_t nr,
 	int newpfx;
 
 	if (r[at].attrs != NULL) {
-		/* As rib_update's replacement. */
-		if (r[at].flags & ROUTE_STALE)
-			c->stale[aid]--;
-		r[at].flags &= (uint16_t)~ROUTE_STALE;
-		if (r[at].attrs != attrs) {
-			rattr_ref(attrs);
-			rattr_unref(rib->in, r[at].attrs);
-			r[at].attrs = attrs;
-			r[at].flags = rib_time_flags(rib, c);
-		}
+		route_replace(rib, c, aid, &r[at], attrs);
 		return RIB_UPD_REPLACED;
 	}
 	newpfx = !route_peer_has(r, nr, at, peer);
