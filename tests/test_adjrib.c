@@ -24,6 +24,7 @@
 #include "intern.h"
 #include "loop.h"
 #include "rib.h"
+#include "rib_util.h"
 
 #define NFULL	20000		/* prefixes of the full-table peer */
 #define NFLAP	600		/* prefixes a flapping session announces */
@@ -108,22 +109,11 @@ static const struct adjrib_observer obs = {
 	.step = obs_step,
 };
 
-/* An interned set told apart by its MED. */
+/* An interned set told apart by its MED (AS path 64500). */
 static struct rattr *
 attrs(struct intern *in, uint32_t med)
 {
-	static const uint8_t path[] = { 2, 1, 0, 0, 0xfb, 0xf4 };
-	struct bgp_attrs a;
-	struct rattr *r;
-
-	memset(&a, 0, sizeof(a));
-	a.present = ATTR_BIT(ATTR_ORIGIN) | ATTR_BIT(ATTR_AS_PATH) |
-	    ATTR_BIT(ATTR_MED);
-	a.aspath.p = path;
-	a.aspath.len = sizeof(path);
-	a.med = med;
-	assert_non_null(r = intern_attrs(in, &a));
-	return r;
+	return rib_test_attrs(in, 64500, med);
 }
 
 static int

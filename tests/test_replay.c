@@ -38,6 +38,7 @@
 #include "mrt.h"
 #include "replay.h"
 #include "rib.h"
+#include "rib_util.h"
 #include "update.h"
 
 #define NSRC	6
@@ -121,22 +122,11 @@ rnd(uint32_t n)
 	return (uint32_t)((rng >> 32) % n);	/* the better bits */
 }
 
-/* An interned set told apart by its MED. */
+/* An interned set told apart by its MED (AS path 65000). */
 static struct rattr *
 mkattrs(struct intern *in, uint32_t med)
 {
-	static const uint8_t path[] = { 2, 1, 0, 0, 0xfd, 0xe8 };
-	struct bgp_attrs a;
-	struct rattr *r;
-
-	memset(&a, 0, sizeof(a));
-	a.present = ATTR_BIT(ATTR_ORIGIN) | ATTR_BIT(ATTR_AS_PATH) |
-	    ATTR_BIT(ATTR_MED);
-	a.aspath.p = path;
-	a.aspath.len = sizeof(path);
-	a.med = med;
-	assert_non_null(r = intern_attrs(in, &a));
-	return r;
+	return rib_test_attrs(in, 65000, med);
 }
 
 /* A RIB behind a door, with its sources and observer. */

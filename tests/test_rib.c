@@ -16,6 +16,7 @@
 #include "bgpwatch.h"
 #include "intern.h"
 #include "rib.h"
+#include "rib_util.h"
 
 static uint64_t	rng = 0x853c49e6748fea9bULL;
 
@@ -28,22 +29,11 @@ rnd(void)
 	return rng;
 }
 
-/* An interned set told apart by its MED. */
+/* An interned set told apart by its MED (AS path 64500). */
 static struct rattr *
 attrs(struct intern *in, uint32_t med)
 {
-	static const uint8_t path[] = { 2, 1, 0, 0, 0xfb, 0xf4 };
-	struct bgp_attrs a;
-	struct rattr *r;
-
-	memset(&a, 0, sizeof(a));
-	a.present = ATTR_BIT(ATTR_ORIGIN) | ATTR_BIT(ATTR_AS_PATH) |
-	    ATTR_BIT(ATTR_MED);
-	a.aspath.p = path;
-	a.aspath.len = sizeof(path);
-	a.med = med;
-	assert_non_null(r = intern_attrs(in, &a));
-	return r;
+	return rib_test_attrs(in, 64500, med);
 }
 
 static struct bw_prefix
