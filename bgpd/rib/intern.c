@@ -554,12 +554,6 @@ intern_attrs(struct intern *in, const struct bgp_attrs *a)
 }
 
 void
-rattr_ref(struct rattr *r)
-{
-	r->refcnt++;
-}
-
-void
 rattr_unref(struct intern *in, struct rattr *r)
 {
 	int i;
