@@ -106,6 +106,9 @@ struct det_match {
 	uint8_t		 learned;	/* matched a learned exact block */
 	uint16_t	 file;
 	uint32_t	 asn;
+	uint32_t	 arow;		/* VIA_ORIGIN by an origin AS of the
+					 * index: its row in d->asns, else
+					 * DET_AROW_NONE */
 	char		 cc[3];
 	struct bw_prefix block;
 };
@@ -191,20 +194,27 @@ struct det_pent {
 					 * UINT32_MAX */
 };
 
-/* A prefix in one region. */
+/*
+ * A prefix in one region: 16 bytes (there are about two per routed
+ * prefix with every country watched).  What an IPv4 prefix was learned
+ * by (origin AS, stats file, country) is the row of d->asns that matched
+ * it, kept as that row: the memberships go with the index that holds the
+ * rows (both are cleared and swapped together).
+ */
+#define DET_AROW_NONE	0x7fffffffU	/* arow: not learned */
+#define DET_MAX_PENT	((1U << 30) - 1) /* prefix entries (pent:30) */
 struct det_mem {
-	uint32_t	 pent;		/* the prefix's entry */
+	uint32_t	 pent:30;	/* the prefix's entry */
+	uint32_t	 via:2;		/* enum det_via */
 	uint32_t	 next;		/* the prefix's next membership */
-	uint32_t	 asn;		/* learned: the origin AS */
+	uint32_t	 arow:31;	/* IPv4, learned by origin AS (a
+					 * member whatever the origin now):
+					 * its row in d->asns; else
+					 * DET_AROW_NONE */
+	uint32_t	 cvis:1;	/* vis reaches the quorum: counted in
+					 * the region's pfx_visible */
 	uint16_t	 region;
 	uint16_t	 vis;		/* counting peers carrying it */
-	uint16_t	 file;		/* learned: stats file, or DET_NOFILE */
-	uint8_t		 via;
-	uint8_t		 learned;	/* IPv4, learned by origin AS: a
-					 * member whatever the origin now */
-	char		 cc[3];		/* learned: a country's asn line */
-	uint8_t		 cvis;		/* vis reaches the quorum: counted in
-					 * the region's pfx_visible */
 };
 
 struct det_ptab {

@@ -270,6 +270,9 @@ asn_add(struct detect *d, uint32_t asn, uint16_t region, uint16_t file,
 	struct det_asn *a;
 	uint32_t h;
 
+	/* Memberships keep a row in 31 bits (det_mem.arow). */
+	if (d->nasns >= DET_AROW_NONE)
+		fatalx("detect: too many origin ASes");
 	d->asns = det_grow(d->asns, &d->asncap, d->nasns + 1,
 	    sizeof(*d->asns));
 	a = &d->asns[d->nasns++];
@@ -1106,6 +1109,7 @@ match_block(struct match_walk *w, const struct det_block *b)
 	m.learned = b->exact;
 	m.file = b->file;
 	m.asn = b->asn;
+	m.arow = DET_AROW_NONE;
 	memcpy(m.cc, b->cc, 3);
 	m.block = b->pfx;
 	match_add(w, &m);
@@ -1152,15 +1156,16 @@ region_match(struct detect *d, const struct bw_prefix *p, uint32_t ent,
 		for (i = d->ptab.ent[ent].first; i != UINT32_MAX;
 		    i = e->next) {
 			e = &d->ptab.mem[i];
-			if (!e->learned)
+			if (e->arow == DET_AROW_NONE)
 				continue;
 			memset(&m, 0, sizeof(m));
 			m.region = e->region;
 			m.via = VIA_ORIGIN;
 			m.learned = 1;
-			m.file = e->file;
-			m.asn = e->asn;
-			memcpy(m.cc, e->cc, 3);
+			m.file = d->asns[e->arow].file;
+			m.asn = d->asns[e->arow].asn;
+			m.arow = e->arow;
+			memcpy(m.cc, d->asns[e->arow].cc, 3);
 			m.block = *p;
 			match_add(&w, &m);
 		}
@@ -1175,6 +1180,7 @@ region_match(struct detect *d, const struct bw_prefix *p, uint32_t ent,
 		m.via = VIA_ORIGIN;
 		m.file = d->asns[i].file;
 		m.asn = origin;
+		m.arow = i;
 		memcpy(m.cc, d->asns[i].cc, 3);
 		m.block = *p;
 		match_add(&w, &m);
@@ -1201,11 +1207,8 @@ region_learn(struct detect *d, const struct bw_prefix *p,
 		return;
 	}
 	r->nlearned++;
-	if (p->aid == AID_INET && !d->reference) {
-		e->learned = 1;
-		e->file = m->file;
-		e->asn = m->asn;
-		memcpy(e->cc, m->cc, 3);
+	if (p->aid == AID_INET && !d->reference && m->arow != DET_AROW_NONE) {
+		e->arow = m->arow;
 		return;
 	}
 	memset(&b, 0, sizeof(b));
@@ -1692,7 +1695,7 @@ void
 region_pfx_update(struct detect *d, struct det_region *r, struct det_mem *e,
     uint16_t vis)
 {
-	uint8_t c = vis >= region_quorum(d, r);
+	unsigned c = vis >= region_quorum(d, r);
 
 	e->vis = vis;
 	if (c == e->cvis)
