@@ -156,16 +156,20 @@ struct det_chunk {
 	uint8_t		 cb[5];		/* the cell's bytes */
 	uint8_t		 aid;
 	uint16_t	 region;
-	uint8_t		 dirty;
-	uint8_t		 pending_listed;
-	uint8_t		 q;		/* DET_Q_*: where the bitmaps are */
-	uint8_t		 pad;
-	uint16_t	 nvis, ntot;	/* what the chunk adds to its region */
+	/*
+	 * In one word, so that a chunk is 64 bytes, one cache line (a new
+	 * prefix writes one or two new chunks): nvis and ntot count at most
+	 * DET_UNITS.
+	 */
+	uint32_t	 nvis:9, ntot:9; /* what it adds to its region */
+	uint32_t	 dirty:1;
+	uint32_t	 pending_listed:1;
+	uint32_t	 q:3;		/* DET_Q_*: where the bitmaps are */
+	uint32_t	 fixed:1;	/* has units of `prefix` lines: in
+					 * d->fixed, row d->fixmap[id] */
 	uint32_t	 next_dirty;	/* UINT32_MAX: end */
 	uint32_t	 next_cell;	/* IPv4: the cell's next chunk */
 	uint32_t	 gen;		/* sweep_gen when last recomputed */
-	uint32_t	 fixed;		/* its units of `prefix` lines in
-					 * d->fixed, or UINT32_MAX: none */
 	double		 pending_since;
 	union {
 		uint64_t w[4];		/* DET_Q_WORD: member, seen,
@@ -338,6 +342,8 @@ struct detect {
 	size_t			 nchunks;
 	struct det_fixed	*fixed;		/* chunks' `prefix` units */
 	size_t			 nfixed, fixedcap;
+	struct det_map		 fixmap;	/* chunk id + 1 -> its row of
+						 * fixed (few chunks have any) */
 	struct det_bits		**bpools;	/* bitmaps of DET_Q_FULL chunks
 						 * (DET_BITS) */
 	size_t			 nbits, nbpools, bpoolcap;

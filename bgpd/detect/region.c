@@ -25,6 +25,9 @@
 #include "detect_priv.h"
 #include "log.h"
 
+/* A chunk in one cache line (detect_priv.h). */
+_Static_assert(sizeof(struct det_chunk) <= 64, "det_chunk over 64 bytes");
+
 const struct det_fam det_fam[AID_MAX] = {
 	[AID_INET] = { 24, 16, 8 },
 	[AID_INET6] = { 48, 40, 16 },
@@ -98,6 +101,7 @@ region_index_clear(struct detect *d)
 	free(d->asnhash);
 	free(d->pendlist);
 	det_map_clear(&d->cmap);
+	det_map_clear(&d->fixmap);
 	det_ptab_clear(&d->ptab);
 	free(d->vb);
 	free(d->vb16);
@@ -159,6 +163,7 @@ region_index_swap(struct detect *a, struct detect *b)
 	IDX_SWAP(a, b, fixed);
 	IDX_SWAP(a, b, nfixed);
 	IDX_SWAP(a, b, fixedcap);
+	IDX_SWAP(a, b, fixmap);
 	IDX_SWAP(a, b, cmap);
 	IDX_SWAP(a, b, cell4);
 	IDX_SWAP(a, b, vb);
@@ -380,7 +385,7 @@ cbits_put(struct detect *d, struct det_chunk *c, const struct det_bits *b)
 			q = k;
 		}
 	if (used <= 1 && !d->thin_off) {
-		c->q = used > 0 ? (uint8_t)(DET_Q_WORD + q) : DET_Q_EMPTY;
+		c->q = used > 0 ? DET_Q_WORD + q : DET_Q_EMPTY;
 		c->u.w[0] = b->member[q];
 		c->u.w[1] = b->seen[q];
 		c->u.w[2] = b->pending[q];
@@ -426,7 +431,7 @@ chunk_member_set(struct detect *d, struct det_chunk *c, unsigned first,
 		return;
 	if (used == 1 && !d->thin_off && (c->q == DET_Q_EMPTY ||
 	    c->q == DET_Q_WORD + q)) {
-		c->q = (uint8_t)(DET_Q_WORD + q);
+		c->q = DET_Q_WORD + q;
 		c->u.w[0] |= m[q];
 		return;
 	}
@@ -439,6 +444,7 @@ chunk_member_set(struct detect *d, struct det_chunk *c, unsigned first,
 struct chunk_fill {
 	struct detect		*d;
 	struct det_chunk	*c;
+	uint32_t		 id;
 	struct bw_prefix	 cell;
 };
 
@@ -455,24 +461,43 @@ chunk_cell(const struct det_chunk *c, struct bw_prefix *cell)
 
 static const uint64_t det_nofixed[DET_WORDS];
 
-/* The chunk's units of `prefix` lines (none: all zero). */
-static const uint64_t *
-chunk_fixed(const struct detect *d, const struct det_chunk *c)
+/* The row of chunk id's `prefix` units, made if absent. */
+static uint32_t
+chunk_fixed_row(struct detect *d, uint32_t id)
 {
-	return c->fixed == UINT32_MAX ? det_nofixed : d->fixed[c->fixed].w;
+	uint32_t *row;
+	int made;
+
+	row = det_map_slot(&d->fixmap, (uint64_t)id + 1, &made);
+	if (made) {
+		d->fixed = det_grow(d->fixed, &d->fixedcap, d->nfixed + 1,
+		    sizeof(*d->fixed));
+		memset(&d->fixed[d->nfixed], 0, sizeof(*d->fixed));
+		*row = (uint32_t)d->nfixed++;
+	}
+	return *row;
+}
+
+/* Chunk id's units of `prefix` lines (none: all zero). */
+static const uint64_t *
+chunk_fixed(struct detect *d, uint32_t id)
+{
+	uint32_t row;
+
+	if (!DET_CHUNK(d, id)->fixed)
+		return det_nofixed;
+	row = chunk_fixed_row(d, id);
+	return d->fixed[row].w;
 }
 
 /* The same, to set bits in (made on first use). */
 static uint64_t *
-chunk_fixed_set(struct detect *d, struct det_chunk *c)
+chunk_fixed_set(struct detect *d, uint32_t id)
 {
-	if (c->fixed == UINT32_MAX) {
-		d->fixed = det_grow(d->fixed, &d->fixedcap, d->nfixed + 1,
-		    sizeof(*d->fixed));
-		memset(&d->fixed[d->nfixed], 0, sizeof(*d->fixed));
-		c->fixed = (uint32_t)d->nfixed++;
-	}
-	return d->fixed[c->fixed].w;
+	uint32_t row = chunk_fixed_row(d, id);	/* may move d->fixed */
+
+	DET_CHUNK(d, id)->fixed = 1;
+	return d->fixed[row].w;
 }
 
 /* Block index walk: ORs a region's blocks into a new chunk's bitmaps. */
@@ -493,7 +518,7 @@ chunk_fill_cb(const struct trie *t, const struct trie_node *n, void *arg)
 			continue;
 		chunk_member_set(cf->d, cf->c, first, cnt);
 		if (b->via == VIA_PREFIX)
-			bits_set(chunk_fixed_set(cf->d, cf->c), first, cnt);
+			bits_set(chunk_fixed_set(cf->d, cf->id), first, cnt);
 	}
 	return 0;
 }
@@ -818,11 +843,12 @@ cell4_head(struct detect *d, const struct bw_prefix *cell)
 }
 
 /*
- * One region's chunk of a cell, created (and marked dirty) if absent.
+ * One region's chunk of a cell (its id), created (and marked dirty) if
+ * absent.
  * conf: made by configuration (fills from every block of the index),
  * else by a route (chunk_fill_v4 for IPv4).
  */
-static struct det_chunk *
+static uint32_t
 chunk_get(struct detect *d, uint16_t region, const struct bw_prefix *cell,
     int conf)
 {
@@ -834,14 +860,14 @@ chunk_get(struct detect *d, uint16_t region, const struct bw_prefix *cell,
 	int made;
 
 	if (d->regions[region].memo_key == k)
-		return DET_CHUNK(d, d->regions[region].memo_id);
+		return d->regions[region].memo_id;
 	if (d->nchunks >= UINT32_MAX - 1)
 		fatalx("detect: too many chunks");
 	id = det_map_slot(&d->cmap, k, &made);
 	d->regions[region].memo_key = k;
 	if (!made) {
 		d->regions[region].memo_id = *id;
-		return DET_CHUNK(d, *id);
+		return *id;
 	}
 	*id = (uint32_t)d->nchunks;
 	d->regions[region].memo_id = *id;
@@ -849,7 +875,7 @@ chunk_get(struct detect *d, uint16_t region, const struct bw_prefix *cell,
 	memcpy(c->cb, cell->b, sizeof(c->cb));
 	c->aid = cell->aid;
 	c->region = region;
-	c->fixed = UINT32_MAX;
+	c->fixed = 0;
 	d->regions[region].nchunks++;
 	c->next_cell = UINT32_MAX;
 	if (cell->aid == AID_INET && !d->reference) {
@@ -860,6 +886,7 @@ chunk_get(struct detect *d, uint16_t region, const struct bw_prefix *cell,
 		idx_add(t, cell, (uint32_t)d->nchunks, region);
 	cf.d = d;
 	cf.c = c;
+	cf.id = (uint32_t)d->nchunks;
 	cf.cell = *cell;
 	if (!d->reference && cell->aid == AID_INET)
 		chunk_fill_v4(d, c, cell);
@@ -875,8 +902,8 @@ chunk_get(struct detect *d, uint16_t region, const struct bw_prefix *cell,
 			trie_walk_covered(&d->bidx[cell->aid], cell,
 			    chunk_fill_cb, &cf);
 	}
-	chunk_mark(d, (uint32_t)d->nchunks++);
-	return c;
+	chunk_mark(d, (uint32_t)d->nchunks);
+	return (uint32_t)d->nchunks++;
 }
 
 /* The i-th cell of p (p shorter than a cell). */
@@ -926,12 +953,12 @@ static void
 cell_fixed(struct detect *d, uint16_t region, const struct bw_prefix *cell,
     const struct bw_prefix *p)
 {
-	struct det_chunk *c = chunk_get(d, region, cell, 1);
+	uint32_t id = chunk_get(d, region, cell, 1);
 	unsigned first, n;
 
 	if (units_of(cell, p, &first, &n)) {
-		chunk_member_set(d, c, first, n);
-		bits_set(chunk_fixed_set(d, c), first, n);
+		chunk_member_set(d, DET_CHUNK(d, id), first, n);
+		bits_set(chunk_fixed_set(d, id), first, n);
 	}
 }
 
@@ -939,11 +966,11 @@ static void
 cell_derived(struct detect *d, uint16_t region, const struct bw_prefix *cell,
     const struct bw_prefix *p)
 {
-	struct det_chunk *c = chunk_get(d, region, cell, 0);
+	uint32_t id = chunk_get(d, region, cell, 0);
 	unsigned first, n;
 
 	if (units_of(cell, p, &first, &n))
-		chunk_member_set(d, c, first, n);
+		chunk_member_set(d, DET_CHUNK(d, id), first, n);
 }
 
 static void
@@ -1436,10 +1463,11 @@ region_touch(struct detect *d, uint16_t region)
 
 /* Recounts what a chunk adds to its region from its bitmaps. */
 static void
-chunk_totals(struct detect *d, struct det_chunk *c)
+chunk_totals(struct detect *d, uint32_t id)
 {
+	struct det_chunk *c = DET_CHUNK(d, id);
 	struct det_region *r = &d->regions[c->region];
-	const uint64_t *fixed = chunk_fixed(d, c);
+	const uint64_t *fixed = chunk_fixed(d, id);
 	uint64_t counted[DET_WORDS], vis[DET_WORDS];
 	struct det_bits b;
 	unsigned ntot, nvis;
@@ -1455,8 +1483,8 @@ chunk_totals(struct detect *d, struct det_chunk *c)
 	nvis = bits_count(vis);
 	r->units_tot = r->units_tot - c->ntot + ntot;
 	r->units_vis = r->units_vis - c->nvis + nvis;
-	c->ntot = (uint16_t)ntot;
-	c->nvis = (uint16_t)nvis;
+	c->ntot = ntot;
+	c->nvis = nvis;
 }
 
 /*
@@ -1504,7 +1532,7 @@ static size_t
 chunk_recompute(struct detect *d, uint32_t id, double now)
 {
 	struct det_chunk *c = DET_CHUNK(d, id);
-	const uint64_t *fixed = chunk_fixed(d, c);
+	const uint64_t *fixed = chunk_fixed(d, id);
 	uint64_t vis[DET_WORDS], newly;
 	struct det_bits b;
 	double due;
@@ -1533,7 +1561,7 @@ chunk_recompute(struct detect *d, uint32_t id, double now)
 		}
 		pend_list(d, id);
 	}
-	chunk_totals(d, c);
+	chunk_totals(d, id);
 	return work;
 }
 
@@ -1615,7 +1643,7 @@ region_promote(struct detect *d, double now, double *next, size_t *work)
 			b.pending[k] = 0;
 		}
 		cbits_put(d, c, &b);
-		chunk_totals(d, c);
+		chunk_totals(d, d->pendlist[i]);
 		*work = *work > DET_WORK_CHUNK ? *work - DET_WORK_CHUNK : 0;
 		c->pending_listed = 0;
 		d->pendlist[i] = d->pendlist[--d->npend];
