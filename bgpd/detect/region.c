@@ -406,22 +406,20 @@ cbits_put(struct detect *d, struct det_chunk *c, const struct det_bits *b)
 }
 
 /*
- * Adds units [first, first + n) to a chunk's members; a chunk of one
- * word (an origin AS's /24, most new chunks) sets it in place.
+ * ORs bitmap m into a chunk's members; a chunk of one word (an origin
+ * AS's /24, most new chunks) sets it in place.
  */
 static void
-chunk_member_set(struct detect *d, struct det_chunk *c, unsigned first,
-    unsigned n)
+chunk_member_or(struct detect *d, struct det_chunk *c, const uint64_t *m)
 {
-	uint64_t m[DET_WORDS] = { 0 };
 	struct det_bits b;
 	unsigned k, used = 0, q = 0;
 
 	if (c->q == DET_Q_FULL) {
-		bits_set(DET_BITS(d, c->u.big)->member, first, n);
+		for (k = 0; k < DET_WORDS; k++)
+			DET_BITS(d, c->u.big)->member[k] |= m[k];
 		return;
 	}
-	bits_set(m, first, n);
 	for (k = 0; k < DET_WORDS; k++)
 		if (m[k] != 0) {
 			used++;
@@ -439,6 +437,21 @@ chunk_member_set(struct detect *d, struct det_chunk *c, unsigned first,
 	for (k = 0; k < DET_WORDS; k++)
 		b.member[k] |= m[k];
 	cbits_put(d, c, &b);
+}
+
+/* Adds units [first, first + n) to a chunk's members. */
+static void
+chunk_member_set(struct detect *d, struct det_chunk *c, unsigned first,
+    unsigned n)
+{
+	uint64_t m[DET_WORDS] = { 0 };
+
+	if (c->q == DET_Q_FULL) {
+		bits_set(DET_BITS(d, c->u.big)->member, first, n);
+		return;
+	}
+	bits_set(m, first, n);
+	chunk_member_or(d, c, m);
 }
 
 struct chunk_fill {
@@ -700,10 +713,9 @@ vtab_match(const struct detect *d, const struct bw_prefix *p, uint32_t *out,
 	return n;
 }
 
-/* The units of IPv4 cell [cs, ce] that country range g meets. */
+/* The units of IPv4 cell [cs, ce] that country range g meets, into m. */
 static void
-range_units(struct detect *d, struct det_chunk *c, uint32_t cs, uint32_t ce,
-    const struct det_range *g)
+range_units(uint64_t *m, uint32_t cs, uint32_t ce, const struct det_range *g)
 {
 	uint32_t lo = g->start > cs ? g->start : cs;
 	uint32_t hi = g->end < ce ? g->end : ce;
@@ -713,7 +725,7 @@ range_units(struct detect *d, struct det_chunk *c, uint32_t cs, uint32_t ce,
 		return;
 	first = (lo - cs) >> (32 - det_fam[AID_INET].unit);
 	last = (hi - cs) >> (32 - det_fam[AID_INET].unit);
-	chunk_member_set(d, c, first, last - first + 1);
+	bits_set(m, first, last - first + 1);
 }
 
 /*
@@ -723,7 +735,9 @@ range_units(struct detect *d, struct det_chunk *c, uint32_t cs, uint32_t ce,
  * IPv4 route at the floor spans 256 cells, which it materializes), and
  * every cell a `prefix` line meets has had its chunk since configuration.
  * So a binary search in the region's sorted country ranges replaces the
- * walks of the block index, which visit every region's blocks.
+ * walks of the block index, which visit every region's blocks.  The
+ * ranges' units are gathered first and stored once (a country's /16 of
+ * many blocks stored its bitmaps again for each).
  */
 static void
 chunk_fill_v4(struct detect *d, struct det_chunk *c,
@@ -731,6 +745,7 @@ chunk_fill_v4(struct detect *d, struct det_chunk *c,
 {
 	const struct det_region *r = &d->regions[c->region];
 	uint32_t cs = v4_addr(cell), ce = v4_last(cell);
+	uint64_t m[DET_WORDS] = { 0 };
 	size_t lo = 0, hi = r->ncr4, i;
 
 	while (lo < hi) {
@@ -741,9 +756,10 @@ chunk_fill_v4(struct detect *d, struct det_chunk *c,
 			hi = i;
 	}
 	for (i = lo; i < r->ncr4 && r->cr4[i].start <= ce; i++)
-		range_units(d, c, cs, ce, &r->cr4[i]);
+		range_units(m, cs, ce, &r->cr4[i]);
 	for (i = lo; i > 0 && r->cr4[i - 1].maxend >= cs; i--)
-		range_units(d, c, cs, ce, &r->cr4[i - 1]);
+		range_units(m, cs, ce, &r->cr4[i - 1]);
+	chunk_member_or(d, c, m);
 }
 
 /*
