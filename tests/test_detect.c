@@ -675,6 +675,54 @@ test_country(void **state)
 	fx_free(f);
 }
 
+/*
+ * A unit pending its baseline, gone and back: its hold-down starts again
+ * when it is back (the pending chunk's first due time is not the one).
+ */
+/*
+ * A unit pending its baseline, gone and back: its hold-down starts again
+ * when it is back (the pending chunk's first due time is not the one).
+ */
+static uint64_t
+units_total(struct fx *f)
+{
+	struct detect_region_info ri;
+
+	memset(&ri, 0, sizeof(ri));
+	detect_regions(f->d, pending_cb, &ri);
+	return ri.units_total;
+}
+
+static void
+test_country_baseline_restarts(void **state)
+{
+	struct fx *f = fx_new("rir-stats \"tests/data/rirstats/"
+	    "delegated-apnic-extended-latest\"\n"
+	    "region \"KP\" {\n country KP\n hold-down 10s\n}\n");
+	int s, i;
+
+	(void)state;
+	for (s = 1; s <= 3; s++)
+		up(f, s, 0);
+	for (s = 1; s <= 3; s++)
+		for (i = 0; i < 4; i++)
+			announce(f, s, kp24[i], 2);
+	run(f, 2);
+	kp_withdraw_all(f, 3, 4);
+	run(f, 4);
+	for (s = 1; s <= 3; s++)
+		for (i = 0; i < 4; i++)
+			announce(f, s, kp24[i], 6);
+	run(f, 6);
+	run(f, 12);		/* due at 12 when first pending: not now */
+	assert_int_equal(units_total(f), 0);
+	run(f, 15.9);
+	assert_int_equal(units_total(f), 0);
+	run(f, 16);
+	assert_int_equal(units_total(f), 4);
+	fx_free(f);
+}
+
 static void
 test_missing_stats(void **state)
 {
@@ -1055,6 +1103,7 @@ main(void)
 		cmocka_unit_test(test_one_peer_withdraws),
 		cmocka_unit_test(test_all_withdraw_and_restore),
 		cmocka_unit_test(test_flap_shorter_than_hold_down),
+		cmocka_unit_test(test_country_baseline_restarts),
 		cmocka_unit_test(test_covering_aggregate),
 		cmocka_unit_test(test_session_drop),
 		cmocka_unit_test(test_peer_down_notification),

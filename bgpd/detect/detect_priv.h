@@ -183,6 +183,17 @@ struct det_fixed {
 	uint64_t	 w[DET_WORDS];
 };
 
+/*
+ * A chunk with pending units, due when its hold-down ends.  The key is
+ * the due time when listed; a chunk's pending_since only moves later
+ * (its pending units went and came back), so the key is never late:
+ * region_promote pushes the chunk again when its real due time is.
+ */
+struct det_pend {
+	double		 due;
+	uint32_t	 id;
+};
+
 /* Chunks live in pools of DET_POOL, in id order. */
 #define DET_POOL	1024
 #define DET_CHUNK(d, id) (&(d)->pools[(id) / DET_POOL][(id) % DET_POOL])
@@ -361,12 +372,9 @@ struct detect {
 	size_t			 sweep_next;	/* region_mark_all_dirty: chunks */
 	size_t			 sweep_end;	/* [next, end) to recompute */
 	uint32_t		 sweep_gen;	/* region_mark_all_dirty calls */
-	uint32_t		*pendlist;		/* chunks with pending */
+	struct det_pend		*pendheap;	/* chunks with pending, a
+						 * min-heap by due time */
 	size_t			 npend, pendcap;
-	size_t			 pend_cur;	/* region_promote's pass */
-	double			 pend_first;
-	double			 pend_due;	/* no pending unit is due
-						 * before (0: unknown) */
 
 	struct det_peer		*peers;
 	size_t			 npeers;
@@ -379,6 +387,16 @@ struct detect {
 
 	uint64_t		*scratch;	/* DET_UNITS * cwords */
 	size_t			 scratchw;
+	/*
+	 * What scratch holds: the walk of the cell memo_cb for via AS
+	 * memo_via, reused by the next chunk of that cell and via within
+	 * the same region_recompute (the RIB cannot change meanwhile).
+	 */
+	uint8_t			 memo_on;	/* in region_recompute */
+	uint8_t			 memo_ok;
+	uint8_t			 memo_aid;
+	uint8_t			 memo_cb[5];
+	uint32_t		 memo_via;
 	int			 reference;	/* tests: the per-route path
 						 * for every route */
 	size_t			 work_run;	/* work per detect_run */

@@ -99,7 +99,7 @@ region_index_clear(struct detect *d)
 	free(d->blocks);
 	free(d->asns);
 	free(d->asnhash);
-	free(d->pendlist);
+	free(d->pendheap);
 	det_map_clear(&d->cmap);
 	det_map_clear(&d->fixmap);
 	det_ptab_clear(&d->ptab);
@@ -113,12 +113,9 @@ region_index_clear(struct detect *d)
 	d->blocks = NULL;
 	d->asns = NULL;
 	d->asnhash = NULL;
-	d->pendlist = NULL;
+	d->pendheap = NULL;
 	d->nchunks = d->nblocks = d->blockcap = 0;
 	d->nasns = d->asncap = d->asnhsize = d->npend = d->pendcap = 0;
-	d->pend_due = 0;
-	d->pend_cur = 0;
-	d->pend_first = 0;
 	d->sweep_next = d->sweep_end = 0;
 	d->dirty_head = UINT32_MAX;
 }
@@ -180,12 +177,9 @@ region_index_swap(struct detect *a, struct detect *b)
 	IDX_SWAP(a, b, dirty_head);
 	IDX_SWAP(a, b, sweep_next);
 	IDX_SWAP(a, b, sweep_end);
-	IDX_SWAP(a, b, pendlist);
+	IDX_SWAP(a, b, pendheap);
 	IDX_SWAP(a, b, npend);
 	IDX_SWAP(a, b, pendcap);
-	IDX_SWAP(a, b, pend_cur);
-	IDX_SWAP(a, b, pend_first);
-	IDX_SWAP(a, b, pend_due);
 }
 
 /*
@@ -1458,15 +1452,58 @@ vis_covered_cb(const struct bw_prefix *p, const struct rib_route *r,
 	return 0;
 }
 
+/* The pending chunks' heap (struct det_pend). */
+static void
+pend_push(struct detect *d, uint32_t id, double due)
+{
+	struct det_pend *h;
+	size_t i, up;
+
+	d->pendheap = det_grow(d->pendheap, &d->pendcap, d->npend + 1,
+	    sizeof(*d->pendheap));
+	h = d->pendheap;
+	for (i = d->npend++; i > 0 && h[(up = (i - 1) / 2)].due > due; i = up)
+		h[i] = h[up];
+	h[i].due = due;
+	h[i].id = id;
+}
+
+static void
+pend_pop(struct detect *d)
+{
+	struct det_pend *h = d->pendheap, last;
+	size_t i = 0, k, n;
+
+	if ((n = --d->npend) == 0)
+		return;
+	last = h[n];
+	while ((k = 2 * i + 1) < n) {
+		if (k + 1 < n && h[k + 1].due < h[k].due)
+			k++;
+		if (h[k].due >= last.due)
+			break;
+		h[i] = h[k];
+		i = k;
+	}
+	h[i] = last;
+}
+
+/*
+ * Pending chunks wait in order of due time, so that promoting looks at
+ * the due ones only: a scan of every pending chunk at each run (after a
+ * table loaded, or with every country watched after the eligible set
+ * changed, hundreds of thousands of them, due over a second or more)
+ * was 40 % of the recompute.
+ */
 static void
 pend_list(struct detect *d, uint32_t id)
 {
-	if (DET_CHUNK(d, id)->pending_listed)
+	struct det_chunk *c = DET_CHUNK(d, id);
+
+	if (c->pending_listed)
 		return;
-	DET_CHUNK(d, id)->pending_listed = 1;
-	d->pendlist = det_grow(d->pendlist, &d->pendcap, d->npend + 1,
-	    sizeof(*d->pendlist));
-	d->pendlist[d->npend++] = id;
+	c->pending_listed = 1;
+	pend_push(d, id, c->pending_since + d->regions[c->region].hold_down);
 }
 
 /* detect_run looks at the region again (its totals may have moved). */
@@ -1520,17 +1557,30 @@ chunk_visible(struct detect *d, struct det_chunk *c, uint64_t *vis)
 	memset(vis, 0, DET_WORDS * sizeof(*vis));
 	if (d->ncounting == 0)
 		return DET_WORK_CHUNK;
-	memset(d->scratch, 0, (DET_UNITS + 1) * w * sizeof(*d->scratch));
-	chunk_cell(c, &cell);
-	v.d = d;
-	v.cell = &cell;
 	v.all = d->scratch;
 	v.units = d->scratch + w;
-	v.w = w;
 	v.via_as = d->regions[c->region].via_as;
 	v.routes = 0;
-	rib_walk_covering(d->rib, &cell, vis_covering_cb, &v);
-	rib_walk_covered(d->rib, &cell, vis_covered_cb, &v);
+	/*
+	 * The walks depend on the cell and the via AS only: a cell's other
+	 * chunks (a country's, origin ASes', each its own region) take the
+	 * counts the first one walked for.
+	 */
+	if (!d->memo_ok || d->memo_aid != c->aid || d->memo_via != v.via_as ||
+	    memcmp(d->memo_cb, c->cb, sizeof(c->cb)) != 0) {
+		memset(d->scratch, 0, (DET_UNITS + 1) * w *
+		    sizeof(*d->scratch));
+		chunk_cell(c, &cell);
+		v.d = d;
+		v.cell = &cell;
+		v.w = w;
+		rib_walk_covering(d->rib, &cell, vis_covering_cb, &v);
+		rib_walk_covered(d->rib, &cell, vis_covered_cb, &v);
+		d->memo_ok = d->memo_on;
+		d->memo_aid = c->aid;
+		d->memo_via = v.via_as;
+		memcpy(d->memo_cb, c->cb, sizeof(c->cb));
+	}
 	cbits_get(d, c, &b);
 	for (u = 0; u < DET_UNITS; u++) {
 		if (!(b.member[u / 64] & ((uint64_t)1 << (u % 64))))
@@ -1551,7 +1601,6 @@ chunk_recompute(struct detect *d, uint32_t id, double now)
 	const uint64_t *fixed = chunk_fixed(d, id);
 	uint64_t vis[DET_WORDS], newly;
 	struct det_bits b;
-	double due;
 	size_t work;
 	int k, had = 0, add = 0;
 
@@ -1569,16 +1618,43 @@ chunk_recompute(struct detect *d, uint32_t id, double now)
 	}
 	cbits_put(d, c, &b);
 	if (add) {
-		if (!had) {
+		if (!had)
 			c->pending_since = now;
-			due = now + d->regions[c->region].hold_down;
-			if (due < d->pend_due)
-				d->pend_due = due;
-		}
 		pend_list(d, id);
 	}
 	chunk_totals(d, id);
 	return work;
+}
+
+/*
+ * A sweep's IPv4 chunk was recomputed: the chunks of its cell the sweep
+ * has not reached yet go now, while the cell's walk is in scratch (with
+ * every country and 1,000 origin ASes watched a cell has a few chunks,
+ * and a full table's cells were walked once for each).  The sweep skips
+ * them when it gets there (their gen is the sweep's).
+ */
+static void
+sweep_cell(struct detect *d, const struct det_chunk *c, size_t budget,
+    size_t *work, size_t *done, double now)
+{
+	struct det_chunk *s;
+	struct bw_prefix cell;
+	uint32_t id;
+	size_t w;
+
+	if (c->aid != AID_INET || d->reference || d->cell4 == NULL)
+		return;
+	chunk_cell(c, &cell);
+	for (id = cell4_head(d, &cell)[0]; id != UINT32_MAX &&
+	    *done < budget && *work > 0; id = s->next_cell) {
+		s = DET_CHUNK(d, id);
+		if (id < d->sweep_next || id >= d->sweep_end || s->dirty ||
+		    s->gen == d->sweep_gen)
+			continue;
+		w = chunk_recompute(d, id, now);
+		*work = w < *work ? *work - w : 0;
+		(*done)++;
+	}
 }
 
 size_t
@@ -1588,6 +1664,8 @@ region_recompute(struct detect *d, size_t budget, size_t *work, double now)
 	size_t done = 0, w;
 	uint32_t id;
 
+	d->memo_on = 1;
+	d->memo_ok = 0;
 	while (d->dirty_head != UINT32_MAX && done < budget && *work > 0) {
 		id = d->dirty_head;
 		c = DET_CHUNK(d, id);
@@ -1611,7 +1689,10 @@ region_recompute(struct detect *d, size_t budget, size_t *work, double now)
 		w = chunk_recompute(d, id, now);
 		*work = w < *work ? *work - w : 0;
 		done++;
+		sweep_cell(d, c, budget, work, &done, now);
 	}
+	d->memo_on = 0;
+	d->memo_ok = 0;
 	return done;
 }
 
@@ -1621,37 +1702,21 @@ region_promote(struct detect *d, double now, double *next, size_t *work)
 	struct det_chunk *c;
 	struct det_bits b;
 	double due;
-	size_t i;
+	uint32_t id;
 	int k, any;
 
-	/*
-	 * Nothing is due before pend_due: skip the scan (detect_run runs
-	 * often while a table loads, and every chunk may be pending then).
-	 */
-	if (d->npend > 0 && d->pend_due > 0 && now < d->pend_due) {
-		if (*next < 0 || d->pend_due - now < *next)
-			*next = d->pend_due - now;
-		return;
-	}
-	/*
-	 * One pass over the list, in runs of bounded work: after a table
-	 * loaded, every chunk falls due at about the same time, and
-	 * promoting them all in one run stalled the loop.  The pass goes on
-	 * from pend_cur; pend_first is the earliest due time it has seen.
-	 */
-	if (d->pend_cur == 0)
-		d->pend_first = 0;
-	for (i = d->pend_cur; i < d->npend && *work > 0; ) {
-		c = DET_CHUNK(d, d->pendlist[i]);
+	/* The due ones, in runs of bounded work (a table loaded: all). */
+	while (d->npend > 0 && d->pendheap[0].due <= now && *work > 0) {
+		id = d->pendheap[0].id;
+		pend_pop(d);
+		c = DET_CHUNK(d, id);
 		cbits_get(d, c, &b);
 		for (k = 0, any = 0; k < DET_WORDS; k++)
 			any |= b.pending[k] != 0;
 		due = c->pending_since + d->regions[c->region].hold_down;
 		*work = *work > DET_WORK_PEND ? *work - DET_WORK_PEND : 0;
-		if (any && now < due) {
-			if (d->pend_first == 0 || due < d->pend_first)
-				d->pend_first = due;
-			i++;
+		if (any && now < due) {		/* came back since: later */
+			pend_push(d, id, due);
 			continue;
 		}
 		for (k = 0; k < DET_WORDS; k++) {
@@ -1659,21 +1724,17 @@ region_promote(struct detect *d, double now, double *next, size_t *work)
 			b.pending[k] = 0;
 		}
 		cbits_put(d, c, &b);
-		chunk_totals(d, d->pendlist[i]);
+		chunk_totals(d, id);
 		*work = *work > DET_WORK_CHUNK ? *work - DET_WORK_CHUNK : 0;
 		c->pending_listed = 0;
-		d->pendlist[i] = d->pendlist[--d->npend];
 	}
-	if (i < d->npend) {		/* more next run */
-		d->pend_cur = i;
-		d->pend_due = 0;
-		*next = 0;
+	if (d->npend == 0)
 		return;
-	}
-	d->pend_cur = 0;
-	d->pend_due = d->pend_first;
-	if (d->pend_first > 0 && (*next < 0 || d->pend_first - now < *next))
-		*next = d->pend_first - now > 0 ? d->pend_first - now : 0;
+	due = d->pendheap[0].due - now;
+	if (due < 0)
+		due = 0;		/* more next run */
+	if (*next < 0 || due < *next)
+		*next = due;
 }
 
 uint16_t

@@ -4,7 +4,8 @@ Event latency and the loop stall of a detector recompute (issue 16),
 through a live bgpwatchd.  `make bench` runs it (tests/bench/run.sh);
 alone:
 
-  event_latency.py BUILD DATA WORK [--json FILE] [--quick | --stall-only]
+  event_latency.py BUILD DATA WORK [--json FILE] [--quick | --stall-only |
+                   --country-load]
 
 Withdrawal latency, wire to subscriber: a probe BGP speaker written here
 (127.0.6.2, AS 64600, IPv4 unicast) announces 512 /24s of a small region
@@ -29,6 +30,16 @@ it is eligible, every chunk recomputed once more (the longest stall from
 `up` until quiet); last, a reload that adds a region (the index of every
 country built again, the RIB learned again; the longest stall until the
 new region is judged and the daemon quiet).  The bound is 50 ms.
+
+Every country's load CPU (issue 16: "on top of 10 full feeds: at most
++25 % on load CPU"), through the daemon as users run it: 10 sessions of
+the full table (bgpfeed --sources 10) into bgpwatchd with every country
+and the 1,000 AS regions, and into bgpwatchd with the small region only,
+alternated BENCH_COUNTRY_RUNS (3) times each; the daemon's CPU (every
+thread) from the feed's start until every route is in, every session
+eligible (End-of-RIB), the regions judged and the daemon quiet: the
+detector's first recompute is part of the load.  --country-load runs
+this part alone; `make bench` runs it after the stall part.
 
 Prints a few lines for the bench table; with --json, writes the numbers.
 Everything listens on and connects to 127.0.0.0/8; every process is
@@ -342,6 +353,55 @@ def latency(build, full, work, regions, tag, nwd):
         d.stop()
 
 
+def load_cpu(build, full, work, regions, tag, sources):
+    """The daemon's CPU for loading `sources` full tables, detector
+    settled included (see the docstring)."""
+    asn = feeder_as(build, full)
+    peers = [("127.0.2.%d" % (i + 1), asn) for i in range(sources)]
+    d = Daemon(build, work, peers, regions, tag)
+    feed = None
+    try:
+        d.quiet()			# start-up (statistics files) done
+        cpu0 = d.cpu()
+        t0 = now()
+        feed = Feed(build, feed_args(full, sources) +
+                    ["127.0.0.1:%d" % d.port],
+                    os.path.join(work, tag + ".feed.log"))
+        feed.wait_established(sources, 300)
+        wait_for(lambda: d.eligible() >= sources, 900, "all tables loaded")
+        wait_for(d.settled, 300, "regions judged")
+        d.quiet(idle=0.01, every=0.25)
+        return {"cpu_s": d.cpu() - cpu0, "wall_s": now() - t0,
+                "routes": d.count(), "rss": d.rss(),
+                "max_stall_cpu_ms":
+                    d.status()["loop"].get("max_stall_cpu_ms", -1)}
+    finally:
+        if feed is not None:
+            feed.close()
+            feed.stop()
+        d.stop()
+
+
+def country_load(build, full, work, regions, nreg):
+    runs = int(os.environ.get("BENCH_COUNTRY_RUNS", "3"))
+    base, every = [], []
+    for i in range(runs):
+        base.append(load_cpu(build, full, work, "", "cl-base%d" % i, 10))
+        every.append(load_cpu(build, full, work, regions, "cl-all%d" % i,
+                              10))
+    b = sorted(r["cpu_s"] for r in base)
+    e = sorted(r["cpu_s"] for r in every)
+    mb, me = b[len(b) // 2], e[len(e) // 2]
+    return {"runs": runs, "routes": every[0]["routes"],
+            "regions": nreg + 1, "base_cpu_s": b, "every_cpu_s": e,
+            "ratio_median": me / mb,
+            "ratio_range": [e[0] / b[-1], e[-1] / b[0]],
+            "base_rss": base[0]["rss"], "every_rss": every[0]["rss"],
+            "every_max_stall_cpu_ms": max(r["max_stall_cpu_ms"]
+                                          for r in every),
+            "load_avg": os.getloadavg()[0]}
+
+
 def stall(build, full, work, regions, tag, sources):
     asn = feeder_as(build, full)
     peers = [("127.0.2.%d" % (i + 1), asn) for i in range(sources)]
@@ -429,6 +489,7 @@ def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     quick = "--quick" in sys.argv
     stall_only = "--stall-only" in sys.argv
+    cl_only = "--country-load" in sys.argv
     out = None
     if "--json" in sys.argv:
         out = sys.argv[sys.argv.index("--json") + 1]
@@ -445,7 +506,7 @@ def main():
     try:
         regions, nreg = every_country(work)
         nwd = 128 if quick else NPROBE
-        for name, reg, tag in () if stall_only else (
+        for name, reg, tag in () if stall_only or cl_only else (
                 ("one small region", "", "lat1"),
                 ("every country + 1000 AS (%d regions)" % (nreg + 1),
                  regions, "latall")):
@@ -469,7 +530,7 @@ def main():
                           r.get("hook_to_sub_p99_us", -1),
                           r["ctl_rtt_p50_us"], r["ctl_rtt_p99_us"],
                           r["max_stall_ms"], r["load_avg"]))
-        if not quick:
+        if not quick and not cl_only:
             r = stall(build, full, work, regions, "stall", 10)
             res["stall"] = r
             lines.append("every country, %d full tables (%d routes): one "
@@ -491,6 +552,22 @@ def main():
                           r["reload_max_stall_cpu_ms"], r["reload_cpu_s"],
                           r["load_s"], r["load_max_stall_ms"],
                           r["load_max_stall_cpu_ms"], r["load_avg"]))
+        if not quick and not stall_only:
+            r = country_load(build, full, work, regions, nreg)
+            res["country_load"] = r
+            lines.append("every country + 1000 AS (%d regions), 10 full "
+                         "tables (%d routes) through sessions: load CPU "
+                         "%s s against %s s with one small region: %.2fx "
+                         "(median; %.2f-%.2fx; target <= 1.25x), RSS %.0f "
+                         "against %.0f MB, longest stall's CPU %.1f ms; "
+                         "load average %.1f" %
+                         (r["regions"], r["routes"],
+                          "/".join("%.2f" % x for x in r["every_cpu_s"]),
+                          "/".join("%.2f" % x for x in r["base_cpu_s"]),
+                          r["ratio_median"], r["ratio_range"][0],
+                          r["ratio_range"][1], r["every_rss"] / 1e6,
+                          r["base_rss"] / 1e6,
+                          r["every_max_stall_cpu_ms"], r["load_avg"]))
     finally:
         benchlib.cleanup()
     for line in lines:
