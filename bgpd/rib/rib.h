@@ -78,6 +78,11 @@ enum rib_wd {
 struct rib *rib_new(struct intern *);
 /* Frees every route and node (dropping their attribute references). */
 void	rib_free(struct rib *);
+/*
+ * Frees every route and node without dropping their attribute
+ * references: the intern goes next, whole (intern_release).
+ */
+void	rib_abandon(struct rib *);
 
 /*
  * Installs or replaces peer's route (prefix, path_id) with attrs; the RIB

@@ -905,7 +905,7 @@ void
 trie_clear(struct trie *t, void (*fn)(struct rib_route *, size_t, void *),
     void *arg)
 {
-	int i;
+	int i, walk;
 
 	free(t->hslot);
 	t->hslot = NULL;
@@ -914,11 +914,14 @@ trie_clear(struct trie *t, void (*fn)(struct rib_route *, size_t, void *),
 	t->oslot = NULL;
 	t->ocap = t->omig = 0;
 	t->fn = 0;
-	clear_rec(t, t->root, fn, arg);
+	/* Without a callback the walk is only for malloc's arrays. */
+	walk = fn != NULL || t->big_bytes > 0;
+	if (walk)
+		clear_rec(t, t->root, fn, arg);
 	t->root = NULL;
 	if (t->top != NULL) {
 		for (i = 0; i < (int)TRIE_TOP_SLOTS; i++)
-			if (t->top[i] != NULL)
+			if (walk && t->top[i] != NULL)
 				clear_rec(t, t->top[i], fn, arg);
 		t->nodes = 0;
 		top_drop(t);
