@@ -270,6 +270,48 @@ slab_destroy(struct slab *s)
 	slab_release(s);
 }
 
+/*
+ * Big tables (a RIB's prefix index: 16 MiB at a full table) are touched
+ * all over, at random: in 4 KiB pages every one is a fault (on this
+ * project's VM ~11 us each, 4,096 for 16 MiB) and a TLB miss nearly
+ * every probe.  From SLAB_HUGE on they are mapped aligned to it and
+ * marked for transparent huge pages (honoured in the kernel's "madvise"
+ * mode as in "always"; with THP off they are 4 KiB pages as before).
+ */
+void *
+slab_table_alloc(size_t len)
+{
+	uintptr_t base, aligned;
+	char *p;
+
+	if (len < SLAB_HUGE || len % SLAB_HUGE != 0)
+		return calloc(1, len);
+	p = mmap(NULL, len + SLAB_HUGE, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	base = (uintptr_t)p;
+	aligned = (base + SLAB_HUGE - 1) & ~(uintptr_t)(SLAB_HUGE - 1);
+	if (aligned > base)
+		munmap(p, aligned - base);
+	munmap((char *)aligned + len, base + SLAB_HUGE - aligned);
+#ifdef MADV_HUGEPAGE
+	(void)madvise((void *)aligned, len, MADV_HUGEPAGE);
+#endif
+	return (void *)aligned;
+}
+
+void
+slab_table_free(void *p, size_t len)
+{
+	if (p == NULL)
+		return;
+	if (len < SLAB_HUGE || len % SLAB_HUGE != 0)
+		free(p);
+	else
+		munmap(p, len);
+}
+
 size_t
 slab_reserved(const struct slab *s)
 {

@@ -15,6 +15,7 @@
 
 #define SLAB_CHUNK	(64 * 1024)
 #define SLAB_BATCH_MAX	64	/* chunks mapped at once (4 MiB) */
+#define SLAB_HUGE	(2 * 1024 * 1024)	/* a transparent huge page */
 
 struct slab_chunk;
 
@@ -64,6 +65,13 @@ void	slab_release(struct slab *);
  */
 void	slab_share(struct slab *, struct slab_pool *);
 void	slab_pool_reset(struct slab_pool *);
+/*
+ * A zeroed table of len bytes for slab_table_free(p, len); from SLAB_HUGE
+ * bytes on (a multiple of it) in transparent huge pages.  NULL when the
+ * system has no memory.
+ */
+void	*slab_table_alloc(size_t len);
+void	 slab_table_free(void *, size_t len);
 /* Bytes the slab holds from the system (not counting a pool's). */
 size_t	slab_reserved(const struct slab *);
 

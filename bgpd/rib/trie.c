@@ -446,7 +446,7 @@ hash_migrate(struct trie *t, size_t k)
 	}
 	t->omig = end;
 	if (t->omig == t->ocap) {
-		free(t->oslot);
+		slab_table_free(t->oslot, t->ocap * sizeof(*t->oslot));
 		t->oslot = NULL;
 		t->ocap = t->omig = 0;
 	}
@@ -464,7 +464,7 @@ hash_grow(struct trie *t)
 
 	if (t->oslot != NULL)
 		hash_migrate(t, t->ocap);
-	if ((ns = calloc(cap, sizeof(*ns))) == NULL)
+	if ((ns = slab_table_alloc(cap * sizeof(*ns))) == NULL)
 		return -1;
 	if (t->hcap > 0) {
 		t->oslot = t->hslot;
@@ -907,10 +907,10 @@ trie_clear(struct trie *t, void (*fn)(struct rib_route *, size_t, void *),
 {
 	int i, walk;
 
-	free(t->hslot);
+	slab_table_free(t->hslot, t->hcap * sizeof(*t->hslot));
 	t->hslot = NULL;
 	t->hcap = t->hn = 0;
-	free(t->oslot);
+	slab_table_free(t->oslot, t->ocap * sizeof(*t->oslot));
 	t->oslot = NULL;
 	t->ocap = t->omig = 0;
 	t->fn = 0;
