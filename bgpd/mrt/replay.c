@@ -47,6 +47,14 @@
  */
 #define REPLAY_ACACHE_MAX	4096
 
+/*
+ * After this many RIB records of a plain dump the replay guesses the
+ * table's size from the file's and sizes the RIB's prefix index for it
+ * (rib_reserve): grown step by step to 2 M slots the index moved every
+ * entry once more, to a table it had never touched.
+ */
+#define REPLAY_RESERVE_AT	4096
+
 struct replay_acache {
 	struct rattr		*attrs;		/* NULL: empty */
 	uint32_t		 len;
@@ -92,6 +100,11 @@ struct replay {
 	uint64_t		 entries, decoded;	/* RIB entries */
 	uint32_t		 table_ts;	/* last table dump's time */
 	struct replay_batch	 pend;		/* the last RIB record's */
+	struct mrt_file		*mf;		/* the file being replayed */
+	uint64_t		 tbl_off;	/* its offset after the peer
+						 * index */
+	uint64_t		 tbl_recs;	/* RIB records since */
+	uint64_t		 tbl_multi;	/* of those, with 2 routes+ */
 };
 
 /*
@@ -330,6 +343,25 @@ replay_acache_clear(struct replay *rp, struct replay_acache *c)
 }
 
 /*
+ * The table's prefixes with two routes or more, guessed from the part
+ * read so far (a plain file's size), for the RIB's index.  IPv6 records
+ * come after IPv4 ones and count as IPv4 here: the guess errs larger,
+ * and the index is capped (TRIE_RESERVE_MAX).
+ */
+static void
+replay_reserve(struct replay *rp, uint8_t aid)
+{
+	uint64_t size = mrt_file_size(rp->mf), off = mrt_file_offset(rp->mf);
+	uint64_t est;
+
+	if (size <= off || off <= rp->tbl_off ||
+	    rp->tbl_multi < rp->tbl_recs / 2)
+		return;
+	est = (size - rp->tbl_off) / ((off - rp->tbl_off) / rp->tbl_multi + 1);
+	(void)rib_reserve(rp->door->rib, aid, (size_t)est);
+}
+
+/*
  * A RIB record: one prefix, an entry per route.  Each entry's block is
  * compared with the entry before it in the record (peers that agree
  * send the same bytes) and with the peer's last block, before it is
@@ -347,6 +379,7 @@ replay_rib(struct replay *rp, const struct mrt_rib *rib)
 	struct bgp_view prev = { NULL, 0 };
 	struct rattr *a, *preva = NULL;
 	struct buf buf;
+	size_t n = 0;
 
 	adjrib_prefetch(rp->door, &rib->prefix);
 	replay_batch_flush(rp, b);	/* the record before */
@@ -378,6 +411,7 @@ replay_rib(struct replay *rp, const struct mrt_rib *rib)
 		b->r[b->n].path_id = e.path_id;
 		b->r[b->n].attrs = a;
 		b->n++;
+		n++;
 		prev = e.attrs;
 		preva = a;
 		if (b->n == RIB_MANY_MAX) {
@@ -387,6 +421,9 @@ replay_rib(struct replay *rp, const struct mrt_rib *rib)
 		}
 	}
 	/* The rest waits for the next record (struct replay_batch). */
+	rp->tbl_multi += n >= 2;
+	if (++rp->tbl_recs == REPLAY_RESERVE_AT)
+		replay_reserve(rp, rib->prefix.aid);
 }
 
 static void
@@ -435,6 +472,8 @@ replay_file(struct replay *rp, const char *path)
 		log_warnx("%s", err);
 		return -1;
 	}
+	rp->mf = mf;
+	rp->tbl_off = rp->tbl_recs = rp->tbl_multi = 0;
 	while ((rv = mrt_file_next(mf, &h, &body, &errstr)) == 1) {
 		rp->records++;
 		t = (double)h.ts + (double)h.usec / 1e6;
@@ -454,8 +493,11 @@ replay_file(struct replay *rp, const char *path)
 			continue;
 		}
 		if (h.type == MRT_TABLE_DUMP_V2 &&
-		    h.subtype == MRT_TD2_PEER_INDEX_TABLE)
+		    h.subtype == MRT_TD2_PEER_INDEX_TABLE) {
 			rp->table_ts = h.ts;
+			rp->tbl_off = mrt_file_offset(mf);
+			rp->tbl_recs = rp->tbl_multi = 0;
+		}
 		replay_clock(rp, t);
 		if (mrt_record_decode(&h, body, h.len, &r, &errstr) == -1) {
 			rp->errors++;
@@ -470,6 +512,7 @@ replay_file(struct replay *rp, const char *path)
 	if (rv == -1)
 		log_warnx("%s: %s", path, errstr ? errstr : "read error");
 	mrt_file_close(mf);
+	rp->mf = NULL;
 	return rv == -1 ? -1 : 0;
 }
 

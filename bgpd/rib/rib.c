@@ -399,6 +399,14 @@ rib_update_many(struct rib *rib, const struct bw_prefix *p,
 	return 0;
 }
 
+int
+rib_reserve(struct rib *rib, uint8_t aid, size_t n)
+{
+	struct trie *t = rib_trie(rib, aid);
+
+	return t != NULL ? trie_reserve(t, n) : -1;
+}
+
 void
 rib_prefetch_ahead(const struct rib *rib, const struct bw_prefix *p)
 {

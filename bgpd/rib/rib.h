@@ -128,6 +128,12 @@ void	rib_prefetch(const struct rib *, const struct bw_prefix *p, size_t n);
  * without waiting for it.
  */
 void	rib_prefetch_ahead(const struct rib *, const struct bw_prefix *);
+/*
+ * A hint: about n prefixes of the family aid will have routes from two
+ * peers or more (a table dump); their index is sized for them at once
+ * instead of growing step by step.  Returns 0, or -1.
+ */
+int	rib_reserve(struct rib *, uint8_t aid, size_t n);
 /* Removes peer's route (prefix, path_id).  Returns an enum rib_wd. */
 int	rib_withdraw(struct rib *, uint16_t peer, const struct bw_prefix *,
 	    uint32_t path_id);

@@ -476,6 +476,33 @@ hash_grow(struct trie *t)
 	return 0;
 }
 
+int
+trie_reserve(struct trie *t, size_t n)
+{
+	size_t cap = t->hcap > 0 ? t->hcap : 1024;
+	uint64_t *ns;
+
+	if (n > TRIE_RESERVE_MAX)
+		n = TRIE_RESERVE_MAX;
+	while ((n + 1) * 2 > cap)
+		cap *= 2;
+	if (cap <= t->hcap)
+		return 0;
+	if (t->oslot != NULL)
+		hash_migrate(t, t->ocap);
+	if ((ns = slab_table_alloc(cap * sizeof(*ns))) == NULL)
+		return -1;
+	/* The entries there are move now (a reserve comes early). */
+	t->oslot = t->hslot;
+	t->ocap = t->hcap;
+	t->omig = 0;
+	t->hslot = ns;
+	t->hcap = cap;
+	if (t->oslot != NULL)
+		hash_migrate(t, t->ocap);
+	return 0;
+}
+
 /*
  * Adds n; on allocation failure (or an address above 48 bits) n is just
  * not indexed (found by descent).
