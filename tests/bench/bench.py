@@ -34,7 +34,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import (Bgpwatchd, Bird, Feed, Gobgp, cleanup,  # noqa: E402
-                      cpu_seconds, mem_available, mrt_peers, now, poll_until)
+                      cpu_seconds, mem_available, mrt_peers, now, pin,
+                      poll_until)
 
 FULL_ROUTES = 577703
 BW_POLL = 0.02
@@ -305,7 +306,7 @@ class Bench:
             return
         try:
             r = subprocess.run([tool], capture_output=True, text=True,
-                               timeout=180)
+                               timeout=180, preexec_fn=pin("receiver"))
             lines = [x for x in (r.stdout + r.stderr).splitlines()
                      if "p50" in x or "p99" in x]
             self.res["part5"] = lines or ["detectbench printed no p50/p99 "
@@ -333,7 +334,8 @@ class Bench:
                                  ["-r", rir, "-a", "1000"])):
                 r = subprocess.run([tool, "-n", n, "-p", "10", "-w", "20000"]
                                    + extra, capture_output=True, text=True,
-                                   timeout=900)
+                                   timeout=900,
+                                   preexec_fn=pin("receiver"))
                 m = re.search(r"load .*cpu ([0-9.]+) s", r.stdout)
                 f = re.search(r"first detect_run .*cpu ([0-9.]+) s",
                               r.stdout)

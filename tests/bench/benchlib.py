@@ -32,6 +32,50 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 _procs = []		# every Popen we started, for cleanup()
 
 
+def _cpu_set(var):
+    v = os.environ.get(var, "")
+    return {int(c) for c in v.split(",")} if v else None
+
+
+# tests/bench/run.sh pins every receiver of a comparison (bgpwatchd, BIRD,
+# GoBGP, a replay) to one core and the feeders to the others
+# (tests/bench/cores.py says why); unset, nothing is pinned.
+RECV_CPUS = _cpu_set("BENCH_RECV_CPU")
+FEED_CPUS = _cpu_set("BENCH_FEED_CPUS")
+CORE_REF = float(os.environ.get("BENCH_CORE_REF", "0") or 0)
+
+
+def pin(role):
+    """preexec_fn pinning a child to the receivers' or the feeders'
+    cores, or None when run.sh did not choose any."""
+    cpus = RECV_CPUS if role == "receiver" else FEED_CPUS
+    if not cpus:
+        return None
+    return lambda: os.sched_setaffinity(0, cpus)
+
+
+def core_speed():
+    """The receivers' core now: tests/bench/cores.py's loop on it, in
+    this thread, against the calibration's time (1.0 = as fast as the
+    calibration; 1.6 = the host slowed it).  None when not pinned."""
+    if not RECV_CPUS or CORE_REF <= 0:
+        return None
+    old = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, RECV_CPUS)
+    try:
+        best = None
+        for _ in range(3):
+            t = time.process_time()
+            s = 0
+            for i in range(1500000):
+                s += i * i
+            t = time.process_time() - t
+            best = t if best is None else min(best, t)
+    finally:
+        os.sched_setaffinity(0, old)
+    return best / CORE_REF
+
+
 def now():
     return time.monotonic()
 
@@ -80,8 +124,11 @@ def mem_available():
     return 0
 
 
-def spawn(argv, **kw):
+def spawn(argv, role=None, **kw):
+    """role: "receiver" or "feeder", for pin()."""
     kw.setdefault("stdin", subprocess.DEVNULL)
+    if role is not None and pin(role) is not None:
+        kw.setdefault("preexec_fn", pin(role))
     p = subprocess.Popen(argv, **kw)
     _procs.append(p)
     return p
@@ -145,7 +192,7 @@ class Feed:
         self.established = []		# stamps of "Established with"
         self.log = open(log, "w")
         self.proc = spawn([os.path.join(build, "bgpfeed"), "-v",
-                           "--timing"] + args,
+                           "--timing"] + args, role="feeder",
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           text=True, bufsize=1)
         self.out = []
@@ -263,7 +310,7 @@ class Bgpwatchd(Receiver):
                         % (addr, asn))
         self.logf = open(os.path.join(workdir, tag + ".log"), "w")
         self.proc = spawn([os.path.join(build, "bgpwatchd"), "-d", "-f",
-                           self.conf], stdout=self.logf,
+                           self.conf], role="receiver", stdout=self.logf,
                           stderr=subprocess.STDOUT)
         wait_for(lambda: self.query("show rib count"), 10,
                  "bgpwatchd control")
@@ -339,7 +386,7 @@ class Bird(Receiver):
                         (i + 1, self.addr, self.port, addr, asn, chan))
         self.errf = open(os.path.join(workdir, tag + ".stderr"), "w")
         self.proc = spawn(["bird", "-f", "-c", self.conf, "-s", self.sock],
-                          stdout=self.errf, stderr=subprocess.STDOUT)
+                          role="receiver", stdout=self.errf, stderr=subprocess.STDOUT)
         self.conn = None
         wait_for(self._connect, 10, "BIRD control socket")
 
@@ -431,7 +478,7 @@ class Gobgp(Receiver):
         self.logf = open(os.path.join(workdir, tag + ".log"), "w")
         self.proc = spawn(["gobgpd", "-f", self.conf, "-p", "-l", "warn",
                            "--api-hosts", "%s:%d" % (self.addr, self.api),
-                           "--pprof-disable"],
+                           "--pprof-disable"], role="receiver",
                           stdout=self.logf, stderr=subprocess.STDOUT)
         wait_for(lambda: self.cli("global") is not None, 20, "gobgpd API",
                  0.1)

@@ -139,7 +139,7 @@ def daemon(build, work, tag, extra):
                 'listen on %s port %d\n%s' % (BW, sock, BW, BGP_PORT, extra))
     log = open(os.path.join(work, tag + ".log"), "w")
     p = bl.spawn([os.path.join(build, "bgpwatchd"), "-d", "-f", conf],
-                 stdout=log, stderr=log)
+                 role="receiver", stdout=log, stderr=log)
     rx = bl.Bgpwatchd.__new__(bl.Bgpwatchd)
     rx.sock, rx.proc, rx.logf = sock, p, log
     bl.wait_for(lambda: rx.query("show rib count"), 10, "bgpwatchd control")

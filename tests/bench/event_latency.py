@@ -208,7 +208,7 @@ class Daemon(benchlib.Bgpwatchd):
                         % (addr, asn))
         self.logf = open(os.path.join(workdir, tag + ".log"), "w")
         self.proc = spawn([os.path.join(build, "bgpwatchd"), "-d", "-f",
-                           self.conf], stdout=self.logf,
+                           self.conf], role="receiver", stdout=self.logf,
                           stderr=subprocess.STDOUT)
         wait_for(lambda: self.query("show rib count"), 120,
                  "bgpwatchd control")

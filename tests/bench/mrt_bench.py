@@ -28,7 +28,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import Feed, cpu_seconds, spawn, stop, wait_for  # noqa: E402
+from benchlib import Feed, cpu_seconds, pin, spawn, stop, wait_for  # noqa: E402
 
 build, data, work = sys.argv[1:4]
 os.makedirs(work, exist_ok=True)
@@ -64,7 +64,7 @@ class Daemon:
                         "rotate 1h\n compress %s\n}\n" % (self.dir, mrt))
         self.log = open(os.path.join(self.dir, "bw.log"), "w")
         self.proc = spawn([os.path.join(build, "bgpwatchd"), "-d", "-f",
-                           conf], stdout=self.log, stderr=subprocess.STDOUT)
+                           conf], role="receiver", stdout=self.log, stderr=subprocess.STDOUT)
         wait_for(lambda: self.ctl("show", "status"), 10, "bgpwatchd")
 
     def ctl(self, *args, timeout=600):
@@ -183,7 +183,7 @@ def replay(files, tag):
     with open(errp, "w") as err:
         p = subprocess.Popen([os.path.join(build, "bgpwatchd"), "-d", "-f",
                               conf, "-r"] + files, stdout=subprocess.DEVNULL,
-                             stderr=err)
+                             stderr=err, preexec_fn=pin("receiver"))
         _, _, ru = os.wait4(p.pid, 0)
         p.returncode = 0
     # CPU time: the machine may be shared, wall time would measure that.

@@ -34,7 +34,8 @@
 # Environment: BENCH_RUNS (3), BENCH_GOBGP_RUNS (1), BENCH_SOURCES
 # ("10 30"), BENCH_SKIP (any of gobgp bird many churn; bmp, rislive and
 # latency as before), BENCH_BMP_PREFIXES, BENCH_BMP_PEERS, BENCH_BMP_SYNTHETIC,
-# BENCH_SCALE_* (see tests/bench/scale.py); logs and results.{json,md},
+# BENCH_SCALE_* (see tests/bench/scale.py), BENCH_CPU (the receivers'
+# core, or "none": tests/bench/cores.py); logs and results.{json,md},
 # scale.{json,md,svg} are left in BUILD/bench/.  See docs/performance.md.
 BUILD=${1:-build}
 DATA=${BGPWATCH_MRT_DATA:-../shared/data/mrt}
@@ -60,6 +61,16 @@ for p in $PARTS; do
 done
 
 echo "bgpwatch bench  $(date -u +%Y-%m-%dT%H:%MZ)  nproc=$(nproc)  $(uname -m)  parts: $PARTS"
+# Receivers on one core, feeders on the others (tests/bench/cores.py).
+pinning=$(/usr/bin/python3 -B tests/bench/cores.py)
+if [ -n "$pinning" ]; then
+	set -- $pinning
+	BENCH_RECV_CPU=$1 BENCH_FEED_CPUS=$2 BENCH_CORE_REF=$3
+	export BENCH_RECV_CPU BENCH_FEED_CPUS BENCH_CORE_REF
+	RECV_PIN="taskset -c $1"
+else
+	RECV_PIN=
+fi
 WORK="$BUILD/bench"
 rm -rf "$WORK"
 mkdir -p "$WORK"
@@ -82,7 +93,7 @@ if want codec; then
 	echo "codec: decode $FULL"
 	rates=""
 	for i in 1 2 3 4 5; do
-		r=$("$BUILD/tools/mrtdump" -q "$FULL" 2>&1 >/dev/null |
+		r=$($RECV_PIN "$BUILD/tools/mrtdump" -q "$FULL" 2>&1 >/dev/null |
 		    sed -n 's/.*rate=\([0-9]*\).*/\1/p')
 		rates="$rates $r"
 	done

@@ -54,8 +54,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import (Bgpwatchd, Bird, Feed, Gobgp, cleanup,  # noqa: E402
-                      cpu_seconds, mem_available, mrt_peers, now,
-                      poll_until)
+                      core_speed, cpu_seconds, mem_available, mrt_peers,
+                      now, poll_until, RECV_CPUS, FEED_CPUS)
 
 ADDR = "127.0.9.254"
 SRC = "127.0.9.1"
@@ -219,6 +219,7 @@ class Scale:
             # feeder, other jobs).  The rest it slept, waiting for input.
             m["busy"] = m["cpu"] / m["time"]
             m["cpu_wait"] = (w1 - w0) / m["time"]
+            m["core"] = core_speed()
             time.sleep(SETTLE)
             m["rss"] = r.rss()
             m["hwm"] = r.hwm()
@@ -244,10 +245,11 @@ class Scale:
                                        self.flush["cpu"],
                                        self.flush["stall_ms"]))
             log("     %.2f s, cpu %.2f s (%.2f M routes/CPU s), rss %.0f MB"
-                "%s; bgpfeed cpu %.2f s" %
+                "%s; bgpfeed cpu %.2f s%s" %
                 (m["time"], m["cpu"], (m["rate_cpu"] or 0) / 1e6,
                  m["rss"] / 1e6, ", stall %.1f ms" % m["stall_ms"]
-                 if "stall_ms" in m else "", m["feed_cpu"] or 0))
+                 if "stall_ms" in m else "", m["feed_cpu"] or 0,
+                 "; core %.2fx" % m["core"] if m.get("core") else ""))
             return m
         finally:
             if feed is not None:
@@ -396,15 +398,26 @@ class Scale:
                 "bird": first(["bird", "--version"]),
                 "gobgpd": first(["gobgpd", "--version"])}
 
+    def placement(self):
+        if not RECV_CPUS:
+            return "bgpfeed and the receivers ran on any core."
+        return ("Every receiver ran on core %s, bgpfeed on core %s "
+                "(tests/bench/cores.py); \"core\" is that core's speed "
+                "right after the load against the calibration at the "
+                "start (a pure loop's CPU time: 1.00x as fast, 1.6x when "
+                "the host slowed it)." %
+                (",".join(map(str, sorted(RECV_CPUS))),
+                 ",".join(map(str, sorted(FEED_CPUS or ())))))
+
     def markdown(self):
         v = self.ver
         L = ["Run of %s at commit %s: nproc=%s (%s), Linux %s, load average "
              "%.1f at the start; %s, %s. Times are wall clock from bgpfeed's "
              "first byte to the first poll that saw every route (± half "
              "the poll interval); CPU is the receiver's own (/proc, every "
-             "thread); RSS after the load. bgpfeed ran on the same 2 cores."
+             "thread); RSS after the load. %s"
              % (v["date"], v["commit"], v["nproc"], v["cpu"], v["kernel"],
-                v["load"], v["bird"], v["gobgpd"]), ""]
+                v["load"], v["bird"], v["gobgpd"], self.placement()), ""]
         for tname in self.tables:
             rows = [m for m in self.runs if m["table"] == tname]
             if not rows:
@@ -413,21 +426,21 @@ class Scale:
                   self.table(tname)["desc"], "",
                   "| receiver | sessions | routes | time s | CPU s | "
                   "ran / waited for CPU | M routes/s (wall; per CPU s) | RSS MB | "
-                  "B/route | worst stall ms | bgpfeed CPU s |",
+                  "B/route | worst stall ms | bgpfeed CPU s | core |",
                   "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | "
-                  "---: | ---: | ---: |"]
+                  "---: | ---: | ---: | ---: |"]
             for m in rows:
                 if "from" in m:		# kept from an earlier run
                     m = dict(m, receiver=m["receiver"] + " †")
                 if "failed" in m:
                     L.append("| %s | %d | %s | not finished | %.1f | | | "
-                             "%.0f | | | |" %
+                             "%.0f | | | | |" %
                              (m["receiver"], m["sessions"],
                               "{:,}".format(m["routes"]), m["cpu"],
                               (m["rss"] or 0) / 1e6))
                     continue
                 L.append("| %s | %d | %s | %.2f ±%.2f | %.2f | %.0f / %.0f %% | "
-                         "%.2f; %.2f | %.0f | %.1f | %s | %.2f |" %
+                         "%.2f; %.2f | %.0f | %.1f | %s | %.2f | %s |" %
                          (m["receiver"], m["sessions"],
                           "{:,}".format(m["routes"]), m["time"],
                           m["granularity"], m["cpu"], 100 * m["busy"],
@@ -435,7 +448,8 @@ class Scale:
                           m["rate_wall"] / 1e6, (m["rate_cpu"] or 0) / 1e6,
                           m["rss"] / 1e6, m["rss"] / m["routes"],
                           "%.1f" % m["stall_ms"] if "stall_ms" in m else "",
-                          m["feed_cpu"] or 0))
+                          m["feed_cpu"] or 0,
+                          "%.2fx" % m["core"] if m.get("core") else ""))
             L.append("")
         if self.flush:
             f = self.flush
