@@ -383,7 +383,7 @@ replay_acache_find(struct replay_peer *p, const struct bgp_view *v)
 /*
  * A RIB record: one prefix, an entry per route.  Each entry's block is
  * compared with the entry before it in the record (peers that agree
- * send the same bytes) and with the peer's last block, before it is
+ * send the same bytes) and with the peer's last blocks, before it is
  * decoded and interned.  Entries whose peer index is unknown or whose
  * attributes do not decode are skipped; the others are applied, in
  * the record's order.
