@@ -21,16 +21,17 @@
  * the process ran on: freeing a 6 M-route RIB chunk by chunk was 8,600
  * munmaps, a quarter of a replay's CPU on a 2-core VM.
  *
- * A slab past SLAB_HUGE_FROM chunks maps its next batches (of 4 MiB)
- * aligned to 2 MiB and marked for transparent huge pages: a replayed
- * 10-table dump's route arrays (92 MB) were 23,000 4 KiB pages, each
- * populated at ~6 us on this project's VM, and a TLB miss at nearly
- * every route array touched.  A huge page is all resident once one
- * chunk of it is used, so smaller slabs stay in 4 KiB pages: at most
- * 2 MiB less 64 KiB is resident unused per big slab, under 6 % of it
- * (from 16 MiB on, the 2015 table's RSS from one session went from 50
- * to 52 MB; from 32 MiB it stays at 50).  A chunk given back splits its
- * huge page (the kernel's business, it still works).
+ * In a replay (slab_huge_pages), a slab past SLAB_HUGE_FROM chunks maps
+ * its next batches (of 4 MiB) aligned to 2 MiB and marked for
+ * transparent huge pages: a replayed 10-table dump's route arrays (92
+ * MB) were 23,000 4 KiB pages, each populated at ~6 us on this
+ * project's VM, and a TLB miss at nearly every route array touched.  Not
+ * in a live daemon: a chunk given back there (a flush) is a 64 KiB hole
+ * in a huge page, which khugepaged may fill again (a collapse allocates
+ * up to max_ptes_none missing pages, 511 by default), so a flushed table
+ * would not return its memory; and a huge page is all resident once one
+ * chunk of it is used (the 2015 table from one session: 50 -> 52 MB).
+ * A replay gives nothing back before it exits.
  *
  * Slabs may share a pool of empty chunks whose pages were kept
  * (slab_share): with many peers a prefix's route array moves up through
@@ -71,6 +72,14 @@ struct slab_chunk {
 	char			*fresh;		/* never used from here on */
 	uint32_t		 nfree;		/* freed + fresh */
 };
+
+static int	slab_thp;	/* slab_huge_pages */
+
+void
+slab_huge_pages(int on)
+{
+	slab_thp = on;
+}
 
 void
 slab_init(struct slab *s, size_t size)
@@ -158,8 +167,9 @@ slab_chunk_new(struct slab *s)
 		if (s->nreserve == 0) {
 			n = s->chunks < SLAB_BATCH_MAX ? s->chunks + 1 :
 			    SLAB_BATCH_MAX;
-			if (slab_batch_map(s, n, s->chunks >= SLAB_HUGE_FROM)
-			    == -1 && (n == 1 || slab_batch_map(s, 1, 0) == -1))
+			if (slab_batch_map(s, n, slab_thp &&
+			    s->chunks >= SLAB_HUGE_FROM) == -1 &&
+			    (n == 1 || slab_batch_map(s, 1, 0) == -1))
 				return NULL;
 		}
 		c = (struct slab_chunk *)(void *)s->reserve;

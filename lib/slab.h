@@ -16,7 +16,7 @@
 #define SLAB_CHUNK	(64 * 1024)
 #define SLAB_BATCH_MAX	64	/* chunks mapped at once (4 MiB) */
 #define SLAB_HUGE	(2 * 1024 * 1024)	/* a transparent huge page */
-#define SLAB_HUGE_FROM	512	/* chunks (32 MiB): batches in huge pages */
+#define SLAB_HUGE_FROM	64	/* chunks (4 MiB): batches in huge pages */
 
 struct slab_chunk;
 
@@ -46,6 +46,12 @@ struct slab {
 	struct slab_pool	*pool;		/* NULL: not shared */
 };
 
+/*
+ * Whether slabs past SLAB_HUGE_FROM chunks map their next batches in
+ * transparent huge pages (process-wide, off by default): for a process
+ * that builds a RIB and exits without giving memory back (a replay).
+ */
+void	slab_huge_pages(int on);
 /* Sets up an empty slab of size-byte objects (8 <= size <= 4096). */
 void	slab_init(struct slab *, size_t size);
 /* An object, or NULL when the system is out of memory. */

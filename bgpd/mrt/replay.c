@@ -32,6 +32,7 @@
 #include "mrtfile.h"
 #include "replay.h"
 #include "rib.h"
+#include "slab.h"
 #include "update.h"
 
 #define REPLAY_MAX_PEERS	4096	/* a hostile file cannot make more */
@@ -541,6 +542,8 @@ replay_run(struct adjrib *door, uint8_t *scratch, char *files[], int nfiles)
 	struct replay_peer *p;
 	int i, rv = 0;
 
+	/* Nothing is given back before the process exits (slab.c). */
+	slab_huge_pages(1);
 	memset(&rp, 0, sizeof(rp));
 	rp.door = door;
 	rp.loop = door->loop;
