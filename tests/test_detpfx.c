@@ -136,8 +136,9 @@ test_members(void **state)
 			assert_int_equal(m->region, r);
 			assert_int_equal(m->pent, e[i]);
 			assert_int_equal(m->vis, 0);
-			assert_int_equal(m->learned, 0);
-			assert_int_equal(m->file, DET_NOFILE);
+			assert_int_equal(m->arow, DET_AROW_NONE);
+			assert_int_equal(m->cvis, 0);
+			assert_int_equal(sizeof(*m), 16);
 			m->vis = (uint16_t)(1000 + i * 16 + r);
 		}
 	/* Found again, not made again; the values stayed through growth. */

@@ -106,6 +106,9 @@ struct det_match {
 	uint8_t		 learned;	/* matched a learned exact block */
 	uint16_t	 file;
 	uint32_t	 asn;
+	uint32_t	 arow;		/* VIA_ORIGIN by an origin AS of the
+					 * index: its row in d->asns, else
+					 * DET_AROW_NONE */
 	char		 cc[3];
 	struct bw_prefix block;
 };
@@ -153,16 +156,20 @@ struct det_chunk {
 	uint8_t		 cb[5];		/* the cell's bytes */
 	uint8_t		 aid;
 	uint16_t	 region;
-	uint8_t		 dirty;
-	uint8_t		 pending_listed;
-	uint8_t		 q;		/* DET_Q_*: where the bitmaps are */
-	uint8_t		 pad;
-	uint16_t	 nvis, ntot;	/* what the chunk adds to its region */
+	/*
+	 * In one word, so that a chunk is 64 bytes, one cache line (a new
+	 * prefix writes one or two new chunks): nvis and ntot count at most
+	 * DET_UNITS.
+	 */
+	uint32_t	 nvis:9, ntot:9; /* what it adds to its region */
+	uint32_t	 dirty:1;
+	uint32_t	 pending_listed:1;
+	uint32_t	 q:3;		/* DET_Q_*: where the bitmaps are */
+	uint32_t	 fixed:1;	/* has units of `prefix` lines: in
+					 * d->fixed, row d->fixmap[id] */
 	uint32_t	 next_dirty;	/* UINT32_MAX: end */
 	uint32_t	 next_cell;	/* IPv4: the cell's next chunk */
 	uint32_t	 gen;		/* sweep_gen when last recomputed */
-	uint32_t	 fixed;		/* its units of `prefix` lines in
-					 * d->fixed, or UINT32_MAX: none */
 	double		 pending_since;
 	union {
 		uint64_t w[4];		/* DET_Q_WORD: member, seen,
@@ -191,20 +198,27 @@ struct det_pent {
 					 * UINT32_MAX */
 };
 
-/* A prefix in one region. */
+/*
+ * A prefix in one region: 16 bytes (there are about two per routed
+ * prefix with every country watched).  What an IPv4 prefix was learned
+ * by (origin AS, stats file, country) is the row of d->asns that matched
+ * it, kept as that row: the memberships go with the index that holds the
+ * rows (both are cleared and swapped together).
+ */
+#define DET_AROW_NONE	0x7fffffffU	/* arow: not learned */
+#define DET_MAX_PENT	((1U << 30) - 1) /* prefix entries (pent:30) */
 struct det_mem {
-	uint32_t	 pent;		/* the prefix's entry */
+	uint32_t	 pent:30;	/* the prefix's entry */
+	uint32_t	 via:2;		/* enum det_via */
 	uint32_t	 next;		/* the prefix's next membership */
-	uint32_t	 asn;		/* learned: the origin AS */
+	uint32_t	 arow:31;	/* IPv4, learned by origin AS (a
+					 * member whatever the origin now):
+					 * its row in d->asns; else
+					 * DET_AROW_NONE */
+	uint32_t	 cvis:1;	/* vis reaches the quorum: counted in
+					 * the region's pfx_visible */
 	uint16_t	 region;
 	uint16_t	 vis;		/* counting peers carrying it */
-	uint16_t	 file;		/* learned: stats file, or DET_NOFILE */
-	uint8_t		 via;
-	uint8_t		 learned;	/* IPv4, learned by origin AS: a
-					 * member whatever the origin now */
-	char		 cc[3];		/* learned: a country's asn line */
-	uint8_t		 cvis;		/* vis reaches the quorum: counted in
-					 * the region's pfx_visible */
 };
 
 struct det_ptab {
@@ -328,6 +342,8 @@ struct detect {
 	size_t			 nchunks;
 	struct det_fixed	*fixed;		/* chunks' `prefix` units */
 	size_t			 nfixed, fixedcap;
+	struct det_map		 fixmap;	/* chunk id + 1 -> its row of
+						 * fixed (few chunks have any) */
 	struct det_bits		**bpools;	/* bitmaps of DET_Q_FULL chunks
 						 * (DET_BITS) */
 	size_t			 nbits, nbpools, bpoolcap;

@@ -176,7 +176,7 @@ det_ptab_add(struct det_ptab *t, const struct bw_prefix *p)
 		return (uint32_t)t->idx[i] - 1;
 	if ((v = ptab_old(t, p, h)) != 0)
 		return (uint32_t)v - 1;
-	if (t->n >= UINT32_MAX - 1)
+	if (t->n >= DET_MAX_PENT)
 		fatalx("detect: too many member prefixes");
 	t->ent = det_grow(t->ent, &t->entcap, t->n + 1, sizeof(*t->ent));
 	t->ent[t->n].p = *p;
@@ -208,7 +208,7 @@ det_ptab_member(struct det_ptab *t, uint32_t e, uint16_t region, int create,
 	m->pent = e;
 	m->next = UINT32_MAX;
 	m->region = region;
-	m->file = DET_NOFILE;
+	m->arow = DET_AROW_NONE;
 	/* At the tail: a prefix's regions stay in the order they came. */
 	if (last == UINT32_MAX)
 		t->ent[e].first = (uint32_t)t->nmem;

@@ -25,6 +25,9 @@
 #include "detect_priv.h"
 #include "log.h"
 
+/* A chunk in one cache line (detect_priv.h). */
+_Static_assert(sizeof(struct det_chunk) <= 64, "det_chunk over 64 bytes");
+
 const struct det_fam det_fam[AID_MAX] = {
 	[AID_INET] = { 24, 16, 8 },
 	[AID_INET6] = { 48, 40, 16 },
@@ -98,6 +101,7 @@ region_index_clear(struct detect *d)
 	free(d->asnhash);
 	free(d->pendlist);
 	det_map_clear(&d->cmap);
+	det_map_clear(&d->fixmap);
 	det_ptab_clear(&d->ptab);
 	free(d->vb);
 	free(d->vb16);
@@ -159,6 +163,7 @@ region_index_swap(struct detect *a, struct detect *b)
 	IDX_SWAP(a, b, fixed);
 	IDX_SWAP(a, b, nfixed);
 	IDX_SWAP(a, b, fixedcap);
+	IDX_SWAP(a, b, fixmap);
 	IDX_SWAP(a, b, cmap);
 	IDX_SWAP(a, b, cell4);
 	IDX_SWAP(a, b, vb);
@@ -270,6 +275,9 @@ asn_add(struct detect *d, uint32_t asn, uint16_t region, uint16_t file,
 	struct det_asn *a;
 	uint32_t h;
 
+	/* Memberships keep a row in 31 bits (det_mem.arow). */
+	if (d->nasns >= DET_AROW_NONE)
+		fatalx("detect: too many origin ASes");
 	d->asns = det_grow(d->asns, &d->asncap, d->nasns + 1,
 	    sizeof(*d->asns));
 	a = &d->asns[d->nasns++];
@@ -377,7 +385,7 @@ cbits_put(struct detect *d, struct det_chunk *c, const struct det_bits *b)
 			q = k;
 		}
 	if (used <= 1 && !d->thin_off) {
-		c->q = used > 0 ? (uint8_t)(DET_Q_WORD + q) : DET_Q_EMPTY;
+		c->q = used > 0 ? DET_Q_WORD + q : DET_Q_EMPTY;
 		c->u.w[0] = b->member[q];
 		c->u.w[1] = b->seen[q];
 		c->u.w[2] = b->pending[q];
@@ -398,22 +406,20 @@ cbits_put(struct detect *d, struct det_chunk *c, const struct det_bits *b)
 }
 
 /*
- * Adds units [first, first + n) to a chunk's members; a chunk of one
- * word (an origin AS's /24, most new chunks) sets it in place.
+ * ORs bitmap m into a chunk's members; a chunk of one word (an origin
+ * AS's /24, most new chunks) sets it in place.
  */
 static void
-chunk_member_set(struct detect *d, struct det_chunk *c, unsigned first,
-    unsigned n)
+chunk_member_or(struct detect *d, struct det_chunk *c, const uint64_t *m)
 {
-	uint64_t m[DET_WORDS] = { 0 };
 	struct det_bits b;
 	unsigned k, used = 0, q = 0;
 
 	if (c->q == DET_Q_FULL) {
-		bits_set(DET_BITS(d, c->u.big)->member, first, n);
+		for (k = 0; k < DET_WORDS; k++)
+			DET_BITS(d, c->u.big)->member[k] |= m[k];
 		return;
 	}
-	bits_set(m, first, n);
 	for (k = 0; k < DET_WORDS; k++)
 		if (m[k] != 0) {
 			used++;
@@ -423,7 +429,7 @@ chunk_member_set(struct detect *d, struct det_chunk *c, unsigned first,
 		return;
 	if (used == 1 && !d->thin_off && (c->q == DET_Q_EMPTY ||
 	    c->q == DET_Q_WORD + q)) {
-		c->q = (uint8_t)(DET_Q_WORD + q);
+		c->q = DET_Q_WORD + q;
 		c->u.w[0] |= m[q];
 		return;
 	}
@@ -433,9 +439,25 @@ chunk_member_set(struct detect *d, struct det_chunk *c, unsigned first,
 	cbits_put(d, c, &b);
 }
 
+/* Adds units [first, first + n) to a chunk's members. */
+static void
+chunk_member_set(struct detect *d, struct det_chunk *c, unsigned first,
+    unsigned n)
+{
+	uint64_t m[DET_WORDS] = { 0 };
+
+	if (c->q == DET_Q_FULL) {
+		bits_set(DET_BITS(d, c->u.big)->member, first, n);
+		return;
+	}
+	bits_set(m, first, n);
+	chunk_member_or(d, c, m);
+}
+
 struct chunk_fill {
 	struct detect		*d;
 	struct det_chunk	*c;
+	uint32_t		 id;
 	struct bw_prefix	 cell;
 };
 
@@ -452,24 +474,43 @@ chunk_cell(const struct det_chunk *c, struct bw_prefix *cell)
 
 static const uint64_t det_nofixed[DET_WORDS];
 
-/* The chunk's units of `prefix` lines (none: all zero). */
-static const uint64_t *
-chunk_fixed(const struct detect *d, const struct det_chunk *c)
+/* The row of chunk id's `prefix` units, made if absent. */
+static uint32_t
+chunk_fixed_row(struct detect *d, uint32_t id)
 {
-	return c->fixed == UINT32_MAX ? det_nofixed : d->fixed[c->fixed].w;
+	uint32_t *row;
+	int made;
+
+	row = det_map_slot(&d->fixmap, (uint64_t)id + 1, &made);
+	if (made) {
+		d->fixed = det_grow(d->fixed, &d->fixedcap, d->nfixed + 1,
+		    sizeof(*d->fixed));
+		memset(&d->fixed[d->nfixed], 0, sizeof(*d->fixed));
+		*row = (uint32_t)d->nfixed++;
+	}
+	return *row;
+}
+
+/* Chunk id's units of `prefix` lines (none: all zero). */
+static const uint64_t *
+chunk_fixed(struct detect *d, uint32_t id)
+{
+	uint32_t row;
+
+	if (!DET_CHUNK(d, id)->fixed)
+		return det_nofixed;
+	row = chunk_fixed_row(d, id);
+	return d->fixed[row].w;
 }
 
 /* The same, to set bits in (made on first use). */
 static uint64_t *
-chunk_fixed_set(struct detect *d, struct det_chunk *c)
+chunk_fixed_set(struct detect *d, uint32_t id)
 {
-	if (c->fixed == UINT32_MAX) {
-		d->fixed = det_grow(d->fixed, &d->fixedcap, d->nfixed + 1,
-		    sizeof(*d->fixed));
-		memset(&d->fixed[d->nfixed], 0, sizeof(*d->fixed));
-		c->fixed = (uint32_t)d->nfixed++;
-	}
-	return d->fixed[c->fixed].w;
+	uint32_t row = chunk_fixed_row(d, id);	/* may move d->fixed */
+
+	DET_CHUNK(d, id)->fixed = 1;
+	return d->fixed[row].w;
 }
 
 /* Block index walk: ORs a region's blocks into a new chunk's bitmaps. */
@@ -490,7 +531,7 @@ chunk_fill_cb(const struct trie *t, const struct trie_node *n, void *arg)
 			continue;
 		chunk_member_set(cf->d, cf->c, first, cnt);
 		if (b->via == VIA_PREFIX)
-			bits_set(chunk_fixed_set(cf->d, cf->c), first, cnt);
+			bits_set(chunk_fixed_set(cf->d, cf->id), first, cnt);
 	}
 	return 0;
 }
@@ -672,10 +713,9 @@ vtab_match(const struct detect *d, const struct bw_prefix *p, uint32_t *out,
 	return n;
 }
 
-/* The units of IPv4 cell [cs, ce] that country range g meets. */
+/* The units of IPv4 cell [cs, ce] that country range g meets, into m. */
 static void
-range_units(struct detect *d, struct det_chunk *c, uint32_t cs, uint32_t ce,
-    const struct det_range *g)
+range_units(uint64_t *m, uint32_t cs, uint32_t ce, const struct det_range *g)
 {
 	uint32_t lo = g->start > cs ? g->start : cs;
 	uint32_t hi = g->end < ce ? g->end : ce;
@@ -685,7 +725,7 @@ range_units(struct detect *d, struct det_chunk *c, uint32_t cs, uint32_t ce,
 		return;
 	first = (lo - cs) >> (32 - det_fam[AID_INET].unit);
 	last = (hi - cs) >> (32 - det_fam[AID_INET].unit);
-	chunk_member_set(d, c, first, last - first + 1);
+	bits_set(m, first, last - first + 1);
 }
 
 /*
@@ -695,7 +735,9 @@ range_units(struct detect *d, struct det_chunk *c, uint32_t cs, uint32_t ce,
  * IPv4 route at the floor spans 256 cells, which it materializes), and
  * every cell a `prefix` line meets has had its chunk since configuration.
  * So a binary search in the region's sorted country ranges replaces the
- * walks of the block index, which visit every region's blocks.
+ * walks of the block index, which visit every region's blocks.  The
+ * ranges' units are gathered first and stored once (a country's /16 of
+ * many blocks stored its bitmaps again for each).
  */
 static void
 chunk_fill_v4(struct detect *d, struct det_chunk *c,
@@ -703,6 +745,7 @@ chunk_fill_v4(struct detect *d, struct det_chunk *c,
 {
 	const struct det_region *r = &d->regions[c->region];
 	uint32_t cs = v4_addr(cell), ce = v4_last(cell);
+	uint64_t m[DET_WORDS] = { 0 };
 	size_t lo = 0, hi = r->ncr4, i;
 
 	while (lo < hi) {
@@ -713,9 +756,10 @@ chunk_fill_v4(struct detect *d, struct det_chunk *c,
 			hi = i;
 	}
 	for (i = lo; i < r->ncr4 && r->cr4[i].start <= ce; i++)
-		range_units(d, c, cs, ce, &r->cr4[i]);
+		range_units(m, cs, ce, &r->cr4[i]);
 	for (i = lo; i > 0 && r->cr4[i - 1].maxend >= cs; i--)
-		range_units(d, c, cs, ce, &r->cr4[i - 1]);
+		range_units(m, cs, ce, &r->cr4[i - 1]);
+	chunk_member_or(d, c, m);
 }
 
 /*
@@ -815,11 +859,12 @@ cell4_head(struct detect *d, const struct bw_prefix *cell)
 }
 
 /*
- * One region's chunk of a cell, created (and marked dirty) if absent.
+ * One region's chunk of a cell (its id), created (and marked dirty) if
+ * absent.
  * conf: made by configuration (fills from every block of the index),
  * else by a route (chunk_fill_v4 for IPv4).
  */
-static struct det_chunk *
+static uint32_t
 chunk_get(struct detect *d, uint16_t region, const struct bw_prefix *cell,
     int conf)
 {
@@ -831,14 +876,14 @@ chunk_get(struct detect *d, uint16_t region, const struct bw_prefix *cell,
 	int made;
 
 	if (d->regions[region].memo_key == k)
-		return DET_CHUNK(d, d->regions[region].memo_id);
+		return d->regions[region].memo_id;
 	if (d->nchunks >= UINT32_MAX - 1)
 		fatalx("detect: too many chunks");
 	id = det_map_slot(&d->cmap, k, &made);
 	d->regions[region].memo_key = k;
 	if (!made) {
 		d->regions[region].memo_id = *id;
-		return DET_CHUNK(d, *id);
+		return *id;
 	}
 	*id = (uint32_t)d->nchunks;
 	d->regions[region].memo_id = *id;
@@ -846,7 +891,7 @@ chunk_get(struct detect *d, uint16_t region, const struct bw_prefix *cell,
 	memcpy(c->cb, cell->b, sizeof(c->cb));
 	c->aid = cell->aid;
 	c->region = region;
-	c->fixed = UINT32_MAX;
+	c->fixed = 0;
 	d->regions[region].nchunks++;
 	c->next_cell = UINT32_MAX;
 	if (cell->aid == AID_INET && !d->reference) {
@@ -857,6 +902,7 @@ chunk_get(struct detect *d, uint16_t region, const struct bw_prefix *cell,
 		idx_add(t, cell, (uint32_t)d->nchunks, region);
 	cf.d = d;
 	cf.c = c;
+	cf.id = (uint32_t)d->nchunks;
 	cf.cell = *cell;
 	if (!d->reference && cell->aid == AID_INET)
 		chunk_fill_v4(d, c, cell);
@@ -872,8 +918,8 @@ chunk_get(struct detect *d, uint16_t region, const struct bw_prefix *cell,
 			trie_walk_covered(&d->bidx[cell->aid], cell,
 			    chunk_fill_cb, &cf);
 	}
-	chunk_mark(d, (uint32_t)d->nchunks++);
-	return c;
+	chunk_mark(d, (uint32_t)d->nchunks);
+	return (uint32_t)d->nchunks++;
 }
 
 /* The i-th cell of p (p shorter than a cell). */
@@ -923,12 +969,12 @@ static void
 cell_fixed(struct detect *d, uint16_t region, const struct bw_prefix *cell,
     const struct bw_prefix *p)
 {
-	struct det_chunk *c = chunk_get(d, region, cell, 1);
+	uint32_t id = chunk_get(d, region, cell, 1);
 	unsigned first, n;
 
 	if (units_of(cell, p, &first, &n)) {
-		chunk_member_set(d, c, first, n);
-		bits_set(chunk_fixed_set(d, c), first, n);
+		chunk_member_set(d, DET_CHUNK(d, id), first, n);
+		bits_set(chunk_fixed_set(d, id), first, n);
 	}
 }
 
@@ -936,11 +982,11 @@ static void
 cell_derived(struct detect *d, uint16_t region, const struct bw_prefix *cell,
     const struct bw_prefix *p)
 {
-	struct det_chunk *c = chunk_get(d, region, cell, 0);
+	uint32_t id = chunk_get(d, region, cell, 0);
 	unsigned first, n;
 
 	if (units_of(cell, p, &first, &n))
-		chunk_member_set(d, c, first, n);
+		chunk_member_set(d, DET_CHUNK(d, id), first, n);
 }
 
 static void
@@ -1106,6 +1152,7 @@ match_block(struct match_walk *w, const struct det_block *b)
 	m.learned = b->exact;
 	m.file = b->file;
 	m.asn = b->asn;
+	m.arow = DET_AROW_NONE;
 	memcpy(m.cc, b->cc, 3);
 	m.block = b->pfx;
 	match_add(w, &m);
@@ -1152,15 +1199,16 @@ region_match(struct detect *d, const struct bw_prefix *p, uint32_t ent,
 		for (i = d->ptab.ent[ent].first; i != UINT32_MAX;
 		    i = e->next) {
 			e = &d->ptab.mem[i];
-			if (!e->learned)
+			if (e->arow == DET_AROW_NONE)
 				continue;
 			memset(&m, 0, sizeof(m));
 			m.region = e->region;
 			m.via = VIA_ORIGIN;
 			m.learned = 1;
-			m.file = e->file;
-			m.asn = e->asn;
-			memcpy(m.cc, e->cc, 3);
+			m.file = d->asns[e->arow].file;
+			m.asn = d->asns[e->arow].asn;
+			m.arow = e->arow;
+			memcpy(m.cc, d->asns[e->arow].cc, 3);
 			m.block = *p;
 			match_add(&w, &m);
 		}
@@ -1175,6 +1223,7 @@ region_match(struct detect *d, const struct bw_prefix *p, uint32_t ent,
 		m.via = VIA_ORIGIN;
 		m.file = d->asns[i].file;
 		m.asn = origin;
+		m.arow = i;
 		memcpy(m.cc, d->asns[i].cc, 3);
 		m.block = *p;
 		match_add(&w, &m);
@@ -1201,11 +1250,8 @@ region_learn(struct detect *d, const struct bw_prefix *p,
 		return;
 	}
 	r->nlearned++;
-	if (p->aid == AID_INET && !d->reference) {
-		e->learned = 1;
-		e->file = m->file;
-		e->asn = m->asn;
-		memcpy(e->cc, m->cc, 3);
+	if (p->aid == AID_INET && !d->reference && m->arow != DET_AROW_NONE) {
+		e->arow = m->arow;
 		return;
 	}
 	memset(&b, 0, sizeof(b));
@@ -1433,10 +1479,11 @@ region_touch(struct detect *d, uint16_t region)
 
 /* Recounts what a chunk adds to its region from its bitmaps. */
 static void
-chunk_totals(struct detect *d, struct det_chunk *c)
+chunk_totals(struct detect *d, uint32_t id)
 {
+	struct det_chunk *c = DET_CHUNK(d, id);
 	struct det_region *r = &d->regions[c->region];
-	const uint64_t *fixed = chunk_fixed(d, c);
+	const uint64_t *fixed = chunk_fixed(d, id);
 	uint64_t counted[DET_WORDS], vis[DET_WORDS];
 	struct det_bits b;
 	unsigned ntot, nvis;
@@ -1452,8 +1499,8 @@ chunk_totals(struct detect *d, struct det_chunk *c)
 	nvis = bits_count(vis);
 	r->units_tot = r->units_tot - c->ntot + ntot;
 	r->units_vis = r->units_vis - c->nvis + nvis;
-	c->ntot = (uint16_t)ntot;
-	c->nvis = (uint16_t)nvis;
+	c->ntot = ntot;
+	c->nvis = nvis;
 }
 
 /*
@@ -1501,7 +1548,7 @@ static size_t
 chunk_recompute(struct detect *d, uint32_t id, double now)
 {
 	struct det_chunk *c = DET_CHUNK(d, id);
-	const uint64_t *fixed = chunk_fixed(d, c);
+	const uint64_t *fixed = chunk_fixed(d, id);
 	uint64_t vis[DET_WORDS], newly;
 	struct det_bits b;
 	double due;
@@ -1530,7 +1577,7 @@ chunk_recompute(struct detect *d, uint32_t id, double now)
 		}
 		pend_list(d, id);
 	}
-	chunk_totals(d, c);
+	chunk_totals(d, id);
 	return work;
 }
 
@@ -1612,7 +1659,7 @@ region_promote(struct detect *d, double now, double *next, size_t *work)
 			b.pending[k] = 0;
 		}
 		cbits_put(d, c, &b);
-		chunk_totals(d, c);
+		chunk_totals(d, d->pendlist[i]);
 		*work = *work > DET_WORK_CHUNK ? *work - DET_WORK_CHUNK : 0;
 		c->pending_listed = 0;
 		d->pendlist[i] = d->pendlist[--d->npend];
@@ -1692,7 +1739,7 @@ void
 region_pfx_update(struct detect *d, struct det_region *r, struct det_mem *e,
     uint16_t vis)
 {
-	uint8_t c = vis >= region_quorum(d, r);
+	unsigned c = vis >= region_quorum(d, r);
 
 	e->vis = vis;
 	if (c == e->cvis)

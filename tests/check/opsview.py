@@ -404,12 +404,19 @@ def main():
     os.kill(bw.pid, signal.SIGHUP)
     wait_for(lambda: text("bgpwatchd").count("SIGHUP: reloading") == 1,
              5, "SIGHUP logged")
-    time.sleep(0.5)
-    body = metrics()
-    check(metric(body, "bgpwatch_reloads_total", result="failure") == 2 and
-          metric(body, "bgpwatch_reloads_total", result="success") == 1 and
-          metric(body, "bgpwatch_last_reload_successful") == 0,
-          "reload counters")
+
+    def counted():
+        body = metrics()
+        return (metric(body, "bgpwatch_reloads_total", result="failure") ==
+                2 and metric(body, "bgpwatch_reloads_total",
+                             result="success") == 1 and
+                metric(body, "bgpwatch_last_reload_successful") == 0)
+    # The reload ends off the loop: wait for it (0.5 s was short at load).
+    try:
+        wait_for(counted, 15, "the SIGHUP reload counted")
+    except AssertionError:
+        pass
+    check(counted(), "reload counters")
     check(established(), "the session survived the failed reloads")
     write_conf(hold=12)
 
@@ -419,13 +426,21 @@ def main():
     bw = start_bw()
     wait_for(established, 30, "Established after restart")
     wait_for(lambda: "reconnected" in text("follow"), 15, "reconnect")
-    wait_for(lambda: max(e["seq"] for e in events()) > before + 1, 20,
-             "new events")
-    time.sleep(1)
+    last = wait_for(lambda: max(e["seq"] for e in events()) > before + 1
+                    and max(e["seq"] for e in events()), 20, "new events")
+
+    def followed():
+        with open(os.path.join(TMP, "follow.out")) as f:
+            return [json.loads(l)["seq"] for l in f if l.endswith("\n")]
+    # Until --follow has printed them (a fixed 1 s was short at load).
+    try:
+        wait_for(lambda: max(followed(), default=0) >= last, 20,
+                 "--follow to print seq %d" % last)
+    except AssertionError:
+        pass
     stop(fol)
     fol_out.close()
-    with open(os.path.join(TMP, "follow.out")) as f:
-        seqs = [json.loads(l)["seq"] for l in f if l.strip()]
+    seqs = followed()
     check("resuming from seq %d" % (before + 1) in text("follow"),
           "--follow: note on stderr, resuming from last+1 (%d)" %
           (before + 1))

@@ -185,15 +185,24 @@ class Daemon:
         self.proc = None
         self.start()
 
+    def reloads(self):
+        """How many reloads the daemon's log shows done."""
+        with open(os.path.join(self.work, self.tag + ".log"),
+                  errors="replace") as f:
+            return f.read().count("configuration reloaded from")
+
     def rewrite(self, old, new):
-        """Replaces old by new in the configuration; SIGHUP reloads."""
+        """Replaces old by new in the configuration; SIGHUP reloads, and
+        this waits until it is done (a fixed second was short at load)."""
         with open(self.conf) as f:
             text = f.read()
         if old not in text:
             raise ValueError("%r not in %s" % (old, self.conf))
+        n = self.reloads()
         with open(self.conf, "w") as f:
             f.write(text.replace(old, new))
         os.kill(self.proc.pid, signal.SIGHUP)
+        wait_for(lambda: self.reloads() > n, 30, self.tag + " reloaded")
 
     def start(self):
         self.errf = open(os.path.join(self.work, self.tag + ".log"), "a")

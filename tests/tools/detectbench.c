@@ -306,7 +306,7 @@ main(int argc, char *argv[])
 	struct rib *rib;
 	struct detect *d;
 	char path[] = "/tmp/detectbench.XXXXXX", *text, err[256];
-	double t0, t1, *lat, tload, tinit, trun, twd, c0, cload, cinit;
+	double t0, t1, *lat, tload, tinit, trun, twd, c0, c1, cload, cinit;
 	double maxrun, maxdown, cdown, thook;
 	double rl_same = 0, rl_conf = 0, rl_learn = 0, rl_max = 0;
 	double rl_build = 0, rl_poll = 0;
@@ -403,7 +403,11 @@ main(int argc, char *argv[])
 	}
 	tload = now_s() - t0;
 	if (loadonly) {		/* -l: for profilers, the load alone */
-		printf("load cpu %.3f\n", cpu_s() - c0);
+		c1 = cpu_s();
+		split_now(&sp1);
+		printf("load cpu %.3f user %.3f sys %.3f minflt %ld\n",
+		    c1 - c0, sp1.user - sp0.user, sp1.sys - sp0.sys,
+		    sp1.minflt - sp0.minflt);
 		return 0;
 	}
 	cload = cpu_s() - c0;
