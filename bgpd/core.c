@@ -259,8 +259,11 @@ core_reload_apply(struct bgpd *bgpd, struct config *nconf,
 	peer_reg_reconfigure(&bgpd->peers, nconf);
 	bmp_station_reconfigure(&bgpd->bmp, nconf);
 	bgpd->conf = nconf;
-	if (bgpd->mrt != NULL)
+	if (bgpd->mrt != NULL) {
 		mrt_archive_reconfigure(bgpd->mrt, nconf);
+		msgtap_set_quiet(&bgpd->tap, bgpd->mrt,
+		    !mrt_archive_wants_messages(bgpd->mrt));
+	}
 	adjrib_kick(&bgpd->door);
 	log_set_rate(nconf->log_rate);
 	config_free(oconf);

@@ -152,6 +152,13 @@ struct bgp_hdr {
  */
 int	bgp_frame(const uint8_t *p, size_t n, size_t maxlen,
 	    struct bgp_hdr *h, struct bgp_err *err);
+/*
+ * The header part of bgp_frame: judges the 19 bytes at p (the caller
+ * has them) and fills h.  Returns 0, or -1 on a malformed header (err
+ * filled as by bgp_frame).  For a reader that finds the rest itself.
+ */
+int	bgp_frame_hdr(const uint8_t *p, size_t maxlen, struct bgp_hdr *h,
+	    struct bgp_err *err);
 /* Writes a header with a zero length; returns its offset for bgp_hdr_end. */
 size_t	bgp_hdr_begin(struct wbuf *, uint8_t type);
 /* Fills the length of the message started at off. */

@@ -178,6 +178,7 @@ struct bgp_nlri_iter {
 	struct buf	b;
 	uint8_t		aid;
 	uint8_t		addpath;
+	uint8_t		maxplen;	/* the family's, 0: none */
 };
 
 void	bgp_nlri_iter_init(struct bgp_nlri_iter *, const struct bgp_view *,

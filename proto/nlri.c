@@ -45,6 +45,7 @@ bgp_nlri_iter_init(struct bgp_nlri_iter *it, const struct bgp_view *v,
 	buf_init(&it->b, v->p, v->len);
 	it->aid = aid;
 	it->addpath = addpath != 0;
+	it->maxplen = (uint8_t)aid_maxplen(aid);
 }
 
 int
@@ -62,7 +63,8 @@ bgp_nlri_next(struct bgp_nlri_iter *it, struct bw_prefix *pfx,
 	if (buf_get_u8(&it->b, &plen) == -1)
 		goto fail;
 	p = buf_cur(&it->b);
-	if (plen > aid_maxplen(it->aid) || buf_skip(&it->b, (plen + 7) / 8) == -1)
+	if (it->maxplen == 0 || plen > it->maxplen ||
+	    buf_skip(&it->b, (plen + 7) / 8) == -1)
 		goto fail;
 	if (prefix_set(pfx, it->aid, p, plen) == -1)
 		goto fail;

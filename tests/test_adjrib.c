@@ -711,10 +711,98 @@ test_adjrib_gr_marked_in_slices(void **state)
 	rattr_unref(f->in, a2);
 }
 
+/* An observer that watches when told to, and counts what it is asked. */
+struct watch {
+	int	watching;
+	size_t	asked, announced;
+};
+
+static int
+w_watching(void *arg)
+{
+	return ((struct watch *)arg)->watching;
+}
+
+/* Interested in everything but 10.0.2.0/24. */
+static int
+w_interested(void *arg, const struct bw_prefix *p)
+{
+	((struct watch *)arg)->asked++;
+	return !(p->len == 24 && p->b[0] == 10 && p->b[2] == 2);
+}
+
+static void
+w_announce(void *arg, const struct rib_src *src, const struct bw_prefix *p,
+    const struct rattr *a, int newprefix, const struct rib_route *routes,
+    size_t nroutes, double now)
+{
+	(void)src;
+	(void)p;
+	(void)a;
+	(void)newprefix;
+	(void)routes;
+	(void)nroutes;
+	(void)now;
+	((struct watch *)arg)->announced++;
+}
+
+static const struct adjrib_observer wobs = {
+	.interested = w_interested,
+	.watching = w_watching,
+	.announce = w_announce,
+};
+
+/*
+ * An UPDATE's prefixes while the observer watches nothing (no regions)
+ * go to the RIB without a question to it; once it watches, each is
+ * asked about and the interesting ones announced, as before.
+ */
+static void
+test_adjrib_watching(void **state)
+{
+	/* 10.0.1.0/24, 10.0.2.0/24, 10.0.3.0/24 */
+	static const uint8_t nlri[] = { 24, 10, 0, 1, 24, 10, 0, 2,
+	    24, 10, 0, 3 };
+	struct fix *f = *state;
+	struct watch w = { 0, 0, 0 };
+	struct bw_addr addr = { .aid = AID_INET, .b = { 127, 0, 0, 9 } };
+	struct adjrib door;
+	struct rib_src src;
+	struct bgp_update u;
+
+	adjrib_free(&f->door);
+	adjrib_init(&door, &f->loop, f->rib, f->in, &wobs, &w);
+	memset(&src, 0, sizeof(src));
+	memset(&u, 0, sizeof(u));
+	u.nlri.p = nlri;
+	u.nlri.len = sizeof(nlri);
+	assert_int_equal(adjrib_src_attach(&door, &src, &addr, 64509), 0);
+	src.af[AID_INET] = 1;
+	adjrib_up(&src);
+	assert_int_equal(adjrib_apply(&src, &u), 3);
+	assert_int_equal(adjrib_count(&src, AID_INET), 3);
+	assert_int_equal(w.asked, 0);
+	assert_int_equal(w.announced, 0);
+	w.watching = 1;
+	u.attrs.present = ATTR_BIT(ATTR_MED);
+	u.attrs.med = 7;
+	assert_int_equal(adjrib_apply(&src, &u), 3);
+	assert_int_equal(adjrib_count(&src, AID_INET), 3);
+	assert_int_equal(w.asked, 3);
+	assert_int_equal(w.announced, 2);
+	adjrib_src_detach(&src);
+	assert_int_not_equal(event_base_dispatch(f->loop.base), -1);
+	adjrib_free(&door);
+	/* teardown frees the fixture's door again: a fresh one */
+	adjrib_init(&f->door, &f->loop, f->rib, f->in, &obs, &f->h);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_adjrib_watching,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adjrib_flap_midflush,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adjrib_shared_walk,

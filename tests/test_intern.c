@@ -318,6 +318,54 @@ test_intern_many(void **state)
 	intern_free(in);
 }
 
+/*
+ * A new set takes a reference on each blob the probe found and makes the
+ * rest; two of its blobs with the same bytes, both new, are one blob.
+ */
+static void
+test_intern_found_blobs(void **state)
+{
+	struct intern *in = intern_new();
+	struct intern_mem m;
+	struct bgp_attrs a, b;
+	uint8_t ba[128], bb[128];
+	struct rattr *ra, *rb, *rc;
+
+	(void)state;
+	base_attrs(&a, ba);
+	ra = intern_attrs(in, &a);
+	/* b: a's AS path (found), a new community list, and extended
+	 * communities of the same 8 bytes (new, then found). */
+	base_attrs(&b, bb);
+	view(&b.communities, comm2, sizeof(comm2));
+	b.present |= ATTR_BIT(ATTR_EXT_COMMUNITIES);
+	view(&b.ext_communities, comm2, sizeof(comm2));
+	rb = intern_attrs(in, &b);
+	assert_ptr_not_equal(ra, rb);
+	assert_ptr_equal(rb->aspath, ra->aspath);
+	assert_ptr_equal(rb->communities, rb->ext_communities);
+	assert_int_equal(ra->aspath->refcnt, 2);
+	assert_int_equal(rb->communities->refcnt, 2);
+	assert_int_equal(ra->communities->refcnt, 1);
+	intern_mem(in, &m);
+	assert_int_equal(m.attrs, 2);
+	assert_int_equal(m.blobs, 3);
+	/* b's set again: found whole, no blob touched. */
+	rc = intern_attrs(in, &b);
+	assert_ptr_equal(rc, rb);
+	assert_int_equal(rb->communities->refcnt, 2);
+	rattr_unref(in, rc);
+	rattr_unref(in, ra);
+	intern_mem(in, &m);
+	assert_int_equal(m.attrs, 1);
+	assert_int_equal(m.blobs, 2);
+	assert_int_equal(rb->aspath->refcnt, 1);
+	rattr_unref(in, rb);
+	intern_mem(in, &m);
+	assert_int_equal(m.attrs + m.blobs + m.attr_bytes + m.blob_bytes, 0);
+	intern_free(in);
+}
+
 /* An "other" block larger than the stack buffer goes through the heap. */
 static void
 test_intern_big_other(void **state)
@@ -391,6 +439,7 @@ main(void)
 		cmocka_unit_test(test_intern_many),
 		cmocka_unit_test(test_intern_big_other),
 		cmocka_unit_test(test_intern_release),
+		cmocka_unit_test(test_intern_found_blobs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,8 @@
 /*
  * The message tap (bgpd/rib/msgtap.c): observers see every message and
  * state change in the order they were added, a full list refuses a
- * fifth, and a removed observer hears nothing more.
+ * fifth, a removed observer hears nothing more, and a quiet one hears
+ * state changes only (inputs then skip their messages).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -53,8 +54,8 @@ test_order_and_remove(void **state)
 {
 	struct msgtap t;
 	struct seen a = { .tag = 'a' }, b = { .tag = 'b' };
-	struct tap_observer oa = { on_msg, on_state, &a };
-	struct tap_observer ob = { on_msg, NULL, &b };
+	struct tap_observer oa = { on_msg, on_state, &a, 0 };
+	struct tap_observer ob = { on_msg, NULL, &b, 0 };
 	struct tap_peer p = { .kind = "bgp", .peer_as = 65001 };
 	uint8_t bytes[19] = { 0 };
 	struct tap_msg m = { .ts = 1.5, .dir = TAP_RX, .type = 4,
@@ -89,7 +90,7 @@ test_full(void **state)
 {
 	struct msgtap t;
 	struct seen s = { .tag = 'x' };
-	struct tap_observer o = { on_msg, NULL, &s };
+	struct tap_observer o = { on_msg, NULL, &s, 0 };
 	int i;
 
 	(void)state;
@@ -103,12 +104,59 @@ test_full(void **state)
 	msgtap_message(NULL, NULL, NULL);	/* no tap: nothing */
 }
 
+/* The MRT archive without an updates file: states, no messages. */
+static void
+test_quiet(void **state)
+{
+	struct msgtap t;
+	struct seen a = { .tag = 'a' }, b = { .tag = 'b' };
+	struct tap_observer oa = { on_msg, on_state, &a, 1 };
+	struct tap_observer ob = { NULL, on_state, &b, 0 };
+	struct tap_peer p = { .kind = "bgp", .peer_as = 65001 };
+	uint8_t bytes[19] = { 0 };
+	struct tap_msg m = { .ts = 1.5, .dir = TAP_RX, .type = 4,
+	    .bytes = bytes, .len = sizeof(bytes) };
+
+	(void)state;
+	norder = 0;
+	memset(order, 0, sizeof(order));
+	msgtap_init(&t);
+	assert_false(msgtap_wants_messages(&t));
+	assert_int_equal(msgtap_add(&t, &oa), 0);
+	assert_int_equal(msgtap_add(&t, &ob), 0);
+	/* Both listen for states, neither takes messages. */
+	assert_true(msgtap_active(&t));
+	assert_false(msgtap_wants_messages(&t));
+	msgtap_message(&t, &p, &m);
+	msgtap_state(&t, &p, 2.0, 3, 5);
+	assert_int_equal(a.msgs, 0);
+	assert_int_equal(a.states, 1);
+	assert_int_equal(b.states, 1);
+	/* A reload gives the archive an updates file, then takes it. */
+	msgtap_set_quiet(&t, &a, 0);
+	assert_true(msgtap_wants_messages(&t));
+	msgtap_message(&t, &p, &m);
+	assert_int_equal(a.msgs, 1);
+	msgtap_set_quiet(&t, &a, 1);
+	assert_false(msgtap_wants_messages(&t));
+	msgtap_message(&t, &p, &m);
+	assert_int_equal(a.msgs, 1);
+	/* Removing a quiet observer leaves the count right. */
+	msgtap_set_quiet(&t, &a, 0);
+	msgtap_remove(&t, &a);
+	assert_false(msgtap_wants_messages(&t));
+	msgtap_message(NULL, NULL, NULL);
+	assert_false(msgtap_wants_messages(NULL));
+	assert_string_equal(order, "a");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_order_and_remove),
 		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_quiet),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

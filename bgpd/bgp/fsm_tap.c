@@ -45,7 +45,8 @@ fsm_tap_msg(const struct conn *c, enum tap_dir dir, const uint8_t *bytes,
 	struct tap_peer tp;
 	struct tap_msg m;
 
-	if (p == NULL || !msgtap_active(p->env->tap) || len < BGP_HDR_LEN)
+	if (p == NULL || !msgtap_wants_messages(p->env->tap) ||
+	    len < BGP_HDR_LEN)
 		return;
 	fsm_tap_peer(p, c, &tp);
 	m.ts = loop_now(p->env->loop);

@@ -404,12 +404,57 @@ session_visit_over(struct conn *c, double visit, size_t *work)
 }
 
 /*
+ * The len bytes at off in c's input, contiguous.  While they lie in the
+ * input's first chunk they are read in place, so that a run of messages
+ * is drained in one go (a drain runs the bufferevent's watermark
+ * callbacks: as dear as framing a message); a message across two chunks
+ * is pulled up, the bytes before it drained first (off becomes 0).
+ * NULL out of memory.
+ */
+static uint8_t *
+session_peek(struct evbuffer *in, size_t *off, size_t len)
+{
+	uint8_t *p;
+
+	if (*off + len <= evbuffer_get_contiguous_space(in))
+		return (p = evbuffer_pullup(in, (ev_ssize_t)(*off + len))) !=
+		    NULL ? p + *off : NULL;
+	evbuffer_drain(in, *off);
+	*off = 0;
+	return evbuffer_pullup(in, (ev_ssize_t)len);
+}
+
+/*
+ * The next whole message at off in c's input: 1 with *msg and h set, 0
+ * if none is whole yet, -1 on a bad header (err set).
+ */
+static int
+session_next(struct conn *c, size_t *off, uint8_t **msg, struct bgp_hdr *h,
+    struct bgp_err *err)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	size_t avail = evbuffer_get_length(in) - *off;
+	uint8_t *p;
+
+	if (avail < BGP_HDR_LEN ||
+	    (p = session_peek(in, off, BGP_HDR_LEN)) == NULL)
+		return 0;
+	if (bgp_frame_hdr(p, c->maxlen, h, err) == -1)
+		return -1;
+	if (avail < h->len || (p = session_peek(in, off, h->len)) == NULL)
+		return 0;
+	*msg = p;
+	return 1;
+}
+
+/*
  * Reads whole messages off the input buffer and passes them up for one
  * visit (see session_visit_over); with force, the first message is read
  * even if the turn is spent (the queue moves on every turn).  With all,
  * every whole message there is read now (the peer closed: nothing will
- * call us again).  Returns -1 if c is gone, 1 if whole messages remain
- * (the caller queues c), else 0.
+ * call us again).  Messages read are drained when the visit ends (a hook
+ * that closes c empties the input itself: session_close).  Returns -1 if
+ * c is gone, 1 if whole messages remain (the caller queues c), else 0.
  */
 static int
 session_read_some(struct conn *c, int all, int force)
@@ -418,43 +463,32 @@ session_read_some(struct conn *c, int all, int force)
 	struct bgp_hdr h;
 	struct bgp_err err;
 	uint8_t *p;
-	size_t avail, work;
+	size_t off, work;
 	double visit;
 	int r;
 
 	visit = all ? 0 : loop_turn_elapsed(bufferevent_get_base(c->bev));
 	if (!all && !force && visit > LOOP_TURN_MAX)
 		return session_has_message(c);
-	for (work = 0;; ) {
-		if (!all && session_visit_over(c, visit, &work))
+	for (work = off = 0;; ) {
+		if (!all && session_visit_over(c, visit, &work)) {
+			evbuffer_drain(in, off);
 			return session_has_message(c);
-		avail = evbuffer_get_length(in);
-		if (avail < BGP_HDR_LEN)
-			return 0;
-		if ((p = evbuffer_pullup(in, BGP_HDR_LEN)) == NULL)
-			return 0;
-		r = bgp_frame(p, BGP_HDR_LEN, c->maxlen, &h, &err);
-		if (r == 0) {
-			/* Header fine; the body is not all here yet? */
-			uint16_t len = get_u16(p + 16);
-
-			if (avail < len)
-				return 0;
-			if ((p = evbuffer_pullup(in, len)) == NULL)
-				return 0;
-			r = bgp_frame(p, len, c->maxlen, &h, &err);
 		}
-		if (r == -1) {
+		/* Closed by the last message: the input is empty already. */
+		if (c->peer == NULL)
+			return 0;
+		if ((r = session_next(c, &off, &p, &h, &err)) == -1) {
 			c->ctx->hooks->error(c, &err);
 			return -1;
 		}
-		if (r == 0)
+		if (r == 0) {
+			evbuffer_drain(in, off);
 			return 0;
-		if (c->peer == NULL)
-			return 0;
+		}
 		if (c->ctx->hooks->message(c, h.type, p, h.len) == -1)
 			return -1;	/* c is gone */
-		evbuffer_drain(in, h.len);
+		off += h.len;
 		work += 1 + h.len / 256;
 	}
 }

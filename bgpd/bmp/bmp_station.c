@@ -487,7 +487,7 @@ bmp_tap_update(struct bmp_mpeer *mp, const struct bmp_msg *m,
 	struct tap_peer tp;
 	struct tap_msg tm;
 
-	if (!msgtap_active(st->tap))
+	if (!msgtap_wants_messages(st->tap))
 		return;
 	bmp_tap_peer(mp, &tp);
 	tm.ts = bmp_now(st);

@@ -147,7 +147,13 @@ detect_add_observer(struct detect *d, detect_observer fn, void *arg)
 int
 detect_interested(const struct detect *d, const struct bw_prefix *p)
 {
-	return d->nregions > 0 && (p->aid == AID_INET || p->aid == AID_INET6);
+	return detect_watching(d) && (p->aid == AID_INET || p->aid == AID_INET6);
+}
+
+int
+detect_watching(const struct detect *d)
+{
+	return d->nregions > 0;
 }
 
 /* Events: observers get them plain (the schema encoder writes records). */

@@ -152,6 +152,8 @@ int	detect_add_observer(struct detect *, detect_observer fn, void *arg);
 
 /* Cheap test used on the hot path: 1 if pfx may belong to a region. */
 int	detect_interested(const struct detect *, const struct bw_prefix *);
+/* 0 when no prefix may belong to a region (none configured), else 1. */
+int	detect_watching(const struct detect *);
 
 /*
  * Route hooks, called by adjrib.c after the RIB changed.  announce:

@@ -28,6 +28,12 @@ dd_interested(void *arg, const struct bw_prefix *pfx)
 	return detect_interested(arg, pfx);
 }
 
+static int
+dd_watching(void *arg)
+{
+	return detect_watching(arg);
+}
+
 static void
 dd_announce(void *arg, const struct rib_src *src, const struct bw_prefix *pfx,
     const struct rattr *a, int newprefix, const struct rib_route *routes,
@@ -80,6 +86,7 @@ dd_run(void *arg, double now)
 
 const struct adjrib_observer detect_door_observer = {
 	.interested = dd_interested,
+	.watching = dd_watching,
 	.announce = dd_announce,
 	.withdraw = dd_withdraw,
 	.step = dd_step,

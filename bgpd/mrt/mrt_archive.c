@@ -316,6 +316,13 @@ mrt_archive_observer(struct mrt_archive *a, struct tap_observer *o)
 	o->message = mrt_tap_message;
 	o->state = mrt_tap_state;
 	o->arg = a;
+	o->quiet = !mrt_archive_wants_messages(a);
+}
+
+int
+mrt_archive_wants_messages(const struct mrt_archive *a)
+{
+	return a->conf.enabled && a->conf.updates != NULL;
 }
 
 /*

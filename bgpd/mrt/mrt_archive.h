@@ -55,6 +55,12 @@ void	mrt_archive_reconfigure(struct mrt_archive *, const struct config *);
 /* The tap observer to add to the core's tap. */
 void	mrt_archive_observer(struct mrt_archive *, struct tap_observer *);
 /*
+ * Nonzero when the archive writes messages (an updates file); else its
+ * observer is quiet (msgtap_set_quiet): it keeps the peers from their
+ * state changes, which is all a table dump needs.
+ */
+int	mrt_archive_wants_messages(const struct mrt_archive *);
+/*
  * Starts a table dump to path (compressed by its suffix, .gz or .bz2),
  * written to path.tmp and renamed when complete; done is then called.
  * Returns 0, or -1 with err set (too many dumps running).

@@ -159,6 +159,19 @@ adjrib_watched(const struct adjrib *door, const struct bw_prefix *pfx)
 	    door->obs->interested(door->obs_arg, pfx));
 }
 
+/*
+ * Whether an NLRI field's prefixes are to be asked about one by one
+ * (-1, adjrib_announce_w's watched) or none is watched now (0).
+ */
+static int
+adjrib_watching(const struct adjrib *door)
+{
+	if (door->obs == NULL)
+		return 0;
+	return door->obs->watching == NULL ||
+	    door->obs->watching(door->obs_arg) ? -1 : 0;
+}
+
 /* First free RIB slot, or -1. */
 static int
 adjrib_slot_alloc(struct adjrib *door)
@@ -770,7 +783,7 @@ adjrib_announce_nlri(struct rib_src *src, const struct bgp_view *v,
 	struct bw_prefix pfx[RIB_PREFETCH_MAX];
 	uint32_t id[RIB_PREFETCH_MAX];
 	size_t i, k;
-	int n = 0;
+	int n = 0, watched = adjrib_watching(src->door);
 
 	bgp_nlri_iter_init(&it, v, aid, src->addpath[aid]);
 	/* libevent's cached time (a lock and unlock of its base) holds
@@ -778,7 +791,7 @@ adjrib_announce_nlri(struct rib_src *src, const struct bgp_view *v,
 	rib_set_time(src->door->rib, adjrib_secs(src->door));
 	while ((k = adjrib_nlri_batch(src->door, &it, pfx, id)) > 0)
 		for (i = 0; i < k; i++) {
-			adjrib_announce_w(src, &pfx[i], id[i], a, -1);
+			adjrib_announce_w(src, &pfx[i], id[i], a, watched);
 			n++;
 		}
 	return n;

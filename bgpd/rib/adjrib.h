@@ -75,7 +75,9 @@ enum adjrib_step {
 
 /*
  * The one observer of the door (every call optional).  interested: a
- * cheap filter on the hot path, 1 if pfx may matter.  announce: src's
+ * cheap filter on the hot path, 1 if pfx may matter.  watching: 0 when
+ * no prefix can matter now (the detector without regions): the door
+ * then asks interested nothing for a whole UPDATE.  announce: src's
  * route now has attrs; newprefix: src had no path for pfx before;
  * routes: every peer's routes at pfx now (rib_update_at).
  * withdraw: last is the withdrawn route's attributes; lastpath: src has
@@ -85,6 +87,7 @@ enum adjrib_step {
  */
 struct adjrib_observer {
 	int	(*interested)(void *, const struct bw_prefix *);
+	int	(*watching)(void *);
 	void	(*announce)(void *, const struct rib_src *,
 		    const struct bw_prefix *, const struct rattr *,
 		    int newprefix, const struct rib_route *routes,

@@ -520,10 +520,16 @@ rattr_find(const struct intern *in, const struct rattr *key)
 	return NULL;
 }
 
-/* Interns key (a set not in the table) and its blobs. */
+/*
+ * Interns key (a set not in the table) and its blobs.  The blobs the
+ * probe found (key's pointers) only take a reference: most of a new
+ * set's blobs exist already (an AS path, communities), and a second
+ * lookup of each was a tenth of the intern.
+ */
 static struct rattr *
 rattr_new(struct intern *in, const struct rattr *key, const struct blobkey *k)
 {
+	struct iblob *found[B_MAX];
 	struct rattr *r;
 	struct bgp_view v;
 	int i;
@@ -532,12 +538,19 @@ rattr_new(struct intern *in, const struct rattr *key, const struct blobkey *k)
 		return NULL;
 	*r = *key;
 	r->refcnt = 1;
-	for (i = 0; i < B_MAX; i++)
+	for (i = 0; i < B_MAX; i++) {
+		found[i] = *rattr_blob(r, i);
 		*rattr_blob(r, i) = NULL;
-	for (i = 0; i < B_MAX; i++)
-		if (k[i].len > 0 &&
-		    (*rattr_blob(r, i) = blob_get(in, &k[i])) == NULL)
+	}
+	for (i = 0; i < B_MAX; i++) {
+		if (k[i].len == 0)
+			continue;
+		if (found[i] != NULL)
+			found[i]->refcnt++;
+		else if ((found[i] = blob_get(in, &k[i])) == NULL)
 			goto fail;
+		*rattr_blob(r, i) = found[i];
+	}
 	v = iblob_view(r->aspath);
 	r->origin_as = v.len > 0 ? bgp_aspath_origin(&v) : 0;
 	if (itab_insert(&in->attrs, r, r->hash) == -1)
@@ -572,12 +585,6 @@ intern_attrs(struct intern *in, const struct bgp_attrs *a)
 		r = rattr_new(in, &key, k);
 	free(heap);
 	return r;
-}
-
-void
-rattr_ref(struct rattr *r)
-{
-	r->refcnt++;
 }
 
 void

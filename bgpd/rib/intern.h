@@ -73,8 +73,12 @@ void	intern_release(struct intern *);
  * for the caller; NULL on allocation failure.
  */
 struct rattr *intern_attrs(struct intern *, const struct bgp_attrs *a);
-/* Takes one more reference on r. */
-void	rattr_ref(struct rattr *);
+/* Takes one more reference on r (inline: every route added takes one). */
+static inline void
+rattr_ref(struct rattr *r)
+{
+	r->refcnt++;
+}
 /* Drops a reference; the set (and its blobs) go when the last one does. */
 void	rattr_unref(struct intern *, struct rattr *);
 /* A view of an interned blob (empty for NULL), for the AS path formatter. */

@@ -59,11 +59,13 @@ struct tap_observer {
 	void	(*state)(void *arg, const struct tap_peer *, double ts,
 		    int old_state, int new_state);
 	void	*arg;
+	int	 quiet;		/* takes no messages for now, states still */
 };
 
 struct msgtap {
 	struct tap_observer	obs[MSGTAP_MAX_OBS];
 	int			nobs;
+	int			nmsg;	/* observers not quiet */
 };
 
 void	msgtap_init(struct msgtap *);
@@ -71,12 +73,25 @@ void	msgtap_init(struct msgtap *);
 int	msgtap_add(struct msgtap *, const struct tap_observer *);
 /* Removes the observer with this arg (an output closing). */
 void	msgtap_remove(struct msgtap *, void *arg);
+/*
+ * The observer with this arg takes messages (quiet 0) or only state
+ * changes (the MRT archive while it writes no updates file): with every
+ * observer quiet, an input's message costs a test.
+ */
+void	msgtap_set_quiet(struct msgtap *, void *arg, int quiet);
 
 /* Nonzero when anyone listens: inputs skip building a tap_peer if not. */
 static inline int
 msgtap_active(const struct msgtap *t)
 {
 	return t != NULL && t->nobs > 0;
+}
+
+/* Nonzero when anyone takes messages: inputs skip the message if not. */
+static inline int
+msgtap_wants_messages(const struct msgtap *t)
+{
+	return t != NULL && t->nmsg > 0;
 }
 
 void	msgtap_message(const struct msgtap *, const struct tap_peer *,

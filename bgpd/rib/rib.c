@@ -59,15 +59,13 @@ rib_trie(const struct rib *rib, uint8_t aid)
 	return (struct trie *)(uintptr_t)&rib->trie[aid];
 }
 
-/* The peer's counters, grown on demand when create is set. */
+/* rib_peer past the counters there are: grows them when create is set. */
 static struct rib_peer_cnt *
-rib_peer(struct rib *rib, uint16_t peer, int create)
+rib_peer_grow(struct rib *rib, uint16_t peer, int create)
 {
 	struct rib_peer_cnt *c;
 	size_t n;
 
-	if (peer < rib->ncnt)
-		return &rib->cnt[peer];
 	if (!create || peer >= RIB_MAX_PEERS)
 		return NULL;
 	n = rib->ncnt < 16 ? 16 : rib->ncnt * 2;
@@ -79,6 +77,16 @@ rib_peer(struct rib *rib, uint16_t peer, int create)
 	rib->cnt = c;
 	rib->ncnt = n;
 	return &rib->cnt[peer];
+}
+
+/* The peer's counters, grown on demand when create is set (every route
+ * asks: the common case inline). */
+static inline struct rib_peer_cnt *
+rib_peer(struct rib *rib, uint16_t peer, int create)
+{
+	if (peer < rib->ncnt)
+		return &rib->cnt[peer];
+	return rib_peer_grow(rib, peer, create);
 }
 
 struct rib *

@@ -660,7 +660,7 @@ trie_prefetch(const struct trie *t, const struct bw_prefix *p, size_t n)
 	const struct trie_node *cur[TRIE_PREFETCH_MAX], *x;
 	struct kwords kw[TRIE_PREFETCH_MAX], fk = { t->fkey[0], t->fkey[1] };
 	uint64_t h[TRIE_PREFETCH_MAX], v;
-	uint8_t act[TRIE_PREFETCH_MAX];
+	uint8_t act[TRIE_PREFETCH_MAX], near[TRIE_PREFETCH_MAX];
 	const uintptr_t kidoff = t->kidoff;
 	size_t m = t->hcap - 1, i, j, k, left;
 	int probe = t->hn > 0;
@@ -668,14 +668,17 @@ trie_prefetch(const struct trie *t, const struct bw_prefix *p, size_t n)
 	if (n > TRIE_PREFETCH_MAX)
 		n = TRIE_PREFETCH_MAX;
 	/* 1: the index slots (the prefixes come masked from the decoder;
-	 * a prefix that is not only warms a wrong line) and the top's. */
+	 * a prefix that is not only warms a wrong line) and the top's,
+	 * which only a descent reads: a near prefix (3) has none here. */
 	for (i = 0; i < n; i++) {
 		kw_load(t, p[i].b, &kw[i]);
+		near[i] = kw_common(&kw[i], i > 0 ? &kw[i - 1] : &fk) +
+		    PF_NEAR >= p[i].len && (i > 0 || t->fn > 0);
 		if (probe) {
 			h[i] = key_hash(t, p[i].b, p[i].len);
 			PF(&t->hslot[h[i] & m]);
 		}
-		if (top_in(t, kw[i].hi, p[i].len))
+		if (!near[i] && top_in(t, kw[i].hi, p[i].len))
 			PF(&t->top[top_slot(t, kw[i].hi)]);
 	}
 	/* 2: the nodes whose hash matches (most often the one). */
@@ -701,8 +704,7 @@ trie_prefetch(const struct trie *t, const struct bw_prefix *p, size_t n)
 			pf_routes(t, x);
 			continue;
 		}
-		if (kw_common(&kw[i], i > 0 ? &kw[i - 1] : &fk) + PF_NEAR >=
-		    p[i].len && (i > 0 || t->fn > 0))
+		if (near[i])
 			continue;
 		if ((x = top_start(t, &p[i])) == NULL)
 			continue;

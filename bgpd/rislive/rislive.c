@@ -1300,7 +1300,7 @@ rislive_open(struct loop *loop, struct msgtap *tap,
     const struct config *conf, const struct rislive_hooks *hooks,
     char *err, size_t errlen)
 {
-	struct tap_observer obs = { rl_tap_message, rl_tap_state, NULL };
+	struct tap_observer obs = { rl_tap_message, rl_tap_state, NULL, 0 };
 	struct rislive *rl;
 
 	if ((rl = calloc(1, sizeof(*rl))) == NULL)

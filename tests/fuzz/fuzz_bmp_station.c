@@ -90,7 +90,7 @@ static void
 init(void)
 {
 	static const struct tap_observer obs = { tap_message, tap_state,
-	    NULL };
+	    NULL, 0 };
 	struct config_errors errs;
 
 	log_init(1, 0);
