@@ -321,6 +321,8 @@ daemon_replay(struct config *conf, const char *conffile, const char *out,
 		}
 		rv = replay_run(&core.door, core.scratch, files, nfiles);
 	}
+	/* The RIB and its attributes go whole, not route by route. */
+	core.exiting = 1;
 	core_free(&core);
 	if (buf != NULL)
 		evbuffer_free(buf);

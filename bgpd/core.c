@@ -176,8 +176,13 @@ core_free(struct bgpd *bgpd)
 	if (bgpd->fanout)
 		evt_fanout_close(bgpd->fanout);
 	free(bgpd->schema);
-	rib_free(bgpd->rib);
-	intern_free(bgpd->intern);
+	if (bgpd->exiting) {
+		rib_abandon(bgpd->rib);
+		intern_release(bgpd->intern);
+	} else {
+		rib_free(bgpd->rib);
+		intern_free(bgpd->intern);
+	}
 	free(bgpd->scratch);
 	config_free(bgpd->conf);
 	loop_free(&bgpd->loop);

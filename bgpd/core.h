@@ -47,6 +47,8 @@ struct bgpd {
 	time_t			 started;
 	struct core_ops		 ops;		/* event counts, reloads */
 	struct core_pending	*reload;	/* waiting for its statistics */
+	int			 exiting;	/* core_free: RIB and intern
+						 * whole, no references */
 };
 
 /*

@@ -631,6 +631,17 @@ mrt_file_offset(const struct mrt_file *f)
 	return f->consumed;
 }
 
+uint64_t
+mrt_file_size(const struct mrt_file *f)
+{
+	struct stat st;
+
+	if (f->fmt != MRT_FMT_PLAIN || f->fd == -1 ||
+	    fstat(f->fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_size < 0)
+		return 0;
+	return (uint64_t)st.st_size;
+}
+
 void
 mrt_file_close(struct mrt_file *f)
 {

@@ -47,6 +47,11 @@ int	mrt_file_next(struct mrt_file *, struct mrt_hdr *, const uint8_t **body,
 enum mrt_file_fmt mrt_file_format(const struct mrt_file *);
 /* Bytes of decompressed input consumed so far (records handed out). */
 uint64_t mrt_file_offset(const struct mrt_file *);
+/*
+ * Size in bytes of a plain (uncompressed) regular file, or 0 when it is
+ * not known: compressed, a pipe, memory.  A hint, the file may change.
+ */
+uint64_t mrt_file_size(const struct mrt_file *);
 /* Closes the file (not stdin) and frees the reader; NULL is fine. */
 void	mrt_file_close(struct mrt_file *);
 /* Frees the buffers the thread's closed files left for its next one. */

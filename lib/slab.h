@@ -15,6 +15,8 @@
 
 #define SLAB_CHUNK	(64 * 1024)
 #define SLAB_BATCH_MAX	64	/* chunks mapped at once (4 MiB) */
+#define SLAB_HUGE	(2 * 1024 * 1024)	/* a transparent huge page */
+#define SLAB_HUGE_FROM	64	/* chunks (4 MiB): batches in huge pages */
 
 struct slab_chunk;
 
@@ -44,6 +46,12 @@ struct slab {
 	struct slab_pool	*pool;		/* NULL: not shared */
 };
 
+/*
+ * Whether slabs past SLAB_HUGE_FROM chunks map their next batches in
+ * transparent huge pages (process-wide, off by default): for a process
+ * that builds a RIB and exits without giving memory back (a replay).
+ */
+void	slab_huge_pages(int on);
 /* Sets up an empty slab of size-byte objects (8 <= size <= 4096). */
 void	slab_init(struct slab *, size_t size);
 /* An object, or NULL when the system is out of memory. */
@@ -64,6 +72,13 @@ void	slab_release(struct slab *);
  */
 void	slab_share(struct slab *, struct slab_pool *);
 void	slab_pool_reset(struct slab_pool *);
+/*
+ * A zeroed table of len bytes for slab_table_free(p, len); from SLAB_HUGE
+ * bytes on (a multiple of it) in transparent huge pages.  NULL when the
+ * system has no memory.
+ */
+void	*slab_table_alloc(size_t len);
+void	 slab_table_free(void *, size_t len);
 /* Bytes the slab holds from the system (not counting a pool's). */
 size_t	slab_reserved(const struct slab *);
 

@@ -517,6 +517,60 @@ test_trie_index_grow(void **state)
 }
 
 /*
+ * trie_reserve while the index grows (old slots not all moved yet):
+ * every entry is found after it, and the index does not grow again
+ * until it holds what was reserved.  A reserve below the table's size
+ * changes nothing, one past TRIE_RESERVE_MAX stops there.
+ */
+static void
+test_trie_reserve(void **state)
+{
+	static struct bw_prefix pool[GPOOL];
+	struct trie t;
+	struct trie_pos pos;
+	const struct trie_node *c;
+	uint8_t b[16];
+	size_t i, k, cap = 0, split = 0;
+
+	(void)state;
+	memset(b, 0, sizeof(b));
+	tinit(&t, AID_INET);
+	for (i = 0; i < GPOOL; i++) {
+		b[0] = (uint8_t)(10 + i / 65536);
+		b[1] = (uint8_t)(i >> 8);
+		b[2] = (uint8_t)i;
+		assert_int_equal(prefix_set(&pool[i], AID_INET, b, 24), 0);
+		for (k = 0; k < 2; k++) {
+			(void)trie_seek(&t, &pool[i], &pos);
+			assert_non_null(trie_add(&t, &pos, &pool[i], k));
+		}
+		if (cap == 0 && i > 1000 && t.oslot != NULL) {
+			split = 1;
+			assert_int_equal(trie_reserve(&t, GPOOL), 0);
+			assert_null(t.oslot);
+			cap = t.hcap;
+			assert_true(cap >= 2 * GPOOL);
+			assert_int_equal(trie_check_index(&t), 0);
+			assert_int_equal(trie_reserve(&t, 10), 0);
+			assert_int_equal(t.hcap, cap);
+		}
+	}
+	assert_true(split);	/* the reserve came in a growth */
+	assert_int_equal(t.hcap, cap);
+	assert_int_equal(trie_check_index(&t), 0);
+	for (i = 0; i < GPOOL; i++) {
+		c = trie_lookup(&t, &pool[i]);
+		assert_non_null(c);
+		assert_int_equal(c->nroutes, 2);
+	}
+	trie_clear(&t, NULL, NULL);
+	tinit(&t, AID_INET);
+	assert_int_equal(trie_reserve(&t, SIZE_MAX / 4), 0);
+	assert_int_equal(t.hcap, 2 * ((size_t)TRIE_RESERVE_MAX + 1));
+	trie_clear(&t, NULL, NULL);
+}
+
+/*
  * Many routes per prefix, as with many peers: random inserts at random
  * places and random deletes over a pool of nested prefixes, so nodes go
  * from inline to external routes and back, gain and lose children, and
@@ -909,6 +963,7 @@ main(void)
 		cmocka_unit_test(test_trie_top_edges),
 		cmocka_unit_test(test_trie_sorted),
 		cmocka_unit_test(test_trie_index_grow),
+		cmocka_unit_test(test_trie_reserve),
 		cmocka_unit_test(test_slab_pool),
 	};
 

@@ -233,6 +233,40 @@ intern_free(struct intern *in)
 	free(in);
 }
 
+/*
+ * Frees the tables and everything in them, references or not: for a
+ * process about to exit whose RIB went without dropping its routes'
+ * references (rib_abandon).  A replayed dump's 5.8 M routes unreferenced
+ * one by one, each chunk of sets given back as it emptied, were a tenth
+ * of the replay's CPU.
+ */
+void
+intern_release(struct intern *in)
+{
+	struct iblob *b;
+	struct slab *s;
+	size_t i;
+
+	if (in == NULL)
+		return;
+	/* Blobs too big for the slabs are malloc's. */
+	for (i = 0; i < in->blobs.size; i++) {
+		if ((b = in->blobs.obj[i]) == NULL)
+			continue;
+		(void)blob_size(in, b->len, &s);
+		if (s == NULL)
+			free(b);
+	}
+	slab_release(&in->attr_slab);
+	for (i = 2; i < BLOB_NCLASS; i++)
+		slab_release(&in->blob_slab[i]);
+	free(in->attrs.hash);
+	free(in->attrs.obj);
+	free(in->blobs.hash);
+	free(in->blobs.obj);
+	free(in);
+}
+
 static struct iblob *
 blob_find(const struct intern *in, const struct blobkey *k)
 {

@@ -66,6 +66,8 @@ struct intern;
 struct intern *intern_new(void);
 /* Frees the tables; every reference must have been dropped (asserted). */
 void	intern_free(struct intern *);
+/* Frees the tables and every set and blob, referenced or not (exit). */
+void	intern_release(struct intern *);
 /*
  * Returns the shared attribute set equal to a, with a reference taken
  * for the caller; NULL on allocation failure.

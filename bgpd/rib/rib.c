@@ -112,17 +112,30 @@ rib_unref_routes(struct rib_route *r, size_t n, void *arg)
 		rattr_unref(rib->in, r[i].attrs);
 }
 
-void
-rib_free(struct rib *rib)
+static void
+rib_free_with(struct rib *rib,
+    void (*fn)(struct rib_route *, size_t, void *))
 {
 	if (rib == NULL)
 		return;
-	trie_clear(&rib->trie[AID_INET], rib_unref_routes, rib);
-	trie_clear(&rib->trie[AID_INET6], rib_unref_routes, rib);
+	trie_clear(&rib->trie[AID_INET], fn, rib);
+	trie_clear(&rib->trie[AID_INET6], fn, rib);
 	free(rib->fl[AID_INET]);
 	free(rib->fl[AID_INET6]);
 	free(rib->cnt);
 	free(rib);
+}
+
+void
+rib_free(struct rib *rib)
+{
+	rib_free_with(rib, rib_unref_routes);
+}
+
+void
+rib_abandon(struct rib *rib)
+{
+	rib_free_with(rib, NULL);
 }
 
 static inline uint64_t
@@ -392,6 +405,14 @@ rib_update_many(struct rib *rib, const struct bw_prefix *p,
 		res[i] = route_set(rib, p->aid, r, nr, at, in[i].attrs);
 	}
 	return 0;
+}
+
+int
+rib_reserve(struct rib *rib, uint8_t aid, size_t n)
+{
+	struct trie *t = rib_trie(rib, aid);
+
+	return t != NULL ? trie_reserve(t, n) : -1;
 }
 
 void

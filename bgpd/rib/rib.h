@@ -78,6 +78,11 @@ enum rib_wd {
 struct rib *rib_new(struct intern *);
 /* Frees every route and node (dropping their attribute references). */
 void	rib_free(struct rib *);
+/*
+ * Frees every route and node without dropping their attribute
+ * references: the intern goes next, whole (intern_release).
+ */
+void	rib_abandon(struct rib *);
 
 /*
  * Installs or replaces peer's route (prefix, path_id) with attrs; the RIB
@@ -123,6 +128,12 @@ void	rib_prefetch(const struct rib *, const struct bw_prefix *p, size_t n);
  * without waiting for it.
  */
 void	rib_prefetch_ahead(const struct rib *, const struct bw_prefix *);
+/*
+ * A hint: about n prefixes of the family aid will have routes from two
+ * peers or more (a table dump); their index is sized for them at once
+ * instead of growing step by step.  Returns 0, or -1.
+ */
+int	rib_reserve(struct rib *, uint8_t aid, size_t n);
 /* Removes peer's route (prefix, path_id).  Returns an enum rib_wd. */
 int	rib_withdraw(struct rib *, uint16_t peer, const struct bw_prefix *,
 	    uint32_t path_id);

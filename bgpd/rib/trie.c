@@ -446,7 +446,7 @@ hash_migrate(struct trie *t, size_t k)
 	}
 	t->omig = end;
 	if (t->omig == t->ocap) {
-		free(t->oslot);
+		slab_table_free(t->oslot, t->ocap * sizeof(*t->oslot));
 		t->oslot = NULL;
 		t->ocap = t->omig = 0;
 	}
@@ -464,7 +464,7 @@ hash_grow(struct trie *t)
 
 	if (t->oslot != NULL)
 		hash_migrate(t, t->ocap);
-	if ((ns = calloc(cap, sizeof(*ns))) == NULL)
+	if ((ns = slab_table_alloc(cap * sizeof(*ns))) == NULL)
 		return -1;
 	if (t->hcap > 0) {
 		t->oslot = t->hslot;
@@ -473,6 +473,33 @@ hash_grow(struct trie *t)
 	}
 	t->hslot = ns;
 	t->hcap = cap;
+	return 0;
+}
+
+int
+trie_reserve(struct trie *t, size_t n)
+{
+	size_t cap = t->hcap > 0 ? t->hcap : 1024;
+	uint64_t *ns;
+
+	if (n > TRIE_RESERVE_MAX)
+		n = TRIE_RESERVE_MAX;
+	while ((n + 1) * 2 > cap)
+		cap *= 2;
+	if (cap <= t->hcap)
+		return 0;
+	if (t->oslot != NULL)
+		hash_migrate(t, t->ocap);
+	if ((ns = slab_table_alloc(cap * sizeof(*ns))) == NULL)
+		return -1;
+	/* The entries there are move now (a reserve comes early). */
+	t->oslot = t->hslot;
+	t->ocap = t->hcap;
+	t->omig = 0;
+	t->hslot = ns;
+	t->hcap = cap;
+	if (t->oslot != NULL)
+		hash_migrate(t, t->ocap);
 	return 0;
 }
 
@@ -907,20 +934,23 @@ void
 trie_clear(struct trie *t, void (*fn)(struct rib_route *, size_t, void *),
     void *arg)
 {
-	int i;
+	int i, walk;
 
-	free(t->hslot);
+	slab_table_free(t->hslot, t->hcap * sizeof(*t->hslot));
 	t->hslot = NULL;
 	t->hcap = t->hn = 0;
-	free(t->oslot);
+	slab_table_free(t->oslot, t->ocap * sizeof(*t->oslot));
 	t->oslot = NULL;
 	t->ocap = t->omig = 0;
 	t->fn = 0;
-	clear_rec(t, t->root, fn, arg);
+	/* Without a callback the walk is only for malloc's arrays. */
+	walk = fn != NULL || t->big_bytes > 0;
+	if (walk)
+		clear_rec(t, t->root, fn, arg);
 	t->root = NULL;
 	if (t->top != NULL) {
 		for (i = 0; i < (int)TRIE_TOP_SLOTS; i++)
-			if (t->top[i] != NULL)
+			if (walk && t->top[i] != NULL)
 				clear_rec(t, t->top[i], fn, arg);
 		t->nodes = 0;
 		top_drop(t);

@@ -204,6 +204,13 @@ struct trie_node *trie_seek(struct trie *, const struct bw_prefix *,
  */
 void	trie_prefetch_index(const struct trie *, const struct bw_prefix *);
 /*
+ * A hint: sizes the index for n nodes with two routes or more (at most
+ * TRIE_RESERVE_MAX), so that it does not grow (and move its entries)
+ * until then.  Returns 0, or -1 out of memory (nothing changed).
+ */
+#define TRIE_RESERVE_MAX	(2 * 1024 * 1024 - 1)	/* 32 MiB of index */
+int	trie_reserve(struct trie *, size_t n);
+/*
  * As trie_seek, by descent only, without probing the index: for
  * prefixes that come in address order (a table dump), where the finger
  * leaves a descent a level or two of nodes just seen and a probe of the

@@ -127,6 +127,9 @@ from_file(const uint8_t *data, size_t size, struct outcome *o)
 		return 0;
 	if ((mf = mrt_file_open(tmppath, err, sizeof(err))) == NULL)
 		abort();
+	/* The size hint: a plain file's, nothing for a compressed one. */
+	CHECK(mrt_file_size(mf) ==
+	    (mrt_file_format(mf) == MRT_FMT_PLAIN ? size : 0));
 	drain(mf, o);
 	mrt_file_close(mf);
 	return 1;
@@ -162,6 +165,7 @@ from_pipe(const uint8_t *data, size_t size, struct outcome *o)
 		abort();
 	close(p[0]);
 	if ((mf = mrt_file_open("-", err, sizeof(err))) != NULL) {
+		CHECK(mrt_file_size(mf) == 0);
 		drain(mf, o);
 		mrt_file_close(mf);
 		ok = 1;
@@ -188,6 +192,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fmt = mrt_file_format(mf);
 	CHECK(fmt == MRT_FMT_PLAIN || fmt == MRT_FMT_GZIP ||
 	    fmt == MRT_FMT_BZIP2);
+	CHECK(mrt_file_size(mf) == 0);
 	drain(mf, &mem);
 	mrt_file_close(mf);
 	if (fmt == MRT_FMT_PLAIN)
