@@ -23,7 +23,8 @@
 #   latency  tests/bench/event_latency.py: prefix_withdrawn wire ->
 #            subscriber latency, one full table, one region and every
 #            country; the loop stall of a detector recompute after one of
-#            10 full-table sessions goes down.
+#            10 full-table sessions goes down; every country's load CPU
+#            through 10 sessions against one small region's.
 # e.g. `make bench BENCH=scale`, `make bench BENCH="codec recv"`.
 # Receivers run one at a time, each started fresh; every process is
 # stopped by PID on exit; nothing leaves 127.0.0.0/8.
