@@ -24,6 +24,7 @@
 
 #define DET_RUN_BUDGET		256	/* chunks per run: ~20 ms at 10 full feeds */
 #define DET_RECOUNT_BUDGET	65536	/* prefix slots recounted per run */
+#define DET_RECOUNT_BATCH	16	/* looked up together */
 /*
  * And at most d->work_run work (DET_WORK_RUN): how much a chunk or a
  * recount costs depends on the table and the number of regions (a cell
@@ -684,18 +685,36 @@ static void
 det_recount(struct detect *d, struct det_region *r, size_t *budget,
     size_t *work)
 {
+	struct bw_prefix pf[DET_RECOUNT_BATCH];
 	struct det_mem *e;
+	size_t i, n;
 
+	/*
+	 * A batch at a time, the RIB warmed for it first (rib_prefetch):
+	 * each lookup is a few cache misses in a row (index slot, node,
+	 * routes), and after the eligible set changed with every country
+	 * watched the recount's lookups were 40 % of the recompute.
+	 */
 	while (r->recount < r->npfx && *budget > 0) {
 		if (*work == 0) {
 			*budget = 0;
 			return;
 		}
-		e = &d->ptab.mem[r->mids[r->recount++]];
-		(*budget)--;
-		*work = *work > DET_WORK_RECOUNT ? *work - DET_WORK_RECOUNT : 0;
-		region_pfx_update(d, r, e, region_pfx_count(d,
-		    DET_MEM_PFX(d, e), r->via_as));
+		n = r->npfx - r->recount;
+		n = n < DET_RECOUNT_BATCH ? n : DET_RECOUNT_BATCH;
+		n = n < *budget ? n : *budget;
+		for (i = 0; i < n; i++)
+			pf[i] = *DET_MEM_PFX(d,
+			    &d->ptab.mem[r->mids[r->recount + i]]);
+		rib_prefetch(d->rib, pf, n);
+		for (i = 0; i < n; i++) {
+			e = &d->ptab.mem[r->mids[r->recount++]];
+			(*budget)--;
+			*work = *work > DET_WORK_RECOUNT ?
+			    *work - DET_WORK_RECOUNT : 0;
+			region_pfx_update(d, r, e, region_pfx_count(d, &pf[i],
+			    r->via_as));
+		}
 	}
 	/*
 	 * Done: pfx_visible followed each member's flag (no pass over the
