@@ -353,6 +353,18 @@ def latency(build, full, work, regions, tag, nwd):
         d.stop()
 
 
+def load_settled(d, build, full, work, tag, sources):
+    """bgpfeed's `sources` full tables into d until every session is
+    eligible and every region judged; returns the Feed, still up (on an
+    error main's cleanup stops it)."""
+    feed = Feed(build, feed_args(full, sources) + ["127.0.0.1:%d" % d.port],
+                os.path.join(work, tag + ".feed.log"))
+    feed.wait_established(sources, 300)
+    wait_for(lambda: d.eligible() >= sources, 900, "all tables loaded")
+    wait_for(d.settled, 300, "regions judged")
+    return feed
+
+
 def load_cpu(build, full, work, regions, tag, sources):
     """The daemon's CPU for loading `sources` full tables, detector
     settled included (see the docstring)."""
@@ -364,12 +376,7 @@ def load_cpu(build, full, work, regions, tag, sources):
         d.quiet()			# start-up (statistics files) done
         cpu0 = d.cpu()
         t0 = now()
-        feed = Feed(build, feed_args(full, sources) +
-                    ["127.0.0.1:%d" % d.port],
-                    os.path.join(work, tag + ".feed.log"))
-        feed.wait_established(sources, 300)
-        wait_for(lambda: d.eligible() >= sources, 900, "all tables loaded")
-        wait_for(d.settled, 300, "regions judged")
+        feed = load_settled(d, build, full, work, tag, sources)
         d.quiet(idle=0.01, every=0.25)
         return {"cpu_s": d.cpu() - cpu0, "wall_s": now() - t0,
                 "routes": d.count(), "rss": d.rss(),
@@ -412,12 +419,7 @@ def stall(build, full, work, regions, tag, sources):
     feed = back = None
     try:
         t0 = now()
-        feed = Feed(build, feed_args(full, sources) +
-                    ["127.0.0.1:%d" % d.port],
-                    os.path.join(work, tag + ".feed.log"))
-        feed.wait_established(sources, 300)
-        wait_for(lambda: d.eligible() >= sources, 900, "all tables loaded")
-        wait_for(d.settled, 300, "regions judged")
+        feed = load_settled(d, build, full, work, tag, sources)
         d.quiet()
         load_s = now() - t0
         st = d.status()
