@@ -92,29 +92,21 @@ slab_init(struct slab *s, size_t size)
 }
 
 /*
- * Maps a batch of n aligned chunks: one chunk more than needed, then
- * trims both ends.  Returns 0, or -1 when the system has no memory.
+ * len bytes aligned to a chunk, or with huge to SLAB_HUGE and marked for
+ * transparent huge pages: the alignment more than needed is mapped, then
+ * both ends trimmed.  NULL when the system has no memory.
  */
-static int
-slab_batch_map(struct slab *s, size_t n, int huge)
+static char *
+slab_map_aligned(size_t len, int huge)
 {
-	struct slab_batch *b;
-	uintptr_t base, aligned;
-	size_t len = n * SLAB_CHUNK;
 	size_t align = huge ? SLAB_HUGE : SLAB_CHUNK;
+	uintptr_t base, aligned;
 	char *p;
 
-	if (s->nbatch == s->capbatch) {
-		if ((b = reallocarray(s->batch, s->capbatch + 16,
-		    sizeof(*b))) == NULL)
-			return -1;
-		s->batch = b;
-		s->capbatch += 16;
-	}
 	p = mmap(NULL, len + align, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
-		return -1;
+		return NULL;
 	base = (uintptr_t)p;
 	aligned = (base + align - 1) & ~(uintptr_t)(align - 1);
 	if (aligned > base)
@@ -124,10 +116,30 @@ slab_batch_map(struct slab *s, size_t n, int huge)
 	if (huge)
 		(void)madvise((void *)aligned, len, MADV_HUGEPAGE);
 #endif
-	s->batch[s->nbatch].p = (char *)aligned;
+	return (char *)aligned;
+}
+
+/* Maps a batch of n aligned chunks.  Returns 0, or -1 (no memory). */
+static int
+slab_batch_map(struct slab *s, size_t n, int huge)
+{
+	struct slab_batch *b;
+	size_t len = n * SLAB_CHUNK;
+	char *aligned;
+
+	if (s->nbatch == s->capbatch) {
+		if ((b = reallocarray(s->batch, s->capbatch + 16,
+		    sizeof(*b))) == NULL)
+			return -1;
+		s->batch = b;
+		s->capbatch += 16;
+	}
+	if ((aligned = slab_map_aligned(len, huge)) == NULL)
+		return -1;
+	s->batch[s->nbatch].p = aligned;
 	s->batch[s->nbatch].n = n;
 	s->nbatch++;
-	s->reserve = (char *)aligned;
+	s->reserve = aligned;
 	s->nreserve = n;
 	return 0;
 }
@@ -307,24 +319,9 @@ slab_destroy(struct slab *s)
 void *
 slab_table_alloc(size_t len)
 {
-	uintptr_t base, aligned;
-	char *p;
-
 	if (len < SLAB_HUGE || len % SLAB_HUGE != 0)
 		return calloc(1, len);
-	p = mmap(NULL, len + SLAB_HUGE, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	base = (uintptr_t)p;
-	aligned = (base + SLAB_HUGE - 1) & ~(uintptr_t)(SLAB_HUGE - 1);
-	if (aligned > base)
-		munmap(p, aligned - base);
-	munmap((char *)aligned + len, base + SLAB_HUGE - aligned);
-#ifdef MADV_HUGEPAGE
-	(void)madvise((void *)aligned, len, MADV_HUGEPAGE);
-#endif
-	return (void *)aligned;
+	return slab_map_aligned(len, 1);
 }
 
 void
