@@ -215,6 +215,17 @@ blob_size(struct intern *in, size_t len, struct slab **s)
 	return size;
 }
 
+/* The hash tables and the intern itself, once their objects are gone. */
+static void
+intern_tables_free(struct intern *in)
+{
+	free(in->attrs.hash);
+	free(in->attrs.obj);
+	free(in->blobs.hash);
+	free(in->blobs.obj);
+	free(in);
+}
+
 void
 intern_free(struct intern *in)
 {
@@ -226,11 +237,7 @@ intern_free(struct intern *in)
 	slab_destroy(&in->attr_slab);
 	for (n = 2; n < BLOB_NCLASS; n++)
 		slab_destroy(&in->blob_slab[n]);
-	free(in->attrs.hash);
-	free(in->attrs.obj);
-	free(in->blobs.hash);
-	free(in->blobs.obj);
-	free(in);
+	intern_tables_free(in);
 }
 
 /*
@@ -260,11 +267,7 @@ intern_release(struct intern *in)
 	slab_release(&in->attr_slab);
 	for (i = 2; i < BLOB_NCLASS; i++)
 		slab_release(&in->blob_slab[i]);
-	free(in->attrs.hash);
-	free(in->attrs.obj);
-	free(in->blobs.hash);
-	free(in->blobs.obj);
-	free(in);
+	intern_tables_free(in);
 }
 
 static struct iblob *
