@@ -22,10 +22,16 @@
  * munmaps, a quarter of a replay's CPU on a 2-core VM.
  *
  * In a replay (slab_huge_pages), a slab past SLAB_HUGE_FROM chunks maps
- * its next batches (of 4 MiB) aligned to 2 MiB and marked for
+ * its next batches, of SLAB_BATCH_MAX chunks (two whole huge pages: a
+ * smaller mapping cannot hold one), aligned to 2 MiB and marked for
  * transparent huge pages: a replayed 10-table dump's route arrays (92
  * MB) were 23,000 4 KiB pages, each populated at ~6 us on this
- * project's VM, and a TLB miss at nearly every route array touched.  Not
+ * project's VM, and a TLB miss at nearly every route array touched.
+ * On this VM a 4 KiB page costs ~6 us more at its first touch after
+ * populating (user time: the host maps it then); the first 4 MiB of
+ * every slab in 4 KiB pages were a tenth of the full-table update
+ * file's replay, so slabs go huge from 512 KiB (at most one huge page
+ * partly used per slab that big: 1-2 MB more of RSS).  Not
  * in a live daemon: a chunk given back there (a flush) is a 64 KiB hole
  * in a huge page, which khugepaged may fill again (a collapse allocates
  * up to max_ptes_none missing pages, 511 by default), so a flushed table
@@ -166,6 +172,7 @@ slab_chunk_new(struct slab *s)
 {
 	struct slab_chunk *c;
 	size_t n;
+	int huge;
 
 	if (s->pool != NULL && s->pool->n > 0) {
 		/* Populated already, by whichever slab emptied it. */
@@ -177,10 +184,11 @@ slab_chunk_new(struct slab *s)
 		c = s->clean[--s->nclean];
 	else {
 		if (s->nreserve == 0) {
-			n = s->chunks < SLAB_BATCH_MAX ? s->chunks + 1 :
-			    SLAB_BATCH_MAX;
-			if (slab_batch_map(s, n, slab_thp &&
-			    s->chunks >= SLAB_HUGE_FROM) == -1 &&
+			huge = slab_thp && s->chunks >= SLAB_HUGE_FROM;
+			/* Huge: whole huge pages, or THP cannot back them. */
+			n = huge || s->chunks >= SLAB_BATCH_MAX ?
+			    SLAB_BATCH_MAX : s->chunks + 1;
+			if (slab_batch_map(s, n, huge) == -1 &&
 			    (n == 1 || slab_batch_map(s, 1, 0) == -1))
 				return NULL;
 		}

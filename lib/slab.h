@@ -16,7 +16,7 @@
 #define SLAB_CHUNK	(64 * 1024)
 #define SLAB_BATCH_MAX	64	/* chunks mapped at once (4 MiB) */
 #define SLAB_HUGE	(2 * 1024 * 1024)	/* a transparent huge page */
-#define SLAB_HUGE_FROM	64	/* chunks (4 MiB): batches in huge pages */
+#define SLAB_HUGE_FROM	8	/* chunks (512 KiB): then batches in huge pages */
 
 struct slab_chunk;
 

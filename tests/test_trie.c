@@ -951,6 +951,41 @@ test_slab_pool(void **state)
 	assert_int_equal(pool.n, 0);
 }
 
+/*
+ * A replay's slab (slab_huge_pages) maps whole huge pages from
+ * SLAB_HUGE_FROM chunks on: one batch of SLAB_BATCH_MAX chunks aligned
+ * to SLAB_HUGE, well before the 4 MiB a live slab's batches reach.
+ */
+static void
+test_slab_huge(void **state)
+{
+	static void *o[40 * 15];
+	struct slab s;
+	size_t i, k, before;
+
+	(void)state;
+	slab_huge_pages(1);
+	slab_init(&s, 4096);	/* 15 a chunk */
+	for (i = 0; i < 40 * 15; i++) {
+		assert_non_null(o[i] = slab_alloc(&s));
+		memset(o[i], 0x3c, 4096);
+		if (s.batch[s.nbatch - 1].n == SLAB_BATCH_MAX)
+			break;
+	}
+	slab_huge_pages(0);
+	assert_true(i < 40 * 15);
+	assert_int_equal((uintptr_t)s.batch[s.nbatch - 1].p % SLAB_HUGE, 0);
+	for (k = before = 0; k + 1 < s.nbatch; k++)
+		before += s.batch[k].n;
+	assert_true(before >= SLAB_HUGE_FROM && before < 2 * SLAB_HUGE_FROM);
+	/* The objects are where they were put. */
+	for (k = 0; k <= i; k++) {
+		assert_int_equal(((unsigned char *)o[k])[4095], 0x3c);
+		slab_free(&s, o[k]);
+	}
+	slab_destroy(&s);
+}
+
 int
 main(void)
 {
@@ -965,6 +1000,7 @@ main(void)
 		cmocka_unit_test(test_trie_index_grow),
 		cmocka_unit_test(test_trie_reserve),
 		cmocka_unit_test(test_slab_pool),
+		cmocka_unit_test(test_slab_huge),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
