@@ -152,20 +152,29 @@ wbuf_put_u8(struct wbuf *w, uint8_t v)
 static inline void
 wbuf_put_u16(struct wbuf *w, uint16_t v)
 {
+	uint8_t *q;
+
 	if (wbuf_room(w, 2)) {
-		w->p[w->len++] = (uint8_t)(v >> 8);
-		w->p[w->len++] = (uint8_t)v;
+		/* through q: stores to w->p[] could alias w->len */
+		q = w->p + w->len;
+		q[0] = (uint8_t)(v >> 8);
+		q[1] = (uint8_t)v;
+		w->len += 2;
 	}
 }
 
 static inline void
 wbuf_put_u32(struct wbuf *w, uint32_t v)
 {
+	uint8_t *q;
+
 	if (wbuf_room(w, 4)) {
-		w->p[w->len++] = (uint8_t)(v >> 24);
-		w->p[w->len++] = (uint8_t)(v >> 16);
-		w->p[w->len++] = (uint8_t)(v >> 8);
-		w->p[w->len++] = (uint8_t)v;
+		q = w->p + w->len;
+		q[0] = (uint8_t)(v >> 24);
+		q[1] = (uint8_t)(v >> 16);
+		q[2] = (uint8_t)(v >> 8);
+		q[3] = (uint8_t)v;
+		w->len += 4;
 	}
 }
 

@@ -367,6 +367,62 @@ test_gzip_levels(void **state)
 	free(all);
 }
 
+/*
+ * mrt_io_put hands its buffer over without a copy: accepted, the
+ * writer owns it; refused at the limit, the caller still has it, its
+ * bytes untouched.  Through gzip: a small chunk, then chunks of 200 KiB
+ * (half a member or more: compressed where they are when nothing is
+ * gathered before them); zlib gives back exactly the bytes put.
+ */
+static void
+test_put(void **state)
+{
+	struct fx *f = *state;
+	struct mrt_io_stats st;
+	static const size_t cap = 256 * 1024;
+	size_t slen, blen, off = 0;
+	uint8_t *s, *b, *all, *r;
+	char path[128];
+	int i;
+
+	assert_non_null(all = malloc(4 * cap));
+	s = mrt_io_buf(cap);
+	slen = records(s, cap, 200);
+	memcpy(all, s, slen);
+	off = slen;
+	snprintf(path, sizeof(path), "%s/put.gz", f->dir);
+	mrt_io_open(f->io, 0, path, CONF_MRT_GZIP, 0, 0);
+	assert_int_equal(mrt_io_put(f->io, 0, s, slen, 0), 0);
+	for (i = 0; i < 3; i++) {
+		b = mrt_io_buf(cap);
+		blen = records(b, cap, 200 * 1024 / 36);
+		assert_true(blen >= cap / 2);
+		memcpy(all + off, b, blen);
+		off += blen;
+		assert_int_equal(mrt_io_put(f->io, 0, b, blen, 0), 0);
+	}
+	/* Refused: still ours, as it was; then forced through. */
+	r = mrt_io_buf(cap);
+	blen = records(r, cap, 100);
+	mrt_io_set_limit(f->io, 0);
+	assert_int_equal(mrt_io_put(f->io, 0, r, blen, 0), -1);
+	assert_memory_equal(r, all, blen);
+	assert_int_equal(mrt_io_put(f->io, 0, r, blen, 1), 0);
+	memcpy(all + off, all, blen);
+	off += blen;
+	mrt_io_close(f->io, 0, 1);
+	wait_done(f, 1);
+	assert_int_equal(f->ok, 1);
+	zlib_equal(path, all, off);
+	mrt_io_stats(f->io, &st);
+	assert_int_equal(st.refused, blen);
+	assert_int_equal(st.written, off);
+	/* A buffer never put is freed by the caller. */
+	mrt_io_buf_free(mrt_io_buf(cap));
+	mrt_io_buf_free(NULL);
+	free(all);
+}
+
 int
 main(void)
 {
@@ -378,6 +434,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gzip_members, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_put, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gzip_levels, setup,
 		    teardown),
 	};

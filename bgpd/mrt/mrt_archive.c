@@ -72,17 +72,21 @@ mrt_flush(struct mrt_archive *a)
 {
 	if (a->chunk_len == 0)
 		return;
-	if (mrt_io_write(a->io, MRT_STREAM_UPDATES, a->chunk, a->chunk_len,
+	if (mrt_io_put(a->io, MRT_STREAM_UPDATES, a->chunk, a->chunk_len,
 	    0) == -1) {
 		if (a->dropped == a->dropped_logged)
 			log_warnx("mrt: writer queue full (%llu bytes): "
 			    "dropping update records",
 			    (unsigned long long)mrt_io_limit(a->io));
 		a->dropped += a->chunk_records;
-	} else if (a->dropped != a->dropped_logged) {
-		log_warnx("mrt: writer caught up; %llu update records "
-		    "dropped in all", (unsigned long long)a->dropped);
-		a->dropped_logged = a->dropped;
+	} else {
+		a->chunk = mrt_io_buf(MRT_CHUNK);	/* the writer's now */
+		if (a->dropped != a->dropped_logged) {
+			log_warnx("mrt: writer caught up; %llu update "
+			    "records dropped in all",
+			    (unsigned long long)a->dropped);
+			a->dropped_logged = a->dropped;
+		}
 	}
 	a->chunk_len = 0;
 	a->chunk_records = 0;
@@ -399,7 +403,7 @@ mrt_archive_new(struct loop *loop, struct rib *rib, const struct config *conf)
 
 	if ((a = calloc(1, sizeof(*a))) == NULL ||
 	    (a->peers = calloc(RIB_MAX_PEERS, sizeof(*a->peers))) == NULL ||
-	    (a->chunk = malloc(MRT_CHUNK)) == NULL)
+	    (a->chunk = mrt_io_buf(MRT_CHUNK)) == NULL)
 		fatal("mrt_archive_new");
 	a->loop = loop;
 	a->rib = rib;
@@ -457,7 +461,7 @@ mrt_archive_free(struct mrt_archive *a)
 	for (i = 0; a->peers != NULL && i < RIB_MAX_PEERS; i++)
 		free(a->peers[i]);
 	free(a->peers);
-	free(a->chunk);
+	mrt_io_buf_free(a->chunk);
 	free(a->view);
 	config_mrt_free(&a->conf);
 	free(a);

@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,7 @@ struct io_file {
 	int		 gzip;		/* gzip: members */
 	struct libdeflate_compressor *gz;	/* levels 2..9 */
 	uint8_t		*isal;		/* level 1: ISA-L's level buffer */
+	struct isal_zstream *zs;	/* and its stream (82 KB) */
 	uint8_t		*zin;		/* IO_MEMBER bytes gathered */
 	size_t		 zlen;
 	uint8_t		*zout;		/* a compressed member */
@@ -145,9 +147,19 @@ io_open(struct mrt_io *io, struct io_item *it)
 		int level = it->level > 0 ? it->level : f->tmp ? 6 : 1;
 
 		f->gzip = 1;
-		if (level == 1)
+		if (level == 1) {
+			/*
+			 * Zeroed once: the init leaves fields unset that
+			 * level 1 reads (valgrind); a member leaves them
+			 * set for the next.
+			 */
 			f->isal = malloc(ISAL_DEF_LVL1_DEFAULT);
-		else
+			f->zs = calloc(1, sizeof(*f->zs));
+			if (f->zs == NULL) {
+				free(f->isal);
+				f->isal = NULL;
+			}
+		} else
 			f->gz = libdeflate_alloc_compressor(level);
 		if ((f->isal == NULL && f->gz == NULL) ||
 		    (f->zin = malloc(IO_MEMBER)) == NULL)
@@ -172,23 +184,21 @@ io_open(struct mrt_io *io, struct io_item *it)
 static size_t
 io_isal(struct io_file *f, const uint8_t *p, size_t len)
 {
-	struct isal_zstream s;
+	struct isal_zstream *s = f->zs;
 
-	/* The init leaves fields unset that level 1 reads (valgrind). */
-	memset(&s, 0, sizeof(s));
-	isal_deflate_stateless_init(&s);
-	s.gzip_flag = IGZIP_GZIP;
-	s.level = 1;
-	s.level_buf = f->isal;
-	s.level_buf_size = ISAL_DEF_LVL1_DEFAULT;
-	s.next_in = (uint8_t *)(uintptr_t)p;
-	s.avail_in = (uint32_t)len;
-	s.end_of_stream = 1;
-	s.next_out = f->zout;
-	s.avail_out = (uint32_t)f->zoutcap;
-	if (isal_deflate_stateless(&s) != COMP_OK)
+	isal_deflate_stateless_init(s);
+	s->gzip_flag = IGZIP_GZIP;
+	s->level = 1;
+	s->level_buf = f->isal;
+	s->level_buf_size = ISAL_DEF_LVL1_DEFAULT;
+	s->next_in = (uint8_t *)(uintptr_t)p;
+	s->avail_in = (uint32_t)len;
+	s->end_of_stream = 1;
+	s->next_out = f->zout;
+	s->avail_out = (uint32_t)f->zoutcap;
+	if (isal_deflate_stateless(s) != COMP_OK)
 		return 0;
-	return s.total_out;
+	return s->total_out;
 }
 
 static size_t
@@ -253,7 +263,11 @@ io_gz_data(struct io_file *f, const uint8_t *p, size_t len)
 {
 	if (f->zlen > 0 && f->zlen + len > IO_MEMBER)
 		io_gz_flush(f);
-	if (len >= IO_MEMBER) {
+	/*
+	 * A large chunk with nothing gathered before it (the loop's full
+	 * 256 KiB chunks of a busy feed) is a member as it is: no copy.
+	 */
+	if (len >= IO_MEMBER || (f->zlen == 0 && len >= IO_MEMBER / 2)) {
 		io_member(f, p, len);
 		return;
 	}
@@ -301,6 +315,7 @@ io_close(struct mrt_io *io, struct io_item *it, struct io_note *n)
 		if (f->gz != NULL)
 			libdeflate_free_compressor(f->gz);
 		free(f->isal);
+		free(f->zs);
 		free(f->zin);
 		free(f->zout);
 	}
@@ -432,17 +447,31 @@ io_push(struct mrt_io *io, struct io_item *it)
 	pthread_mutex_unlock(&io->mtx);
 }
 
+/*
+ * An item with room for len bytes of data.  Only the header is zeroed:
+ * the data is written over by the caller (calloc cleared 256 KiB a
+ * chunk, as much work as the encoding).
+ */
 static struct io_item *
 io_item(enum io_cmd cmd, int stream, size_t len)
 {
 	struct io_item *it;
 
-	if ((it = calloc(1, sizeof(*it) + len)) == NULL)
+	if ((it = malloc(sizeof(*it) + len)) == NULL)
 		fatal("mrt_io");
+	memset(it, 0, sizeof(*it));
 	it->cmd = cmd;
 	it->stream = stream;
 	it->len = len;
 	return it;
+}
+
+/* The item whose data a buffer of mrt_io_buf is. */
+static struct io_item *
+io_item_of(void *buf)
+{
+	return (struct io_item *)(void *)((uint8_t *)buf -
+	    offsetof(struct io_item, data));
 }
 
 struct mrt_io *
@@ -535,12 +564,10 @@ mrt_io_open(struct mrt_io *io, int stream, const char *path, int compress,
 	io_push(io, it);
 }
 
-int
-mrt_io_write(struct mrt_io *io, int stream, const void *p, size_t n,
-    int force)
+/* Counts n bytes in the queue, or refuses them (-1) at the limit. */
+static int
+io_admit(struct mrt_io *io, size_t n, int force)
 {
-	struct io_item *it;
-
 	pthread_mutex_lock(&io->mtx);
 	if (!force && io->st.queued + n > io->limit) {
 		io->st.refused += n;
@@ -551,8 +578,46 @@ mrt_io_write(struct mrt_io *io, int stream, const void *p, size_t n,
 	if (io->st.queued > io->st.queued_max)
 		io->st.queued_max = io->st.queued;
 	pthread_mutex_unlock(&io->mtx);
+	return 0;
+}
+
+int
+mrt_io_write(struct mrt_io *io, int stream, const void *p, size_t n,
+    int force)
+{
+	struct io_item *it;
+
+	if (io_admit(io, n, force) == -1)
+		return -1;
 	it = io_item(IO_DATA, stream, n);
 	memcpy(it->data, p, n);
+	io_push(io, it);
+	return 0;
+}
+
+void *
+mrt_io_buf(size_t cap)
+{
+	return io_item(IO_DATA, 0, cap)->data;
+}
+
+void
+mrt_io_buf_free(void *buf)
+{
+	if (buf != NULL)
+		free(io_item_of(buf));
+}
+
+int
+mrt_io_put(struct mrt_io *io, int stream, void *buf, size_t n, int force)
+{
+	struct io_item *it = io_item_of(buf);
+
+	if (io_admit(io, n, force) == -1)
+		return -1;
+	it->cmd = IO_DATA;
+	it->stream = stream;
+	it->len = n;
 	io_push(io, it);
 	return 0;
 }

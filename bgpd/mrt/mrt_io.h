@@ -59,6 +59,15 @@ void		 mrt_io_open(struct mrt_io *, int stream, const char *path,
  */
 int		 mrt_io_write(struct mrt_io *, int stream, const void *,
 		    size_t n, int force);
+/*
+ * The same without a copy: buf is one of mrt_io_buf(cap), holding n <=
+ * cap bytes.  On 0 the writer owns it (the caller takes a new one); on
+ * -1 (refused, as above) it is still the caller's.
+ */
+void		*mrt_io_buf(size_t cap);
+void		 mrt_io_buf_free(void *buf);
+int		 mrt_io_put(struct mrt_io *, int stream, void *buf, size_t n,
+		    int force);
 /* Closes stream's file; the done callback gets token.  Never refused. */
 void		 mrt_io_close(struct mrt_io *, int stream, uint64_t token);
 /* Closes stream's file and removes it (a temporary file); no callback. */
