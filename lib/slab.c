@@ -332,6 +332,14 @@ slab_table_alloc(size_t len)
 	return slab_map_aligned(len, 1);
 }
 
+size_t
+slab_table_size(size_t len)
+{
+	if (!slab_thp || len < SLAB_HUGE_TABLE)
+		return len;
+	return (len + SLAB_HUGE - 1) & ~(size_t)(SLAB_HUGE - 1);
+}
+
 void
 slab_table_free(void *p, size_t len)
 {

@@ -17,6 +17,7 @@
 #define SLAB_BATCH_MAX	64	/* chunks mapped at once (4 MiB) */
 #define SLAB_HUGE	(2 * 1024 * 1024)	/* a transparent huge page */
 #define SLAB_HUGE_FROM	8	/* chunks (512 KiB): then batches in huge pages */
+#define SLAB_HUGE_TABLE	(512 * 1024)	/* a replay's tables: huge pages */
 
 struct slab_chunk;
 
@@ -79,6 +80,12 @@ void	slab_pool_reset(struct slab_pool *);
  */
 void	*slab_table_alloc(size_t len);
 void	 slab_table_free(void *, size_t len);
+/*
+ * The bytes to ask slab_table_alloc for a table of len: len, or in a
+ * replay (slab_huge_pages) from SLAB_HUGE_TABLE on whole huge pages (a
+ * table is touched all over: no 4 KiB page of it stays untouched).
+ */
+size_t	 slab_table_size(size_t len);
 /* Bytes the slab holds from the system (not counting a pool's). */
 size_t	slab_reserved(const struct slab *);
 

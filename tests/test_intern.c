@@ -13,6 +13,7 @@
 
 #include "bgpwatch.h"
 #include "intern.h"
+#include "slab.h"
 #include "update.h"
 
 /* AS_SEQUENCE 64500 64501 64502 */
@@ -430,6 +431,57 @@ test_intern_release(void **state)
 	intern_release(NULL);
 }
 
+/*
+ * In a replay (slab_huge_pages) the tables from 512 KiB are whole huge
+ * pages: 60,000 sets grow the set table through them (768 KiB, 1.5 MiB
+ * of slots), lookups find every set, and the table shrinks back through
+ * them as the sets go (each table freed as it was allocated); then the
+ * same tables freed whole by intern_release.
+ */
+static void
+test_intern_huge_tables(void **state)
+{
+	enum { N = 60000 };
+	static struct rattr *r[N];
+	struct intern *in;
+	struct intern_mem m;
+	struct bgp_attrs a;
+	uint8_t buf[128];
+	size_t i;
+
+	(void)state;
+	slab_huge_pages(1);
+	in = intern_new();
+	for (i = 0; i < N; i++) {
+		base_attrs(&a, buf);
+		a.med = (uint32_t)i;
+		assert_non_null(r[i] = intern_attrs(in, &a));
+	}
+	intern_mem(in, &m);
+	assert_int_equal(m.attrs, N);
+	assert_int_equal(m.blobs, 2);
+	for (i = 0; i < N; i++) {
+		base_attrs(&a, buf);
+		a.med = (uint32_t)i;
+		assert_ptr_equal(intern_attrs(in, &a), r[i]);
+		rattr_unref(in, r[i]);
+		assert_int_equal(r[i]->refcnt, 1);
+	}
+	for (i = 0; i < N; i++)
+		rattr_unref(in, r[i]);
+	intern_mem(in, &m);
+	assert_int_equal(m.attrs + m.blobs + m.attr_bytes + m.blob_bytes, 0);
+	intern_free(in);
+	in = intern_new();
+	for (i = 0; i < N; i++) {
+		base_attrs(&a, buf);
+		a.med = (uint32_t)i;
+		assert_non_null(intern_attrs(in, &a));
+	}
+	intern_release(in);
+	slab_huge_pages(0);
+}
+
 int
 main(void)
 {
@@ -440,6 +492,7 @@ main(void)
 		cmocka_unit_test(test_intern_big_other),
 		cmocka_unit_test(test_intern_release),
 		cmocka_unit_test(test_intern_found_blobs),
+		cmocka_unit_test(test_intern_huge_tables),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -986,6 +986,36 @@ test_slab_huge(void **state)
 	slab_destroy(&s);
 }
 
+/*
+ * A table's bytes (slab_table_size): as asked, except in a replay from
+ * SLAB_HUGE_TABLE on, whole huge pages; such a table is mapped aligned
+ * and zeroed, and goes back with the same length.
+ */
+static void
+test_slab_table_size(void **state)
+{
+	size_t len;
+	uint8_t *p;
+
+	(void)state;
+	assert_int_equal(slab_table_size(3 << 19), 3 << 19);
+	slab_huge_pages(1);
+	assert_int_equal(slab_table_size(100000), 100000);
+	assert_int_equal(slab_table_size(SLAB_HUGE_TABLE - 8),
+	    SLAB_HUGE_TABLE - 8);
+	assert_int_equal(slab_table_size(SLAB_HUGE_TABLE), SLAB_HUGE);
+	assert_int_equal(slab_table_size(3 << 19), SLAB_HUGE);
+	assert_int_equal(slab_table_size(SLAB_HUGE), SLAB_HUGE);
+	assert_int_equal(slab_table_size(SLAB_HUGE + 12), 2 * SLAB_HUGE);
+	len = slab_table_size(3 << 19);
+	slab_huge_pages(0);
+	assert_non_null(p = slab_table_alloc(len));
+	assert_int_equal((uintptr_t)p % SLAB_HUGE, 0);
+	assert_int_equal(p[0] | p[len - 1], 0);
+	memset(p, 0xff, len);
+	slab_table_free(p, len);
+}
+
 int
 main(void)
 {
@@ -1001,6 +1031,7 @@ main(void)
 		cmocka_unit_test(test_trie_reserve),
 		cmocka_unit_test(test_slab_pool),
 		cmocka_unit_test(test_slab_huge),
+		cmocka_unit_test(test_slab_table_size),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
