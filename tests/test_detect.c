@@ -482,6 +482,45 @@ test_covering_aggregate(void **state)
 	fx_free(f);
 }
 
+/*
+ * A cell covered only from outside, by exactly the quorum of peers (2 of
+ * 3): every unit is visible, though no route inside the cell touched
+ * one (chunk_visible takes those from the covering peers); then one
+ * covering peer left and a /24 inside from another: that unit alone.
+ */
+static void
+test_covering_quorum(void **state)
+{
+	struct fx *f = fx_new("region \"C\" {\n prefix 10.1.0.0/16\n"
+	    " hold-down 10s\n}\n");
+	struct detect_peer dp;
+	struct ev *e;
+	int s;
+
+	(void)state;
+	for (s = 1; s <= 3; s++) {
+		dp = peer(s);
+		detect_peer_up(f->d, &dp, 0);
+		if (s < 3)
+			announce(f, s, "10.0.0.0/15", 1);
+		detect_peer_eligible(f->d, &dp, 1);
+	}
+	run(f, 1);
+	run(f, 20);
+	e = find(f, "region_up", 0);
+	assert_int_equal(e->units_visible, 256);
+	assert_int_equal(e->units_total, 256);
+	f->nev = 0;
+	withdraw(f, 2, "10.0.0.0/15", 30);
+	announce(f, 3, "10.1.5.0/24", 30);
+	run(f, 30);
+	run(f, 50);
+	e = find(f, "region_down", 0);
+	assert_int_equal(e->units_visible, 1);
+	assert_int_equal(e->units_total, 256);
+	fx_free(f);
+}
+
 /* peer_down carries the NOTIFICATION's numbers; peer_up never does. */
 static void
 test_peer_down_notification(void **state)
@@ -1105,6 +1144,7 @@ main(void)
 		cmocka_unit_test(test_flap_shorter_than_hold_down),
 		cmocka_unit_test(test_country_baseline_restarts),
 		cmocka_unit_test(test_covering_aggregate),
+		cmocka_unit_test(test_covering_quorum),
 		cmocka_unit_test(test_session_drop),
 		cmocka_unit_test(test_peer_down_notification),
 		cmocka_unit_test(test_all_sessions_drop),

@@ -220,7 +220,7 @@ det_peer_slot(struct detect *d, uint16_t slot)
 		    (w - d->cwords) * sizeof(*d->cmask));
 		d->cwords = w;
 		free(d->scratch);
-		if ((d->scratch = calloc((DET_UNITS + 1) * w,
+		if ((d->scratch = calloc(DET_WORDS + (DET_UNITS + 1) * w,
 		    sizeof(*d->scratch))) == NULL)
 			fatal("detect");
 	}

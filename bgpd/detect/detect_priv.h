@@ -385,7 +385,9 @@ struct detect {
 	uint8_t			 full_feed;
 	double			 ff_next;
 
-	uint64_t		*scratch;	/* DET_UNITS * cwords */
+	uint64_t		*scratch;	/* a chunk walk's: DET_WORDS
+						 * (units touched), then
+						 * (DET_UNITS + 1) * cwords */
 	size_t			 scratchw;
 	/*
 	 * What scratch holds: the walk of the cell memo_cb for via AS
