@@ -386,7 +386,7 @@ test_put(void **state)
 	int i;
 
 	assert_non_null(all = malloc(4 * cap));
-	s = mrt_io_buf(cap);
+	s = mrt_io_buf(f->io, cap);
 	slen = records(s, cap, 200);
 	memcpy(all, s, slen);
 	off = slen;
@@ -394,7 +394,7 @@ test_put(void **state)
 	mrt_io_open(f->io, 0, path, CONF_MRT_GZIP, 0, 0);
 	assert_int_equal(mrt_io_put(f->io, 0, s, slen, 0), 0);
 	for (i = 0; i < 3; i++) {
-		b = mrt_io_buf(cap);
+		b = mrt_io_buf(f->io, cap);
 		blen = records(b, cap, 200 * 1024 / 36);
 		assert_true(blen >= cap / 2);
 		memcpy(all + off, b, blen);
@@ -402,7 +402,7 @@ test_put(void **state)
 		assert_int_equal(mrt_io_put(f->io, 0, b, blen, 0), 0);
 	}
 	/* Refused: still ours, as it was; then forced through. */
-	r = mrt_io_buf(cap);
+	r = mrt_io_buf(f->io, cap);
 	blen = records(r, cap, 100);
 	mrt_io_set_limit(f->io, 0);
 	assert_int_equal(mrt_io_put(f->io, 0, r, blen, 0), -1);
@@ -418,9 +418,40 @@ test_put(void **state)
 	assert_int_equal(st.refused, blen);
 	assert_int_equal(st.written, off);
 	/* A buffer never put is freed by the caller. */
-	mrt_io_buf_free(mrt_io_buf(cap));
-	mrt_io_buf_free(NULL);
+	mrt_io_buf_free(f->io, mrt_io_buf(f->io, cap));
+	mrt_io_buf_free(f->io, NULL);
 	free(all);
+}
+
+/*
+ * A buffer the writer is done with comes back from mrt_io_buf (the same
+ * memory, as the writer left it), for its own size only.
+ */
+static void
+test_pool(void **state)
+{
+	struct fx *f = *state;
+	static const size_t cap = 256 * 1024;
+	uint8_t *a, *b;
+	char path[128];
+	size_t len;
+
+	a = mrt_io_buf(f->io, cap);
+	len = records(a, cap, 100);
+	snprintf(path, sizeof(path), "%s/pool", f->dir);
+	mrt_io_open(f->io, 0, path, CONF_MRT_NONE, 0, 0);
+	assert_int_equal(mrt_io_put(f->io, 0, a, len, 0), 0);
+	mrt_io_close(f->io, 0, 1);
+	wait_done(f, 1);
+	assert_int_equal(count_records(path), 100);
+	b = mrt_io_buf(f->io, 2 * cap);
+	assert_ptr_not_equal(b, a);
+	mrt_io_buf_free(f->io, b);
+	b = mrt_io_buf(f->io, cap);
+	assert_ptr_equal(b, a);
+	records(a + len, cap - len, 1);		/* what it held is there */
+	assert_memory_equal(b, a + len, 36);
+	mrt_io_buf_free(f->io, b);
 }
 
 int
@@ -435,6 +466,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_gzip_members, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_put, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pool, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gzip_levels, setup,
 		    teardown),
 	};

@@ -80,7 +80,7 @@ mrt_flush(struct mrt_archive *a)
 			    (unsigned long long)mrt_io_limit(a->io));
 		a->dropped += a->chunk_records;
 	} else {
-		a->chunk = mrt_io_buf(MRT_CHUNK);	/* the writer's now */
+		a->chunk = mrt_io_buf(a->io, MRT_CHUNK); /* writer's now */
 		if (a->dropped != a->dropped_logged) {
 			log_warnx("mrt: writer caught up; %llu update "
 			    "records dropped in all",
@@ -402,8 +402,7 @@ mrt_archive_new(struct loop *loop, struct rib *rib, const struct config *conf)
 	struct mrt_archive *a;
 
 	if ((a = calloc(1, sizeof(*a))) == NULL ||
-	    (a->peers = calloc(RIB_MAX_PEERS, sizeof(*a->peers))) == NULL ||
-	    (a->chunk = mrt_io_buf(MRT_CHUNK)) == NULL)
+	    (a->peers = calloc(RIB_MAX_PEERS, sizeof(*a->peers))) == NULL)
 		fatal("mrt_archive_new");
 	a->loop = loop;
 	a->rib = rib;
@@ -418,6 +417,7 @@ mrt_archive_new(struct loop *loop, struct rib *rib, const struct config *conf)
 		mrt_archive_free(a);
 		return NULL;
 	}
+	a->chunk = mrt_io_buf(a->io, MRT_CHUNK);
 	mrt_archive_reconfigure(a, conf);
 	loop_timer_set(a->ev_flush, 1);
 	return a;
@@ -452,6 +452,7 @@ mrt_archive_free(struct mrt_archive *a)
 	if (a->io != NULL) {
 		mrt_updates_close(a);
 		mrt_table_free_all(a);
+		mrt_io_buf_free(a->io, a->chunk);
 		mrt_io_free(a->io);
 	}
 	if (a->ev_flush)
@@ -461,7 +462,6 @@ mrt_archive_free(struct mrt_archive *a)
 	for (i = 0; a->peers != NULL && i < RIB_MAX_PEERS; i++)
 		free(a->peers[i]);
 	free(a->peers);
-	mrt_io_buf_free(a->chunk);
 	free(a->view);
 	config_mrt_free(&a->conf);
 	free(a);

@@ -46,6 +46,14 @@ enum io_cmd { IO_OPEN, IO_DATA, IO_CLOSE, IO_QUIT };
  */
 #define IO_MEMBER	(256 * 1024)
 
+/*
+ * Buffers of mrt_io_buf that the thread is done with wait here for the
+ * loop to take again, up to this many bytes: memory already touched, no
+ * mmap, page faults and munmap for each chunk (each costs microseconds
+ * on this kind of VM; docs/performance.md).
+ */
+#define IO_POOL_BYTES	(4 * 1024 * 1024)
+
 struct io_item {
 	STAILQ_ENTRY(io_item) entry;
 	enum io_cmd	 cmd;
@@ -55,6 +63,7 @@ struct io_item {
 	int		 tmp;
 	uint64_t	 token;
 	size_t		 len;
+	size_t		 cap;		/* a buffer of mrt_io_buf: its size */
 	char		*path;
 	uint8_t		 data[];
 };
@@ -94,6 +103,8 @@ struct mrt_io {
 	pthread_mutex_t	 mtx;
 	pthread_cond_t	 cond;
 	struct io_items	 items;
+	struct io_items	 pool;		/* done buffers, IO_POOL_BYTES */
+	size_t		 pool_bytes;
 	uint64_t	 limit;
 	struct mrt_io_stats st;
 	int		 pipe[2];
@@ -373,6 +384,24 @@ io_report(struct mrt_io *io, int stream)
 		f->reported = 1;	/* the loop is gone */
 }
 
+/* Keeps a done buffer for mrt_io_buf if the pool has room: 1, or 0. */
+static int
+io_recycle(struct mrt_io *io, struct io_item *it)
+{
+	int kept = 0;
+
+	if (it->cap == 0)
+		return 0;
+	pthread_mutex_lock(&io->mtx);
+	if (io->pool_bytes + it->cap <= IO_POOL_BYTES) {
+		STAILQ_INSERT_HEAD(&io->pool, it, entry);
+		io->pool_bytes += it->cap;
+		kept = 1;
+	}
+	pthread_mutex_unlock(&io->mtx);
+	return kept;
+}
+
 static void *
 io_thread(void *arg)
 {
@@ -418,7 +447,9 @@ io_thread(void *arg)
 			break;
 		}
 		free(it->path);
-		free(it);
+		it->path = NULL;
+		if (it->cmd != IO_DATA || !io_recycle(io, it))
+			free(it);
 	}
 	return NULL;
 }
@@ -483,6 +514,7 @@ mrt_io_new(struct event_base *base, uint64_t limit, mrt_io_done_fn done,
 	if ((io = calloc(1, sizeof(*io))) == NULL)
 		fatal("mrt_io_new");
 	STAILQ_INIT(&io->items);
+	STAILQ_INIT(&io->pool);
 	io->limit = limit;
 	io->done = done;
 	io->arg = arg;
@@ -523,6 +555,7 @@ mrt_io_new(struct event_base *base, uint64_t limit, mrt_io_done_fn done,
 void
 mrt_io_free(struct mrt_io *io)
 {
+	struct io_item *it;
 	int i;
 
 	if (io == NULL)
@@ -537,6 +570,10 @@ mrt_io_free(struct mrt_io *io)
 	}
 	close(io->pipe[0]);
 	close(io->pipe[1]);
+	while ((it = STAILQ_FIRST(&io->pool)) != NULL) {
+		STAILQ_REMOVE_HEAD(&io->pool, entry);
+		free(it);
+	}
 	pthread_mutex_destroy(&io->mtx);
 	pthread_cond_destroy(&io->cond);
 	free(io);
@@ -596,16 +633,36 @@ mrt_io_write(struct mrt_io *io, int stream, const void *p, size_t n,
 }
 
 void *
-mrt_io_buf(size_t cap)
+mrt_io_buf(struct mrt_io *io, size_t cap)
 {
-	return io_item(IO_DATA, 0, cap)->data;
+	struct io_item *it;
+
+	pthread_mutex_lock(&io->mtx);
+	STAILQ_FOREACH(it, &io->pool, entry)
+		if (it->cap == cap)
+			break;
+	if (it != NULL) {
+		STAILQ_REMOVE(&io->pool, it, io_item, entry);
+		io->pool_bytes -= cap;
+	}
+	pthread_mutex_unlock(&io->mtx);
+	if (it == NULL) {
+		it = io_item(IO_DATA, 0, cap);
+		it->cap = cap;
+	}
+	return it->data;
 }
 
 void
-mrt_io_buf_free(void *buf)
+mrt_io_buf_free(struct mrt_io *io, void *buf)
 {
-	if (buf != NULL)
-		free(io_item_of(buf));
+	struct io_item *it;
+
+	if (buf == NULL)
+		return;
+	it = io_item_of(buf);
+	if (!io_recycle(io, it))
+		free(it);
 }
 
 int

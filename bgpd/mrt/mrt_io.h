@@ -60,12 +60,14 @@ void		 mrt_io_open(struct mrt_io *, int stream, const char *path,
 int		 mrt_io_write(struct mrt_io *, int stream, const void *,
 		    size_t n, int force);
 /*
- * The same without a copy: buf is one of mrt_io_buf(cap), holding n <=
- * cap bytes.  On 0 the writer owns it (the caller takes a new one); on
- * -1 (refused, as above) it is still the caller's.
+ * The same without a copy: buf is one of mrt_io_buf(io, cap), holding
+ * n <= cap bytes.  On 0 the writer owns it (the caller takes a new one);
+ * on -1 (refused, as above) it is still the caller's.  Buffers the
+ * writer is done with are kept (a few MiB) for mrt_io_buf to hand out
+ * again; mrt_io_buf_free gives one back unused.
  */
-void		*mrt_io_buf(size_t cap);
-void		 mrt_io_buf_free(void *buf);
+void		*mrt_io_buf(struct mrt_io *, size_t cap);
+void		 mrt_io_buf_free(struct mrt_io *, void *buf);
 int		 mrt_io_put(struct mrt_io *, int stream, void *buf, size_t n,
 		    int force);
 /* Closes stream's file; the done callback gets token.  Never refused. */

@@ -185,7 +185,7 @@ dump_flush(struct mrt_dump *d)
 	if (d->chunk_len == 0)
 		return;
 	(void)mrt_io_put(d->a->io, d->stream, d->chunk, d->chunk_len, 1);
-	d->chunk = mrt_io_buf(MRT_DUMP_CHUNK);
+	d->chunk = mrt_io_buf(d->a->io, MRT_DUMP_CHUNK);
 	d->chunk_len = 0;
 }
 
@@ -360,7 +360,7 @@ dump_free(struct mrt_dump *d)
 	free(d->index);
 	free(d->addpath);
 	free(d->originated);
-	mrt_io_buf_free(d->chunk);
+	mrt_io_buf_free(d->a->io, d->chunk);
 	free(d);
 }
 
@@ -384,7 +384,7 @@ mrt_table_start(struct mrt_archive *a, const char *path, int compress,
 	    (d->index = calloc(RIB_MAX_PEERS, sizeof(*d->index))) == NULL ||
 	    (d->addpath = calloc(RIB_MAX_PEERS, 1)) == NULL ||
 	    (d->originated = calloc(RIB_MAX_PEERS, 4)) == NULL ||
-	    (d->chunk = mrt_io_buf(MRT_DUMP_CHUNK)) == NULL)
+	    (d->chunk = mrt_io_buf(a->io, MRT_DUMP_CHUNK)) == NULL)
 		fatal("mrt_table_start");
 	d->a = a;
 	d->stream = s;
