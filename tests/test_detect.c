@@ -521,6 +521,71 @@ test_covering_quorum(void **state)
 	fx_free(f);
 }
 
+struct pvis {
+	const char	*name;
+	uint32_t	 visible;
+};
+
+static int
+pvis_cb(const struct detect_region_info *ri, void *arg)
+{
+	struct pvis *v = arg;
+
+	if (strcmp(ri->name, v->name) == 0)
+		v->visible = ri->prefixes_visible;
+	return 0;
+}
+
+/* Region name's prefixes_visible: kept from each member's stored count. */
+static uint32_t
+pvis(struct fx *f, const char *name)
+{
+	struct pvis v = { name, UINT32_MAX };
+
+	detect_regions(f->d, pvis_cb, &v);
+	assert_int_not_equal(v.visible, UINT32_MAX);
+	return v.visible;
+}
+
+/*
+ * After the set of counting peers changed, a prefix's count is taken
+ * once for all its regions (det_recount): each of them, the one with a
+ * via-as its own, gets its count (quorum 2 of 3, then 1 of 2).
+ */
+static void
+test_recount_shared(void **state)
+{
+	struct fx *f = fx_new("region \"A\" {\n prefix 10.1.0.0/16\n}\n"
+	    "region \"B\" {\n prefix 10.1.0.0/16\n}\n"
+	    "region \"V\" {\n prefix 10.1.0.0/16\n via-as 1299\n}\n");
+	struct detect_peer dp;
+	int s;
+
+	(void)state;
+	for (s = 1; s <= 3; s++) {
+		dp = peer(s);
+		detect_peer_up(f->d, &dp, 0);
+		announce_v(f, s, "10.1.1.0/24", s == 3 ? 1299 : 4837, 131279,
+		    1);
+		if (s > 1)
+			announce_v(f, s, "10.1.2.0/24", 4837, 131279, 1);
+		detect_peer_eligible(f->d, &dp, 1);
+	}
+	run(f, 1);
+	/* 10.1.1.0/24: 3 peers, 1 through 1299; 10.1.2.0/24: 2, none. */
+	assert_int_equal(pvis(f, "A"), 2);
+	assert_int_equal(pvis(f, "B"), 2);
+	assert_int_equal(pvis(f, "V"), 0);
+	/* Peer 1 down: 10.1.1.0/24 2 peers, 1 through 1299; the other 2. */
+	dp = peer(1);
+	detect_peer_down(f->d, &dp, "test", 0, 10);
+	run(f, 10);
+	assert_int_equal(pvis(f, "A"), 2);
+	assert_int_equal(pvis(f, "B"), 2);
+	assert_int_equal(pvis(f, "V"), 1);
+	fx_free(f);
+}
+
 /* peer_down carries the NOTIFICATION's numbers; peer_up never does. */
 static void
 test_peer_down_notification(void **state)
@@ -1145,6 +1210,7 @@ main(void)
 		cmocka_unit_test(test_country_baseline_restarts),
 		cmocka_unit_test(test_covering_aggregate),
 		cmocka_unit_test(test_covering_quorum),
+		cmocka_unit_test(test_recount_shared),
 		cmocka_unit_test(test_session_drop),
 		cmocka_unit_test(test_peer_down_notification),
 		cmocka_unit_test(test_all_sessions_drop),

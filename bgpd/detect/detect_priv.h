@@ -288,8 +288,8 @@ struct det_region {
 					 * the order they came */
 	size_t		 npfx, midcap;
 	uint32_t	 pfx_visible;
-	size_t		 recount;	/* next of mids to recount;
-					 * SIZE_MAX: no */
+	size_t		 recount;	/* SIZE_MAX, or its members'
+					 * counts wait for det_recount */
 
 	enum region_state state;
 	double		 since;
@@ -372,6 +372,8 @@ struct detect {
 	size_t			 sweep_next;	/* region_mark_all_dirty: chunks */
 	size_t			 sweep_end;	/* [next, end) to recompute */
 	uint32_t		 sweep_gen;	/* region_mark_all_dirty calls */
+	size_t			 recount_next;	/* det_recount: the next entry
+						 * of ptab, SIZE_MAX: none */
 	struct det_pend		*pendheap;	/* chunks with pending, a
 						 * min-heap by due time */
 	size_t			 npend, pendcap;

@@ -1371,6 +1371,8 @@ region_mark_all_dirty(struct detect *d)
 		for (i = 0; i < d->nregions; i++)
 			d->regions[i].nsweep = d->regions[i].nchunks;
 	}
+	/* Every member's count again: det_recount. */
+	d->recount_next = 0;
 	for (i = 0; i < d->nregions; i++) {
 		d->regions[i].recount = 0;
 		region_touch(d, (uint16_t)i);
