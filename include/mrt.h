@@ -208,6 +208,25 @@ int	mrt_enc_bgp4mp_msg(struct wbuf *, uint32_t ts, uint32_t usec,
 	    uint16_t subtype, const struct mrt_bgp4mp_peer *,
 	    const uint8_t *msg, size_t len);
 /*
+ * The peer part of a BGP4MP record (AS numbers, 4-octet with as4,
+ * interface, AFI, both addresses) encoded once into out: its length, or
+ * 0 if it does not fit or p's addresses are not of one family.  A
+ * collector writes thousands of records per peer: with this and
+ * mrt_enc_bgp4mp_msg_pre it encodes that part once per peer, not per
+ * record.
+ */
+#define MRT_BGP4MP_PEER_MAX	(4 + 4 + 2 + 2 + 2 * BW_ADDR_MAX)
+size_t	mrt_bgp4mp_peer_enc(uint8_t *out, size_t cap,
+	    const struct mrt_bgp4mp_peer *, int as4);
+/*
+ * mrt_enc_bgp4mp_msg with the peer part of mrt_bgp4mp_peer_enc (plen
+ * bytes, encoded for subtype's AS width).  Returns 0, or -1 with
+ * nothing written.
+ */
+int	mrt_enc_bgp4mp_msg_pre(struct wbuf *, uint32_t ts, uint32_t usec,
+	    uint16_t subtype, const uint8_t *peer, size_t plen,
+	    const uint8_t *msg, size_t len);
+/*
  * The same for an UPDATE received on a 2-octet session, written under an
  * _AS4 subtype: its AS_PATH made 4-octet with AS4_PATH merged in (as the
  * decoder did into u, RFC 6793 4.2.3), AGGREGATOR 4-octet with

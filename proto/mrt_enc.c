@@ -104,17 +104,57 @@ mrt_enc_bgp4mp_peer(struct wbuf *w, const struct mrt_bgp4mp_peer *p,
 	    (size_t)alen);
 }
 
+size_t
+mrt_bgp4mp_peer_enc(uint8_t *out, size_t cap,
+    const struct mrt_bgp4mp_peer *p, int as4)
+{
+	struct wbuf w;
+
+	wbuf_init(&w, out, cap);
+	mrt_enc_bgp4mp_peer(&w, p, as4);
+	return w.err ? 0 : w.len;
+}
+
+int
+mrt_enc_bgp4mp_msg_pre(struct wbuf *w, uint32_t ts, uint32_t usec,
+    uint16_t subtype, const uint8_t *peer, size_t plen, const uint8_t *msg,
+    size_t len)
+{
+	size_t	n = 4 + plen + len;
+	uint8_t	*q;
+
+	if (plen == 0 || n > MRT_MAX_RECORD || !wbuf_room(w, MRT_HDR_LEN + n)) {
+		w->err = 1;
+		return -1;
+	}
+	q = w->p + w->len;
+	put_u32(q, ts);
+	put_u16(q + 4, MRT_BGP4MP_ET);
+	put_u16(q + 6, subtype);
+	put_u32(q + 8, (uint32_t)n);
+	put_u32(q + 12, usec);
+	memcpy(q + 16, peer, plen);
+	memcpy(q + 16 + plen, msg, len);
+	w->len += MRT_HDR_LEN + n;
+	return 0;
+}
+
 int
 mrt_enc_bgp4mp_msg(struct wbuf *w, uint32_t ts, uint32_t usec,
     uint16_t subtype, const struct mrt_bgp4mp_peer *p, const uint8_t *msg,
     size_t len)
 {
-	size_t	off = mrt_enc_hdr(w, ts, MRT_BGP4MP_ET, subtype);
+	uint8_t	peer[MRT_BGP4MP_PEER_MAX];
+	size_t	plen;
 
-	wbuf_put_u32(w, usec);
-	mrt_enc_bgp4mp_peer(w, p, subtype_as4(subtype));
-	wbuf_put_bytes(w, msg, len);
-	return mrt_enc_fin(w, off);
+	plen = mrt_bgp4mp_peer_enc(peer, sizeof(peer), p,
+	    subtype_as4(subtype));
+	if (plen == 0) {
+		w->err = 1;
+		return -1;
+	}
+	return mrt_enc_bgp4mp_msg_pre(w, ts, usec, subtype, peer, plen, msg,
+	    len);
 }
 
 /* An attribute header, the extended length only where needed. */

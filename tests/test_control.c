@@ -59,15 +59,6 @@ struct fx {
 /* Attribute sets of the fixture routes. */
 enum { SET_KP, SET_TEN, SET_P2, SET_V6, NSETS };
 
-static void
-put_u32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 /* An AS path of one segment (and an optional AS_SET) in buf. */
 static struct bgp_view
 mkpath(uint8_t *buf, const uint32_t *seq, uint8_t nseq, const uint32_t *set,

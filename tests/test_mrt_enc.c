@@ -76,6 +76,79 @@ test_state_bytes(void **state)
 	assert_int_equal(w.len, 0);
 }
 
+/*
+ * A MESSAGE record byte for byte: 2-octet (AS_TRANS for a 4-octet AS)
+ * and IPv6, then the same through a peer part encoded once
+ * (mrt_bgp4mp_peer_enc + mrt_enc_bgp4mp_msg_pre); a record that does
+ * not fit leaves the one before it whole and nothing of its own.
+ */
+static void
+test_msg_bytes(void **state)
+{
+	static const uint8_t want[] = {
+		0x5a, 0x00, 0x00, 0x02, 0x00, 0x11, 0x00, 0x01,	/* hdr */
+		0x00, 0x00, 0x00, 0x3f,
+		0x00, 0x00, 0x00, 0x09,				/* usec */
+		0x5b, 0xa0, 0xfd, 0xe8,				/* ASes */
+		0x00, 0x00, 0x00, 0x02,				/* if, afi */
+		0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02,
+		0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,	/* KEEPALIVE */
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0x00, 0x13, 0x04
+	};
+	struct mrt_bgp4mp_peer p;
+	struct wbuf w;
+	uint8_t buf[256], buf2[256], part[MRT_BGP4MP_PEER_MAX];
+	uint8_t a[16] = { 0x20, 0x01, 0x0d, 0xb8 }, l[16];
+	size_t plen;
+
+	(void)state;
+	a[15] = 2;
+	memcpy(l, a, 16);
+	l[15] = 1;
+	memset(&p, 0, sizeof(p));
+	p.peer_as = 4200000001U;
+	p.local_as = 65000;
+	addr_set(&p.peer_ip, AID_INET6, a);
+	addr_set(&p.local_ip, AID_INET6, l);
+	wbuf_init(&w, buf, sizeof(buf));
+	assert_int_equal(mrt_enc_bgp4mp_msg(&w, 0x5a000002, 9,
+	    MRT_BGP4MP_MESSAGE, &p, want + 56, 19), 0);
+	assert_int_equal(w.len, sizeof(want));
+	assert_memory_equal(buf, want, sizeof(want));
+	plen = mrt_bgp4mp_peer_enc(part, sizeof(part), &p, 0);
+	assert_int_equal(plen, 40);
+	assert_memory_equal(part, want + 16, 40);
+	wbuf_init(&w, buf2, sizeof(buf2));
+	assert_int_equal(mrt_enc_bgp4mp_msg_pre(&w, 0x5a000002, 9,
+	    MRT_BGP4MP_MESSAGE, part, plen, want + 56, 19), 0);
+	assert_int_equal(w.len, sizeof(want));
+	assert_memory_equal(buf2, want, sizeof(want));
+	/* 4-octet: the ASes as they are. */
+	plen = mrt_bgp4mp_peer_enc(part, sizeof(part), &p, 1);
+	assert_int_equal(plen, 44);
+	assert_int_equal(get_u32(part), 4200000001U);
+	assert_int_equal(get_u32(part + 4), 65000);
+	/* No room for a second: the first stays, nothing of the second. */
+	wbuf_init(&w, buf2, sizeof(want) + 30);
+	assert_int_equal(mrt_enc_bgp4mp_msg_pre(&w, 1, 0, MRT_BGP4MP_MESSAGE,
+	    want + 16, 40, want + 56, 19), 0);
+	assert_int_equal(mrt_enc_bgp4mp_msg_pre(&w, 1, 0, MRT_BGP4MP_MESSAGE,
+	    want + 16, 40, want + 56, 19), -1);
+	assert_int_equal(w.len, sizeof(want));
+	assert_int_equal(get_u32(buf2 + 8), 0x3f);
+	/* Mixed families, or a part that does not fit: refused. */
+	addr_set(&p.local_ip, AID_INET, l);
+	assert_int_equal(mrt_bgp4mp_peer_enc(part, sizeof(part), &p, 1), 0);
+	addr_set(&p.local_ip, AID_INET6, l);
+	assert_int_equal(mrt_bgp4mp_peer_enc(part, 20, &p, 1), 0);
+	wbuf_init(&w, buf2, sizeof(buf2));
+	assert_int_equal(mrt_enc_bgp4mp_msg_pre(&w, 1, 0, MRT_BGP4MP_MESSAGE,
+	    part, 0, want + 56, 19), -1);
+	assert_int_equal(w.len, 0);
+}
+
 static void
 test_subtypes(void **state)
 {
@@ -449,6 +522,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_state_bytes),
+		cmocka_unit_test(test_msg_bytes),
 		cmocka_unit_test(test_subtypes),
 		cmocka_unit_test(test_widen_bytes),
 		cmocka_unit_test(test_bgpdump_same),

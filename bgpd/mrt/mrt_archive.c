@@ -198,39 +198,77 @@ mrt_split_ts(double ts, uint32_t *sec, uint32_t *usec)
 	*usec = (uint32_t)us;
 }
 
-static void
+/* Remembers the peer (for table dumps); NULL for one without a slot. */
+static struct mrt_peerinfo *
 mrt_peer_seen(struct mrt_archive *a, const struct tap_peer *tp)
 {
 	struct mrt_peerinfo *pi;
 
 	if (tp->slot == 0xffff)
-		return;
+		return NULL;
 	if ((pi = a->peers[tp->slot]) == NULL) {
 		if ((pi = calloc(1, sizeof(*pi))) == NULL)
 			fatal("mrt_peer_seen");
 		a->peers[tp->slot] = pi;
 	}
+	if (pi->tp.peer_as != tp->peer_as || pi->tp.local_as != tp->local_as ||
+	    memcmp(&pi->tp.peer_addr, &tp->peer_addr,
+	    sizeof(tp->peer_addr)) != 0 ||
+	    memcmp(&pi->tp.local_addr, &tp->local_addr,
+	    sizeof(tp->local_addr)) != 0)
+		pi->bgp4mp_len[0] = pi->bgp4mp_len[1] = 0;
 	pi->tp = *tp;
 	pi->tp.router = NULL;
+	return pi;
+}
+
+/*
+ * The peer part of tp's BGP4MP records, as4 or not, encoded once per
+ * peer (and again when its addresses or AS numbers change): into buf
+ * for a peer without a slot.  Its length, 0 if it cannot be encoded.
+ */
+static size_t
+mrt_peer_part(struct mrt_peerinfo *pi, const struct tap_peer *tp, int as4,
+    uint8_t *buf, const uint8_t **part)
+{
+	struct mrt_bgp4mp_peer p;
+
+	as4 = as4 != 0;
+	if (pi != NULL && pi->bgp4mp_len[as4] > 0) {
+		*part = pi->bgp4mp[as4];
+		return pi->bgp4mp_len[as4];
+	}
+	if (pi != NULL)
+		buf = pi->bgp4mp[as4];
+	mrt_bgp4mp_peer(tp, &p);
+	*part = buf;
+	if (pi == NULL)
+		return mrt_bgp4mp_peer_enc(buf, MRT_BGP4MP_PEER_MAX, &p, as4);
+	pi->bgp4mp_len[as4] = (uint8_t)mrt_bgp4mp_peer_enc(buf,
+	    MRT_BGP4MP_PEER_MAX, &p, as4);
+	return pi->bgp4mp_len[as4];
 }
 
 static void
 mrt_tap_message(void *arg, const struct tap_peer *tp, const struct tap_msg *m)
 {
 	struct mrt_archive *a = arg;
+	struct mrt_peerinfo *pi;
 	struct mrt_bgp4mp_peer p;
 	struct wbuf w;
+	uint8_t buf[MRT_BGP4MP_PEER_MAX];
+	const uint8_t *part;
+	size_t plen;
 	uint32_t sec, usec;
 	uint16_t st;
-	int i, as2upd;
+	int i, as2upd, as4 = 1;
 
-	mrt_peer_seen(a, tp);
+	pi = mrt_peer_seen(a, tp);
 	if (!mrt_wants(a, tp) || (m->dir == TAP_TX && !a->conf.all_messages) ||
 	    (m->type != BGP_UPDATE && !a->conf.all_messages))
 		return;
 	mrt_split_ts(m->ts, &sec, &usec);
 	mrt_updates_rotate(a, sec);
-	mrt_bgp4mp_peer(tp, &p);
 	/*
 	 * What we send: BGP4MP_MESSAGE_AS4_LOCAL, the peer fields naming
 	 * the recipient (RFC 6396 4.4.5, 4.4.6).  Our UPDATEs (End-of-RIB)
@@ -253,15 +291,19 @@ mrt_tap_message(void *arg, const struct tap_peer *tp, const struct tap_msg *m)
 	    m->upd->action >= ACT_TREAT_AS_WITHDRAW)) {
 		st = mrt_bgp4mp_msg_subtype(0, tp->addpath[mrt_msg_aid(m)], 0);
 		as2upd = 0;
+		as4 = 0;
 	}
+	if (as2upd)
+		mrt_bgp4mp_peer(tp, &p);
+	plen = mrt_peer_part(pi, tp, as4, buf, &part);
 	for (i = 0; i < 2; i++) {
 		if (as2upd && mrt_enc_bgp4mp_msg_as4(mrt_chunk_room(a, &w),
 		    sec, usec, st, &p, m->bytes, m->len, m->upd) == 0) {
 			mrt_chunk_done(a, &w);
 			return;
 		}
-		if (!as2upd && mrt_enc_bgp4mp_msg(mrt_chunk_room(a, &w), sec,
-		    usec, st, &p, m->bytes, m->len) == 0) {
+		if (!as2upd && mrt_enc_bgp4mp_msg_pre(mrt_chunk_room(a, &w),
+		    sec, usec, st, part, plen, m->bytes, m->len) == 0) {
 			mrt_chunk_done(a, &w);
 			return;
 		}
@@ -270,8 +312,9 @@ mrt_tap_message(void *arg, const struct tap_peer *tp, const struct tap_msg *m)
 	if (as2upd) {
 		/* Too long once widened: as received, 2-octet subtype. */
 		st = mrt_bgp4mp_msg_subtype(0, tp->addpath[mrt_msg_aid(m)], 0);
-		if (mrt_enc_bgp4mp_msg(mrt_chunk_room(a, &w), sec, usec, st,
-		    &p, m->bytes, m->len) == 0) {
+		plen = mrt_peer_part(pi, tp, 0, buf, &part);
+		if (mrt_enc_bgp4mp_msg_pre(mrt_chunk_room(a, &w), sec, usec,
+		    st, part, plen, m->bytes, m->len) == 0) {
 			mrt_chunk_done(a, &w);
 			return;
 		}

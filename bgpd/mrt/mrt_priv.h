@@ -13,6 +13,7 @@
 #include <event2/event.h>
 
 #include "config.h"
+#include "mrt.h"
 #include "msgtap.h"
 #include "mrt_archive.h"
 #include "mrt_io.h"
@@ -29,6 +30,9 @@ struct mrt_peerinfo {
 	struct tap_peer	 tp;
 	double		 up_since;
 	uint8_t		 up;
+	/* the BGP4MP peer part of tp, 2- and 4-octet; length 0: not yet */
+	uint8_t		 bgp4mp[2][MRT_BGP4MP_PEER_MAX];
+	uint8_t		 bgp4mp_len[2];
 };
 
 struct mrt_dump;
