@@ -160,6 +160,8 @@ finally:
                 p.kill()
 if reader is not None:
     reader.join(10)
+if "Sanitizer" in open(logp).read():
+    fail("sanitizer report in the daemon's log")
 if fails:
     print(open(logp).read()[-3000:])
     sys.exit(1)
