@@ -31,13 +31,21 @@
  * populating (user time: the host maps it then); the first 4 MiB of
  * every slab in 4 KiB pages were a tenth of the full-table update
  * file's replay, so slabs go huge from 512 KiB (at most one huge page
- * partly used per slab that big: 1-2 MB more of RSS).  Not
- * in a live daemon: a chunk given back there (a flush) is a 64 KiB hole
- * in a huge page, which khugepaged may fill again (a collapse allocates
- * up to max_ptes_none missing pages, 511 by default), so a flushed table
- * would not return its memory; and a huge page is all resident once one
- * chunk of it is used (the 2015 table from one session: 50 -> 52 MB).
- * A replay gives nothing back before it exits.
+ * partly used per slab that big: 1-2 MB more of RSS).  A replay gives
+ * nothing back before it exits.  In a live daemon only the slabs asked
+ * (slab_huge_grow: the trie's leaves), as a huge page is all resident
+ * once one chunk of it is used (every slab: the 2015 table from one
+ * session 50 -> 52 MB).  A chunk given back there (a flush) would be a
+ * 64 KiB hole in a huge page, which khugepaged may fill again (a
+ * collapse allocates up to max_ptes_none missing pages, 511 by
+ * default), and the chunk taken again would populate a whole huge page:
+ * so a chunk remembers that it came from a huge batch (its header, which
+ * a pass through the pool keeps), and giving it back takes its huge
+ * page out of THP (MADV_NOHUGEPAGE) before its pages go.  The kernel
+ * then maps the huge page in 4 KiB pages; the pages given back leave the
+ * RSS at once, and the huge page's memory is freed whole when its last
+ * chunk goes, or split under memory pressure (the kernel's deferred
+ * split) while some chunk of it is still used.
  *
  * Slabs may share a pool of empty chunks whose pages were kept
  * (slab_share): with many peers a prefix's route array moves up through
@@ -77,6 +85,7 @@ struct slab_chunk {
 	void			*free;		/* freed objects */
 	char			*fresh;		/* never used from here on */
 	uint32_t		 nfree;		/* freed + fresh */
+	uint32_t		 huge;		/* its 2 MiB mapped for THP */
 };
 
 static int	slab_thp;	/* slab_huge_pages */
@@ -85,6 +94,12 @@ void
 slab_huge_pages(int on)
 {
 	slab_thp = on;
+}
+
+void
+slab_huge_grow(struct slab *s, int on)
+{
+	s->huge = on;
 }
 
 void
@@ -147,6 +162,7 @@ slab_batch_map(struct slab *s, size_t n, int huge)
 	s->nbatch++;
 	s->reserve = aligned;
 	s->nreserve = n;
+	s->reshuge = huge;
 	return 0;
 }
 
@@ -172,7 +188,7 @@ slab_chunk_new(struct slab *s)
 {
 	struct slab_chunk *c;
 	size_t n;
-	int huge;
+	int huge, fromhuge = 0;
 
 	if (s->pool != NULL && s->pool->n > 0) {
 		/* Populated already, by whichever slab emptied it. */
@@ -184,7 +200,8 @@ slab_chunk_new(struct slab *s)
 		c = s->clean[--s->nclean];
 	else {
 		if (s->nreserve == 0) {
-			huge = slab_thp && s->chunks >= SLAB_HUGE_FROM;
+			huge = (slab_thp || s->huge) &&
+			    s->chunks >= SLAB_HUGE_FROM;
 			/* Huge: whole huge pages, or THP cannot back them. */
 			n = huge || s->chunks >= SLAB_BATCH_MAX ?
 			    SLAB_BATCH_MAX : s->chunks + 1;
@@ -195,6 +212,7 @@ slab_chunk_new(struct slab *s)
 		c = (struct slab_chunk *)(void *)s->reserve;
 		s->reserve += SLAB_CHUNK;
 		s->nreserve--;
+		fromhuge = s->reshuge;
 	}
 	/*
 	 * Its pages in one call: a page fault per 4 KiB costs far more (on
@@ -204,6 +222,8 @@ slab_chunk_new(struct slab *s)
 #ifdef MADV_POPULATE_WRITE
 	(void)madvise(c, SLAB_CHUNK, MADV_POPULATE_WRITE);
 #endif
+	/* A given back chunk's huge page was taken out of THP then. */
+	c->huge = (uint32_t)fromhuge;
 	slab_chunk_setup(s, c);
 	return c;
 }
@@ -220,6 +240,17 @@ slab_chunk_free(struct slab *s, struct slab_chunk *c)
 
 	LIST_REMOVE(c, entry);
 	SLAB_UNPOISON(c, SLAB_CHUNK);
+#ifdef MADV_NOHUGEPAGE
+	/*
+	 * Its huge page out of THP first: khugepaged would fill the hole
+	 * again (up to max_ptes_none missing pages, 511 by default), and a
+	 * chunk taken again would populate a whole huge page.  The huge
+	 * page lies inside the batch (aligned, whole huge pages).
+	 */
+	if (c->huge)
+		(void)madvise((void *)((uintptr_t)c &
+		    ~(uintptr_t)(SLAB_HUGE - 1)), SLAB_HUGE, MADV_NOHUGEPAGE);
+#endif
 	(void)madvise(c, SLAB_CHUNK, MADV_DONTNEED);
 	s->chunks--;
 	if (s->nclean == s->capclean) {
@@ -299,6 +330,7 @@ void
 slab_release(struct slab *s)
 {
 	size_t i;
+	int huge = s->huge;
 
 	for (i = 0; i < s->nbatch; i++) {
 		SLAB_UNPOISON(s->batch[i].p, s->batch[i].n * SLAB_CHUNK);
@@ -307,6 +339,7 @@ slab_release(struct slab *s)
 	free(s->batch);
 	free(s->clean);
 	slab_init(s, s->size);
+	s->huge = huge;
 }
 
 void

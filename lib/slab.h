@@ -37,6 +37,8 @@ struct slab {
 	size_t			 live;		/* objects handed out */
 	char			*reserve;	/* mapped, never used chunks */
 	size_t			 nreserve;
+	int			 reshuge;	/* reserve in huge pages */
+	int			 huge;		/* slab_huge_grow */
 	struct slab_chunk	**clean;	/* given back, still mapped */
 	size_t			 nclean, capclean;
 	struct slab_batch {
@@ -53,6 +55,13 @@ struct slab {
  * that builds a RIB and exits without giving memory back (a replay).
  */
 void	slab_huge_pages(int on);
+/*
+ * The same for one slab, in a live daemon too (a slab of many objects
+ * that grows fast: the trie's leaves); kept across slab_release.  A
+ * chunk of a huge page given back takes that huge page out of THP
+ * (MADV_NOHUGEPAGE) before its pages go, so a flush returns them.
+ */
+void	slab_huge_grow(struct slab *, int on);
 /* Sets up an empty slab of size-byte objects (8 <= size <= 4096). */
 void	slab_init(struct slab *, size_t size);
 /* An object, or NULL when the system is out of memory. */

@@ -5,8 +5,11 @@
  * random slices) compared with the reference list after inserts and
  * after random deletes, and the trie's shape checked after each step.
  */
+#include <sys/mman.h>
+
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -987,6 +990,133 @@ test_slab_huge(void **state)
 }
 
 /*
+ * The VmFlags of the mapping holding p (/proc/self/smaps) have flag
+ * ("hg": MADV_HUGEPAGE, "nh": MADV_NOHUGEPAGE): 1, 0, or -1 when p is in
+ * no mapping.
+ */
+static int
+vma_flag(const void *p, const char *flag)
+{
+	char line[512], want[8];
+	unsigned long lo, hi;
+	int in = 0, found = -1;
+	FILE *f;
+
+	snprintf(want, sizeof(want), " %s", flag);
+	assert_non_null(f = fopen("/proc/self/smaps", "r"));
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2)
+			in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+		else if (in && strncmp(line, "VmFlags:", 8) == 0) {
+			line[strcspn(line, "\n")] = ' ';
+			found = strstr(line, want) != NULL;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* Whether any page of the chunk at c is resident. */
+static int
+chunk_resident(const void *c)
+{
+	unsigned char vec[SLAB_CHUNK / 4096];
+	size_t i;
+
+	assert_int_equal(mincore((void *)(uintptr_t)c, SLAB_CHUNK, vec), 0);
+	for (i = 0; i < sizeof(vec); i++)
+		if (vec[i] & 1)
+			return 1;
+	return 0;
+}
+
+/*
+ * A live slab that grows in huge pages (slab_huge_grow): from
+ * SLAB_HUGE_FROM chunks on its batches are whole huge pages marked for
+ * THP; a chunk of one given back (a flush) takes its huge page out of
+ * THP (so khugepaged does not fill the hole again) and its pages go,
+ * also when the chunk went through the pool to another slab first; the
+ * slab keeps growing in huge pages after slab_release.
+ */
+static void
+test_slab_huge_grow(void **state)
+{
+	static void *o[64 * 15], *q[2 * 31];
+	struct slab_pool pool;
+	struct slab s, t;
+	uintptr_t hc;
+	size_t i, k, first;
+
+	(void)state;
+	memset(&pool, 0, sizeof(pool));
+	pool.max = 1;
+	slab_init(&s, 4096);	/* 15 a chunk */
+	slab_init(&t, 2048);	/* 31 a chunk */
+	slab_share(&s, &pool);
+	slab_share(&t, &pool);
+	slab_huge_grow(&s, 1);
+	/* s: full chunks up to the 33rd of its first huge batch. */
+	for (i = 0; i < 64 * 15; i++) {
+		assert_non_null(o[i] = slab_alloc(&s));
+		memset(o[i], 0x3c, 4096);
+		if (s.batch[s.nbatch - 1].n == SLAB_BATCH_MAX &&
+		    s.nreserve == SLAB_BATCH_MAX - 33 && (i + 1) % 15 == 0)
+			break;
+	}
+	assert_true(i < 64 * 15);
+	hc = (uintptr_t)s.batch[s.nbatch - 1].p;
+	assert_int_equal(hc % SLAB_HUGE, 0);
+	if (vma_flag((void *)hc, "hg") != 1)
+		skip();		/* no THP in this kernel */
+	assert_int_equal(vma_flag((void *)hc, "nh"), 0);
+	first = i + 1 - 33 * 15;
+	assert_int_equal(chunk_of(o[first]), hc);
+	/* t: one chunk of its own, in 4 KiB pages. */
+	for (k = 0; k < 31; k++)
+		assert_non_null(q[k] = slab_alloc(&t));
+	assert_int_equal(vma_flag(q[0], "hg"), 0);
+	/* s empties its first chunk (the spare), its last (to the pool),
+	 * then its second: given back. */
+	for (k = first; k < first + 15; k++)
+		slab_free(&s, o[k]);
+	for (k = first + 32 * 15; k < first + 33 * 15; k++)
+		slab_free(&s, o[k]);
+	assert_int_equal(pool.n, 1);
+	assert_int_equal((uintptr_t)pool.c[0], hc + 32 * SLAB_CHUNK);
+	assert_int_equal(vma_flag((void *)hc, "nh"), 0);
+	for (k = first + 15; k < first + 2 * 15; k++)
+		slab_free(&s, o[k]);
+	/* Its huge page out of THP, its pages gone; the next huge page
+	 * (the pooled chunk's) still in THP. */
+	assert_int_equal(vma_flag((void *)(hc + SLAB_CHUNK), "nh"), 1);
+	assert_int_equal(chunk_resident((void *)(hc + SLAB_CHUNK)), 0);
+	assert_int_equal(vma_flag((void *)(hc + SLAB_HUGE), "nh"), 0);
+	assert_int_equal(vma_flag((void *)(hc + SLAB_HUGE), "hg"), 1);
+	/* t takes the pooled chunk, fills and empties it past its spare:
+	 * that huge page goes out of THP too, its pages gone. */
+	for (k = 31; k < 2 * 31; k++)
+		assert_non_null(q[k] = slab_alloc(&t));
+	assert_int_equal(pool.n, 0);
+	assert_int_equal(chunk_of(q[31]), hc + 32 * SLAB_CHUNK);
+	assert_int_equal(chunk_resident((void *)(hc + 32 * SLAB_CHUNK)), 1);
+	pool.max = 0;
+	for (k = 0; k < 2 * 31; k++)
+		slab_free(&t, q[k]);
+	assert_int_equal(vma_flag((void *)(hc + SLAB_HUGE), "nh"), 1);
+	assert_int_equal(chunk_resident((void *)(hc + 32 * SLAB_CHUNK)), 0);
+	/* The rest of s where it was put. */
+	for (k = 0; k < first; k++)
+		assert_int_equal(((unsigned char *)o[k])[4095], 0x3c);
+	for (k = first + 2 * 15; k < first + 32 * 15; k++)
+		assert_int_equal(((unsigned char *)o[k])[4095], 0x3c);
+	slab_release(&s);
+	slab_release(&t);
+	slab_pool_reset(&pool);
+	assert_int_equal(s.huge, 1);
+}
+
+/*
  * A table's bytes (slab_table_size): as asked, except in a replay from
  * SLAB_HUGE_TABLE on, whole huge pages; such a table is mapped aligned
  * and zeroed, and goes back with the same length.
@@ -1031,6 +1161,7 @@ main(void)
 		cmocka_unit_test(test_trie_reserve),
 		cmocka_unit_test(test_slab_pool),
 		cmocka_unit_test(test_slab_huge),
+		cmocka_unit_test(test_slab_huge_grow),
 		cmocka_unit_test(test_slab_table_size),
 	};
 

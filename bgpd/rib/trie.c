@@ -304,6 +304,16 @@ node_slab_make(struct trie *t, size_t size)
 		slab_init(s, size);
 		/* Route arrays move up the classes: chunks go with them. */
 		slab_share(s, &t->pool);
+		/*
+		 * An IPv4 table's leaves (one route) and branch points, most
+		 * of its memory, in huge pages as the slab grows: on a VM
+		 * with shadow paging each new 4 KiB page costs 5-9 us at its
+		 * first touch (a flush still returns them, see slab.c).  Not
+		 * IPv6's: its last huge page, partly used, cost 1.8 MB of
+		 * RSS more on the 2026 table for less than IPv4's gain.
+		 */
+		if (t->keylen == 4 && size == node_size(t, 0, 1))
+			slab_huge_grow(s, 1);
 		t->slab[cl] = s;
 	}
 	return s;
