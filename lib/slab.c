@@ -41,7 +41,8 @@
  * default), and the chunk taken again would populate a whole huge page:
  * so a chunk remembers that it came from a huge batch (its header, which
  * a pass through the pool keeps), and giving it back takes its huge
- * page out of THP (MADV_NOHUGEPAGE) before its pages go.  The kernel
+ * page out of THP (MADV_NOHUGEPAGE) before its pages go, and with them
+ * the slab's never used chunks in that huge page.  The kernel
  * then maps the huge page in 4 KiB pages; the pages given back leave the
  * RSS at once, and the huge page's memory is freed whole when its last
  * chunk goes, or split under memory pressure (the kernel's deferred
@@ -229,6 +230,31 @@ slab_chunk_new(struct slab *s)
 }
 
 /*
+ * c, from a huge batch, is given back: its huge page out of THP first
+ * (khugepaged would fill the hole again, up to max_ptes_none missing
+ * pages, 511 by default, and a chunk taken again would populate a whole
+ * huge page); the huge page lies inside the batch (aligned, whole huge
+ * pages).  The slab's never used chunks in that huge page were populated
+ * with it: they go too (else a flushed table kept them).
+ */
+static void
+slab_huge_drop(struct slab *s, struct slab_chunk *c)
+{
+	uintptr_t hp = (uintptr_t)c & ~(uintptr_t)(SLAB_HUGE - 1);
+	uintptr_t r = (uintptr_t)s->reserve, end;
+
+#ifdef MADV_NOHUGEPAGE
+	(void)madvise((void *)hp, SLAB_HUGE, MADV_NOHUGEPAGE);
+#endif
+	if (s->nreserve == 0 || (r & ~(uintptr_t)(SLAB_HUGE - 1)) != hp)
+		return;
+	end = r + s->nreserve * SLAB_CHUNK;
+	if (end > hp + SLAB_HUGE)
+		end = hp + SLAB_HUGE;
+	(void)madvise((void *)r, end - r, MADV_DONTNEED);
+}
+
+/*
  * An empty chunk's pages go back to the system; its address range stays
  * the slab's (on the clean list), so that the batch can be unmapped as
  * one range in the end, with no hole someone else may have mapped since.
@@ -240,17 +266,8 @@ slab_chunk_free(struct slab *s, struct slab_chunk *c)
 
 	LIST_REMOVE(c, entry);
 	SLAB_UNPOISON(c, SLAB_CHUNK);
-#ifdef MADV_NOHUGEPAGE
-	/*
-	 * Its huge page out of THP first: khugepaged would fill the hole
-	 * again (up to max_ptes_none missing pages, 511 by default), and a
-	 * chunk taken again would populate a whole huge page.  The huge
-	 * page lies inside the batch (aligned, whole huge pages).
-	 */
 	if (c->huge)
-		(void)madvise((void *)((uintptr_t)c &
-		    ~(uintptr_t)(SLAB_HUGE - 1)), SLAB_HUGE, MADV_NOHUGEPAGE);
-#endif
+		slab_huge_drop(s, c);
 	(void)madvise(c, SLAB_CHUNK, MADV_DONTNEED);
 	s->chunks--;
 	if (s->nclean == s->capclean) {

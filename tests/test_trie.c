@@ -1036,8 +1036,9 @@ chunk_resident(const void *c)
  * SLAB_HUGE_FROM chunks on its batches are whole huge pages marked for
  * THP; a chunk of one given back (a flush) takes its huge page out of
  * THP (so khugepaged does not fill the hole again) and its pages go,
- * also when the chunk went through the pool to another slab first; the
- * slab keeps growing in huge pages after slab_release.
+ * also when the chunk went through the pool to another slab first, and
+ * with them the slab's never used chunks of that huge page; the slab
+ * keeps growing in huge pages after slab_release.
  */
 static void
 test_slab_huge_grow(void **state)
@@ -1047,6 +1048,7 @@ test_slab_huge_grow(void **state)
 	struct slab s, t;
 	uintptr_t hc;
 	size_t i, k, first;
+	int res;
 
 	(void)state;
 	memset(&pool, 0, sizeof(pool));
@@ -1056,12 +1058,12 @@ test_slab_huge_grow(void **state)
 	slab_share(&s, &pool);
 	slab_share(&t, &pool);
 	slab_huge_grow(&s, 1);
-	/* s: full chunks up to the 33rd of its first huge batch. */
+	/* s: full chunks up to the 34th of its first huge batch. */
 	for (i = 0; i < 64 * 15; i++) {
 		assert_non_null(o[i] = slab_alloc(&s));
 		memset(o[i], 0x3c, 4096);
 		if (s.batch[s.nbatch - 1].n == SLAB_BATCH_MAX &&
-		    s.nreserve == SLAB_BATCH_MAX - 33 && (i + 1) % 15 == 0)
+		    s.nreserve == SLAB_BATCH_MAX - 34 && (i + 1) % 15 == 0)
 			break;
 	}
 	assert_true(i < 64 * 15);
@@ -1070,13 +1072,13 @@ test_slab_huge_grow(void **state)
 	if (vma_flag((void *)hc, "hg") != 1)
 		skip();		/* no THP in this kernel */
 	assert_int_equal(vma_flag((void *)hc, "nh"), 0);
-	first = i + 1 - 33 * 15;
+	first = i + 1 - 34 * 15;
 	assert_int_equal(chunk_of(o[first]), hc);
 	/* t: one chunk of its own, in 4 KiB pages. */
 	for (k = 0; k < 31; k++)
 		assert_non_null(q[k] = slab_alloc(&t));
 	assert_int_equal(vma_flag(q[0], "hg"), 0);
-	/* s empties its first chunk (the spare), its last (to the pool),
+	/* s empties its first chunk (the spare), its 33rd (to the pool),
 	 * then its second: given back. */
 	for (k = first; k < first + 15; k++)
 		slab_free(&s, o[k]);
@@ -1105,11 +1107,25 @@ test_slab_huge_grow(void **state)
 		slab_free(&t, q[k]);
 	assert_int_equal(vma_flag((void *)(hc + SLAB_HUGE), "nh"), 1);
 	assert_int_equal(chunk_resident((void *)(hc + 32 * SLAB_CHUNK)), 0);
+	/* s gives back its 34th: its never used chunks in that huge page
+	 * (populated with it) go too. */
+	res = chunk_resident((void *)(hc + 34 * SLAB_CHUNK));
+	for (k = first + 33 * 15; k < first + 34 * 15; k++)
+		slab_free(&s, o[k]);
+	assert_int_equal(chunk_resident((void *)(hc + 33 * SLAB_CHUNK)), 0);
+	assert_int_equal(chunk_resident((void *)(hc + 34 * SLAB_CHUNK)), 0);
+	assert_int_equal(chunk_resident((void *)(hc + 63 * SLAB_CHUNK)), 0);
 	/* The rest of s where it was put. */
 	for (k = 0; k < first; k++)
 		assert_int_equal(((unsigned char *)o[k])[4095], 0x3c);
 	for (k = first + 2 * 15; k < first + 32 * 15; k++)
 		assert_int_equal(((unsigned char *)o[k])[4095], 0x3c);
+	/* And s grows on from its reserve. */
+	assert_non_null(o[0] = slab_alloc(&s));
+	memset(o[0], 0x3c, 4096);
+	if (!res)
+		print_message("no huge page backed the batch: "
+		    "the reserve's give-back not tested\n");
 	slab_release(&s);
 	slab_release(&t);
 	slab_pool_reset(&pool);
