@@ -1711,6 +1711,20 @@ region_recompute(struct detect *d, size_t budget, size_t *work, double now)
 		d->dirty_head = c->next_dirty;
 		c->dirty = 0;
 		d->regions[c->region].ndirty--;
+		/*
+		 * The sweep will get to it (ahead of the sweep, not swept
+		 * since the mark): there, with its cell-mates and their walk
+		 * shared.  A table's new chunks are all dirty, and when the
+		 * first peer became eligible hundreds of thousands of them
+		 * could still be waiting: recomputed here, in the order they
+		 * were made, each walked its cell alone.
+		 */
+		if (id >= d->sweep_next && id < d->sweep_end &&
+		    c->gen != d->sweep_gen && !d->reference) {
+			*work = *work > DET_WORK_PEND ? *work - DET_WORK_PEND :
+			    0;
+			continue;
+		}
 		w = chunk_recompute(d, id, now);
 		*work = w < *work ? *work - w : 0;
 		done++;
