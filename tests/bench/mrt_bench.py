@@ -6,7 +6,8 @@
      uncompressed updates archive, gzip (level 1, the default for update
      files; level 6) and bzip2: the loop thread's CPU and the whole
      process's (the writer thread included), the median of
-     MRT_BENCH_RUNS (3) loads each, taken in turns.
+     MRT_BENCH_RUNS (5) loads each, taken in turns (and the CPU added
+     as the median of each run's own ratio).
   b. A table dump of 10 full tables (the same table from 10 sessions):
      wall time, routes, the worst event-loop stall while it ran (`show
      status`'s max stall, reset just before) and the longest slice in
@@ -114,7 +115,7 @@ def median(v):
 print()
 print("3. MRT archive (docs/archive.md)")
 KINDS = (None, "none", "gzip", "gzip level 6", "bzip2")
-RUNS = int(os.environ.get("MRT_BENCH_RUNS", "3"))
+RUNS = int(os.environ.get("MRT_BENCH_RUNS", "5"))
 res = {k: [] for k in KINDS}
 for run in range(RUNS):
     for mrt in KINDS:
@@ -139,6 +140,12 @@ for mrt in KINDS[1:]:
     row("archive %s: CPU added, loop / process" % mrt,
         "%+.1f%% / %+.1f%%" % (100 * (res[mrt][1] / base[1] - 1),
                                100 * (res[mrt][0] / base[0] - 1)))
+    # Each run loads every setting one after the other: the ratio of a
+    # run's two loads moves less with the machine than two medians do.
+    pr = sorted(b[0] / a[0] for a, b in zip(res_runs[None], res_runs[mrt]))
+    row("  process CPU added, paired per run: median (range)",
+        "%+.1f%% (%+.1f..%+.1f%%)" % (100 * (median(pr) - 1),
+                                      100 * (pr[0] - 1), 100 * (pr[-1] - 1)))
 upd = sorted(glob.glob(os.path.join(work, "load-none-0", "updates.*")))
 
 d, feed, wall, cpu, loop = load("dump10", 10, None)
