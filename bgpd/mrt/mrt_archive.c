@@ -257,8 +257,8 @@ mrt_tap_message(void *arg, const struct tap_peer *tp, const struct tap_msg *m)
 	struct mrt_bgp4mp_peer p;
 	struct wbuf w;
 	uint8_t buf[MRT_BGP4MP_PEER_MAX];
-	const uint8_t *part;
-	size_t plen;
+	const uint8_t *part = NULL;
+	size_t plen = 0;
 	uint32_t sec, usec;
 	uint16_t st;
 	int i, as2upd, as4 = 1;
@@ -293,9 +293,11 @@ mrt_tap_message(void *arg, const struct tap_peer *tp, const struct tap_msg *m)
 		as2upd = 0;
 		as4 = 0;
 	}
+	/* A widened UPDATE encodes its own peer part (from p). */
 	if (as2upd)
 		mrt_bgp4mp_peer(tp, &p);
-	plen = mrt_peer_part(pi, tp, as4, buf, &part);
+	else
+		plen = mrt_peer_part(pi, tp, as4, buf, &part);
 	for (i = 0; i < 2; i++) {
 		if (as2upd && mrt_enc_bgp4mp_msg_as4(mrt_chunk_room(a, &w),
 		    sec, usec, st, &p, m->bytes, m->len, m->upd) == 0) {
