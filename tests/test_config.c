@@ -908,6 +908,8 @@ test_mrt_block(void **state)
 		"mrt { updates \"/x\"; compress gzip level 0 }",
 		"mrt { updates \"/x\"; compress gzip level 10 }",
 		"mrt { updates \"/x\"; compress none level 3 }",
+		"mrt { updates \"/x\"; exit-wait 1x }",
+		"mrt { updates \"/x\"; exit-wait 5s; exit-wait 6s }",
 	};
 	struct config *c;
 	size_t i;
@@ -920,8 +922,10 @@ test_mrt_block(void **state)
 	assert_int_equal(c->mrt.every, CONF_DEFAULT_MRT_EVERY);
 	assert_int_equal(c->mrt.compress, CONF_MRT_NONE);
 	assert_int_equal(c->mrt.all_messages, 0);
+	assert_int_equal(c->mrt.exit_wait, 30);
 	config_free(c);
 	c = parse_ok(DATA "mrt.conf");
+	assert_int_equal(c->mrt.exit_wait, 120);
 	assert_int_equal(c->mrt.rotate, 300);
 	assert_int_equal(c->mrt.every, 7200);
 	assert_int_equal(c->mrt.compress, CONF_MRT_BZIP2);

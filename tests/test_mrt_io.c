@@ -6,7 +6,9 @@
  * limit a write is refused and counted, unless forced.  A gzip file is
  * a series of members, each cut between chunks (whole records) and
  * gathered up to 256 KiB; zlib reads back the exact bytes written, from
- * ISA-L's members (level 1) and libdeflate's (2..9) alike.
+ * ISA-L's members (level 1) and libdeflate's (2..9) alike.  A writer
+ * that never returns (its file a FIFO nobody reads) does not hold the
+ * exit past the exit wait, and still writes all it had once it can.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,9 +16,13 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <sys/stat.h>
+
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -82,7 +88,7 @@ teardown(void **state)
 	struct fx *f = *state;
 	char cmd[128];
 
-	mrt_io_free(f->io);
+	assert_int_equal(mrt_io_free(f->io), 0);
 	event_base_free(f->base);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
 	assert_int_equal(system(cmd), 0);
@@ -454,6 +460,53 @@ test_pool(void **state)
 	mrt_io_buf_free(f->io, b);
 }
 
+static double
+mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * The writer blocks in open(2) of a FIFO nobody reads: mrt_io_free gives
+ * up after the exit wait (1 s), not never; once a reader comes the
+ * thread writes what it held and frees itself (memcheck: no leak).
+ */
+static void
+test_exit_wait(void **state)
+{
+	struct fx *f = *state;
+	uint8_t buf[4096], got[8192];
+	char path[128];
+	size_t len = records(buf, sizeof(buf), 10), have = 0;
+	ssize_t n;
+	double t0, dt;
+	int fd, i;
+
+	snprintf(path, sizeof(path), "%s/fifo", f->dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	mrt_io_set_exit_wait(f->io, 1);
+	mrt_io_open(f->io, 0, path, CONF_MRT_NONE, 0, 0);
+	assert_int_equal(mrt_io_write(f->io, 0, buf, len, 0), 0);
+	t0 = mono();
+	assert_int_equal(mrt_io_free(f->io), -1);
+	dt = mono() - t0;
+	f->io = NULL;
+	assert_true(dt >= 0.9);
+	assert_true(dt < 10);
+	/* The writer is still there, and finishes its work. */
+	assert_true((fd = open(path, O_RDONLY)) >= 0);
+	while ((n = read(fd, got + have, sizeof(got) - have)) > 0)
+		have += (size_t)n;
+	close(fd);
+	assert_int_equal(have, len);
+	assert_memory_equal(got, buf, len);
+	for (i = 0; i < 50; i++)	/* time for it to free itself */
+		usleep(10000);
+}
+
 int
 main(void)
 {
@@ -468,6 +521,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_put, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pool, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gzip_levels, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_exit_wait, setup,
 		    teardown),
 	};
 

@@ -223,6 +223,7 @@ enum config_mrt_compress {
 #define CONF_DEFAULT_MRT_ROTATE	300		/* 5m, as RIS */
 #define CONF_DEFAULT_MRT_EVERY	(8 * 3600)	/* 8h, as RIS bviews */
 #define CONF_DEFAULT_MRT_QUEUE	(64ULL * 1024 * 1024)
+#define CONF_DEFAULT_MRT_EXIT_WAIT	30	/* seconds; systemd kills at 90 */
 
 struct config_mrt {
 	int			 enabled;	/* the block is present */
@@ -234,6 +235,8 @@ struct config_mrt {
 	enum config_mrt_compress compress;
 	uint8_t			 level;		/* 1..9; 0: the default */
 	uint64_t		 queue_limit;	/* bytes waiting for the disk */
+	uint32_t		 exit_wait;	/* seconds the exit waits for
+						 * the writer */
 	int			 line;
 };
 

@@ -6,6 +6,7 @@
  *		table "PATH" [every DURATION]
  *		compress gzip | bzip2 [level N] | none
  *		queue-limit SIZE
+ *		exit-wait DURATION
  *	}
  *
  * PATHs are strftime(3) patterns expanded with the start of the file's
@@ -127,8 +128,17 @@ mrt_queue_limit(struct parser *p, void *arg)
 	return 0;
 }
 
+static int
+mrt_exit_wait(struct parser *p, void *arg)
+{
+	struct config_mrt *m = arg;
+
+	return get_duration(p, "exit-wait", 0, &m->exit_wait);
+}
+
 static const struct keyword kw_mrt[] = {
 	{ "compress",		mrt_compress,		KW_ONCE },
+	{ "exit-wait",		mrt_exit_wait,		KW_ONCE },
 	{ "queue-limit",	mrt_queue_limit,	KW_ONCE },
 	{ "table",		mrt_table,		0 },
 	{ "updates",		mrt_updates,		0 },
@@ -147,6 +157,7 @@ kw_mrt_block(struct parser *p, void *arg)
 	m->rotate = CONF_DEFAULT_MRT_ROTATE;
 	m->every = CONF_DEFAULT_MRT_EVERY;
 	m->queue_limit = CONF_DEFAULT_MRT_QUEUE;
+	m->exit_wait = CONF_DEFAULT_MRT_EXIT_WAIT;
 	if (parse_block(p, kw_mrt, m, "mrt", line) == -1)
 		return -1;
 	if (m->updates == NULL && m->table == NULL) {

@@ -296,5 +296,7 @@ config_mrt_print(FILE *fp, const struct config_mrt *m)
 	fputc('\n', fp);
 	fprintf(fp, "\tqueue-limit ");
 	print_size(fp, m->queue_limit);
+	fprintf(fp, "\n\texit-wait ");
+	config_print_duration(fp, m->exit_wait);
 	fprintf(fp, "\n}\n");
 }

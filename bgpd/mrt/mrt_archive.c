@@ -484,6 +484,8 @@ mrt_archive_reconfigure(struct mrt_archive *a, const struct config *conf)
 	    get_u32(conf->router_id.b) : 0;
 	mrt_io_set_limit(a->io, m->enabled ? m->queue_limit :
 	    CONF_DEFAULT_MRT_QUEUE);
+	mrt_io_set_exit_wait(a->io, m->enabled ? m->exit_wait :
+	    CONF_DEFAULT_MRT_EXIT_WAIT);
 	mrt_table_schedule(a);
 }
 

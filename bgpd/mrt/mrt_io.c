@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <isa-l/igzip_lib.h>
@@ -102,6 +103,11 @@ struct mrt_io {
 	pthread_t	 thread;
 	pthread_mutex_t	 mtx;
 	pthread_cond_t	 cond;
+	pthread_cond_t	 gone;		/* the thread is done: exited */
+	int		 exited;
+	int		 orphan;	/* mrt_io_free gave up: the thread
+					 * frees io when it is done */
+	uint32_t	 exit_wait;	/* seconds mrt_io_free waits */
 	struct io_items	 items;
 	struct io_items	 pool;		/* done buffers, IO_POOL_BYTES */
 	size_t		 pool_bytes;
@@ -402,13 +408,33 @@ io_recycle(struct mrt_io *io, struct io_item *it)
 	return kept;
 }
 
+/* Frees io once the thread is gone. */
+static void
+io_destroy(struct mrt_io *io)
+{
+	struct io_item *it;
+
+	if (io->ev_note != NULL)
+		event_free(io->ev_note);
+	close(io->pipe[0]);
+	close(io->pipe[1]);
+	while ((it = STAILQ_FIRST(&io->pool)) != NULL) {
+		STAILQ_REMOVE_HEAD(&io->pool, entry);
+		free(it);
+	}
+	pthread_mutex_destroy(&io->mtx);
+	pthread_cond_destroy(&io->cond);
+	pthread_cond_destroy(&io->gone);
+	free(io);
+}
+
 static void *
 io_thread(void *arg)
 {
 	struct mrt_io *io = arg;
 	struct io_item *it;
 	struct io_note n;
-	int quit = 0;
+	int quit = 0, orphan;
 
 	while (!quit) {
 		pthread_mutex_lock(&io->mtx);
@@ -451,6 +477,13 @@ io_thread(void *arg)
 		if (it->cmd != IO_DATA || !io_recycle(io, it))
 			free(it);
 	}
+	pthread_mutex_lock(&io->mtx);
+	io->exited = 1;
+	pthread_cond_signal(&io->gone);
+	orphan = io->orphan;
+	pthread_mutex_unlock(&io->mtx);
+	if (orphan)
+		io_destroy(io);
 	return NULL;
 }
 
@@ -509,6 +542,7 @@ struct mrt_io *
 mrt_io_new(struct event_base *base, uint64_t limit, mrt_io_done_fn done,
     void *arg)
 {
+	pthread_condattr_t ca;
 	struct mrt_io *io;
 
 	if ((io = calloc(1, sizeof(*io))) == NULL)
@@ -516,10 +550,16 @@ mrt_io_new(struct event_base *base, uint64_t limit, mrt_io_done_fn done,
 	STAILQ_INIT(&io->items);
 	STAILQ_INIT(&io->pool);
 	io->limit = limit;
+	io->exit_wait = CONF_DEFAULT_MRT_EXIT_WAIT;
 	io->done = done;
 	io->arg = arg;
 	pthread_mutex_init(&io->mtx, NULL);
 	pthread_cond_init(&io->cond, NULL);
+	if (pthread_condattr_init(&ca) != 0 ||
+	    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
+	    pthread_cond_init(&io->gone, &ca) != 0)
+		fatalx("mrt_io_new: condition variable");
+	(void)pthread_condattr_destroy(&ca);
 	if (pipe(io->pipe) == -1) {
 		log_warn("mrt: pipe");
 		goto fail;
@@ -552,31 +592,80 @@ mrt_io_new(struct event_base *base, uint64_t limit, mrt_io_done_fn done,
 	return NULL;
 }
 
-void
+/*
+ * Waits up to the exit wait for the thread to finish: 0 once it has,
+ * -1 if it is still busy.
+ */
+static int
+io_wait_gone(struct mrt_io *io)
+{
+	struct timespec ts;
+	int rc = 0;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += io->exit_wait;
+	pthread_mutex_lock(&io->mtx);
+	while (!io->exited && rc == 0)
+		rc = pthread_cond_timedwait(&io->gone, &io->mtx, &ts);
+	rc = io->exited ? 0 : -1;
+	pthread_mutex_unlock(&io->mtx);
+	return rc;
+}
+
+int
 mrt_io_free(struct mrt_io *io)
 {
-	struct io_item *it;
+	pthread_t thread;
+	uint64_t queued;
+	uint32_t secs;
 	int i;
 
 	if (io == NULL)
-		return;
+		return 0;
 	for (i = 0; i < MRT_IO_STREAMS; i++)
 		mrt_io_close(io, i, 0);
 	io_push(io, io_item(IO_QUIT, 0, 0));
-	pthread_join(io->thread, NULL);
+	if (io_wait_gone(io) == 0) {
+		pthread_join(io->thread, NULL);
+		if (io->ev_note != NULL)
+			io_note_cb(io->pipe[0], EV_READ, io);
+		io_destroy(io);
+		return 0;
+	}
+	/*
+	 * A write or an open that does not return (a hung disk or NFS
+	 * server, a FIFO nobody reads): the exit must not hang with it.
+	 * The loop's side goes now; the thread frees the rest if it ever
+	 * gets done, or the process's exit ends it.  What it had not
+	 * written is lost, and a table dump's .tmp is never renamed.
+	 */
 	if (io->ev_note != NULL) {
-		io_note_cb(io->pipe[0], EV_READ, io);
 		event_free(io->ev_note);
+		io->ev_note = NULL;
 	}
-	close(io->pipe[0]);
-	close(io->pipe[1]);
-	while ((it = STAILQ_FIRST(&io->pool)) != NULL) {
-		STAILQ_REMOVE_HEAD(&io->pool, entry);
-		free(it);
+	thread = io->thread;
+	secs = io->exit_wait;
+	pthread_mutex_lock(&io->mtx);
+	queued = io->st.queued;
+	if (io->exited) {		/* done just now after all */
+		pthread_mutex_unlock(&io->mtx);
+		pthread_join(thread, NULL);
+		io_destroy(io);
+		return 0;
 	}
-	pthread_mutex_destroy(&io->mtx);
-	pthread_cond_destroy(&io->cond);
-	free(io);
+	io->orphan = 1;
+	pthread_mutex_unlock(&io->mtx);
+	(void)pthread_detach(thread);
+	log_warnx("mrt: the writer is still busy after %u s (%llu bytes "
+	    "queued): exiting without it; the files it has open stay "
+	    "incomplete", secs, (unsigned long long)queued);
+	return -1;
+}
+
+void
+mrt_io_set_exit_wait(struct mrt_io *io, uint32_t secs)
+{
+	io->exit_wait = secs;
 }
 
 void

@@ -41,9 +41,16 @@ struct mrt_io_stats {
 /* Starts the thread.  Returns NULL (logged) if it cannot. */
 struct mrt_io	*mrt_io_new(struct event_base *, uint64_t limit,
 		    mrt_io_done_fn, void *arg);
-/* Finishes what is queued (every file closed), then stops. */
-void		 mrt_io_free(struct mrt_io *);
+/*
+ * Finishes what is queued (every file closed), then stops: waits for
+ * the thread at most the exit wait (mrt_io_set_exit_wait).  Returns 0,
+ * or -1 when the thread was still busy then (a hung disk, a FIFO that
+ * nobody reads): logged, and the thread is left to the process's exit
+ * with what it still holds (the writer's memory is not freed).
+ */
+int		 mrt_io_free(struct mrt_io *);
 void		 mrt_io_set_limit(struct mrt_io *, uint64_t limit);
+void		 mrt_io_set_exit_wait(struct mrt_io *, uint32_t secs);
 /*
  * Opens path for stream, gzip/bzip2/plain (enum config_mrt_compress) at
  * level (1..9; 0: gzip 1 for appended files, 6 for tmp ones; bzip2 9);
