@@ -294,8 +294,9 @@ class Bgpwatchd(Receiver):
     name = "bgpwatchd"
 
     def __init__(self, build, workdir, neighbors, port=None, tag="bw",
-                 addr="127.0.0.1"):
-        """neighbors: [(address, as)]; listens on addr:port."""
+                 addr="127.0.0.1", extra=""):
+        """neighbors: [(address, as)]; listens on addr:port; extra: more
+        configuration (an mrt block, regions)."""
         self.build = build
         self.addr = addr
         self.port = port or free_port()
@@ -308,6 +309,7 @@ class Bgpwatchd(Receiver):
             for addr, asn in neighbors:
                 f.write("neighbor %s {\n    remote-as %d\n    passive\n}\n"
                         % (addr, asn))
+            f.write(extra)
         self.logf = open(os.path.join(workdir, tag + ".log"), "w")
         self.proc = spawn([os.path.join(build, "bgpwatchd"), "-d", "-f",
                            self.conf], role="receiver", stdout=self.logf,
