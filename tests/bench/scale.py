@@ -65,6 +65,8 @@ STUCK = 30			# seconds without a new route: give up
 POLL = {"bgpwatchd": 0.05, "BIRD": 0.1, "GoBGP": 0.5}
 FULL2015 = 577703
 TARGET_RATE = 2.5e6
+SLOW_CORE = float(os.environ.get("BENCH_SLOW_CORE", "1.25"))  # slower: again
+RETRY_CPU = 20			# only runs shorter than this (seconds of CPU)
 
 
 def run_wait(pid):
@@ -256,6 +258,30 @@ class Scale:
                 feed.stop()
             r.stop()
 
+    def again_if_slowed(self, m, kind, tname, tab, k, flush):
+        """A short run (under RETRY_CPU s) on a core the host had slowed
+        past SLOW_CORE (cores.py's loop right after the load) measured
+        the host more than the receiver: it is run again, up to twice,
+        and the run on the fastest core is kept.  Noted in the report
+        with every run's core, whatever the receiver."""
+        tries = [m]
+        while ("failed" not in m and m.get("core") and
+               m["core"] > SLOW_CORE and m["cpu"] < RETRY_CPU and
+               len(tries) < 3):
+            m = self.one(kind, tname, tab, k, flush)
+            tries.append(m)
+        if len(tries) == 1:
+            return m
+        ok = [t for t in tries if "failed" not in t and t.get("core")]
+        best = min(ok, key=lambda t: t["core"]) if ok else tries[-1]
+        self.note("%s, %s x %d: run %d times, the host had slowed the "
+                  "receivers' core (%s); the run at %.2fx kept" %
+                  (kind, tname, k, len(tries), ", ".join(
+                      "%.2fx: %.2f s CPU" % (t.get("core") or 0,
+                                            t.get("cpu") or 0)
+                      for t in tries), best.get("core") or 0))
+        return best
+
     # -------------------------------------------------------------- sweep
 
     def sweep(self, tname):
@@ -285,6 +311,7 @@ class Scale:
                 flush = kind == "bgpwatchd" and tname == "2026" and k == 10
                 try:
                     m = self.one(kind, tname, tab, k, flush)
+                    m = self.again_if_slowed(m, kind, tname, tab, k, flush)
                 except Exception as e:	# report, go on with the rest
                     self.note("%s, %s x %d: failed: %s: %s (logs in %s)" %
                               (kind, tname, k, type(e).__name__, e,
