@@ -797,6 +797,41 @@ units_total(struct fx *f)
 	return ri.units_total;
 }
 
+/*
+ * Chunks and their 128-byte rows past the first 2 MB of their pools come
+ * from huge pages cut in pools (region.c, det_pool_at): 40,000 chunks of
+ * an origin AS, each holding two /24s 200 units apart (a row each), all
+ * counted.  Pools cut at the wrong place overlap and lose units.
+ */
+static void
+test_many_chunks(void **state)
+{
+	struct fx *f = fx_new("region \"ORG\" {\n origin-as 131279\n "
+	    "hold-down 10s\n}\n");
+	struct detect_region_info ri;
+	struct detect_peer dp = peer(1);
+	char s[32];
+	int i;
+
+	(void)state;
+	detect_peer_up(f->d, &dp, 0);
+	for (i = 0; i < 40000; i++) {
+		snprintf(s, sizeof(s), "%d.%d.0.0/24", 1 + i / 256, i % 256);
+		announce(f, 1, s, 1);
+		snprintf(s, sizeof(s), "%d.%d.200.0/24", 1 + i / 256, i % 256);
+		announce(f, 1, s, 1);
+	}
+	detect_peer_eligible(f->d, &dp, 1);
+	run(f, 1);
+	run(f, 12);
+	memset(&ri, 0, sizeof(ri));
+	detect_regions(f->d, pending_cb, &ri);
+	assert_int_equal(ri.units_total, 80000);
+	assert_int_equal(ri.units_visible, 80000);
+	assert_int_equal(ri.prefixes_total, 80000);
+	fx_free(f);
+}
+
 static void
 test_country_baseline_restarts(void **state)
 {
@@ -1216,6 +1251,7 @@ main(void)
 		cmocka_unit_test(test_all_sessions_drop),
 		cmocka_unit_test(test_origin_as),
 		cmocka_unit_test(test_country),
+		cmocka_unit_test(test_many_chunks),
 		cmocka_unit_test(test_missing_stats),
 		cmocka_unit_test(test_stats_thread),
 		cmocka_unit_test(test_reload),

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "detect_priv.h"
+#include "slab.h"
 
 #define N4	150000		/* IPv4 prefixes: the index grows 9 times */
 
@@ -207,6 +208,43 @@ test_map(void **state)
 	det_map_clear(&m);
 }
 
+/*
+ * det_grow_big: past DET_HUGE_MIN bytes an array moves to whole huge
+ * pages (aligned; from malloc by a copy, then by mremap onto a new
+ * aligned mapping), every element kept through each growth.
+ */
+static void
+test_grow_big(void **state)
+{
+	struct det_mem *a = NULL;
+	size_t cap = 0, n = 0, i, want = 3 * DET_HUGE_MIN / sizeof(*a);
+	int big = 0, moved = 0;
+
+	(void)state;
+	while (n < want) {
+		a = det_grow_big(a, &cap, n + 1, sizeof(*a));
+		assert_true(cap > n);
+		if (cap * sizeof(*a) > DET_HUGE_MIN) {
+			assert_int_equal((uintptr_t)a % SLAB_HUGE, 0);
+			assert_int_equal(cap * sizeof(*a) % SLAB_HUGE, 0);
+			moved += big;
+			big = 1;
+		}
+		/* Fill to capacity, then check all of it on the next grow. */
+		for (; n < cap; n++) {
+			a[n].pent = (uint32_t)n & DET_MAX_PENT;
+			a[n].next = (uint32_t)(n * 7);
+		}
+		for (i = 0; i < n; i++)
+			if (a[i].next != (uint32_t)(i * 7) ||
+			    a[i].pent != ((uint32_t)i & DET_MAX_PENT))
+				fail_msg("element %zu lost at cap %zu", i, cap);
+	}
+	assert_true(big);
+	assert_true(moved > 0);		/* grown by mremap at least once */
+	det_big_free(a, cap, sizeof(*a));
+}
+
 int
 main(void)
 {
@@ -214,6 +252,7 @@ main(void)
 		cmocka_unit_test(test_entries),
 		cmocka_unit_test(test_members),
 		cmocka_unit_test(test_map),
+		cmocka_unit_test(test_grow_big),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

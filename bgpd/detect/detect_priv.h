@@ -537,6 +537,13 @@ void	region_via_text(const struct detect *, const struct det_match *,
 	    char *, size_t);
 
 void	*det_grow(void *, size_t *, size_t, size_t);
+/*
+ * Arrays past DET_HUGE_MIN bytes in transparent huge pages (the member
+ * table's); det_grow_big's arrays are freed with det_big_free.
+ */
+#define DET_HUGE_MIN	((size_t)4 << 20)
+void	*det_grow_big(void *, size_t *, size_t, size_t);
+void	 det_big_free(void *, size_t cap, size_t size);
 void	 det_populate(void *, size_t);
 
 #endif /* BGPWATCH_DETECT_PRIV_H */

@@ -17,6 +17,7 @@
 
 #include "detect_priv.h"
 #include "log.h"
+#include "slab.h"
 
 #define MAP_MOVE	8	/* old slots moved per call */
 
@@ -62,8 +63,8 @@ map_move(struct det_map *m, size_t k)
 		m->val[j] = m->oval[i];
 	}
 	if (m->okey != NULL && m->omoved == m->ocap) {
-		free(m->okey);
-		free(m->oval);
+		slab_table_free(m->okey, m->ocap * sizeof(*m->okey));
+		slab_table_free(m->oval, m->ocap * sizeof(*m->oval));
 		m->okey = NULL;
 		m->oval = NULL;
 		m->ocap = m->omoved = 0;
@@ -79,8 +80,9 @@ map_grow(struct det_map *m)
 	uint32_t *vals;
 
 	map_move(m, SIZE_MAX);		/* the doubling before: over */
-	if ((keys = calloc(cap, sizeof(*keys))) == NULL ||
-	    (vals = malloc(cap * sizeof(*vals))) == NULL)
+	/* In huge pages from 2 MB on (slab_table_alloc). */
+	if ((keys = slab_table_alloc(cap * sizeof(*keys))) == NULL ||
+	    (vals = slab_table_alloc(cap * sizeof(*vals))) == NULL)
 		fatal("detect");
 	m->okey = m->key;
 	m->oval = m->val;
@@ -154,9 +156,9 @@ det_map_reserve(struct det_map *m, size_t n)
 void
 det_map_clear(struct det_map *m)
 {
-	free(m->key);
-	free(m->val);
-	free(m->okey);
-	free(m->oval);
+	slab_table_free(m->key, m->cap * sizeof(*m->key));
+	slab_table_free(m->val, m->cap * sizeof(*m->val));
+	slab_table_free(m->okey, m->ocap * sizeof(*m->okey));
+	slab_table_free(m->oval, m->ocap * sizeof(*m->oval));
 	memset(m, 0, sizeof(*m));
 }

@@ -21,6 +21,7 @@
 
 #include "detect_priv.h"
 #include "log.h"
+#include "slab.h"
 
 /*
  * Old slots moved per add: the move is over after ocap / PTAB_MOVE
@@ -135,7 +136,7 @@ ptab_move(struct det_ptab *t, size_t k)
 		t->idx[j] = v;
 	}
 	if (t->oidx != NULL && t->omoved == t->ocap) {
-		free(t->oidx);
+		slab_table_free(t->oidx, t->ocap * sizeof(*t->oidx));
 		t->oidx = NULL;
 		t->ocap = t->omoved = 0;
 	}
@@ -149,7 +150,8 @@ ptab_grow(struct det_ptab *t)
 	uint64_t *idx;
 
 	ptab_move(t, SIZE_MAX);		/* the doubling before: over */
-	if ((idx = calloc(cap, sizeof(*idx))) == NULL)
+	/* In huge pages from 2 MB on: probed at random, all written. */
+	if ((idx = slab_table_alloc(cap * sizeof(*idx))) == NULL)
 		fatal("detect");
 	t->oidx = t->idx;
 	t->ocap = t->cap;
@@ -178,7 +180,7 @@ det_ptab_add(struct det_ptab *t, const struct bw_prefix *p)
 		return (uint32_t)v - 1;
 	if (t->n >= DET_MAX_PENT)
 		fatalx("detect: too many member prefixes");
-	t->ent = det_grow(t->ent, &t->entcap, t->n + 1, sizeof(*t->ent));
+	t->ent = det_grow_big(t->ent, &t->entcap, t->n + 1, sizeof(*t->ent));
 	t->ent[t->n].p = *p;
 	t->ent[t->n].first = UINT32_MAX;
 	t->idx[i] = (uint64_t)h << 32 | (uint32_t)(t->n + 1);
@@ -202,7 +204,8 @@ det_ptab_member(struct det_ptab *t, uint32_t e, uint16_t region, int create,
 		return NULL;
 	if (t->nmem >= UINT32_MAX - 1)
 		fatalx("detect: too many memberships");
-	t->mem = det_grow(t->mem, &t->memcap, t->nmem + 1, sizeof(*t->mem));
+	t->mem = det_grow_big(t->mem, &t->memcap, t->nmem + 1,
+	    sizeof(*t->mem));
 	m = &t->mem[t->nmem];
 	memset(m, 0, sizeof(*m));
 	m->pent = e;
@@ -228,16 +231,16 @@ det_ptab_reserve(struct det_ptab *t, size_t n, size_t nmem)
 		/* Every page is written sooner or later: in one call. */
 		det_populate(t->idx, t->cap * sizeof(*t->idx));
 	}
-	t->ent = det_grow(t->ent, &t->entcap, n, sizeof(*t->ent));
-	t->mem = det_grow(t->mem, &t->memcap, nmem, sizeof(*t->mem));
+	t->ent = det_grow_big(t->ent, &t->entcap, n, sizeof(*t->ent));
+	t->mem = det_grow_big(t->mem, &t->memcap, nmem, sizeof(*t->mem));
 }
 
 void
 det_ptab_clear(struct det_ptab *t)
 {
-	free(t->idx);
-	free(t->oidx);
-	free(t->ent);
-	free(t->mem);
+	slab_table_free(t->idx, t->cap * sizeof(*t->idx));
+	slab_table_free(t->oidx, t->ocap * sizeof(*t->oidx));
+	det_big_free(t->ent, t->entcap, sizeof(*t->ent));
+	det_big_free(t->mem, t->memcap, sizeof(*t->mem));
 	memset(t, 0, sizeof(*t));
 }

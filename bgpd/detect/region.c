@@ -17,6 +17,7 @@
  * chunks exist from the start; derived ones only once a member route
  * falls in them, so a huge unrouted IPv6 allocation costs nothing.
  */
+#define _GNU_SOURCE	/* mremap */
 #include <sys/mman.h>
 
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 
 #include "detect_priv.h"
 #include "log.h"
+#include "slab.h"
 
 /* A chunk in one cache line (detect_priv.h). */
 _Static_assert(sizeof(struct det_chunk) <= 64, "det_chunk over 64 bytes");
@@ -69,6 +71,7 @@ idx_add(struct trie *t, const struct bw_prefix *p, uint32_t id,
 
 static void	det_pool_free(struct det_chunk *);
 static void	*det_pool_map(size_t);
+static void	*det_pool_at(void *, size_t, size_t);
 static void	 det_pool_unmap(void *, size_t);
 
 void
@@ -216,6 +219,54 @@ det_grow(void *p, size_t *cap, size_t need, size_t size)
 		fatal("detect");
 	*cap = n;
 	return p;
+}
+
+/*
+ * det_grow for the member table's big arrays: past DET_HUGE_MIN bytes in
+ * a mapping of whole transparent huge pages (slab_table_alloc), grown by
+ * mremap onto a new aligned mapping (the huge pages move as they are).
+ * With every country watched these arrays take some 11,000 page faults
+ * of 4 KiB in a load (a fault costs 6-12 us on this VM); a detector with
+ * a small region never gets there.  Free with det_big_free.
+ */
+void *
+det_grow_big(void *p, size_t *cap, size_t need, size_t size)
+{
+	size_t n = *cap ? *cap : 16, len, olen;
+	void *q;
+
+	if (need <= *cap)
+		return p;
+	while (n < need)
+		n *= 2;
+	if (n * size <= DET_HUGE_MIN)
+		return det_grow(p, cap, need, size);
+	len = (n * size + SLAB_HUGE - 1) & ~(size_t)(SLAB_HUGE - 1);
+	if ((q = slab_table_alloc(len)) == NULL)
+		fatal("detect");
+	if (*cap * size > DET_HUGE_MIN) {
+		olen = (*cap * size + SLAB_HUGE - 1) & ~(size_t)(SLAB_HUGE - 1);
+		if (mremap(p, olen, len, MREMAP_MAYMOVE | MREMAP_FIXED, q) ==
+		    MAP_FAILED) {
+			memcpy(q, p, *cap * size);
+			slab_table_free(p, olen);
+		}
+	} else if (p != NULL) {
+		memcpy(q, p, *cap * size);
+		free(p);
+	}
+	*cap = len / size;
+	return q;
+}
+
+void
+det_big_free(void *p, size_t cap, size_t size)
+{
+	if (cap * size > DET_HUGE_MIN)
+		slab_table_free(p, (cap * size + SLAB_HUGE - 1) &
+		    ~(size_t)(SLAB_HUGE - 1));
+	else
+		free(p);
 }
 
 static void
@@ -406,8 +457,10 @@ cbits_put(struct detect *d, struct det_chunk *c, const struct det_bits *b)
 	if (d->nbits / DET_POOL >= d->nbpools) {
 		d->bpools = det_grow(d->bpools, &d->bpoolcap, d->nbpools + 1,
 		    sizeof(*d->bpools));
-		d->bpools[d->nbpools++] = det_pool_map(DET_POOL *
+		d->bpools[d->nbpools] = det_pool_at(d->nbpools > 0 ?
+		    d->bpools[d->nbpools - 1] : NULL, d->nbpools, DET_POOL *
 		    sizeof(struct det_bits));
+		d->nbpools++;
 	}
 	*DET_BITS(d, d->nbits) = *b;
 	c->q = DET_Q_FULL;
@@ -792,6 +845,29 @@ det_pool_map(size_t len)
 	return p;
 }
 
+/*
+ * Pool n of len bytes, prev the one before: the first SLAB_HUGE bytes of
+ * pools (a small configuration's one or two) in 4 KiB pages, then one
+ * huge page at a time, cut in pools (with every country watched some
+ * 30 MB of chunks, 8,000 pages populated one by one).  Each pool is still
+ * unmapped on its own (det_pool_unmap): the huge page is split then.
+ */
+static void *
+det_pool_at(void *prev, size_t n, size_t len)
+{
+	size_t per = SLAB_HUGE / len;
+	void *p;
+
+	if (n < per)
+		return det_pool_map(len);
+	if (n % per != 0)
+		return (char *)prev + len;
+	if ((p = slab_table_alloc(SLAB_HUGE)) == NULL)
+		fatal("detect");
+	det_populate(p, SLAB_HUGE);
+	return p;
+}
+
 static void
 det_pool_unmap(void *p, size_t len)
 {
@@ -799,9 +875,10 @@ det_pool_unmap(void *p, size_t len)
 }
 
 static struct det_chunk *
-det_pool_new(void)
+det_pool_new(struct detect *d)
 {
-	return det_pool_map(DET_POOL * sizeof(struct det_chunk));
+	return det_pool_at(d->npools > 0 ? d->pools[d->npools - 1] : NULL,
+	    d->npools, DET_POOL * sizeof(struct det_chunk));
 }
 
 static void
@@ -821,7 +898,8 @@ chunk_alloc(struct detect *d)
 	if (d->nchunks / DET_POOL >= d->npools) {
 		d->pools = det_grow(d->pools, &d->poolcap, d->npools + 1,
 		    sizeof(*d->pools));
-		d->pools[d->npools++] = det_pool_new();
+		d->pools[d->npools] = det_pool_new(d);
+		d->npools++;
 	}
 	/*
 	 * The next chunk's lines, for write: a new chunk's first store was
