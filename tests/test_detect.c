@@ -735,6 +735,82 @@ test_origin_as(void **state)
 	fx_free(f);
 }
 
+/* Collects a region's member prefixes, in order. */
+struct pfx_list {
+	char	p[700][BW_PREFIX_STRLEN];
+	int	n;
+};
+
+static int
+list_cb(const struct bw_prefix *p, uint32_t vis, void *arg)
+{
+	struct pfx_list *l = arg;
+
+	(void)vis;
+	assert_true(l->n < 700);
+	prefix_fmt(p, l->p[l->n++], BW_PREFIX_STRLEN);
+	return 0;
+}
+
+/*
+ * While no peer counts (tables loading), announcements are learned later
+ * in batches (det_drain): read before any detect_run, the regions have
+ * them all, in the order they came, a prefix that came and went too,
+ * past the queue's length as well.
+ */
+static void
+test_queue_learning(void **state)
+{
+	struct fx *f = fx_new("region \"ORG\" {\n origin-as 131279\n "
+	    "hold-down 10s\n}\n");
+	struct detect_peer dp = peer(1);
+	struct detect_region_info ri;
+	struct pfx_list *l = calloc(1, sizeof(*l));
+	char s[32];
+	int i;
+
+	(void)state;
+	assert_non_null(l);
+	detect_peer_up(f->d, &dp, 0);
+	announce(f, 1, "10.3.0.0/24", 1);
+	announce(f, 1, "10.1.0.0/24", 1);
+	announce_o(f, 1, "10.5.0.0/24", 64999, 1);	/* no member */
+	announce(f, 1, "10.2.0.0/24", 1);
+	withdraw(f, 1, "10.1.0.0/24", 1);		/* came and went */
+	memset(&ri, 0, sizeof(ri));
+	detect_regions(f->d, pending_cb, &ri);
+	assert_int_equal(ri.prefixes_total, 3);
+	assert_int_equal(detect_region_prefixes(f->d, "ORG", list_cb, l), 0);
+	assert_int_equal(l->n, 3);
+	assert_string_equal(l->p[0], "10.3.0.0/24");
+	assert_string_equal(l->p[1], "10.1.0.0/24");
+	assert_string_equal(l->p[2], "10.2.0.0/24");
+	/* More than a queue's worth, then the peer eligible at once. */
+	for (i = 0; i < 600; i++) {
+		snprintf(s, sizeof(s), "11.%d.%d.0/24", i / 256, i % 256);
+		announce(f, 1, s, 2);
+	}
+	detect_peer_eligible(f->d, &dp, 2);
+	l->n = 0;
+	assert_int_equal(detect_region_prefixes(f->d, "ORG", list_cb, l), 0);
+	assert_int_equal(l->n, 603);
+	for (i = 0; i < 600; i++) {
+		snprintf(s, sizeof(s), "11.%d.%d.0/24", i / 256, i % 256);
+		assert_string_equal(l->p[3 + i], s);
+	}
+	run(f, 2);
+	run(f, 13);
+	memset(&ri, 0, sizeof(ri));
+	detect_regions(f->d, pending_cb, &ri);
+	assert_int_equal(ri.prefixes_total, 603);
+	assert_int_equal(ri.prefixes_visible, 602);	/* 10.1.0.0/24 gone */
+	/* Units count once seen visible for hold-down: the one gone not. */
+	assert_int_equal(ri.units_total, 602);
+	assert_int_equal(ri.units_visible, 602);
+	free(l);
+	fx_free(f);
+}
+
 static void
 test_country(void **state)
 {
@@ -1250,6 +1326,7 @@ main(void)
 		cmocka_unit_test(test_peer_down_notification),
 		cmocka_unit_test(test_all_sessions_drop),
 		cmocka_unit_test(test_origin_as),
+		cmocka_unit_test(test_queue_learning),
 		cmocka_unit_test(test_country),
 		cmocka_unit_test(test_many_chunks),
 		cmocka_unit_test(test_missing_stats),

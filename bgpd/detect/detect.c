@@ -132,6 +132,7 @@ detect_free(struct detect *d)
 	free(d->touched);
 	free(d->ikey);
 	free(d->fst);
+	free(d->q);
 	free(d);
 }
 
@@ -354,6 +355,7 @@ detect_peer_up(struct detect *d, const struct detect_peer *dp, double now)
 {
 	struct det_peer *p;
 
+	det_drain(d);
 	det_peer_slot(d, dp->slot);
 	p = &d->peers[dp->slot];
 	p->info = *dp;
@@ -370,6 +372,7 @@ detect_peer_eligible(struct detect *d, const struct detect_peer *dp,
 {
 	struct det_peer *p;
 
+	det_drain(d);
 	det_peer_slot(d, dp->slot);
 	p = &d->peers[dp->slot];
 	p->info = *dp;
@@ -388,6 +391,7 @@ detect_peer_down(struct detect *d, const struct detect_peer *dp,
 {
 	struct det_peer *p;
 
+	det_drain(d);
 	det_peer_slot(d, dp->slot);
 	p = &d->peers[dp->slot];
 	p->info = *dp;
@@ -402,6 +406,7 @@ detect_peer_down(struct detect *d, const struct detect_peer *dp,
 void
 detect_peer_gone(struct detect *d, const struct detect_peer *dp, double now)
 {
+	det_drain(d);
 	det_peer_slot(d, dp->slot);
 	d->peers[dp->slot].gr_hold = 0;
 	det_counting_update(d, now);
@@ -526,35 +531,23 @@ det_route_known(uint16_t slot, const struct rib_route *r, size_t n,
 	return 0;
 }
 
-/* What both route hooks do for each region of the prefix. */
+/*
+ * What both route hooks do for each region of the prefix, once the
+ * prefix's routes rt are known (NULL when nobody counts: not needed).
+ */
 static void
-det_route(struct detect *d, const struct detect_peer *dp,
-    const struct bw_prefix *p, const struct rattr *a, int announce,
-    int event, const struct rib_route *rt, size_t nrt, double now)
+det_route_regions(struct detect *d, const struct detect_peer *dp,
+    const struct bw_prefix *p, const struct rattr *a, uint32_t origin,
+    int announce, int event, int counting, const struct rib_route *rt,
+    size_t nrt, double now)
 {
 	struct det_match m[DET_MAX_MATCH];
 	struct det_region *r;
 	struct det_mem *e;
 	uint32_t ent;
-	int i, n, counting;
+	int i, n;
 	uint16_t vis, vis_any = 0;
 
-	counting = dp->slot < d->npeers && d->peers[dp->slot].counting;
-	/*
-	 * The hook was not handed the prefix's routes (a withdrawal): find
-	 * them, unless this is a withdrawal that changes nothing (below).
-	 */
-	if (rt == NULL && (counting || announce || d->reference))
-		rt = rib_lookup(d->rib, p, &nrt);
-	/*
-	 * A peer that does not count (its table still loading, not a full
-	 * feed) changes no prefix's count of counting peers: its withdrawal
-	 * changes nothing, its announcement only what its origin makes a
-	 * member, once per prefix and origin, not once per route.
-	 */
-	if (!counting && !d->reference && (!announce ||
-	    det_route_known(dp->slot, rt, nrt, a)))
-		return;
 	/*
 	 * The misses of a new prefix (its index slot, its chunks' map
 	 * slots, its new entries) issued together, not one after another.
@@ -564,8 +557,7 @@ det_route(struct detect *d, const struct detect_peer *dp,
 		region_mark_dirty(d, p);
 	/* The prefix's entry: its learned memberships, its counts. */
 	ent = det_ptab_find(&d->ptab, p);
-	n = region_match(d, p, ent, a != NULL ? a->origin_as : 0, m,
-	    DET_MAX_MATCH);
+	n = region_match(d, p, ent, origin, m, DET_MAX_MATCH);
 	if (n == 0)
 		return;
 	if (announce)
@@ -596,6 +588,79 @@ det_route(struct detect *d, const struct detect_peer *dp,
 			det_prefix_event(d, dp, p, a, &m[i], announce ?
 			    "prefix_announced" : "prefix_withdrawn", vis, now);
 	}
+}
+
+/*
+ * Learns the queued announcements, in the order they came: what
+ * det_route_regions would have done for each at once (nobody counted
+ * then, so nothing in it read the RIB, and nobody counts now: the queue
+ * is drained before the counting set changes).  A batch in address
+ * order keeps the detector's tables warm across it, and each prefix's
+ * index slot is asked for DET_QAHEAD prefixes ahead.
+ */
+void
+det_drain(struct detect *d)
+{
+	struct det_qent *q = d->q;
+	size_t i, n = d->nq;
+
+	if (n == 0)
+		return;
+	d->nq = 0;
+	for (i = 0; i < n && i < DET_QAHEAD; i++)
+		det_ptab_prefetch(&d->ptab, &q[i].p);
+	for (i = 0; i < n; i++) {
+		if (i + DET_QAHEAD < n)
+			det_ptab_prefetch(&d->ptab, &q[i + DET_QAHEAD].p);
+		det_route_regions(d, NULL, &q[i].p, NULL, q[i].origin, 1, 0,
+		    0, NULL, 0, 0);
+	}
+}
+
+/* Queues an announcement for det_drain; drains when the queue is full. */
+static void
+det_queue(struct detect *d, const struct bw_prefix *p, uint32_t origin)
+{
+	if (d->q == NULL && (d->q = calloc(DET_QUEUE, sizeof(*d->q))) == NULL)
+		fatal("detect");
+	d->q[d->nq].p = *p;
+	d->q[d->nq].origin = origin;
+	if (++d->nq == DET_QUEUE)
+		det_drain(d);
+}
+
+static void
+det_route(struct detect *d, const struct detect_peer *dp,
+    const struct bw_prefix *p, const struct rattr *a, int announce,
+    int event, const struct rib_route *rt, size_t nrt, double now)
+{
+	uint32_t origin = a != NULL ? a->origin_as : 0;
+	int counting;
+
+	counting = dp->slot < d->npeers && d->peers[dp->slot].counting;
+	/*
+	 * The hook was not handed the prefix's routes (a withdrawal): find
+	 * them, unless this is a withdrawal that changes nothing (below).
+	 */
+	if (rt == NULL && (counting || announce || d->reference))
+		rt = rib_lookup(d->rib, p, &nrt);
+	/*
+	 * A peer that does not count (its table still loading, not a full
+	 * feed) changes no prefix's count of counting peers: its withdrawal
+	 * changes nothing, its announcement only what its origin makes a
+	 * member, once per prefix and origin, not once per route.
+	 */
+	if (!counting && !d->reference && (!announce ||
+	    det_route_known(dp->slot, rt, nrt, a)))
+		return;
+	/* And while nobody counts, that is learned later, in a batch. */
+	if (!counting && !d->reference && d->ncounting == 0) {
+		det_queue(d, p, origin);
+		return;
+	}
+	det_drain(d);
+	det_route_regions(d, dp, p, a, origin, announce, event, counting, rt,
+	    nrt, now);
 }
 
 void
@@ -801,10 +866,12 @@ double
 detect_run(struct detect *d, double now)
 {
 	size_t i, w, budget = DET_RECOUNT_BUDGET, work = d->work_run;
-	double next = det_build_poll(d, now);
+	double next;
 	uint64_t bits;
 	int b;
 
+	det_drain(d);		/* into the index a reload may swap out */
+	next = det_build_poll(d, now);
 	det_learn_slice(d);
 	if (d->full_feed > 0 && now >= d->ff_next)
 		det_fullfeed(d, now);
@@ -1198,6 +1265,7 @@ det_configure(struct detect *d, const struct config *conf,
 	size_t klen;
 	char *key;
 
+	det_drain(d);
 	/*
 	 * Taken: an index still being built is of a reload before.  Its
 	 * statistics are those of d->fst, so "unchanged" means them.
@@ -1281,7 +1349,7 @@ detect_set_async(struct detect *d, int on)
 /* show regions */
 
 int
-detect_regions(const struct detect *d,
+detect_regions(struct detect *d,
     int (*cb)(const struct detect_region_info *, void *), void *arg)
 {
 	const struct det_region *r;
@@ -1289,6 +1357,7 @@ detect_regions(const struct detect *d,
 	size_t i;
 	int rv;
 
+	det_drain(d);
 	for (i = 0; i < d->nregions; i++) {
 		r = &d->regions[i];
 		memset(&info, 0, sizeof(info));
@@ -1313,13 +1382,14 @@ detect_regions(const struct detect *d,
 }
 
 int
-detect_region_prefixes(const struct detect *d, const char *name,
+detect_region_prefixes(struct detect *d, const char *name,
     int (*cb)(const struct bw_prefix *, uint32_t, void *), void *arg)
 {
 	const struct det_region *r = NULL;
 	const struct bw_prefix *p;
 	size_t i;
 
+	det_drain(d);
 	for (i = 0; i < d->nregions && r == NULL; i++)
 		if (strcmp(d->regions[i].name, name) == 0)
 			r = &d->regions[i];

@@ -215,14 +215,14 @@ struct detect_region_info {
 
 const char *region_state_name(enum region_state);
 /* Calls cb for each region; stops when cb returns non-zero. */
-int	detect_regions(const struct detect *,
+int	detect_regions(struct detect *,
 	    int (*cb)(const struct detect_region_info *, void *), void *arg);
 /*
  * Per-prefix detail of one region: for each member prefix, the number
  * of eligible peers that see it, in the order the prefixes became members.
  * Returns -1 if there is no such region.
  */
-int	detect_region_prefixes(const struct detect *, const char *name,
+int	detect_region_prefixes(struct detect *, const char *name,
 	    int (*cb)(const struct bw_prefix *, uint32_t visible_peers,
 	    void *), void *arg);
 

@@ -261,6 +261,14 @@ void	det_ptab_reserve(struct det_ptab *, size_t n, size_t nmem);
 void	det_ptab_prefetch(const struct det_ptab *, const struct bw_prefix *);
 void	det_ptab_clear(struct det_ptab *);
 
+/* A queued announcement (struct detect, q): what learning needs of it. */
+struct det_qent {
+	struct bw_prefix p;
+	uint32_t	 origin;
+};
+#define DET_QUEUE	256	/* announcements queued at most */
+#define DET_QAHEAD	8	/* det_drain: prefetched this far ahead */
+
 struct det_region {
 	char		*name;
 	char		*via;		/* summary: "prefix 1.2.3.0/24, ..." */
@@ -430,6 +438,14 @@ struct detect {
 	struct det_build	*build;
 	atomic_int		*stop;
 	uint8_t			 async;
+	/*
+	 * Announcements of peers that do not count while none does (the
+	 * tables loading), waiting to be learned a batch at a time
+	 * (det_drain), in the order they came; drained before anything
+	 * else touches or reads the detector.
+	 */
+	struct det_qent		*q;
+	size_t			 nq;
 };
 
 /* 1 if the index being built in d is to be dropped. */
@@ -537,6 +553,8 @@ void	region_via_text(const struct detect *, const struct det_match *,
 	    char *, size_t);
 
 void	*det_grow(void *, size_t *, size_t, size_t);
+/* Learns the queued announcements (struct detect, q). */
+void	 det_drain(struct detect *);
 /*
  * Arrays past DET_HUGE_MIN bytes in transparent huge pages (the member
  * table's); det_grow_big's arrays are freed with det_big_free.

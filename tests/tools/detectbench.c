@@ -74,7 +74,7 @@ count_one(const struct detect_region_info *ri, void *arg)
 }
 
 static int
-count_regions(const struct detect *d)
+count_regions(struct detect *d)
 {
 	int n = 0;
 
