@@ -17,7 +17,6 @@
 
 #include "detect_priv.h"
 #include "log.h"
-#include "slab.h"
 
 #define MAP_MOVE	8	/* old slots moved per call */
 
@@ -63,8 +62,8 @@ map_move(struct det_map *m, size_t k)
 		m->val[j] = m->oval[i];
 	}
 	if (m->okey != NULL && m->omoved == m->ocap) {
-		slab_table_free(m->okey, m->ocap * sizeof(*m->okey));
-		slab_table_free(m->oval, m->ocap * sizeof(*m->oval));
+		free(m->okey);
+		free(m->oval);
 		m->okey = NULL;
 		m->oval = NULL;
 		m->ocap = m->omoved = 0;
@@ -80,9 +79,8 @@ map_grow(struct det_map *m)
 	uint32_t *vals;
 
 	map_move(m, SIZE_MAX);		/* the doubling before: over */
-	/* In huge pages from 2 MB on (slab_table_alloc). */
-	if ((keys = slab_table_alloc(cap * sizeof(*keys))) == NULL ||
-	    (vals = slab_table_alloc(cap * sizeof(*vals))) == NULL)
+	if ((keys = calloc(cap, sizeof(*keys))) == NULL ||
+	    (vals = malloc(cap * sizeof(*vals))) == NULL)
 		fatal("detect");
 	m->okey = m->key;
 	m->oval = m->val;
@@ -156,9 +154,9 @@ det_map_reserve(struct det_map *m, size_t n)
 void
 det_map_clear(struct det_map *m)
 {
-	slab_table_free(m->key, m->cap * sizeof(*m->key));
-	slab_table_free(m->val, m->cap * sizeof(*m->val));
-	slab_table_free(m->okey, m->ocap * sizeof(*m->okey));
-	slab_table_free(m->oval, m->ocap * sizeof(*m->oval));
+	free(m->key);
+	free(m->val);
+	free(m->okey);
+	free(m->oval);
 	memset(m, 0, sizeof(*m));
 }

@@ -136,7 +136,7 @@ ptab_move(struct det_ptab *t, size_t k)
 		t->idx[j] = v;
 	}
 	if (t->oidx != NULL && t->omoved == t->ocap) {
-		slab_table_free(t->oidx, t->ocap * sizeof(*t->oidx));
+		free(t->oidx);
 		t->oidx = NULL;
 		t->ocap = t->omoved = 0;
 	}
@@ -150,8 +150,7 @@ ptab_grow(struct det_ptab *t)
 	uint64_t *idx;
 
 	ptab_move(t, SIZE_MAX);		/* the doubling before: over */
-	/* In huge pages from 2 MB on: probed at random, all written. */
-	if ((idx = slab_table_alloc(cap * sizeof(*idx))) == NULL)
+	if ((idx = calloc(cap, sizeof(*idx))) == NULL)
 		fatal("detect");
 	t->oidx = t->idx;
 	t->ocap = t->cap;
@@ -238,8 +237,8 @@ det_ptab_reserve(struct det_ptab *t, size_t n, size_t nmem)
 void
 det_ptab_clear(struct det_ptab *t)
 {
-	slab_table_free(t->idx, t->cap * sizeof(*t->idx));
-	slab_table_free(t->oidx, t->ocap * sizeof(*t->oidx));
+	free(t->idx);
+	free(t->oidx);
 	det_big_free(t->ent, t->entcap, sizeof(*t->ent));
 	det_big_free(t->mem, t->memcap, sizeof(*t->mem));
 	memset(t, 0, sizeof(*t));
