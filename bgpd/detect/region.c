@@ -29,6 +29,10 @@
 
 /* A chunk in one cache line (detect_priv.h). */
 _Static_assert(sizeof(struct det_chunk) <= 64, "det_chunk over 64 bytes");
+/* det_pool_at cuts pools from huge pages: whole pools, and at least one. */
+_Static_assert(SLAB_HUGE % (DET_POOL * sizeof(struct det_chunk)) == 0 &&
+    SLAB_HUGE % (DET_POOL * sizeof(struct det_bits)) == 0,
+    "a detector pool does not divide a huge page");
 
 const struct det_fam det_fam[AID_MAX] = {
 	[AID_INET] = { 24, 16, 8 },
