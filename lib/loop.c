@@ -126,11 +126,13 @@ loop_ts_diff(const struct timespec *a, const struct timespec *b)
 	    (double)(a->tv_nsec - b->tv_nsec) / 1e9;
 }
 
+/* Due LAG_PERIOD_MS after now; cpu: the thread's CPU clock at now. */
 static void
-loop_lag_arm(struct loop *l)
+loop_lag_arm(struct loop *l, const struct timespec *now,
+    const struct timespec *cpu)
 {
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &l->lag_cpu0);
-	clock_gettime(CLOCK_MONOTONIC, &l->lag_due);
+	l->lag_cpu0 = *cpu;
+	l->lag_due = *now;
 	l->lag_due.tv_nsec += LAG_PERIOD_MS * 1000000L;
 	if (l->lag_due.tv_nsec >= 1000000000L) {
 		l->lag_due.tv_sec++;
@@ -161,15 +163,20 @@ loop_lag_cb(evutil_socket_t fd, short ev, void *arg)
 		l->lag_cpu_max = ran;
 	if (late > 0.050)
 		l->lag_over_50ms++;
-	loop_lag_arm(l);
+	/* The clocks just read (a thread CPU clock read is a system call). */
+	loop_lag_arm(l, &now, &cpu);
 }
 
 void
 loop_probe_start(struct loop *l)
 {
+	struct timespec now, cpu;
+
 	if (l->ev_lag == NULL)
 		l->ev_lag = loop_timer_new(l, loop_lag_cb, l);
-	loop_lag_arm(l);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
+	loop_lag_arm(l, &now, &cpu);
 }
 
 double

@@ -58,6 +58,9 @@
 #define KAFKA_TURN_RECORDS	20000	/* catch-up records per loop turn */
 #define KAFKA_CLOSE_MSEC	3000	/* flush on close/reconfigure */
 #define KAFKA_MAX_FAILS		5	/* same record failing: skip it */
+
+/* Due only while Kafka is configured: an idle daemon without it sleeps. */
+static const struct timeval kafka_tick = { 0, KAFKA_TICK_MSEC * 1000 };
 #define KAFKA_KEY_MAX		128
 #define KAFKA_LAT_EVERY		8	/* latency sampled 1 record in so many */
 
@@ -1139,12 +1142,16 @@ kafka_configure(struct evt_kafka *k, const struct config_events *ev,
 			    last - k->acked);
 	}
 	k->sent = k->acked;
+	if (k->ev_tick != NULL)
+		event_add(k->ev_tick, &kafka_tick);
 	return kafka_start(k, err, errlen);
 }
 
 static void
 kafka_unconfigure(struct evt_kafka *k)
 {
+	if (k->ev_tick != NULL)
+		event_del(k->ev_tick);
 	kafka_stop(k);
 	if (k->state_fd != -1)
 		close(k->state_fd);
@@ -1170,7 +1177,6 @@ static void *
 kafka_open(struct evt_fanout *fo, struct event_base *base,
     const struct config_events *conf, char *err, size_t errlen)
 {
-	static const struct timeval tick = { 0, KAFKA_TICK_MSEC * 1000 };
 	struct evt_kafka	*k;
 
 	if ((k = calloc(1, sizeof(*k))) == NULL ||
@@ -1184,7 +1190,6 @@ kafka_open(struct evt_fanout *fo, struct event_base *base,
 	if (base != NULL) {
 		k->ev_tick = event_new(base, -1, EV_PERSIST, kafka_tick_cb, k);
 		k->ev_more = evtimer_new(base, kafka_more_cb, k);
-		event_add(k->ev_tick, &tick);
 	}
 	/* Replay mode (no loop) produces nothing. */
 	if (base != NULL && conf->kafka != NULL &&

@@ -1,0 +1,82 @@
+#!/bin/sh
+# An idle bgpwatchd sleeps: its loop thread wakes only for the stall
+# probe (docs/operating.md, "An idle daemon"), 50 times a second, and
+# for the timers of what is configured.  The Kafka output's 50 ms tick
+# ran with no `kafka` block at all (20 wake-ups a second more, 66 in all
+# where 50 are due); now it runs while Kafka is configured, and stops
+# when a reload takes the block away.  Counted: the loop thread's
+# voluntary context switches (each sleep in epoll_wait is one) over 4 s.
+#   BUILD=build sh tests/check/idle_wakeups.sh
+BUILD=${BUILD:-build}
+PY=/usr/bin/python3
+WORK=$(mktemp -d /tmp/bw-idle.XXXXXX) || exit 1
+trap 'rm -rf "$WORK"' EXIT
+trap 'exit 1' INT TERM HUP
+BENCHLIB="$(dirname "$0")/../bench" "$PY" -B - "$BUILD" "$WORK" <<'EOF'
+import os
+import sys
+import time
+
+sys.path.insert(0, os.environ["BENCHLIB"])
+from benchlib import Bgpwatchd, cleanup
+
+build, work = sys.argv[1:3]
+# Port 9 of 127.0.3.9: nothing listens; librdkafka keeps retrying on its
+# own threads, the loop thread polls it on the tick.
+KAFKA = ("events {\n log \"%s/ev.mpk\"\n kafka {\n brokers \"127.0.3.9:9\"\n"
+         " topic \"t\"\n }\n}\n" % work)
+NOKAFKA = "events {\n log \"%s/ev.mpk\"\n}\n" % work
+SECS = 4.0
+
+
+def wakeups(pid):
+    """The loop thread's voluntary context switches per second."""
+    def vcs():
+        with open("/proc/%d/task/%d/status" % (pid, pid)) as f:
+            for line in f:
+                if line.startswith("voluntary_ctxt_switches:"):
+                    return int(line.split()[1])
+        raise ValueError("no voluntary_ctxt_switches")
+    a = vcs()
+    time.sleep(SECS)
+    return (vcs() - a) / SECS
+
+
+fails = []
+try:
+    bw = Bgpwatchd(build, work, [], addr="127.0.1.252", extra=NOKAFKA)
+    time.sleep(1)
+    idle = wakeups(bw.proc.pid)
+    print("no kafka block: %.1f wake-ups/s" % idle)
+    # The probe's timer is due every 20 ms: at most 50 a second.
+    if not 20 <= idle <= 56:
+        fails.append("idle without Kafka: %.1f wake-ups/s, not the stall "
+                     "probe's 50" % idle)
+    with open(bw.conf) as f:
+        base = f.read()[:-len(NOKAFKA)]
+    with open(bw.conf, "w") as f:
+        f.write(base + KAFKA)
+    bw.command("reload")
+    time.sleep(1)
+    kafka = wakeups(bw.proc.pid)
+    print("kafka block (reloaded in): %.1f wake-ups/s" % kafka)
+    # Its tick, every 50 ms, on top of the probe's 50 (65 here: some of
+    # the two timers' wake-ups fall together).
+    if kafka < idle + 6:
+        fails.append("with Kafka configured: %.1f wake-ups/s, where the "
+                     "Kafka tick adds ~15 to %.1f" % (kafka, idle))
+    with open(bw.conf, "w") as f:
+        f.write(base + NOKAFKA)
+    bw.command("reload")
+    time.sleep(1)
+    again = wakeups(bw.proc.pid)
+    print("kafka block reloaded away: %.1f wake-ups/s" % again)
+    if not 20 <= again <= 56:
+        fails.append("Kafka reloaded away: %.1f wake-ups/s, its tick "
+                     "still runs" % again)
+finally:
+    cleanup()
+for f in fails:
+    print("FAIL: " + f)
+sys.exit(1 if fails else 0)
+EOF
