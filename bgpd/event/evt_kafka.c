@@ -58,11 +58,11 @@
 #define KAFKA_TURN_RECORDS	20000	/* catch-up records per loop turn */
 #define KAFKA_CLOSE_MSEC	3000	/* flush on close/reconfigure */
 #define KAFKA_MAX_FAILS		5	/* same record failing: skip it */
+#define KAFKA_KEY_MAX		128
+#define KAFKA_LAT_EVERY		8	/* latency sampled 1 record in so many */
 
 /* Due only while Kafka is configured: an idle daemon without it sleeps. */
 static const struct timeval kafka_tick = { 0, KAFKA_TICK_MSEC * 1000 };
-#define KAFKA_KEY_MAX		128
-#define KAFKA_LAT_EVERY		8	/* latency sampled 1 record in so many */
 
 struct evt_kafka_gap {
 	uint64_t	 first, last;	/* 0: none */
