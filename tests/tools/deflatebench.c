@@ -66,12 +66,13 @@ slurp(const char *path, size_t *len)
 	return p;
 }
 
-/* One pass: the compressed size, or 0 on an ISA-L error. */
-static size_t
+/* One pass: the compressed size, or -1 on an ISA-L error. */
+static ssize_t
 pass(const uint8_t *in, size_t len, uint8_t *out, size_t outcap,
     uint8_t *lvl, struct isal_zstream *s)
 {
-	size_t off, n, total = 0;
+	size_t off, n;
+	ssize_t total = 0;
 
 	for (off = 0; off < len; off += n) {
 		n = len - off < MEMBER ? len - off : MEMBER;
@@ -86,8 +87,8 @@ pass(const uint8_t *in, size_t len, uint8_t *out, size_t outcap,
 		s->next_out = out;
 		s->avail_out = (uint32_t)outcap;
 		if (isal_deflate_stateless(s) != COMP_OK)
-			return 0;
-		total += s->total_out;
+			return -1;
+		total += (ssize_t)s->total_out;
 	}
 	return total;
 }
@@ -97,7 +98,8 @@ main(int argc, char *argv[])
 {
 	struct isal_zstream *s;
 	uint8_t *in, *out, *lvl;
-	size_t len, outcap = 2 * MEMBER, size = 0;
+	size_t len, outcap = 2 * MEMBER;
+	ssize_t size = 0;
 	double best = -1, t;
 	int ch, i, runs = 9;
 
@@ -128,14 +130,14 @@ main(int argc, char *argv[])
 		t = cpu_now();
 		size = pass(in, len, out, outcap, lvl, s);
 		t = cpu_now() - t;
-		if (size == 0) {
+		if (size == -1) {
 			fprintf(stderr, "deflatebench: ISA-L failed\n");
 			return 1;
 		}
 		if (best < 0 || t < best)
 			best = t;
 	}
-	printf("deflate: %zu bytes in %.1f ms of CPU -> %zu bytes\n", len,
+	printf("deflate: %zu bytes in %.1f ms of CPU -> %zd bytes\n", len,
 	    best * 1e3, size);
 	free(s);
 	free(lvl);
