@@ -72,8 +72,10 @@ try:
     print("kafka block reloaded away: %.1f wake-ups/s" % again)
     # The probe's timer is due every 20 ms: 50 a second, and the timers
     # of a session-less daemon are all there is; a daemon that never
-    # sleeps (hundreds) or never wakes is wrong either way.
-    if not 20 <= idle <= 80:
+    # sleeps (hundreds) or never wakes is wrong either way.  Loose above:
+    # on a 100 Hz kernel (10 ms steps) nearly every timer would sleep
+    # twice.
+    if not 20 <= idle <= 150:
         fails.append("idle without Kafka: %.1f wake-ups/s, not the stall "
                      "probe's ~50" % idle)
     # The Kafka tick, every 50 ms, on top of the probe's 20 ms (15-20
