@@ -154,6 +154,7 @@ t_test_json := lib
 t_test_session := $(uses_bgp)
 t_test_sock := lib
 t_test_mrt := lib
+t_test_mrtahead := lib
 t_test_mrt_enc := lib
 t_test_mrt_io := $(uses_mrt)
 t_test_replay := $(uses_mrt)

@@ -28,9 +28,11 @@
  * The window then is MRTF_LD_WINDOW bytes, touched only as far as the
  * members reach.
  */
+#define _GNU_SOURCE	/* sched_getaffinity, CPU_COUNT */
 #include <sys/stat.h>
 
 #include <bzlib.h>
+#include <sched.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
@@ -43,6 +45,7 @@
 #include <libdeflate.h>
 
 #include "mrt.h"
+#include "mrtahead.h"
 #include "mrtfile.h"
 
 #define MRTF_INBUF	(256 * 1024)	/* raw bytes per read(2) */
@@ -83,6 +86,10 @@ struct mrt_file {
 	uint64_t	 consumed;
 
 	const char	*err;		/* sticky error */
+
+	/* read ahead: records come from here (win, in and the
+	 * decompressors are unused) */
+	struct mrt_ahead *ahead;
 };
 
 static void __attribute__((format(printf, 3, 4)))
@@ -558,6 +565,58 @@ mrt_file_open(const char *path, char *err, size_t errlen)
 	return f;
 }
 
+/* Can this thread run on more than one CPU? */
+static int
+several_cpus(void)
+{
+	cpu_set_t set;
+
+	return sched_getaffinity(0, sizeof(set), &set) == 0 &&
+	    CPU_COUNT(&set) > 1;
+}
+
+struct mrt_file *
+mrt_file_open_ahead(const char *path, enum mrt_ahead_mode ahead, char *err,
+    size_t errlen)
+{
+	struct mrt_file *in, *f;
+	struct stat st;
+
+	if ((in = mrt_file_open(path, err, errlen)) == NULL)
+		return NULL;
+	if (ahead == MRT_AHEAD_OFF || in->fmt == MRT_FMT_PLAIN ||
+	    in->fd == -1 || fstat(in->fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (ahead == MRT_AHEAD_AUTO && !several_cpus()))
+		return in;
+	/*
+	 * libdeflate's window from this thread's spare (the big_buffer
+	 * cache is per thread): the reading thread finds it ready.
+	 */
+	if (in->ld != NULL && in->cap < MRTF_LD_WINDOW &&
+	    spare_win != NULL && in->len == in->off) {
+		free(in->win);
+		in->win = spare_win;
+		in->cap = MRTF_LD_WINDOW;
+		in->off = in->len = 0;
+		spare_win = NULL;
+	}
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return in;		/* read in this thread, then */
+	if ((f->ahead = mrt_ahead_start(in)) == NULL) {
+		free(f);
+		return in;
+	}
+	f->fd = -1;
+	f->fmt = in->fmt;
+	return f;
+}
+
+int
+mrt_file_ahead(const struct mrt_file *f)
+{
+	return f->ahead != NULL;
+}
+
 struct mrt_file *
 mrt_file_open_mem(const void *p, size_t n, char *err, size_t errlen)
 {
@@ -574,6 +633,27 @@ mrt_file_open_mem(const void *p, size_t n, char *err, size_t errlen)
 	return f;
 }
 
+/* The thread's next record, framed as mrt_file_next frames its own. */
+static int
+ahead_next(struct mrt_file *f, struct mrt_hdr *h, const uint8_t **body,
+    const char **errstr)
+{
+	const uint8_t *rec;
+	size_t len;
+	int rc;
+
+	if ((rc = mrt_ahead_next(f->ahead, &rec, &len, errstr)) != 1)
+		return rc;
+	(void)mrt_hdr_decode(rec, MRT_HDR_LEN, h);
+	if (h->type == MRT_BGP4MP_ET && h->len >= 4)
+		h->usec = (uint32_t)rec[12] << 24 | (uint32_t)rec[13] << 16 |
+		    (uint32_t)rec[14] << 8 | rec[15];
+	*body = rec + MRT_HDR_LEN;
+	f->consumed += len;
+	*errstr = NULL;
+	return 1;
+}
+
 int
 mrt_file_next(struct mrt_file *f, struct mrt_hdr *h, const uint8_t **body,
     const char **errstr)
@@ -582,6 +662,8 @@ mrt_file_next(struct mrt_file *f, struct mrt_hdr *h, const uint8_t **body,
 	size_t total;
 	int rc;
 
+	if (f->ahead != NULL)
+		return ahead_next(f, h, body, errstr);
 	if (f->err != NULL)
 		goto fail;
 	if ((rc = fill(f, MRT_HDR_LEN)) == -1)
@@ -647,6 +729,12 @@ mrt_file_close(struct mrt_file *f)
 {
 	if (f == NULL)
 		return;
+	if (f->ahead != NULL) {
+		/* The inner reader's buffers go to this thread's spares. */
+		mrt_file_close(mrt_ahead_stop(f->ahead));
+		free(f);
+		return;
+	}
 	dec_stop(f);
 	ld_stop(f);
 	if (f->close_fd && f->fd != -1)

@@ -29,6 +29,22 @@ enum mrt_file_fmt {
  */
 struct mrt_file *mrt_file_open(const char *path, char *err, size_t errlen);
 /*
+ * mrt_file_open, and a compressed regular file is decompressed ahead of
+ * the reader by a thread of its own (lib/mrtahead.c): the records, their
+ * order, the end and any error are the same.  ahead is one of:
+ */
+enum mrt_ahead_mode {
+	MRT_AHEAD_OFF = 0,	/* mrt_file_open */
+	MRT_AHEAD_AUTO,		/* when this thread may run on more than
+				 * one CPU (sched_getaffinity) */
+	MRT_AHEAD_ON		/* whenever the file is compressed and
+				 * regular (tests) */
+};
+struct mrt_file *mrt_file_open_ahead(const char *path,
+	    enum mrt_ahead_mode ahead, char *err, size_t errlen);
+/* Nonzero when the reader has a thread reading ahead. */
+int	mrt_file_ahead(const struct mrt_file *);
+/*
  * Reads the n bytes at p (plain or compressed; not copied, so they must
  * outlive the reader).  Returns the reader, or NULL with a message in err.
  */

@@ -487,7 +487,8 @@ replay_file(struct replay *rp, const char *path)
 	double t;
 	int rv;
 
-	if ((mf = mrt_file_open(path, err, sizeof(err))) == NULL) {
+	if ((mf = mrt_file_open_ahead(path, MRT_AHEAD_AUTO, err,
+	    sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		return -1;
 	}
