@@ -11,6 +11,12 @@
  * behind.  A record larger than a block gets a block of its own size
  * (MRT_MAX_RECORD at most, as the inner reader caps it).
  *
+ * The blocks outlive the file: mrt_ahead_stop keeps them for the next
+ * one that this thread reads ahead (a replay reads its files one after
+ * another; fresh blocks were 1,024 page faults a file, more than the
+ * thread saved on a RIS update file), mrt_ahead_cache_free gives them
+ * back.
+ *
  * What the inner reader ends with (the end of the file, or its error
  * string, always a constant) rides on the last block, behind its
  * records: the reader sees every record the inner reader gave, then the
@@ -24,8 +30,8 @@
 #include "mrtahead.h"
 #include "mrtfile.h"
 
-#define AHEAD_BLOCK	(1024 * 1024)
-#define AHEAD_NBLOCKS	4
+#define AHEAD_BLOCK	(256 * 1024)
+#define AHEAD_NBLOCKS	8
 
 struct ablock {
 	struct ablock	*next;
@@ -52,12 +58,43 @@ struct mrt_ahead {
 	size_t		 off;
 };
 
+/* The blocks of this thread's last file read ahead, for its next. */
+static _Thread_local struct ablock *kept;
+static _Thread_local int nkept;
+
 static void
 ablock_free(struct ablock *b)
 {
 	if (b != NULL)
 		free(b->data);
 	free(b);
+}
+
+/* Keeps b for the next file when it is of the usual size. */
+static void
+ablock_keep(struct ablock *b)
+{
+	if (b == NULL)
+		return;
+	if (nkept >= AHEAD_NBLOCKS || b->cap != AHEAD_BLOCK) {
+		ablock_free(b);
+		return;
+	}
+	b->next = kept;
+	kept = b;
+	nkept++;
+}
+
+void
+mrt_ahead_cache_free(void)
+{
+	struct ablock *b;
+
+	while ((b = kept) != NULL) {
+		kept = b->next;
+		ablock_free(b);
+	}
+	nkept = 0;
 }
 
 /*
@@ -164,22 +201,29 @@ mrt_ahead_start(struct mrt_file *in)
 		return NULL;
 	a->in = in;
 	a->ready_tail = &a->ready;
-	if (pthread_mutex_init(&a->mtx, NULL) != 0) {
-		free(a);
-		return NULL;
-	}
+	/* Blocks kept from the last file: they count as allocated. */
+	a->spare = kept;
+	a->nblocks = nkept;
+	kept = NULL;
+	nkept = 0;
+	if (pthread_mutex_init(&a->mtx, NULL) != 0)
+		goto fail;
 	if (pthread_cond_init(&a->cv, NULL) != 0) {
 		pthread_mutex_destroy(&a->mtx);
-		free(a);
-		return NULL;
+		goto fail;
 	}
 	if (pthread_create(&a->thread, NULL, ahead_main, a) != 0) {
 		pthread_cond_destroy(&a->cv);
 		pthread_mutex_destroy(&a->mtx);
-		free(a);
-		return NULL;
+		goto fail;
 	}
 	return a;
+
+fail:
+	kept = a->spare;
+	nkept = a->nblocks;
+	free(a);
+	return NULL;
 }
 
 /* The reader is done with its block: the thread may fill it again. */
@@ -249,14 +293,14 @@ mrt_ahead_stop(struct mrt_ahead *a)
 	pthread_cond_broadcast(&a->cv);
 	pthread_mutex_unlock(&a->mtx);
 	pthread_join(a->thread, NULL);
-	ablock_free(a->cur);
+	ablock_keep(a->cur);
 	while ((b = a->ready) != NULL) {
 		a->ready = b->next;
-		ablock_free(b);
+		ablock_keep(b);
 	}
 	while ((b = a->spare) != NULL) {
 		a->spare = b->next;
-		ablock_free(b);
+		ablock_keep(b);
 	}
 	pthread_cond_destroy(&a->cv);
 	pthread_mutex_destroy(&a->mtx);

@@ -1,8 +1,7 @@
 /*
  * A compressed MRT file read ahead by a thread of its own (mrtahead.c),
- * so that decompressing it (most of a bzip2 file's replay, a quarter to
- * half of a gzip one's) runs beside what the reader does with its
- * records.  mrt_file_open_ahead (mrtfile.h) is the way in; nothing else
+ * so that decompressing it (most of a bzip2 file's replay) runs beside
+ * what the reader does with its records.  mrt_file_open_ahead (mrtfile.h) is the way in; nothing else
  * calls these.
  */
 #ifndef BGPWATCH_MRTAHEAD_H
@@ -24,7 +23,10 @@ struct mrt_ahead *mrt_ahead_start(struct mrt_file *in);
  */
 int	mrt_ahead_next(struct mrt_ahead *, const uint8_t **rec, size_t *len,
 	    const char **errstr);
-/* Stops and joins the thread; returns the inner file, to be closed. */
+/* Stops and joins the thread; returns the inner file, to be closed.
+ * Its blocks are kept for the calling thread's next file. */
 struct mrt_file *mrt_ahead_stop(struct mrt_ahead *);
+/* Frees the blocks kept (mrt_file_cache_free calls it). */
+void	mrt_ahead_cache_free(void);
 
 #endif /* BGPWATCH_MRTAHEAD_H */

@@ -29,16 +29,15 @@ enum mrt_file_fmt {
  */
 struct mrt_file *mrt_file_open(const char *path, char *err, size_t errlen);
 /*
- * mrt_file_open, and a compressed regular file is decompressed ahead of
- * the reader by a thread of its own (lib/mrtahead.c): the records, their
- * order, the end and any error are the same.  ahead is one of:
+ * mrt_file_open, and a compressed regular file may be decompressed ahead
+ * of the reader by a thread of its own (lib/mrtahead.c): the records,
+ * their order, the end and any error are the same.  ahead is one of:
  */
 enum mrt_ahead_mode {
 	MRT_AHEAD_OFF = 0,	/* mrt_file_open */
-	MRT_AHEAD_AUTO,		/* when this thread may run on more than
-				 * one CPU (sched_getaffinity) */
-	MRT_AHEAD_ON		/* whenever the file is compressed and
-				 * regular (tests) */
+	MRT_AHEAD_AUTO,		/* a bzip2 file, when this thread may run
+				 * on more than one CPU (sched_getaffinity) */
+	MRT_AHEAD_ON		/* any compressed regular file (tests) */
 };
 struct mrt_file *mrt_file_open_ahead(const char *path,
 	    enum mrt_ahead_mode ahead, char *err, size_t errlen);

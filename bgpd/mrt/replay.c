@@ -492,6 +492,8 @@ replay_file(struct replay *rp, const char *path)
 		log_warnx("%s", err);
 		return -1;
 	}
+	if (mrt_file_ahead(mf))
+		log_debug("replay: %s: decompressed ahead, on a thread", path);
 	rp->mf = mf;
 	rp->tbl_off = rp->tbl_recs = rp->tbl_multi = 0;
 	while ((rv = mrt_file_next(mf, &h, &body, &errstr)) == 1) {
