@@ -19,7 +19,10 @@
      (updates.20160811.1600.gz twenty times: 348,120 records of 1-2
      prefixes mostly): MRT records per second, and routes (RIB entries)
      or prefixes per second; CPU time of the process (user + system),
-     the median of 3.
+     the median of 3.  And the full-table updates file as bzip2, the
+     format of RouteViews: wall time on the receivers' core alone (read
+     in place) and on two cores (decompressed ahead on a thread of its
+     own, lib/mrtahead.c), the median of 3 each.
 Sessions run on 127.0.1.x, bgpwatchd listens on 127.0.1.250:31050..;
 every process is stopped by PID.  Measurements only, never pass/fail.
   /usr/bin/python3 tests/bench/mrt_bench.py BUILD DATA WORK
@@ -197,19 +200,29 @@ row("  longest slice: wall / thread CPU", "%s / %s" % (slice_wall, slice_cpu),
     "ms")
 
 
-def replay(files, tag):
+def replay(files, tag, cpus=None, wall=False):
+    """Records replayed and the CPU time (or with wall, the wall time);
+    on cpus (a set) if given, else pinned as the receivers are."""
     conf = os.path.join(work, tag + ".conf")
     with open(conf, "w") as f:
         f.write("local-as 65000\nrouter-id 192.0.2.254\n")
     errp = os.path.join(work, tag + ".log")
+    pre = pin("receiver")
+    if cpus is not None:
+        def pre():
+            os.sched_setaffinity(0, cpus)
     with open(errp, "w") as err:
+        t0 = time.monotonic()
         p = subprocess.Popen([os.path.join(build, "bgpwatchd"), "-d", "-f",
                               conf, "-r"] + files, stdout=subprocess.DEVNULL,
-                             stderr=err, preexec_fn=pin("receiver"))
+                             stderr=err, preexec_fn=pre)
         _, _, ru = os.wait4(p.pid, 0)
+        t1 = time.monotonic()
         p.returncode = 0
     # CPU time: the machine may be shared, wall time would measure that.
     dt = ru.ru_utime + ru.ru_stime
+    if wall:
+        dt = t1 - t0
     n = 0
     for line in open(errp):
         if "replay:" in line and "records" in line:
@@ -217,9 +230,9 @@ def replay(files, tag):
     return n, dt
 
 
-def replays(files, tag):
-    # The median of 3 (CPU time).
-    v = sorted(replay(files, tag) for _ in range(3))
+def replays(files, tag, cpus=None, wall=False):
+    # The median of 3 (CPU time, or wall).
+    v = sorted(replay(files, tag, cpus, wall) for _ in range(3))
     return v[1][0], sorted(x[1] for x in v)[1]
 
 
@@ -234,6 +247,20 @@ if upd:
     row("  CPU time", "%.2f" % dt, "s")
     row("  records/s (CPU time)", "%.0f" % (n / dt), "(target 1000000)")
     row("  prefixes/s (CPU time; 577,737 announced)", "%.0f" % (577737 / dt))
+if upd:
+    import bz2
+    bzupd = os.path.join(work, "replay-upd.bz2")
+    with open(bzupd, "wb") as dst:
+        for path in upd:
+            with open(path, "rb") as src:
+                dst.write(bz2.compress(src.read(), 9))
+    one = os.sched_getaffinity(0)
+    mine = set(list(one)[:1]) if pin("receiver") is None else None
+    n, dt1 = replays([bzupd], "replay-bz2", mine, wall=True)
+    n, dt2 = replays([bzupd], "replay-bz2", one, wall=True)
+    row("the same as bzip2 (RouteViews' format), wall: one core (in place) "
+        "/ %d cores (read ahead)" % len(one), "%.2f / %.2f" % (dt1, dt2),
+        "s (%.2fx)" % (dt1 / dt2 if dt2 > 0 else 0))
 gzupd = sorted(glob.glob(os.path.join(work, "load-gzip-0", "updates.*")))
 if gzupd:
     n, dt = replays(gzupd, "replay-gzupd")
