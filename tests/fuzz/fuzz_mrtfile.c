@@ -1,15 +1,18 @@
 /*
  * libFuzzer target for the MRT file reader (lib/mrtfile.c): the input is
  * a whole file, plain, gzip or bzip2 as its magic bytes say.  It is read
- * to the end three ways, each through the real detection:
+ * to the end four ways, each through the real detection:
  *   - from memory (mrt_file_open_mem): gzip members through libdeflate
  *     into the 16 MiB window, inflate when a member does not fit or
  *     libdeflate refuses it;
  *   - from a regular file (mrt_file_open on an unlinked temporary file):
  *     the same, with the raw buffer topped up to 4 MiB by read(2);
+ *   - from that file read ahead (mrt_file_open_ahead, MRT_AHEAD_ON): a
+ *     compressed one by a thread of its own, handing records over in
+ *     blocks (lib/mrtahead.c);
  *   - from a pipe on stdin ("-"), when the input fits the pipe: no
  *     libdeflate, inflate and libbz2 streaming 256 KiB reads.
- * The three must hand out the same records (count, headers, a hash of
+ * All must hand out the same records (count, headers, a hash of
  * the bodies) and end the same way (clean end, or the same error), so
  * the libdeflate path is checked against zlib's on every input.
  * FUZZ_MRTFILE_DEBUG=1 prints the outcomes compared.
@@ -117,7 +120,8 @@ init(void)
 }
 
 static int
-from_file(const uint8_t *data, size_t size, struct outcome *o)
+from_file(const uint8_t *data, size_t size, enum mrt_ahead_mode ahead,
+    struct outcome *o)
 {
 	struct mrt_file *mf;
 	char err[256];
@@ -125,8 +129,12 @@ from_file(const uint8_t *data, size_t size, struct outcome *o)
 	if (ftruncate(tmpfd, 0) == -1 ||
 	    pwrite(tmpfd, data, size, 0) != (ssize_t)size)
 		return 0;
-	if ((mf = mrt_file_open(tmppath, err, sizeof(err))) == NULL)
+	if ((mf = mrt_file_open_ahead(tmppath, ahead, err, sizeof(err))) ==
+	    NULL)
 		abort();
+	/* A compressed file only, and always when asked. */
+	CHECK(mrt_file_ahead(mf) == (ahead == MRT_AHEAD_ON &&
+	    mrt_file_format(mf) != MRT_FMT_PLAIN));
 	/* The size hint: a plain file's, nothing for a compressed one. */
 	CHECK(mrt_file_size(mf) ==
 	    (mrt_file_format(mf) == MRT_FMT_PLAIN ? size : 0));
@@ -180,7 +188,7 @@ from_pipe(const uint8_t *data, size_t size, struct outcome *o)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct outcome mem, file, pip;
+	struct outcome mem, file, ahead, pip;
 	struct mrt_file *mf;
 	enum mrt_file_fmt fmt;
 	char err[256];
@@ -197,8 +205,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mrt_file_close(mf);
 	if (fmt == MRT_FMT_PLAIN)
 		CHECK(mem.offset == size || mem.rc == -1);
-	if (from_file(data, size, &file))
+	if (from_file(data, size, MRT_AHEAD_OFF, &file))
 		same(&mem, &file);
+	if (fmt != MRT_FMT_PLAIN &&
+	    from_file(data, size, MRT_AHEAD_ON, &ahead))
+		same(&mem, &ahead);
 	if (from_pipe(data, size, &pip))
 		same(&mem, &pip);
 	return 0;
