@@ -1,12 +1,16 @@
 /*
- * The sync worker: one thread, one slot.  The loop puts a descriptor in
+ * The sync worker: one thread, two slots.  The loop puts a descriptor in
  * the slot and signals; the thread takes it, fdatasync()s and closes it,
  * and waits again.  A request that finds the slot full closes the older
- * descriptor (same file: the newer sync covers it).  Only the counters
- * and the slot are shared, under the mutex; the thread logs slow syncs
- * itself (the log functions write whole lines with one call).
+ * descriptor (same file: the newer sync covers it).  Beside the slot, a
+ * queue of up to EVT_SYNC_ROTQ files that rotations renamed away, each
+ * synced before the slot (their events are older), then its directory;
+ * never replaced (other files).  Only the counters, the slot and the
+ * queue are shared, under the mutex; the thread logs slow syncs itself
+ * (the log functions write whole lines with one call).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +21,7 @@
 #include "log.h"
 
 #define EVT_SYNC_SLOW_USEC	(1000 * 1000)	/* logged as slow */
+#define EVT_SYNC_ROTQ		16	/* rotated files waiting, at most */
 
 struct evt_syncer {
 	pthread_mutex_t	 mu;
@@ -24,6 +29,9 @@ struct evt_syncer {
 	pthread_t	 th;
 	int		 started;
 	int		 slot;		/* -1: empty */
+	int		 rot[EVT_SYNC_ROTQ];	/* rotated files, oldest */
+	char		*rot_dir[EVT_SYNC_ROTQ]; /* first from rot_head */
+	int		 rot_head, nrot;
 	int		 quit;
 	char		*name;
 	uint64_t	 done, max_usec;
@@ -38,26 +46,58 @@ evt_syncer_usec(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+/* The rotated file, then its directory (the renames made durable). */
+static void
+evt_syncer_rotated_sync(struct evt_syncer *s, int fd, char *dir)
+{
+	int	dfd;
+
+	if (fdatasync(fd) == -1)
+		log_warn("event log %s.1: fdatasync", s->name);
+	close(fd);
+	if (dir != NULL && (dfd = open(dir, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) != -1) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	free(dir);
+}
+
 static void *
 evt_syncer_main(void *arg)
 {
 	struct evt_syncer	*s = arg;
 	uint64_t		 t, d;
-	int			 fd;
+	char			*dir;
+	int			 fd, rot;
 
 	pthread_mutex_lock(&s->mu);
 	for (;;) {
-		while (s->slot == -1 && !s->quit)
+		while (s->slot == -1 && s->nrot == 0 && !s->quit)
 			pthread_cond_wait(&s->cv, &s->mu);
-		if (s->slot == -1)
+		if (s->slot == -1 && s->nrot == 0)
 			break;			/* quit, nothing left */
-		fd = s->slot;
-		s->slot = -1;
+		rot = -1;
+		dir = NULL;
+		fd = -1;
+		if (s->nrot > 0) {
+			rot = s->rot[s->rot_head];
+			dir = s->rot_dir[s->rot_head];
+			s->rot_head = (s->rot_head + 1) % EVT_SYNC_ROTQ;
+			s->nrot--;
+		} else {
+			fd = s->slot;
+			s->slot = -1;
+		}
 		pthread_mutex_unlock(&s->mu);
 		t = evt_syncer_usec();
-		if (fdatasync(fd) == -1)
-			log_warn("event log %s: fdatasync", s->name);
-		close(fd);
+		if (rot != -1)
+			evt_syncer_rotated_sync(s, rot, dir);
+		else {
+			if (fdatasync(fd) == -1)
+				log_warn("event log %s: fdatasync", s->name);
+			close(fd);
+		}
 		d = evt_syncer_usec() - t;
 		if (d >= EVT_SYNC_SLOW_USEC)
 			log_warnx("event log %s: fdatasync took %llu ms (off "
@@ -86,22 +126,58 @@ evt_syncer_new(const char *name)
 	return s;
 }
 
+/* Starts the thread at the first request: 0, or -1 (logged). */
+static int
+evt_syncer_start(struct evt_syncer *s)
+{
+	int	rv;
+
+	if (s->started)
+		return 0;
+	if ((rv = pthread_create(&s->th, NULL, evt_syncer_main, s)) != 0) {
+		errno = rv;
+		log_warn("event log %s: sync thread", s->name);
+		return -1;
+	}
+	s->started = 1;
+	return 0;
+}
+
+int
+evt_syncer_rotated(struct evt_syncer *s, int fd, const char *dir)
+{
+	char	*d = NULL;
+	int	 busy, i;
+
+	if (evt_syncer_start(s) == -1)
+		return -1;
+	if (dir != NULL && (d = strdup(dir)) == NULL)
+		return -1;
+	pthread_mutex_lock(&s->mu);
+	if (!(busy = s->nrot == EVT_SYNC_ROTQ)) {
+		i = (s->rot_head + s->nrot++) % EVT_SYNC_ROTQ;
+		s->rot[i] = fd;
+		s->rot_dir[i] = d;
+		pthread_cond_signal(&s->cv);
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (busy) {
+		free(d);
+		return -1;
+	}
+	return 0;
+}
+
 int
 evt_syncer_request(struct evt_syncer *s, int fd)
 {
-	int	old = -1, rv;
+	int	old = -1;
 
-	if (!s->started) {
-		if ((rv = pthread_create(&s->th, NULL, evt_syncer_main, s))
-		    != 0) {
-			errno = rv;
-			log_warn("event log %s: sync thread", s->name);
-			if (fdatasync(fd) == -1)
-				log_warn("event log %s: fdatasync", s->name);
-			close(fd);
-			return -1;
-		}
-		s->started = 1;
+	if (evt_syncer_start(s) == -1) {
+		if (fdatasync(fd) == -1)
+			log_warn("event log %s: fdatasync", s->name);
+		close(fd);
+		return -1;
 	}
 	pthread_mutex_lock(&s->mu);
 	old = s->slot;
