@@ -23,7 +23,7 @@ ST="$LOGDIR/.status"
 # at a time, with nothing beside them (rislive_hostile's good client and
 # slowsub's RSS check failed beside other suites at load 12).
 ALONE="stall faults_flap faults_slowdisk faults_reload faults_flood faults_slowsub
-hostile_peer rislive_hostile"
+hostile_peer rislive_hostile kafka_slowdisk"
 # Suites that share host state beyond the network run one after another
 # in one slot: each creates the bgpwatch user and installs the tree.
 CHAIN="install+systemd+privdrop"

@@ -51,6 +51,7 @@
 #include "evt_kafka.h"
 #include "evt_log.h"
 #include "evt_reader.h"
+#include "evt_syncer.h"
 #include "log.h"
 
 #define KAFKA_TICK_MSEC		50	/* poll, catch up, state write */
@@ -101,6 +102,7 @@ struct evt_kafka {
 	int			 state_fd;
 	uint64_t		 state_acked;	/* what the file says */
 	uint64_t		 state_usec;
+	struct evt_syncer	*syncer;	/* the tick's syncs, threaded */
 
 	struct evt_kafka_gap	 gap;		/* to be emitted */
 	uint64_t		 gap_sent_seq;	/* the last gap event emitted */
@@ -149,21 +151,37 @@ kafka_state_read(const char *path, int *found)
 	return strtoull(buf, NULL, 10);
 }
 
-/* Rewrites the state in place (one short pwrite is atomic enough for a
- * fixed-width line) and syncs it. */
+/*
+ * Rewrites the state in place (one short pwrite is atomic enough for a
+ * fixed-width line) and syncs it: on the tick, on the sync thread (a
+ * dup of the descriptor; a sync still waiting is replaced, the newer
+ * covers it), so that a slow disk never holds the loop; forced (start,
+ * reload, shutdown), here.
+ */
 static void
 kafka_state_write(struct evt_kafka *k, int force)
 {
-	char		 line[32];
+	char		 line[32], name[PATH_MAX + 32];
 	uint64_t	 now = kafka_nsec() / 1000;
+	int		 dfd;
 
 	if (k->state_fd == -1 || k->acked == k->state_acked)
 		return;
 	if (!force && now - k->state_usec < KAFKA_STATE_MSEC * 1000)
 		return;
 	snprintf(line, sizeof(line), "%020" PRIu64 "\n", k->acked);
-	if (pwrite(k->state_fd, line, 21, 0) != 21 ||
-	    fdatasync(k->state_fd) == -1) {
+	if (pwrite(k->state_fd, line, 21, 0) != 21) {
+		log_warn("kafka: state file %s", k->state_path);
+		return;
+	}
+	if (!force && (dfd = dup(k->state_fd)) != -1) {
+		if (k->syncer == NULL) {
+			snprintf(name, sizeof(name), "kafka: state file %s",
+			    k->state_path);
+			k->syncer = evt_syncer_new(name);
+		}
+		(void)evt_syncer_request(k->syncer, dfd);
+	} else if (fdatasync(k->state_fd) == -1) {
 		log_warn("kafka: state file %s", k->state_path);
 		return;
 	}
@@ -1153,6 +1171,9 @@ kafka_unconfigure(struct evt_kafka *k)
 	if (k->ev_tick != NULL)
 		event_del(k->ev_tick);
 	kafka_stop(k);
+	/* The thread's sync under way or waiting, before the file goes. */
+	evt_syncer_free(k->syncer);
+	k->syncer = NULL;
 	if (k->state_fd != -1)
 		close(k->state_fd);
 	k->state_fd = -1;

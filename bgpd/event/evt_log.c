@@ -322,6 +322,16 @@ evt_log_sync_rotated(struct evt_log *l)
 	evt_log_sync_dir(l->path);
 }
 
+/* The sync thread's: its log lines say "event log PATH: ...". */
+static struct evt_syncer *
+evt_log_syncer_new(const struct evt_log *l)
+{
+	char	name[PATH_MAX + 16];
+
+	snprintf(name, sizeof(name), "event log %s", l->path);
+	return evt_syncer_new(name);
+}
+
 /*
  * The file a rotation left behind goes to the sync thread, with the
  * directory after it; here, in the loop, only when 16 rotated files
@@ -336,7 +346,7 @@ evt_log_hand_rotated(struct evt_log *l)
 	if (l->old_fd == -1)
 		return;
 	if (l->syncer == NULL)
-		l->syncer = evt_syncer_new(l->path);
+		l->syncer = evt_log_syncer_new(l);
 	snprintf(buf, sizeof(buf), "%s", l->path);
 	if (evt_syncer_rotated(l->syncer, l->old_fd, dirname(buf)) == 0) {
 		l->old_fd = -1;
@@ -419,7 +429,7 @@ evt_log_sync_cb(evutil_socket_t fd, short ev, void *arg)
 		return;
 	}
 	if (l->syncer == NULL)
-		l->syncer = evt_syncer_new(l->path);
+		l->syncer = evt_log_syncer_new(l);
 	(void)evt_syncer_request(l->syncer, dfd);
 }
 

@@ -53,7 +53,7 @@ evt_syncer_rotated_sync(struct evt_syncer *s, int fd, char *dir)
 	int	dfd;
 
 	if (fdatasync(fd) == -1)
-		log_warn("event log %s.1: fdatasync", s->name);
+		log_warn("%s.1: fdatasync", s->name);
 	close(fd);
 	if (dir != NULL && (dfd = open(dir, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) != -1) {
@@ -95,12 +95,12 @@ evt_syncer_main(void *arg)
 			evt_syncer_rotated_sync(s, rot, dir);
 		else {
 			if (fdatasync(fd) == -1)
-				log_warn("event log %s: fdatasync", s->name);
+				log_warn("%s: fdatasync", s->name);
 			close(fd);
 		}
 		d = evt_syncer_usec() - t;
 		if (d >= EVT_SYNC_SLOW_USEC)
-			log_warnx("event log %s: fdatasync took %llu ms (off "
+			log_warnx("%s: fdatasync took %llu ms (off "
 			    "the event loop)", s->name,
 			    (unsigned long long)(d / 1000));
 		pthread_mutex_lock(&s->mu);
@@ -136,7 +136,7 @@ evt_syncer_start(struct evt_syncer *s)
 		return 0;
 	if ((rv = pthread_create(&s->th, NULL, evt_syncer_main, s)) != 0) {
 		errno = rv;
-		log_warn("event log %s: sync thread", s->name);
+		log_warn("%s: sync thread", s->name);
 		return -1;
 	}
 	s->started = 1;
@@ -175,7 +175,7 @@ evt_syncer_request(struct evt_syncer *s, int fd)
 
 	if (evt_syncer_start(s) == -1) {
 		if (fdatasync(fd) == -1)
-			log_warn("event log %s: fdatasync", s->name);
+			log_warn("%s: fdatasync", s->name);
 		close(fd);
 		return -1;
 	}

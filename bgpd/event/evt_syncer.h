@@ -12,8 +12,8 @@
 
 struct evt_syncer;
 
-/* A syncer for the file named name (log lines); the thread starts at
- * the first request.  Never NULL (fatal). */
+/* A syncer whose log lines start with name ("event log PATH"); the
+ * thread starts at the first request.  Never NULL (fatal). */
 struct evt_syncer *evt_syncer_new(const char *name);
 /*
  * Has fd (a descriptor of its own, e.g. a dup(): the syncer closes it)

@@ -24,6 +24,12 @@ refused  the brokers refuse records for good (mock: the next Produce
          the topic as a whole is refused for a while
          (TOPIC_AUTHORIZATION_FAILED): nothing is skipped, the events
          wait and all arrive.
+slowdisk every fdatasync() takes 1.2 s (tests/faults/slowsync.c,
+         LD_PRELOAD; 3 s under SAN=1) while events flow: the state file
+         is rewritten on the tick and synced on a thread, so the control
+         socket answers within 500 ms throughout (1.5 s under SAN=1; in
+         the loop, each sync held it 1.2 s), the state file still
+         advances, every event arrives, and the slow sync is logged.
 secure   TLS and SASL for real through tests/kafka/kafkaproxy.py (the
          mock speaks neither): sasl_ssl SCRAM-SHA-256 with a client
          certificate, a wrong password (nothing acknowledged, then all
@@ -320,6 +326,53 @@ def scenario_json(work):
             got.get("bgpwatch_kafka_connected") != 1 or \
             got.get("bgpwatch_kafka_acked_total") != d.last_seq():
         fail("kafka metrics %s, last seq %d" % (got, d.last_seq()))
+    d.kill(signal.SIGTERM)
+    mock.stop()
+
+
+def scenario_slowdisk(work):
+    asan = b"__asan_init" in open(os.path.join(BUILD, "bgpwatchd"),
+                                  "rb").read()
+    sync_ms, bound = (3000, 1.5) if asan else (1200, 0.5)
+    so = os.path.join(work, "slowsync.so")
+    subprocess.run(["cc", "-shared", "-fPIC", "-o", so,
+                    os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                 "..", "faults", "slowsync.c"), "-ldl"],
+                   check=True)
+    mock = K.Mock(BUILD, port=33110)
+    # A SAN=1 daemon: the shim comes first in the link order.
+    d = K.Daemon(BUILD, work, "s1", 33115, ["127.0.3.19"], mock.bootstrap,
+                 "s1", env={"LD_PRELOAD": so, "SLOWSYNC_MS": str(sync_ms),
+                            "ASAN_OPTIONS": "verify_asan_link_order=0:"
+                            "quarantine_size_mb=1"})
+    loop = K.FeedLoop(BUILD, 33115, "127.0.3.19", prefixes=300, pause=0.05)
+    K.wait_for(lambda: d.acked() > 0, 30, "the first events acked")
+    acked0 = d.acked()
+    worst, n = 0.0, 0
+    end = time.monotonic() + 6
+    while time.monotonic() < end:
+        t = time.monotonic()
+        d.query("show neighbors")
+        worst = max(worst, time.monotonic() - t)
+        n += 1
+        time.sleep(0.02)
+    acked1 = d.acked()
+    loop.stop()
+    d.wait_drained(60)
+    with open(os.path.join(work, "s1.log"), errors="replace") as f:
+        text = f.read()
+    say("slow disk (fdatasync %.1f s): %d control requests, slowest %.0f ms; "
+        "state file %d -> %d meanwhile" % (sync_ms / 1000, n, worst * 1000,
+                                           acked0, acked1))
+    if worst > bound:
+        fail("the control socket took %.0f ms while the state file was "
+             "synced" % (worst * 1000))
+    if acked1 <= acked0:
+        fail("the state file stood still (%d) while events flowed" % acked0)
+    if "kafka: state file" not in text or "off the event loop" not in text:
+        fail("no slow state file sync logged")
+    msgs = K.consume(mock.bootstrap, group="s", want=d.last_seq())
+    check_topic(d, msgs)
     d.kill(signal.SIGTERM)
     mock.stop()
 
@@ -649,7 +702,7 @@ def main():
         {"stream": scenario_stream, "outage": scenario_outage,
          "json": scenario_json, "gap": scenario_gap,
          "nolog": scenario_nolog, "refused": scenario_refused,
-         "secure": scenario_secure,
+         "secure": scenario_secure, "slowdisk": scenario_slowdisk,
          "collectors": scenario_collectors}[WHAT](work)
     except Exception as e:  # noqa: BLE001
         fail("%s: %s" % (type(e).__name__, e))

@@ -156,8 +156,9 @@ class Daemon:
 
     def __init__(self, build, work, tag, port, neighbors, bootstrap,
                  collector, queue=None, fmt="msgpack", extra="",
-                 log_opts="", nolog=False, kafka_opts=""):
+                 log_opts="", nolog=False, kafka_opts="", env=None):
         self.build, self.work, self.tag = build, work, tag
+        self.env = env or {}
         self.port = port
         self.nolog = nolog
         self.log = os.path.join(work, tag + ".mpk")
@@ -212,6 +213,7 @@ class Daemon:
         env["ASAN_OPTIONS"] = ((env["ASAN_OPTIONS"] + ":")
                                if env.get("ASAN_OPTIONS") else "") + \
             "quarantine_size_mb=1"
+        env.update(self.env)
         self.proc = spawn([os.path.join(self.build, "bgpwatchd"), "-d",
                            "-f", self.conf], stdout=self.errf,
                           stderr=subprocess.STDOUT, env=env)
