@@ -80,7 +80,10 @@ try:
                      "probe's ~50" % idle)
     # The Kafka tick, every 50 ms, on top of the probe's 20 ms (15-20
     # more a second here: some of the two timers' wake-ups fall
-    # together).  The old build: the same rate in all three.
+    # together).  The old build: the same rate in all three.  The two
+    # rates without Kafka are not compared with each other: how the
+    # probe's timer falls against the coarse clock's steps moves either
+    # by up to 10 % (50.2 and 54.5 in one CI run).
     if kafka < idle + 6:
         fails.append("with Kafka configured: %.1f wake-ups/s, where the "
                      "Kafka tick adds ~15 to %.1f: it ran before"
@@ -88,9 +91,6 @@ try:
     if kafka < again + 6:
         fails.append("Kafka reloaded away: %.1f wake-ups/s, as many as "
                      "with it (%.1f): its tick still runs" % (again, kafka))
-    if abs(again - idle) > 4:
-        fails.append("Kafka reloaded away: %.1f wake-ups/s, not the %.1f "
-                     "of a daemon that never had it" % (again, idle))
 finally:
     cleanup()
 for f in fails:
