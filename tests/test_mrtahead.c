@@ -21,6 +21,7 @@
 
 #include "mrt.h"
 #include "mrtfile.h"
+#include "mrt_util.h"
 
 struct rec {
 	uint16_t	type, subtype;
@@ -36,14 +37,6 @@ struct run {
 	const char	*err;
 	int		 ahead;		/* mrt_file_ahead */
 };
-
-static const char *
-data_dir(void)
-{
-	const char *d = getenv("BGPWATCH_MRT_DATA");
-
-	return d != NULL && *d != '\0' ? d : "../shared/data/mrt";
-}
 
 static void
 read_all(const char *path, enum mrt_ahead_mode mode, struct run *run)
@@ -110,30 +103,6 @@ same_both_ways(const char *path, int expect_rv)
 	return a.n;
 }
 
-static uint8_t *
-slurp(const char *path, size_t *n)
-{
-	uint8_t *p = NULL;
-	size_t cap = 0, r;
-	FILE *f;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		fail_msg("%s: cannot open (set BGPWATCH_MRT_DATA)", path);
-	*n = 0;
-	for (;;) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 65536;
-			p = realloc(p, cap);
-			assert_non_null(p);
-		}
-		if ((r = fread(p + *n, 1, cap - *n, f)) == 0)
-			break;
-		*n += r;
-	}
-	fclose(f);
-	return p;
-}
-
 /* A data file's records, decompressed (by zlib, not by our reader). */
 static uint8_t *
 plain_of(const char *file, size_t *n)
@@ -144,7 +113,7 @@ plain_of(const char *file, size_t *n)
 	z_stream z;
 	int rc;
 
-	snprintf(path, sizeof(path), "%s/%s", data_dir(), file);
+	data_path(path, sizeof(path), file);
 	gz = slurp(path, &gzlen);
 	memset(&z, 0, sizeof(z));
 	assert_int_equal(inflateInit2(&z, 15 + 16), Z_OK);
@@ -159,28 +128,6 @@ plain_of(const char *file, size_t *n)
 	*n = cap - z.avail_out;
 	inflateEnd(&z);
 	free(gz);
-	return out;
-}
-
-static uint8_t *
-gzip_of(const uint8_t *p, size_t n, size_t *outlen)
-{
-	z_stream z;
-	uint8_t *out;
-	size_t cap;
-
-	memset(&z, 0, sizeof(z));
-	assert_int_equal(deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8,
-	    Z_DEFAULT_STRATEGY), Z_OK);
-	cap = deflateBound(&z, (uLong)n);
-	assert_non_null(out = malloc(cap));
-	z.next_in = (Bytef *)(uintptr_t)p;
-	z.avail_in = (uInt)n;
-	z.next_out = out;
-	z.avail_out = (uInt)cap;
-	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
-	*outlen = cap - z.avail_out;
-	deflateEnd(&z);
 	return out;
 }
 
@@ -223,6 +170,26 @@ same_of_bytes(const void *p, size_t n, int expect_rv)
 	return got;
 }
 
+/* p compressed in two members or streams, cut at cut: the records. */
+static size_t
+same_of_two(uint8_t *(*comp)(const uint8_t *, size_t, size_t *),
+    const uint8_t *p, size_t n, size_t cut)
+{
+	uint8_t *z1, *z2, *cat;
+	size_t l1, l2, got;
+
+	z1 = comp(p, cut, &l1);
+	z2 = comp(p + cut, n - cut, &l2);
+	assert_non_null(cat = malloc(l1 + l2));
+	memcpy(cat, z1, l1);
+	memcpy(cat + l1, z2, l2);
+	got = same_of_bytes(cat, l1 + l2, 0);
+	free(z1);
+	free(z2);
+	free(cat);
+	return got;
+}
+
 /* The RIS files as they are: one gzip member each. */
 static void
 test_real_files(void **state)
@@ -230,13 +197,11 @@ test_real_files(void **state)
 	char path[1024];
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/updates.20160811.1600.gz",
-	    data_dir());
+	data_path(path, sizeof(path), "updates.20160811.1600.gz");
 	assert_int_equal(same_both_ways(path, 0), 17406);
-	snprintf(path, sizeof(path), "%s/bview.20020722.2337.gz", data_dir());
+	data_path(path, sizeof(path), "bview.20020722.2337.gz");
 	assert_true(same_both_ways(path, 0) > 10000);
-	snprintf(path, sizeof(path), "%s/updates.et-header.2015.gz",
-	    data_dir());
+	data_path(path, sizeof(path), "updates.et-header.2015.gz");
 	assert_int_equal(same_both_ways(path, 0), 89686);
 }
 
@@ -244,8 +209,8 @@ test_real_files(void **state)
 static void
 test_formats(void **state)
 {
-	uint8_t *plain, *z1, *z2, *cat;
-	size_t n, l1, l2, half;
+	uint8_t *plain, *z1;
+	size_t n, l1, half;
 	struct mrt_hdr h;
 
 	(void)state;
@@ -256,25 +221,9 @@ test_formats(void **state)
 	/* Two gzip members, cut on a record boundary near the middle. */
 	for (half = 0; half < n / 2; half += MRT_HDR_LEN + h.len)
 		(void)mrt_hdr_decode(plain + half, MRT_HDR_LEN, &h);
-	z1 = gzip_of(plain, half, &l1);
-	z2 = gzip_of(plain + half, n - half, &l2);
-	assert_non_null(cat = malloc(l1 + l2));
-	memcpy(cat, z1, l1);
-	memcpy(cat + l1, z2, l2);
-	assert_int_equal(same_of_bytes(cat, l1 + l2, 0), 17406);
-	free(z1);
-	free(z2);
-	free(cat);
+	assert_int_equal(same_of_two(gzip_of, plain, n, half), 17406);
 	/* Two bzip2 streams, cut anywhere (inside a record). */
-	z1 = bzip2_of(plain, n / 3, &l1);
-	z2 = bzip2_of(plain + n / 3, n - n / 3, &l2);
-	assert_non_null(cat = malloc(l1 + l2));
-	memcpy(cat, z1, l1);
-	memcpy(cat + l1, z2, l2);
-	assert_int_equal(same_of_bytes(cat, l1 + l2, 0), 17406);
-	free(z1);
-	free(z2);
-	free(cat);
+	assert_int_equal(same_of_two(bzip2_of, plain, n, n / 3), 17406);
 	/* An empty member: no records, a clean end. */
 	z1 = gzip_of(plain, 0, &l1);
 	assert_int_equal(same_of_bytes(z1, l1, 0), 0);

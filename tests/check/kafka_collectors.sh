@@ -6,14 +6,4 @@
 # every event is validated against docs/events.schema.json.  Three
 # collectors, each with its own BIRD peer, and the example merger
 # (conf/examples/kafka_merge.py).
-BUILD=${BUILD:-build}
-PY=/usr/bin/python3
-for f in "$BUILD/bgpwatchd" "$BUILD/bgpfeed" "$BUILD/tools/kafkamock"; do
-	[ -x "$f" ] || { echo "FAIL: $f not built"; exit 1; }
-done
-command -v bird >/dev/null && command -v birdc >/dev/null ||
-    { echo "FAIL: BIRD not installed (make deps)"; exit 1; }
-"$PY" -c 'import confluent_kafka, jsonschema, msgpack' || {
-	echo "FAIL: $PY needs python3-confluent-kafka, python3-jsonschema," \
-	    "python3-msgpack (make deps)"; exit 1; }
-exec "$PY" -B tests/kafka/kafka_test.py "$BUILD" collectors
+exec sh tests/kafka/run.sh collectors
