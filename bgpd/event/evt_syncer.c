@@ -5,10 +5,15 @@
  * descriptor (same file: the newer sync covers it).  Beside the slot, a
  * queue of up to EVT_SYNC_ROTQ files that rotations renamed away, each
  * synced before the slot (their events are older), then its directory;
- * never replaced (other files).  Only the counters, the slot and the
- * queue are shared, under the mutex; the thread logs slow syncs itself
- * (the log functions write whole lines with one call).
+ * never replaced (other files).  Two or more waiting (rotations faster
+ * than the disk syncs) go in one syncfs() of their file system, which
+ * makes them and the directory durable at once: a queue that grew one
+ * fdatasync per file made a stop wait for all of them in turn.  Only the
+ * counters, the slot and the queue are shared, under the mutex; the
+ * thread logs slow syncs itself (the log functions write whole lines
+ * with one call).
  */
+#define _GNU_SOURCE	/* syncfs */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -63,13 +68,28 @@ evt_syncer_rotated_sync(struct evt_syncer *s, int fd, char *dir)
 	free(dir);
 }
 
+/* Several rotated files: one syncfs() for them all, then closed. */
+static void
+evt_syncer_rotated_many(struct evt_syncer *s, const int *fds, char **dirs,
+    int n)
+{
+	int	i;
+
+	if (syncfs(fds[0]) == -1)
+		log_warn("%s.1: syncfs", s->name);
+	for (i = 0; i < n; i++) {
+		close(fds[i]);
+		free(dirs[i]);
+	}
+}
+
 static void *
 evt_syncer_main(void *arg)
 {
 	struct evt_syncer	*s = arg;
 	uint64_t		 t, d;
-	char			*dir;
-	int			 fd, rot;
+	char			*dirs[EVT_SYNC_ROTQ];
+	int			 fds[EVT_SYNC_ROTQ], fd, nrot;
 
 	pthread_mutex_lock(&s->mu);
 	for (;;) {
@@ -77,22 +97,24 @@ evt_syncer_main(void *arg)
 			pthread_cond_wait(&s->cv, &s->mu);
 		if (s->slot == -1 && s->nrot == 0)
 			break;			/* quit, nothing left */
-		rot = -1;
-		dir = NULL;
 		fd = -1;
-		if (s->nrot > 0) {
-			rot = s->rot[s->rot_head];
-			dir = s->rot_dir[s->rot_head];
+		/* Every rotated file waiting, oldest first. */
+		for (nrot = 0; s->nrot > 0; nrot++) {
+			fds[nrot] = s->rot[s->rot_head];
+			dirs[nrot] = s->rot_dir[s->rot_head];
 			s->rot_head = (s->rot_head + 1) % EVT_SYNC_ROTQ;
 			s->nrot--;
-		} else {
+		}
+		if (nrot == 0) {
 			fd = s->slot;
 			s->slot = -1;
 		}
 		pthread_mutex_unlock(&s->mu);
 		t = evt_syncer_usec();
-		if (rot != -1)
-			evt_syncer_rotated_sync(s, rot, dir);
+		if (nrot == 1)
+			evt_syncer_rotated_sync(s, fds[0], dirs[0]);
+		else if (nrot > 1)
+			evt_syncer_rotated_many(s, fds, dirs, nrot);
 		else {
 			if (fdatasync(fd) == -1)
 				log_warn("%s: fdatasync", s->name);

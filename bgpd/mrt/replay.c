@@ -474,26 +474,53 @@ replay_record(struct replay *rp, const struct mrt_record *r)
 	}
 }
 
+/*
+ * A file opened before its turn: the one after a file that is read ahead
+ * (bzip2), so that its thread decompresses its first blocks while the
+ * last ones of the file before are applied.  Its open error waits for
+ * its turn too, to be logged in order.
+ */
+struct replay_next {
+	struct mrt_file	*mf;
+	int		 opened;	/* mf, or err, is for the next file */
+	char		 err[256];
+};
+
+static void
+replay_open_next(struct replay_next *nx, const char *path)
+{
+	nx->mf = mrt_file_open_ahead(path, MRT_AHEAD_AUTO, nx->err,
+	    sizeof(nx->err));
+	nx->opened = 1;
+}
+
 /* Replays one file.  Returns 0, or -1 if it cannot be read to its end. */
 static int
-replay_file(struct replay *rp, const char *path)
+replay_file(struct replay *rp, const char *path, struct replay_next *nx,
+    const char *next)
 {
 	struct mrt_file *mf;
 	struct mrt_hdr h;
 	struct mrt_record r;
 	const uint8_t *body;
 	const char *errstr;
-	char err[256];
 	double t;
 	int rv;
 
-	if ((mf = mrt_file_open_ahead(path, MRT_AHEAD_AUTO, err,
-	    sizeof(err))) == NULL) {
-		log_warnx("%s", err);
+	if (!nx->opened)
+		replay_open_next(nx, path);
+	mf = nx->mf;
+	nx->mf = NULL;
+	nx->opened = 0;
+	if (mf == NULL) {
+		log_warnx("%s", nx->err);
 		return -1;
 	}
-	if (mrt_file_ahead(mf))
+	if (mrt_file_ahead(mf)) {
 		log_debug("replay: %s: decompressed ahead, on a thread", path);
+		if (next != NULL)
+			replay_open_next(nx, next);
+	}
 	rp->mf = mf;
 	rp->tbl_off = rp->tbl_recs = rp->tbl_multi = 0;
 	while ((rv = mrt_file_next(mf, &h, &body, &errstr)) == 1) {
@@ -542,6 +569,7 @@ int
 replay_run(struct adjrib *door, uint8_t *scratch, char *files[], int nfiles)
 {
 	struct replay rp;
+	struct replay_next nx;
 	struct replay_peer *p;
 	int i, rv = 0;
 
@@ -554,8 +582,10 @@ replay_run(struct adjrib *door, uint8_t *scratch, char *files[], int nfiles)
 	TAILQ_INIT(&rp.peers);
 	if ((rp.hash = calloc(REPLAY_HASH, sizeof(*rp.hash))) == NULL)
 		fatal("replay_run");
+	memset(&nx, 0, sizeof(nx));
 	for (i = 0; i < nfiles; i++)
-		if (replay_file(&rp, files[i]) == -1)
+		if (replay_file(&rp, files[i], &nx,
+		    i + 1 < nfiles ? files[i + 1] : NULL) == -1)
 			rv = -1;
 	mrt_file_cache_free();
 	if (rp.loop->record_now > 0)
