@@ -32,10 +32,10 @@
 #include <sys/stat.h>
 
 #include <bzlib.h>
-#include <sched.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -642,6 +642,15 @@ mrt_file_open_mem(const void *p, size_t n, char *err, size_t errlen)
 	return f;
 }
 
+/* A BGP4MP_ET record's microseconds, the first 4 bytes of its body. */
+static void
+et_usec(struct mrt_hdr *h, const uint8_t *body)
+{
+	if (h->type == MRT_BGP4MP_ET && h->len >= 4)
+		h->usec = (uint32_t)body[0] << 24 | (uint32_t)body[1] << 16 |
+		    (uint32_t)body[2] << 8 | body[3];
+}
+
 /* The thread's next record, framed as mrt_file_next frames its own. */
 static int
 ahead_next(struct mrt_file *f, struct mrt_hdr *h, const uint8_t **body,
@@ -654,9 +663,7 @@ ahead_next(struct mrt_file *f, struct mrt_hdr *h, const uint8_t **body,
 	if ((rc = mrt_ahead_next(f->ahead, &rec, &len, errstr)) != 1)
 		return rc;
 	(void)mrt_hdr_decode(rec, MRT_HDR_LEN, h);
-	if (h->type == MRT_BGP4MP_ET && h->len >= 4)
-		h->usec = (uint32_t)rec[12] << 24 | (uint32_t)rec[13] << 16 |
-		    (uint32_t)rec[14] << 8 | rec[15];
+	et_usec(h, rec + MRT_HDR_LEN);
 	*body = rec + MRT_HDR_LEN;
 	f->consumed += len;
 	*errstr = NULL;
@@ -696,9 +703,7 @@ mrt_file_next(struct mrt_file *f, struct mrt_hdr *h, const uint8_t **body,
 		goto fail;
 	}
 	p = f->win + f->off + MRT_HDR_LEN;
-	if (h->type == MRT_BGP4MP_ET && h->len >= 4)
-		h->usec = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-		    (uint32_t)p[2] << 8 | p[3];
+	et_usec(h, p);
 	*body = p;
 	f->off += total;
 	f->consumed += total;
