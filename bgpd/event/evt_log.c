@@ -294,32 +294,27 @@ fail:
 	return -1;
 }
 
-/* Makes renames in the log's directory durable. */
-static void
-evt_log_sync_dir(const char *path)
+/* The log's directory, in buf (PATH_MAX). */
+static const char *
+evt_log_dir(const struct evt_log *l, char *buf)
 {
-	char	buf[PATH_MAX];
-	int	fd;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	if ((fd = open(dirname(buf), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
-	    -1)
-		return;
-	fsync(fd);
-	close(fd);
+	snprintf(buf, PATH_MAX, "%s", l->path);
+	return dirname(buf);
 }
 
 /* Syncs and closes the file a rotation left behind, and the directory. */
 static void
 evt_log_sync_rotated(struct evt_log *l)
 {
+	char	buf[PATH_MAX];
+
 	if (l->old_fd == -1)
 		return;
 	if (fdatasync(l->old_fd) == -1)
 		log_warn("event log %s.1: fdatasync", l->path);
 	close(l->old_fd);
 	l->old_fd = -1;
-	evt_log_sync_dir(l->path);
+	evt_fsync_dir(evt_log_dir(l, buf));
 }
 
 /* The sync thread's: its log lines say "event log PATH: ...". */
@@ -347,8 +342,8 @@ evt_log_hand_rotated(struct evt_log *l)
 		return;
 	if (l->syncer == NULL)
 		l->syncer = evt_log_syncer_new(l);
-	snprintf(buf, sizeof(buf), "%s", l->path);
-	if (evt_syncer_rotated(l->syncer, l->old_fd, dirname(buf)) == 0) {
+	if (evt_syncer_rotated(l->syncer, l->old_fd, evt_log_dir(l, buf)) ==
+	    0) {
 		l->old_fd = -1;
 		return;
 	}

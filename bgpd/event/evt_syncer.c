@@ -51,20 +51,26 @@ evt_syncer_usec(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+void
+evt_fsync_dir(const char *dir)
+{
+	int	dfd;
+
+	if (dir == NULL || (dfd = open(dir, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1)
+		return;
+	(void)fsync(dfd);
+	close(dfd);
+}
+
 /* The rotated file, then its directory (the renames made durable). */
 static void
 evt_syncer_rotated_sync(struct evt_syncer *s, int fd, char *dir)
 {
-	int	dfd;
-
 	if (fdatasync(fd) == -1)
 		log_warn("%s.1: fdatasync", s->name);
 	close(fd);
-	if (dir != NULL && (dfd = open(dir, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) != -1) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
+	evt_fsync_dir(dir);
 	free(dir);
 }
 

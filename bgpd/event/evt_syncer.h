@@ -31,6 +31,8 @@ int	evt_syncer_request(struct evt_syncer *, int fd);
  * still.
  */
 int	evt_syncer_rotated(struct evt_syncer *, int fd, const char *dir);
+/* fsync()s the directory dir (renames, new files in it made durable). */
+void	evt_fsync_dir(const char *dir);
 /* Waits for the syncs under way or waiting, stops the thread, frees. */
 void	evt_syncer_free(struct evt_syncer *);
 /* Syncs done, and the longest one (microseconds). */
