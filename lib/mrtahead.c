@@ -9,7 +9,9 @@
  * the others ready or being read): the thread waits for a block to
  * come back, so memory stays bounded however far the reader falls
  * behind.  A record larger than a block gets a block of its own size
- * (MRT_MAX_RECORD at most, as the inner reader caps it).
+ * (MRT_MAX_RECORD at most, as the inner reader caps it), one such block
+ * at a time, freed when the reader is done with it: a hostile file of
+ * 16 MiB records holds 2 MiB of blocks and one of 16 MiB, not 8 x 16.
  *
  * The blocks outlive the file: mrt_ahead_stop keeps them for the next
  * one that this thread reads ahead (a replay reads its files one after
@@ -50,6 +52,7 @@ struct mrt_ahead {
 	struct ablock	*ready, **ready_tail;
 	struct ablock	*spare;		/* blocks to fill again */
 	int		 nblocks;	/* allocated */
+	int		 big;		/* one over AHEAD_BLOCK is out */
 	int		 stop;
 	int		 failed;	/* the thread could not allocate */
 
@@ -110,13 +113,16 @@ take_block(struct mrt_ahead *a, size_t need)
 	size_t cap = need > AHEAD_BLOCK ? need : AHEAD_BLOCK;
 
 	pthread_mutex_lock(&a->mtx);
-	while (!a->stop && a->spare == NULL && a->nblocks >= AHEAD_NBLOCKS)
+	while (!a->stop && ((a->spare == NULL &&
+	    a->nblocks >= AHEAD_NBLOCKS) || (cap > AHEAD_BLOCK && a->big)))
 		pthread_cond_wait(&a->cv, &a->mtx);
 	if (!a->stop) {
 		if ((b = a->spare) != NULL)
 			a->spare = b->next;
 		else if ((b = calloc(1, sizeof(*b))) != NULL)
 			a->nblocks++;
+		if (b != NULL && cap > AHEAD_BLOCK)
+			a->big = 1;
 	}
 	pthread_mutex_unlock(&a->mtx);
 	if (b == NULL)
@@ -226,7 +232,10 @@ fail:
 	return NULL;
 }
 
-/* The reader is done with its block: the thread may fill it again. */
+/*
+ * The reader is done with its block: the thread may fill it again, or
+ * (one larger than AHEAD_BLOCK) it goes, and the next large one may come.
+ */
 static void
 give_back(struct mrt_ahead *a)
 {
@@ -236,8 +245,14 @@ give_back(struct mrt_ahead *a)
 		return;
 	a->cur = NULL;
 	pthread_mutex_lock(&a->mtx);
-	b->next = a->spare;
-	a->spare = b;
+	if (b->cap > AHEAD_BLOCK) {
+		ablock_free(b);
+		a->nblocks--;
+		a->big = 0;
+	} else {
+		b->next = a->spare;
+		a->spare = b;
+	}
 	pthread_cond_broadcast(&a->cv);
 	pthread_mutex_unlock(&a->mtx);
 }

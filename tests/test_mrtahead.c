@@ -286,16 +286,18 @@ put_hdr(uint8_t *p, uint32_t ts, uint16_t type, uint16_t subtype,
 }
 
 /*
- * A record larger than the thread's 1 MiB blocks between small ones,
- * then one over MRT_MAX_RECORD (the header says so; no body follows).
+ * Records larger than the thread's 256 KiB blocks between small ones:
+ * one alone, then four in a row (one large block at a time: the thread
+ * waits for the reader to be done with each), then one over
+ * MRT_MAX_RECORD (the header says so; no body follows).
  */
 static void
 test_sizes(void **state)
 {
 	const uint32_t big = 3 * 1024 * 1024 + 17;
-	size_t n = 0, cap = big + 64 * 1024, l;
+	size_t n = 0, cap = 5 * ((size_t)big + MRT_HDR_LEN) + 64 * 1024, l;
 	uint8_t *p, *z;
-	int i;
+	int i, k;
 
 	(void)state;
 	assert_non_null(p = calloc(1, cap));
@@ -304,23 +306,25 @@ test_sizes(void **state)
 		memset(p + n + MRT_HDR_LEN, i, 20);
 		n += MRT_HDR_LEN + 20;
 	}
-	put_hdr(p + n, 2000, 0xfff0, 2, big);
-	for (l = 0; l < big; l++)
-		p[n + MRT_HDR_LEN + l] = (uint8_t)(l * 7 + l / 251);
-	n += MRT_HDR_LEN + big;
-	for (i = 0; i < 100; i++) {
-		put_hdr(p + n, 3000 + i, 0xfff0, 3, 30);
-		memset(p + n + MRT_HDR_LEN, i, 30);
-		n += MRT_HDR_LEN + 30;
+	for (k = 0; k < 5; k++) {
+		put_hdr(p + n, 2000 + k, 0xfff0, 2, big - k);
+		for (l = 0; l < big - k; l++)
+			p[n + MRT_HDR_LEN + l] = (uint8_t)(l * 7 + l / 251 + k);
+		n += MRT_HDR_LEN + big - k;
+		for (i = 0; k == 0 && i < 100; i++) {
+			put_hdr(p + n, 3000 + i, 0xfff0, 3, 30);
+			memset(p + n + MRT_HDR_LEN, i, 30);
+			n += MRT_HDR_LEN + 30;
+		}
 	}
 	z = gzip_of(p, n, &l);
-	assert_int_equal(same_of_bytes(z, l, 0), 201);
+	assert_int_equal(same_of_bytes(z, l, 0), 205);
 	free(z);
 	/* One past the cap: the records before it, then the error. */
 	put_hdr(p + n, 4000, 0xfff0, 4, MRT_MAX_RECORD + 1);
 	n += MRT_HDR_LEN;
 	z = gzip_of(p, n, &l);
-	assert_int_equal(same_of_bytes(z, l, -1), 201);
+	assert_int_equal(same_of_bytes(z, l, -1), 205);
 	free(z);
 	free(p);
 }
