@@ -597,18 +597,6 @@ mrt_file_open_ahead(const char *path, enum mrt_ahead_mode ahead, char *err,
 	    (ahead == MRT_AHEAD_AUTO && (in->fmt != MRT_FMT_BZIP2 ||
 	    !several_cpus())))
 		return in;
-	/*
-	 * libdeflate's window from this thread's spare (the big_buffer
-	 * cache is per thread): the reading thread finds it ready.
-	 */
-	if (in->ld != NULL && in->cap < MRTF_LD_WINDOW &&
-	    spare_win != NULL && in->len == in->off) {
-		free(in->win);
-		in->win = spare_win;
-		in->cap = MRTF_LD_WINDOW;
-		in->off = in->len = 0;
-		spare_win = NULL;
-	}
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return in;		/* read in this thread, then */
 	if ((f->ahead = mrt_ahead_start(in)) == NULL) {
