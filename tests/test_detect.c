@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "detect.h"
+#include "detect_priv.h"
 #include "intern.h"
 #include "rib.h"
 
@@ -735,6 +736,65 @@ test_origin_as(void **state)
 	fx_free(f);
 }
 
+/*
+ * The per-route path's first question (region_route_near): a route far
+ * from every region's space whose origin no region has is let go before
+ * any lookup; one near a block, a chunk or a learned prefix, or of a
+ * region's origin AS, is not.
+ */
+static int
+near(struct fx *f, const char *s, uint32_t origin)
+{
+	struct bw_prefix p = pfx(s);
+
+	return region_route_near(f->d, &p, origin);
+}
+
+static void
+test_route_near(void **state)
+{
+	struct fx *f = fx_new("region \"KP\" {\n prefix 175.45.176.0/22\n "
+	    "origin-as 131279\n hold-down 10s\n}\n"
+	    "region \"V6\" {\n prefix 2001:db8:100::/40\n}\n");
+	int s;
+
+	(void)state;
+	assert_int_equal(near(f, "175.45.177.0/24", 64999), 1);
+	assert_int_equal(near(f, "175.45.0.0/16", 0), 1);
+	assert_int_equal(near(f, "175.45.200.0/24", 64999), 1);	/* same /16 */
+	assert_int_equal(near(f, "175.46.0.0/24", 64999), 0);
+	assert_int_equal(near(f, "8.8.8.0/24", 15169), 0);
+	assert_int_equal(near(f, "8.8.8.0/24", 0), 0);
+	assert_int_equal(near(f, "8.8.8.0/24", 131279), 1);	/* its origin */
+	assert_int_equal(near(f, "8.0.0.0/9", 15169), 1);	/* spans /16s */
+	assert_int_equal(near(f, "2001:db8:100:1::/64", 64999), 1);
+	assert_int_equal(near(f, "2a00:1::/32", 64999), 0);	/* another /16 */
+	assert_int_equal(near(f, "2a00:1::/32", 131279), 1);
+
+	/* Learned by origin AS: its /16 is near, for any origin now. */
+	for (s = 1; s <= 2; s++)
+		up(f, s, 0);
+	assert_int_equal(near(f, "10.9.1.0/24", 64999), 0);
+	for (s = 1; s <= 2; s++)
+		announce(f, s, "10.9.0.0/24", 1);
+	assert_int_equal(near(f, "10.9.0.0/24", 64999), 1);
+	assert_int_equal(near(f, "10.9.255.0/24", 64999), 1);
+	assert_int_equal(near(f, "10.10.0.0/24", 64999), 0);
+	/* A route of another origin over the learned prefix still counts. */
+	f->nev = 0;
+	announce_o(f, 1, "10.9.0.0/24", 64999, 2);
+	withdraw(f, 2, "10.9.0.0/24", 3);
+	assert_int_equal(count(f, "prefix_withdrawn"), 1);
+	assert_string_equal(find(f, "prefix_withdrawn", 0)->prefix,
+	    "10.9.0.0/24");
+	/* A far one makes no event and no member. */
+	announce_o(f, 1, "10.10.0.0/24", 64999, 4);
+	withdraw(f, 1, "10.10.0.0/24", 5);
+	assert_int_equal(count(f, "prefix_withdrawn"), 1);
+	assert_int_equal(count(f, "prefix_announced"), 0);
+	fx_free(f);
+}
+
 /* Collects a region's member prefixes, in order. */
 struct pfx_list {
 	char	p[700][BW_PREFIX_STRLEN];
@@ -1326,6 +1386,7 @@ main(void)
 		cmocka_unit_test(test_peer_down_notification),
 		cmocka_unit_test(test_all_sessions_drop),
 		cmocka_unit_test(test_origin_as),
+		cmocka_unit_test(test_route_near),
 		cmocka_unit_test(test_queue_learning),
 		cmocka_unit_test(test_country),
 		cmocka_unit_test(test_many_chunks),

@@ -159,6 +159,15 @@ detect_watching(const struct detect *d)
 	return d->nregions > 0;
 }
 
+int
+detect_wants(const struct detect *d, const struct bw_prefix *p,
+    const struct rattr *a)
+{
+	/* Tests' reference path takes every route, as it always did. */
+	return d->reference ||
+	    region_route_near(d, p, a != NULL ? a->origin_as : 0);
+}
+
 /* Events: observers get them plain (the schema encoder writes records). */
 
 static void
@@ -637,6 +646,9 @@ det_route(struct detect *d, const struct detect_peer *dp,
 	uint32_t origin = a != NULL ? a->origin_as : 0;
 	int counting;
 
+	/* Far from every region, and not of a region's origin AS. */
+	if (!detect_wants(d, p, a))
+		return;
 	counting = dp->slot < d->npeers && d->peers[dp->slot].counting;
 	/*
 	 * The hook was not handed the prefix's routes (a withdrawal): find

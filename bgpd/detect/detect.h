@@ -154,6 +154,15 @@ int	detect_add_observer(struct detect *, detect_observer fn, void *arg);
 int	detect_interested(const struct detect *, const struct bw_prefix *);
 /* 0 when no prefix may belong to a region (none configured), else 1. */
 int	detect_watching(const struct detect *);
+/*
+ * Finer, with the route's attributes (NULL: none): 0 when a route at
+ * pfx with attrs can change nothing here, neither by where it lies (no
+ * region's space in the same first 16 bits of address) nor by its
+ * origin AS (no region has it).  With one small region watched nearly
+ * every route of a full table is such a route.
+ */
+int	detect_wants(const struct detect *, const struct bw_prefix *,
+	    const struct rattr *);
 
 /*
  * Route hooks, called by adjrib.c after the RIB changed.  announce:

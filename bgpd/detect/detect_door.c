@@ -34,6 +34,12 @@ dd_watching(void *arg)
 	return detect_watching(arg);
 }
 
+static int
+dd_wants(void *arg, const struct bw_prefix *pfx, const struct rattr *a)
+{
+	return detect_wants(arg, pfx, a);
+}
+
 static void
 dd_announce(void *arg, const struct rib_src *src, const struct bw_prefix *pfx,
     const struct rattr *a, int newprefix, const struct rib_route *routes,
@@ -87,6 +93,7 @@ dd_run(void *arg, double now)
 const struct adjrib_observer detect_door_observer = {
 	.interested = dd_interested,
 	.watching = dd_watching,
+	.wants = dd_wants,
 	.announce = dd_announce,
 	.withdraw = dd_withdraw,
 	.step = dd_step,

@@ -373,6 +373,16 @@ struct detect {
 	struct det_vblock	*vb;		/* IPv4 blocks, sorted */
 	size_t			 nvb;
 	uint32_t		*vb16;		/* /16 -> its first vb entry */
+	/*
+	 * Per family, a bit per value of an address's first 16 bits: set
+	 * where a block, a chunk or a prefix learned by origin AS lies
+	 * (region_near_mark).  A route of 16 bits or more under a clear
+	 * bit, whose origin AS no region has, touches nothing of the
+	 * detector: with one small region watched that is nearly every
+	 * route, which then costs a bit test, not a region match and a
+	 * look for chunks (NULL: no bit set).
+	 */
+	uint64_t		*near[AID_MAX];
 	struct det_ptab		 ptab;		/* member prefixes */
 	struct det_chunk	**pools;	/* chunk_alloc */
 	size_t			 npools, poolcap;
@@ -509,6 +519,15 @@ int	region_index_build(struct detect *, const struct config *,
 /* ent: p's entry in d->ptab, or UINT32_MAX. */
 int	region_match(struct detect *, const struct bw_prefix *, uint32_t ent,
 	    uint32_t origin, struct det_match *, int max);
+/* Marks the first-16-bit values p overlaps (struct detect, near). */
+void	region_near_mark(struct detect *, const struct bw_prefix *);
+/*
+ * 0 when a route at p with origin AS origin can change nothing in the
+ * detector (no region space near p, no region with that origin); the
+ * per-route path's first question.
+ */
+int	region_route_near(const struct detect *, const struct bw_prefix *,
+	    uint32_t origin);
 /* e: p's membership of m's region. */
 void	region_learn(struct detect *, const struct bw_prefix *,
 	    const struct det_match *, struct det_mem *e);

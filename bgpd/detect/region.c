@@ -115,6 +115,10 @@ region_index_clear(struct detect *d)
 	d->vb = NULL;
 	d->vb16 = NULL;
 	d->nvb = 0;
+	for (aid = AID_INET; aid < AID_MAX; aid++) {
+		free(d->near[aid]);
+		d->near[aid] = NULL;
+	}
 	free(d->cell4);
 	d->cell4 = NULL;
 	d->blocks = NULL;
@@ -173,6 +177,7 @@ region_index_swap(struct detect *a, struct detect *b)
 	IDX_SWAP(a, b, vb);
 	IDX_SWAP(a, b, nvb);
 	IDX_SWAP(a, b, vb16);
+	IDX_SWAP(a, b, near);
 	IDX_SWAP(a, b, ptab);
 	IDX_SWAP(a, b, pools);
 	IDX_SWAP(a, b, npools);
@@ -273,6 +278,8 @@ det_big_free(void *p, size_t cap, size_t size)
 		free(p);
 }
 
+static uint32_t	asn_hash(uint32_t, size_t);
+
 static void
 block_add(struct detect *d, const struct det_block *b)
 {
@@ -290,7 +297,61 @@ block_add(struct detect *d, const struct det_block *b)
 	if (b->via != VIA_COUNTRY || b->pfx.aid != AID_INET || d->reference)
 		idx_add(&d->bidx[b->pfx.aid], &b->pfx, (uint32_t)d->nblocks,
 		    b->region);
+	region_near_mark(d, &b->pfx);
 	d->nblocks++;
+}
+
+/* The value of p's first 16 bits (network order). */
+static inline unsigned
+near_slot(const struct bw_prefix *p)
+{
+	return (unsigned)p->b[0] << 8 | p->b[1];
+}
+
+void
+region_near_mark(struct detect *d, const struct bw_prefix *p)
+{
+	uint64_t *bm;
+	unsigned first, n, i;
+
+	if (p->aid != AID_INET && p->aid != AID_INET6)
+		return;
+	if ((bm = d->near[p->aid]) == NULL) {
+		if ((bm = calloc(65536 / 64, sizeof(*bm))) == NULL)
+			fatal("detect");
+		d->near[p->aid] = bm;
+	}
+	/* p's bits are masked past its length: first is where it starts. */
+	first = near_slot(p);
+	n = p->len >= 16 ? 1 : 1U << (16 - p->len);
+	for (i = first; i < first + n; i++)
+		bm[i / 64] |= (uint64_t)1 << (i % 64);
+}
+
+int
+region_route_near(const struct detect *d, const struct bw_prefix *p,
+    uint32_t origin)
+{
+	const uint64_t *bm;
+	unsigned s;
+	uint32_t i;
+
+	if (p->aid != AID_INET && p->aid != AID_INET6)
+		return 0;
+	/* Shorter routes span many values: the full path decides. */
+	if (p->len < 16)
+		return 1;
+	s = near_slot(p);
+	if ((bm = d->near[p->aid]) != NULL &&
+	    (bm[s / 64] & ((uint64_t)1 << (s % 64))) != 0)
+		return 1;
+	if (origin == 0 || d->asnhsize == 0)
+		return 0;
+	for (i = d->asnhash[asn_hash(origin, d->asnhsize)]; i != UINT32_MAX;
+	    i = d->asns[i].next)
+		if (d->asns[i].asn == origin)
+			return 1;
+	return 0;
 }
 
 static uint32_t
@@ -983,6 +1044,7 @@ chunk_get(struct detect *d, uint16_t region, const struct bw_prefix *cell,
 	c->aid = cell->aid;
 	c->region = region;
 	c->fixed = 0;
+	region_near_mark(d, cell);
 	d->regions[region].nchunks++;
 	c->next_cell = UINT32_MAX;
 	if (cell->aid == AID_INET && !d->reference) {
@@ -1343,6 +1405,7 @@ region_learn(struct detect *d, const struct bw_prefix *p,
 	r->nlearned++;
 	if (p->aid == AID_INET && !d->reference && m->arow != DET_AROW_NONE) {
 		e->arow = m->arow;
+		region_near_mark(d, p);
 		return;
 	}
 	memset(&b, 0, sizeof(b));

@@ -198,12 +198,17 @@ replay_peer(struct replay *rp, const struct bw_addr *addr, uint32_t asn)
 	return p;
 }
 
-/* Runs the door's observer (the detector) when record time moved on. */
+/*
+ * Runs the door's observer (the detector) when record time moved on, as
+ * the loop would live: when something was handed to it since its last
+ * run, or when the time it asked for has come (not at every record: a
+ * full table's UPDATEs each have a time of their own).
+ */
 static void
 replay_clock(struct replay *rp, double t)
 {
+	struct adjrib *door = rp->door;
 	double prev = rp->loop->record_now;
-	double d;
 	int n = 0;
 
 	if (t <= prev)
@@ -213,15 +218,18 @@ replay_clock(struct replay *rp, double t)
 	 * at its own time (a hold-down's event has its deadline's time).
 	 */
 	if (prev > 0) {
-		d = adjrib_run(rp->door, prev);
-		while (d > 0 && prev + d < t && n++ < 1000) {
-			prev += d;
+		if (adjrib_run_due(door, prev))
+			adjrib_run(door, prev);
+		while (door->run_due > prev && door->run_due < t &&
+		    n++ < 1000) {
+			prev = door->run_due;
 			loop_set_record_time(rp->loop, prev);
-			d = adjrib_run(rp->door, prev);
+			adjrib_run(door, prev);
 		}
 	}
 	loop_set_record_time(rp->loop, t);
-	adjrib_run(rp->door, t);
+	if (adjrib_run_due(door, t))
+		adjrib_run(door, t);
 }
 
 static void

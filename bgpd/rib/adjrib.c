@@ -72,6 +72,8 @@ adjrib_init(struct adjrib *door, struct loop *loop, struct rib *rib,
 	door->intern = intern;
 	door->obs = obs;
 	door->obs_arg = obs_arg;
+	door->run_wanted = 1;
+	door->run_due = -1;
 	TAILQ_INIT(&door->flushers);
 	TAILQ_INIT(&door->markers);
 	TAILQ_INIT(&door->retired);
@@ -106,6 +108,7 @@ adjrib_free(struct adjrib *door)
 void
 adjrib_kick(struct adjrib *door)
 {
+	door->run_wanted = 1;
 	/* Many hooks per UPDATE burst, one run after the next poll. */
 	if (door->ev_run == NULL || door->kicked)
 		return;
@@ -116,9 +119,19 @@ adjrib_kick(struct adjrib *door)
 double
 adjrib_run(struct adjrib *door, double now)
 {
-	if (door->obs != NULL && door->obs->run != NULL)
-		return door->obs->run(door->obs_arg, now);
-	return -1;
+	double next;
+
+	door->run_wanted = 0;
+	next = door->obs != NULL && door->obs->run != NULL ?
+	    door->obs->run(door->obs_arg, now) : -1;
+	door->run_due = next < 0 ? -1 : now + next;
+	return next;
+}
+
+int
+adjrib_run_due(const struct adjrib *door, double now)
+{
+	return door->run_wanted || (door->run_due >= 0 && now >= door->run_due);
 }
 
 /*
@@ -149,6 +162,15 @@ adjrib_step(struct rib_src *src, enum adjrib_step step, const char *reason,
 	door->obs->step(door->obs_arg, src, step, reason, gr,
 	    loop_now(door->loop));
 	adjrib_kick(door);
+}
+
+/* 1 if the observer wants to hear of this route (after adjrib_watched). */
+static inline int
+adjrib_wants(const struct adjrib *door, const struct bw_prefix *pfx,
+    const struct rattr *a)
+{
+	return door->obs->wants == NULL ||
+	    door->obs->wants(door->obs_arg, pfx, a);
 }
 
 /* 1 if the observer wants to hear of pfx. */
@@ -666,9 +688,11 @@ adjrib_withdraw_one(struct rib_src *src, const struct bw_prefix *pfx,
 	r = rib_withdraw_take(door->rib, src->slot, pfx, id, &last);
 	if (r == RIB_WD_ABSENT)
 		return 0;
-	door->obs->withdraw(door->obs_arg, src, pfx, last, r == RIB_WD_LAST,
-	    adjrib_now(door, now));
-	adjrib_kick(door);
+	if (adjrib_wants(door, pfx, last)) {
+		door->obs->withdraw(door->obs_arg, src, pfx, last,
+		    r == RIB_WD_LAST, adjrib_now(door, now));
+		adjrib_kick(door);
+	}
 	rattr_unref(door->intern, last);
 	return 1;
 }
@@ -729,7 +753,8 @@ adjrib_announce_w(struct rib_src *src, const struct bw_prefix *pfx,
 	    &nroutes)) == -1)
 		fatal("rib_update");
 	if (door->obs != NULL && door->obs->announce != NULL &&
-	    (watched == -1 ? adjrib_watched(door, pfx) : watched)) {
+	    (watched == -1 ? adjrib_watched(door, pfx) : watched) &&
+	    adjrib_wants(door, pfx, a)) {
 		door->obs->announce(door->obs_arg, src, pfx, a,
 		    r == RIB_UPD_NEW_PREFIX, routes, nroutes,
 		    adjrib_now(door, now));
@@ -770,14 +795,20 @@ adjrib_announce_many(const struct bw_prefix *pfx, const struct adjrib_route *e,
 	/*
 	 * A watched prefix goes route by route: the observer reads the
 	 * RIB (how many peers carry the prefix) and must see it as it is
-	 * after each route, as from a live session.
+	 * after each route, as from a live session.  Unless it wants none
+	 * of the routes (a prefix far from every region, of no region's
+	 * origin AS): then it hears of none, as route by route.
 	 */
 	if (door->obs != NULL && door->obs->announce != NULL &&
 	    adjrib_watched(door, pfx)) {
-		for (i = 0; i < n; i++)
-			adjrib_announce_w(e[i].src, pfx, e[i].path_id,
-			    e[i].attrs, 1, &now);
-		return;
+		for (i = 0; i < n && !adjrib_wants(door, pfx, e[i].attrs); i++)
+			;
+		if (i < n) {
+			for (i = 0; i < n; i++)
+				adjrib_announce_w(e[i].src, pfx, e[i].path_id,
+				    e[i].attrs, 1, &now);
+			return;
+		}
 	}
 	for (; n > 0; e += k, n -= k) {
 		k = n < RIB_MANY_MAX ? n : RIB_MANY_MAX;

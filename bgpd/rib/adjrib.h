@@ -83,11 +83,18 @@ enum adjrib_step {
  * withdraw: last is the withdrawn route's attributes; lastpath: src has
  * no path left for pfx.  Routes removed because a session went are
  * never announced as withdrawals.  run: due work at now; returns the
- * seconds until it wants to run again, or -1.
+ * seconds until it wants to run again, or -1.  wants: after interested
+ * said yes, with the route's attributes (announced, or withdrawn: the
+ * last ones): 0 if this route can matter to nothing; the door then
+ * neither calls announce or withdraw nor asks for a run, and a table
+ * dump's record of routes none of which it wants goes into the RIB in
+ * one step (adjrib_announce_many).
  */
 struct adjrib_observer {
 	int	(*interested)(void *, const struct bw_prefix *);
 	int	(*watching)(void *);
+	int	(*wants)(void *, const struct bw_prefix *,
+		    const struct rattr *);
 	void	(*announce)(void *, const struct rib_src *,
 		    const struct bw_prefix *, const struct rattr *,
 		    int newprefix, const struct rib_route *routes,
@@ -150,6 +157,12 @@ struct adjrib {
 	void			*obs_arg;
 	struct event		*ev_run;	/* observer work due */
 	uint8_t			 kicked;
+	/*
+	 * For adjrib_run's caller (a replay): a hook or a step since the
+	 * last run, and when that run asked to run again (-1: never).
+	 */
+	uint8_t			 run_wanted;
+	double			 run_due;
 	uint8_t			 slots[RIB_MAX_PEERS / 8 + 1]; /* in use */
 	/* Sources with a flush under way, and the walk that serves them. */
 	TAILQ_HEAD(, rib_src)	 flushers;
@@ -175,6 +188,13 @@ void	adjrib_kick(struct adjrib *);
  * Returns the seconds until it wants to run again, or -1.
  */
 double	adjrib_run(struct adjrib *, double now);
+/*
+ * 1 if adjrib_run at now has something to do: the observer was told of
+ * something since its last run, or the time it asked for has come.  A
+ * replay runs the observer only then, as the loop's timer and
+ * adjrib_kick do live.
+ */
+int	adjrib_run_due(const struct adjrib *, double now);
 
 /*
  * Gives src a RIB slot (its routes are then its own).  Returns 0, or -1
