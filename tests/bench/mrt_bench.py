@@ -202,12 +202,17 @@ row("  longest slice: wall / thread CPU", "%s / %s" % (slice_wall, slice_cpu),
     "ms")
 
 
-def replay(files, tag, cpus=None, wall=False):
+# One small region, as users replay an outage (docs/replay.md: KP).
+KP = ('region "KP" {\n prefix 175.45.176.0/22\n origin-as 131279\n'
+      ' hold-down 30s\n}\n')
+
+
+def replay(files, tag, cpus=None, wall=False, regions=""):
     """Records replayed and the CPU time (or with wall, the wall time);
     on cpus (a set) if given, else pinned as the receivers are."""
     conf = os.path.join(work, tag + ".conf")
     with open(conf, "w") as f:
-        f.write("local-as 65000\nrouter-id 192.0.2.254\n")
+        f.write("local-as 65000\nrouter-id 192.0.2.254\n" + regions)
     errp = os.path.join(work, tag + ".log")
     pre = pin("receiver")
     if cpus is not None:
@@ -232,9 +237,9 @@ def replay(files, tag, cpus=None, wall=False):
     return n, dt
 
 
-def replays(files, tag, cpus=None, wall=False):
+def replays(files, tag, cpus=None, wall=False, regions=""):
     # The median of 3 (CPU time, or wall).
-    v = sorted(replay(files, tag, cpus, wall) for _ in range(3))
+    v = sorted(replay(files, tag, cpus, wall, regions) for _ in range(3))
     return v[1][0], sorted(x[1] for x in v)[1]
 
 
@@ -243,12 +248,19 @@ row("replay of that dump: MRT records (RIB records of 10 entries)", n)
 row("  CPU time", "%.2f" % dt, "s")
 row("  records/s (CPU time)", "%.0f" % (n / dt), "(target 1000000)")
 row("  routes/s (CPU time)", "%.0f" % (ans["routes"] / dt))
+n, dt = replays([bview], "replay-bview-kp", regions=KP)
+row("  the same with one small region (KP): CPU time", "%.2f" % dt, "s")
+row("  records/s (CPU time)", "%.0f" % (n / dt), "(target 1000000)")
 if upd:
     n, dt = replays(upd, "replay-upd")
     row("replay of the full-table updates file: records", n)
     row("  CPU time", "%.2f" % dt, "s")
     row("  records/s (CPU time)", "%.0f" % (n / dt), "(target 1000000)")
     row("  prefixes/s (CPU time; 577,737 announced)", "%.0f" % (577737 / dt))
+    n, dt = replays(upd, "replay-upd-kp", regions=KP)
+    row("  the same with one small region (KP): CPU time", "%.2f" % dt,
+        "s")
+    row("  records/s (CPU time)", "%.0f" % (n / dt), "(target 1000000)")
 if upd:
     import bz2
     bzupd = os.path.join(work, "replay-upd.bz2")
@@ -273,6 +285,10 @@ n, dt = replays([os.path.join(data, "updates.20160811.1600.gz")] * 20,
 row("replay of RIS updates (updates.20160811.1600 x 20): records", n)
 row("  CPU time", "%.2f" % dt, "s")
 row("  records/s (CPU time)", "%.0f" % (n / dt), "(target 1000000)")
+n, dt = replays([os.path.join(data, "updates.20160811.1600.gz")] * 20,
+                "replay-ris-kp", regions=KP)
+row("  the same with one small region (KP): records/s (CPU time)",
+    "%.0f" % (n / dt), "(target 1000000)")
 # The same twenty as bzip2: each read ahead, the next opened early.
 import bz2  # noqa: E402
 import gzip  # noqa: E402
