@@ -486,15 +486,3 @@ control_dump_table(struct control_client *c, int json, char **argv,
 	return mrt_archive_dump(c->ctl->bgpd->mrt, argv[0], control_dump_done,
 	    c, err, errlen);
 }
-
-int
-control_nyi(struct control_client *c, int json, char **argv, int argc,
-    char *err, size_t errlen)
-{
-	(void)c;
-	(void)json;
-	(void)argv;
-	(void)argc;
-	snprintf(err, errlen, "not yet implemented");
-	return -1;
-}

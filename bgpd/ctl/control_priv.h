@@ -84,7 +84,5 @@ int	control_neighbor_cmd(struct control_client *, int, char **, int,
 	    char *, size_t);
 int	control_dump_table(struct control_client *, int, char **, int,
 	    char *, size_t);
-int	control_nyi(struct control_client *, int, char **, int, char *,
-	    size_t);
 
 #endif /* BGPWATCH_CONTROL_PRIV_H */
