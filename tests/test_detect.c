@@ -792,6 +792,26 @@ test_route_near(void **state)
 	withdraw(f, 1, "10.10.0.0/24", 5);
 	assert_int_equal(count(f, "prefix_withdrawn"), 1);
 	assert_int_equal(count(f, "prefix_announced"), 0);
+	/* With a region of origin ASes, the prefix alone cannot say no. */
+	assert_int_equal(detect_interested(f->d, &(struct bw_prefix){ 0 }), 0);
+	{
+		struct bw_prefix p = pfx("10.10.0.0/24");
+
+		assert_int_equal(detect_interested(f->d, &p), 1);
+	}
+	fx_free(f);
+
+	/* Prefixes only: the prefix decides. */
+	f = fx_new("region \"P\" {\n prefix 192.0.2.0/24\n}\n");
+	{
+		struct bw_prefix far = pfx("10.10.0.0/24");
+		struct bw_prefix same16 = pfx("192.0.200.0/24");
+		struct bw_prefix wide = pfx("192.0.0.0/8");
+
+		assert_int_equal(detect_interested(f->d, &far), 0);
+		assert_int_equal(detect_interested(f->d, &same16), 1);
+		assert_int_equal(detect_interested(f->d, &wide), 1);
+	}
 	fx_free(f);
 }
 

@@ -150,7 +150,14 @@ detect_add_observer(struct detect *d, detect_observer fn, void *arg)
 int
 detect_interested(const struct detect *d, const struct bw_prefix *p)
 {
-	return detect_watching(d) && (p->aid == AID_INET || p->aid == AID_INET6);
+	/*
+	 * By the prefix alone: with no region of origin ASes, a route far
+	 * from every region's space can matter to none (region_route_near
+	 * with no origin); else detect_wants decides, route by route.
+	 */
+	return detect_watching(d) && (d->reference || d->asnhsize > 0 ?
+	    p->aid == AID_INET || p->aid == AID_INET6 :
+	    region_route_near(d, p, 0));
 }
 
 int

@@ -150,7 +150,10 @@ void	detect_set_async(struct detect *, int on);
  */
 int	detect_add_observer(struct detect *, detect_observer fn, void *arg);
 
-/* Cheap test used on the hot path: 1 if pfx may belong to a region. */
+/*
+ * Cheap test used on the hot path: 1 if pfx may belong to a region (or
+ * touch a region's space), by the prefix alone.
+ */
 int	detect_interested(const struct detect *, const struct bw_prefix *);
 /* 0 when no prefix may belong to a region (none configured), else 1. */
 int	detect_watching(const struct detect *);
