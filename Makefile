@@ -1,4 +1,5 @@
-# bgpwatch -- see README.md.  `make`, `make check`, `make check SAN=1`.
+# bgpwatch -- see README.md.  `make`, `make check`, `make check SAN=1`,
+# `make tsan` (SAN=thread: ThreadSanitizer, in build-tsan).
 #
 # proto/ (pure codec) -> $(BUILD)/libproto.a
 # lib/, bgpd/*/ (daemon folders) -> one archive each in $(BUILD)/ar/;
@@ -22,6 +23,13 @@ ifeq ($(SAN),1)
 BUILD	?= build-san
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
+else ifeq ($(SAN),thread)
+# ThreadSanitizer (make tsan): the helper threads against the loop.
+# Every program also links C11 threads over pthreads (librdkafka's
+# threads are otherwise unknown to TSan: tests/tsan/c11threads.c).
+BUILD	?= build-tsan
+SANFLAGS := -fsanitize=thread -fno-omit-frame-pointer
+SANOBJS	= $(OBJ)/tests/tsan/c11threads.o
 else
 BUILD	?= build
 SANFLAGS :=
@@ -97,7 +105,7 @@ PROGS	:= $(BUILD)/bgpwatchd $(BUILD)/bgpwatchctl $(BUILD)/bgpfeed
 archives = $(foreach d,$(LINK_ORDER),$(if $(filter $(d),$(1)),$(AR_DIR)/$(d).a)) \
 	$(BUILD)/libproto.a
 
-.PHONY: all deps check unit fuzz fuzz-build soak memcheck bench run demo install clean
+.PHONY: all deps check unit fuzz fuzz-build soak memcheck tsan tsan-build bench run demo install clean
 .PHONY: lab lab-test lab-down
 .DEFAULT_GOAL := all
 
@@ -134,16 +142,17 @@ $(BUILD)/libproto.a: $(PROTO_OBJS)
 
 LINK = $(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/bgpwatchd: $(OBJ)/bgpd/bgpwatchd.o $(call archives,$(uses_ctl))
+$(BUILD)/bgpwatchd: $(OBJ)/bgpd/bgpwatchd.o $(call archives,$(uses_ctl)) $(SANOBJS)
 	$(LINK)
 
 # The CLI links the configuration, the event reader and JSON printer and
 # nothing else of the daemon (tests/check/layers.sh checks with nm).
-$(BUILD)/bgpwatchctl: $(OBJ)/bgpctl/bgpwatchctl.o $(call archives,event conf lib)
+$(BUILD)/bgpwatchctl: $(OBJ)/bgpctl/bgpwatchctl.o $(call archives,event conf lib) \
+    $(SANOBJS)
 	$(LINK)
 
 FEED_SRCS := $(wildcard bgpfeed/*.c)
-$(BUILD)/bgpfeed: $(FEED_SRCS:%.c=$(OBJ)/%.o) $(call archives,lib)
+$(BUILD)/bgpfeed: $(FEED_SRCS:%.c=$(OBJ)/%.o) $(call archives,lib) $(SANOBJS)
 	$(LINK) -lm
 
 # Each test and tool links only the archives of the layer it tests:
@@ -184,11 +193,11 @@ t_kafkamock := lib
 t_kafkabench := $(uses_event)
 
 .SECONDEXPANSION:
-$(BUILD)/tools/%: $(OBJ)/tests/tools/%.o $$(call archives,$$(t_%))
+$(BUILD)/tools/%: $(OBJ)/tests/tools/%.o $$(call archives,$$(t_%)) $(SANOBJS)
 	@mkdir -p $(dir $@)
 	$(LINK)
 
-$(BUILD)/tests/%: $(OBJ)/tests/%.o $$(call archives,$$(t_%))
+$(BUILD)/tests/%: $(OBJ)/tests/%.o $$(call archives,$$(t_%)) $(SANOBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LIBS) $(TESTLIBS)
 
@@ -275,6 +284,18 @@ soak: deps
 memcheck: $(TESTS)
 	@sh tests/memcheck.sh $(BUILD)
 
+# ThreadSanitizer: the suites that run the helper threads (read-ahead,
+# MRT writer, sync thread, reload's statistics and index, librdkafka,
+# RIS Live), built with SAN=thread in build-tsan (clang, -O1 -g); any
+# report fails (tests/tsan/run.sh, ~4 minutes; not part of make check).
+TSAN_CC	?= clang
+tsan: deps
+	@$(MAKE) --no-print-directory SAN=thread CC=$(TSAN_CC) \
+	    CFLAGS='-O1 -g' $(CHECK_J) tsan-build
+	@sh tests/tsan/run.sh build-tsan
+
+tsan-build: all $(TESTS)
+
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@sh tests/bench/run.sh $(BUILD)
@@ -350,6 +371,6 @@ install: $(PROGS)
 	    "$(DESTDIR)$(RUNDIR)" "$(DESTDIR)$(SYSCONFDIR)/bgpwatch/bgpwatchd.conf"
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-tsan
 
 -include $(shell find $(OBJ) $(FZ) -name '*.d' 2>/dev/null)

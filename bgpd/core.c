@@ -156,10 +156,17 @@ core_shutdown(struct bgpd *bgpd, const char *msg)
 void
 core_free(struct bgpd *bgpd)
 {
+	struct config *nconf;
+
 	if (bgpd->reload != NULL) {
-		config_free(bgpd->reload->nconf);
+		/*
+		 * The statistics thread reads nconf (its rir-stats list)
+		 * until it is joined: core_pending_free first.
+		 */
+		nconf = bgpd->reload->nconf;
 		core_pending_free(bgpd->reload);
 		bgpd->reload = NULL;
+		config_free(nconf);
 	}
 	core_rislive_close(bgpd);
 	if (bgpd->peers.env.loop != NULL)

@@ -1367,6 +1367,61 @@ test_big_dump_peer_deleted(void **state)
 	free(got);
 }
 
+/* A config of one region over the statistics file stats. */
+static void
+write_conf(const char *path, const char *stats)
+{
+	FILE	*fp;
+
+	assert_non_null(fp = fopen(path, "w"));
+	fprintf(fp, "local-as 65000\nrouter-id 192.0.2.254\n"
+	    "rir-stats \"%s\"\nregion \"NL\" {\n country NL\n}\n", stats);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/*
+ * The daemon stopped while a reload reads its statistics on a thread:
+ * core_free joins the thread before it frees the reload's config, which
+ * the thread reads (its rir-stats list) until it is done.  A file of
+ * 200,000 lines keeps the thread reading when core_free comes; freed
+ * first, the config was read after free (ASan under SAN=1, make tsan).
+ */
+static void
+test_exit_during_stats_read(void **state)
+{
+	struct config_errors	 errs;
+	struct config		*conf;
+	struct bgpd		 bgpd;
+	char			 dir[64], cpath[96], spath[96], err[256];
+	FILE			*fp;
+	int			 i;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/bgpwatch-ctl-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(cpath, sizeof(cpath), "%s/bgpwatchd.conf", dir);
+	snprintf(spath, sizeof(spath), "%s/delegated-ripencc", dir);
+	assert_non_null(fp = fopen(spath, "w"));
+	fprintf(fp, "2|ripencc|20141222|200000|19830705|20141221|+0100\n");
+	for (i = 0; i < 200000; i++)
+		fprintf(fp, "ripencc|NL|ipv4|%d.%d.%d.0|256|20190129|"
+		    "allocated\n", 10 + i / 65536, i / 256 % 256, i % 256);
+	assert_int_equal(fclose(fp), 0);
+	write_conf(cpath, "tests/data/rirstats/delegated-ripencc-latest");
+	memset(&errs, 0, sizeof(errs));
+	assert_non_null(conf = config_parse(cpath, &errs));
+	assert_int_equal(core_init(&bgpd, conf, cpath, 1), 0);
+	/* Other statistics: read on the detector's thread, pending. */
+	write_conf(cpath, spath);
+	assert_int_equal(core_reload(&bgpd, NULL, NULL, err, sizeof(err)), 1);
+	assert_non_null(bgpd.reload);
+	core_free(&bgpd);
+	assert_null(bgpd.reload);
+	assert_int_equal(unlink(spath), 0);
+	assert_int_equal(unlink(cpath), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int
 main(void)
 {
@@ -1401,6 +1456,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_big_dump_peer_deleted,
 		    setup, teardown),
+		cmocka_unit_test(test_exit_during_stats_read),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
