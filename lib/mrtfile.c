@@ -48,12 +48,21 @@
 #include "mrtahead.h"
 #include "mrtfile.h"
 
+/* The fuzz build makes the raw buffers small (Makefile), so that its
+ * inputs cross their edges. */
+#ifndef MRTF_INBUF
 #define MRTF_INBUF	(256 * 1024)	/* raw bytes per read(2) */
+#endif
 #define MRTF_WINDOW	(512 * 1024)	/* initial decompressed window */
 #define MRTF_WINDOW_MAX	(MRT_HDR_LEN + MRT_MAX_RECORD)
+#ifndef MRTF_LD_IN
 #define MRTF_LD_IN	(4 * 1024 * 1024)	/* a member's raw bytes */
+#endif
 #define MRTF_LD_OUT	(16 * 1024 * 1024)	/* and its output */
 #define MRTF_LD_WINDOW	(MRTF_LD_OUT + 64 * 1024) /* + a record's head */
+
+/* ld_start keeps what sniff read (MRTF_INBUF at most). */
+_Static_assert(MRTF_LD_IN >= MRTF_INBUF, "MRTF_LD_IN below MRTF_INBUF");
 
 struct mrt_file {
 	int		 fd;		/* -1 for memory */
