@@ -229,6 +229,13 @@ $(FZ)/tests/%.o: INC := $(ALL_INC) -Itests -Itests/fuzz
 $(FZ)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(INC) $(CPPFLAGS_ALL) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+# The MRT file reader's raw buffers small (16 KiB reads, 64 KiB for a
+# gzip member through libdeflate): inputs of tens of KB then cross their
+# edges, top-ups and the fall back to inflate, as 4 MB files do.
+$(FZ)/lib/mrtfile.o: CPPFLAGS_ALL += -DMRTF_INBUF=16384 -DMRTF_LD_IN=65536
+# The event log reader bisects by seq down to 256 bytes, not 256 KiB, so
+# that fuzz_evtlog's inputs (a few KB) go through the bisection.
+$(FZ)/bgpd/event/evt_reader.o: CPPFLAGS_ALL += -DEVT_SEEK_WINDOW=256
 $(FZ)/libproto.a: $(PROTO_SRCS:%.c=$(FZ)/%.o)
 	@rm -f $@
 	$(AR) rcs $@ $^

@@ -48,12 +48,21 @@
 #include "mrtahead.h"
 #include "mrtfile.h"
 
+/* The fuzz build makes the raw buffers small (Makefile), so that its
+ * inputs cross their edges. */
+#ifndef MRTF_INBUF
 #define MRTF_INBUF	(256 * 1024)	/* raw bytes per read(2) */
+#endif
 #define MRTF_WINDOW	(512 * 1024)	/* initial decompressed window */
 #define MRTF_WINDOW_MAX	(MRT_HDR_LEN + MRT_MAX_RECORD)
+#ifndef MRTF_LD_IN
 #define MRTF_LD_IN	(4 * 1024 * 1024)	/* a member's raw bytes */
+#endif
 #define MRTF_LD_OUT	(16 * 1024 * 1024)	/* and its output */
 #define MRTF_LD_WINDOW	(MRTF_LD_OUT + 64 * 1024) /* + a record's head */
+
+/* ld_start keeps what sniff read (MRTF_INBUF at most). */
+_Static_assert(MRTF_LD_IN >= MRTF_INBUF, "MRTF_LD_IN below MRTF_INBUF");
 
 struct mrt_file {
 	int		 fd;		/* -1 for memory */
@@ -279,13 +288,21 @@ mrt_file_cache_free(void)
 	mrt_ahead_cache_free();
 }
 
-/* Tops the raw buffer up to MRTF_LD_IN bytes (or the end of the file). */
+/*
+ * Tops the raw buffer up to MRTF_LD_IN bytes (or the end of the file):
+ * when less than half of it is left, or (force) whenever it is not full.
+ * Not after every member: the move of what is left would then cost up to
+ * 4 MiB per member, and a file of 20-byte empty members made that
+ * quadratic (minutes for a few MB).  Half left means every byte moved
+ * was paid for by a byte read.
+ */
 static int
-ld_fill(struct mrt_file *f)
+ld_fill(struct mrt_file *f, int force)
 {
 	ssize_t n;
 
-	if (f->fd == -1 || f->in_eof || f->inlen == MRTF_LD_IN)
+	if (f->fd == -1 || f->in_eof || f->inlen == MRTF_LD_IN ||
+	    (!force && f->inlen >= MRTF_LD_IN / 2))
 		return 0;
 	if (f->inlen > 0 && f->inp != f->in)
 		memmove(f->in, f->inp, f->inlen);
@@ -306,6 +323,26 @@ ld_fill(struct mrt_file *f)
 }
 
 /*
+ * One member through libdeflate into the window.  A member may run past
+ * the raw bytes in the buffer (it was not topped up while half full):
+ * then once more with the buffer full.  Returns 1, 0 when libdeflate
+ * cannot do it (inflate's turn), -1 on a read error.
+ */
+static int
+ld_member(struct mrt_file *f, size_t *used, size_t *made)
+{
+	if (libdeflate_gzip_decompress_ex(f->ld, f->inp, f->inlen,
+	    f->win + f->len, f->cap - f->len, used, made) == LIBDEFLATE_SUCCESS)
+		return 1;
+	if (f->fd == -1 || f->in_eof || f->inlen == MRTF_LD_IN)
+		return 0;
+	if (ld_fill(f, 1) == -1)
+		return -1;
+	return libdeflate_gzip_decompress_ex(f->ld, f->inp, f->inlen,
+	    f->win + f->len, f->cap - f->len, used, made) == LIBDEFLATE_SUCCESS;
+}
+
+/*
  * fill() for gzip through libdeflate: whole members inflated straight
  * into the window, behind the bytes not handed out yet (moved to its
  * start: a record's head at most, none for our own members, which end
@@ -317,6 +354,7 @@ ld_fill_window(struct mrt_file *f, size_t need)
 {
 	size_t left, used, made;
 	uint8_t *nw;
+	int rc;
 
 	if (f->cap < MRTF_LD_WINDOW) {
 		nw = big_buffer(&spare_win, f->win, f->len, MRTF_LD_WINDOW);
@@ -333,13 +371,13 @@ ld_fill_window(struct mrt_file *f, size_t need)
 			f->off = 0;
 			f->len = left;
 		}
-		if (ld_fill(f) == -1)
+		if (ld_fill(f, 0) == -1)
 			return -1;
 		if (f->inlen == 0)
 			return 0;
-		if (libdeflate_gzip_decompress_ex(f->ld, f->inp, f->inlen,
-		    f->win + f->len, f->cap - f->len, &used, &made) !=
-		    LIBDEFLATE_SUCCESS) {
+		if ((rc = ld_member(f, &used, &made)) == -1)
+			return -1;
+		if (rc == 0) {
 			ld_stop(f);
 			return -2;
 		}

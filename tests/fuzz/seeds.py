@@ -155,11 +155,23 @@ def evtlog(d, build):
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         with open(log, "rb") as fh:
             data = fh.read()
-    for sel in (0, 1 | 8 << 2, 2 | 16 << 2):
-        put(d, bytes([sel]) + data)
-        put(d, bytes([sel]) + data[:len(data) // 2])
-        put(d, bytes([sel]) + data[:100] + b"\x00" * 9 + data[100:])
-        put(d, bytes([sel]) + data[len(data) // 3:])
+    # The same records with map16 headers (de 00 NN, as a record of 16
+    # members or more has): the resync's other way to find a record start.
+    marker = b"\xa1v\x01\xa3seq"
+    wide, at = b"", 0
+    i = data.find(marker)
+    while i > 0:
+        wide += data[at:i - 1] + b"\xde\x00" + bytes([data[i - 1] & 0x0f])
+        at = i
+        i = data.find(marker, i + 1)
+    wide += data[at:]
+    # 3: also opened as the daemon's log (seq, torn tail cut off)
+    for sel in (0, 1 | 8 << 2, 2 | 16 << 2, 3):
+        for log in (data, wide):
+            put(d, bytes([sel]) + log)
+            put(d, bytes([sel]) + log[:len(log) // 2])
+            put(d, bytes([sel]) + log[:100] + b"\x00" * 9 + log[100:])
+            put(d, bytes([sel]) + log[len(log) // 3:])
 
 
 def mp_map(pairs):
