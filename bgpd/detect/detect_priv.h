@@ -375,8 +375,8 @@ struct detect {
 	uint32_t		*vb16;		/* /16 -> its first vb entry */
 	/*
 	 * Per family, a bit per value of an address's first 16 bits: set
-	 * where a block, a chunk or a prefix learned by origin AS lies
-	 * (region_near_mark).  A route of 16 bits or more under a clear
+	 * where a block or a chunk lies (region_near_mark; a prefix learned
+	 * by origin AS always has a chunk in its cell).  A route of 16 bits or more under a clear
 	 * bit, whose origin AS no region has, touches nothing of the
 	 * detector: with one small region watched that is nearly every
 	 * route, which then costs a bit test, not a region match and a

@@ -1044,6 +1044,11 @@ chunk_get(struct detect *d, uint16_t region, const struct bw_prefix *cell,
 	c->aid = cell->aid;
 	c->region = region;
 	c->fixed = 0;
+	/*
+	 * The cell is near region space now.  This also marks every prefix
+	 * learned by origin AS: region_materialize follows every
+	 * region_learn and makes (or finds) a chunk in the prefix's cell.
+	 */
 	region_near_mark(d, cell);
 	d->regions[region].nchunks++;
 	c->next_cell = UINT32_MAX;
@@ -1405,7 +1410,6 @@ region_learn(struct detect *d, const struct bw_prefix *p,
 	r->nlearned++;
 	if (p->aid == AID_INET && !d->reference && m->arow != DET_AROW_NONE) {
 		e->arow = m->arow;
-		region_near_mark(d, p);
 		return;
 	}
 	memset(&b, 0, sizeof(b));
