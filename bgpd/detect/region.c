@@ -301,7 +301,7 @@ block_add(struct detect *d, const struct det_block *b)
 	d->nblocks++;
 }
 
-/* The value of p's first 16 bits (network order). */
+/* The value of p's first 16 bits (network order): also an IPv4 /16. */
 static inline unsigned
 near_slot(const struct bw_prefix *p)
 {
@@ -1007,7 +1007,7 @@ cell4_head(struct detect *d, const struct bw_prefix *cell)
 			fatal("detect");
 		memset(d->cell4, 0xff, 65536 * sizeof(*d->cell4));
 	}
-	return &d->cell4[(unsigned)cell->b[0] << 8 | cell->b[1]];
+	return &d->cell4[near_slot(cell)];
 }
 
 /*
