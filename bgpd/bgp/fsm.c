@@ -220,12 +220,32 @@ fsm_keepalive_due(evutil_socket_t fd, short ev, void *arg)
 		    c->holdtime / 3 : 1);
 }
 
-/* Restarts the hold timer (on KEEPALIVE and UPDATE). */
+/*
+ * Restarts the hold timer (on KEEPALIVE and UPDATE).  libevent takes a
+ * timer's deadline from the time it cached when the loop's turn began,
+ * so every re-arm in one turn sets the same deadline: only the first of
+ * a read of the input (session_read_some, one turn) does it.  A full
+ * table is tens of thousands of UPDATEs, dozens to a read, and each
+ * re-arm moves the timer in libevent's heap.
+ */
 static void
 fsm_hold_restart(struct conn *c)
 {
-	if (c->holdtime > 0)
-		loop_timer_set(c->ev_hold, c->holdtime);
+	if (c->holdtime == 0 || c->hold_visit == c->visit)
+		return;
+	c->hold_visit = c->visit;
+	loop_timer_set(c->ev_hold, c->holdtime);
+}
+
+/* Arms (secs > 0) or stops the hold timer other than by a restart. */
+static void
+fsm_hold_set(struct conn *c, unsigned int secs)
+{
+	c->hold_visit = 0;
+	if (secs > 0)
+		loop_timer_set(c->ev_hold, secs);
+	else
+		evtimer_del(c->ev_hold);
 }
 
 static int
@@ -282,7 +302,7 @@ fsm_connected(struct conn *c)
 	} else
 		p->collision = c;
 	c->state = FSM_OPENSENT;
-	loop_timer_set(c->ev_hold, HOLD_OPENSENT);
+	fsm_hold_set(c, HOLD_OPENSENT);
 	if (fsm_send_open(c) == -1) {
 		fsm_conn_down(c, 0, 0, NULL, 0, "cannot send OPEN", 0);
 		return;
@@ -442,11 +462,9 @@ fsm_recv_open(struct conn *c, const uint8_t *body, size_t len)
 	c->open_received = 1;
 	c->state = FSM_OPENCONFIRM;
 	fsm_send_keepalive(c);
-	if (hold > 0) {
-		loop_timer_set(c->ev_hold, hold);
+	fsm_hold_set(c, hold);
+	if (hold > 0)
 		loop_timer_set(c->ev_keepalive, hold / 3 ? hold / 3 : 1);
-	} else
-		evtimer_del(c->ev_hold);
 	if (c == p->conn)
 		fsm_set_state(p, FSM_OPENCONFIRM);
 

@@ -67,6 +67,8 @@ struct conn {
 	uint16_t		 local_port;
 	uint16_t		 remote_port;
 	size_t			 maxlen;	/* 4096, or 65535 (RFC 8654) */
+	/* Reads of its input so far (each in one loop turn), from 1. */
+	uint32_t		 visit;
 	/* The FSM's, per connection (session.c does not touch them). */
 	uint8_t			 open_received;
 	uint8_t			 eor_pending;	/* End-of-RIB not yet sent */
@@ -77,6 +79,7 @@ struct conn {
 	struct bgp_caps		 caps;		/* its OPEN's (unknown[] cleared) */
 	struct event		*ev_hold;
 	struct event		*ev_keepalive;
+	uint32_t		 hold_visit;	/* visit of its last re-arm */
 };
 TAILQ_HEAD(conns, conn);
 

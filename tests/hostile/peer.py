@@ -352,6 +352,45 @@ def hold_timer_expires(d):
 
 
 @case
+def hold_timer_restarts(d):
+    # Messages restart the hold timer (3 s here): KEEPALIVEs two to a
+    # write (read in one loop turn: fsm_hold_restart re-arms the timer
+    # once per turn) and a burst of UPDATEs, every second for 5 s, keep
+    # the session up past its first 3 s; then, silent, it ends 3 s after
+    # the last message, not 3 s after the first re-arm of a turn.
+    src = "127.0.3.17"
+    p = Peer(src, d.port)
+    try:
+        p.establish(hold=3)
+        upd = update(attrs=std_attrs(), nlri=nlri("192.0.2.0/24"))
+        start = time.time()
+        i = 0
+        while time.time() - start < 5:
+            if i % 2:
+                p.send(keepalive() + keepalive())
+            else:
+                p.send(upd * 20 + keepalive())
+            i += 1
+            time.sleep(1)
+            while True:     # the daemon's KEEPALIVEs and End-of-RIB
+                m = p.recv_msg(timeout=0.01)
+                if m is None:
+                    break
+                assert m[0] != 3, "NOTIFICATION %r after %.1fs" % (
+                    m[1][:2], time.time() - start)
+        assert d.neighbor(src)["state"] == "Established"
+        p.send(keepalive() + keepalive())
+        last = time.time()
+        n = p.expect_notification(timeout=10)
+        took = time.time() - last
+        assert n is not None and n[:2] == (4, 0), "got %r" % (n,)
+        assert 2.5 <= took <= 4.5, "hold timer fired %.1fs after the " \
+            "last message" % took
+    finally:
+        p.close()
+
+
+@case
 def max_prefix(d):
     src = "127.0.3.20"
     p = Peer(src, d.port)
