@@ -162,6 +162,7 @@ t_test_kafka_conf := conf lib
 t_test_json := lib
 t_test_session := $(uses_bgp)
 t_test_sock := lib
+t_test_keysort := lib
 t_test_mrt := lib
 t_test_mrtahead := lib
 t_test_mrt_enc := lib

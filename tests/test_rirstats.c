@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -52,6 +53,74 @@ test_split(void **state)
 	assert_int_equal(rirstats_v4_split(0xffffff00, 512, split_cb, NULL),
 	    -1);
 	assert_int_equal(rirstats_v4_split(0, 0, split_cb, NULL), -1);
+}
+
+/* The split as it was (a search from the largest block down). */
+static int
+ref_split(uint32_t start, uint64_t count, uint32_t *first, uint8_t *len)
+{
+	uint64_t a = start, size;
+	int n = 0, l;
+
+	while (count > 0) {
+		for (l = 0; l < 32; l++) {
+			size = (uint64_t)1 << (32 - l);
+			if ((a & (size - 1)) == 0 && size <= count)
+				break;
+		}
+		size = (uint64_t)1 << (32 - l);
+		first[n] = (uint32_t)a;
+		len[n++] = (uint8_t)l;
+		a += size;
+		count -= size;
+	}
+	return n;
+}
+
+static uint32_t	 got_first[80];
+static uint8_t	 got_len[80];
+static int	 ngot;
+
+static void
+collect_cb(const struct bw_prefix *p, void *arg)
+{
+	(void)arg;
+	got_first[ngot] = (uint32_t)p->b[0] << 24 | (uint32_t)p->b[1] << 16 |
+	    (uint32_t)p->b[2] << 8 | p->b[3];
+	got_len[ngot++] = p->len;
+}
+
+/* Random ranges (and ones at the edges) split as the old loop did. */
+static void
+test_split_random(void **state)
+{
+	uint32_t first[80], x = 99991, start;
+	uint64_t count;
+	uint8_t len[80];
+	int i, n, k;
+
+	(void)state;
+	for (i = 0; i < 200000; i++) {
+		x = x * 1103515245 + 12345;
+		start = x & ~((1u << ((x >> 27) & 15)) - 1);	/* aligned-ish */
+		x = x * 1103515245 + 12345;
+		count = 1 + ((uint64_t)x >> (x & 31));
+		if (i % 1000 == 0)
+			start = 0;
+		if (i % 1000 == 1)
+			count = ((uint64_t)1 << 32) - start;
+		if ((uint64_t)start + count > ((uint64_t)1 << 32))
+			count = ((uint64_t)1 << 32) - start;
+		n = ref_split(start, count, first, len);
+		ngot = 0;
+		assert_int_equal(rirstats_v4_split(start, count, collect_cb,
+		    NULL), n);
+		assert_int_equal(ngot, n);
+		for (k = 0; k < n; k++) {
+			assert_int_equal(got_first[k], first[k]);
+			assert_int_equal(got_len[k], len[k]);
+		}
+	}
 }
 
 static void
@@ -110,6 +179,126 @@ test_fixture(void **state)
 	assert_int_equal(n, 0);
 	b = rirstats_country_blocks(rs, "AU", &n);
 	assert_int_equal(n, 3);	/* 1.0.0.0/24, 1.128.0.0/12, 2001:360::/32 */
+	rirstats_free(rs);
+}
+
+static int
+old_block_cmp(const void *a, const void *b)
+{
+	const struct rirstats_block *x = a, *y = b;
+	int c;
+
+	if ((c = strcmp(x->cc, y->cc)) != 0)
+		return c;
+	return prefix_cmp(&x->pfx, &y->pfx);
+}
+
+/* The same, ties by file << 14 | position loaded (set in file). */
+static int
+stable_block_cmp(const void *a, const void *b)
+{
+	const struct rirstats_block *x = a, *y = b;
+	int c;
+
+	if ((c = old_block_cmp(a, b)) != 0)
+		return c;
+	return x->file < y->file ? -1 : x->file > y->file;
+}
+
+static int
+old_asn_cmp(const void *a, const void *b)
+{
+	const struct rirstats_asn *x = a, *y = b;
+	int c;
+
+	if ((c = strcmp(x->cc, y->cc)) != 0)
+		return c;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/*
+ * The sort (a radix sort on a key since session 15) orders blocks and
+ * AS runs as qsort() with the comparators it replaced: country, then
+ * family, address, length; equal ones in the order loaded.  Two files
+ * of random lines over a few countries, both families, blocks and ASNs
+ * that repeat (within a file and across the two).
+ */
+static void
+test_sort_order(void **state)
+{
+	static const char *ccs[] = { "CN", "KP", "DE", "US", "AU", "ZA",
+	    "CA", "KR", "AT", "CH" };
+	struct rirstats *rs = rirstats_new();
+	struct rirstats_errors errs;
+	struct rirstats_block *rb;
+	struct rirstats_asn *ra;
+	char *buf, name[32];
+	size_t len, cap = 1 << 20, i;
+	uint32_t x = 12345;
+	int f, j;
+
+	(void)state;
+	assert_non_null(buf = malloc(cap));
+	for (f = 0; f < 2; f++) {
+		len = (size_t)snprintf(buf, cap,
+		    "2.3|apnic|2014122%d|3000|19830613|20141221|+1000\n", f);
+		for (j = 0; j < 3000; j++) {
+			const char *cc;
+
+			x = x * 1103515245 + 12345;
+			cc = ccs[(x >> 16) % 10];
+			x = x * 1103515245 + 12345;
+			switch ((x >> 16) % 3) {
+			case 0:
+				len += (size_t)snprintf(buf + len, cap - len,
+				    "apnic|%s|ipv4|%u.%u.%u.0|%u|20110414|"
+				    "allocated\n", cc, 1 + (x >> 28),
+				    (x >> 20) & 0x3, (x >> 8) & 0xff,
+				    256u << ((x >> 4) & 0x3));
+				break;
+			case 1:
+				len += (size_t)snprintf(buf + len, cap - len,
+				    "apnic|%s|ipv6|2001:%x:%x::|%u|20110414|"
+				    "assigned\n", cc, (x >> 24) & 0x3,
+				    (x >> 8) & 0xff00, 40 + 8 * ((x >> 4) & 1));
+				break;
+			default:
+				len += (size_t)snprintf(buf + len, cap - len,
+				    "apnic|%s|asn|%u|%u|20110414|allocated\n",
+				    cc, 64496 + ((x >> 16) & 0x3f),
+				    1 + ((x >> 8) & 3));
+				break;
+			}
+			assert_true(len < cap);
+		}
+		snprintf(name, sizeof(name), "gen%d", f);
+		assert_int_equal(rirstats_load_buf(rs, name, buf, len, &errs),
+		    0);
+	}
+	free(buf);
+	assert_true(rs->nblocks > 1500);
+	assert_true(rs->nasns > 1500);
+	/* Loaded, not sorted yet: the reference, stable by load order. */
+	assert_non_null(rb = malloc(rs->nblocks * sizeof(*rb)));
+	assert_non_null(ra = malloc(rs->nasns * sizeof(*ra)));
+	memcpy(rb, rs->blocks, rs->nblocks * sizeof(*rb));
+	memcpy(ra, rs->asns, rs->nasns * sizeof(*ra));
+	for (i = 0; i < rs->nblocks; i++)	/* the stable tie-break */
+		rb[i].file = (uint16_t)(rb[i].file << 14 | (i & 0x3fff));
+	qsort(rb, rs->nblocks, sizeof(*rb), stable_block_cmp);
+	qsort(ra, rs->nasns, sizeof(*ra), old_asn_cmp);
+	rirstats_sort(rs);
+	for (i = 0; i < rs->nblocks; i++) {
+		assert_int_equal(old_block_cmp(&rs->blocks[i], &rb[i]), 0);
+		assert_int_equal(rs->blocks[i].file, rb[i].file >> 14);
+	}
+	for (i = 0; i < rs->nasns; i++) {
+		assert_int_equal(old_asn_cmp(&rs->asns[i], &ra[i]), 0);
+		assert_int_equal(rs->asns[i].count, ra[i].count);
+		assert_int_equal(rs->asns[i].file, ra[i].file);
+	}
+	free(rb);
+	free(ra);
 	rirstats_free(rs);
 }
 
@@ -185,7 +374,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_split),
+		cmocka_unit_test(test_split_random),
 		cmocka_unit_test(test_fixture),
+		cmocka_unit_test(test_sort_order),
 		cmocka_unit_test(test_bad_lines),
 		cmocka_unit_test(test_hostile_buf),
 	};

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keysort.h"
 #include "log.h"
 #include "rirstats.h"
 
@@ -128,13 +129,12 @@ rirstats_v4_split(uint32_t start, uint64_t count,
 	if (count == 0 || a + count > ((uint64_t)1 << 32))
 		return -1;
 	while (count > 0) {
-		/* Largest aligned block at a that fits in count. */
-		for (len = 0; len < 32; len++) {
-			size = (uint64_t)1 << (32 - len);
-			if ((a & (size - 1)) == 0 && size <= count)
-				break;
-		}
-		size = (uint64_t)1 << (32 - len);
+		/* Largest aligned block at a that fits in count: the lower
+		 * of a's lowest set bit (2^32 at 0) and count's highest. */
+		size = (uint64_t)1 << (63 - __builtin_clzll(count));
+		if (a != 0 && (a & -a) < size)
+			size = a & -a;
+		len = 32 - __builtin_ctzll(size);
 		b[0] = (uint8_t)(a >> 24);
 		b[1] = (uint8_t)(a >> 16);
 		b[2] = (uint8_t)(a >> 8);
@@ -466,15 +466,96 @@ rs_asn_cmp(const void *a, const void *b)
 	return x->first < y->first ? -1 : x->first > y->first;
 }
 
+/* A country code as the high 16 bits of a key, in strcmp order. */
+static uint64_t
+rs_cc_key(const char *cc)
+{
+	uint64_t c0 = (unsigned char)cc[0];
+
+	return (c0 << 56) |
+	    (c0 != 0 ? (uint64_t)(unsigned char)cc[1] << 48 : 0);
+}
+
+/*
+ * The order of rs_block_cmp and rs_asn_cmp, ties in the order loaded
+ * (glibc's qsort is a stable merge sort here), by keysort: a second
+ * with every country's blocks through qsort, a tenth of it so.  If its
+ * scratch memory cannot be had, qsort still does it.
+ */
+static int
+rs_sort_blocks(struct rirstats *rs)
+{
+	struct rirstats_block *copy;
+	struct keysort *ks;
+	const uint8_t *b;
+	size_t i;
+
+	if ((ks = malloc(rs->nblocks * sizeof(*ks))) == NULL)
+		return -1;
+	for (i = 0; i < rs->nblocks; i++) {
+		b = rs->blocks[i].pfx.b;
+		ks[i].k[0] = rs_cc_key(rs->blocks[i].cc) |
+		    (uint64_t)rs->blocks[i].pfx.aid << 40 |
+		    (uint64_t)b[0] << 32 | (uint64_t)b[1] << 24 |
+		    (uint64_t)b[2] << 16 | (uint64_t)b[3] << 8 | b[4];
+		ks[i].k[1] = (uint64_t)b[5] << 56 | (uint64_t)b[6] << 48 |
+		    (uint64_t)b[7] << 40 | (uint64_t)b[8] << 32 |
+		    (uint64_t)b[9] << 24 | (uint64_t)b[10] << 16 |
+		    (uint64_t)b[11] << 8 | b[12];
+		ks[i].k[2] = (uint64_t)b[13] << 56 | (uint64_t)b[14] << 48 |
+		    (uint64_t)b[15] << 40 | (uint64_t)rs->blocks[i].pfx.len;
+		ks[i].v = i;
+	}
+	/* The array keeps its place (its size says when it grows). */
+	if (keysort(ks, rs->nblocks) == -1 ||
+	    (copy = malloc(rs->nblocks * sizeof(*copy))) == NULL) {
+		free(ks);
+		return -1;
+	}
+	memcpy(copy, rs->blocks, rs->nblocks * sizeof(*copy));
+	for (i = 0; i < rs->nblocks; i++)
+		rs->blocks[i] = copy[ks[i].v];
+	free(copy);
+	free(ks);
+	return 0;
+}
+
+static int
+rs_sort_asns(struct rirstats *rs)
+{
+	struct rirstats_asn *copy;
+	struct keysort *ks;
+	size_t i;
+
+	if ((ks = calloc(rs->nasns, sizeof(*ks))) == NULL)
+		return -1;
+	for (i = 0; i < rs->nasns; i++) {
+		ks[i].k[0] = rs_cc_key(rs->asns[i].cc) | rs->asns[i].first;
+		ks[i].v = i;
+	}
+	/* The array keeps its place (its size says when it grows). */
+	if (keysort(ks, rs->nasns) == -1 ||
+	    (copy = malloc(rs->nasns * sizeof(*copy))) == NULL) {
+		free(ks);
+		return -1;
+	}
+	memcpy(copy, rs->asns, rs->nasns * sizeof(*copy));
+	for (i = 0; i < rs->nasns; i++)
+		rs->asns[i] = copy[ks[i].v];
+	free(copy);
+	free(ks);
+	return 0;
+}
+
 void
 rirstats_sort(struct rirstats *rs)
 {
 	if (rs->sorted)
 		return;
-	if (rs->nblocks > 0)
+	if (rs->nblocks > 0 && rs_sort_blocks(rs) == -1)
 		qsort(rs->blocks, rs->nblocks, sizeof(*rs->blocks),
 		    rs_block_cmp);
-	if (rs->nasns > 0)
+	if (rs->nasns > 0 && rs_sort_asns(rs) == -1)
 		qsort(rs->asns, rs->nasns, sizeof(*rs->asns), rs_asn_cmp);
 	rs->sorted = 1;
 }
