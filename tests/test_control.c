@@ -836,14 +836,16 @@ static void
 test_status(void **state)
 {
 	struct fx	*f = *state;
-	char		*got, want[256];
+	char		*got, want[512];
 
 	got = ask(f, "json show status");
 	normalize(got, "uptime", 3600, 3660);
 	snprintf(want, sizeof(want), "OK\n{\"version\":\"%s\",\"uptime\":N,"
 	    "\"loop\":{\"max_stall_ms\":4.3,\"max_stall_cpu_ms\":1.2,"
 	    "\"stalls_over_50ms\":3},"
-	    "\"peers\":2,\"established\":1,\"routes\":6}\n",
+	    "\"peers\":2,\"established\":1,\"routes\":6,"
+	    "\"regions\":{\"total\":0,\"up\":0,\"degraded\":0,\"down\":0,"
+	    "\"blind\":0,\"pending\":0}}\n",
 	    bgpwatch_version());
 	assert_string_equal(got, want);
 	free(got);
@@ -854,7 +856,8 @@ test_status(void **state)
 	assert_non_null(strstr(got, "\nEvent loop: worst stall 4.3 ms, "
 	    "1.2 ms of it running (now reset), 3 stalls over 50 ms\nPeers: "
 	    "2 configured, "
-	    "1 established\nRoutes: 6\n"));
+	    "1 established\nRoutes: 6\nRegions: 0 (0 up, 0 degraded, 0 down, "
+	    "0 blind; 0 in hold-down)\n"));
 	free(got);
 	got = ask(f, "show status");
 	assert_non_null(strstr(got, "\nEvent loop: worst stall 0.0 ms, "
@@ -970,7 +973,7 @@ test_regions(void **state)
 	    "region \"TEN\" {\n prefix 10.0.0.0/8\n}\n";
 	struct fx		*f = *state;
 	struct config_errors	 errs;
-	char			 err[256];
+	char			 err[256], *got;
 
 	f->regions_conf = config_parse_buf("test.conf", conf, strlen(conf),
 	    &errs);
@@ -1009,6 +1012,15 @@ test_regions(void **state)
 	    "  175.45.177.0/24                                 0\n");
 	expect(f, "show region XX", "ERR no region XX\n");
 	expect(f, "json show region XX", "ERR no region XX\n");
+	/* show status counts them by state (a poll without every row). */
+	got = ask(f, "json show status");
+	assert_non_null(strstr(got, ",\"regions\":{\"total\":2,\"up\":0,"
+	    "\"degraded\":0,\"down\":0,\"blind\":2,\"pending\":0}}\n"));
+	free(got);
+	got = ask(f, "show status");
+	assert_non_null(strstr(got, "\nRegions: 2 (0 up, 0 degraded, 0 down, "
+	    "2 blind; 0 in hold-down)\n"));
+	free(got);
 }
 
 /* Metrics over HTTP on a loopback port of the kernel's choosing. */

@@ -136,6 +136,11 @@ struct view_status {
 	size_t		 established;
 	size_t		 routes[AID_MAX];
 	size_t		 routes_total;
+	/* Regions by state (REGION_BLIND .. REGION_DOWN); those with a
+	 * change pending (in hold-down). */
+	size_t		 regions;
+	size_t		 regions_in[4];
+	size_t		 regions_pending;
 };
 
 /*

@@ -1,6 +1,6 @@
 /*
  * show status [reset]: version, uptime, the event loop's worst stall
- * (bgpd.c's probe timer), peers and routes.  With "reset" the answer is
+ * (bgpd.c's probe timer), peers, routes and regions by state.  With "reset" the answer is
  * the status as it was, and the stall maximum starts over from 0 (read
  * and cleared at once, so no stall falls between the two); the count of
  * stalls over 50 ms is never reset.  metrics.c exports the same
@@ -11,9 +11,24 @@
 #include <time.h>
 
 #include "core.h"
+#include "detect.h"
 #include "json.h"
 #include "version.h"
 #include "view.h"
+
+static int
+view_status_region_cb(const struct detect_region_info *ri, void *arg)
+{
+	struct view_status *s = arg;
+
+	s->regions++;
+	if ((size_t)ri->state < sizeof(s->regions_in) /
+	    sizeof(s->regions_in[0]))
+		s->regions_in[ri->state]++;
+	if (ri->pending)
+		s->regions_pending++;
+	return 0;
+}
 
 void
 view_status_gather(struct bgpd *bgpd, int reset, struct view_status *s)
@@ -40,6 +55,9 @@ view_status_gather(struct bgpd *bgpd, int reset, struct view_status *s)
 		s->routes[aid] = rib_total_routes(bgpd->rib, aid);
 		s->routes_total += s->routes[aid];
 	}
+	/* A count per state, so a poll need not render every region. */
+	if (bgpd->detect != NULL)
+		detect_regions(bgpd->detect, view_status_region_cb, s);
 }
 
 int
@@ -59,6 +77,14 @@ view_status_json(const struct view_status *s, struct evbuffer *out)
 	json_uint(&j, "peers", s->peers);
 	json_uint(&j, "established", s->established);
 	json_uint(&j, "routes", s->routes_total);
+	json_obj_open(&j, "regions");
+	json_uint(&j, "total", s->regions);
+	json_uint(&j, "up", s->regions_in[REGION_UP]);
+	json_uint(&j, "degraded", s->regions_in[REGION_DEGRADED]);
+	json_uint(&j, "down", s->regions_in[REGION_DOWN]);
+	json_uint(&j, "blind", s->regions_in[REGION_BLIND]);
+	json_uint(&j, "pending", s->regions_pending);
+	json_obj_close(&j);
 	return json_finish(&j);
 }
 
@@ -72,9 +98,14 @@ view_status_text(const struct view_status *s, struct evbuffer *out)
 	    "Event loop: worst stall %.1f ms, %.1f ms of it running%s, "
 	    "%llu stalls over 50 ms\n"
 	    "Peers: %zu configured, %zu established\n"
-	    "Routes: %zu\n", s->version,
+	    "Routes: %zu\n"
+	    "Regions: %zu (%zu up, %zu degraded, %zu down, %zu blind; "
+	    "%zu in hold-down)\n", s->version,
 	    view_timeframe(s->uptime, tf, sizeof(tf)), s->max_stall * 1000.0,
 	    s->max_stall_cpu * 1000.0, s->reset ? " (now reset)" : "",
 	    (unsigned long long)s->stalls_over_50ms, s->peers,
-	    s->established, s->routes_total) < 0 ? -1 : 0;
+	    s->established, s->routes_total, s->regions,
+	    s->regions_in[REGION_UP], s->regions_in[REGION_DEGRADED],
+	    s->regions_in[REGION_DOWN], s->regions_in[REGION_BLIND],
+	    s->regions_pending) < 0 ? -1 : 0;
 }

@@ -114,6 +114,10 @@ events {
         pm = pending_metric(mport)
         self.assertEqual(list(pm), [("KP-4837", "down")], pm)
         self.assertTrue(0 <= pm[("KP-4837", "down")] <= HOLD4837, pm)
+        # ... and show status counts it (both still up, one pending).
+        st = bw.ctl("show", "status")["regions"]
+        self.assertEqual(st, {"total": 2, "up": 2, "degraded": 0, "down": 0,
+                              "blind": 0, "pending": 1}, st)
         down = wait_for(lambda: regional(events(log)[mark:], "region_down",
                                          "KP-4837"), 30,
                         "region_down of KP-4837")[0]
@@ -135,6 +139,12 @@ events {
         self.assertEqual(rg["KP-4837"]["state"], "down")
         self.assertNotIn("pending", rg["KP-4837"])
         self.assertEqual(pending_metric(mport), {})
+        st = bw.ctl("show", "status")["regions"]
+        self.assertEqual(st, {"total": 2, "up": 1, "degraded": 0, "down": 1,
+                              "blind": 0, "pending": 0}, st)
+        text = bw.ctl_raw("show", "status", json_out=False).stdout
+        self.assertIn("Regions: 2 (1 up, 0 degraded, 1 down, 0 blind; "
+                      "0 in hold-down)", text)
 
         # And back through AS4837.
         mark = len(events(log))
