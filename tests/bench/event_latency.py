@@ -470,11 +470,11 @@ def stall(build, full, work, regions, tag, sources):
         time.sleep(1)
         d.status(reset=True)
         cpu0 = d.cpu()
-        nreg = len(d.query("show regions")["regions"])
+        nreg = d.query("show status")["regions"]["total"]
         with open(d.conf, "a") as f:
             f.write('region "RELOADED" {\n origin-as 174\n hold-down 1s\n}\n')
         d.command("reload")
-        wait_for(lambda: len(d.query("show regions")["regions"]) > nreg and
+        wait_for(lambda: d.query("show status")["regions"]["total"] > nreg and
                  d.settled(), 300, "the reload's regions judged")
         d.quiet()
         st = d.status()
