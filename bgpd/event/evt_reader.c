@@ -81,13 +81,29 @@ evt_skim_head(uint8_t b, size_t *hl, size_t *lenbytes, size_t *fixed,
 	return 0;
 }
 
-int
-evt_msgpack_skim(const uint8_t *p, size_t len, size_t max, size_t *objlen)
+/* Items looked at by this thread's skims: a test's bound on the work. */
+static _Thread_local uint64_t evt_skim_steps;
+
+uint64_t
+evt_reader_skim_steps(void)
+{
+	return evt_skim_steps;
+}
+
+/*
+ * evt_msgpack_skim's walk, giving up (2) after limit items; the items it
+ * looked at go to *steps.
+ */
+static int
+evt_skim_walk(const uint8_t *p, size_t len, size_t max, size_t *objlen,
+    uint64_t limit, uint64_t *steps)
 {
 	size_t	off = 0, need = 1, hl, lb, fixed, count;
 	int	kind;
 
-	while (need > 0) {
+	for (*steps = 0; need > 0; (*steps)++) {
+		if (*steps == limit)
+			return 2;
 		if (off >= len)
 			return 0;
 		if (evt_skim_head(p[off], &hl, &lb, &fixed, &kind) == -1)
@@ -111,6 +127,17 @@ evt_msgpack_skim(const uint8_t *p, size_t len, size_t max, size_t *objlen)
 		return 0;
 	*objlen = off;
 	return 1;
+}
+
+int
+evt_msgpack_skim(const uint8_t *p, size_t len, size_t max, size_t *objlen)
+{
+	uint64_t	steps;
+	int		rv;
+
+	rv = evt_skim_walk(p, len, max, objlen, UINT64_MAX, &steps);
+	evt_skim_steps += steps;
+	return rv;
 }
 
 static int

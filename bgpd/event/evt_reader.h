@@ -68,5 +68,7 @@ int	evt_record_check(const struct msgpack_object *, uint64_t *seq);
  */
 int	evt_msgpack_skim(const uint8_t *p, size_t len, size_t max,
 	    size_t *objlen);
+/* Items the skims of this thread have looked at so far (for tests). */
+uint64_t evt_reader_skim_steps(void);
 
 #endif /* BGPWATCH_EVT_READER_H */
