@@ -58,7 +58,7 @@ evt_get_be(const uint8_t *p, int n)
  * follow) and *items (nested objects that follow).  Returns 0, or -1 for
  * the never-used byte 0xc1.
  */
-static int
+static inline int
 evt_skim_head(uint8_t b, size_t *hl, size_t *lenbytes, size_t *fixed,
     int *kind)
 {
@@ -115,18 +115,27 @@ static int
 evt_skim_walk(const uint8_t *p, size_t len, size_t max, size_t *objlen,
     uint64_t limit, uint64_t *steps)
 {
-	size_t	off = 0, need = 1, hl, lb, fixed, count;
-	int	kind;
+	size_t		 off = 0, need = 1, hl, lb, fixed, count;
+	uint64_t	 n;
+	int		 kind, rv;
 
-	for (*steps = 0; need > 0; (*steps)++) {
-		if (*steps == limit)
-			return 2;
-		if (off >= len)
-			return 0;
-		if (evt_skim_head(p[off], &hl, &lb, &fixed, &kind) == -1)
-			return -1;
-		if (off + hl > len)
-			return off + hl > max ? -1 : 0;
+	for (n = 0; need > 0; n++) {
+		if (n == limit) {
+			rv = 2;
+			goto done;
+		}
+		if (off >= len) {
+			rv = 0;
+			goto done;
+		}
+		if (evt_skim_head(p[off], &hl, &lb, &fixed, &kind) == -1) {
+			rv = -1;
+			goto done;
+		}
+		if (off + hl > len) {
+			rv = off + hl > max ? -1 : 0;
+			goto done;
+		}
 		count = lb > 0 ? (size_t)evt_get_be(p + off + 1, (int)lb) :
 		    0;
 		count += fixed;
@@ -137,13 +146,19 @@ evt_skim_walk(const uint8_t *p, size_t len, size_t max, size_t *objlen,
 		else
 			need += kind == 2 ? 2 * count : count;
 		/* Every pending object takes a byte at least. */
-		if (off > max || need > max - off)
-			return -1;
+		if (off > max || need > max - off) {
+			rv = -1;
+			goto done;
+		}
 	}
-	if (off > len)
-		return 0;
-	*objlen = off;
-	return 1;
+	rv = 0;
+	if (off <= len) {
+		*objlen = off;
+		rv = 1;
+	}
+done:
+	*steps = n;
+	return rv;
 }
 
 int
