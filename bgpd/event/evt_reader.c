@@ -17,10 +17,10 @@
  * items again and again.  So once the skims in one buffer have looked
  * at more items than it can hold bytes (a buffer of records never does)
  * its further skims are answered from a memo of the buffer (evt_memo_*,
- * 20 bytes a position, allocated the first time): for each position,
- * where the walk of the object starting there stops and with how many
- * items pending, worked out once from the same for the position after
- * its header.  The objects that end one after another form a tree whose
+ * 20 bytes a position, 5 MiB at most): for each position, where the
+ * walk of the object starting there stops and with how many items
+ * pending, worked out once from the same for the position after its
+ * header.  The objects that end one after another form a tree whose
  * k-th ancestor is found in O(log) hops (skew-binary jump pointers), so
  * a container's k members are passed over without walking them.  Along
  * a walk the offset plus the items pending never falls (an item takes a
@@ -237,6 +237,7 @@ struct evt_memo_ent {
 #define EVT_MEMO_KIND(e) ((e)->pend >> 30)
 #define EVT_MEMO_FAR	((uint64_t)EVT_RD_CAP + EVT_MAX_SIZE + 1)
 #define EVT_MEMO_NONE	UINT32_MAX
+#define EVT_MEMO_STEP	(16 * 1024)	/* entries the memo grows by */
 #ifndef EVT_RD_PLAIN		/* plain skim items per buffer */
 #define EVT_RD_PLAIN	EVT_RD_CAP
 #endif
@@ -254,7 +255,8 @@ struct evt_reader {
 	msgpack_unpacked res;
 	uint64_t	 plain;		/* plain skim items per buffer */
 	uint64_t	 plain_left;	/* of them, left for buf */
-	struct evt_memo_ent *memo;	/* EVT_RD_CAP, once needed */
+	struct evt_memo_ent *memo;	/* once needed */
+	size_t		 memo_cap;	/* entries, fill or more */
 	uint32_t	 memo_gen;	/* bumped when buf changes */
 	int		 memo_on;	/* buf's skims go through the memo */
 };
@@ -326,7 +328,7 @@ evt_reader_changed(struct evt_reader *r)
 	r->memo_on = 0;
 	if (++r->memo_gen == 0) {	/* stamps 0 are never current */
 		if (r->memo != NULL)
-			memset(r->memo, 0, EVT_RD_CAP * sizeof(*r->memo));
+			memset(r->memo, 0, r->memo_cap * sizeof(*r->memo));
 		r->memo_gen = 1;
 	}
 }
@@ -559,9 +561,13 @@ evt_memo_skim(struct evt_reader *r, size_t c, size_t *objlen)
 	size_t		 hl, lb, fixed;
 	int		 kind;
 
-	if (r->memo == NULL && (r->memo = calloc(EVT_RD_CAP,
-	    sizeof(*r->memo))) == NULL)
-		fatal("evt_memo_skim");
+	if (r->memo_cap < r->fill) {	/* void anyway: fill has grown */
+		free(r->memo);
+		r->memo_cap = (r->fill + EVT_MEMO_STEP - 1) / EVT_MEMO_STEP *
+		    EVT_MEMO_STEP;
+		if ((r->memo = calloc(r->memo_cap, sizeof(*r->memo))) == NULL)
+			fatal("evt_memo_skim");
+	}
 	if (r->memo[c].stamp != r->memo_gen)
 		evt_memo_fill(r, c, &steps);
 	evt_skim_steps += steps;
