@@ -235,8 +235,11 @@ $(FZ)/%.o: %.c
 # edges, top-ups and the fall back to inflate, as 4 MB files do.
 $(FZ)/lib/mrtfile.o: CPPFLAGS_ALL += -DMRTF_INBUF=16384 -DMRTF_LD_IN=65536
 # The event log reader bisects by seq down to 256 bytes, not 256 KiB, so
-# that fuzz_evtlog's inputs (a few KB) go through the bisection.
-$(FZ)/bgpd/event/evt_reader.o: CPPFLAGS_ALL += -DEVT_SEEK_WINDOW=256
+# that fuzz_evtlog's inputs (a few KB) go through the bisection; its skims
+# go to the memo after 64 items in a buffer, not 256 Ki, and each answer
+# of the memo is checked against the plain walk (EVT_MEMO_CHECK).
+$(FZ)/bgpd/event/evt_reader.o: CPPFLAGS_ALL += -DEVT_SEEK_WINDOW=256 \
+    -DEVT_RD_PLAIN=64 -DEVT_MEMO_CHECK
 $(FZ)/libproto.a: $(PROTO_SRCS:%.c=$(FZ)/%.o)
 	@rm -f $@
 	$(AR) rcs $@ $^

@@ -10,6 +10,23 @@
  * damaged bytes it looks for the next record by its envelope's first
  * bytes ("v":1,"seq"), which every record carries right after its map
  * header (evt_build.c writes them so).
+ *
+ * Crafted damage can make every candidate's object run on for most of
+ * EVT_MAX_SIZE (a marker whose map holds the next marker's map, and so
+ * on), and the candidates of one chain of items would walk the same
+ * items again and again.  So once the skims in one buffer have looked
+ * at more items than it can hold bytes (a buffer of records never does)
+ * its further skims are answered from a memo of the buffer (evt_memo_*,
+ * 20 bytes a position, 5 MiB at most): for each position, where the
+ * walk of the object starting there stops and with how many items
+ * pending, worked out once from the same for the position after its
+ * header.  The objects that end one after another form a tree whose
+ * k-th ancestor is found in O(log) hops (skew-binary jump pointers), so
+ * a container's k members are passed over without walking them.  Along
+ * a walk the offset plus the items pending never falls (an item takes a
+ * byte at least), so the size bound is checked once, where it stops.
+ * The answers are the plain walk's, byte for byte; the work is linear
+ * in the buffer.
  */
 #include <sys/stat.h>
 
@@ -41,7 +58,7 @@ evt_get_be(const uint8_t *p, int n)
  * follow) and *items (nested objects that follow).  Returns 0, or -1 for
  * the never-used byte 0xc1.
  */
-static int
+static inline int
 evt_skim_head(uint8_t b, size_t *hl, size_t *lenbytes, size_t *fixed,
     int *kind)
 {
@@ -81,19 +98,44 @@ evt_skim_head(uint8_t b, size_t *hl, size_t *lenbytes, size_t *fixed,
 	return 0;
 }
 
-int
-evt_msgpack_skim(const uint8_t *p, size_t len, size_t max, size_t *objlen)
-{
-	size_t	off = 0, need = 1, hl, lb, fixed, count;
-	int	kind;
+/* Items looked at by this thread's skims: a test's bound on the work. */
+static _Thread_local uint64_t evt_skim_steps;
 
-	while (need > 0) {
-		if (off >= len)
-			return 0;
-		if (evt_skim_head(p[off], &hl, &lb, &fixed, &kind) == -1)
-			return -1;
-		if (off + hl > len)
-			return off + hl > max ? -1 : 0;
+uint64_t
+evt_reader_skim_steps(void)
+{
+	return evt_skim_steps;
+}
+
+/*
+ * evt_msgpack_skim's walk, giving up (2) after limit items; the items it
+ * looked at go to *steps.
+ */
+static int
+evt_skim_walk(const uint8_t *p, size_t len, size_t max, size_t *objlen,
+    uint64_t limit, uint64_t *steps)
+{
+	size_t		 off = 0, need = 1, hl, lb, fixed, count;
+	uint64_t	 n;
+	int		 kind, rv;
+
+	for (n = 0; need > 0; n++) {
+		if (n == limit) {
+			rv = 2;
+			goto done;
+		}
+		if (off >= len) {
+			rv = 0;
+			goto done;
+		}
+		if (evt_skim_head(p[off], &hl, &lb, &fixed, &kind) == -1) {
+			rv = -1;
+			goto done;
+		}
+		if (off + hl > len) {
+			rv = off + hl > max ? -1 : 0;
+			goto done;
+		}
 		count = lb > 0 ? (size_t)evt_get_be(p + off + 1, (int)lb) :
 		    0;
 		count += fixed;
@@ -104,13 +146,30 @@ evt_msgpack_skim(const uint8_t *p, size_t len, size_t max, size_t *objlen)
 		else
 			need += kind == 2 ? 2 * count : count;
 		/* Every pending object takes a byte at least. */
-		if (off > max || need > max - off)
-			return -1;
+		if (off > max || need > max - off) {
+			rv = -1;
+			goto done;
+		}
 	}
-	if (off > len)
-		return 0;
-	*objlen = off;
-	return 1;
+	rv = 0;
+	if (off <= len) {
+		*objlen = off;
+		rv = 1;
+	}
+done:
+	*steps = n;
+	return rv;
+}
+
+int
+evt_msgpack_skim(const uint8_t *p, size_t len, size_t max, size_t *objlen)
+{
+	uint64_t	steps;
+	int		rv;
+
+	rv = evt_skim_walk(p, len, max, objlen, UINT64_MAX, &steps);
+	evt_skim_steps += steps;
+	return rv;
 }
 
 static int
@@ -154,6 +213,35 @@ evt_record_check(const struct msgpack_object *o, uint64_t *seq)
 static const uint8_t evt_marker[] = { 0xa1, 'v', EVT_SCHEMA_VERSION,
 	0xa3, 's', 'e', 'q' };
 
+/*
+ * The memo's entry for one buffer position x.  The plain walk from x
+ * (without the size bound) stops at end: with pend 0 the object ends
+ * there, else the item at end is one it cannot read (EVT_MEMO_*: past
+ * the data, 0xc1, a header past the data) with pend items pending,
+ * that one included.  depth counts the objects that end one after
+ * another from x (x's, then the one at its end, ...) until one that
+ * does not; jump is the skew-binary jump pointer in that tree.  end and
+ * pend are clamped where they would fail any bound anyway.
+ */
+struct evt_memo_ent {
+	uint32_t	stamp;		/* memo_gen: worked out */
+	uint32_t	end;
+	uint32_t	pend;		/* count | EVT_MEMO_* << 30 */
+	uint32_t	depth;
+	uint32_t	jump;
+};
+#define EVT_MEMO_DATA	1U		/* stops at the end of the data */
+#define EVT_MEMO_C1	2U		/* at a 0xc1 byte */
+#define EVT_MEMO_HEAD	3U		/* at a header past the data */
+#define EVT_MEMO_PEND(e) ((e)->pend & 0x3fffffff)
+#define EVT_MEMO_KIND(e) ((e)->pend >> 30)
+#define EVT_MEMO_FAR	((uint64_t)EVT_RD_CAP + EVT_MAX_SIZE + 1)
+#define EVT_MEMO_NONE	UINT32_MAX
+#define EVT_MEMO_STEP	(16 * 1024)	/* entries the memo grows by */
+#ifndef EVT_RD_PLAIN		/* plain skim items per buffer */
+#define EVT_RD_PLAIN	EVT_RD_CAP
+#endif
+
 struct evt_reader {
 	int		 fd;
 	uint8_t		*buf;
@@ -165,7 +253,40 @@ struct evt_reader {
 	int		 resync;	/* looking for the next record */
 	int		 aligning;	/* after a seek: skipping is not damage */
 	msgpack_unpacked res;
+	uint64_t	 plain;		/* plain skim items per buffer */
+	uint64_t	 plain_left;	/* of them, left for buf */
+	struct evt_memo_ent *memo;	/* once needed */
+	size_t		 memo_cap;	/* entries, fill or more */
+	uint32_t	 memo_gen;	/* bumped when buf changes */
+	int		 memo_on;	/* buf's skims go through the memo */
 };
+
+/* The plain items a buffer gets before the memo: a test hook. */
+static _Thread_local uint64_t evt_rd_plain = EVT_RD_PLAIN;
+
+/* Each answer of the memo checked against the walk: a test hook. */
+#ifdef EVT_MEMO_CHECK		/* the fuzz build: a wrong one aborts */
+static _Thread_local int evt_rd_check = 1;
+#else
+static _Thread_local int evt_rd_check;
+#endif
+static _Thread_local uint64_t evt_rd_wrong;
+
+uint64_t
+evt_reader_test_check(int on)
+{
+	evt_rd_check = on;
+	return evt_rd_wrong;
+}
+
+uint64_t
+evt_reader_test_plain(uint64_t items)
+{
+	uint64_t	was = evt_rd_plain;
+
+	evt_rd_plain = items;
+	return was;
+}
 
 struct evt_reader *
 evt_reader_open(const char *path, char *err, size_t errlen)
@@ -182,6 +303,8 @@ evt_reader_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	msgpack_unpacked_init(&r->res);
+	r->plain = r->plain_left = evt_rd_plain;
+	r->memo_gen = 1;
 	return r;
 }
 
@@ -192,8 +315,22 @@ evt_reader_close(struct evt_reader *r)
 		return;
 	close(r->fd);
 	msgpack_unpacked_destroy(&r->res);
+	free(r->memo);
 	free(r->buf);
 	free(r);
+}
+
+/* The buffer's bytes or their offsets change: its memo is void. */
+static void
+evt_reader_changed(struct evt_reader *r)
+{
+	r->plain_left = r->plain;
+	r->memo_on = 0;
+	if (++r->memo_gen == 0) {	/* stamps 0 are never current */
+		if (r->memo != NULL)
+			memset(r->memo, 0, r->memo_cap * sizeof(*r->memo));
+		r->memo_gen = 1;
+	}
 }
 
 /* Reads more of the file behind the buffer.  Returns bytes, 0, or -1. */
@@ -203,6 +340,7 @@ evt_reader_fill(struct evt_reader *r)
 	ssize_t	n;
 
 	if (r->pos > 0) {
+		evt_reader_changed(r);
 		memmove(r->buf, r->buf + r->pos, r->fill - r->pos);
 		r->base += (off_t)r->pos;
 		r->fill -= r->pos;
@@ -214,8 +352,10 @@ evt_reader_fill(struct evt_reader *r)
 		n = pread(r->fd, r->buf + r->fill, EVT_RD_CAP - r->fill,
 		    r->base + (off_t)r->fill);
 	while (n == -1 && errno == EINTR);
-	if (n > 0)
+	if (n > 0) {
 		r->fill += (size_t)n;
+		evt_reader_changed(r);
+	}
 	return n;
 }
 
@@ -280,6 +420,223 @@ evt_reader_resync(struct evt_reader *r)
 	}
 }
 
+/*
+ * The item at buffer position x: 0 with *next (where the walk goes on:
+ * past a scalar's payload, or the container's first member) and *kids
+ * (the members that follow), or the EVT_MEMO_* it stops at.
+ */
+static unsigned int
+evt_memo_item(const struct evt_reader *r, size_t x, uint64_t *next,
+    uint64_t *kids)
+{
+	size_t	hl, lb, fixed;
+	uint64_t count;
+	int	kind;
+
+	if (evt_skim_head(r->buf[x], &hl, &lb, &fixed, &kind) == -1)
+		return EVT_MEMO_C1;
+	if (x + hl > r->fill)
+		return EVT_MEMO_HEAD;
+	count = (lb > 0 ? evt_get_be(r->buf + x + 1, (int)lb) : 0) + fixed;
+	*next = x + hl + (kind == 0 ? count : 0);
+	*kids = kind == 0 ? 0 : kind == 2 ? 2 * count : count;
+	if (*next > EVT_MEMO_FAR)
+		*next = EVT_MEMO_FAR;
+	return 0;
+}
+
+/*
+ * Where k objects that end one after another from y end: the k-th
+ * ancestor of y (k <= its depth), a position that may be past the data.
+ */
+static uint64_t
+evt_memo_hop(const struct evt_reader *r, uint64_t y, uint64_t k,
+    uint64_t *steps)
+{
+	const struct evt_memo_ent *m = r->memo;
+	uint64_t	 to;
+	uint32_t	 x, j;
+
+	if (y >= r->fill)
+		return y;
+	x = (uint32_t)y;
+	to = m[x].depth - k;
+	while (m[x].depth > to) {
+		(*steps)++;
+		j = m[x].jump;
+		if (j != x && m[j].depth >= to)
+			x = j;
+		else if (m[x].end >= r->fill)
+			return m[x].end;
+		else
+			x = m[x].end;
+	}
+	return x;
+}
+
+/* Works out x's entry; the entries of the positions after it are known. */
+static void
+evt_memo_set(struct evt_reader *r, uint32_t x, uint64_t *steps)
+{
+	struct evt_memo_ent	*e = &r->memo[x], *w;
+	uint64_t		 y, k, d, end, pend;
+	unsigned int		 stop;
+	uint32_t		 p, jp;
+
+	e->stamp = r->memo_gen;
+	e->depth = 0;
+	e->jump = x;
+	if ((stop = evt_memo_item(r, x, &y, &k)) != 0) {
+		e->end = x;
+		e->pend = 1 | stop << 30;
+		return;
+	}
+	d = y < r->fill ? r->memo[y].depth : 0;
+	if (k <= d) {			/* the object ends */
+		end = evt_memo_hop(r, y, k, steps);
+		e->end = (uint32_t)end;
+		e->pend = 0;
+		if (end >= r->fill) {
+			e->depth = 1;
+			return;
+		}
+		p = (uint32_t)end;
+		e->depth = r->memo[p].depth + 1;
+		jp = r->memo[p].jump;
+		if (r->memo[p].depth - r->memo[jp].depth ==
+		    r->memo[jp].depth - r->memo[r->memo[jp].jump].depth)
+			e->jump = r->memo[jp].jump;
+		else
+			e->jump = p;
+		return;
+	}
+	/* Member d + 1 does not end: the walk stops where its does. */
+	end = evt_memo_hop(r, y, d, steps);
+	if (end >= r->fill) {
+		e->end = (uint32_t)end;
+		pend = k - d;
+		stop = EVT_MEMO_DATA;
+	} else {
+		w = &r->memo[end];
+		e->end = w->end;
+		pend = EVT_MEMO_PEND(w) + (k - d - 1);
+		stop = EVT_MEMO_KIND(w);
+	}
+	if (pend > EVT_MAX_SIZE + 1)
+		pend = EVT_MAX_SIZE + 1;
+	e->pend = (uint32_t)pend | stop << 30;
+}
+
+/*
+ * Works out the entries of c and of the positions its walk goes through,
+ * last first (the chain is linked back through jump meanwhile).
+ */
+static void
+evt_memo_fill(struct evt_reader *r, size_t c, uint64_t *steps)
+{
+	uint64_t	 y, k;
+	uint32_t	 x, prev = EVT_MEMO_NONE;
+
+	for (y = c; y < r->fill && r->memo[y].stamp != r->memo_gen;) {
+		(*steps)++;
+		x = (uint32_t)y;
+		r->memo[x].jump = prev;
+		prev = x;
+		if (evt_memo_item(r, x, &y, &k) != 0)
+			break;
+	}
+	while ((x = prev) != EVT_MEMO_NONE) {
+		(*steps)++;
+		prev = r->memo[x].jump;
+		evt_memo_set(r, x, steps);
+	}
+}
+
+/* evt_msgpack_skim(buf + c, fill - c, EVT_MAX_SIZE) from the memo. */
+static int
+evt_memo_skim(struct evt_reader *r, size_t c, size_t *objlen)
+{
+	const struct evt_memo_ent *e;
+	uint64_t	 steps = 0, end, pend;
+	size_t		 hl, lb, fixed;
+	int		 kind;
+
+	if (r->memo_cap < r->fill) {	/* void anyway: fill has grown */
+		free(r->memo);
+		r->memo_cap = (r->fill + EVT_MEMO_STEP - 1) / EVT_MEMO_STEP *
+		    EVT_MEMO_STEP;
+		if ((r->memo = calloc(r->memo_cap, sizeof(*r->memo))) == NULL)
+			fatal("evt_memo_skim");
+	}
+	if (r->memo[c].stamp != r->memo_gen)
+		evt_memo_fill(r, c, &steps);
+	evt_skim_steps += steps;
+	e = &r->memo[c];
+	end = e->end;
+	if ((pend = EVT_MEMO_PEND(e)) == 0) {
+		if (end - c > EVT_MAX_SIZE)
+			return -1;
+		if (end > r->fill)
+			return 0;
+		*objlen = end - c;
+		return 1;
+	}
+	if (end + pend > c + EVT_MAX_SIZE)
+		return -1;
+	switch (EVT_MEMO_KIND(e)) {
+	case EVT_MEMO_DATA:
+		return 0;
+	case EVT_MEMO_C1:
+		return -1;
+	default:
+		(void)evt_skim_head(r->buf[end], &hl, &lb, &fixed, &kind);
+		return end + hl - c > EVT_MAX_SIZE ? -1 : 0;
+	}
+}
+
+/* Whether the memo's answer at pos is not the plain walk's (tests). */
+static int
+evt_memo_wrong(const struct evt_reader *r, int rv, const size_t *objlen)
+{
+	uint64_t	steps;
+	size_t		len = 0;
+
+	return evt_skim_walk(r->buf + r->pos, r->fill - r->pos, EVT_MAX_SIZE,
+	    &len, UINT64_MAX, &steps) != rv || (rv == 1 && len != *objlen);
+}
+
+/*
+ * evt_msgpack_skim of the object at pos: walked, until the buffer's
+ * walks have looked at as many items as it can hold bytes; then from
+ * the memo.
+ */
+static int
+evt_reader_skim(struct evt_reader *r, size_t *objlen)
+{
+	uint64_t	steps;
+	int		rv;
+
+	if (r->pos >= r->fill)
+		return 0;
+	if (!r->memo_on) {
+		rv = evt_skim_walk(r->buf + r->pos, r->fill - r->pos,
+		    EVT_MAX_SIZE, objlen, r->plain_left, &steps);
+		evt_skim_steps += steps;
+		r->plain_left -= steps;
+		if (rv != 2)
+			return rv;
+		r->memo_on = 1;
+	}
+	rv = evt_memo_skim(r, r->pos, objlen);
+	if (evt_rd_check && evt_memo_wrong(r, rv, objlen)) {
+#ifdef EVT_MEMO_CHECK
+		abort();
+#endif
+		evt_rd_wrong++;
+	}
+	return rv;
+}
+
 /* Decodes the complete object of olen bytes at pos as a record. */
 static int
 evt_reader_decode(struct evt_reader *r, size_t olen, struct evt_record *rec)
@@ -312,8 +669,7 @@ evt_reader_next(struct evt_reader *r, struct evt_record *rec)
 	for (;;) {
 		if (r->resync && (rv = evt_reader_resync(r)) != 1)
 			return rv;
-		rv = evt_msgpack_skim(r->buf + r->pos, r->fill - r->pos,
-		    EVT_MAX_SIZE, &olen);
+		rv = evt_reader_skim(r, &olen);
 		if (rv == 0) {
 			if ((n = evt_reader_fill(r)) <= 0)
 				return n == 0 ? 0 : -1;
@@ -338,6 +694,7 @@ evt_reader_seek(struct evt_reader *r, off_t off, int resync)
 	}
 	r->base = off;
 	r->pos = r->fill = 0;
+	evt_reader_changed(r);
 	r->good_end = off;
 	r->skipping = 0;
 	r->resync = r->aligning = resync && off > 0;

@@ -68,5 +68,17 @@ int	evt_record_check(const struct msgpack_object *, uint64_t *seq);
  */
 int	evt_msgpack_skim(const uint8_t *p, size_t len, size_t max,
 	    size_t *objlen);
+/* Items the skims of this thread have looked at so far (for tests). */
+uint64_t evt_reader_skim_steps(void);
+/*
+ * For tests: the items a reader's plain skims may look at in one buffer
+ * before its memo answers them (0: always the memo, UINT64_MAX: never).
+ * Readers opened after the call, in this thread, take it.  Returns
+ * the number it replaces.
+ */
+uint64_t evt_reader_test_plain(uint64_t items);
+/* For tests: each answer of the memo checked against the plain walk
+ * (on); returns how many were wrong so far. */
+uint64_t evt_reader_test_check(int on);
 
 #endif /* BGPWATCH_EVT_READER_H */
