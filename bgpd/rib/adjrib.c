@@ -708,10 +708,8 @@ static size_t
 adjrib_nlri_batch(struct adjrib *door, struct bgp_nlri_iter *it,
     struct bw_prefix *pfx, uint32_t *id)
 {
-	size_t k = 0;
+	size_t k = bgp_nlri_take(it, pfx, id, RIB_PREFETCH_MAX);
 
-	while (k < RIB_PREFETCH_MAX && bgp_nlri_next(it, &pfx[k], &id[k]) == 1)
-		k++;
 	if (k > 1)
 		rib_prefetch(door->rib, pfx, k);
 	return k;
@@ -729,6 +727,8 @@ adjrib_withdraw_nlri(struct rib_src *src, const struct bgp_view *v,
 	double now = 0;
 	int n = 0;
 
+	if (v->len == 0)	/* most UPDATEs withdraw nothing */
+		return 0;
 	bgp_nlri_iter_init(&it, v, aid, src->addpath[aid]);
 	while ((k = adjrib_nlri_batch(src->door, &it, pfx, id)) > 0)
 		for (i = 0; i < k; i++) {
