@@ -162,7 +162,7 @@ upd_attrs(struct upd_pstate *ps, struct buf *ab)
 }
 
 /* Carves a 2-byte length-prefixed field.  Returns 0, or -1 on overrun. */
-static int
+static inline int
 upd_field(struct buf *b, struct buf *field, struct bgp_view *v)
 {
 	uint16_t	len;
@@ -184,7 +184,7 @@ upd_prefixes(struct upd_pstate *ps, struct bgp_view *v, int addpath)
 {
 	uint32_t	good;
 
-	if (nlri_check(v, AID_INET, addpath, &good) != -1)
+	if (v->len == 0 || nlri_check(v, AID_INET, addpath, &good) != -1)
 		return 0;
 	v->len = good;
 	upd_error(ps, ACT_SESSION_RESET, 0, ERR_UPD_NETWORK, NULL, 0,
