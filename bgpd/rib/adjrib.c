@@ -738,8 +738,11 @@ adjrib_withdraw_nlri(struct rib_src *src, const struct bgp_view *v,
 	return n;
 }
 
-/* One route; watched: -1 to ask the observer's filter, else its answer. */
-static void
+/*
+ * One route; watched: -1 to ask the observer's filter, else its answer.
+ * Inline: the loop of a watched field calls it per route.
+ */
+static inline void
 adjrib_announce_w(struct rib_src *src, const struct bw_prefix *pfx,
     uint32_t id, struct rattr *a, int watched, double *now)
 {
