@@ -606,28 +606,29 @@ blob_fresh(const struct blobkey *k, int i)
 static struct rattr *
 rattr_new(struct intern *in, const struct rattr *key, const struct blobkey *k)
 {
-	struct iblob *found[B_MAX];
+	struct iblob **bp;
 	struct rattr *r;
 	struct bgp_view v;
-	int i;
+	int i, j;
 
 	if ((r = slab_alloc(&in->attr_slab)) == NULL)
 		return NULL;
 	*r = *key;
 	r->refcnt = 1;
-	for (i = 0; i < B_MAX; i++) {
-		found[i] = *rattr_blob(r, i);
-		*rattr_blob(r, i) = NULL;
-	}
+	/* In place: the key's pointers are the blobs the probe found. */
 	for (i = 0; i < B_MAX; i++) {
 		if (k[i].len == 0)
 			continue;
-		if (found[i] != NULL)
-			found[i]->refcnt++;
-		else if ((found[i] = blob_get(in, &k[i],
-		    blob_fresh(k, i))) == NULL)
+		bp = rattr_blob(r, i);
+		if (*bp != NULL)
+			(*bp)->refcnt++;
+		else if ((*bp = blob_get(in, &k[i], blob_fresh(k, i))) ==
+		    NULL) {
+			/* from i on they hold no reference */
+			for (j = i; j < B_MAX; j++)
+				*rattr_blob(r, j) = NULL;
 			goto fail;
-		*rattr_blob(r, i) = found[i];
+		}
 	}
 	v = iblob_view(r->aspath);
 	r->origin_as = v.len > 0 ? bgp_aspath_origin(&v) : 0;
@@ -661,7 +662,8 @@ intern_attrs(struct intern *in, const struct bgp_attrs *a)
 		r->refcnt++;
 	else
 		r = rattr_new(in, &key, k);
-	free(heap);
+	if (heap != NULL)
+		free(heap);
 	return r;
 }
 
