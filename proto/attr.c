@@ -244,10 +244,12 @@ attr_desc(uint8_t code)
 static int
 attr_seen(struct upd_pstate *ps, uint8_t code)
 {
-	int	was = ps->seen[code >> 3] & (1 << (code & 7));
+	uint64_t	*w = &ps->seen[code >> 6];
+	uint64_t	 bit = (uint64_t)1 << (code & 63);
+	int		 was = (*w & bit) != 0;
 
-	ps->seen[code >> 3] |= (uint8_t)(1 << (code & 7));
-	return was != 0;
+	*w |= bit;
+	return was;
 }
 
 /*
