@@ -12,6 +12,13 @@
 #include "bgpwatch.h"
 #include "update_int.h"
 
+/* aid_maxplen's answer without its two calls (twice per NLRI field). */
+static inline unsigned int
+nlri_maxplen(uint8_t aid)
+{
+	return aid == AID_INET ? 32 : aid == AID_INET6 ? 128 : 0;
+}
+
 /*
  * One loop per case (with and without path ids), the reader's offset in
  * a register: every prefix of every UPDATE comes through here before it
@@ -22,7 +29,7 @@ nlri_check(const struct bgp_view *v, uint8_t aid, int addpath,
     uint32_t *good)
 {
 	struct buf	b;
-	unsigned int	maxplen = (unsigned int)aid_maxplen(aid);
+	unsigned int	maxplen = nlri_maxplen(aid);
 	int		n = 0;
 	size_t		off = 0;
 	uint8_t		plen;
@@ -60,7 +67,7 @@ bgp_nlri_iter_init(struct bgp_nlri_iter *it, const struct bgp_view *v,
 	buf_init(&it->b, v->p, v->len);
 	it->aid = aid;
 	it->addpath = addpath != 0;
-	it->maxplen = (uint8_t)aid_maxplen(aid);
+	it->maxplen = (uint8_t)nlri_maxplen(aid);
 }
 
 int
