@@ -190,6 +190,14 @@ void	bgp_nlri_iter_init(struct bgp_nlri_iter *, const struct bgp_view *,
  */
 int	bgp_nlri_next(struct bgp_nlri_iter *, struct bw_prefix *,
 	    uint32_t *path_id);
+/*
+ * The next prefixes, up to max, into pfx[] and path_id[] as
+ * bgp_nlri_next would give them one by one.  Returns how many; fewer than
+ * max only at the end of the field or at a malformed prefix (which ends
+ * the walk, as bgp_nlri_next's -1 does).
+ */
+size_t	bgp_nlri_take(struct bgp_nlri_iter *, struct bw_prefix *pfx,
+	    uint32_t *path_id, size_t max);
 
 /* Walks the segments of a 4-octet AS path view. */
 struct bgp_aspath_iter {

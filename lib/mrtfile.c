@@ -442,19 +442,14 @@ produce(struct mrt_file *f, uint8_t *out, size_t room)
 	}
 }
 
-/*
- * Makes at least need bytes available in the window.  Returns 1, 0 if
- * the input ended first, -1 on an error.
- */
+/* fill() when the window is short of need bytes. */
 static int
-fill(struct mrt_file *f, size_t need)
+fill_more(struct mrt_file *f, size_t need)
 {
 	uint8_t *nw;
 	size_t ncap;
 	ssize_t n;
 
-	if (f->len - f->off >= need)
-		return 1;
 	if (f->ld != NULL && (n = ld_fill_window(f, need)) != -2)
 		return (int)n;
 	if (f->cap - f->off < need) {
@@ -485,6 +480,19 @@ fill(struct mrt_file *f, size_t need)
 		f->len += (size_t)n;
 	}
 	return 1;
+}
+
+/*
+ * Makes at least need bytes available in the window.  Returns 1, 0 if
+ * the input ended first, -1 on an error.  Inline: twice per record, and
+ * the bytes are nearly always there.
+ */
+static inline int
+fill(struct mrt_file *f, size_t need)
+{
+	if (f->len - f->off >= need)
+		return 1;
+	return fill_more(f, need);
 }
 
 static struct mrt_file *

@@ -79,16 +79,29 @@ aspath_count(const struct bgp_view *v, int asnlen)
 	return n;
 }
 
-/* Appends a segment of n 2-octet ASes from b, widened to 4 octets. */
+/*
+ * Appends a segment of n 2-octet ASes from b, widened to 4 octets: the
+ * room for them checked once, not per AS (every AS of every path of a
+ * 2-octet session or TABLE_DUMP comes through here).  Only the ASes b
+ * holds are written; the writer fails when they do not fit.
+ */
 static void
-seg_put_wide(struct wbuf *w, uint8_t type, uint8_t n, struct buf *b)
+seg_put_wide(struct wbuf *w, uint8_t type, uint8_t n, const struct buf *b)
 {
-	uint16_t	as;
+	const uint8_t	*src = buf_cur(b);
+	uint8_t		*dst;
+	size_t		 i, k = n;
 
 	wbuf_put_u8(w, type);
 	wbuf_put_u8(w, n);
-	while (n-- > 0 && buf_get_u16(b, &as) == 0)
-		wbuf_put_u32(w, as);
+	if (k > buf_left(b) / 2)
+		k = buf_left(b) / 2;
+	if (!wbuf_room(w, k * 4))
+		return;
+	dst = w->p + w->len;
+	for (i = 0; i < k; i++)
+		put_u32(dst + i * 4, get_u16(src + i * 2));
+	w->len += k * 4;
 }
 
 /*

@@ -40,12 +40,21 @@ attr_aspath(struct upd_pstate *ps, struct buf *v)
 	return 0;
 }
 
-/* An MP_REACH_NLRI next hop takes precedence (RFC 4760 3). */
+/*
+ * An MP_REACH_NLRI next hop takes precedence (RFC 4760 3).  The row has
+ * checked the length: 4 bytes, copied with a constant size.
+ */
 static int
 attr_nexthop(struct upd_pstate *ps, struct buf *v)
 {
-	if (!ps->mp_nh)
-		addr_set(&ps->u->attrs.nexthop, AID_INET, buf_cur(v));
+	struct bw_addr	*nh = &ps->u->attrs.nexthop;
+
+	if (!ps->mp_nh) {
+		memset(nh, 0, sizeof(*nh));
+		nh->aid = AID_INET;
+		if (buf_get_bytes(v, nh->b, 4) == -1)
+			return ERR_UPD_ATTRLEN;
+	}
 	A_SET(ps, ATTR_NEXT_HOP);
 	return 0;
 }
@@ -235,14 +244,19 @@ attr_desc(uint8_t code)
 static int
 attr_seen(struct upd_pstate *ps, uint8_t code)
 {
-	int	was = ps->seen[code >> 3] & (1 << (code & 7));
+	uint64_t	*w = &ps->seen[code >> 6];
+	uint64_t	 bit = (uint64_t)1 << (code & 63);
+	int		 was = (*w & bit) != 0;
 
-	ps->seen[code >> 3] |= (uint8_t)(1 << (code & 7));
-	return was != 0;
+	*w |= bit;
+	return was;
 }
 
-/* Judges one attribute; ps->attr points at it, v at its value. */
-static void
+/*
+ * Judges one attribute; ps->attr points at it, v at its value.  Returns
+ * the action it took (ACT_NONE for a good one).
+ */
+static enum bgp_action
 attr_one(struct upd_pstate *ps, uint8_t flags, uint8_t code, struct buf *v)
 {
 	const struct attr_desc	*d = &attr_table[code];
@@ -251,54 +265,60 @@ attr_one(struct upd_pstate *ps, uint8_t flags, uint8_t code, struct buf *v)
 
 	if (attr_seen(ps, code)) {
 		/* RFC 7606 3.g: keep the first, except for the MP ones */
-		if (code == ATTR_MP_REACH_NLRI || code == ATTR_MP_UNREACH_NLRI)
+		if (code == ATTR_MP_REACH_NLRI || code == ATTR_MP_UNREACH_NLRI) {
 			upd_error(ps, RESET, code, ERR_UPD_ATTRLIST, NULL, 0,
 			    "duplicate MP attribute");
-		else
-			upd_attr_error(ps, DISC, code, ERR_UPD_ATTRLIST,
-			    "duplicate attribute");
-		return;
+			return RESET;
+		}
+		upd_attr_error(ps, DISC, code, ERR_UPD_ATTRLIST,
+		    "duplicate attribute");
+		return DISC;
 	}
 	if (d->decode == NULL) {
-		if (!(flags & ATTR_OPTIONAL))
+		if (!(flags & ATTR_OPTIONAL)) {
 			upd_attr_error(ps, RESET, code, ERR_UPD_UNKNWN_WK_ATTR,
 			    "unrecognized well-known attribute");
-		else
-			ps->u->attrs.n_unknown++;
-		return;
+			return RESET;
+		}
+		ps->u->attrs.n_unknown++;
+		return ACT_NONE;
 	}
 	if (d->ibgp_only && ps->ctx->ebgp) {
 		/* RFC 7606 7.5: not an error, so no subcode */
 		upd_attr_error(ps, DISC, code, 0,
 		    "LOCAL_PREF from an external peer");
-		return;
+		return DISC;
 	}
 	if ((flags & (ATTR_OPTIONAL | ATTR_TRANSITIVE)) != d->flags) {
 		upd_attr_error(ps, d->action, code, ERR_UPD_ATTRFLAGS,
 		    "bad attribute flags");
-		return;
+		return d->action;
 	}
 	if (len < d->minlen || len > d->maxlen ||
 	    (d->mult != 0 && len % d->mult != 0)) {
 		upd_attr_error(ps, d->action, code, ERR_UPD_ATTRLEN,
 		    "bad attribute length");
-		return;
+		return d->action;
 	}
-	if ((sub = d->decode(ps, v)) != 0)
+	if ((sub = d->decode(ps, v)) != 0) {
 		upd_attr_error(ps, d->action, code, (uint8_t)sub,
 		    "malformed attribute");
+		return d->action;
+	}
+	return ACT_NONE;
 }
 
 /*
- * Reads one attribute header and value.  Returns 0, or -1 on overrun.
- * Inline, the header's bounds checked as one (every attribute of every
- * UPDATE comes through here).
+ * Reads one attribute header and value.  Returns 0, or -1 on overrun
+ * (then *code is the header's if it has one, for the error, and b's
+ * position is left anywhere).  Inline, the header's bounds checked as
+ * one (every attribute of every UPDATE comes through here).
  */
 static inline int
 attr_get(struct buf *b, uint8_t *flags, uint8_t *code, struct buf *v)
 {
-	uint16_t	len;
-	uint8_t		len8 = 0;
+	const uint8_t	*h = buf_cur(b);
+	size_t		 hlen = 3, len;
 
 	if (buf_left(b) < 3) {
 		/* A header cut short: its code if there, for the error. */
@@ -306,15 +326,17 @@ attr_get(struct buf *b, uint8_t *flags, uint8_t *code, struct buf *v)
 			(void)buf_get_u8(b, code);
 		return -1;
 	}
-	(void)buf_get_u8(b, flags);
-	(void)buf_get_u8(b, code);
+	*flags = h[0];
+	*code = h[1];
 	if (*flags & ATTR_EXTLEN) {
-		if (buf_get_u16(b, &len) == -1)
+		if (buf_left(b) < 4)
 			return -1;
-	} else {
-		(void)buf_get_u8(b, &len8);
-		len = len8;
-	}
+		len = get_u16(h + 2);
+		hlen = 4;
+	} else
+		len = h[2];
+	if (buf_skip(b, hlen) == -1)
+		return -1;
 	return buf_get_sub(b, len, v);
 }
 
@@ -326,27 +348,29 @@ attr_get(struct buf *b, uint8_t *flags, uint8_t *code, struct buf *v)
 void
 attr_walk(struct upd_pstate *ps, struct buf *b)
 {
+	struct buf	r = *b;		/* in registers: the stores through ps
+					 * (bytes) would have b read again */
 	struct buf	v;
 	size_t		start;
 	uint8_t		flags, code;
 
-	while (buf_left(b) > 0) {
-		start = b->off;
+	while (buf_left(&r) > 0) {
+		start = r.off;
 		code = 0;
-		if (attr_get(b, &flags, &code, &v) == -1) {
-			ps->attr = b->p + start;
-			ps->attrlen = b->len - start;
+		ps->attr = buf_cur(&r);
+		if (attr_get(&r, &flags, &code, &v) == -1) {
+			ps->attrlen = r.len - start;
 			upd_attr_error(ps, WDRAW, code, ERR_UPD_ATTRLEN,
 			    "attribute overruns the attribute block");
-			return;
+			break;
 		}
-		ps->attr = b->p + start;
-		ps->attrlen = b->off - start;
+		ps->attrlen = r.off - start;
 		ps->nattrs++;
-		attr_one(ps, flags, code, &v);
-		if (ps->u->action == ACT_SESSION_RESET)
-			return;
+		if (attr_one(ps, flags, code, &v) != ACT_NONE &&
+		    ps->u->action == ACT_SESSION_RESET)
+			break;
 	}
+	b->off = r.off;
 }
 
 void

@@ -38,22 +38,29 @@ mrt_hdr_decode(const uint8_t *p, size_t n, struct mrt_hdr *h)
 	return 0;
 }
 
-/* Reads an address of the AFI's size; -1 for another AFI or on overrun. */
+/*
+ * Reads an address of the AFI's size; -1 for another AFI or on overrun
+ * (a untouched).  Each family's copy has a constant size (two of these
+ * per BGP4MP record: a call and a variable-length copy each were a
+ * quarter of a record's decoding).
+ */
 static int
 get_addr(struct buf *b, uint16_t afi, struct bw_addr *a)
 {
-	uint8_t raw[BW_ADDR_MAX];
-	uint8_t aid;
+	struct bw_addr	t;
 
-	if (afi == AFI_IPV4)
-		aid = AID_INET;
-	else if (afi == AFI_IPV6)
-		aid = AID_INET6;
-	else
+	memset(&t, 0, sizeof(t));
+	if (afi == AFI_IPV4) {
+		t.aid = AID_INET;
+		if (buf_get_bytes(b, t.b, 4) == -1)
+			return -1;
+	} else if (afi == AFI_IPV6) {
+		t.aid = AID_INET6;
+		if (buf_get_bytes(b, t.b, 16) == -1)
+			return -1;
+	} else
 		return -1;
-	if (buf_get_bytes(b, raw, (size_t)aid_addrlen(aid)) == -1)
-		return -1;
-	addr_set(a, aid, raw);
+	*a = t;
 	return 0;
 }
 
@@ -91,7 +98,7 @@ static const struct bgp4mp_desc {
 	/* 2 ENTRY and 3 SNAPSHOT (deprecated) stay unused */
 };
 
-/* BGP4MP(_ET) MESSAGE* and STATE_CHANGE*. */
+/* BGP4MP(_ET) MESSAGE* and STATE_CHANGE*; r comes zeroed. */
 static int
 bgp4mp_decode(struct buf *b, uint16_t subtype, struct mrt_record *r,
     const char **errstr)
@@ -101,7 +108,6 @@ bgp4mp_decode(struct buf *b, uint16_t subtype, struct mrt_record *r,
 	struct buf peek;
 	uint16_t afi, msglen;
 
-	memset(m, 0, sizeof(*m));
 	if (subtype >= sizeof(bgp4mp_desc) / sizeof(bgp4mp_desc[0]) ||
 	    !bgp4mp_desc[subtype].used) {
 		r->kind = MRT_K_SKIP;

@@ -6,26 +6,48 @@
  * applied; the caller then walks the prefixes with bgp_nlri_next, which
  * masks the bits past each prefix length.
  */
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "bgpwatch.h"
 #include "update_int.h"
 
+/* aid_maxplen's answer without its two calls (twice per NLRI field). */
+static inline unsigned int
+nlri_maxplen(uint8_t aid)
+{
+	return aid == AID_INET ? 32 : aid == AID_INET6 ? 128 : 0;
+}
+
+/*
+ * One loop per case (with and without path ids), the reader's offset in
+ * a register: every prefix of every UPDATE comes through here before it
+ * is decoded again by bgp_nlri_take.
+ */
 int
 nlri_check(const struct bgp_view *v, uint8_t aid, int addpath,
     uint32_t *good)
 {
 	struct buf	b;
-	int		maxplen = aid_maxplen(aid), n = 0;
+	unsigned int	maxplen = nlri_maxplen(aid);
+	int		n = 0;
 	size_t		off = 0;
 	uint8_t		plen;
 
 	buf_init(&b, v->p, v->len);
-	while (buf_left(&b) > 0) {
-		if (addpath && buf_skip(&b, 4) == -1)
-			goto fail;
-		if (buf_get_u8(&b, &plen) == -1 || plen > maxplen ||
-		    buf_skip(&b, (plen + 7) / 8) == -1)
+	if (addpath) {
+		while (buf_left(&b) > 0) {
+			if (buf_skip(&b, 4) == -1 ||
+			    buf_get_u8(&b, &plen) == -1 || plen > maxplen ||
+			    buf_skip(&b, (plen + 7u) / 8) == -1)
+				goto fail;
+			off = b.off;
+			n++;
+		}
+		return n;
+	}
+	while (buf_get_u8(&b, &plen) == 0) {
+		if (plen > maxplen || buf_skip(&b, (plen + 7u) / 8) == -1)
 			goto fail;
 		off = b.off;
 		n++;
@@ -45,7 +67,7 @@ bgp_nlri_iter_init(struct bgp_nlri_iter *it, const struct bgp_view *v,
 	buf_init(&it->b, v->p, v->len);
 	it->aid = aid;
 	it->addpath = addpath != 0;
-	it->maxplen = (uint8_t)aid_maxplen(aid);
+	it->maxplen = (uint8_t)nlri_maxplen(aid);
 }
 
 int
@@ -73,6 +95,69 @@ bgp_nlri_next(struct bgp_nlri_iter *it, struct bw_prefix *pfx,
  fail:
 	it->b.off = it->b.len;
 	return -1;
+}
+
+/* Big-endian load of the n (< 4) bytes at p, as the top of a word. */
+static inline uint32_t
+nlri_load_short(const uint8_t *p, size_t n)
+{
+	uint32_t	w = 0;
+	size_t		i;
+
+	for (i = 0; i < n; i++)
+		w |= (uint32_t)p[i] << (24 - 8 * i);
+	return w;
+}
+
+/*
+ * bgp_nlri_take for IPv4 without path ids (nearly every prefix there
+ * is): the reader in registers and no call per prefix.  With 4 bytes
+ * left in the field (all but its last prefixes) the address is loaded in
+ * one go and the bits past plen masked off: bytes past the prefix are
+ * read, never past the field.  The result is prefix_set's.
+ */
+static size_t
+nlri_take4(struct bgp_nlri_iter *it, struct bw_prefix *pfx,
+    uint32_t *path_id, size_t max)
+{
+	struct buf	b = it->b;
+	size_t		k, n;
+	uint32_t	w;
+	uint8_t		plen;
+
+	for (k = 0; k < max && buf_get_u8(&b, &plen) == 0; k++) {
+		n = (plen + 7u) / 8;
+		if (plen > 32 || buf_left(&b) < n) {
+			it->b.off = it->b.len;
+			return k;
+		}
+		w = buf_left(&b) >= 4 ? get_u32(buf_cur(&b)) :
+		    nlri_load_short(buf_cur(&b), n);
+		b.off += n;
+		/* the top plen bits: none for 0, all for 32 */
+		w = htonl(w & (uint32_t)(0xffffffff00000000ULL >> plen));
+		memset(&pfx[k], 0, sizeof(pfx[k]));
+		pfx[k].aid = AID_INET;
+		pfx[k].len = plen;
+		memcpy(pfx[k].b, &w, sizeof(w));
+		path_id[k] = 0;
+	}
+	it->b.off = b.off;
+	return k;
+}
+
+size_t
+bgp_nlri_take(struct bgp_nlri_iter *it, struct bw_prefix *pfx,
+    uint32_t *path_id, size_t max)
+{
+	size_t	k;
+
+	if (it->aid == AID_INET && !it->addpath)
+		return nlri_take4(it, pfx, path_id, max);
+	for (k = 0; k < max && bgp_nlri_next(it, &pfx[k], &path_id[k]) == 1;
+	    k++)
+		;
+	return k;
 }
 
 size_t

@@ -53,7 +53,7 @@ upd_init(struct upd_pstate *ps, const struct bgp_dec_ctx *ctx,
 static int
 upd_seen(const struct upd_pstate *ps, uint8_t code)
 {
-	return (ps->seen[code >> 3] & (1 << (code & 7))) != 0;
+	return (ps->seen[code >> 6] & ((uint64_t)1 << (code & 63))) != 0;
 }
 
 /*
@@ -108,9 +108,14 @@ upd_mandatory(struct upd_pstate *ps)
 	struct bgp_err		*e = &u->err;
 	size_t			 i, n = 2;
 
-	if (u->nlri.len > 0)
+	uint64_t		 all = ATTR_BIT(ATTR_ORIGIN) | ATTR_BIT(ATTR_AS_PATH);
+
+	if (u->nlri.len > 0) {
 		n = 3;
-	else if (!ATTR_HAS(&u->attrs, ATTR_MP_REACH_NLRI))
+		all |= ATTR_BIT(ATTR_NEXT_HOP);
+	} else if (!ATTR_HAS(&u->attrs, ATTR_MP_REACH_NLRI))
+		return;
+	if ((ps->seen[0] & all) == all)		/* codes < 64: word 0 */
 		return;
 	for (i = 0; i < n; i++) {
 		if (upd_seen(ps, need[i]))
@@ -162,7 +167,7 @@ upd_attrs(struct upd_pstate *ps, struct buf *ab)
 }
 
 /* Carves a 2-byte length-prefixed field.  Returns 0, or -1 on overrun. */
-static int
+static inline int
 upd_field(struct buf *b, struct buf *field, struct bgp_view *v)
 {
 	uint16_t	len;
@@ -184,7 +189,7 @@ upd_prefixes(struct upd_pstate *ps, struct bgp_view *v, int addpath)
 {
 	uint32_t	good;
 
-	if (nlri_check(v, AID_INET, addpath, &good) != -1)
+	if (v->len == 0 || nlri_check(v, AID_INET, addpath, &good) != -1)
 		return 0;
 	v->len = good;
 	upd_error(ps, ACT_SESSION_RESET, 0, ERR_UPD_NETWORK, NULL, 0,

@@ -25,7 +25,8 @@ struct upd_pstate {
 	uint8_t			 has_as4aggr;
 	uint8_t			 mp_nh;		/* next hop from MP_REACH */
 	uint16_t		 nattrs;	/* attributes in the block */
-	uint8_t			 seen[32];	/* codes met, for duplicates */
+	uint64_t		 seen[4];	/* codes met, for duplicates:
+						 * bit c % 64 of word c / 64 */
 };
 
 /*

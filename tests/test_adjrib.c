@@ -783,6 +783,9 @@ test_adjrib_watching(void **state)
 	assert_int_equal(adjrib_count(&src, AID_INET), 3);
 	assert_int_equal(w.asked, 0);
 	assert_int_equal(w.announced, 0);
+	/* counted by the batch all the same; an empty withdrawn field */
+	assert_int_equal(src.stats.prefixes_in, 3);
+	assert_int_equal(src.stats.withdraws_in, 0);
 	w.watching = 1;
 	u.attrs.present = ATTR_BIT(ATTR_MED);
 	u.attrs.med = 7;
@@ -790,6 +793,16 @@ test_adjrib_watching(void **state)
 	assert_int_equal(adjrib_count(&src, AID_INET), 3);
 	assert_int_equal(w.asked, 3);
 	assert_int_equal(w.announced, 2);
+	assert_int_equal(src.stats.prefixes_in, 6);
+	/* a withdrawal of one of them, nothing announced */
+	w.watching = 0;
+	u.withdrawn.p = nlri;
+	u.withdrawn.len = 4;
+	u.nlri.len = 0;
+	assert_int_equal(adjrib_apply(&src, &u), 1);
+	assert_int_equal(adjrib_count(&src, AID_INET), 2);
+	assert_int_equal(src.stats.withdraws_in, 1);
+	assert_int_equal(src.stats.prefixes_in, 6);
 	adjrib_src_detach(&src);
 	assert_int_not_equal(event_base_dispatch(f->loop.base), -1);
 	adjrib_free(&door);

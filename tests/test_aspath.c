@@ -197,6 +197,8 @@ test_as4_merge(void **state)
 	}
 }
 
+static int	has_bytes(const uint8_t *, size_t, const char *);
+
 /* Without room to widen the path, the routes cannot be kept. */
 static void
 test_no_scratch(void **state)
@@ -217,9 +219,26 @@ test_no_scratch(void **state)
 	assert_int_equal(bgp_update_decode(&ctx, body, len, &u), 0);
 	assert_int_equal(u.action, ACT_TREAT_AS_WITHDRAW);
 	ctx.scratch = scratch;
+	ctx.scratchlen = 9;		/* one byte short of the ASes */
+	assert_int_equal(bgp_update_decode(&ctx, body, len, &u), 0);
+	assert_int_equal(u.action, ACT_TREAT_AS_WITHDRAW);
 	ctx.scratchlen = 10;		/* just enough */
 	assert_int_equal(bgp_update_decode(&ctx, body, len, &u), 0);
 	assert_int_equal(u.action, ACT_NONE);
+	assert_int_equal(u.attrs.aspath.len, 10);
+	assert_true(has_bytes(u.attrs.aspath.p, 10, "02 02 0000fbff 00005ba0"));
+	/* two segments: the first fits, the second does not */
+	len = upd_body("", H_ORIGIN_IGP "40 02 0a 02 02 fbff 5ba0 01 01 fc00"
+	    H_NEXTHOP, "18 af2db0", body, sizeof(body));
+	ctx.scratchlen = 15;
+	assert_int_equal(bgp_update_decode(&ctx, body, len, &u), 0);
+	assert_int_equal(u.action, ACT_TREAT_AS_WITHDRAW);
+	ctx.scratchlen = 16;
+	assert_int_equal(bgp_update_decode(&ctx, body, len, &u), 0);
+	assert_int_equal(u.action, ACT_NONE);
+	assert_int_equal(u.attrs.aspath.len, 16);
+	assert_true(has_bytes(u.attrs.aspath.p, 16,
+	    "02 02 0000fbff 00005ba0 01 01 0000fc00"));
 }
 
 static int

@@ -71,6 +71,11 @@ static const struct err_vec errs[] = {
 	    WDRAW, ERR_UPD_ATTRLEN, 0, "c0"),
 	A4("extended length cut", H_BASE4 "d0 08 00", PFX,
 	    WDRAW, ERR_UPD_ATTRLEN, ATTR_COMMUNITIES, NULL),
+	A4("extended length value overruns", H_BASE4 "d0 08 0008 fbff0064",
+	    PFX, WDRAW, ERR_UPD_ATTRLEN, ATTR_COMMUNITIES,
+	    "d0 08 0008 fbff0064"),
+	A4("a whole header, no value", H_BASE4 "40 06 01", PFX,
+	    WDRAW, ERR_UPD_ATTRLEN, ATTR_ATOMIC_AGGREGATE, "40 06 01"),
 
 	/* duplicates (RFC 7606 3.g) */
 	A4("duplicate ORIGIN", H_BASE4 H_ORIGIN_EGP, PFX,
@@ -114,6 +119,8 @@ static const struct err_vec errs[] = {
 	    WDRAW, ERR_UPD_ASPATH, ATTR_AS_PATH, NULL),
 	A4("NEXT_HOP length 5", H_ORIGIN_IGP H_ASPATH4 "40 03 05 c000020100",
 	    PFX, WDRAW, ERR_UPD_ATTRLEN, ATTR_NEXT_HOP, "40 03 05 c000020100"),
+	A4("NEXT_HOP length 3", H_ORIGIN_IGP H_ASPATH4 "40 03 03 c00002",
+	    PFX, WDRAW, ERR_UPD_ATTRLEN, ATTR_NEXT_HOP, "40 03 03 c00002"),
 	A4("MED length 3", H_BASE4 "80 04 03 000064", PFX,
 	    WDRAW, ERR_UPD_ATTRLEN, ATTR_MED, NULL),
 	A4("LOCAL_PREF length 2", H_BASE4 "40 05 02 0064", PFX,

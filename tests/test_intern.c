@@ -367,6 +367,55 @@ test_intern_found_blobs(void **state)
 	intern_free(in);
 }
 
+/*
+ * Blobs of every length with a tail past the last whole word (hashed
+ * from two overlapping loads): those differing in any one byte are
+ * different blobs and sets, the same bytes from another buffer the same.
+ */
+static void
+test_intern_tail_lengths(void **state)
+{
+	struct intern *in = intern_new();
+	struct intern_mem m;
+	struct bgp_attrs a;
+	struct rattr *r[20][21], *again;
+	uint8_t bytes[20][21][20], copy[20];
+	size_t len, j, i, n = 0;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.present = ATTR_BIT(ATTR_EXT_COMMUNITIES);
+	for (len = 1; len < 20; len++)
+		for (j = 0; j <= len; j++) {	/* j == len: unchanged */
+			for (i = 0; i < len; i++)
+				bytes[len][j][i] = (uint8_t)(len * 31 + i * 7);
+			if (j < len)
+				bytes[len][j][j] ^= 0x80;
+			view(&a.ext_communities, bytes[len][j], len);
+			r[len][j] = intern_attrs(in, &a);
+			assert_non_null(r[len][j]);
+			assert_int_equal(r[len][j]->refcnt, 1);
+			assert_int_equal(r[len][j]->ext_communities->len, len);
+			n++;
+		}
+	intern_mem(in, &m);
+	assert_int_equal(m.attrs, n);
+	assert_int_equal(m.blobs, n);
+	for (len = 1; len < 20; len++)
+		for (j = 0; j <= len; j++) {
+			memcpy(copy, bytes[len][j], len);
+			view(&a.ext_communities, copy, len);
+			again = intern_attrs(in, &a);
+			assert_ptr_equal(again, r[len][j]);
+			assert_int_equal(again->refcnt, 2);
+			rattr_unref(in, again);
+			rattr_unref(in, r[len][j]);
+		}
+	intern_mem(in, &m);
+	assert_int_equal(m.attrs + m.blobs, 0);
+	intern_free(in);
+}
+
 /* An "other" block larger than the stack buffer goes through the heap. */
 static void
 test_intern_big_other(void **state)
@@ -492,6 +541,7 @@ main(void)
 		cmocka_unit_test(test_intern_big_other),
 		cmocka_unit_test(test_intern_release),
 		cmocka_unit_test(test_intern_found_blobs),
+		cmocka_unit_test(test_intern_tail_lengths),
 		cmocka_unit_test(test_intern_huge_tables),
 	};
 

@@ -174,6 +174,7 @@ test_hdr(void **state)
 static void
 test_bgp4mp_message(void **state)
 {
+	static const struct bw_addr want4 = { AID_INET, { 192, 0, 2, 1 } };
 	struct mrt_record r;
 	const char *errstr;
 	char a[BW_ADDR_STRLEN];
@@ -189,6 +190,8 @@ test_bgp4mp_message(void **state)
 	    "192.0.2.1");
 	assert_string_equal(addr_fmt(&r.u.bgp4mp.local_ip, a, sizeof(a)),
 	    "192.0.2.2");
+	/* the bytes past an IPv4 address are zero (compared as bytes) */
+	assert_memory_equal(&r.u.bgp4mp.peer_ip, &want4, sizeof(want4));
 	assert_int_equal(r.u.bgp4mp.as4, 0);
 	assert_int_equal(r.u.bgp4mp.addpath, 0);
 	assert_int_equal(r.u.bgp4mp.local, 0);
@@ -204,6 +207,7 @@ test_bgp4mp_message(void **state)
 	assert_int_equal(r.u.bgp4mp.peer_ip.aid, AID_INET6);
 	assert_string_equal(addr_fmt(&r.u.bgp4mp.peer_ip, a, sizeof(a)),
 	    "2001:db8::1");
+	assert_int_equal(r.u.bgp4mp.local_ip.aid, AID_INET6);
 	assert_int_equal(r.u.bgp4mp.as4, 1);
 	assert_int_equal(r.u.bgp4mp.addpath, 1);
 	assert_int_equal(r.u.bgp4mp.local, 1);

@@ -19,6 +19,12 @@
  * observer's calls are those the entry-by-entry replay gave (written
  * out below), with a watching and with an indifferent observer, and
  * every attribute reference comes back.
+ *
+ * replay_td1_cache: TABLE_DUMP (v1) records of a peer whose blocks
+ * repeat, come back after leaving its cache, do not decode or are too
+ * long for the cache, then a TABLE_DUMP_V2 entry of the same peer with
+ * one of those blocks' bytes, which decode otherwise as a RIB entry's
+ * (4-octet ASes): each route has the set its own decoding gives.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -596,6 +602,168 @@ test_replay_hostile(void **state)
 	unlink(path);
 }
 
+/* --- TABLE_DUMP (v1) records: the peer's last blocks kept ------------ */
+
+#define TD1_PEER	0x0a000001	/* 10.0.0.1 */
+#define TD1_AS		65001
+
+/* ORIGIN IGP, 2-octet AS_PATH 65000, NEXT_HOP 192.0.2.1, MED med. */
+static size_t
+block2(uint8_t *p, uint32_t med)
+{
+	static const uint8_t head[] = {
+		0x40, 1, 1, 0,
+		0x40, 2, 4, 2, 1, 0xfd, 0xe8,
+		0x40, 3, 4, 192, 0, 2, 1,
+		0x80, 4, 4
+	};
+
+	memcpy(p, head, sizeof(head));
+	put_u32(p + sizeof(head), med);
+	return sizeof(head) + 4;
+}
+
+/* A TABLE_DUMP record of the peer: prefix a.0.0.0/8 with block blk. */
+static void
+td1_record(struct wbuf *w, uint8_t a, const uint8_t *blk, size_t len)
+{
+	wbuf_put_u32(w, 1000);
+	wbuf_put_u16(w, MRT_TABLE_DUMP);
+	wbuf_put_u16(w, AFI_IPV4);
+	wbuf_put_u32(w, (uint32_t)(22 + len));
+	wbuf_put_u16(w, 0);		/* view */
+	wbuf_put_u16(w, a);		/* sequence */
+	wbuf_put_u32(w, (uint32_t)a << 24);
+	wbuf_put_u8(w, 8);
+	wbuf_put_u8(w, 1);		/* status */
+	wbuf_put_u32(w, 900);		/* originated */
+	wbuf_put_u32(w, TD1_PEER);
+	wbuf_put_u16(w, TD1_AS);
+	wbuf_put_u16(w, (uint16_t)len);
+	wbuf_put_bytes(w, blk, len);
+}
+
+/*
+ * Routes of one peer: 20 block A (MED 1), kept; 21 A again, from the
+ * cache; 22 a block that does not decode; 23 B (MED 2); 24 A; 25..28
+ * four others (A leaves the cache); 29 A, decoded again; 30 and 31 a
+ * block too long for the cache (MED 7).  Then a TABLE_DUMP_V2 dump
+ * with the same peer and block A's bytes for 40.0.0.0/8: as a RIB
+ * entry's (4-octet ASes) its AS_PATH is malformed, and the entry must
+ * not take the set the TABLE_DUMP records kept for those bytes.
+ */
+static void
+write_td1(const char *path)
+{
+	static uint8_t buf[1 << 16];
+	uint8_t a[64], blk[8192], bad[64];
+	struct mrt_peer peer;
+	struct mrt_rib_enc re;
+	struct bw_prefix p;
+	struct wbuf w;
+	size_t na, n, i;
+	FILE *f;
+
+	wbuf_init(&w, buf, sizeof(buf));
+	na = block2(a, 1);
+	td1_record(&w, 20, a, na);
+	td1_record(&w, 21, a, na);
+	n = block2(bad, 9);
+	bad[2] = 2;			/* ORIGIN of length 2 */
+	td1_record(&w, 22, bad, n);
+	td1_record(&w, 23, blk, block2(blk, 2));
+	td1_record(&w, 24, a, na);
+	for (i = 0; i < 4; i++)
+		td1_record(&w, (uint8_t)(25 + i), blk,
+		    block2(blk, 10 + (uint32_t)i));
+	td1_record(&w, 29, a, na);
+	n = block2(blk, 7);
+	blk[n++] = 0xd0;		/* unknown, optional transitive */
+	blk[n++] = 0xf0;
+	blk[n++] = 0x10;		/* 4200 bytes */
+	blk[n++] = 0x68;
+	memset(blk + n, 0x5a, 4200);
+	n += 4200;
+	td1_record(&w, 30, blk, n);
+	td1_record(&w, 31, blk, n);
+	memset(&peer, 0, sizeof(peer));
+	peer.addr.aid = AID_INET;
+	put_u32(peer.addr.b, TD1_PEER);
+	peer.asn = TD1_AS;
+	peer.as4 = 1;
+	peer.bgp_id = 1;
+	assert_int_equal(mrt_enc_peer_index(&w, 1000, 1, "", &peer, 1), 0);
+	pfx4(&p, 40, 0, 8);
+	mrt_enc_rib_begin(&w, &re, 1000, 0, &p, 0);
+	mrt_enc_rib_entry(&w, &re, 0, 900, 0, a, na);
+	assert_int_equal(mrt_enc_rib_end(&w, &re), 0);
+	assert_false(w.err);
+	assert_non_null(f = fopen(path, "wb"));
+	assert_int_equal(fwrite(buf, 1, w.len, f), w.len);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void
+test_replay_td1_cache(void **state)
+{
+	static const struct {
+		uint8_t	 a;
+		uint32_t med;		/* 0: no route */
+	} want[] = {
+		{ 20, 1 }, { 21, 1 }, { 22, 0 }, { 23, 2 }, { 24, 1 },
+		{ 25, 10 }, { 26, 11 }, { 27, 12 }, { 28, 13 }, { 29, 1 },
+		{ 30, 7 }, { 31, 7 }, { 40, 0 },
+	};
+	static uint8_t scratch[BGP_SCRATCH_LEN];
+	char path[] = "/tmp/test_replay.XXXXXX";
+	const struct rattr *seta = NULL;
+	const struct rib_route *r;
+	struct intern_mem im;
+	struct bw_prefix p;
+	struct adjrib door;
+	struct intern *in;
+	struct loop loop;
+	struct rib *rib;
+	char *files[1];
+	size_t i, n;
+	int fd;
+
+	(void)state;
+	assert_true((fd = mkstemp(path)) != -1);
+	close(fd);
+	write_td1(path);
+	assert_int_equal(loop_init(&loop), 0);
+	assert_non_null(in = intern_new());
+	assert_non_null(rib = rib_new(in));
+	adjrib_init(&door, &loop, rib, in, NULL, NULL);
+	files[0] = path;
+	assert_int_equal(replay_run(&door, scratch, files, 1), 0);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		pfx4(&p, want[i].a, 0, 8);
+		r = rib_lookup(rib, &p, &n);
+		if (want[i].med == 0) {
+			assert_null(r);
+			continue;
+		}
+		assert_int_equal(n, 1);
+		assert_int_equal(med(&r[0]), want[i].med);
+		assert_int_equal(r[0].attrs->origin_as, 65000);
+		if (want[i].med != 1)
+			continue;
+		if (seta == NULL)
+			seta = r[0].attrs;
+		assert_ptr_equal(r[0].attrs, seta);
+	}
+	assert_int_equal(rib_total_routes(rib, AID_INET), 11);
+	adjrib_free(&door);
+	rib_free(rib);
+	intern_mem(in, &im);
+	assert_int_equal(im.attrs + im.blobs, 0);
+	intern_free(in);
+	loop_free(&loop);
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -603,6 +771,7 @@ main(void)
 		cmocka_unit_test(test_many_equals_one_watched),
 		cmocka_unit_test(test_many_equals_one_unwatched),
 		cmocka_unit_test(test_replay_hostile),
+		cmocka_unit_test(test_replay_td1_cache),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

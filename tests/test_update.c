@@ -9,6 +9,8 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
 #include <cmocka.h>
 
 #include "bgpwatch.h"
@@ -365,6 +367,115 @@ test_malformed_nlri_salvage(void **state)
 	assert_int_equal(bgp_nlri_next(&it, &pfx, &id), 1);
 	assert_string_equal(prefix_fmt(&pfx, s, sizeof(s)), "11.8.0.0/13");
 	assert_int_equal(bgp_nlri_next(&it, &pfx, &id), 0);
+}
+
+/*
+ * bgp_nlri_take against bgp_nlri_next, and against the prefixes written
+ * out: IPv4 without path ids takes the one-load fast path (bits past the
+ * length set on the wire, every length from /0 to /32, short prefixes
+ * at the end of a field, where fewer than 4 bytes are left), the others
+ * the generic one.  Each field is copied to a buffer of its exact size,
+ * so that ASan sees a read past it; max 1, 2, 3 and 64 cut it in
+ * batches.  A malformed prefix ends the walk after the good ones.
+ */
+struct take_vec {
+	uint8_t		 aid;
+	uint8_t		 addpath;
+	const char	*nlri;
+	const char	*exp;		/* what bgp_nlri_next gives */
+	int		 bad;		/* 1: its walk ends with -1 */
+};
+
+static const struct take_vec take_vecs[] = {
+	{ AID_INET, 0, "00 01ff 07ff 08ff 09ffff 0fffff 10ffff 11ffffff"
+	    " 17ffffff 18ffffff 19ffffffff 1fffffffff 20ffffffff",
+	    "0.0.0.0/0 128.0.0.0/1 254.0.0.0/7 255.0.0.0/8 255.128.0.0/9"
+	    " 255.254.0.0/15 255.255.0.0/16 255.255.128.0/17"
+	    " 255.255.254.0/23 255.255.255.0/24 255.255.255.128/25"
+	    " 255.255.255.254/31 255.255.255.255/32", 0 },
+	{ AID_INET, 0, "18 af2db0 14 0a01ff", "175.45.176.0/24 10.1.240.0/20",
+	    0 },
+	{ AID_INET, 0, "18 af2db3", "175.45.179.0/24", 0 },
+	{ AID_INET, 0, "20 c0000201 0c 0aff", "192.0.2.1/32 10.240.0.0/12",
+	    0 },
+	{ AID_INET, 0, "08 0a 00", "10.0.0.0/8 0.0.0.0/0", 0 },
+	{ AID_INET, 0, "0d 0b0d 0b", "11.8.0.0/13", 1 },
+	{ AID_INET, 0, "08 0a 21 0a000000 00", "10.0.0.0/8", 1 },
+	{ AID_INET, 0, "18 0a0b", "", 1 },
+	{ AID_INET, 1, "00000007 08 0a 00000008 11 0a01ff",
+	    "10.0.0.0/8#7 10.1.128.0/17#8", 0 },
+	{ AID_INET6, 0, "30 20010db80001 20 20010db8 7f 20010db8000000000000"
+	    "0000000000ff 80 20010db8000000000000000000000001",
+	    "2001:db8:1::/48 2001:db8::/32 2001:db8::fe/127 2001:db8::1/128",
+	    0 },
+	{ AID_INET6, 0, "81 20010db8000000000000000000000001", "", 1 },
+	{ AID_UNSPEC, 0, "08 0a", "", 1 },
+};
+
+static void
+take_render(char *out, size_t outlen, const struct bw_prefix *pfx,
+    uint32_t id, int addpath)
+{
+	char	pb[BW_PREFIX_STRLEN];
+	size_t	len = strlen(out);
+
+	prefix_fmt(pfx, pb, sizeof(pb));
+	if (addpath)
+		snprintf(out + len, outlen - len, "%s%s#%u",
+		    len > 0 ? " " : "", pb, id);
+	else
+		snprintf(out + len, outlen - len, "%s%s", len > 0 ? " " : "",
+		    pb);
+}
+
+static void
+test_nlri_take(void **state)
+{
+	static const size_t	 maxes[] = { 1, 2, 3, 64 };
+	struct bgp_nlri_iter	 it, it2;
+	struct bw_prefix	 pfx[64], one;
+	struct bgp_view		 v;
+	uint32_t		 id[64], id1;
+	uint8_t			 raw[256], *copy;
+	char			 got[1024];
+	size_t			 i, m, j, k, len;
+	int			 r;
+
+	(void)state;
+	for (i = 0; i < sizeof(take_vecs) / sizeof(take_vecs[0]); i++) {
+		const struct take_vec *t = &take_vecs[i];
+
+		len = hex2bin(t->nlri, raw, sizeof(raw));
+		copy = malloc(len);
+		assert_non_null(copy);
+		memcpy(copy, raw, len);
+		v.p = copy;
+		v.len = (uint32_t)len;
+		for (m = 0; m < sizeof(maxes) / sizeof(maxes[0]); m++) {
+			got[0] = '\0';
+			bgp_nlri_iter_init(&it, &v, t->aid, t->addpath);
+			bgp_nlri_iter_init(&it2, &v, t->aid, t->addpath);
+			memset(pfx, 0xee, sizeof(pfx));
+			while ((k = bgp_nlri_take(&it, pfx, id, maxes[m])) >
+			    0) {
+				assert_true(k <= maxes[m]);
+				for (j = 0; j < k; j++) {
+					assert_int_equal(bgp_nlri_next(&it2,
+					    &one, &id1), 1);
+					assert_memory_equal(&pfx[j], &one,
+					    sizeof(one));
+					assert_int_equal(id[j], id1);
+					take_render(got, sizeof(got), &pfx[j],
+					    id[j], t->addpath);
+				}
+			}
+			r = bgp_nlri_next(&it2, &one, &id1);
+			assert_int_equal(r, t->bad ? -1 : 0);
+			assert_int_equal(bgp_nlri_take(&it, pfx, id, 64), 0);
+			assert_string_equal(got, t->exp);
+		}
+		free(copy);
+	}
 }
 
 static void
@@ -743,6 +854,7 @@ main(void)
 		cmocka_unit_test(test_unknown_kept),
 		cmocka_unit_test(test_mrt_rib),
 		cmocka_unit_test(test_malformed_nlri_salvage),
+		cmocka_unit_test(test_nlri_take),
 		cmocka_unit_test(test_eor_encode),
 		cmocka_unit_test(test_round_trips),
 		cmocka_unit_test(test_encode_limits),

@@ -40,13 +40,15 @@
 					 * probe always ends */
 
 /*
- * The last REPLAY_ACACHE_N attribute blocks a peer's RIB entries carried
- * (replaced in turn), with their interned sets (a reference each): a
- * table dump repeats a peer's attributes for prefix after prefix (one
- * origin's prefixes lie side by side, and a few origins' interleave),
- * and such an entry needs neither decoding nor interning.  The 10-table
- * dump decoded 297,618 blocks with one per peer, 222,908 with four,
- * 199,574 with 16.  Blocks longer than REPLAY_ACACHE_MAX are not kept.
+ * The last REPLAY_ACACHE_N attribute blocks a peer's RIB entries (or
+ * TABLE_DUMP records) carried (replaced in turn), with their interned
+ * sets (a reference each): a table dump repeats a peer's attributes for
+ * prefix after prefix (one origin's prefixes lie side by side, and a few
+ * origins' interleave), and such an entry needs neither decoding nor
+ * interning.  The 10-table dump decoded 297,618 blocks with one per
+ * peer, 222,908 with four, 199,574 with 16; the 2002 TABLE_DUMP 61,064
+ * of its 115,521 with four.  Blocks longer than REPLAY_ACACHE_MAX are
+ * not kept.
  */
 #define REPLAY_ACACHE_MAX	1024
 #define REPLAY_ACACHE_N		4
@@ -62,6 +64,8 @@
 struct replay_acache {
 	struct rattr		*attrs;		/* NULL: empty */
 	uint32_t		 len;
+	uint8_t			 td1;		/* a TABLE_DUMP (v1) entry's:
+						 * decoded with 2-octet ASes */
 	uint8_t			 raw[REPLAY_ACACHE_MAX];
 };
 
@@ -99,6 +103,7 @@ struct replay {
 	struct replay_peers	 peers;
 	size_t			 npeers;
 	struct replay_peer	**hash;		/* REPLAY_HASH, open */
+	struct replay_peer	*last;		/* replay_peer's last answer */
 	struct replay_peer	*index[REPLAY_MAX_PEERS]; /* TD2 peer index */
 	size_t			 nindex;
 	uint64_t		 records, updates, errors, older;
@@ -166,7 +171,8 @@ replay_peer_is(const struct replay_peer *p, const struct bw_addr *addr,
 /*
  * The source for an MRT peer, made (and brought up) on first sight.
  * Looked up for every record: a hash, not a walk of the list (that was
- * 3 % of replaying RIS update files with 40 peers).
+ * 3 % of replaying RIS update files with 40 peers), after the peer of
+ * the record before (a peer's UPDATEs and table entries come in runs).
  */
 static struct replay_peer *
 replay_peer(struct replay *rp, const struct bw_addr *addr, uint32_t asn)
@@ -175,10 +181,12 @@ replay_peer(struct replay *rp, const struct bw_addr *addr, uint32_t asn)
 	unsigned int h;
 	int aid;
 
+	if ((p = rp->last) != NULL && replay_peer_is(p, addr, asn))
+		return p;
 	for (h = replay_hash(addr, asn); (p = rp->hash[h]) != NULL;
 	    h = (h + 1) & (REPLAY_HASH - 1))
 		if (replay_peer_is(p, addr, asn))
-			return p;
+			return rp->last = p;
 	if (rp->npeers >= REPLAY_MAX_PEERS)
 		return NULL;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
@@ -195,7 +203,7 @@ replay_peer(struct replay *rp, const struct bw_addr *addr, uint32_t asn)
 	rp->npeers++;
 	rp->hash[h] = p;
 	replay_up(p);
-	return p;
+	return rp->last = p;
 }
 
 /*
@@ -314,17 +322,41 @@ replay_attrs(struct replay *rp, const struct bgp_view *attrs, int as4,
 	return a;
 }
 
-/* One route of a table dump (TABLE_DUMP, 2-octet ASes). */
+static struct replay_acache *replay_acache_find(struct replay_peer *,
+		    const struct bgp_view *, int);
+static void	replay_acache_clear(struct replay *, struct replay_acache *);
+
+/*
+ * One route of a table dump (TABLE_DUMP, 2-octet ASes).  The peer's last
+ * blocks are kept as a RIB record's are (replay_rib): a record is one
+ * route, and the dump repeats a peer's attributes for prefix after
+ * prefix.  No batch waits here (the replay flushes it before any other
+ * record), so a replaced block's set goes at once.
+ */
 static void
 replay_route(struct replay *rp, struct replay_peer *p,
     const struct bw_prefix *pfx, const struct bgp_view *attrs)
 {
+	struct replay_acache *c;
 	struct rattr *a;
 
+	if ((c = replay_acache_find(p, attrs, 1)) != NULL) {
+		adjrib_announce_one(&p->src, pfx, 0, c->attrs);
+		return;
+	}
 	if ((a = replay_attrs(rp, attrs, 0, 0)) == NULL)
 		return;
 	adjrib_announce_one(&p->src, pfx, 0, a);
-	rattr_unref(rp->door->intern, a);
+	if (attrs->len > REPLAY_ACACHE_MAX) {
+		rattr_unref(rp->door->intern, a);
+		return;
+	}
+	c = &p->last[p->next++ % REPLAY_ACACHE_N];
+	replay_acache_clear(rp, c);
+	memcpy(c->raw, attrs->p, attrs->len);
+	c->len = attrs->len;
+	c->td1 = 1;
+	c->attrs = a;		/* the reference moves */
 }
 
 static void
@@ -374,15 +406,16 @@ replay_reserve(struct replay *rp, uint8_t aid)
 	(void)rib_reserve(rp->door->rib, aid, (size_t)est);
 }
 
+/* The peer's kept block v, decoded as a td1 entry's or not; or NULL. */
 static struct replay_acache *
-replay_acache_find(struct replay_peer *p, const struct bgp_view *v)
+replay_acache_find(struct replay_peer *p, const struct bgp_view *v, int td1)
 {
 	struct replay_acache *c;
 	int i;
 
 	for (i = 0; i < REPLAY_ACACHE_N; i++) {
 		c = &p->last[i];
-		if (c->attrs != NULL && v->len == c->len &&
+		if (c->attrs != NULL && v->len == c->len && c->td1 == td1 &&
 		    memcmp(v->p, c->raw, c->len) == 0)
 			return c;
 	}
@@ -421,7 +454,7 @@ replay_rib(struct replay *rp, const struct mrt_rib *rib)
 		if (preva != NULL && e.attrs.len == prev.len &&
 		    memcmp(e.attrs.p, prev.p, prev.len) == 0)
 			a = preva;
-		else if ((c = replay_acache_find(p, &e.attrs)) != NULL)
+		else if ((c = replay_acache_find(p, &e.attrs, 0)) != NULL)
 			a = c->attrs;
 		else if ((a = replay_attrs(rp, &e.attrs, 1, 1)) == NULL) {
 			preva = NULL;
@@ -431,6 +464,7 @@ replay_rib(struct replay *rp, const struct mrt_rib *rib)
 			replay_acache_drop(b, c);
 			memcpy(c->raw, e.attrs.p, e.attrs.len);
 			c->len = e.attrs.len;
+			c->td1 = 0;
 			c->attrs = a;	/* the reference moves */
 		} else
 			b->held[b->nheld++] = a;	/* until the batch is in */

@@ -708,10 +708,8 @@ static size_t
 adjrib_nlri_batch(struct adjrib *door, struct bgp_nlri_iter *it,
     struct bw_prefix *pfx, uint32_t *id)
 {
-	size_t k = 0;
+	size_t k = bgp_nlri_take(it, pfx, id, RIB_PREFETCH_MAX);
 
-	while (k < RIB_PREFETCH_MAX && bgp_nlri_next(it, &pfx[k], &id[k]) == 1)
-		k++;
 	if (k > 1)
 		rib_prefetch(door->rib, pfx, k);
 	return k;
@@ -729,6 +727,8 @@ adjrib_withdraw_nlri(struct rib_src *src, const struct bgp_view *v,
 	double now = 0;
 	int n = 0;
 
+	if (v->len == 0)	/* most UPDATEs withdraw nothing */
+		return 0;
 	bgp_nlri_iter_init(&it, v, aid, src->addpath[aid]);
 	while ((k = adjrib_nlri_batch(src->door, &it, pfx, id)) > 0)
 		for (i = 0; i < k; i++) {
@@ -738,8 +738,11 @@ adjrib_withdraw_nlri(struct rib_src *src, const struct bgp_view *v,
 	return n;
 }
 
-/* One route; watched: -1 to ask the observer's filter, else its answer. */
-static void
+/*
+ * One route; watched: -1 to ask the observer's filter, else its answer.
+ * Inline: the loop of a watched field calls it per route.
+ */
+static inline void
 adjrib_announce_w(struct rib_src *src, const struct bw_prefix *pfx,
     uint32_t id, struct rattr *a, int watched, double *now)
 {
@@ -824,27 +827,53 @@ adjrib_announce_many(const struct bw_prefix *pfx, const struct adjrib_route *e,
 	}
 }
 
+/*
+ * Routes of a batch that nobody is told of: straight into the RIB (a
+ * replay without regions, or with a far field of prefixes: no call and
+ * no observer test per route).
+ */
+static void
+adjrib_announce_quiet(struct rib_src *src, const struct bw_prefix *pfx,
+    const uint32_t *id, size_t k, struct rattr *a)
+{
+	struct rib *rib = src->door->rib;
+	const struct rib_route *routes;
+	size_t i, nroutes;
+
+	for (i = 0; i < k; i++)
+		if (rib_update_at(rib, src->slot, &pfx[i], id[i], a, &routes,
+		    &nroutes) == -1)
+			fatal("rib_update");
+	src->stats.prefixes_in += k;
+}
+
 static int
 adjrib_announce_nlri(struct rib_src *src, const struct bgp_view *v,
     uint8_t aid, struct rattr *a)
 {
+	const struct adjrib *door = src->door;
 	struct bgp_nlri_iter it;
 	struct bw_prefix pfx[RIB_PREFETCH_MAX];
 	uint32_t id[RIB_PREFETCH_MAX];
 	size_t i, k;
 	double now = 0;
-	int n = 0, watched = adjrib_watching(src->door);
+	int n = 0, watched = adjrib_watching(src->door), quiet;
 
+	quiet = watched == 0 || door->obs->announce == NULL;
 	bgp_nlri_iter_init(&it, v, aid, src->addpath[aid]);
 	/* libevent's cached time (a lock and unlock of its base) holds
 	 * until the next poll: once per UPDATE's field, not per route. */
 	rib_set_time(src->door->rib, adjrib_secs(src->door));
-	while ((k = adjrib_nlri_batch(src->door, &it, pfx, id)) > 0)
-		for (i = 0; i < k; i++) {
+	while ((k = adjrib_nlri_batch(src->door, &it, pfx, id)) > 0) {
+		n += (int)k;
+		if (quiet) {
+			adjrib_announce_quiet(src, pfx, id, k, a);
+			continue;
+		}
+		for (i = 0; i < k; i++)
 			adjrib_announce_w(src, &pfx[i], id[i], a, watched,
 			    &now);
-			n++;
-		}
+	}
 	return n;
 }
 

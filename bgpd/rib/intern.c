@@ -41,6 +41,7 @@
  * attribute the decoder did not interpret, in the order received.
  */
 #include <assert.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,6 +132,27 @@ hash_final(uint64_t h)
 	return (uint32_t)h;
 }
 
+/*
+ * The last 1..7 bytes as one word: what a copy of them into a zeroed
+ * word gives on a little-endian host, from two overlapping loads (the
+ * bytes they share land where they would anyway) instead of a copy of
+ * variable length.  Within a process all that matters is that it is a
+ * function of the bytes, and for one length a one-to-one one.
+ */
+static inline uint64_t
+hash_tail(const uint8_t *p, size_t len)
+{
+	uint32_t lo, hi;
+
+	if (len >= 4) {
+		memcpy(&lo, p, 4);
+		memcpy(&hi, p + len - 4, 4);
+		return (uint64_t)lo | (uint64_t)hi << (8 * (len - 4));
+	}
+	return (uint64_t)p[0] | (uint64_t)p[len / 2] << (8 * (len / 2)) |
+	    (uint64_t)p[len - 1] << (8 * (len - 1));
+}
+
 static uint32_t
 hash_bytes(const uint8_t *p, size_t len)
 {
@@ -140,11 +162,8 @@ hash_bytes(const uint8_t *p, size_t len)
 		memcpy(&w, p, 8);
 		h = hash_step(h, w);
 	}
-	if (len > 0) {
-		w = 0;
-		memcpy(&w, p, len);
-		h = hash_step(h, w);
-	}
+	if (len > 0)
+		h = hash_step(h, hash_tail(p, len));
 	return hash_final(h);
 }
 
@@ -317,15 +336,18 @@ blob_find(const struct intern *in, const struct blobkey *k)
 	return NULL;
 }
 
-/* The blob for k with a reference taken; NULL on allocation failure. */
+/*
+ * The blob for k with a reference taken; NULL on allocation failure.
+ * fresh: the caller knows that k is not in the table (no lookup).
+ */
 static struct iblob *
-blob_get(struct intern *in, const struct blobkey *k)
+blob_get(struct intern *in, const struct blobkey *k, int fresh)
 {
 	struct iblob *b;
 	struct slab *s;
 	size_t size = blob_size(in, k->len, &s);
 
-	if ((b = blob_find(in, k)) != NULL) {
+	if (!fresh && (b = blob_find(in, k)) != NULL) {
 		b->refcnt++;
 		return b;
 	}
@@ -375,22 +397,20 @@ iblob_view(const struct iblob *b)
 	return v;
 }
 
-/* The set's blob pointer number i (B_ASPATH ...). */
-static struct iblob **
+/* Where a set keeps its blob pointer number i (B_ASPATH ...). */
+static const size_t rattr_blob_off[B_MAX] = {
+	[B_ASPATH] = offsetof(struct rattr, aspath),
+	[B_COMM] = offsetof(struct rattr, communities),
+	[B_LARGE] = offsetof(struct rattr, large_communities),
+	[B_EXT] = offsetof(struct rattr, ext_communities),
+	[B_OTHER] = offsetof(struct rattr, other),
+};
+
+/* The set's blob pointer number i: a load, not a switch, per blob. */
+static inline struct iblob **
 rattr_blob(struct rattr *r, int i)
 {
-	switch (i) {
-	case B_ASPATH:
-		return &r->aspath;
-	case B_COMM:
-		return &r->communities;
-	case B_LARGE:
-		return &r->large_communities;
-	case B_EXT:
-		return &r->ext_communities;
-	default:
-		return &r->other;
-	}
+	return (struct iblob **)(void *)((char *)r + rattr_blob_off[i]);
 }
 
 /* Appends one "other" record if it fits; returns the new length. */
@@ -478,7 +498,11 @@ rattr_fill(struct rattr *r, const struct bgp_attrs *a)
 {
 	memset(r, 0, sizeof(*r));
 	r->origin = ATTR_HAS(a, ATTR_ORIGIN) ? a->origin : RATTR_ORIGIN_NONE;
-	if (a->nexthop.aid != AID_UNSPEC)
+	/* addr_set's, each family's copy of a constant size */
+	if (a->nexthop.aid == AID_INET) {
+		r->nexthop.aid = AID_INET;
+		memcpy(r->nexthop.b, a->nexthop.b, 4);
+	} else if (a->nexthop.aid != AID_UNSPEC)
 		addr_set(&r->nexthop, a->nexthop.aid, a->nexthop.b);
 	if (ATTR_HAS(a, ATTR_MED)) {
 		r->flags |= RATTR_MED;
@@ -556,6 +580,24 @@ rattr_find(const struct intern *in, const struct rattr *key)
 }
 
 /*
+ * 1 if blob key i, which the probe did not find, is still not in the
+ * table when rattr_new comes to it: no key before it in the set has the
+ * same bytes (blobs of different kinds share the table: 12 bytes of
+ * communities can be a large community's).
+ */
+static int
+blob_fresh(const struct blobkey *k, int i)
+{
+	int j;
+
+	for (j = 0; j < i; j++)
+		if (k[j].hash == k[i].hash && k[j].len == k[i].len &&
+		    memcmp(k[j].p, k[i].p, k[i].len) == 0)
+			return 0;
+	return 1;
+}
+
+/*
  * Interns key (a set not in the table) and its blobs.  The blobs the
  * probe found (key's pointers) only take a reference: most of a new
  * set's blobs exist already (an AS path, communities), and a second
@@ -564,27 +606,29 @@ rattr_find(const struct intern *in, const struct rattr *key)
 static struct rattr *
 rattr_new(struct intern *in, const struct rattr *key, const struct blobkey *k)
 {
-	struct iblob *found[B_MAX];
+	struct iblob **bp;
 	struct rattr *r;
 	struct bgp_view v;
-	int i;
+	int i, j;
 
 	if ((r = slab_alloc(&in->attr_slab)) == NULL)
 		return NULL;
 	*r = *key;
 	r->refcnt = 1;
-	for (i = 0; i < B_MAX; i++) {
-		found[i] = *rattr_blob(r, i);
-		*rattr_blob(r, i) = NULL;
-	}
+	/* In place: the key's pointers are the blobs the probe found. */
 	for (i = 0; i < B_MAX; i++) {
 		if (k[i].len == 0)
 			continue;
-		if (found[i] != NULL)
-			found[i]->refcnt++;
-		else if ((found[i] = blob_get(in, &k[i])) == NULL)
+		bp = rattr_blob(r, i);
+		if (*bp != NULL)
+			(*bp)->refcnt++;
+		else if ((*bp = blob_get(in, &k[i], blob_fresh(k, i))) ==
+		    NULL) {
+			/* from i on they hold no reference */
+			for (j = i; j < B_MAX; j++)
+				*rattr_blob(r, j) = NULL;
 			goto fail;
-		*rattr_blob(r, i) = found[i];
+		}
 	}
 	v = iblob_view(r->aspath);
 	r->origin_as = v.len > 0 ? bgp_aspath_origin(&v) : 0;
@@ -618,7 +662,8 @@ intern_attrs(struct intern *in, const struct bgp_attrs *a)
 		r->refcnt++;
 	else
 		r = rattr_new(in, &key, k);
-	free(heap);
+	if (heap != NULL)
+		free(heap);
 	return r;
 }
 

@@ -3,10 +3,11 @@
  * session shape (4-octet AS, ADD-PATH per family, eBGP, MRT RIB attribute
  * block), the rest is an UPDATE body.  Beyond "no crash, no overrun" it
  * checks the decoder's promises: after a 0 return every NLRI walks
- * cleanly, and re-encoding what was decoded decodes to the same routes
- * and the same attributes (decode -> encode -> decode gives the same
- * view).  The custom mutator (bgp_mutate.h) keeps the UPDATE's withdrawn,
- * path attribute and attribute lengths consistent.
+ * cleanly, in batches (bgp_nlri_take) to the same prefixes as one by
+ * one, and re-encoding what was decoded decodes to the same routes and
+ * the same attributes (decode -> encode -> decode gives the same view).
+ * The custom mutator (bgp_mutate.h) keeps the UPDATE's withdrawn, path
+ * attribute and attribute lengths consistent.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -27,10 +28,36 @@ static uint8_t		scratch2[BGP_SCRATCH_LEN];
 static struct bgp_route	ann[MAXR], ann2[MAXR], wd[MAXR];
 static uint8_t		out[BGP_MAX_EXT_LEN];
 
+/*
+ * bgp_nlri_take, batch by batch (the door's way), gives the n prefixes
+ * bgp_nlri_next gave, byte for byte, and not one more.
+ */
+static void
+take_same(const struct bgp_view *v, uint8_t aid, int addpath, size_t n)
+{
+	struct bgp_nlri_iter	it, it2;
+	struct bw_prefix	pfx[3], one;
+	uint32_t		id[3], id1;
+	size_t			k, i, m = 0;
+
+	bgp_nlri_iter_init(&it, v, aid, addpath);
+	bgp_nlri_iter_init(&it2, v, aid, addpath);
+	while ((k = bgp_nlri_take(&it, pfx, id, 1 + v->len % 3)) > 0)
+		for (i = 0; i < k; i++, m++)
+			if (bgp_nlri_next(&it2, &one, &id1) != 1 ||
+			    memcmp(&one, &pfx[i], sizeof(one)) != 0 ||
+			    id1 != id[i])
+				abort();
+	if (m != n)
+		abort();
+}
+
 static size_t
 walk(const struct bgp_view *v, uint8_t aid, int addpath,
     struct bgp_route *rt, size_t n)
 {
+	size_t	n0 = n;
+
 	struct bgp_nlri_iter it;
 	struct bw_prefix pfx;
 	uint32_t id;
@@ -48,6 +75,7 @@ walk(const struct bgp_view *v, uint8_t aid, int addpath,
 	}
 	if (r == -1)
 		abort();	/* the decoder validated this NLRI */
+	take_same(v, aid, addpath, n - n0);
 	return n;
 }
 
