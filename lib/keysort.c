@@ -11,12 +11,38 @@
 #include "keysort.h"
 
 #define KS_BYTES	24	/* 3 words of 8 */
+#define KS_FEW		48	/* keys sorted by insertion */
 
 static inline unsigned int
 ks_byte(const struct keysort *e, unsigned int b)
 {
 	/* b 0 is the least significant byte of k[2], 23 the most of k[0]. */
 	return (unsigned int)(e->k[2 - b / 8] >> (8 * (b % 8))) & 0xff;
+}
+
+static inline int
+ks_less(const struct keysort *x, const struct keysort *y)
+{
+	if (x->k[0] != y->k[0])
+		return x->k[0] < y->k[0];
+	if (x->k[1] != y->k[1])
+		return x->k[1] < y->k[1];
+	return x->k[2] < y->k[2];
+}
+
+/* A few keys: an insertion sort (stable) costs less than the counts. */
+static void
+ks_insertion(struct keysort *a, size_t n)
+{
+	struct keysort t;
+	size_t i, j;
+
+	for (i = 1; i < n; i++) {
+		t = a[i];
+		for (j = i; j > 0 && ks_less(&t, &a[j - 1]); j--)
+			a[j] = a[j - 1];
+		a[j] = t;
+	}
 }
 
 int
@@ -27,8 +53,10 @@ keysort(struct keysort *a, size_t n)
 	size_t (*cnt)[256], i, sum, c, x;
 	unsigned int b, nb, j, w, bytes[KS_BYTES];
 
-	if (n < 2)
+	if (n <= KS_FEW) {
+		ks_insertion(a, n);
 		return 0;
+	}
 	/* The bytes in which keys differ, least significant first. */
 	for (i = 0; i < n; i++)
 		for (w = 0; w < 3; w++) {
@@ -69,4 +97,35 @@ keysort(struct keysort *a, size_t n)
 	free(tmp);
 	free(cnt);
 	return 0;
+}
+
+void
+keysort_array(void *a, size_t n, size_t size,
+    void (*key)(const void *, struct keysort *),
+    int (*cmp)(const void *, const void *))
+{
+	struct keysort *ks;
+	char *copy = NULL, *e = a;
+	size_t i;
+
+	if (n < 2)
+		return;
+	if ((ks = malloc(n * sizeof(*ks))) == NULL)
+		goto fallback;
+	for (i = 0; i < n; i++) {
+		key(e + i * size, &ks[i]);
+		ks[i].v = i;
+	}
+	if (keysort(ks, n) == -1 || (copy = malloc(n * size)) == NULL) {
+		free(ks);
+		goto fallback;
+	}
+	memcpy(copy, a, n * size);
+	for (i = 0; i < n; i++)
+		memcpy(e + i * size, copy + ks[i].v * size, size);
+	free(copy);
+	free(ks);
+	return;
+ fallback:
+	qsort(a, n, size, cmp);
 }

@@ -23,5 +23,14 @@ struct keysort {
  * array of n keys cannot be had.
  */
 int	keysort(struct keysort *a, size_t n);
+/*
+ * Sorts the n elements of size bytes at a, stably, by the keys key()
+ * gives them (it sets k[0..2]): keysort, then the elements moved into
+ * that order.  Without the memory for that, qsort() with cmp, which
+ * must give the same order (equal elements then maybe not in theirs).
+ */
+void	keysort_array(void *a, size_t n, size_t size,
+	    void (*key)(const void *, struct keysort *),
+	    int (*cmp)(const void *, const void *));
 
 #endif /* BGPWATCH_KEYSORT_H */

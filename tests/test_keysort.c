@@ -113,12 +113,65 @@ test_runs(void **state)
 		assert_int_equal(a[i].v, (i / 10) * 10 + 9 - i % 10);
 }
 
+struct elem {
+	uint16_t	key;
+	uint32_t	pos;
+	char		pad[5];
+};
+
+static void
+elem_key(const void *e, struct keysort *k)
+{
+	k->k[0] = ((const struct elem *)e)->key;
+	k->k[1] = k->k[2] = 0;
+}
+
+static int
+elem_cmp(const void *a, const void *b)
+{
+	const struct elem *x = a, *y = b;
+
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/* keysort_array moves whole elements, ties in their order. */
+static void
+test_array(void **state)
+{
+	static const size_t sizes[] = { 0, 1, 5, 48, 49, 1000, 20000 };
+	struct elem *a;
+	size_t s, i, n;
+
+	(void)state;
+	for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		n = sizes[s];
+		a = calloc(n + 1, sizeof(*a));
+		assert_non_null(a);
+		for (i = 0; i < n; i++) {
+			a[i].key = (uint16_t)(rnd() % 97);
+			a[i].pos = (uint32_t)i;
+			memset(a[i].pad, (int)(i & 0x7f), sizeof(a[i].pad));
+		}
+		keysort_array(a, n, sizeof(*a), elem_key, elem_cmp);
+		for (i = 0; i < n; i++) {
+			assert_int_equal(a[i].pad[4], (char)(a[i].pos & 0x7f));
+			if (i == 0)
+				continue;
+			assert_true(a[i - 1].key <= a[i].key);
+			if (a[i - 1].key == a[i].key)
+				assert_true(a[i - 1].pos < a[i].pos);
+		}
+		free(a);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_orders),
 		cmocka_unit_test(test_runs),
+		cmocka_unit_test(test_array),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

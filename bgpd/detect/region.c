@@ -700,35 +700,14 @@ range_cmp(const void *a, const void *b)
 	return x->end < y->end ? -1 : x->end > y->end;
 }
 
-/*
- * Sorts n ranges by range_cmp, ties in the order given (as glibc's
- * qsort, a stable merge sort here): by keysort when there are enough of
- * them to gain (every country's blocks went through qsort in a fifth of
- * a second), else, or without keysort's scratch memory, by qsort.
- */
+/* range_cmp's order as a key (keysort keeps the given order of ties). */
 static void
-ranges_sort(struct det_range *r, size_t n)
+range_key(const void *e, struct keysort *k)
 {
-	struct keysort *ks;
-	size_t i;
+	const struct det_range *r = e;
 
-	if (n < 256 || (ks = calloc(n, sizeof(*ks))) == NULL) {
-		qsort(r, n, sizeof(*r), range_cmp);
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		ks[i].k[0] = (uint64_t)r[i].start << 32 | r[i].end;
-		ks[i].v = r[i].block;
-	}
-	if (keysort(ks, n) == -1)
-		qsort(r, n, sizeof(*r), range_cmp);
-	else
-		for (i = 0; i < n; i++) {
-			r[i].start = (uint32_t)(ks[i].k[0] >> 32);
-			r[i].end = (uint32_t)ks[i].k[0];
-			r[i].block = (uint32_t)ks[i].v;
-		}
-	free(ks);
+	k->k[0] = (uint64_t)r->start << 32 | r->end;
+	k->k[1] = k->k[2] = 0;
 }
 
 /* Each region's IPv4 country blocks, sorted, for chunk_fill_v4. */
@@ -767,7 +746,8 @@ region_ranges_build(struct detect *d)
 		r = &d->regions[i];
 		if (r->ncr4 == 0)
 			continue;
-		ranges_sort(r->cr4, r->ncr4);
+		keysort_array(r->cr4, r->ncr4, sizeof(*r->cr4), range_key,
+		    range_cmp);
 		r->cr4[0].maxend = r->cr4[0].end;
 		for (j = 1; j < r->ncr4; j++)
 			r->cr4[j].maxend = r->cr4[j].end > r->cr4[j - 1].maxend ?
@@ -788,32 +768,17 @@ vb_cmp(const void *a, const void *b)
 	return x->block < y->block ? -1 : x->block > y->block;
 }
 
-/* Sorts n table entries by vb_cmp (as ranges_sort; parents unset). */
+/*
+ * vb_cmp's order as a key: the entries are made in block order, which
+ * keysort keeps among ties, as vb_cmp orders them.
+ */
 static void
-vb_sort(struct det_vblock *vb, size_t n)
+vb_key(const void *e, struct keysort *k)
 {
-	struct keysort *ks;
-	size_t i;
+	const struct det_vblock *v = e;
 
-	if (n < 256 || (ks = calloc(n, sizeof(*ks))) == NULL) {
-		qsort(vb, n, sizeof(*vb), vb_cmp);
-		return;
-	}
-	/* Blocks come in their order: ties stay by block, as vb_cmp's. */
-	for (i = 0; i < n; i++) {
-		ks[i].k[0] = (uint64_t)vb[i].start << 32 |
-		    (UINT32_MAX - vb[i].end);
-		ks[i].v = vb[i].block;
-	}
-	if (keysort(ks, n) == -1)
-		qsort(vb, n, sizeof(*vb), vb_cmp);
-	else
-		for (i = 0; i < n; i++) {
-			vb[i].start = (uint32_t)(ks[i].k[0] >> 32);
-			vb[i].end = UINT32_MAX - (uint32_t)ks[i].k[0];
-			vb[i].block = (uint32_t)ks[i].v;
-		}
-	free(ks);
+	k->k[0] = (uint64_t)v->start << 32 | (UINT32_MAX - v->end);
+	k->k[1] = k->k[2] = 0;
 }
 
 /*
@@ -849,7 +814,7 @@ vtab_build(struct detect *d)
 		d->vb[d->nvb].end = v4_last(&b->pfx);
 		d->vb[d->nvb++].block = (uint32_t)i;
 	}
-	vb_sort(d->vb, d->nvb);
+	keysort_array(d->vb, d->nvb, sizeof(*d->vb), vb_key, vb_cmp);
 	for (i = 0; i < d->nvb; i++) {
 		while (top > 0 && d->vb[stack[top - 1]].end < d->vb[i].start)
 			top--;

@@ -477,74 +477,35 @@ rs_cc_key(const char *cc)
 }
 
 /*
- * The order of rs_block_cmp and rs_asn_cmp, ties in the order loaded
- * (glibc's qsort is a stable merge sort here), by keysort: a second
- * with every country's blocks through qsort, a tenth of it so.  If its
- * scratch memory cannot be had, qsort still does it.
+ * The keys of rs_block_cmp's and rs_asn_cmp's orders, for keysort (the
+ * order loaded kept among equals, as glibc's merge sort kept it): every
+ * country's 600,000 blocks took a second through qsort, a tenth of
+ * that so.
  */
-static int
-rs_sort_blocks(struct rirstats *rs)
+static void
+rs_block_key(const void *e, struct keysort *k)
 {
-	struct rirstats_block *copy;
-	struct keysort *ks;
-	const uint8_t *b;
-	size_t i;
+	const struct rirstats_block *x = e;
+	const uint8_t *b = x->pfx.b;
 
-	if ((ks = malloc(rs->nblocks * sizeof(*ks))) == NULL)
-		return -1;
-	for (i = 0; i < rs->nblocks; i++) {
-		b = rs->blocks[i].pfx.b;
-		ks[i].k[0] = rs_cc_key(rs->blocks[i].cc) |
-		    (uint64_t)rs->blocks[i].pfx.aid << 40 |
-		    (uint64_t)b[0] << 32 | (uint64_t)b[1] << 24 |
-		    (uint64_t)b[2] << 16 | (uint64_t)b[3] << 8 | b[4];
-		ks[i].k[1] = (uint64_t)b[5] << 56 | (uint64_t)b[6] << 48 |
-		    (uint64_t)b[7] << 40 | (uint64_t)b[8] << 32 |
-		    (uint64_t)b[9] << 24 | (uint64_t)b[10] << 16 |
-		    (uint64_t)b[11] << 8 | b[12];
-		ks[i].k[2] = (uint64_t)b[13] << 56 | (uint64_t)b[14] << 48 |
-		    (uint64_t)b[15] << 40 | (uint64_t)rs->blocks[i].pfx.len;
-		ks[i].v = i;
-	}
-	/* The array keeps its place (its size says when it grows). */
-	if (keysort(ks, rs->nblocks) == -1 ||
-	    (copy = malloc(rs->nblocks * sizeof(*copy))) == NULL) {
-		free(ks);
-		return -1;
-	}
-	memcpy(copy, rs->blocks, rs->nblocks * sizeof(*copy));
-	for (i = 0; i < rs->nblocks; i++)
-		rs->blocks[i] = copy[ks[i].v];
-	free(copy);
-	free(ks);
-	return 0;
+	k->k[0] = rs_cc_key(x->cc) | (uint64_t)x->pfx.aid << 40 |
+	    (uint64_t)b[0] << 32 | (uint64_t)b[1] << 24 |
+	    (uint64_t)b[2] << 16 | (uint64_t)b[3] << 8 | b[4];
+	k->k[1] = (uint64_t)b[5] << 56 | (uint64_t)b[6] << 48 |
+	    (uint64_t)b[7] << 40 | (uint64_t)b[8] << 32 |
+	    (uint64_t)b[9] << 24 | (uint64_t)b[10] << 16 |
+	    (uint64_t)b[11] << 8 | b[12];
+	k->k[2] = (uint64_t)b[13] << 56 | (uint64_t)b[14] << 48 |
+	    (uint64_t)b[15] << 40 | (uint64_t)x->pfx.len;
 }
 
-static int
-rs_sort_asns(struct rirstats *rs)
+static void
+rs_asn_key(const void *e, struct keysort *k)
 {
-	struct rirstats_asn *copy;
-	struct keysort *ks;
-	size_t i;
+	const struct rirstats_asn *x = e;
 
-	if ((ks = calloc(rs->nasns, sizeof(*ks))) == NULL)
-		return -1;
-	for (i = 0; i < rs->nasns; i++) {
-		ks[i].k[0] = rs_cc_key(rs->asns[i].cc) | rs->asns[i].first;
-		ks[i].v = i;
-	}
-	/* The array keeps its place (its size says when it grows). */
-	if (keysort(ks, rs->nasns) == -1 ||
-	    (copy = malloc(rs->nasns * sizeof(*copy))) == NULL) {
-		free(ks);
-		return -1;
-	}
-	memcpy(copy, rs->asns, rs->nasns * sizeof(*copy));
-	for (i = 0; i < rs->nasns; i++)
-		rs->asns[i] = copy[ks[i].v];
-	free(copy);
-	free(ks);
-	return 0;
+	k->k[0] = rs_cc_key(x->cc) | x->first;
+	k->k[1] = k->k[2] = 0;
 }
 
 void
@@ -552,11 +513,11 @@ rirstats_sort(struct rirstats *rs)
 {
 	if (rs->sorted)
 		return;
-	if (rs->nblocks > 0 && rs_sort_blocks(rs) == -1)
-		qsort(rs->blocks, rs->nblocks, sizeof(*rs->blocks),
-		    rs_block_cmp);
-	if (rs->nasns > 0 && rs_sort_asns(rs) == -1)
-		qsort(rs->asns, rs->nasns, sizeof(*rs->asns), rs_asn_cmp);
+	/* In place: the arrays' sizes say when they grow. */
+	keysort_array(rs->blocks, rs->nblocks, sizeof(*rs->blocks),
+	    rs_block_key, rs_block_cmp);
+	keysort_array(rs->asns, rs->nasns, sizeof(*rs->asns), rs_asn_key,
+	    rs_asn_cmp);
 	rs->sorted = 1;
 }
 
