@@ -989,7 +989,8 @@ seq_read(uint64_t plain, uint64_t seq, struct rd_out *o)
 static void
 test_resync_differential(void **state)
 {
-	uint64_t		 plains[] = { 0, 37, 0 };
+	/* The last: the memo at once, without its memory (walked). */
+	uint64_t		 plains[] = { 0, 37, 0, 0 };
 	struct evt_reader	*r;
 	struct rd_out		 recs, ref, o, o2;
 	uint8_t			*pool, *b;
@@ -1014,6 +1015,7 @@ test_resync_differential(void **state)
 		put_file(logpath, b, len);
 		for (m = 0; m < sizeof(plains) / sizeof(plains[0]); m++) {
 			evt_reader_test_plain(plains[m]);
+			evt_reader_test_nomemo(m == 3);
 			assert_non_null(r = evt_reader_open(logpath, err,
 			    sizeof(err)));
 			ref_read(b, len, 0, 0, &ref);
@@ -1029,6 +1031,7 @@ test_resync_differential(void **state)
 			}
 			evt_reader_close(r);
 		}
+		evt_reader_test_nomemo(0);
 		seq = rnd() % 650;
 		seq_read(UINT64_MAX, seq, &o);
 		seq_read(0, seq, &o2);

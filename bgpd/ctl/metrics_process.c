@@ -14,6 +14,7 @@
 
 #include "core.h"
 #include "metrics_priv.h"
+#include "version.h"
 #include "view.h"
 
 /* Entries in /proc/self/fd (less the one opendir uses), or -1. */
@@ -58,16 +59,14 @@ metrics_memory(struct evbuffer *b)
 void
 metrics_process(struct evbuffer *b, struct bgpd *bgpd)
 {
-	struct view_status	st;
 	struct rusage		ru;
 	struct rlimit		rl;
 	long			fds;
 
-	view_status_gather(bgpd, 0, &st);
 	metrics_head(b, "bgpwatch_build_info", "gauge", "always 1; the "
 	    "version in a label");
 	evbuffer_add_printf(b, "bgpwatch_build_info{version=\"%s\"} 1\n",
-	    st.version);
+	    bgpwatch_version());
 	if (getrusage(RUSAGE_SELF, &ru) == 0) {
 		metrics_head(b, "process_cpu_seconds_total", "counter",
 		    "user and system CPU time spent in seconds");
@@ -90,5 +89,5 @@ metrics_process(struct evbuffer *b, struct bgpd *bgpd)
 	metrics_head(b, "process_start_time_seconds", "gauge", "start time "
 	    "of the process since the epoch in seconds");
 	evbuffer_add_printf(b, "process_start_time_seconds %lld\n",
-	    (long long)st.started);
+	    (long long)bgpd->started);
 }

@@ -279,6 +279,15 @@ evt_reader_test_check(int on)
 	return evt_rd_wrong;
 }
 
+/* The memo's allocation made to fail: a test hook. */
+static _Thread_local int evt_rd_nomemo;
+
+void
+evt_reader_test_nomemo(int on)
+{
+	evt_rd_nomemo = on;
+}
+
 uint64_t
 evt_reader_test_plain(uint64_t items)
 {
@@ -552,7 +561,10 @@ evt_memo_fill(struct evt_reader *r, size_t c, uint64_t *steps)
 	}
 }
 
-/* evt_msgpack_skim(buf + c, fill - c, EVT_MAX_SIZE) from the memo. */
+/*
+ * evt_msgpack_skim(buf + c, fill - c, EVT_MAX_SIZE) from the memo; 2 if
+ * there is no memory for one (hostile bytes lead here: not fatal).
+ */
 static int
 evt_memo_skim(struct evt_reader *r, size_t c, size_t *objlen)
 {
@@ -565,8 +577,11 @@ evt_memo_skim(struct evt_reader *r, size_t c, size_t *objlen)
 		free(r->memo);
 		r->memo_cap = (r->fill + EVT_MEMO_STEP - 1) / EVT_MEMO_STEP *
 		    EVT_MEMO_STEP;
-		if ((r->memo = calloc(r->memo_cap, sizeof(*r->memo))) == NULL)
-			fatal("evt_memo_skim");
+		if (evt_rd_nomemo || (r->memo = calloc(r->memo_cap,
+		    sizeof(*r->memo))) == NULL) {
+			r->memo_cap = 0;
+			return 2;	/* no memo: the caller walks */
+		}
 	}
 	if (r->memo[c].stamp != r->memo_gen)
 		evt_memo_fill(r, c, &steps);
@@ -627,7 +642,15 @@ evt_reader_skim(struct evt_reader *r, size_t *objlen)
 			return rv;
 		r->memo_on = 1;
 	}
-	rv = evt_memo_skim(r, r->pos, objlen);
+	if ((rv = evt_memo_skim(r, r->pos, objlen)) == 2) {
+		/* Walked, slowly but right, until the buffer changes. */
+		r->memo_on = 0;
+		r->plain_left = UINT64_MAX;
+		rv = evt_skim_walk(r->buf + r->pos, r->fill - r->pos,
+		    EVT_MAX_SIZE, objlen, UINT64_MAX, &steps);
+		evt_skim_steps += steps;
+		return rv;
+	}
 	if (evt_rd_check && evt_memo_wrong(r, rv, objlen)) {
 #ifdef EVT_MEMO_CHECK
 		abort();

@@ -80,5 +80,7 @@ uint64_t evt_reader_test_plain(uint64_t items);
 /* For tests: each answer of the memo checked against the plain walk
  * (on); returns how many were wrong so far. */
 uint64_t evt_reader_test_check(int on);
+/* Tests: with on, the memo's memory is never had (the walk answers). */
+void	evt_reader_test_nomemo(int on);
 
 #endif /* BGPWATCH_EVT_READER_H */
