@@ -231,9 +231,9 @@ fsm_keepalive_due(evutil_socket_t fd, short ev, void *arg)
 static void
 fsm_hold_restart(struct conn *c)
 {
-	if (c->holdtime == 0 || c->hold_visit == c->visit)
+	if (c->holdtime == 0 || c->hold_read == c->reads)
 		return;
-	c->hold_visit = c->visit;
+	c->hold_read = c->reads;
 	loop_timer_set(c->ev_hold, c->holdtime);
 }
 
@@ -241,7 +241,7 @@ fsm_hold_restart(struct conn *c)
 static void
 fsm_hold_set(struct conn *c, unsigned int secs)
 {
-	c->hold_visit = 0;
+	c->hold_read = 0;
 	if (secs > 0)
 		loop_timer_set(c->ev_hold, secs);
 	else

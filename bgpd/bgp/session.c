@@ -470,8 +470,8 @@ session_read_some(struct conn *c, int all, int force)
 	visit = all ? 0 : loop_turn_elapsed(bufferevent_get_base(c->bev));
 	if (!all && !force && visit > LOOP_TURN_MAX)
 		return session_has_message(c);
-	if (++c->visit == 0)
-		c->visit = 1;
+	if (++c->reads == 0)
+		c->reads = 1;
 	for (work = off = 0;; ) {
 		if (!all && session_visit_over(c, visit, &work)) {
 			evbuffer_drain(in, off);

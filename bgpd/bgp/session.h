@@ -68,7 +68,7 @@ struct conn {
 	uint16_t		 remote_port;
 	size_t			 maxlen;	/* 4096, or 65535 (RFC 8654) */
 	/* Reads of its input so far (each in one loop turn), from 1. */
-	uint32_t		 visit;
+	uint32_t		 reads;
 	/* The FSM's, per connection (session.c does not touch them). */
 	uint8_t			 open_received;
 	uint8_t			 eor_pending;	/* End-of-RIB not yet sent */
@@ -79,7 +79,7 @@ struct conn {
 	struct bgp_caps		 caps;		/* its OPEN's (unknown[] cleared) */
 	struct event		*ev_hold;
 	struct event		*ev_keepalive;
-	uint32_t		 hold_visit;	/* visit of its last re-arm */
+	uint32_t		 hold_read;	/* read of its last re-arm */
 };
 TAILQ_HEAD(conns, conn);
 

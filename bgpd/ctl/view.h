@@ -24,6 +24,7 @@
 
 #include "bgpwatch.h"
 #include "bgp.h"
+#include "detect.h"
 #include "intern.h"
 #include "rib.h"
 
@@ -139,7 +140,7 @@ struct view_status {
 	/* Regions by state (REGION_BLIND .. REGION_DOWN); those with a
 	 * change pending (in hold-down). */
 	size_t		 regions;
-	size_t		 regions_in[4];
+	size_t		 regions_in[REGION_DOWN + 1];
 	size_t		 regions_pending;
 };
 

@@ -466,14 +466,12 @@ rs_asn_cmp(const void *a, const void *b)
 	return x->first < y->first ? -1 : x->first > y->first;
 }
 
-/* A country code as the high 16 bits of a key, in strcmp order. */
+/* A country code (two capitals) as a key's high 16 bits, in strcmp order. */
 static uint64_t
 rs_cc_key(const char *cc)
 {
-	uint64_t c0 = (unsigned char)cc[0];
-
-	return (c0 << 56) |
-	    (c0 != 0 ? (uint64_t)(unsigned char)cc[1] << 48 : 0);
+	return (uint64_t)(unsigned char)cc[0] << 56 |
+	    (uint64_t)(unsigned char)cc[1] << 48;
 }
 
 /*
