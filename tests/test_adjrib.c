@@ -25,6 +25,7 @@
 #include "loop.h"
 #include "rib.h"
 #include "rib_util.h"
+#include "rnd_util.h"
 
 #define NFULL	20000		/* prefixes of the full-table peer */
 #define NFLAP	600		/* prefixes a flapping session announces */
@@ -53,10 +54,7 @@ static uint64_t	rng = 0x9e3779b97f4a7c15ULL;
 static uint64_t
 rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return xorshift64(&rng);
 }
 
 static void

@@ -39,6 +39,7 @@
 #include "evt_reader.h"
 #include "log.h"
 #include "evt_util.h"
+#include "rnd_util.h"
 
 static void
 test_build_decode(void **state)
@@ -864,10 +865,7 @@ static uint64_t	rnd_state = 0x9e3779b97f4a7c15ULL;
 static uint32_t
 rnd(void)
 {
-	rnd_state ^= rnd_state << 13;
-	rnd_state ^= rnd_state >> 7;
-	rnd_state ^= rnd_state << 17;
-	return (uint32_t)(rnd_state >> 16);
+	return (uint32_t)(xorshift64(&rnd_state) >> 16);
 }
 
 /* Up to 2 KiB of msgpack items of every kind, nested, some too long. */

@@ -12,16 +12,14 @@
 #include <cmocka.h>
 
 #include "keysort.h"
+#include "rnd_util.h"
 
 static uint64_t rng = 88172645463325252ULL;
 
 static uint64_t
 rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return xorshift64(&rng);
 }
 
 static int

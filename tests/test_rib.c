@@ -17,16 +17,14 @@
 #include "intern.h"
 #include "rib.h"
 #include "rib_util.h"
+#include "rnd_util.h"
 
 static uint64_t	rng = 0x853c49e6748fea9bULL;
 
 static uint64_t
 rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return xorshift64(&rng);
 }
 
 /* An interned set told apart by its MED (AS path 64500). */

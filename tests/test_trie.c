@@ -19,6 +19,7 @@
 #include "bgpwatch.h"
 #include "slab.h"
 #include "trie.h"
+#include "rnd_util.h"
 
 #define NPFX	2500
 #define NQUERY	400
@@ -39,10 +40,7 @@ tinit(struct trie *t, uint8_t aid)
 static uint64_t
 rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return xorshift64(&rng);
 }
 
 struct ref {
