@@ -444,8 +444,8 @@ rirstats_load(struct rirstats *rs, const char *path,
 	return -1;
 }
 
-static int
-rs_block_cmp(const void *a, const void *b)
+int
+rirstats_block_cmp(const void *a, const void *b)
 {
 	const struct rirstats_block *x = a, *y = b;
 	int c;
@@ -455,8 +455,8 @@ rs_block_cmp(const void *a, const void *b)
 	return prefix_cmp(&x->pfx, &y->pfx);
 }
 
-static int
-rs_asn_cmp(const void *a, const void *b)
+int
+rirstats_asn_cmp(const void *a, const void *b)
 {
 	const struct rirstats_asn *x = a, *y = b;
 	int c;
@@ -475,7 +475,7 @@ rs_cc_key(const char *cc)
 }
 
 /*
- * The keys of rs_block_cmp's and rs_asn_cmp's orders, for keysort (the
+ * The keys of rirstats_block_cmp's and rirstats_asn_cmp's orders, for keysort (the
  * order loaded kept among equals, as glibc's merge sort kept it): every
  * country's 600,000 blocks took a second through qsort, a tenth of
  * that so.
@@ -513,9 +513,9 @@ rirstats_sort(struct rirstats *rs)
 		return;
 	/* In place: the arrays' sizes say when they grow. */
 	keysort_array(rs->blocks, rs->nblocks, sizeof(*rs->blocks),
-	    rs_block_key, rs_block_cmp);
+	    rs_block_key, rirstats_block_cmp);
 	keysort_array(rs->asns, rs->nasns, sizeof(*rs->asns), rs_asn_key,
-	    rs_asn_cmp);
+	    rirstats_asn_cmp);
 	rs->sorted = 1;
 }
 

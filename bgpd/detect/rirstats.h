@@ -85,6 +85,13 @@ const struct rirstats_asn *rirstats_country_asns(struct rirstats *,
  */
 void	rirstats_sort(struct rirstats *);
 /*
+ * That order as qsort() comparators (country, then family, address and
+ * length; country, then first AS): the sort's fallback without memory,
+ * and what its test holds the radix sort's keys to.
+ */
+int	rirstats_block_cmp(const void *, const void *);
+int	rirstats_asn_cmp(const void *, const void *);
+/*
  * 1 if a and b hold the same files (path, registry, date), blocks and AS
  * runs: a reload that read the same statistics keeps what was built from
  * them.  Sorts both.
